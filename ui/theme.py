@@ -1,0 +1,224 @@
+"""The light and dark themes: the widgets' palette, a small style sheet and the canvas colours.
+
+One :class:`Theme` holds every colour the window uses, as ``#rrggbb`` strings so that any
+part of the view can turn one into a ``QColor`` without knowing where it came from.
+``apply_theme(app, dark)`` sets Qt's Fusion style, the palette and the style sheet;
+the canvas reads its own colours from ``theme_for(dark)`` in ``scene.set_theme(dark)``.
+
+Weight colours follow one rule everywhere: warm (orange) for positive, cool (blue) for
+negative, so a student reads a connection's sign the same way in both themes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Every colour of one theme, as ``#rrggbb`` strings."""
+
+    name: str
+    dark: bool
+    # widgets
+    window: str
+    panel: str
+    base: str
+    alternate_base: str
+    text: str
+    muted_text: str
+    border: str
+    accent: str
+    accent_text: str
+    highlight: str
+    tooltip: str
+    error: str
+    warning: str
+    # canvas
+    canvas_background: str
+    canvas_grid: str
+    layer_fill: str
+    layer_border: str
+    layer_title: str
+    neuron_fill: str
+    neuron_border: str
+    neuron_active: str
+    port: str
+    selection: str
+    positive_weight: str
+    negative_weight: str
+    input_layer: str
+    hidden_layer: str
+    output_layer: str
+
+    def color(self, field: str) -> QColor:
+        """The named colour as a ``QColor`` (``theme.color("accent")``)."""
+        return QColor(getattr(self, field))
+
+    def layer_color(self, kind: str) -> QColor:
+        """The identifying colour of a layer kind: "input", "hidden" or "output"."""
+        return QColor(getattr(self, f"{kind}_layer"))
+
+
+LIGHT = Theme(
+    name="light",
+    dark=False,
+    window="#eef0f4",
+    panel="#f7f8fa",
+    base="#ffffff",
+    alternate_base="#f3f5f8",
+    text="#1d2330",
+    muted_text="#5d6676",
+    border="#d3d8e0",
+    accent="#2f6fde",
+    accent_text="#ffffff",
+    highlight="#2f6fde",
+    tooltip="#ffffff",
+    error="#c62f3b",
+    warning="#b26a00",
+    canvas_background="#fbfcfd",
+    canvas_grid="#e9ecf1",
+    layer_fill="#ffffff",
+    layer_border="#c6ccd6",
+    layer_title="#2a3140",
+    neuron_fill="#ffffff",
+    neuron_border="#6b7587",
+    neuron_active="#2f6fde",
+    port="#8a94a6",
+    selection="#2f6fde",
+    positive_weight="#e0702c",
+    negative_weight="#2f78d0",
+    input_layer="#2e9e6b",
+    hidden_layer="#2f6fde",
+    output_layer="#8b4fd6",
+)
+
+DARK = Theme(
+    name="dark",
+    dark=True,
+    window="#1b1e24",
+    panel="#21252c",
+    base="#16181d",
+    alternate_base="#1f2329",
+    text="#e4e7ec",
+    muted_text="#9aa3b2",
+    border="#343a45",
+    accent="#5b9cf6",
+    accent_text="#0f1115",
+    highlight="#3f7fe0",
+    tooltip="#2a2f38",
+    error="#ff6b74",
+    warning="#f0b44c",
+    canvas_background="#121418",
+    canvas_grid="#1f232a",
+    layer_fill="#1d2128",
+    layer_border="#3a414d",
+    layer_title="#dfe3ea",
+    neuron_fill="#262b33",
+    neuron_border="#8e98aa",
+    neuron_active="#5b9cf6",
+    port="#7d889b",
+    selection="#5b9cf6",
+    positive_weight="#ff9552",
+    negative_weight="#5aa7ff",
+    input_layer="#43c28a",
+    hidden_layer="#5b9cf6",
+    output_layer="#b487f2",
+)
+
+
+def theme_for(dark: bool) -> Theme:
+    """The dark theme when ``dark`` is true, else the light one."""
+    return DARK if dark else LIGHT
+
+
+def make_palette(theme: Theme) -> QPalette:
+    """A full ``QPalette`` for the Fusion style, including the disabled colour group."""
+    pal = QPalette()
+    c = QColor
+    roles = {
+        QPalette.ColorRole.Window: theme.window,
+        QPalette.ColorRole.WindowText: theme.text,
+        QPalette.ColorRole.Base: theme.base,
+        QPalette.ColorRole.AlternateBase: theme.alternate_base,
+        QPalette.ColorRole.ToolTipBase: theme.tooltip,
+        QPalette.ColorRole.ToolTipText: theme.text,
+        QPalette.ColorRole.PlaceholderText: theme.muted_text,
+        QPalette.ColorRole.Text: theme.text,
+        QPalette.ColorRole.Button: theme.panel,
+        QPalette.ColorRole.ButtonText: theme.text,
+        QPalette.ColorRole.BrightText: theme.error,
+        QPalette.ColorRole.Highlight: theme.highlight,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: theme.accent,
+        QPalette.ColorRole.LinkVisited: theme.accent,
+        QPalette.ColorRole.Light: theme.base,
+        QPalette.ColorRole.Midlight: theme.alternate_base,
+        QPalette.ColorRole.Mid: theme.border,
+        QPalette.ColorRole.Dark: theme.border,
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, value in roles.items():
+        pal.setColor(role, c(value))
+    disabled = c(theme.muted_text)
+    disabled.setAlpha(150)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, c(theme.border))
+    return pal
+
+
+def make_stylesheet(theme: Theme) -> str:
+    """The few rules Fusion's palette cannot express: dock titles, the palette list, spacing."""
+    t = theme
+    return f"""
+QMainWindow::separator {{ background: {t.border}; width: 1px; height: 1px; }}
+QDockWidget {{ font-weight: 600; }}
+QDockWidget::title {{
+    background: {t.panel}; padding: 6px 10px; border-bottom: 1px solid {t.border};
+}}
+QDockWidget > QWidget {{ font-weight: normal; }}
+QListWidget#palette {{
+    background: {t.panel}; border: none; padding: 6px; outline: 0;
+}}
+QListWidget#palette::item {{
+    padding: 8px 6px; margin: 2px 0px; border-radius: 6px; color: {t.text};
+}}
+QListWidget#palette::item:hover {{ background: {t.alternate_base}; }}
+QListWidget#palette::item:selected {{ background: {t.accent}; color: #ffffff; }}
+QLabel[role="heading"] {{ font-size: 11pt; font-weight: 600; color: {t.text}; }}
+QLabel[role="hint"] {{ color: {t.muted_text}; }}
+QLabel[role="value"] {{ font-family: monospace; }}
+QStatusBar {{ background: {t.panel}; border-top: 1px solid {t.border}; }}
+QStatusBar QLabel {{ padding: 0px 6px; }}
+QLabel#validationLabel[state="error"] {{ color: {t.error}; }}
+QLabel#validationLabel[state="ok"] {{ color: {t.muted_text}; }}
+QToolTip {{ color: {t.text}; background: {t.tooltip}; border: 1px solid {t.border}; padding: 4px; }}
+QMenu {{ padding: 4px; }}
+QMenu::item {{ padding: 5px 24px 5px 22px; border-radius: 4px; }}
+QMenu::item:selected {{ background: {t.highlight}; color: #ffffff; }}
+"""
+
+
+def apply_theme(app: QApplication, dark: bool) -> Theme:
+    """Give the whole application the light or dark theme and return it.
+
+    Fusion draws the same on every platform, so both themes look as designed
+    rather than half-native.
+    """
+    theme = theme_for(dark)
+    app.setStyle("Fusion")
+    app.setPalette(make_palette(theme))
+    app.setStyleSheet(make_stylesheet(theme))
+    return theme
+
+
+def default_font() -> QFont:
+    """The application font: the system's UI font, at least 10 points so a projector reads it."""
+    font = QApplication.font()
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    return font
