@@ -1,0 +1,199 @@
+"""Undo and redo without Qt: a stack of commands.
+
+Every edit of the design is a :class:`Command` with a ``redo()`` that does it and an
+``undo()`` that takes it back. :meth:`UndoStack.push` runs the command's ``redo()`` and
+keeps it; :meth:`UndoStack.undo` and :meth:`UndoStack.redo` walk back and forth.
+Several commands can be grouped into one undo step (a macro), for instance moving five
+selected layers with one drag.
+
+The stack announces every change of its state with the psygnal signal ``changed``, so a
+window can enable its Undo/Redo actions and mark the file as modified.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from psygnal import Signal
+
+__all__ = ["Command", "MacroCommand", "UndoStack"]
+
+
+class Command:
+    """One undoable edit.
+
+    Subclasses implement :meth:`redo` (do the edit; called again after an undo) and
+    :meth:`undo` (restore exactly the state before :meth:`redo`). ``text`` is what the
+    Edit menu shows: "Undo Add layer".
+    """
+
+    def __init__(self, text: str = ""):
+        self.text = text
+
+    def redo(self) -> None:
+        """Do the edit."""
+        raise NotImplementedError
+
+    def undo(self) -> None:
+        """Take the edit back."""
+        raise NotImplementedError
+
+
+class MacroCommand(Command):
+    """Several commands that are done and undone as one step (undo runs them backwards)."""
+
+    def __init__(self, text: str = "", children: list[Command] | None = None):
+        super().__init__(text)
+        self.children: list[Command] = list(children or [])
+
+    def redo(self) -> None:
+        """Do every child, in order."""
+        for child in self.children:
+            child.redo()
+
+    def undo(self) -> None:
+        """Undo every child, last first."""
+        for child in reversed(self.children):
+            child.undo()
+
+
+class UndoStack:
+    """A list of done commands and a position in it.
+
+    Commands before ``index`` are done (undo takes back ``commands[index - 1]``); commands
+    from ``index`` on were undone and can be redone, until a new command is pushed, which
+    forgets them. The *clean* position marks the state last saved to a file.
+    """
+
+    changed = Signal()
+    """Emitted after every push, undo, redo, clear and set_clean."""
+
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._index = 0
+        self._clean_index: int | None = 0
+        self._macros: list[MacroCommand] = []
+
+    # --- state --------------------------------------------------------------------
+    @property
+    def index(self) -> int:
+        """How many commands are done (0 = everything undone)."""
+        return self._index
+
+    @property
+    def count(self) -> int:
+        """How many commands the stack holds, done and undone."""
+        return len(self._commands)
+
+    @property
+    def can_undo(self) -> bool:
+        """True when there is a done command to take back (and no macro is open)."""
+        return self._index > 0 and not self._macros
+
+    @property
+    def can_redo(self) -> bool:
+        """True when there is an undone command to do again (and no macro is open)."""
+        return self._index < len(self._commands) and not self._macros
+
+    @property
+    def undo_text(self) -> str:
+        """The text of the command :meth:`undo` would take back, or ``""``."""
+        return self._commands[self._index - 1].text if self._index > 0 else ""
+
+    @property
+    def redo_text(self) -> str:
+        """The text of the command :meth:`redo` would do again, or ``""``."""
+        return self._commands[self._index].text if self._index < len(self._commands) else ""
+
+    @property
+    def is_clean(self) -> bool:
+        """True when the state is the one marked by :meth:`set_clean` (the saved one)."""
+        return self._clean_index == self._index
+
+    def set_clean(self) -> None:
+        """Mark the current state as saved."""
+        self._clean_index = self._index
+        self.changed.emit()
+
+    def clear(self) -> None:
+        """Forget every command; the current state becomes the clean one."""
+        self._commands.clear()
+        self._macros.clear()
+        self._index = 0
+        self._clean_index = 0
+        self.changed.emit()
+
+    # --- editing ------------------------------------------------------------------
+    def push(self, command: Command) -> None:
+        """Do ``command`` (its ``redo()``) and keep it as the next undo step.
+
+        If ``redo()`` raises, nothing is kept and the error propagates. Inside a macro the
+        command becomes part of the macro instead.
+        """
+        command.redo()
+        if self._macros:
+            self._macros[-1].children.append(command)
+            return
+        self._append(command)
+
+    def _append(self, command: Command) -> None:
+        del self._commands[self._index :]
+        if self._clean_index is not None and self._clean_index > self._index:
+            # The saved state was among the undone commands just forgotten: it can
+            # no longer be reached, so no state is clean any more.
+            self._clean_index = None
+        self._commands.append(command)
+        self._index += 1
+        self.changed.emit()
+
+    def begin_macro(self, text: str) -> None:
+        """Start grouping pushed commands into one undo step called ``text``."""
+        self._macros.append(MacroCommand(text))
+
+    def end_macro(self) -> None:
+        """Close the innermost macro; an empty macro leaves no undo step."""
+        if not self._macros:
+            raise RuntimeError("end_macro() without begin_macro()")
+        macro = self._macros.pop()
+        if not macro.children:
+            return
+        if self._macros:
+            self._macros[-1].children.append(macro)
+        else:
+            self._append(macro)
+
+    @contextmanager
+    def macro(self, text: str) -> Iterator[None]:
+        """``with stack.macro("Move layers"): ...``: the pushes inside are one undo step.
+
+        If the block raises, the commands already done inside it are undone and the
+        error propagates, so a half-done group never stays behind.
+        """
+        self.begin_macro(text)
+        try:
+            yield
+        except BaseException:
+            macro = self._macros.pop()
+            macro.undo()
+            raise
+        self.end_macro()
+
+    def undo(self) -> None:
+        """Take back the last done command; nothing happens when there is none."""
+        if not self.can_undo:
+            return
+        self._index -= 1
+        try:
+            self._commands[self._index].undo()
+        except BaseException:
+            self._index += 1
+            raise
+        self.changed.emit()
+
+    def redo(self) -> None:
+        """Do the last undone command again; nothing happens when there is none."""
+        if not self.can_redo:
+            return
+        self._commands[self._index].redo()
+        self._index += 1
+        self.changed.emit()
