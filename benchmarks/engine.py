@@ -1,0 +1,324 @@
+"""How fast does the nnviz engine train? Samples per second, beside PyTorch and NumPy's matmul.
+
+Run it by hand (it is not a test) with:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/engine.py
+
+Some of our machines set ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE``, which pick a slower
+OpenBLAS kernel for NumPy's matmul; unset them for this script only (never change them in
+tests or CI). The script prints which BLAS kernel actually ran.
+
+Three networks, all relu hidden layer, softmax output, categorical cross-entropy, plain SGD:
+
+- lecture:  2 -> 3 -> 2,       batch 4    (per-step overhead is everything)
+- mid:      64 -> 128 -> 10,   batch 64
+- mnist:    784 -> 256 -> 10,  batch 128  (matmul is everything)
+
+For each it prints training samples per second of ``nnviz`` ``fit()`` in float64 and float32,
+of a plain PyTorch CPU loop (``torch.optim.SGD``, same batch, same shuffling per epoch) when
+torch is installed, and their ratio. Targets: nnviz >= 3x PyTorch on the lecture network, and
+nnviz >= PyTorch on the MNIST-size network in float32.
+
+It also prints the GFLOP/s the training reached, counting 6 flops per weight per sample
+(2 forward ``x @ W``, 2 for ``dW = x.T @ dZ``, 2 for ``dX = dZ @ W.T``), against the GFLOP/s
+NumPy's own matmul reaches on this machine for the same shapes.
+
+Options: ``--quick`` (shorter runs), ``--profile NET`` (cProfile of nnviz float32 ``fit`` on
+that network, the 25 most expensive functions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+# Runnable from a checkout without installing: the repository root on the path.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass
+class Net:
+    """A benchmark network: layer sizes from input to output, batch size, samples, epochs."""
+
+    name: str
+    sizes: tuple[int, ...]
+    batch_size: int
+    n_samples: int
+    epochs: int
+
+    @property
+    def n_weights(self) -> int:
+        """Kernel entries (the matmul work); biases are negligible."""
+        return sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+
+NETS = [
+    Net("lecture 2-3-2", (2, 3, 2), batch_size=4, n_samples=4000, epochs=3),
+    Net("mid 64-128-10", (64, 128, 10), batch_size=64, n_samples=16384, epochs=3),
+    Net("mnist 784-256-10", (784, 256, 10), batch_size=128, n_samples=8192, epochs=2),
+]
+
+
+def make_data(net: Net, seed: int = 0):
+    """Random inputs and one-hot targets (the speed does not depend on what is learned)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((net.n_samples, net.sizes[0]))
+    labels = rng.integers(0, net.sizes[-1], size=net.n_samples)
+    y = np.eye(net.sizes[-1])[labels]
+    return x, y, labels
+
+
+def best_of(repeats: int, run) -> float:
+    """The shortest of ``repeats`` timings of ``run()`` (the least disturbed by the machine)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# ---- nnviz ------------------------------------------------------------------------------
+
+
+def nnviz_model(net: Net, dtype: str):
+    """The benchmark network in nnviz, compiled with plain SGD."""
+    from nnviz.layers import Dense
+    from nnviz.models import Sequential
+    from nnviz.optimizers import SGD
+
+    layers = [Dense(net.sizes[1], input_shape=(net.sizes[0],), activation="relu")]
+    for units in net.sizes[2:-1]:
+        layers.append(Dense(units, activation="relu"))
+    layers.append(Dense(net.sizes[-1], activation="softmax"))
+    model = Sequential(layers, dtype=dtype)
+    model.compile(optimizer=SGD(learning_rate=0.01), loss="categorical_crossentropy")
+    return model
+
+
+def nnviz_samples_per_second(net: Net, dtype: str, repeats: int) -> float:
+    """Training samples per second of ``model.fit`` (shuffled each epoch, as Keras does)."""
+    x, y, _ = make_data(net)
+    x = x.astype(dtype)
+    y = y.astype(dtype)
+    model = nnviz_model(net, dtype)
+    model.fit(x[: net.batch_size * 4], y[: net.batch_size * 4], epochs=1,
+              batch_size=net.batch_size, verbose=0)  # warm-up
+
+    def run():
+        model.fit(x, y, epochs=net.epochs, batch_size=net.batch_size, shuffle=True, verbose=0)
+
+    return net.n_samples * net.epochs / best_of(repeats, run)
+
+
+def profile_nnviz(net: Net, dtype: str = "float32") -> str:
+    """cProfile of one nnviz ``fit`` on ``net``: the 25 functions with the most own time."""
+    x, y, _ = make_data(net)
+    model = nnviz_model(net, dtype)
+    x = x.astype(dtype)
+    y = y.astype(dtype)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    model.fit(x, y, epochs=net.epochs, batch_size=net.batch_size, shuffle=True, verbose=0)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    return out.getvalue()
+
+
+# ---- PyTorch ----------------------------------------------------------------------------
+
+
+def torch_samples_per_second(net: Net, dtype: str, repeats: int) -> float | None:
+    """Samples per second of a plain PyTorch loop; ``None`` when torch is not installed.
+
+    ``nn.CrossEntropyLoss`` on the last Linear's output is softmax + categorical
+    cross-entropy, which is what the nnviz network computes. The loss is read back with
+    ``.item()`` every batch because nnviz records every batch's loss too.
+    """
+    try:
+        import torch
+    except ImportError:
+        return None
+    from torch import nn
+
+    torch.manual_seed(0)
+    tdtype = getattr(torch, dtype)
+    modules = []
+    for i, (a, b) in enumerate(zip(net.sizes[:-1], net.sizes[1:])):
+        modules.append(nn.Linear(a, b))
+        if i < len(net.sizes) - 2:
+            modules.append(nn.ReLU())
+    model = nn.Sequential(*modules).to(tdtype)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    x, _, labels = make_data(net)
+    inputs = torch.from_numpy(x).to(tdtype)
+    targets = torch.from_numpy(labels)
+    n = net.n_samples
+
+    def run(epochs=net.epochs):
+        total = 0.0
+        for _ in range(epochs):
+            order = torch.randperm(n)
+            xs, ys = inputs[order], targets[order]
+            for start in range(0, n, net.batch_size):
+                xb = xs[start:start + net.batch_size]
+                yb = ys[start:start + net.batch_size]
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                total += loss.item()
+        return total
+
+    run(1)  # warm-up
+    return n * net.epochs / best_of(repeats, run)
+
+
+# ---- NumPy's matmul ---------------------------------------------------------------------
+
+
+def matmul_gflops(m: int, k: int, n: int, dtype: str, min_seconds: float = 0.2) -> float:
+    """GFLOP/s of NumPy's ``(m, k) @ (k, n)`` (2*m*k*n flops each), repeated for ``min_seconds``."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    a @ b  # warm-up
+    reps = 0
+    start = time.perf_counter()
+    while True:
+        a @ b
+        reps += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            break
+    return 2.0 * m * k * n * reps / elapsed / 1e9
+
+
+def net_matmul_gflops(net: Net, dtype: str) -> float:
+    """NumPy's GFLOP/s on this net's training matmuls (forward, dW and dX of each layer)."""
+    flops = 0.0
+    seconds = 0.0
+    for a, b in zip(net.sizes[:-1], net.sizes[1:]):
+        for m, k, n in ((net.batch_size, a, b), (a, net.batch_size, b), (net.batch_size, b, a)):
+            rate = matmul_gflops(m, k, n, dtype, min_seconds=0.05)
+            flops += 2.0 * m * k * n
+            seconds += 2.0 * m * k * n / (rate * 1e9)
+    return flops / seconds / 1e9
+
+
+def blas_description() -> str:
+    """Which BLAS NumPy calls, its kernel (architecture) and thread count."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed: BLAS unknown"
+    lines = []
+    for pool in threadpool_info():
+        if pool.get("user_api") != "blas":
+            continue
+        lines.append(
+            f"{pool.get('internal_api')} {pool.get('version')} kernel={pool.get('architecture')} "
+            f"threads={pool.get('num_threads')} ({os.path.basename(pool.get('filepath', ''))})"
+        )
+    return "; ".join(lines) or "no BLAS found by threadpoolctl"
+
+
+# ---- the table --------------------------------------------------------------------------
+
+
+def fmt_rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def fmt_ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or b is None else f"{a / b:.2f}x"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat, fewer samples")
+    parser.add_argument("--profile", metavar="NET", choices=["lecture", "mid", "mnist"],
+                        help="print a cProfile of nnviz float32 fit on that network and stop")
+    args = parser.parse_args(argv)
+
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if var in os.environ:
+            print(f"warning: {var}={os.environ[var]} is set; NumPy's matmul may be slower. "
+                  "Run with: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/engine.py")
+    print(f"NumPy {np.__version__}; BLAS: {blas_description()}")
+    try:
+        import torch
+
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    except ImportError:
+        print("PyTorch not installed: its columns stay empty")
+
+    nets = NETS
+    if args.quick:
+        nets = [Net(n.name, n.sizes, n.batch_size, n.n_samples // 4, 1) for n in NETS]
+    if args.profile:
+        net = next(n for n in nets if n.name.startswith(args.profile))
+        print(profile_nnviz(net))
+        return 0
+    repeats = 1 if args.quick else 3
+
+    print()
+    header = (f"{'network':<18} {'batch':>5} | {'nnviz f64':>11} {'nnviz f32':>11} | "
+              f"{'torch f64':>11} {'torch f32':>11} | {'f64 ratio':>9} {'f32 ratio':>9}")
+    print("training samples per second (ratio = nnviz / torch)")
+    print(header)
+    print("-" * len(header))
+    rates = {}
+    for net in nets:
+        row = {}
+        for dtype in ("float64", "float32"):
+            row["nnviz", dtype] = nnviz_samples_per_second(net, dtype, repeats)
+            row["torch", dtype] = torch_samples_per_second(net, dtype, repeats)
+        rates[net.name] = row
+        print(f"{net.name:<18} {net.batch_size:>5} | "
+              f"{fmt_rate(row['nnviz', 'float64']):>11} {fmt_rate(row['nnviz', 'float32']):>11} | "
+              f"{fmt_rate(row['torch', 'float64']):>11} {fmt_rate(row['torch', 'float32']):>11} | "
+              f"{fmt_ratio(row['nnviz', 'float64'], row['torch', 'float64']):>9} "
+              f"{fmt_ratio(row['nnviz', 'float32'], row['torch', 'float32']):>9}")
+
+    print()
+    print("GFLOP/s (6 flops per weight per sample) vs NumPy's matmul on the same shapes")
+    header = (f"{'network':<18} | {'nnviz f64':>9} {'numpy f64':>9} {'share':>6} | "
+              f"{'nnviz f32':>9} {'numpy f32':>9} {'share':>6}")
+    print(header)
+    print("-" * len(header))
+    for net in nets:
+        cells = []
+        for dtype in ("float64", "float32"):
+            achieved = rates[net.name]["nnviz", dtype] * 6 * net.n_weights / 1e9
+            peak = net_matmul_gflops(net, dtype)
+            cells.append(f"{achieved:>9.2f} {peak:>9.2f} {achieved / peak:>6.0%}")
+        print(f"{net.name:<18} | {cells[0]} | {cells[1]}")
+    big64 = matmul_gflops(1024, 1024, 1024, "float64")
+    big32 = matmul_gflops(1024, 1024, 1024, "float32")
+    print(f"NumPy 1024x1024 @ 1024x1024: {big64:.1f} GFLOP/s float64, {big32:.1f} GFLOP/s float32")
+
+    print()
+    print("targets")
+    lecture, mnist = rates[nets[0].name], rates[nets[2].name]
+    if lecture["torch", "float64"] is not None:
+        ratio = lecture["nnviz", "float64"] / lecture["torch", "float32"]
+        print(f"  lecture net >= 3x PyTorch: {ratio:.2f}x (nnviz f64 vs torch f32) "
+              f"{'met' if ratio >= 3 else 'MISSED'}")
+        ratio = mnist["nnviz", "float32"] / mnist["torch", "float32"]
+        print(f"  MNIST net float32 >= PyTorch: {ratio:.2f}x {'met' if ratio >= 1 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
