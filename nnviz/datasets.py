@@ -1,0 +1,912 @@
+"""Data sets to train on: the classic 2-D toy sets, two regressions, iris, digits, and CSV files.
+
+Every data set is a :class:`Dataset`: all samples ``x`` (inputs, one row per sample) and
+``y`` (targets), and the same samples split into a training part and a validation part.
+
+* Inputs are float64, shape ``(n_samples, n_features)``.
+* Classification targets are **one-hot**: sample ``i`` of class ``c`` has ``y[i, c] = 1`` and
+  zeros elsewhere, shape ``(n_samples, n_classes)``; a two-class set has two columns, one
+  per unit of a softmax output layer.
+* Regression targets have shape ``(n_samples, 1)``.
+
+The split: the samples are shuffled with the seed, then the last ``validation_split``
+fraction of them is the validation set and the rest the training set.
+
+Everything is deterministic from ``seed`` (``numpy.random.default_rng(seed)``), and every
+data set records how it was made in ``params``, so ``load(ds.name, **ds.params)`` makes
+exactly the same data again (that is what a project file stores).
+
+Example::
+
+    from nnviz import datasets
+    ds = datasets.load("moons", n_samples=200, noise=0.1, seed=0, validation_split=0.2)
+    ds.x_train.shape, ds.y_train.shape      # (160, 2), (160, 2)
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from nnviz.errors import DatasetError
+
+__all__ = [
+    "BUILTIN",
+    "Dataset",
+    "DATA_DIR",
+    "default_params",
+    "load",
+    "load_csv",
+]
+
+#: Where the bundled files live (``resources/data`` beside the ``nnviz`` package).
+DATA_DIR = Path(__file__).resolve().parent.parent / "resources" / "data"
+
+#: The built-in data sets: name -> one-line description (what the data set menu shows).
+BUILTIN: dict[str, str] = {
+    "xor": "XOR: points in the four quadrants; the class says whether x1 and x2 have the "
+    "same sign (not linearly separable).",
+    "circles": "Circles: a ring of points around a disc of points (needs a hidden layer).",
+    "two_gaussians": "Two Gaussians: two round clouds of points, one per class "
+    "(linearly separable).",
+    "spiral": "Spiral: two interleaved spiral arms (hard: needs several hidden neurons).",
+    "moons": "Moons: two interleaving half-moons.",
+    "sine": "Sine (regression): y = sin(x) for x in [-pi, pi].",
+    "plane": "Plane (regression): y = 0.8*x1 - 0.5*x2 + 0.3 for x1, x2 in [-2, 2].",
+    "iris": "Iris: 4 measurements (cm) of 150 iris flowers, 3 species (Fisher, 1936).",
+    "digits": "Digits: 1797 handwritten digits as 8x8 images (pixels scaled to 0..1), 10 classes.",
+}
+
+# Noise (standard deviation, in input units; in target units for the regressions) that
+# makes each generated set look like the picture in a textbook at 200 samples.
+_DEFAULT_NOISE = {
+    "xor": 0.1,
+    "circles": 0.1,
+    "two_gaussians": 0.2,
+    "spiral": 0.1,
+    "moons": 0.1,
+    "sine": 0.1,
+    "plane": 0.1,
+}
+_DEFAULT_N_SAMPLES = 200
+_BUNDLED = ("iris", "digits")
+_CSV_NAME = "csv"
+
+# Spellings of "no value here" that spreadsheets and R/pandas write into CSV files.
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
+
+
+# --------------------------------------------------------------------------------------
+# The Dataset
+
+
+@dataclass(eq=False)
+class Dataset:
+    """A data set, split into training and validation samples.
+
+    ``x`` and ``y`` hold all samples in their original order; ``x_train``/``y_train`` and
+    ``x_val``/``y_val`` hold the same samples shuffled by the seed and split (the rows of
+    ``x`` they come from are ``train_index`` and ``val_index``).
+
+    ``task`` is ``"classification"`` (``y`` one-hot, one column per entry of
+    ``class_names``) or ``"regression"`` (``y`` of shape ``(n, 1)``, named by
+    ``target_names``). ``params`` are the keyword arguments of :func:`load` that recreate
+    this data set: ``load(ds.name, **ds.params)``.
+
+    When the inputs were standardised, ``feature_mean`` and ``feature_std`` are the
+    training set's statistics that were used (``x_std = (x - mean) / std``), and
+    :meth:`transform` applies them to new inputs; otherwise both are ``None``.
+    """
+
+    name: str
+    task: str
+    x: np.ndarray
+    y: np.ndarray
+    train_index: np.ndarray
+    val_index: np.ndarray
+    feature_names: list[str]
+    class_names: list[str]
+    target_names: list[str]
+    params: dict
+    description: str = ""
+    label: str = ""
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
+    x_train: np.ndarray = field(init=False, repr=False)
+    y_train: np.ndarray = field(init=False, repr=False)
+    x_val: np.ndarray = field(init=False, repr=False)
+    y_val: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.x_train = self.x[self.train_index]
+        self.y_train = self.y[self.train_index]
+        self.x_val = self.x[self.val_index]
+        self.y_val = self.y[self.val_index]
+        if not self.label:
+            self.label = self.name
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples, training and validation together."""
+        return int(self.x.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Number of inputs per sample (the size of the input layer)."""
+        return int(self.x.shape[1])
+
+    @property
+    def n_targets(self) -> int:
+        """Number of target columns (the size of the output layer): classes, or 1."""
+        return int(self.y.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (0 for a regression)."""
+        return len(self.class_names)
+
+    @property
+    def n_train(self) -> int:
+        """Number of training samples."""
+        return int(self.train_index.shape[0])
+
+    @property
+    def n_val(self) -> int:
+        """Number of validation samples."""
+        return int(self.val_index.shape[0])
+
+    @property
+    def is_classification(self) -> bool:
+        """True when the targets are classes (one-hot)."""
+        return self.task == "classification"
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The class index of every sample (``argmax`` of the one-hot ``y``), shape ``(n,)``."""
+        if not self.is_classification:
+            raise DatasetError(f"{self.label} is a regression data set; it has no class labels.")
+        return np.argmax(self.y, axis=1)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Prepare new inputs the way ``x`` was prepared: ``(x - feature_mean) / feature_std``.
+
+        Returns a float64 copy of ``x`` unchanged when the data set was not standardised.
+        """
+        x = np.array(x, dtype=np.float64)
+        if self.feature_mean is None or self.feature_std is None:
+            return x
+        return (x - self.feature_mean) / self.feature_std
+
+
+# --------------------------------------------------------------------------------------
+# Loading by name
+
+
+def default_params(name: str) -> dict:
+    """The parameters ``load(name)`` uses when none are given.
+
+    The keys say which parameters apply: the generated sets have ``n_samples`` and
+    ``noise``; iris and digits have ``n_samples`` (``None``: all of them) but no ``noise``.
+    """
+    name = _check_name(name)
+    params: dict = {"n_samples": _DEFAULT_N_SAMPLES if name not in _BUNDLED else None}
+    if name not in _BUNDLED:
+        params["noise"] = _DEFAULT_NOISE[name]
+    params.update(seed=0, validation_split=0.2, standardize=False)
+    return params
+
+
+def load(
+    name: str,
+    n_samples: int | None = None,
+    noise: float | None = None,
+    seed: int = 0,
+    validation_split: float = 0.2,
+    standardize: bool = False,
+    **csv_options,
+) -> Dataset:
+    """Make or load the data set called ``name`` (a key of :data:`BUILTIN`).
+
+    ``n_samples``: how many samples (``None``: 200 for a generated set, all for iris and
+    digits; for those two a number picks that many at random). ``noise``: the standard
+    deviation of the Gaussian noise added to each input of a generated classification set,
+    or to the target of a regression (``None``: the set's default, see
+    :func:`default_params`). ``seed``: the samples, the noise and the split are all drawn
+    from ``numpy.random.default_rng(seed)``. ``validation_split``: the fraction of samples
+    kept for validation. ``standardize``: scale each input to mean 0 and standard deviation
+    1 on the training samples.
+
+    ``load("csv", path=..., target=..., ...)`` reads a CSV file, as :func:`load_csv` does,
+    so that ``load(ds.name, **ds.params)`` recreates any data set.
+    """
+    if isinstance(name, str) and name.strip().lower() == _CSV_NAME:
+        if n_samples is not None or noise is not None:
+            raise DatasetError(
+                "A CSV data set has the samples of its file: give no n_samples or noise."
+            )
+        return load_csv(
+            seed=seed, validation_split=validation_split, standardize=standardize, **csv_options
+        )
+    name = _check_name(name)
+    if csv_options:
+        unknown = ", ".join(sorted(csv_options))
+        raise DatasetError(f"load() got options it does not know for '{name}': {unknown}.")
+    seed = _check_seed(seed)
+    validation_split = _check_split(validation_split)
+    rng = np.random.default_rng(seed)
+
+    if name in _BUNDLED:
+        if noise is not None and noise != 0:
+            raise DatasetError(f"{name} is measured data; noise cannot be added to it.")
+        x, y_idx, feature_names, class_names = _bundled(name)
+        if n_samples is not None:
+            n = _check_n_samples(n_samples, maximum=len(x), name=name)
+            # A random subset, kept in file order so x still reads like the file.
+            keep = np.sort(rng.choice(len(x), size=n, replace=False))
+            x, y_idx = x[keep], y_idx[keep]
+            _check_two_classes(y_idx, class_names, name)
+        y = _one_hot(y_idx, len(class_names))
+        task, target_names = "classification", list(class_names)
+        params = {"n_samples": n_samples}
+    else:
+        n = _check_n_samples(_DEFAULT_N_SAMPLES if n_samples is None else n_samples, name=name)
+        noise = _check_noise(_DEFAULT_NOISE[name] if noise is None else noise)
+        x, y, feature_names, class_names, target_names = _GENERATORS[name](n, noise, rng)
+        task = "classification" if class_names else "regression"
+        params = {"n_samples": n, "noise": noise}
+    params.update(seed=seed, validation_split=validation_split, standardize=bool(standardize))
+
+    train_index, val_index = _split(len(x), validation_split, rng)
+    return _make(
+        name=name,
+        task=task,
+        x=x,
+        y=y,
+        train_index=train_index,
+        val_index=val_index,
+        feature_names=feature_names,
+        class_names=class_names,
+        target_names=target_names,
+        params=params,
+        description=BUILTIN[name],
+        label=name,
+        standardize=standardize,
+    )
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or name.strip().lower() not in BUILTIN:
+        known = ", ".join(BUILTIN)
+        raise DatasetError(f"There is no data set called {name!r}; the data sets are: {known}.")
+    return name.strip().lower()
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DatasetError(f"The seed must be a whole number of 0 or more, not {seed!r}.")
+    return int(seed)
+
+
+def _check_split(validation_split) -> float:
+    try:
+        fraction = float(validation_split)
+    except (TypeError, ValueError):
+        fraction = math.nan
+    if not 0.0 <= fraction < 1.0:
+        raise DatasetError(
+            f"The validation split must be a fraction from 0 up to (not including) 1, "
+            f"not {validation_split!r}."
+        )
+    return fraction
+
+
+def _check_n_samples(n_samples, name: str, maximum: int | None = None) -> int:
+    too_small = 4  # at least two samples of each class for the two-class sets
+    if (
+        isinstance(n_samples, bool)
+        or not isinstance(n_samples, (int, np.integer))
+        or n_samples < too_small
+        or (maximum is not None and n_samples > maximum)
+    ):
+        most = f" and at most {maximum}" if maximum is not None else ""
+        raise DatasetError(
+            f"The number of samples of {name} must be a whole number of at least {too_small}"
+            f"{most}, not {n_samples!r}."
+        )
+    return int(n_samples)
+
+
+def _check_noise(noise) -> float:
+    try:
+        value = float(noise)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0.0):
+        raise DatasetError(f"The noise must be a number of 0 or more, not {noise!r}.")
+    return value
+
+
+def _split(
+    n: int, validation_split: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle ``0..n-1`` with ``rng``; the last ``round(n * validation_split)`` are validation.
+
+    A non-zero split always keeps at least one validation and one training sample.
+    """
+    order = rng.permutation(n)
+    n_val = int(round(n * validation_split))
+    if validation_split > 0:
+        n_val = min(max(n_val, 1), n - 1)
+    return order[: n - n_val], order[n - n_val :]
+
+
+def _one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
+    """One-hot rows: ``y[i, index[i]] = 1``, all other entries 0."""
+    y = np.zeros((len(index), n_classes), dtype=np.float64)
+    y[np.arange(len(index)), index] = 1.0
+    return y
+
+
+def _check_two_classes(index: np.ndarray, class_names: list[str], name: str) -> None:
+    present = np.unique(index)
+    if present.size < 2:
+        raise DatasetError(
+            f"{name}: every sample has the class {class_names[int(present[0])]!r}; "
+            "a classifier needs samples of at least two classes."
+        )
+
+
+def _make(*, standardize: bool, **fields) -> Dataset:
+    """Build the Dataset, standardising the inputs with the training statistics if asked."""
+    x = np.ascontiguousarray(fields.pop("x"), dtype=np.float64)
+    fields["y"] = np.ascontiguousarray(fields["y"], dtype=np.float64)
+    mean = std = None
+    if standardize:
+        train = x[fields["train_index"]]
+        mean = train.mean(axis=0)
+        std = train.std(axis=0)
+        # A constant input carries no information; leave it at 0 instead of dividing by 0.
+        std = np.where(std > 0, std, 1.0)
+        x = (x - mean) / std
+    return Dataset(x=x, feature_mean=mean, feature_std=std, **fields)
+
+
+# --------------------------------------------------------------------------------------
+# The generated sets. Each takes (n, noise, rng) and returns
+# (x, y, feature_names, class_names, target_names). Positions are drawn before the noise,
+# and the noise is drawn as standard normals scaled by `noise`, so with one seed a larger
+# noise moves the same points further rather than drawing new ones.
+
+
+def _class_sizes(n: int) -> tuple[int, int]:
+    return n - n // 2, n // 2
+
+
+def _two_class_result(x0: np.ndarray, x1: np.ndarray, noise: float, rng, class_names):
+    x = np.concatenate([x0, x1])
+    x = x + noise * rng.standard_normal(x.shape)
+    index = np.concatenate([np.zeros(len(x0), dtype=int), np.ones(len(x1), dtype=int)])
+    return x, _one_hot(index, 2), ["x1", "x2"], list(class_names), list(class_names)
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator):
+    """Class 0 in the quadrants where x1 and x2 have the same sign, class 1 where they differ.
+
+    Coordinates have magnitude 0.1 to 1.5, so the quadrants stay apart at zero noise.
+    """
+    n0, n1 = _class_sizes(n)
+    magnitude = rng.uniform(0.1, 1.5, size=(n, 2))
+    sign_1 = rng.choice([-1.0, 1.0], size=n)
+    same = np.concatenate([np.ones(n0), -np.ones(n1)])
+    points = magnitude * np.column_stack([sign_1, sign_1 * same])
+    return _two_class_result(points[:n0], points[n0:], noise, rng, ["same sign", "opposite sign"])
+
+
+def _circles(n: int, noise: float, rng: np.random.Generator):
+    """Class 0 on a circle of radius 1.5, class 1 on a circle of radius 0.6 inside it."""
+    n0, n1 = _class_sizes(n)
+    angle = rng.uniform(0.0, 2 * np.pi, size=n)
+    ring = np.column_stack([np.cos(angle), np.sin(angle)])
+    return _two_class_result(1.5 * ring[:n0], 0.6 * ring[n0:], noise, rng, ["outer", "inner"])
+
+
+def _two_gaussians(n: int, noise: float, rng: np.random.Generator):
+    """Class 0 around (-1, -1), class 1 around (1, 1), each a round cloud of spread 0.4.
+
+    The noise adds to that spread: the clouds overlap as the noise grows beyond about 1.
+    """
+    n0, n1 = _class_sizes(n)
+    cloud = 0.4 * rng.standard_normal((n, 2))
+    return _two_class_result(cloud[:n0] - 1.0, cloud[n0:] + 1.0, noise, rng, ["class 0", "class 1"])
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator):
+    """Two arms: radius r = 0.15 + 1.7 t and angle 3 pi t (+ pi for arm 1), t in [0, 1]."""
+    n0, n1 = _class_sizes(n)
+    t = np.sqrt(rng.uniform(0.0, 1.0, size=n))  # sqrt: even density along the arm
+    radius = 0.15 + 1.7 * t
+    angle = 3.0 * np.pi * t
+    angle[n0:] += np.pi
+    points = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    return _two_class_result(points[:n0], points[n0:], noise, rng, ["arm 0", "arm 1"])
+
+
+def _moons(n: int, noise: float, rng: np.random.Generator):
+    """Upper moon (cos a, sin a) and lower moon (1 - cos a, 0.5 - sin a), a in [0, pi].
+
+    Shifted by (-0.5, -0.25) so the picture is centred on the origin.
+    """
+    n0, n1 = _class_sizes(n)
+    a = rng.uniform(0.0, np.pi, size=n)
+    upper = np.column_stack([np.cos(a[:n0]), np.sin(a[:n0])])
+    lower = np.column_stack([1.0 - np.cos(a[n0:]), 0.5 - np.sin(a[n0:])])
+    shift = np.array([-0.5, -0.25])
+    return _two_class_result(upper + shift, lower + shift, noise, rng, ["upper", "lower"])
+
+
+def _sine(n: int, noise: float, rng: np.random.Generator):
+    """y = sin(x) + noise, x uniform in [-pi, pi]."""
+    x = rng.uniform(-np.pi, np.pi, size=(n, 1))
+    y = np.sin(x) + noise * rng.standard_normal((n, 1))
+    return x, y, ["x"], [], ["y"]
+
+
+def _plane(n: int, noise: float, rng: np.random.Generator):
+    """y = 0.8 x1 - 0.5 x2 + 0.3 + noise, x1 and x2 uniform in [-2, 2]."""
+    x = rng.uniform(-2.0, 2.0, size=(n, 2))
+    y = (0.8 * x[:, :1] - 0.5 * x[:, 1:] + 0.3) + noise * rng.standard_normal((n, 1))
+    return x, y, ["x1", "x2"], [], ["y"]
+
+
+_GENERATORS = {
+    "xor": _xor,
+    "circles": _circles,
+    "two_gaussians": _two_gaussians,
+    "spiral": _spiral,
+    "moons": _moons,
+    "sine": _sine,
+    "plane": _plane,
+}
+
+
+# --------------------------------------------------------------------------------------
+# The bundled sets
+
+
+@cache
+def _bundled_cached(name: str):
+    path = DATA_DIR / ("iris.csv" if name == "iris" else "digits.csv.gz")
+    if not path.is_file():
+        raise DatasetError(
+            f"The bundled data file {path} is missing; reinstall nnviz to restore it."
+        )
+    table = _read_table(path, header=True, delimiter=",")
+    parsed = _parse_table(table, target=-1, task="classification")
+    x, index, feature_names, class_names = parsed[0], parsed[1], parsed[2], parsed[3]
+    if name == "digits":
+        x = x / 16.0  # each pixel counts the set bits of a 4x4 block: 0..16 -> 0..1
+    x.flags.writeable = False
+    index.flags.writeable = False
+    return x, index, tuple(feature_names), tuple(class_names)
+
+
+def _bundled(name: str):
+    x, index, feature_names, class_names = _bundled_cached(name)
+    return x.copy(), index.copy(), list(feature_names), list(class_names)
+
+
+# --------------------------------------------------------------------------------------
+# CSV files
+
+
+def load_csv(
+    path: str | Path,
+    target: int | str = -1,
+    header: bool | None = None,
+    standardize: bool = False,
+    validation_split: float = 0.2,
+    seed: int = 0,
+    task: str | None = None,
+    delimiter: str | None = None,
+) -> Dataset:
+    """Read a data set from a CSV file: one row per sample, one column per input, and a target.
+
+    ``target``: the target column, by name (needs a header row) or by index (0-based; -1 is
+    the last column, the default); a string of digits that is not a column name is taken
+    as an index. ``header``: whether the first row holds column names; ``None`` decides
+    from the file (the first row is a header when it has text where the second row has a
+    number). ``task``: ``"classification"`` or ``"regression"``; ``None`` decides from the
+    target column (text, or at most 20 different whole numbers, means classes). Class
+    labels are sorted and one-hot encoded. ``standardize``: scale each input to mean 0 and
+    standard deviation 1 on the training samples. ``delimiter``: ``","``, ``";"`` or tab;
+    ``None`` picks the one the first line uses. Files ending in ``.gz`` are decompressed.
+
+    Raises :class:`~nnviz.errors.DatasetError` naming the line and column of the first
+    problem: text where a number belongs, a missing value, a row with too few or too many
+    values, an empty file, a target column that does not exist, only one class.
+    """
+    path = Path(path)
+    seed = _check_seed(seed)
+    validation_split = _check_split(validation_split)
+    if task is not None and task not in ("classification", "regression"):
+        raise DatasetError(f"The task must be 'classification' or 'regression', not {task!r}.")
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer, str)):
+        raise DatasetError(f"The target column must be a column name or index, not {target!r}.")
+    if isinstance(target, np.integer):
+        target = int(target)
+    if header is False and isinstance(target, str) and not target.strip().lstrip("-").isdigit():
+        raise DatasetError(
+            f"{path.name}: the target column is given by name ({target!r}) but the file "
+            "has no header row; give its index instead."
+        )
+
+    table = _read_table(path, header=header, delimiter=delimiter)
+    x, y_values, feature_names, class_names, target_name, task = _parse_table(table, target, task)
+    if task == "classification":
+        y = _one_hot(y_values, len(class_names))
+        target_names = list(class_names)
+    else:
+        y = y_values.reshape(-1, 1)
+        target_names = [target_name]
+
+    rng = np.random.default_rng(seed)
+    train_index, val_index = _split(len(x), validation_split, rng)
+    params = {
+        "path": str(path),
+        "target": target,
+        "header": table.has_header,
+        "standardize": bool(standardize),
+        "validation_split": validation_split,
+        "seed": seed,
+        "task": task,
+        "delimiter": table.delimiter,
+    }
+    return _make(
+        name=_CSV_NAME,
+        task=task,
+        x=x,
+        y=y,
+        train_index=train_index,
+        val_index=val_index,
+        feature_names=feature_names,
+        class_names=class_names,
+        target_names=target_names,
+        params=params,
+        description=f"{path.name}: {len(x)} samples, {x.shape[1]} inputs, target '{target_name}'.",
+        label=path.name,
+        standardize=standardize,
+    )
+
+
+@dataclass
+class _Table:
+    """The cells of a CSV file as text, with the file line where each data row starts."""
+
+    filename: str
+    columns: list[str]  # the header's names, or "column 1", "column 2", ...
+    has_header: bool
+    header_line: int | None
+    rows: list[list[str]]
+    lines: list[int]
+    delimiter: str
+
+    def where(self, line: int | None, column: int | None) -> str:
+        """'data.csv, line 7, column 'petal_width'' (the place a message starts with)."""
+        place = self.filename
+        if line is not None:
+            place += f", line {line}"
+        if column is not None:
+            place += f", column {self.column_label(column)}"
+        return place
+
+    def column_label(self, column: int) -> str:
+        return repr(self.columns[column]) if self.has_header else str(column + 1)
+
+    def column_id(self, column: int) -> str | int:
+        """The DatasetError.column value: the name with a header, else the 1-based index."""
+        return self.columns[column] if self.has_header else column + 1
+
+    def error(self, message: str, line: int | None = None, column: int | None = None):
+        return DatasetError(
+            f"{self.where(line, column)}: {message}",
+            line=line,
+            column=None if column is None else self.column_id(column),
+        )
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise DatasetError(f"The file {path} does not exist.")
+    if not path.is_file():
+        raise DatasetError(f"{path} is a folder, not a CSV file.")
+    try:
+        raw = path.read_bytes()
+        if path.suffix.lower() == ".gz":
+            raw = gzip.decompress(raw)
+    except OSError as error:  # unreadable, or a broken .gz
+        raise DatasetError(f"{path.name} cannot be read: {error.strerror or error}.") from error
+    if b"\x00" in raw[:4096]:
+        raise DatasetError(f"{path.name} is not a text file; save the data as CSV.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows writes CSV in its ANSI code page; latin-1 reads any byte.
+        return raw.decode("latin-1")
+
+
+def _guess_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_table(path: Path, header: bool | None, delimiter: str | None) -> _Table:
+    """Split the file into rows of stripped cells, skipping blank lines and '#' comments."""
+    text = _read_text(path)
+    stripped_lines = [line for line in text.splitlines() if line.strip()]
+    if delimiter is None:
+        delimiter = _guess_delimiter(stripped_lines[0] if stripped_lines else "")
+    elif delimiter not in (",", ";", "\t"):
+        raise DatasetError(f"The delimiter must be ',', ';' or a tab, not {delimiter!r}.")
+
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    # strict: an unclosed quote is an error, not a value that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for cells in reader:
+            row_line, start = start, reader.line_num + 1
+            cells = [cell.strip() for cell in cells]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            rows.append(cells)
+            lines.append(row_line)
+    except csv.Error as error:  # e.g. a quote that is never closed
+        physical = text.splitlines()
+        column = _open_quote_column(
+            physical[start - 1] if start <= len(physical) else "", delimiter
+        )
+        place = f"{path.name}, line {start}" + (f", column {column}" if column else "")
+        raise DatasetError(
+            f'{place}: this row is not valid CSV ({error}); check its quotes (").',
+            line=start,
+            column=column,
+        ) from error
+    if not rows:
+        raise DatasetError(f"{path.name} is empty: it has no rows of data.", line=1)
+
+    if header is None:
+        header = _looks_like_header(rows)
+    if header:
+        names = [name or f"column {j + 1}" for j, name in enumerate(rows[0])]
+        table = _Table(path.name, names, True, lines[0], rows[1:], lines[1:], delimiter)
+    else:
+        names = [f"column {j + 1}" for j in range(len(rows[0]))]
+        table = _Table(path.name, names, False, None, rows, lines, delimiter)
+    if not table.rows:
+        raise DatasetError(
+            f"{path.name} has a header row but no rows of data.", line=(lines[0] + 1)
+        )
+    return table
+
+
+def _open_quote_column(line: str, delimiter: str) -> int | None:
+    """The 1-based column in which a quote opens and is not closed on this line, if any."""
+    column, quoted, opened_in = 1, False, None
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+            opened_in = column if quoted else None
+        elif char == delimiter and not quoted:
+            column += 1
+    return opened_in
+
+
+def _looks_like_header(rows: list[list[str]]) -> bool:
+    """The first row names the columns if it has text in a column where later rows have numbers.
+
+    A file of a single row is a header (and no data) when none of its cells is a number.
+    Only the first rows are looked at: a stray word further down is a data error, not a sign
+    of a header.
+    """
+    first = rows[0]
+    if len(rows) == 1:
+        return not any(_is_number(cell) for cell in first)
+    for j, cell in enumerate(first):
+        if _is_number(cell) or cell.lower() in _MISSING:
+            continue
+        if any(j < len(row) and _is_number(row[j]) for row in rows[1:_HEADER_LOOKAHEAD]):
+            return True
+    return False
+
+
+_HEADER_LOOKAHEAD = 50
+
+
+def _resolve_target(table: _Table, target: int | str) -> int:
+    n_columns = len(table.columns)
+    if isinstance(target, str):
+        name = target.strip()
+        matches = [j for j, column in enumerate(table.columns) if column == name]
+        if table.has_header and len(matches) > 1:
+            raise table.error(
+                f"the column name {name!r} appears {len(matches)} times; rename one of them "
+                "or give the target column by index.",
+                line=table.header_line,
+            )
+        if table.has_header and matches:
+            return matches[0]
+        if name.lstrip("-").isdigit():
+            target = int(name)
+        else:
+            shown = ", ".join(repr(column) for column in table.columns)
+            message = (
+                f"there is no target column {name!r}; the columns are {shown}."
+                if table.has_header
+                else f"there is no target column {name!r}: the file has no header row with names."
+            )
+            raise DatasetError(
+                f"{table.where(table.header_line, None)}: {message}",
+                line=table.header_line,
+                column=name,
+            )
+    if not -n_columns <= target < n_columns:
+        raise DatasetError(
+            f"{table.where(table.header_line or table.lines[0], None)}: the file has "
+            f"{n_columns} columns, so there is no target column {target} "
+            f"(use 0 to {n_columns - 1}, or -1 for the last).",
+            line=table.header_line or table.lines[0],
+            column=target,
+        )
+    return target % n_columns
+
+
+def _check_shape(table: _Table) -> None:
+    """Every row must have as many cells as the first one (the header, if there is one)."""
+    expected = len(table.columns)
+    first_line = table.header_line if table.has_header else table.lines[0]
+    for cells, line in zip(table.rows, table.lines, strict=True):
+        if len(cells) == expected:
+            continue
+        if len(cells) < expected:
+            column = len(cells)  # the first column with no value
+            raise DatasetError(
+                f"{table.where(line, column)}: the row ends early, with {len(cells)} values "
+                f"where line {first_line} has {expected}.",
+                line=line,
+                column=table.column_id(column),
+            )
+        raise DatasetError(
+            f"{table.where(line, None)}, column {expected + 1}: the row has {len(cells)} "
+            f"values, but line {first_line} has {expected}.",
+            line=line,
+            column=expected + 1,
+        )
+
+
+def _numeric_column(table: _Table, j: int) -> np.ndarray:
+    """Column ``j`` as float64; raises on the first missing, non-numeric or infinite cell."""
+    cells = [row[j] for row in table.rows]
+    try:
+        values = np.array(cells, dtype=np.float64)
+    except ValueError:
+        values = None  # find the culprit cell below
+    if values is not None and np.all(np.isfinite(values)):
+        return values
+    for cells_i, line in zip(cells, table.lines, strict=True):
+        _check_cell(table, cells_i, line, j)
+    raise AssertionError("a column that numpy refused had no bad cell")  # pragma: no cover
+
+
+def _check_cell(table: _Table, cell: str, line: int, j: int) -> float:
+    if cell.lower() in _MISSING:
+        raise table.error("the value is missing.", line=line, column=j)
+    try:
+        value = float(cell)
+    except ValueError:
+        raise table.error(f"{cell!r} is not a number.", line=line, column=j) from None
+    if not math.isfinite(value):
+        raise table.error(f"{cell!r} is not a finite number.", line=line, column=j)
+    return value
+
+
+def _class_label(cell: str) -> str:
+    """The class name of a target cell: '1', '1.0' and ' 1' are all class '1'."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return cell
+    if math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return cell
+
+
+def _sort_key(name: str):
+    # Numbers in numeric order (2 before 10), then text in alphabetical order.
+    try:
+        return (0, float(name), "")
+    except ValueError:
+        return (1, 0.0, name)
+
+
+_MAX_AUTO_CLASSES = 20
+
+
+def _parse_table(table: _Table, target: int | str, task: str | None):
+    """Turn the cells into (x, targets, feature_names, class_names, target_name, task).
+
+    For a classification the targets are class indices (into the sorted class names);
+    for a regression they are the numbers.
+    """
+    _check_shape(table)
+    t = _resolve_target(table, target)
+    if len(table.columns) < 2:
+        raise table.error(
+            "the file has only one column; it needs at least one input column besides the target.",
+            line=table.header_line or table.lines[0],
+        )
+    feature_columns = [j for j in range(len(table.columns)) if j != t]
+    x = np.column_stack([_numeric_column(table, j) for j in feature_columns])
+    feature_names = [
+        table.columns[j] if table.has_header else f"x{k + 1}" for k, j in enumerate(feature_columns)
+    ]
+    target_name = table.columns[t] if table.has_header else "y"
+
+    cells = [row[t] for row in table.rows]
+    for cell, line in zip(cells, table.lines, strict=True):
+        if cell.lower() in _MISSING:
+            raise table.error("the target value is missing.", line=line, column=t)
+    if task is None:
+        task = _guess_task(cells)
+    if task == "regression":
+        values = np.array(
+            [_check_cell(table, c, line, t) for c, line in zip(cells, table.lines, strict=True)]
+        )
+        return x, values, feature_names, [], target_name, task
+
+    labels = [_class_label(cell) for cell in cells]
+    class_names = sorted(set(labels), key=_sort_key)
+    if len(class_names) < 2:
+        first, last = table.lines[0], table.lines[-1]
+        raise DatasetError(
+            f"{table.where(None, t)}: every row (lines {first} to {last}) has the class "
+            f"{class_names[0]!r}; a classifier needs rows of at least two classes.",
+            line=None,
+            column=table.column_id(t),
+        )
+    lookup = {name: k for k, name in enumerate(class_names)}
+    index = np.array([lookup[label] for label in labels], dtype=np.int64)
+    return x, index, feature_names, class_names, target_name, task
+
+
+def _guess_task(cells: list[str]) -> str:
+    """Text labels or a few whole numbers are classes; other numbers are a regression target."""
+    values = []
+    for cell in cells:
+        try:
+            values.append(float(cell))
+        except ValueError:
+            return "classification"
+    array = np.array(values)
+    if not np.all(np.isfinite(array)):
+        return "classification"
+    whole = np.all(array == np.round(array))
+    if whole and np.unique(array).size <= _MAX_AUTO_CLASSES:
+        return "classification"
+    return "regression"
