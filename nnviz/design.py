@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from psygnal import Signal, SignalGroup
 
+from nnviz import activations as _activations
+from nnviz import initializers as _initializers
 from nnviz.errors import DesignError, ProjectFileError
 from nnviz.undo import Command, UndoStack
 
@@ -44,8 +46,8 @@ __all__ = [
 KINDS = ("input", "hidden", "output")
 """The kinds of layer a design holds."""
 
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
-"""Activation names a layer may have (Keras's names)."""
+ACTIVATIONS = tuple(_activations.names())
+"""Activation names a layer may have (Keras's names: "linear", "relu", "sigmoid", ...)."""
 
 _DEFAULT_UNITS = {"input": 2, "hidden": 3, "output": 2}
 _DEFAULT_ACTIVATION = {"input": "linear", "hidden": "relu", "output": "softmax"}
@@ -813,8 +815,9 @@ class Design:
                 raise ProjectFileError(
                     f"{where}.activation must be one of {', '.join(_allowed_activations(kind))}.")
             initializer = item.get("initializer", DEFAULT_INITIALIZER)
-            if not isinstance(initializer, str) or not initializer:
-                raise ProjectFileError(f"{where}.initializer must be the name of an initializer.")
+            if initializer not in _initializers.names():
+                raise ProjectFileError(
+                    f"{where}.initializer must be one of {', '.join(_initializers.names())}.")
             name = item.get("name")
             if name is None:
                 name = f"{_DEFAULT_NAME[kind]} {n + 1}"
@@ -905,8 +908,10 @@ def _check_activation(kind: str, name: Any) -> None:
 
 
 def _check_initializer(name: Any) -> str:
-    if not isinstance(name, str) or not name:
-        raise DesignError("An initializer is given by its name, for example 'glorot_uniform'.")
+    known = _initializers.names()
+    if name not in known:
+        raise DesignError(
+            f"'{name}' is not an initializer nnviz knows; choose one of {', '.join(known)}.")
     return name
 
 
@@ -1091,7 +1096,6 @@ class _SetUnits(_DesignCommand):
         current = self._arrays()
         self._kept[spec.units] = {key: _copy(a) for key, a in current.items()}
         kept = self._kept.get(units, {})
-        rng = np.random.default_rng(_seed_for(self.layer_id, units))
         spec.units = units
         for key, now in current.items():
             if key == "bias":
@@ -1104,7 +1108,8 @@ class _SetUnits(_DesignCommand):
                 if key == "bias":
                     template = np.zeros(shape)
                 else:
-                    template = _fresh_kernel(d.layer(key.target).initializer, shape, rng)
+                    template = _fresh_kernel(d.layer(key.target).initializer, shape,
+                                              _seed_for(key.source + key.target, units))
             if key == "bias":
                 d._biases[self.layer_id] = _fit_block(now, template)
             else:
@@ -1120,19 +1125,11 @@ class _SetUnits(_DesignCommand):
         self._apply(self.old_units)
 
 
-def _seed_for(layer_id: str, units: int) -> int:
-    """A seed that depends only on the layer and its new size (reproducible new weights)."""
-    return sum(ord(c) * (k + 1) for k, c in enumerate(layer_id)) * 7919 + units
+def _seed_for(text: str, units: int) -> int:
+    """A seed that depends only on the connection and the new size (reproducible weights)."""
+    return sum(ord(c) * (k + 1) for k, c in enumerate(text)) * 7919 + units
 
 
-def _fresh_kernel(initializer: str, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Initial weights for new neurons, from the engine's initializer when it knows the name."""
-    try:
-        from nnviz import initializers
-    except ImportError:  # the engine is optional for editing a design
-        initializers = None
-    if initializers is not None:
-        return np.asarray(initializers.get(initializer)(shape, rng), dtype=np.float64)
-    # Glorot uniform: U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)).
-    limit = math.sqrt(6.0 / (shape[0] + shape[1]))
-    return rng.uniform(-limit, limit, size=shape)
+def _fresh_kernel(initializer: str, shape: tuple[int, int], seed: int) -> np.ndarray:
+    """Initial weights of ``shape`` from the layer's initializer (as a new layer would get)."""
+    return np.asarray(_initializers.get(initializer, seed=seed)(shape), dtype=np.float64)
