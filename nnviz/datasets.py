@@ -547,6 +547,8 @@ def load_csv(
             "has no header row; give its index instead."
         )
 
+    if header is None and isinstance(target, str) and not target.strip().lstrip("-").isdigit():
+        header = True  # a target given by name needs names
     table = _read_table(path, header=header, delimiter=delimiter)
     x, y_values, feature_names, class_names, target_name, task = _parse_table(table, target, task)
     if task == "classification":
@@ -658,9 +660,11 @@ def _is_number(text: str) -> bool:
 def _read_table(path: Path, header: bool | None, delimiter: str | None) -> _Table:
     """Split the file into rows of stripped cells, skipping blank lines and '#' comments."""
     text = _read_text(path)
-    stripped_lines = [line for line in text.splitlines() if line.strip()]
+    data_lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     if delimiter is None:
-        delimiter = _guess_delimiter(stripped_lines[0] if stripped_lines else "")
+        delimiter = _guess_delimiter(data_lines[0] if data_lines else "")
     elif delimiter not in (",", ";", "\t"):
         raise DatasetError(f"The delimiter must be ',', ';' or a tab, not {delimiter!r}.")
 
