@@ -29,6 +29,7 @@ import csv
 import gzip
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -87,7 +88,7 @@ _MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
 # The Dataset
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Dataset:
     """A data set, split into training and validation samples.
 
@@ -173,6 +174,14 @@ class Dataset:
         if not self.is_classification:
             raise DatasetError(f"{self.label} is a regression data set; it has no class labels.")
         return np.argmax(self.y, axis=1)
+
+    def __repr__(self) -> str:
+        targets = f"{self.n_classes} classes" if self.is_classification else "1 target"
+        return (
+            f"<Dataset {self.label!r}: {self.task}, {self.n_samples} samples "
+            f"({self.n_train} train, {self.n_val} validation), {self.n_features} inputs, "
+            f"{targets}>"
+        )
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         """Prepare new inputs the way ``x`` was prepared: ``(x - feature_mean) / feature_std``.
@@ -753,6 +762,7 @@ def _resolve_target(table: _Table, target: int | str) -> int:
                 f"the column name {name!r} appears {len(matches)} times; rename one of them "
                 "or give the target column by index.",
                 line=table.header_line,
+                column=matches[1],
             )
         if table.has_header and matches:
             return matches[0]
@@ -818,13 +828,20 @@ def _numeric_column(table: _Table, j: int) -> np.ndarray:
     raise AssertionError("a column that numpy refused had no bad cell")  # pragma: no cover
 
 
+# "1,5" in a file separated by semicolons: a spreadsheet set to a European locale wrote it.
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+
+
 def _check_cell(table: _Table, cell: str, line: int, j: int) -> float:
     if cell.lower() in _MISSING:
         raise table.error("the value is missing.", line=line, column=j)
     try:
         value = float(cell)
     except ValueError:
-        raise table.error(f"{cell!r} is not a number.", line=line, column=j) from None
+        hint = ""
+        if _DECIMAL_COMMA.fullmatch(cell):
+            hint = f" (write decimals with a point: {cell.replace(',', '.')})"
+        raise table.error(f"{cell!r} is not a number{hint}.", line=line, column=j) from None
     if not math.isfinite(value):
         raise table.error(f"{cell!r} is not a finite number.", line=line, column=j)
     return value

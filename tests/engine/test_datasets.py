@@ -1,6 +1,7 @@
 """nnviz.datasets: the generated sets, the bundled ones, and the CSV loader and its errors."""
 
 import gzip
+import json
 
 import numpy as np
 import pytest
@@ -124,7 +125,7 @@ def test_split_is_shuffled_so_validation_holds_both_classes():
 @pytest.mark.parametrize("name", ["spiral", "sine", "iris"])
 def test_name_and_params_recreate_the_data_set(name):
     ds = datasets.load(name, seed=4, validation_split=0.3, standardize=True)
-    again = datasets.load(ds.name, **ds.params)
+    again = datasets.load(ds.name, **json.loads(json.dumps(ds.params)))
     np.testing.assert_array_equal(again.x_train, ds.x_train)
     np.testing.assert_array_equal(again.y_val, ds.y_val)
     assert again.params == ds.params
@@ -165,6 +166,10 @@ def test_iris_is_bundled_with_names():
     np.testing.assert_array_equal(np.bincount(ds.labels), [50, 50, 50])
     np.testing.assert_allclose(ds.x[0], [5.1, 3.5, 1.4, 0.2])
     assert ds.n_train == 120 and ds.n_val == 30
+    assert repr(ds) == (
+        "<Dataset 'iris': classification, 150 samples (120 train, 30 validation), "
+        "4 inputs, 3 classes>"
+    )
 
 
 def test_digits_are_bundled_as_8x8_images_scaled_to_one():
@@ -321,7 +326,8 @@ def test_builtin_sets_can_be_standardized_too():
 
 def test_csv_params_recreate_the_data_set(tmp_path):
     ds = datasets.load_csv(write(tmp_path, IRIS_LIKE), target="species", seed=3, standardize=True)
-    again = datasets.load(ds.name, **ds.params)
+    # a project file stores name + params as JSON
+    again = datasets.load(ds.name, **json.loads(json.dumps(ds.params)))
     np.testing.assert_array_equal(again.x_train, ds.x_train)
     np.testing.assert_array_equal(again.y_val, ds.y_val)
 
@@ -417,3 +423,25 @@ def test_missing_file_and_binary_file(tmp_path):
     binary.write_bytes(b"\x89PNG\x00\x00\x01")
     with pytest.raises(DatasetError, match="not a text file"):
         datasets.load_csv(binary)
+
+
+def test_windows_line_endings(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b,label\r\n1,2,x\r\n3,4,y\r\n5,z,y\r\n")
+    with pytest.raises(DatasetError) as error:
+        datasets.load_csv(path)
+    assert error.value.line == 4 and error.value.column == "b"
+
+
+def test_decimal_commas_get_a_hint(tmp_path):
+    with pytest.raises(
+        DatasetError, match=r"'1,5' is not a number \(write decimals with a point: 1.5\)"
+    ):
+        datasets.load_csv(write(tmp_path, "a;b;label\n1;2;x\n1,5;4;y\n"))
+
+
+def test_a_duplicate_column_name_cannot_be_the_target(tmp_path):
+    with pytest.raises(DatasetError, match="'a' appears 2 times") as error:
+        datasets.load_csv(write(tmp_path, "a,a,label\n1,2,x\n3,4,y\n"), target="a")
+    assert error.value.line == 1 and error.value.column == "a"
+    assert datasets.load_csv(tmp_path / "data.csv").feature_names == ["a", "a"]
