@@ -179,7 +179,8 @@ class Dataset:
         targets = f"{self.n_classes} classes" if self.is_classification else "1 target"
         return (
             f"<Dataset {self.label!r}: {self.task}, {self.n_samples} samples "
-            f"({self.n_train} train, {self.n_val} validation), {self.n_features} inputs, "
+            f"({self.n_train} train, {self.n_val} validation), {self.n_features} "
+            f"input{'s' if self.n_features != 1 else ''}, "
             f"{targets}>"
         )
 
