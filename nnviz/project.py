@@ -1,0 +1,663 @@
+"""The project: a design, its training settings, its data set and its history; the ``.nnviz`` file.
+
+A ``.nnviz`` file is human-readable JSON::
+
+    {
+      "format": "nnviz-project",
+      "version": 1,
+      "saved_by": "nnviz 0.1.0",
+      "design":   {"layers": [...], "connections": [...]},      # Design.to_dict(): layers
+                                                                # with positions, the weights
+      "training": {"loss": "categorical_crossentropy", "optimizer": "sgd",
+                   "learning_rate": 0.1, "momentum": 0.0, "optimizer_options": {},
+                   "batch_size": 4, "epochs": 50, "seed": 0, "dtype": "float64",
+                   "metrics": ["accuracy"], "shuffle": true},
+      "dataset":  {"name": "moons", "params": {"n_samples": 200, ...}}
+               or {"name": "csv", "path": "data/mine.csv", "target": -1, "params": {...}},
+      "history":  {"batch_loss": [...], "epoch_loss": [...], ...}  # History.to_dict()
+    }
+
+Weights are written with Python's shortest round-trip float text, so a float64 weight reads
+back bit for bit. A CSV data set's path is stored relative to the project file, so a
+folder with both can be moved as a whole. Numbers JSON cannot hold (a NaN loss in the
+history) are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
+
+Saving is atomic (a temporary file beside the target, then a rename). Loading never lets
+a Python error through: every problem raises :class:`~nnviz.errors.ProjectFileError` with
+one sentence that names the file and the field, fit to show in a dialog. Files of older
+format versions are upgraded on load by the functions in ``_MIGRATIONS``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from psygnal import Signal, SignalGroup
+
+from nnviz.design import Design
+from nnviz.errors import DesignError, NnvizError, ProjectFileError
+from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "DatasetSpec",
+    "Project",
+    "ProjectEvents",
+    "TrainingSettings",
+    "load_model",
+    "save_model",
+]
+
+FORMAT_NAME = "nnviz-project"
+FORMAT_VERSION = 1
+PROJECT_SUFFIX = ".nnviz"
+
+_VERSION = "0.1.0"
+_LOSSES = ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+           "categorical_crossentropy")
+_OPTIMIZERS = ("sgd", "adam", "rmsprop")
+_DTYPES = ("float64", "float32")
+# Keyword arguments each optimizer takes beyond learning_rate (and momentum).
+_OPTIMIZER_OPTIONS = {
+    "sgd": ("nesterov",),
+    "adam": ("beta_1", "beta_2", "epsilon"),
+    "rmsprop": ("rho", "epsilon"),
+}
+_HAS_MOMENTUM = ("sgd", "rmsprop")
+
+
+# ------------------------------------------------------------------------ settings
+
+
+@dataclass
+class TrainingSettings:
+    """How the network is trained: Keras's ``compile`` and ``fit`` arguments.
+
+    ``optimizer`` is ``"sgd"``, ``"adam"`` or ``"rmsprop"`` with ``learning_rate``,
+    ``momentum`` (SGD and RMSprop) and any other keyword argument of the Keras optimizer in
+    ``optimizer_options`` (``{"nesterov": True}``, ``{"beta_1": 0.9}``, ...). ``seed`` draws
+    the initial weights and the order of the samples (when ``shuffle``).
+    """
+
+    loss: str = "categorical_crossentropy"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.0
+    optimizer_options: dict = field(default_factory=dict)
+    batch_size: int = 4
+    epochs: int = 50
+    seed: int = 0
+    dtype: str = "float64"
+    metrics: list = field(default_factory=lambda: ["accuracy"])
+    shuffle: bool = True
+
+    def make_optimizer(self):
+        """A new nnviz optimizer with these settings (``SGD(learning_rate=0.1, momentum=0)``)."""
+        from nnviz import optimizers
+
+        kwargs = {"learning_rate": self.learning_rate, **self.optimizer_options}
+        if self.optimizer in _HAS_MOMENTUM:
+            kwargs["momentum"] = self.momentum
+        return optimizers.get(self.optimizer, **kwargs)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able data."""
+        return copy.deepcopy(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "training") -> TrainingSettings:
+        """Settings from :meth:`to_dict` data; missing fields take the defaults.
+
+        Raises ProjectFileError naming the bad field.
+        """
+        if not isinstance(data, dict):
+            raise ProjectFileError(f"'{where}' must be an object with the training settings.")
+        settings = cls()
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ProjectFileError(f"'{where}.{key}' is not a training setting nnviz knows.")
+        values = {**settings.to_dict(), **data}
+        return cls(**_check_settings(values, where))
+
+
+def _check_settings(v: dict, where: str) -> dict:
+    """Validate every training setting; return them normalised (ProjectFileError if wrong)."""
+
+    def fail(key, what):
+        raise ProjectFileError(f"'{where}.{key}' must be {what}, not {v[key]!r}.")
+
+    def is_number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    def is_int(x):
+        return isinstance(x, int) and not isinstance(x, bool)
+
+    out = dict(v)
+    loss = v["loss"]
+    aliases = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
+    if not isinstance(loss, str) or aliases.get(loss.lower(), loss.lower()) not in _LOSSES:
+        fail("loss", "one of " + ", ".join(_LOSSES))
+    out["loss"] = aliases.get(loss.lower(), loss.lower())
+    if not isinstance(v["optimizer"], str) or v["optimizer"].lower() not in _OPTIMIZERS:
+        fail("optimizer", "one of " + ", ".join(_OPTIMIZERS))
+    out["optimizer"] = v["optimizer"].lower()
+    if not is_number(v["learning_rate"]) or v["learning_rate"] <= 0:
+        fail("learning_rate", "a positive number")
+    out["learning_rate"] = float(v["learning_rate"])
+    if not is_number(v["momentum"]) or not 0 <= v["momentum"] < 1:
+        fail("momentum", "a number from 0 up to (not including) 1")
+    out["momentum"] = float(v["momentum"])
+    options = v["optimizer_options"]
+    if not isinstance(options, dict):
+        fail("optimizer_options", "an object of the optimizer's keyword arguments")
+    allowed = _OPTIMIZER_OPTIONS[out["optimizer"]]
+    for key, value in options.items():
+        if key not in allowed:
+            raise ProjectFileError(
+                f"'{where}.optimizer_options.{key}' is not an option of {out['optimizer']}; "
+                f"it takes {', '.join(allowed)}."
+            )
+        if key == "nesterov":
+            if not isinstance(value, bool):
+                raise ProjectFileError(f"'{where}.optimizer_options.nesterov' must be true or false.")
+        elif not is_number(value) or value < 0:
+            raise ProjectFileError(f"'{where}.optimizer_options.{key}' must be a number >= 0.")
+    out["optimizer_options"] = dict(options)
+    for key, low in (("batch_size", 1), ("epochs", 1), ("seed", 0)):
+        if not is_int(v[key]) or v[key] < low:
+            fail(key, f"a whole number of at least {low}")
+    if v["dtype"] not in _DTYPES:
+        fail("dtype", "'float64' or 'float32'")
+    if not isinstance(v["metrics"], list) or not all(m == "accuracy" for m in v["metrics"]):
+        fail("metrics", "[] or [\"accuracy\"]")
+    out["metrics"] = list(v["metrics"])
+    if not isinstance(v["shuffle"], bool):
+        fail("shuffle", "true or false")
+    return out
+
+
+@dataclass
+class DatasetSpec:
+    """Which data set a project trains on: a built-in one by name, or a CSV file.
+
+    Built-in: ``DatasetSpec("moons", {"n_samples": 200, "noise": 0.1, "seed": 0})`` means
+    ``nnviz.datasets.load("moons", **params)``. CSV: ``DatasetSpec("csv", params,
+    csv_path="data.csv", target=-1)`` means ``nnviz.datasets.load_csv(csv_path,
+    target=target, **params)``; in memory ``csv_path`` is absolute (or relative to the
+    working folder), in the file it is relative to the project file. ``name=None``: no data
+    set chosen yet.
+    """
+
+    name: str | None = None
+    params: dict = field(default_factory=dict)
+    csv_path: str | None = None
+    target: int | str | None = None
+
+    @property
+    def is_csv(self) -> bool:
+        """Whether the data come from a CSV file."""
+        return self.name == "csv"
+
+    def load(self):
+        """The :class:`nnviz.datasets.Dataset` this spec names (DatasetError if it cannot)."""
+        from nnviz import datasets
+        from nnviz.errors import DatasetError
+
+        if self.name is None:
+            raise DatasetError("This project has no data set yet; choose one first.")
+        if self.is_csv:
+            if not self.csv_path:
+                raise DatasetError("The project's CSV data set names no file.")
+            target = -1 if self.target is None else self.target
+            return datasets.load_csv(self.csv_path, target=target, **self.params)
+        return datasets.load(self.name, **self.params)
+
+    def to_dict(self, base_dir: str | None = None) -> dict:
+        """JSON-able data; a CSV path is made relative to ``base_dir`` (with ``/``)."""
+        out: dict = {"name": self.name, "params": copy.deepcopy(self.params)}
+        if self.is_csv:
+            path = self.csv_path
+            if path and base_dir is not None:
+                absolute = os.path.abspath(path)
+                try:
+                    path = os.path.relpath(absolute, base_dir)
+                except ValueError:  # another drive on Windows: keep it absolute
+                    path = absolute
+            out["path"] = None if path is None else path.replace(os.sep, "/")
+            out["target"] = self.target
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, base_dir: str | None = None,
+                  where: str = "dataset") -> DatasetSpec:
+        """A spec from :meth:`to_dict` data; a relative CSV path is resolved against ``base_dir``."""
+        from nnviz import datasets
+
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ProjectFileError(f"'{where}' must be an object naming the data set.")
+        name = data.get("name")
+        params = data.get("params", {})
+        if not isinstance(params, dict):
+            raise ProjectFileError(f"'{where}.params' must be an object of the data set's options.")
+        if not all(isinstance(k, str) for k in params):
+            raise ProjectFileError(f"'{where}.params' has a key that is not a text.")
+        if name is None:
+            return cls()
+        if name == "csv":
+            path = data.get("path")
+            if not isinstance(path, str) or not path:
+                raise ProjectFileError(f"'{where}.path' must be the CSV file's path.")
+            target = data.get("target", -1)
+            if isinstance(target, bool) or not isinstance(target, (int, str)):
+                raise ProjectFileError(f"'{where}.target' must be a column name or index.")
+            allowed = {"header", "standardize", "validation_split", "seed", "task", "delimiter"}
+            for key in params:
+                if key not in allowed:
+                    raise ProjectFileError(f"'{where}.params.{key}' is not an option of a CSV data set.")
+            path = path.replace("/", os.sep)
+            if base_dir is not None and not os.path.isabs(path):
+                path = os.path.normpath(os.path.join(base_dir, path))
+            return cls("csv", dict(params), path, target)
+        if not isinstance(name, str) or name not in datasets.BUILTIN:
+            raise ProjectFileError(
+                f"'{where}.name' must be 'csv' or a built-in data set "
+                f"({', '.join(datasets.BUILTIN)}), not {name!r}."
+            )
+        allowed = set(datasets.default_params(name))
+        for key in params:
+            if key not in allowed:
+                raise ProjectFileError(f"'{where}.params.{key}' is not an option of the {name} data set.")
+        return cls(name, dict(params))
+
+
+# ------------------------------------------------------------------------ migrations
+
+#: ``version -> function`` upgrading a file's data from that version to the next one.
+#: Version 1 is the first; when the format changes, bump FORMAT_VERSION and add the step
+#: from the old version here, so every file ever written still opens.
+_MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def migrate(data: dict, version: int) -> dict:
+    """Upgrade file data of ``version`` to :data:`FORMAT_VERSION`, one step at a time."""
+    while version < FORMAT_VERSION:
+        step = _MIGRATIONS.get(version)
+        if step is None:
+            raise ProjectFileError(
+                f"Project files of version {version} can no longer be read by this nnviz."
+            )
+        data = step(data)
+        version += 1
+    data["version"] = version
+    return data
+
+
+# ------------------------------------------------------------------------ the project
+
+
+class ProjectEvents(SignalGroup):
+    """The signals a :class:`Project` emits (``project.events.<name>``)."""
+
+    settings_changed = Signal()  # training settings or the data set
+    history_changed = Signal()
+    path_changed = Signal()
+
+
+class Project:
+    """Everything a ``.nnviz`` file holds: design, training settings, data set, history.
+
+    ``project.design`` is the document the canvas edits; ``project.training`` (a
+    :class:`TrainingSettings`) and ``project.dataset`` (a :class:`DatasetSpec`) say how to
+    train it; ``project.history`` is ``nnviz.training.History.to_dict()`` of the training
+    done so far; ``project.path`` is the file it was last loaded from or saved to.
+    """
+
+    def __init__(self, design: Design | None = None, training: TrainingSettings | None = None,
+                 dataset: DatasetSpec | None = None, history: dict | None = None,
+                 path: str | None = None):
+        self.events = ProjectEvents()
+        self.design = design if design is not None else Design()
+        self.training = training if training is not None else TrainingSettings()
+        self.dataset = dataset if dataset is not None else DatasetSpec()
+        self.history = dict(history) if history else {}
+        self.path = path
+
+    def __repr__(self) -> str:
+        return (f"Project(path={self.path!r}, layers={len(self.design.layers)}, "
+                f"dataset={self.dataset.name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return (self.design == other.design and self.training == other.training
+                and _spec_key(self.dataset) == _spec_key(other.dataset)
+                and _history_key(self.history) == _history_key(other.history))
+
+    # ---------------------------------------------------------------- making one
+    @classmethod
+    def lecture_example(cls) -> Project:
+        """The lecture's network (2 -> 3 relu -> 2 softmax) on two clouds of points.
+
+        Trained with categorical cross-entropy and plain SGD (learning rate 0.1, batches
+        of 4): what the window shows when it starts.
+        """
+        dataset = DatasetSpec("two_gaussians", {"n_samples": 200, "noise": 0.2, "seed": 0,
+                                                "validation_split": 0.2})
+        training = TrainingSettings(loss="categorical_crossentropy", optimizer="sgd",
+                                    learning_rate=0.1, batch_size=4, epochs=50, seed=0)
+        return cls(Design.lecture_example(), training, dataset)
+
+    @classmethod
+    def from_model(cls, model) -> Project:
+        """A project holding ``model``'s architecture and weights (and its compile settings).
+
+        The layers are laid out left to right; no data set is chosen.
+        """
+        design = _design_from_model(model)
+        training = TrainingSettings()
+        optimizer = getattr(model, "optimizer", None)
+        loss = getattr(model, "loss", None)
+        dtype = str(getattr(model, "dtype", "float64"))
+        if dtype in _DTYPES:
+            training.dtype = dtype
+        if optimizer is not None and loss is not None:
+            name = str(getattr(optimizer, "name", "sgd")).lower()
+            config = dict(optimizer.get_config()) if hasattr(optimizer, "get_config") else {}
+            if name in _OPTIMIZERS:
+                training.optimizer = name
+                training.learning_rate = float(config.pop("learning_rate", 0.01))
+                training.momentum = float(config.pop("momentum", 0.0))
+                allowed = _OPTIMIZER_OPTIONS[name]
+                training.optimizer_options = {k: v for k, v in config.items() if k in allowed}
+            loss_name = getattr(loss, "name", loss)
+            if isinstance(loss_name, str) and loss_name in _LOSSES:
+                training.loss = loss_name
+            metrics = [m for m in getattr(model, "metrics_names", []) if m == "accuracy"]
+            training.metrics = metrics
+        return cls(design, training, DatasetSpec())
+
+    # ---------------------------------------------------------------- edits
+    def update_training(self, **changes) -> None:
+        """Change training settings (validated; ProjectFileError if wrong); emits ``settings_changed``."""
+        merged = {**self.training.to_dict(), **changes}
+        self.training = TrainingSettings.from_dict(merged, where="training")
+        self.events.settings_changed.emit()
+
+    def set_dataset(self, spec: DatasetSpec) -> None:
+        """Train on another data set from now on; emits ``settings_changed``."""
+        self.dataset = spec
+        self.events.settings_changed.emit()
+
+    def set_history(self, history: dict) -> None:
+        """Keep ``History.to_dict()`` of the training done; emits ``history_changed``."""
+        self.history = {k: [float(x) for x in v] for k, v in history.items()}
+        self.events.history_changed.emit()
+
+    def replace_with(self, other: Project) -> None:
+        """Take ``other``'s content in place (opening a file into a window's one project)."""
+        self.design.replace_with(other.design)
+        self.training = replace(other.training)
+        self.dataset = replace(other.dataset, params=dict(other.dataset.params))
+        self.history = {k: list(v) for k, v in other.history.items()}
+        self.path = other.path
+        self.events.settings_changed.emit()
+        self.events.history_changed.emit()
+        self.events.path_changed.emit()
+
+    # ---------------------------------------------------------------- using it
+    def load_dataset(self):
+        """The data set the project trains on (:class:`nnviz.datasets.Dataset`)."""
+        return self.dataset.load()
+
+    def build_model(self):
+        """The design as a Sequential model, compiled with the training settings.
+
+        The weights stored in the design are carried over (see ``Design.build_model``);
+        a design without weights gets fresh ones drawn from ``training.seed``.
+        """
+        t = self.training
+        model = self.design.build_model(dtype=t.dtype, seed=t.seed)
+        model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+        return model
+
+    # ---------------------------------------------------------------- files
+    def to_dict(self, base_dir: str | None = None) -> dict:
+        """The whole project as JSON-able data, as the ``.nnviz`` file holds it."""
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "saved_by": f"nnviz {_VERSION}",
+            "design": self.design.to_dict(),
+            "training": self.training.to_dict(),
+            "dataset": self.dataset.to_dict(base_dir),
+            "history": {k: encode_array(v) for k, v in self.history.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, base_dir: str | None = None, path: str | None = None) -> Project:
+        """A project from :meth:`to_dict` data (upgraded from older versions).
+
+        ProjectFileError names the bad field; a relative CSV path is resolved against
+        ``base_dir``.
+        """
+        if not isinstance(data, dict):
+            raise ProjectFileError("The file does not hold a JSON object.")
+        fmt = data.get("format")
+        if fmt != FORMAT_NAME:
+            if fmt == "nnviz-weights":
+                raise ProjectFileError(
+                    "This is an nnviz weights file, not a project; load it with "
+                    "model.load_weights() into a model of the same shape."
+                )
+            raise ProjectFileError("This is not an nnviz project file (no \"format\": "
+                                   f"\"{FORMAT_NAME}\" in it).")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProjectFileError("'version' is missing or is not a whole number from 1 on.")
+        if version > FORMAT_VERSION:
+            raise ProjectFileError(
+                f"It was saved by a newer nnviz (project format {version}; this nnviz reads "
+                f"up to {FORMAT_VERSION}); update nnviz to open it."
+            )
+        data = migrate(dict(data), version)
+        if "design" not in data:
+            raise ProjectFileError("'design' is missing: the file holds no network.")
+        try:
+            design = Design.from_dict(data["design"])
+        except ProjectFileError as err:
+            raise ProjectFileError(f"In 'design': {err}") from err
+        except (DesignError, TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
+            # Design.from_dict checks its fields; anything else it trips on is still a bad file.
+            raise ProjectFileError(f"'design' cannot be read: {err}") from err
+        training = TrainingSettings.from_dict(data.get("training", {}))
+        dataset = DatasetSpec.from_dict(data.get("dataset"), base_dir)
+        history = _read_history(data.get("history", {}))
+        return cls(design, training, dataset, history, path)
+
+    def save(self, path: str | os.PathLike | None = None) -> None:
+        """Write the project to ``path`` (default: :attr:`path`) atomically; remember the path.
+
+        A temporary file is written beside the target and renamed over it, so a crash
+        mid-save leaves the old file as it was.
+        """
+        if path is None:
+            path = self.path
+        if path is None:
+            raise ProjectFileError("Choose a file name to save the project to.")
+        path = os.fspath(path)
+        base_dir = os.path.dirname(os.path.abspath(path))
+        try:
+            text = dumps_readable(self.to_dict(base_dir))
+        except ValueError as err:  # a NaN or infinite weight: JSON cannot hold it
+            raise ProjectFileError(
+                f"Cannot save '{os.path.basename(path)}': a weight is NaN or infinite; "
+                "reset or restore the weights first.", path
+            ) from err
+        try:
+            with atomic_output(path, "w") as handle:
+                handle.write(text + "\n")
+        except OSError as err:
+            raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
+        changed = self.path != path
+        self.path = path
+        if changed:
+            self.events.path_changed.emit()
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, check_data: bool = True) -> Project:
+        """Read a ``.nnviz`` file; ProjectFileError (one sentence, naming file and field) if bad.
+
+        With ``check_data`` a CSV data set must exist where the file says it is.
+        """
+        path = os.fspath(path)
+        name = os.path.basename(path)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError as err:
+            raise ProjectFileError(f"There is no file '{path}'.", path) from err
+        except IsADirectoryError as err:
+            raise ProjectFileError(f"'{path}' is a folder, not a project file.", path) from err
+        except OSError as err:
+            raise ProjectFileError(f"Cannot read '{path}': {err.strerror or err}.", path) from err
+        other = _sniff_binary(raw)
+        if other:
+            raise ProjectFileError(f"'{name}' is {other}, not an nnviz project file.", path)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise ProjectFileError(f"'{name}' is not a text file, so not an nnviz project.",
+                                   path) from err
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as err:
+            raise ProjectFileError(
+                f"'{name}' is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).",
+                path,
+            ) from err
+        except (ValueError, RecursionError) as err:
+            raise ProjectFileError(f"'{name}' is not valid JSON ({err}).", path) from err
+        base_dir = os.path.dirname(os.path.abspath(path))
+        try:
+            project = cls.from_dict(data, base_dir, path)
+        except ProjectFileError as err:
+            raise ProjectFileError(f"Cannot open '{name}': {err}", path) from err
+        if check_data and project.dataset.is_csv and not os.path.isfile(project.dataset.csv_path):
+            raise ProjectFileError(
+                f"Cannot open '{name}': its data file was not found at "
+                f"'{project.dataset.csv_path}'; put the CSV file back there (the path is "
+                "relative to the project file).",
+                path,
+            )
+        return project
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _reject_constant(token: str):
+    raise ValueError(f"{token} is not a JSON number; nnviz writes it as the text \"{token}\"")
+
+
+def _sniff_binary(raw: bytes) -> str | None:
+    """What a binary file is, by its first bytes, for a helpful message (or None)."""
+    if raw.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "an HDF5 file (Keras weights?)"
+    if raw.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (a NumPy .npz or a .keras file?)"
+    if raw.startswith(b"\x08"):  # protobuf field 1 (ir_version), never the start of JSON
+        return "an ONNX model (or another binary file)"
+    return None
+
+
+def _read_history(data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise ProjectFileError("'history' must be an object of lists of numbers.")
+    out = {}
+    for key, values in data.items():
+        array = decode_array(values, f"'history.{key}'", ndim=1)
+        out[key] = [float(x) for x in array]
+    return out
+
+
+def _spec_key(spec: DatasetSpec):
+    path = None if spec.csv_path is None else os.path.abspath(spec.csv_path)
+    return (spec.name, json.dumps(spec.params, sort_keys=True, default=str), path, spec.target)
+
+
+def _history_key(history: dict):
+    # NaN != NaN, so compare the text form (which is what the file holds).
+    return json.dumps({k: encode_array(v) for k, v in sorted(history.items())})
+
+
+def _design_from_model(model) -> Design:
+    """A design (input, hidden..., output; laid out left to right) with ``model``'s weights."""
+    from nnviz.design import ACTIVATIONS
+
+    dense = list(model.dense_layers)
+    if not dense:
+        raise ProjectFileError("A model without Dense layers cannot be saved as a project.")
+    for layer in dense:
+        if layer.activation_name not in ACTIVATIONS:
+            raise ProjectFileError(
+                f"Layer '{layer.name}' uses the activation '{layer.activation_name}', which an "
+                f"nnviz project cannot hold yet ({', '.join(ACTIVATIONS)}); export its weights "
+                "with save_weights() instead."
+            )
+        if not getattr(layer, "use_bias", True):
+            raise ProjectFileError(
+                f"Layer '{layer.name}' has no bias (use_bias=False), which an nnviz project "
+                "cannot hold; export its weights with save_weights() instead."
+            )
+    design = Design()
+    spacing = 300.0
+    x0 = -spacing * len(dense) / 2
+    names = {layer.name for layer in dense}
+    input_name = next(n for n in ("Input", "input", "Input layer", "Inputs") if n not in names)
+    try:
+        ids = [design.add_layer("input", x=x0, y=0.0, units=int(model.input_dim), name=input_name)]
+        for k, layer in enumerate(dense):
+            kind = "output" if k == len(dense) - 1 else "hidden"
+            ids.append(design.add_layer(kind, x=x0 + spacing * (k + 1), y=0.0,
+                                        units=int(layer.units),
+                                        activation=layer.activation_name, name=layer.name))
+            design.connect(ids[-2], ids[-1])
+        design.store_weights(model.get_weights())
+    except DesignError as err:
+        raise ProjectFileError(f"The model cannot be saved as a project: {err}") from err
+    design.undo_stack.clear()
+    return design
+
+
+# ------------------------------------------------------------------------ Keras's names
+
+
+def save_model(model, path: str | os.PathLike) -> None:
+    """``model.save("x.nnviz")``: the model's architecture, weights and compile settings."""
+    path = os.fspath(path)
+    if not path.lower().endswith(PROJECT_SUFFIX):
+        raise ProjectFileError(
+            f"'{os.path.basename(path)}': nnviz saves whole models as {PROJECT_SUFFIX} files; "
+            "for weights only use save_weights() with .npz, .json or .weights.h5."
+        )
+    Project.from_model(model).save(path)
+
+
+def load_model(path: str | os.PathLike):
+    """``nnviz.models.load_model("x.nnviz")``: the compiled Sequential a project file holds."""
+    project = Project.load(path, check_data=False)
+    try:
+        return project.build_model()
+    except NnvizError:
+        raise
+    except ValueError as err:  # settings the engine refuses
+        raise ProjectFileError(f"Cannot build the model of '{os.fspath(path)}': {err}") from err

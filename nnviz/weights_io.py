@@ -1,0 +1,513 @@
+"""Save a model's weights to a file, and load them back: ``.npz``, ``.json``, ``.weights.h5``.
+
+The format is picked by the file name's suffix:
+
+``.npz``
+    NumPy's archive: one array per kernel and per bias, named after the layer,
+    ``"<layer name>.kernel"`` (shape ``(inputs, units)``) and ``"<layer name>.bias"``
+    (shape ``(units,)``), in the order of the layers. ``np.load(path)`` reads it.
+``.json``
+    The same numbers as nested lists, with each layer's name, units and activation, for
+    reading in any language. Python's float text round-trips float64 exactly. Numbers that
+    JSON cannot hold are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
+``.weights.h5``
+    Keras 3's own layout, so ``keras_model.load_weights(path)`` loads it into the same
+    architecture, and nnviz loads a file Keras wrote::
+
+        layers/dense/vars/0      kernel (inputs, units)      of the first Dense layer
+        layers/dense/vars/1      bias (units,)
+        layers/dense_1/vars/...  the second Dense layer, and so on
+        vars                     (empty; attribute name = the model's name)
+
+    The groups are named by layer type and a counter, not by the layer's own name.
+    Needs ``h5py`` (``pip install nnviz[export]``).
+
+Every writer here is atomic: the data go to a temporary file in the same folder, which
+then replaces the target in one step, so a crash mid-save leaves the old file intact.
+Every reader raises :class:`~nnviz.errors.ProjectFileError` with one sentence on failure.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from nnviz.errors import ProjectFileError
+
+__all__ = [
+    "WEIGHT_SUFFIXES",
+    "atomic_output",
+    "load_weights",
+    "save_weights",
+    "weights_format",
+    "weight_entries",
+    "encode_array",
+    "decode_array",
+    "dumps_readable",
+]
+
+#: The suffixes :func:`save_weights` and :func:`load_weights` understand.
+WEIGHT_SUFFIXES = (".weights.h5", ".npz", ".json")
+
+JSON_FORMAT = "nnviz-weights"
+JSON_VERSION = 1
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def dumps_readable(data, indent: int = 1) -> str:
+    """JSON text with one line per object field and each list of numbers on one line.
+
+    A kernel's rows stay readable (one row per line) instead of one number per line.
+    Non-finite floats are refused (``ValueError``), as JSON has no text for them.
+    """
+
+    def flat(value) -> bool:
+        return not isinstance(value, (dict, list)) or (
+            isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
+        )
+
+    def write(value, level: int) -> str:
+        if flat(value):
+            return json.dumps(value, allow_nan=False, ensure_ascii=False)
+        pad = " " * (indent * (level + 1))
+        end = " " * (indent * level)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: {write(v, level + 1)}"
+                     for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + "\n" + end + "}"
+        items = [pad + write(v, level + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + end + "]"
+
+    return write(data, 0)
+
+
+def _check_built(model) -> None:
+    if not getattr(model, "built", True) or model.input_dim is None:
+        raise ProjectFileError(
+            "The model has no weights yet: give it an input shape (or train it) first."
+        )
+
+
+def weights_format(path: str | os.PathLike) -> str:
+    """The format named by ``path``'s suffix: ``"h5"``, ``"npz"`` or ``"json"``.
+
+    Raises ProjectFileError for any other suffix (a plain ``.h5`` included: Keras 3 itself
+    insists on ``.weights.h5``).
+    """
+    name = os.fspath(path).lower()
+    if name.endswith(".weights.h5"):
+        return "h5"
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith(".json"):
+        return "json"
+    raise ProjectFileError(
+        f"'{os.path.basename(os.fspath(path))}' has no weight file suffix nnviz knows; "
+        "use .npz, .json or .weights.h5.",
+        path=os.fspath(path),
+    )
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
+    """Open a temporary file beside ``path``; on success it replaces ``path`` in one step.
+
+    Used by every nnviz writer: if anything fails before the ``with`` block ends (an
+    exception, a full disk, a crash), ``path`` keeps its old content and the temporary
+    file is removed. ``mode="path"`` yields the temporary file's name instead of an open
+    file, for libraries (h5py, NumPy) that want to open it themselves.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    # Keep the real suffix at the end: np.savez appends ".npz" to names without it.
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp" + _suffix(base), dir=folder)
+    try:
+        if mode == "path":
+            os.close(fd)
+            yield tmp
+        else:
+            encoding = None if "b" in mode else "utf-8"
+            with os.fdopen(fd, mode, encoding=encoding) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _suffix(name: str) -> str:
+    lower = name.lower()
+    for suffix in (".weights.h5", ".npz", ".json", ".nnviz", ".onnx", ".py"):
+        if lower.endswith(suffix):
+            return suffix
+    return ""
+
+
+def _write_error(path: str, err: OSError) -> ProjectFileError:
+    reason = err.strerror or str(err)
+    return ProjectFileError(f"Cannot write '{path}': {reason}.", path=path)
+
+
+def _dense_layers(model) -> list:
+    return list(model.dense_layers)
+
+
+def weight_entries(model) -> list[tuple[str, str, object]]:
+    """``(layer name, "kernel" | "bias", layer)`` for each array of ``model.get_weights()``.
+
+    Keras order: each Dense layer's kernel, then its bias (when the layer has one).
+    """
+    entries = []
+    for layer in _dense_layers(model):
+        entries.append((layer.name, "kernel", layer))
+        if getattr(layer, "use_bias", True):
+            entries.append((layer.name, "bias", layer))
+    return entries
+
+
+def _expected_shapes(model) -> list[tuple[int, ...]]:
+    return [tuple(np.shape(w)) for w in model.get_weights()]
+
+
+def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
+    """Set ``arrays`` (Keras order) as the model's weights after checking count and shapes."""
+    entries = weight_entries(model)
+    shapes = _expected_shapes(model)
+    name = os.path.basename(path)
+    if len(arrays) != len(shapes):
+        raise ProjectFileError(
+            f"'{name}' holds {len(arrays)} weight arrays but this model needs {len(shapes)} "
+            f"(a kernel and a bias per Dense layer); it was saved from another network.",
+            path=path,
+        )
+    dtype = np.asarray(model.get_weights()[0]).dtype if shapes else np.float64
+    converted = []
+    for (layer_name, kind, _layer), shape, array in zip(entries, shapes, arrays):
+        array = np.asarray(array)
+        if array.dtype.kind not in "fiu" or array.dtype.kind == "c":
+            raise ProjectFileError(
+                f"'{name}': the {kind} of layer '{layer_name}' is not an array of numbers.",
+                path=path,
+            )
+        if tuple(array.shape) != shape:
+            raise ProjectFileError(
+                f"'{name}': the {kind} of layer '{layer_name}' has shape {tuple(array.shape)} "
+                f"but this model needs {shape}; the file was saved from another network.",
+                path=path,
+            )
+        converted.append(array.astype(dtype, copy=True))
+    model.set_weights(converted)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def save_weights(model, path: str | os.PathLike) -> None:
+    """Write ``model``'s weights to ``path``, in the format its suffix names (see module doc)."""
+    path = os.fspath(path)
+    fmt = weights_format(path)
+    _check_built(model)
+    writer: Callable = {"npz": _save_npz, "json": _save_json, "h5": _save_h5}[fmt]
+    try:
+        writer(model, path)
+    except OSError as err:
+        raise _write_error(path, err) from err
+
+
+def load_weights(model, path: str | os.PathLike) -> None:
+    """Read weights from ``path`` (format by suffix) into ``model``, checking every shape.
+
+    The model keeps its old weights if anything is wrong with the file.
+    """
+    path = os.fspath(path)
+    fmt = weights_format(path)
+    _check_built(model)
+    if not os.path.isfile(path):
+        raise ProjectFileError(f"No weight file at '{path}'.", path=path)
+    reader: Callable = {"npz": _read_npz, "json": _read_json, "h5": _read_h5}[fmt]
+    arrays = reader(model, path)
+    _check_and_set(model, arrays, path)
+
+
+# --------------------------------------------------------------------------- .npz
+
+
+def _npz_key(layer_name: str, kind: str) -> str:
+    return f"{layer_name}.{kind}"
+
+
+def _save_npz(model, path: str) -> None:
+    arrays = {}
+    for (layer_name, kind, _layer), array in zip(weight_entries(model), model.get_weights()):
+        key = _npz_key(layer_name, kind)
+        if key in arrays:  # two layers of one name: keep both, tell them apart by position
+            key = f"{len(arrays)}:{key}"
+        arrays[key] = np.asarray(array)
+    with atomic_output(path, "path") as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+
+
+def _read_npz(model, path: str) -> list[np.ndarray]:
+    name = os.path.basename(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            stored = {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        raise ProjectFileError(
+            f"'{name}' is not a NumPy .npz archive nnviz can read ({err}).", path=path
+        ) from err
+    wanted = [_npz_key(layer_name, kind) for layer_name, kind, _ in weight_entries(model)]
+    if set(wanted) <= set(stored) and len(set(wanted)) == len(wanted):
+        return [stored[key] for key in wanted]
+    # Names differ (another network's names, or a file written by hand): by position.
+    return list(stored.values())
+
+
+# --------------------------------------------------------------------------- .json
+
+
+def encode_array(array: np.ndarray):
+    """An array as nested lists of Python floats; NaN and infinities as strings.
+
+    ``repr`` of a Python float is the shortest text that reads back to the same float64,
+    so ``decode_array(encode_array(a))`` equals ``a`` bit for bit.
+    """
+    array = np.asarray(array, dtype=np.float64)
+    if np.all(np.isfinite(array)):
+        return array.tolist()
+    as_object = array.astype(object)
+    flat = as_object.reshape(-1)
+    for i, value in enumerate(flat):
+        if not math.isfinite(value):
+            flat[i] = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return as_object.tolist()
+
+
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def decode_array(value, what: str, path: str | None = None, ndim: int | None = None) -> np.ndarray:
+    """Nested lists of numbers (as :func:`encode_array` writes them) back to a float64 array.
+
+    Raises ProjectFileError naming ``what`` if ``value`` is not a rectangular array of
+    numbers with ``ndim`` dimensions.
+    """
+    where = f" in '{os.path.basename(path)}'" if path else ""
+
+    def check(item, depth: int):
+        if isinstance(item, list):
+            return [check(x, depth + 1) for x in item]
+        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise ProjectFileError(f"{what}{where} holds {item!r}, which is not a number.", path)
+        if isinstance(item, str):
+            if item not in _SPECIAL:
+                raise ProjectFileError(
+                    f"{what}{where} holds the text {item!r}, which is not a number.", path
+                )
+            return _SPECIAL[item]
+        try:
+            return float(item)
+        except OverflowError:  # an integer too large for a float64
+            return math.inf if item > 0 else -math.inf
+
+    if not isinstance(value, list):
+        raise ProjectFileError(f"{what}{where} is not a list of numbers.", path)
+    cleaned = check(value, 0)
+    try:
+        array = np.array(cleaned, dtype=np.float64)
+    except ValueError as err:
+        raise ProjectFileError(f"{what}{where} has rows of different lengths.", path) from err
+    if ndim is not None and array.ndim != ndim and array.size:
+        raise ProjectFileError(
+            f"{what}{where} should have {ndim} dimension(s) but has {array.ndim}.", path
+        )
+    if ndim is not None and array.size == 0:
+        array = array.reshape((0,) * ndim)
+    return array
+
+
+def _save_json(model, path: str) -> None:
+    layers = []
+    input_dim = int(model.input_dim)
+    for layer in _dense_layers(model):
+        entry = {
+            "name": layer.name,
+            "units": int(layer.units),
+            "inputs": input_dim,
+            "activation": layer.activation_name,
+            "use_bias": bool(getattr(layer, "use_bias", True)),
+            "kernel": encode_array(layer.kernel),
+        }
+        if entry["use_bias"]:
+            entry["bias"] = encode_array(layer.bias)
+        layers.append(entry)
+        input_dim = int(layer.units)
+    document = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "dtype": str(np.asarray(model.get_weights()[0]).dtype) if layers else "float64",
+        "note": "kernel[i][j] is the weight from input i to unit j; "
+        "layer output = activation(input @ kernel + bias)",
+        "layers": layers,
+    }
+    text = dumps_readable(document)
+    with atomic_output(path, "w") as handle:
+        handle.write(text + "\n")
+
+
+def _read_json(model, path: str) -> list[np.ndarray]:
+    name = os.path.basename(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except UnicodeDecodeError as err:
+        raise ProjectFileError(f"'{name}' is not a text file.", path=path) from err
+    except json.JSONDecodeError as err:
+        raise ProjectFileError(
+            f"'{name}' is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).",
+            path=path,
+        ) from err
+    except OSError as err:
+        raise ProjectFileError(f"Cannot read '{path}': {err.strerror or err}.", path) from err
+    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
+        raise ProjectFileError(f"'{name}' is not an nnviz weights file.", path=path)
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ProjectFileError(f"'{name}' has no valid format version.", path=path)
+    if version > JSON_VERSION:
+        raise ProjectFileError(
+            f"'{name}' was written by a newer nnviz (weights format {version}); "
+            "update nnviz to read it.",
+            path=path,
+        )
+    layers = document.get("layers")
+    if not isinstance(layers, list):
+        raise ProjectFileError(f"'{name}' has no list of layers.", path=path)
+    arrays = []
+    for i, entry in enumerate(layers):
+        if not isinstance(entry, dict) or "kernel" not in entry:
+            raise ProjectFileError(f"'{name}': layer {i + 1} has no kernel.", path=path)
+        label = f"layer {i + 1} ('{entry.get('name', '?')}')"
+        arrays.append(decode_array(entry["kernel"], f"The kernel of {label}", path, ndim=2))
+        if entry.get("use_bias", True) is not False or "bias" in entry:
+            if "bias" not in entry:
+                raise ProjectFileError(f"'{name}': {label} has no bias.", path=path)
+            arrays.append(decode_array(entry["bias"], f"The bias of {label}", path, ndim=1))
+    return arrays
+
+
+# --------------------------------------------------------------------------- .weights.h5
+
+
+def _import_h5py():
+    try:
+        import h5py
+    except ImportError as err:  # an optional extra
+        raise ProjectFileError(
+            "Keras .weights.h5 files need the h5py package: pip install 'nnviz[export]'."
+        ) from err
+    return h5py
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def keras_group_names(model) -> list[tuple[str, object]]:
+    """``(group name, layer)`` for each layer as Keras names it in ``.weights.h5``.
+
+    Keras names a layer's group by its type in snake case plus a per-type counter:
+    ``dense``, ``dense_1``, ..., ``activation``, ``activation_1``; input layers get none.
+    """
+    dense_ids = {id(layer) for layer in _dense_layers(model)}
+    counts: dict[str, int] = {}
+    names = []
+    for layer in model.layers:
+        if id(layer) in dense_ids:
+            kind = "dense"
+        else:
+            cls = type(layer).__name__
+            if cls in ("Input", "InputLayer"):
+                continue
+            kind = "activation" if "Activation" in cls else _snake_case(cls)
+        n = counts.get(kind, 0)
+        counts[kind] = n + 1
+        names.append((kind if n == 0 else f"{kind}_{n}", layer))
+    return names
+
+
+def _save_h5(model, path: str) -> None:
+    h5py = _import_h5py()
+    dense_ids = {id(layer) for layer in _dense_layers(model)}
+    with atomic_output(path, "path") as tmp:
+        with h5py.File(tmp, "w") as f:
+            layers = f.create_group("layers")
+            for group_name, layer in keras_group_names(model):
+                group = layers.create_group(group_name)
+                variables = group.create_group("vars")
+                variables.attrs["name"] = layer.name
+                if id(layer) in dense_ids:
+                    variables.create_dataset("0", data=np.asarray(layer.kernel))
+                    if getattr(layer, "use_bias", True):
+                        variables.create_dataset("1", data=np.asarray(layer.bias))
+            # Keras writes the model's own (empty) variable group at the top level.
+            f.create_group("vars").attrs["name"] = str(getattr(model, "name", "sequential"))
+
+
+def _read_h5(model, path: str) -> list[np.ndarray]:
+    h5py = _import_h5py()
+    name = os.path.basename(path)
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as err:
+        raise ProjectFileError(f"'{name}' is not an HDF5 file nnviz can read.", path) from err
+    arrays = []
+    with handle as f:
+        layers = f.get("layers")
+        if not isinstance(layers, h5py.Group):
+            raise ProjectFileError(
+                f"'{name}' has no 'layers' group: it is not a Keras 3 .weights.h5 file.", path
+            )
+        dense_ids = {id(layer) for layer in _dense_layers(model)}
+        dense_groups = [g for g, layer in keras_group_names(model) if id(layer) in dense_ids]
+        for group_name, layer in zip(dense_groups, _dense_layers(model)):
+            wanted = ["0", "1"] if getattr(layer, "use_bias", True) else ["0"]
+            for key, kind in zip(wanted, ("kernel", "bias")):
+                item = f.get(f"layers/{group_name}/vars/{key}")
+                if not isinstance(item, h5py.Dataset):
+                    raise ProjectFileError(
+                        f"'{name}' has no {kind} for layer '{layer.name}' "
+                        f"(layers/{group_name}/vars/{key}); it was saved from another network.",
+                        path,
+                    )
+                try:
+                    arrays.append(np.asarray(item[()]))
+                except (OSError, TypeError, ValueError) as err:
+                    raise ProjectFileError(
+                        f"'{name}': layers/{group_name}/vars/{key} cannot be read ({err}).", path
+                    ) from err
+        extra = f.get(f"layers/dense_{len(dense_groups)}")
+        if extra is not None:
+            raise ProjectFileError(
+                f"'{name}' has more Dense layers than this model ({len(dense_groups)}); "
+                "it was saved from another network.",
+                path,
+            )
+    return arrays
