@@ -1,0 +1,66 @@
+"""The window's small dialogs: errors, About, and the "How to use" page.
+
+Errors the user can cause (a corrupt file, a network that cannot be exported) are
+shown as ``str(error)``: nnviz's error types carry one sentence written for a student,
+and a traceback would only hide it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+HELP_PAGE = Path(__file__).resolve().parent.parent / "resources" / "help.html"
+
+ABOUT_TEXT = """
+<h3>nnviz</h3>
+<p>A desktop lab in which you build a neural network by hand and watch it learn,
+one number at a time: weighted sums, activations, the loss, gradients and SGD updates.</p>
+<p>Its numbers are Keras's: the weights you export load in NumPy, Keras and ONNX runtimes.</p>
+<p>Built with Python, NumPy, PySide6 (Qt) and pyqtgraph. MIT licence.</p>
+"""
+
+
+def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
+    """Show an error message in a modal dialog: ``title`` as the heading, the error's sentence below."""
+    box = QMessageBox(parent)
+    box.setObjectName("errorDialog")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(title)
+    box.setInformativeText(str(error))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.exec()
+
+
+def show_about(parent: QWidget | None) -> None:
+    """The About box."""
+    QMessageBox.about(parent, "About nnviz", ABOUT_TEXT)
+
+
+class HowToDialog(QDialog):
+    """A short "how to use" page (``resources/help.html``) in a non-modal window."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("howToDialog")
+        self.setWindowTitle("How to use nnviz")
+        self.resize(560, 620)
+        browser = QTextBrowser(self)
+        browser.setOpenExternalLinks(True)
+        browser.setHtml(HELP_PAGE.read_text(encoding="utf-8"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)

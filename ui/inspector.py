@@ -1,0 +1,390 @@
+"""The inspector dock: the numbers of whatever is selected on the canvas, editable.
+
+* a **layer**: its name, number of units, activation function and weight initializer;
+* a **neuron**: its bias ``b``, and for the current sample its weighted sum
+  ``z = sum_i w_i x_i + b`` and activation ``a = f(z)``;
+* a **connection** (one weight ``w_ij`` from neuron ``i`` to neuron ``j``): the weight,
+  which a lecturer can type in to show what happens, and its gradient ``dL/dw`` once
+  back-propagation has computed one.
+
+Every edit goes through a design command (so Ctrl+Z takes it back). When the document
+changes, the widgets are refreshed under a ``QSignalBlocker`` so the refresh does not
+echo back as another edit.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz import initializers
+from nnviz.design import ACTIVATIONS, Design
+from nnviz.errors import DesignError
+
+KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
+MAX_UNITS = 4096
+WEIGHT_RANGE = 1e6
+DECIMALS = 4
+
+
+def _heading(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "heading")
+    return label
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "hint")
+    label.setWordWrap(True)
+    return label
+
+
+def _value_label() -> QLabel:
+    label = QLabel("—")
+    label.setProperty("role", "value")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _number_box(object_name: str) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setObjectName(object_name)
+    box.setRange(-WEIGHT_RANGE, WEIGHT_RANGE)
+    box.setDecimals(DECIMALS)
+    box.setSingleStep(0.1)
+    # One edit = one undo step: commit on Enter/focus-out/arrow, not on every keystroke.
+    box.setKeyboardTracking(False)
+    box.setAccelerated(True)
+    return box
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setContentsMargins(0, 6, 0, 0)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(8)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return form
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    return f"{value:.{DECIMALS}f}"
+
+
+class InspectorDock(QDockWidget):
+    """The dock (``objectName`` "inspector") showing and editing the selected item.
+
+    ``set_selection(selection)`` takes what ``scene.sig_selection_changed`` emits:
+    ``None``, ``("layer", id)``, ``("neuron", id, j)`` or ``("connection", src, tgt, i, j)``.
+    ``show_values(z, a)`` gives it the latest forward pass (dicts layer id -> array of
+    shape ``(units,)`` or ``(batch, units)``; the first sample is shown).
+    """
+
+    sig_message = Signal(str)
+    """A short message for the status bar (an edit the design refused)."""
+
+    def __init__(self, design: Design, parent: QWidget | None = None):
+        super().__init__("Inspector", parent)
+        self.setObjectName("inspector")
+        self.design = design
+        self.selection = None
+        self._z: dict = {}
+        self._a: dict = {}
+        self._grad: dict = {}
+
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._build_empty_page())
+        self._stack.addWidget(self._build_layer_page())
+        self._stack.addWidget(self._build_neuron_page())
+        self._stack.addWidget(self._build_connection_page())
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 10, 12, 12)
+        layout.addWidget(self._stack)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+        events = design.events
+        events.layer_changed.connect(self._on_design_changed)
+        events.layer_removed.connect(self._on_design_changed)
+        events.connection_removed.connect(self._on_design_changed)
+        events.weights_changed.connect(self._on_design_changed)
+        events.reset.connect(self._on_design_reset)
+
+    # --- pages --------------------------------------------------------------------
+    def _build_empty_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_heading("Nothing selected"))
+        layout.addWidget(_hint("Click a layer, a neuron or a connection on the canvas "
+                               "to see and edit its numbers."))
+        return page
+
+    def _build_layer_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._layer_heading = _heading()
+        layout.addWidget(self._layer_heading)
+        form = _form()
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("layerName")
+        self.name_edit.editingFinished.connect(self._on_name_edited)
+        self.units_spin = QSpinBox()
+        self.units_spin.setObjectName("layerUnits")
+        self.units_spin.setRange(1, MAX_UNITS)
+        self.units_spin.setKeyboardTracking(False)
+        self.units_spin.valueChanged.connect(self._on_units_edited)
+        self.activation_combo = QComboBox()
+        self.activation_combo.setObjectName("layerActivation")
+        self.activation_combo.addItems(ACTIVATIONS)
+        self.activation_combo.activated.connect(self._on_activation_edited)
+        self.initializer_combo = QComboBox()
+        self.initializer_combo.setObjectName("layerInitializer")
+        self.initializer_combo.addItems(initializers.names())
+        self.initializer_combo.activated.connect(self._on_initializer_edited)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Units", self.units_spin)
+        form.addRow("Activation", self.activation_combo)
+        form.addRow("Initializer", self.initializer_combo)
+        self._params_label = _value_label()
+        form.addRow("Parameters", self._params_label)
+        layout.addLayout(form)
+        self._layer_hint = _hint("")
+        layout.addWidget(self._layer_hint)
+        return page
+
+    def _build_neuron_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._neuron_heading = _heading()
+        layout.addWidget(self._neuron_heading)
+        form = _form()
+        self.bias_spin = _number_box("neuronBias")
+        self.bias_spin.valueChanged.connect(self._on_bias_edited)
+        self._z_label = _value_label()
+        self._z_label.setObjectName("neuronWeightedSum")
+        self._a_label = _value_label()
+        self._a_label.setObjectName("neuronActivation")
+        form.addRow("Bias b", self.bias_spin)
+        form.addRow("Weighted sum z", self._z_label)
+        form.addRow("Activation a", self._a_label)
+        layout.addLayout(form)
+        self._neuron_hint = _hint("")
+        layout.addWidget(self._neuron_hint)
+        return page
+
+    def _build_connection_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._connection_heading = _heading()
+        layout.addWidget(self._connection_heading)
+        form = _form()
+        self.weight_spin = _number_box("connectionWeight")
+        self.weight_spin.valueChanged.connect(self._on_weight_edited)
+        self._grad_label = _value_label()
+        self._grad_label.setObjectName("connectionGradient")
+        form.addRow("Weight w", self.weight_spin)
+        form.addRow("Gradient dL/dw", self._grad_label)
+        layout.addLayout(form)
+        self._connection_hint = _hint("")
+        layout.addWidget(self._connection_hint)
+        return page
+
+    # --- public -------------------------------------------------------------------
+    def set_selection(self, selection) -> None:
+        """Show ``selection`` (what ``scene.sig_selection_changed`` emits)."""
+        self.selection = tuple(selection) if selection else None
+        self.refresh()
+
+    def show_values(self, z: dict | None = None, a: dict | None = None,
+                    gradients: dict | None = None) -> None:
+        """Take the latest forward/backward numbers to show for the selected neuron/connection.
+
+        ``z`` and ``a`` map layer ids to weighted sums and activations; ``gradients`` maps
+        ``(source_id, target_id)`` to ``dL/dW`` of shape ``(source.units, target.units)``.
+        """
+        self._z = dict(z or {})
+        self._a = dict(a or {})
+        self._grad = dict(gradients or {})
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read everything shown from the design (and the latest values)."""
+        sel = self.selection
+        if sel is not None and not self._selection_exists(sel):
+            self.selection = sel = None
+        if sel is None:
+            self._stack.setCurrentIndex(0)
+        elif sel[0] == "layer":
+            self._show_layer(sel[1])
+            self._stack.setCurrentIndex(1)
+        elif sel[0] == "neuron":
+            self._show_neuron(sel[1], sel[2])
+            self._stack.setCurrentIndex(2)
+        elif sel[0] == "connection":
+            self._show_connection(*sel[1:])
+            self._stack.setCurrentIndex(3)
+
+    # --- showing ------------------------------------------------------------------
+    def _selection_exists(self, sel) -> bool:
+        ids = {layer.id for layer in self.design.layers}
+        if sel[0] in ("layer", "neuron"):
+            if sel[1] not in ids:
+                return False
+            return sel[0] == "layer" or sel[2] < self.design.layer(sel[1]).units
+        if sel[0] == "connection":
+            src, tgt, i, j = sel[1:]
+            wired = any(c.source == src and c.target == tgt for c in self.design.connections)
+            return (wired and i < self.design.layer(src).units
+                    and j < self.design.layer(tgt).units)
+        return False
+
+    def _show_layer(self, layer_id: str) -> None:
+        spec = self.design.layer(layer_id)
+        self._layer_heading.setText(KIND_TITLES.get(spec.kind, "Layer"))
+        is_input = spec.kind == "input"
+        with QSignalBlocker(self.name_edit):
+            self.name_edit.setText(spec.name)
+        with QSignalBlocker(self.units_spin):
+            self.units_spin.setValue(spec.units)
+        with QSignalBlocker(self.activation_combo):
+            self.activation_combo.setCurrentText(spec.activation or "linear")
+        with QSignalBlocker(self.initializer_combo):
+            self.initializer_combo.setCurrentText(spec.initializer or "")
+        self.activation_combo.setEnabled(not is_input)
+        self.initializer_combo.setEnabled(not is_input)
+        incoming = sum(self.design.layer(c.source).units
+                       for c in self.design.connections if c.target == layer_id)
+        params = 0 if is_input else incoming * spec.units + spec.units
+        self._params_label.setText(f"{params}  (weights + biases)" if not is_input else "0")
+        self._layer_hint.setText(
+            "One neuron per input feature; an input layer only passes values on."
+            if is_input else
+            f"Each neuron computes z = Σ wᵢxᵢ + b over its {incoming} inputs, "
+            f"then a = {spec.activation}(z).")
+
+    def _show_neuron(self, layer_id: str, j: int) -> None:
+        spec = self.design.layer(layer_id)
+        self._neuron_heading.setText(f"Neuron {j + 1} of {spec.name}")
+        bias = self.design.bias(layer_id) if spec.kind != "input" else None
+        with QSignalBlocker(self.bias_spin):
+            self.bias_spin.setValue(float(bias[j]) if bias is not None else 0.0)
+        self.bias_spin.setEnabled(bias is not None)
+        z = self._pick(self._z.get(layer_id), j)
+        a = self._pick(self._a.get(layer_id), j)
+        self._z_label.setText(_fmt(z))
+        self._a_label.setText(_fmt(a))
+        if spec.kind == "input":
+            hint = "An input neuron holds one feature of the sample; it has no bias."
+        elif bias is None:
+            hint = "Its weights and bias appear once the network is built (Next step or Reset)."
+        elif z is None:
+            hint = "Press Next step to see its weighted sum and activation for a sample."
+        else:
+            hint = f"z = Σ wᵢxᵢ + b,  a = {spec.activation}(z)  (first sample of the batch)"
+        self._neuron_hint.setText(hint)
+
+    def _show_connection(self, src: str, tgt: str, i: int, j: int) -> None:
+        source, target = self.design.layer(src), self.design.layer(tgt)
+        self._connection_heading.setText(
+            f"Weight from {source.name} #{i + 1} to {target.name} #{j + 1}")
+        kernel = self.design.kernel(src, tgt)
+        with QSignalBlocker(self.weight_spin):
+            self.weight_spin.setValue(float(kernel[i, j]) if kernel is not None else 0.0)
+        self.weight_spin.setEnabled(kernel is not None)
+        grad = self._grad.get((src, tgt))
+        self._grad_label.setText(_fmt(grad[i, j]) if grad is not None else "—")
+        self._connection_hint.setText(
+            "Type a weight to see what the network does with it; Ctrl+Z takes it back."
+            if kernel is not None else
+            "The weights appear once the network is built (Next step or Reset).")
+
+    @staticmethod
+    def _pick(values, j: int):
+        if values is None:
+            return None
+        values = np.asarray(values)
+        if values.ndim == 2:
+            values = values[0]
+        return values[j] if j < values.shape[0] else None
+
+    # --- editing ------------------------------------------------------------------
+    def _apply(self, edit, *args) -> None:
+        """Run one design command; a refused edit becomes a status message and a refresh."""
+        try:
+            edit(*args)
+        except DesignError as error:
+            self.sig_message.emit(str(error))
+            self.refresh()
+
+    def _on_name_edited(self) -> None:
+        if self.selection and self.selection[0] == "layer":
+            layer_id = self.selection[1]
+            name = self.name_edit.text().strip()
+            if name and name != self.design.layer(layer_id).name:
+                self._apply(self.design.set_name, layer_id, name)
+            elif not name:
+                self.refresh()
+
+    def _on_units_edited(self, value: int) -> None:
+        if self.selection and self.selection[0] == "layer":
+            layer_id = self.selection[1]
+            if value != self.design.layer(layer_id).units:
+                self._apply(self.design.set_units, layer_id, value)
+
+    def _on_activation_edited(self, index: int) -> None:
+        if self.selection and self.selection[0] == "layer":
+            layer_id = self.selection[1]
+            name = self.activation_combo.itemText(index)
+            if name != self.design.layer(layer_id).activation:
+                self._apply(self.design.set_activation, layer_id, name)
+
+    def _on_initializer_edited(self, index: int) -> None:
+        if self.selection and self.selection[0] == "layer":
+            layer_id = self.selection[1]
+            name = self.initializer_combo.itemText(index)
+            if name != self.design.layer(layer_id).initializer:
+                self._apply(self.design.set_initializer, layer_id, name)
+
+    def _on_bias_edited(self, value: float) -> None:
+        if self.selection and self.selection[0] == "neuron":
+            _, layer_id, j = self.selection
+            self._apply(self.design.set_bias, layer_id, j, value)
+
+    def _on_weight_edited(self, value: float) -> None:
+        if self.selection and self.selection[0] == "connection":
+            _, src, tgt, i, j = self.selection
+            self._apply(self.design.set_weight, src, tgt, i, j, value)
+
+    # --- document events ------------------------------------------------------------
+    def _on_design_changed(self, *args) -> None:
+        self.refresh()
+
+    def _on_design_reset(self) -> None:
+        self._z, self._a, self._grad = {}, {}, {}
+        self.selection = None
+        self.refresh()

@@ -1,0 +1,97 @@
+"""The palette: the three kinds of layer a student drags onto the canvas.
+
+A drag carries the private MIME type ``application/x-nnviz-layer`` whose data is the
+kind as bytes (``b"input"``, ``b"hidden"``, ``b"output"``); the canvas reads it on drop.
+Double-click or Enter on an entry emits ``sig_add_layer(kind)`` instead, and the window
+places the new layer next to the existing ones.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+
+LAYER_MIME_TYPE = "application/x-nnviz-layer"
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+
+# (kind, label, tooltip): the lecture's own words for the three kinds of layer.
+PALETTE_ENTRIES = (
+    ("input", "Input layer",
+     "The data enters here: one neuron per input feature (no weights, no activation)."),
+    ("hidden", "Hidden layer",
+     "A Dense layer between input and output: z = W·x + b, then an activation (relu)."),
+    ("output", "Output layer",
+     "The last Dense layer: one neuron per class (softmax) or per predicted value."),
+)
+
+KIND_ROLE = Qt.ItemDataRole.UserRole
+
+
+def layer_icon(kind: str) -> QIcon:
+    """The palette's icon for a layer kind (an SVG, so it stays crisp at any DPI)."""
+    return QIcon(str(ICON_DIR / f"{kind}.svg"))
+
+
+class PaletteWidget(QListWidget):
+    """The list of layer kinds (``objectName`` "palette") that drags layers onto the canvas."""
+
+    sig_add_layer = Signal(str)
+    """Emitted with the kind when an entry is double-clicked or Enter is pressed on it."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("palette")
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setIconSize(QSize(32, 32))
+        self.setSpacing(2)
+        self.setUniformItemSizes(True)
+        self.setToolTip("Drag a layer onto the canvas, or double-click it to add one.")
+        for kind, label, tip in PALETTE_ENTRIES:
+            item = QListWidgetItem(layer_icon(kind), label)
+            item.setData(KIND_ROLE, kind)
+            item.setToolTip(tip)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                          | Qt.ItemFlag.ItemIsDragEnabled)
+            self.addItem(item)
+        self.itemDoubleClicked.connect(self._on_item_activated)
+
+    def item_for_kind(self, kind: str) -> QListWidgetItem:
+        """The entry for "input", "hidden" or "output"."""
+        for row in range(self.count()):
+            if self.item(row).data(KIND_ROLE) == kind:
+                return self.item(row)
+        raise KeyError(kind)
+
+    # Qt calls these two when a drag starts: what we hand it is what the canvas receives.
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt's name)
+        """The one MIME type the palette's drags carry."""
+        return [LAYER_MIME_TYPE]
+
+    def mimeData(self, items) -> QMimeData:  # noqa: N802 (Qt's name)
+        """The drag's payload: the first dragged entry's kind as bytes, e.g. ``b"hidden"``."""
+        data = QMimeData()
+        if items:
+            data.setData(LAYER_MIME_TYPE, items[0].data(KIND_ROLE).encode("ascii"))
+            data.setText(items[0].text())
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 (Qt's name)
+        return Qt.DropAction.CopyAction
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        # Enter adds a layer on every platform (Qt's own 'activated' differs per platform
+        # and would fire together with the double-click signal).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
+            self.sig_add_layer.emit(self.currentItem().data(KIND_ROLE))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _on_item_activated(self, item: QListWidgetItem) -> None:
+        self.sig_add_layer.emit(item.data(KIND_ROLE))
