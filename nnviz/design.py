@@ -611,27 +611,32 @@ class Design:
                     "input from only the one before it; remove all but one of these connections.",
                     spec.id))
 
-        # Walk the chain from the input: layers it does not reach are not connected.
-        if len(inputs) == 1:
-            reached = [inputs[0]]
-            seen = {inputs[0].id}
-            while True:
-                nxt = self.outgoing(reached[-1].id)
-                if len(nxt) != 1 or nxt[0] in seen:
-                    break
-                seen.add(nxt[0])
-                reached.append(by_id[nxt[0]])
-            last = reached[-1]
-            if not self.outgoing(last.id) and last.kind != "output" and outputs:
-                if last.kind == "input":
-                    message = (f"The input layer {_quote(last)} is not connected to anything; "
+        # Layers no path from the input reaches are not connected; a reached layer that
+        # feeds nothing and is not the output is where the chain stops too early.
+        if inputs:
+            reached: set[str] = set()
+            todo = [s.id for s in inputs]
+            while todo:
+                node = todo.pop()
+                if node not in reached:
+                    reached.add(node)
+                    todo.extend(self.outgoing(node))
+            for spec in layers:
+                if spec.id not in reached or self.outgoing(spec.id) or spec.kind == "output":
+                    continue
+                if not outputs:
+                    break  # "no output layer" says it already
+                if spec.kind == "input" and len(inputs) > 1:
+                    continue  # "delete the extra ones" says it already
+                if spec.kind == "input":
+                    message = (f"The input layer {_quote(spec)} is not connected to anything; "
                                "drag a connection from it to the next layer.")
                 else:
-                    message = (f"The chain stops at {_quote(last)}, which is not the output "
+                    message = (f"The chain stops at {_quote(spec)}, which is not the output "
                                "layer; connect it to the next layer.")
-                problems.append(Problem(message, last.id))
+                problems.append(Problem(message, spec.id))
             for spec in layers:
-                if spec.id in seen or spec.id in in_cycle or spec.kind == "input":
+                if spec.id in reached or spec.id in in_cycle or spec.kind == "input":
                     continue  # extra inputs and loops are reported above
                 problems.append(Problem(
                     f"{_quote(spec)} is not connected to the chain from the input to the output; "
