@@ -733,9 +733,8 @@ class Design:
         layer's units changed the overlapping block (the neurons that remain) is kept.
         The document then stores what the model holds (``weights_changed``).
         """
-        from nnviz.models import Sequential
-
         from nnviz.layers import Dense
+        from nnviz.models import Sequential
         from nnviz.utils import set_random_seed
 
         chain = self.chain()

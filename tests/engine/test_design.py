@@ -613,3 +613,89 @@ def test_from_dict_fills_optional_fields():
     assert [(s.name, s.activation, s.initializer, s.x) for s in d.layers] == [
         ("Input 1", "linear", "glorot_uniform", 0.0), ("Output 2", "softmax", "glorot_uniform", 0.0)]
     assert d.validate() == []
+
+
+# ---------------------------------------------------------------------- the model
+
+
+def test_build_model_matches_the_lectures_keras_model_and_stores_its_weights(lecture):
+    from nnviz.layers import Dense
+    from nnviz.models import Sequential
+    from nnviz.utils import set_random_seed
+
+    log = record(lecture)
+    model = lecture.build_model(seed=3)
+    assert [(layer.units, layer.activation_name) for layer in model.dense_layers] == [
+        (3, "relu"), (2, "softmax")]
+    assert model.input_dim == 2 and model.dtype == np.float64
+    set_random_seed(3)
+    reference = Sequential([Dense(3, input_shape=(2,), activation="relu"),
+                            Dense(2, activation="softmax")])
+    for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    i, h, o = ids(lecture)
+    k0, b0, k1, b1 = model.get_weights()
+    np.testing.assert_array_equal(lecture.kernel(i, h), k0)
+    np.testing.assert_array_equal(lecture.bias(o), b1)
+    assert log == [("weights_changed",)] and lecture.undo_stack.count == 0
+    # the model computes z = x @ W + b, a = f(z) with the document's numbers
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    hidden = np.maximum(x @ lecture.kernel(i, h) + lecture.bias(h), 0.0)
+    z = hidden @ lecture.kernel(h, o) + lecture.bias(o)
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-12)
+
+
+def test_build_model_carries_stored_weights_over(trained):
+    stored = [a.copy() for a in (trained.kernel(*c) for c in trained.connections)]
+    model = trained.build_model(seed=123)  # the seed only matters for missing weights
+    np.testing.assert_array_equal(model.get_weights()[0], stored[0])
+    np.testing.assert_array_equal(model.get_weights()[2], stored[1])
+    np.testing.assert_array_equal(model.get_weights()[4], stored[2])
+    again = trained.build_model(seed=0)
+    for a, b in zip(model.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adding_a_neuron_keeps_the_rest_of_the_training(lecture):
+    i, h, o = ids(lecture)
+    before = lecture.build_model(seed=0).get_weights()
+    lecture.set_units(h, 4)
+    k0, b0, k1, b1 = lecture.build_model(seed=0).get_weights()
+    assert k0.shape == (2, 4) and k1.shape == (4, 2)
+    np.testing.assert_array_equal(k0[:, :3], before[0])
+    np.testing.assert_array_equal(b0[:3], before[1])
+    np.testing.assert_array_equal(k1[:3], before[2])
+    np.testing.assert_array_equal(b1, before[3])
+
+
+def test_inserting_a_layer_keeps_the_weights_that_still_fit(lecture):
+    i, h, o = ids(lecture)
+    before = lecture.build_model(seed=0).get_weights()
+    with lecture.undo_stack.macro("Insert a layer"):
+        lecture.disconnect(h, o)
+        h2 = lecture.add_layer("hidden", units=5)
+        lecture.connect(h, h2)
+        lecture.connect(h2, o)
+    k0, b0, k1, b1, k2, b2 = lecture.build_model(seed=0).get_weights()
+    np.testing.assert_array_equal(k0, before[0])
+    np.testing.assert_array_equal(b0, before[1])
+    assert k1.shape == (3, 5) and k2.shape == (5, 2)
+    np.testing.assert_array_equal(b2, before[3])  # the output keeps its bias
+    lecture.undo()
+    assert lecture.kernel(i, h) is not None and len(lecture.layers) == 3
+
+
+def test_build_model_in_float32_and_without_hidden_layers():
+    d, n = build("input", "output", wires=[("Input", "Output")])
+    model = d.build_model(dtype="float32", seed=1)
+    assert [w.dtype for w in model.get_weights()] == [np.float32, np.float32]
+    np.testing.assert_array_equal(d.kernel(n["Input"], n["Output"]), model.get_weights()[0])
+
+
+def test_build_model_of_an_invalid_design_says_why(lecture):
+    i, h, o = ids(lecture)
+    lecture.disconnect(h, o)
+    with pytest.raises(DesignError, match="The chain stops at 'Hidden 1'"):
+        lecture.build_model()
