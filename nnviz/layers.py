@@ -1,0 +1,193 @@
+"""Layers: columns of neurons, and what they compute.
+
+A :class:`Dense` ("fully connected") layer of ``units`` neurons connects every input to
+every neuron. For a batch ``x`` of shape ``(n, inputs)`` it computes the weighted sums
+``z = x @ W + b`` (``W`` the kernel of shape ``(inputs, units)``, ``b`` the bias of shape
+``(units,)``) and then the activations ``a = f(z)``. In the lecture's words:
+``node output = activation(weighted sum of inputs)``.
+
+Back-propagation through the layer, given ``dL/da`` for its outputs:
+``dL/dz = f'(z) * dL/da``, ``dL/dW = x.T @ dL/dz``, ``dL/db = sum over the batch of dL/dz``
+and ``dL/dx = dL/dz @ W.T`` (handed to the layer before).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+import numpy as np
+
+from nnviz import activations as _activations
+from nnviz import initializers as _initializers
+
+__all__ = ["Layer", "Dense", "Activation", "Input", "InputLayer"]
+
+_name_counters: dict[str, itertools.count] = defaultdict(itertools.count)
+
+
+def _auto_name(base: str) -> str:
+    """Keras-style unique names: ``dense``, ``dense_1``, ``dense_2``, ..."""
+    i = next(_name_counters[base])
+    return base if i == 0 else f"{base}_{i}"
+
+
+def reset_names() -> None:
+    """Start layer names from ``dense`` again (``keras.backend.clear_session``)."""
+    _name_counters.clear()
+
+
+class Layer:
+    """Base class of the layers a :class:`~nnviz.models.Sequential` stacks."""
+
+    _base_name = "layer"
+
+    def __init__(self, name: str | None = None, input_shape=None):
+        self.name = name or _auto_name(self._base_name)
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.input_dim: int | None = None
+        self.built = False
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The layer's trainable arrays (the model updates these in place)."""
+        return []
+
+    def build(self, input_dim: int, dtype) -> None:
+        """Create the weights for ``input_dim`` inputs."""
+        self.input_dim = int(input_dim)
+        self.built = True
+
+    @property
+    def output_dim(self) -> int:
+        """Number of values the layer outputs per sample."""
+        raise NotImplementedError
+
+    def count_params(self) -> int:
+        """Number of trainable numbers in the layer."""
+        return int(sum(w.size for w in self.weights))
+
+
+class Dense(Layer):
+    """A fully connected layer: ``z = x @ kernel + bias``, ``a = activation(z)``.
+
+    Arguments follow ``keras.layers.Dense``: ``units``, ``activation`` (a name or
+    ``None`` for linear), ``use_bias``, ``kernel_initializer`` (default
+    ``"glorot_uniform"``), ``bias_initializer`` (default ``"zeros"``), ``input_shape``
+    (on the first layer), ``name``; ``seed`` makes this layer's initial weights
+    reproducible on its own.
+    """
+
+    _base_name = "dense"
+
+    def __init__(self, units: int, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 input_shape=None, name: str | None = None, seed: int | None = None,
+                 input_dim: int | None = None):
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"units must be a positive whole number, not {units!r}.")
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        super().__init__(name, input_shape)
+        self.units = int(units)
+        self.activation = _activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer, seed)
+        self.bias_initializer = _initializers.get(
+            bias_initializer, None if seed is None else seed + 1)
+        self.kernel: np.ndarray | None = None
+        self.bias: np.ndarray | None = None
+
+    @property
+    def activation_name(self) -> str:
+        """The activation's Keras name, e.g. ``"relu"``."""
+        return self.activation.name
+
+    @property
+    def output_dim(self) -> int:
+        return self.units
+
+    @property
+    def weights(self):
+        if not self.built:
+            return []
+        return [self.kernel, self.bias] if self.use_bias else [self.kernel]
+
+    def build(self, input_dim, dtype):
+        super().build(input_dim, dtype)
+        self.kernel = self.kernel_initializer((self.input_dim, self.units), dtype)
+        if self.use_bias:
+            self.bias = self.bias_initializer((self.units,), dtype)
+
+    def _fwd(self, x):
+        """``z = x @ W + b``, ``a = f(z)``: the maths of the forward pass, nothing else."""
+        z = x @ self.kernel
+        if self.use_bias:
+            z += self.bias
+        return z, self.activation.forward(z)
+
+    def _bwd(self, x, z, a, dA, need_dx: bool):
+        """Back-propagate ``dL/da``: returns ``dL/dz, [dL/dW, dL/db], dL/dx`` (or ``None``)."""
+        dZ = self.activation.backward(z, a, dA)
+        grads = [x.T @ dZ]
+        if self.use_bias:
+            grads.append(dZ.sum(axis=0))
+        dX = dZ @ self.kernel.T if need_dx else None
+        return dZ, grads, dX
+
+    def get_config(self) -> dict:
+        """The layer's settings, as Keras names them."""
+        return {"name": self.name, "units": self.units, "activation": self.activation_name,
+                "use_bias": self.use_bias}
+
+    def __repr__(self) -> str:
+        return f"Dense(units={self.units}, activation={self.activation_name!r}, name={self.name!r})"
+
+
+class Activation(Layer):
+    """A layer that only applies an activation: ``a = f(z)`` with ``z`` its input."""
+
+    _base_name = "activation"
+
+    def __init__(self, activation, name: str | None = None, input_shape=None):
+        super().__init__(name, input_shape)
+        self.activation = _activations.get(activation)
+
+    @property
+    def activation_name(self) -> str:
+        """The activation's Keras name."""
+        return self.activation.name
+
+    @property
+    def output_dim(self) -> int:
+        return self.input_dim
+
+    def _fwd(self, x):
+        return x, self.activation.forward(x)
+
+    def _bwd(self, x, z, a, dA, need_dx):
+        dZ = self.activation.backward(z, a, dA)
+        return dZ, [], dZ
+
+    def get_config(self) -> dict:
+        """The layer's settings, as Keras names them."""
+        return {"name": self.name, "activation": self.activation_name}
+
+    def __repr__(self) -> str:
+        return f"Activation({self.activation_name!r})"
+
+
+class InputLayer:
+    """Declares the shape of one sample, as ``keras.Input(shape=(2,))``. Holds no weights."""
+
+    def __init__(self, shape, name: str | None = None):
+        shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+        if len(shape) != 1 or shape[0] < 1:
+            raise ValueError(f"nnviz works on flat samples: Input shape must be (features,), not {shape}.")
+        self.shape = shape
+        self.name = name or "input_layer"
+
+
+def Input(shape, name: str | None = None) -> InputLayer:  # noqa: N802 - Keras's spelling
+    """The input of a model: ``Input(shape=(2,))`` for samples of two numbers."""
+    return InputLayer(shape, name)

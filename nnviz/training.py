@@ -1,0 +1,496 @@
+"""Training, one stage at a time: the stepper behind the window's *Step* button.
+
+Training is a state machine. For every batch of samples it goes through
+
+    forward through layer 1 .. L  ->  loss  ->  backward through layer L .. 1  ->  update
+
+and after the last batch of the data set, an epoch ends (loss and accuracy of the epoch
+are recorded, the validation set is evaluated, the weights are snapshotted).
+
+:class:`Stepper` advances by one of those stages (:meth:`Stepper.step`), by a whole batch,
+by an epoch, or runs until asked to stop (:meth:`Stepper.run`, the fast path that records
+no traces). After every stage it hands out a :class:`StageTrace`: plain copies of what was
+computed, safe to give to another thread. ``Sequential.fit`` runs on the same code, so
+stepping stage by stage and calling ``fit`` give bit-identical weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnviz.errors import TrainingDiverged
+
+__all__ = ["Stage", "StageTrace", "History", "Stepper", "accuracy_kind"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of training: ``kind`` is ``"forward"``, ``"loss"``, ``"backward"`` or
+    ``"update"``; ``layer`` the index into ``model.layers`` for forward/backward."""
+
+    kind: str
+    layer: int | None
+    label: str
+
+
+@dataclass
+class StageTrace:
+    """What training computed for the current batch, up to and including ``stage``.
+
+    Lists are indexed by layer (``model.layers``); an entry is ``None`` until the stage
+    that computes it has run. The arrays are never written to after they are made, so a
+    trace can be handed to another thread as it is.
+    """
+
+    stage: Stage
+    epoch: int
+    batch: int
+    step: int
+    x: np.ndarray
+    y: np.ndarray
+    z: list = field(default_factory=list)
+    a: list = field(default_factory=list)
+    y_pred: np.ndarray | None = None
+    loss: float | None = None
+    dA: list = field(default_factory=list)
+    dZ: list = field(default_factory=list)
+    dW: list = field(default_factory=list)
+    db: list = field(default_factory=list)
+    W_before: list | None = None
+    b_before: list | None = None
+    W_after: list | None = None
+    b_after: list | None = None
+    learning_rate: float = 0.0
+
+    def copy(self) -> StageTrace:
+        """A trace with its own lists (the arrays are shared: they are never written)."""
+        c = StageTrace(**self.__dict__)
+        for name in ("z", "a", "dA", "dZ", "dW", "db"):
+            setattr(c, name, list(getattr(self, name)))
+        return c
+
+
+@dataclass
+class History:
+    """Loss and accuracy of a run: per batch (as trained) and per epoch, train and validation.
+
+    ``history`` is Keras's dictionary (``{"loss": [...], "accuracy": [...],
+    "val_loss": [...], ...}``, one value per epoch), so ``model.fit(...).history`` reads
+    as in Keras. Accuracy lists stay empty for regression.
+    """
+
+    batch_loss: list = field(default_factory=list)
+    batch_accuracy: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    epoch_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+
+    KEYS = ("batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
+            "val_accuracy")
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Keras's ``History.history``: per-epoch values under Keras's names."""
+        out = {"loss": list(self.epoch_loss)}
+        if self.epoch_accuracy:
+            out["accuracy"] = list(self.epoch_accuracy)
+        if self.val_loss:
+            out["val_loss"] = list(self.val_loss)
+        if self.val_accuracy:
+            out["val_accuracy"] = list(self.val_accuracy)
+        return out
+
+    @property
+    def epoch(self) -> list[int]:
+        """Keras's ``History.epoch``: the indices of the epochs run."""
+        return list(range(len(self.epoch_loss)))
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """Plain lists of floats by key, for files."""
+        return {k: [float(v) for v in getattr(self, k)] for k in self.KEYS}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
+        return cls(**{k: [float(v) for v in data.get(k, [])] for k in cls.KEYS})
+
+    def clear(self) -> None:
+        """Forget everything recorded."""
+        for k in self.KEYS:
+            getattr(self, k).clear()
+
+
+def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
+    """Which accuracy Keras's ``metrics=["accuracy"]`` means for these shapes.
+
+    As Keras decides it: ``"binary"`` when the model has one output (threshold 0.5),
+    ``"sparse"`` when the targets are integer labels (one column, or one rank less),
+    otherwise ``"categorical"`` (argmax of the target row equals argmax of the output).
+    ``loss_name`` is accepted for symmetry with Keras and not used.
+    """
+    if pred_units == 1:
+        return "binary"
+    if len(y_shape) == 1 or y_shape[-1] == 1:
+        return "sparse"
+    return "categorical"
+
+
+def count_correct(kind: str, y: np.ndarray, y_pred: np.ndarray) -> float:
+    """Number of correct predictions in a batch (binary: the mean over the outputs of each row)."""
+    if kind == "categorical":
+        return float(np.count_nonzero(np.argmax(y, -1) == np.argmax(y_pred, -1)))
+    if kind == "sparse":
+        labels = y.reshape(len(y), -1)[:, 0]
+        return float(np.count_nonzero(labels == np.argmax(y_pred, -1)))
+    y = y.reshape(y_pred.shape)
+    return float(np.sum(np.mean((y_pred > 0.5) == (y > 0.5), axis=-1)))
+
+
+def _layer_title(model, index: int) -> str:
+    n = len(model.layers)
+    if index == n - 1:
+        return "output layer"
+    return f"hidden layer {index + 1}"
+
+
+class Stepper:
+    """Trains a compiled model on a data set, at whatever grain the caller asks for.
+
+    ``Stepper(model, x, y, batch_size=4, shuffle=False, seed=0, x_val=None, y_val=None)``.
+    The model must be compiled (it brings the loss and the optimizer). The stepper keeps
+    the initial weights so :meth:`reset` can return to them.
+    """
+
+    def __init__(self, model, x, y, batch_size: int = 32, shuffle: bool = False,
+                 seed: int = 0, x_val=None, y_val=None, snapshot_every_epoch: bool = True,
+                 max_snapshots: int = 400, stop_on_divergence: bool = True):
+        if model.optimizer is None or model.loss is None:
+            raise ValueError("Compile the model (model.compile(optimizer, loss)) before training it.")
+        self.model = model
+        dtype = model.dtype
+        self.x = np.ascontiguousarray(x, dtype=dtype)
+        self.y = np.ascontiguousarray(y, dtype=dtype)
+        if self.x.ndim != 2 or len(self.x) == 0:
+            raise ValueError("Training needs at least one sample, as rows of a 2-D array.")
+        if len(self.y) != len(self.x):
+            raise ValueError(f"x has {len(self.x)} samples but y has {len(self.y)}.")
+        model._ensure_built(self.x.shape[1])
+        if int(batch_size) < 1:
+            raise ValueError(f"The batch size must be at least 1, not {batch_size}.")
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self.x_val = None if x_val is None else np.asarray(x_val, dtype=dtype)
+        self.y_val = None if y_val is None else np.asarray(y_val, dtype=dtype)
+        self.snapshot_every_epoch = snapshot_every_epoch
+        self.max_snapshots = int(max_snapshots)
+        self.stop_on_divergence = stop_on_divergence
+        self.accuracy = accuracy_kind(model.loss.name, self.y.shape, model.output_dim) \
+            if model.wants_accuracy else None
+        self._initial_weights = model.get_weights()
+        self.history = History()
+        self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self._stages = self._make_stages()
+        self._restart()
+
+    # --- state -----------------------------------------------------------------------
+    def _make_stages(self) -> list[Stage]:
+        m = self.model
+        L = len(m.layers)
+        stages = [Stage("forward", i, f"Forward: {_layer_title(m, i)}") for i in range(L)]
+        stages.append(Stage("loss", None, f"Loss ({m.loss.name.replace('_', ' ')})"))
+        stages += [Stage("backward", i, f"Backward: {_layer_title(m, i)}")
+                   for i in reversed(range(L))]
+        stages.append(Stage("update", None, f"Update weights ({m.optimizer.describe()})"))
+        return stages
+
+    def _restart(self) -> None:
+        self.epoch = 0                # epochs completed
+        self.batch_index = 0          # batch within the current epoch
+        self.global_step = 0          # batches trained in all
+        self.samples_seen = 0
+        self.diverged: str | None = None
+        self._rng = np.random.default_rng(self.seed)
+        self._new_epoch_order()
+        self._reset_epoch_sums()
+        self._pos = 0                 # next stage within the batch
+        self._work: dict | None = None
+        self.trace: StageTrace | None = None
+        self.history.clear()
+        self.snapshots.clear()
+        if self.snapshot_every_epoch:
+            self.snapshots.append((0, self.model.get_weights()))
+
+    def _new_epoch_order(self) -> None:
+        n = len(self.x)
+        self._order = self._rng.permutation(n) if self.shuffle else None
+        self.batches_per_epoch = math.ceil(n / self.batch_size)
+
+    def _reset_epoch_sums(self) -> None:
+        self._loss_sum = 0.0
+        self._correct = 0.0
+        self._count = 0
+
+    def reset(self) -> None:
+        """Back to the initial weights: optimizer state, history and snapshots cleared."""
+        self.model.set_weights(self._initial_weights)
+        self.model.optimizer.reset()
+        self._restart()
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Change the learning rate from the next update on (clears a divergence)."""
+        self.model.optimizer.learning_rate = float(learning_rate)
+        if self.diverged:
+            self.diverged = None
+            self.model.optimizer.reset()
+        self._stages = self._make_stages()
+
+    @property
+    def next_stage(self) -> Stage:
+        """The stage :meth:`step` will perform next."""
+        return self._stages[self._pos]
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The stages of one batch, in order."""
+        return list(self._stages)
+
+    def _batch(self, index: int):
+        lo = index * self.batch_size
+        hi = min(lo + self.batch_size, len(self.x))
+        if self._order is None:
+            return self.x[lo:hi], self.y[lo:hi]
+        idx = self._order[lo:hi]
+        return self.x[idx], self.y[idx]
+
+    # --- the finest grain --------------------------------------------------------------
+    def step(self) -> StageTrace:
+        """Perform the next stage and return a trace of the batch so far."""
+        self._check_not_diverged()
+        m = self.model
+        stage = self._stages[self._pos]
+        if self._pos == 0:
+            x, y = self._batch(self.batch_index)
+            L = len(m.layers)
+            self._work = {"inputs": [None] * L, "z": [None] * L, "a": [None] * L,
+                          "grads": [None] * L, "dA_out": None}
+            self.trace = StageTrace(
+                stage=stage, epoch=self.epoch, batch=self.batch_index, step=self.global_step,
+                x=x.copy(), y=y.copy(), z=[None] * L, a=[None] * L, dA=[None] * L,
+                dZ=[None] * L, dW=[None] * L, db=[None] * L,
+                learning_rate=m.optimizer.learning_rate)
+        w, t = self._work, self.trace
+        t.stage = stage
+        if stage.kind == "forward":
+            i = stage.layer
+            inp = t.x if i == 0 else w["a"][i - 1]
+            z, a = m.layers[i]._fwd(inp)
+            w["inputs"][i], w["z"][i], w["a"][i] = inp, z, a
+            t.z[i], t.a[i] = z, a
+        elif stage.kind == "loss":
+            y_pred = w["a"][-1]
+            yt, _ = m.loss.prepare(t.y, y_pred)
+            loss = float(np.mean(m.loss.per_sample(yt, y_pred)))
+            w["yt"] = yt
+            t.y_pred, t.loss = y_pred, loss
+            if self.stop_on_divergence and not math.isfinite(loss):
+                self._diverge("loss", loss)
+            w["dA_out"] = m.loss.gradient(yt, y_pred)
+        elif stage.kind == "backward":
+            i = stage.layer
+            dA = w["dA_out"]
+            t.dA[i] = dA
+            dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
+            w["grads"][i], w["dA_out"] = grads, dX
+            t.dZ[i] = dZ
+            if grads:
+                t.dW[i] = grads[0]
+                t.db[i] = grads[1] if len(grads) > 1 else None
+        else:  # update
+            t.W_before, t.b_before = self._kernels_and_biases()
+            t.learning_rate = m.optimizer.learning_rate
+            self._apply_update([g for gs in w["grads"] for g in gs])
+            t.W_after, t.b_after = self._kernels_and_biases()
+            self._finish_batch(t.loss, t.y, t.y_pred)
+        self._pos = (self._pos + 1) % len(self._stages)
+        return t.copy()
+
+    def _kernels_and_biases(self):
+        Ws, bs = [], []
+        for layer in self.model.layers:
+            Ws.append(None if getattr(layer, "kernel", None) is None else layer.kernel.copy())
+            bs.append(None if getattr(layer, "bias", None) is None else layer.bias.copy())
+        return Ws, bs
+
+    # --- coarser grains --------------------------------------------------------------
+    def step_batch(self) -> StageTrace:
+        """Run the stages up to and including the current batch's weight update."""
+        trace = self.step()
+        while self._pos != 0:
+            trace = self.step()
+        return trace
+
+    def step_epoch(self) -> StageTrace:
+        """Finish the current epoch; the last batch is traced, the others take the fast path."""
+        epoch = self.epoch
+        trace = self.step_batch() if self._pos != 0 else None
+        while self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
+            self._check_not_diverged()
+            self._train_one_batch()
+        if self.epoch == epoch:
+            trace = self.step_batch()
+        return trace
+
+    def run(self, should_stop: Callable[[], bool] | None = None,
+            progress: Callable[[Stepper], None] | None = None,
+            max_epochs: int | None = None, progress_interval: float = 1 / 30) -> bool:
+        """Train batch after batch on the fast path (no traces) until stopped.
+
+        Stops when ``should_stop()`` returns true (checked after every batch: a
+        cooperative flag), when ``max_epochs`` more epochs are done, or on divergence.
+        ``progress(self)`` is called at most every ``progress_interval`` seconds and at
+        every epoch end. A batch part-way through stage stepping is finished first.
+        Returns True if it stopped because training diverged.
+        """
+        if self._pos != 0:
+            self.step_batch()
+        target = None if max_epochs is None else self.epoch + int(max_epochs)
+        last = time.perf_counter()
+        while target is None or self.epoch < target:
+            if self.diverged:
+                break
+            epoch = self.epoch
+            self._train_one_batch()
+            if progress is not None:
+                now = time.perf_counter()
+                if self.epoch != epoch or now - last >= progress_interval:
+                    last = now
+                    progress(self)
+            if should_stop is not None and should_stop():
+                break
+        return self.diverged is not None
+
+    def _train_one_batch(self) -> None:
+        """Forward, loss, backward and update of one batch, recording nothing."""
+        m = self.model
+        x, y = self._batch(self.batch_index)
+        layers = m.layers
+        inputs, zs, acts = [], [], []
+        a = x
+        for layer in layers:
+            z, a_next = layer._fwd(a)
+            inputs.append(a)
+            zs.append(z)
+            acts.append(a_next)
+            a = a_next
+        yt, _ = m.loss.prepare(y, a)
+        loss = float(np.mean(m.loss.per_sample(yt, a)))
+        if self.stop_on_divergence and not math.isfinite(loss):
+            try:
+                self._diverge("loss", loss)
+            except TrainingDiverged:
+                return
+        dA = m.loss.gradient(yt, a)
+        grads: list = [None] * len(layers)
+        for i in range(len(layers) - 1, -1, -1):
+            _, grads[i], dA = layers[i]._bwd(inputs[i], zs[i], acts[i], dA, i > 0)
+        try:
+            self._apply_update([g for gs in grads for g in gs])
+        except TrainingDiverged:
+            return
+        self._finish_batch(loss, y, a)
+
+    def _apply_update(self, grads) -> None:
+        variables = self.model._variables()
+        if not self.stop_on_divergence:
+            self.model.optimizer.apply(variables, grads)
+            return
+        backup = [v.copy() for v in variables]
+        self.model.optimizer.apply(variables, grads)
+        if not all(np.isfinite(v).all() for v in variables):
+            for v, b in zip(variables, backup):
+                v[...] = b
+            self._diverge("weight", None)
+
+    def _finish_batch(self, loss: float, y, y_pred) -> None:
+        n = len(y)
+        self.history.batch_loss.append(loss)
+        self._loss_sum += loss * n
+        self._count += n
+        if self.accuracy:
+            correct = count_correct(self.accuracy, y, y_pred)
+            self._correct += correct
+            self.history.batch_accuracy.append(correct / n)
+        self.global_step += 1
+        self.samples_seen += n
+        self.batch_index += 1
+        if self.batch_index >= self.batches_per_epoch:
+            self._finish_epoch()
+
+    def _finish_epoch(self) -> None:
+        h = self.history
+        h.epoch_loss.append(self._loss_sum / self._count)
+        if self.accuracy:
+            h.epoch_accuracy.append(self._correct / self._count)
+        if self.x_val is not None and len(self.x_val):
+            val = self.model.evaluate(self.x_val, self.y_val, batch_size=self.batch_size,
+                                      return_dict=True)
+            h.val_loss.append(val["loss"])
+            if self.accuracy and "accuracy" in val:
+                h.val_accuracy.append(val["accuracy"])
+        self.epoch += 1
+        self.batch_index = 0
+        self._reset_epoch_sums()
+        self._new_epoch_order()
+        if self.snapshot_every_epoch:
+            self.snapshots.append((self.epoch, self.model.get_weights()))
+            if len(self.snapshots) > self.max_snapshots:
+                # Thin out evenly but keep the first and the latest.
+                self.snapshots[:] = self.snapshots[:-1:2] + self.snapshots[-1:]
+
+    # --- divergence and time travel ---------------------------------------------------
+    def _diverge(self, what: str, value) -> None:
+        lr = self.model.optimizer.learning_rate
+        if what == "loss":
+            bad = "NaN" if value != value else "infinite"
+            cause = f"The loss became {bad}"
+        else:
+            cause = "A weight became NaN or infinite"
+        self.diverged = (
+            f"{cause} at epoch {self.epoch + 1}, step {self.global_step + 1}: training "
+            f"diverged. The learning rate {lr:g} is probably too large; the last finite "
+            f"weights were kept. Lower the learning rate or press Reset.")
+        self._pos = 0
+        raise TrainingDiverged(self.diverged, epoch=self.epoch + 1, step=self.global_step + 1)
+
+    def _check_not_diverged(self) -> None:
+        if self.diverged:
+            raise TrainingDiverged(self.diverged)
+
+    def restore_snapshot(self, index: int) -> None:
+        """Make snapshot ``index`` the model's weights (time travel); training goes on from there.
+
+        The history after that snapshot's epoch is dropped, so the plots and the next
+        epochs continue from the restored point.
+        """
+        epoch, weights = self.snapshots[index]
+        self.model.set_weights(weights)
+        self.model.optimizer.reset()
+        del self.snapshots[index + 1:]
+        h = self.history
+        for name in ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"):
+            del getattr(h, name)[epoch:]
+        keep = epoch * self.batches_per_epoch
+        del h.batch_loss[keep:]
+        del h.batch_accuracy[keep:]
+        self.epoch, self.batch_index, self.global_step = epoch, 0, keep
+        self.samples_seen = epoch * len(self.x)
+        self.diverged = None
+        self._pos = 0
+        self._reset_epoch_sums()
