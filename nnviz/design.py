@@ -823,8 +823,11 @@ class Design:
                 raise ProjectFileError(
                     f"{where}.initializer must be one of {', '.join(_initializers.names())}.")
             name = item.get("name")
-            if name is None:
-                name = f"{_DEFAULT_NAME[kind]} {n + 1}"
+            if name is None:  # a hand-written file may leave names out
+                k = n + 1
+                while f"{_DEFAULT_NAME[kind]} {k}" in names:
+                    k += 1
+                name = f"{_DEFAULT_NAME[kind]} {k}"
             if not isinstance(name, str) or not name.strip():
                 raise ProjectFileError(f"{where}.name must be a text that is not empty.")
             if name in names:
@@ -872,7 +875,10 @@ class Design:
                 kernels[conn] = _read_array(kernel, shape, f"{where}.kernel")
         self._layers, self._connections = specs, conns
         self._kernels, self._biases = kernels, biases
-        self._next_id = 1
+        # New ids continue after the file's, so an id is never reused within a session
+        # (an undone deletion may still bring the old layer back).
+        numbers = [int(s.id[6:]) for s in specs if s.id.startswith("layer-") and s.id[6:].isdigit()]
+        self._next_id = max(numbers, default=0) + 1
 
     def replace_with(self, other: Design) -> None:
         """Take ``other``'s layers, connections and weights in place; clears undo; ``reset``."""

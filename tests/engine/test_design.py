@@ -699,3 +699,14 @@ def test_build_model_of_an_invalid_design_says_why(lecture):
     lecture.disconnect(h, o)
     with pytest.raises(DesignError, match="The chain stops at 'Hidden 1'"):
         lecture.build_model()
+
+
+def test_ids_are_not_reused_after_loading_and_deleting():
+    d = Design.from_dict(_lecture_dict())
+    last = ids(d)[-1]
+    d.remove_layer(last)
+    new = d.add_layer("output")
+    assert new != last
+    d.undo()
+    d.undo()
+    assert ids(d)[-1] == last
