@@ -32,7 +32,8 @@ import json
 import math
 import os
 import re
-import tempfile
+import secrets
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,7 +133,9 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     # Keep the real suffix at the end: np.savez appends ".npz" to names without it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp" + _suffix(base), dir=folder)
+    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp{_suffix(base)}")
+    # os.open with mode 0o666 honours the umask, as a normal save would (mkstemp gives 0o600).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         if mode == "path":
             os.close(fd)
@@ -143,6 +146,8 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
+        if os.path.exists(path):
+            shutil.copymode(path, tmp)  # an overwritten file keeps its permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

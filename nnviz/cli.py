@@ -1,0 +1,349 @@
+"""The ``nnviz`` command: open the window, or train, export and inspect project files headless.
+
+::
+
+    nnviz                              the window, with the lecture's example
+    nnviz FILE.nnviz                   the window, with that project
+    nnviz train FILE.nnviz [--epochs N] [--learning-rate R] [--batch-size B] [--seed S]
+                           [-o OUT.nnviz]
+    nnviz export FILE.nnviz -o OUT     OUT: .npz, .json, .weights.h5, .onnx or .py
+    nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
+                                       training state
+
+Errors are one line on stderr and a non-zero exit status (1; 2 for a wrong command line),
+never a traceback. Only the window imports Qt, so the other commands run on machines
+without a display.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import NoReturn, TextIO
+
+from nnviz.errors import NnvizError
+
+__all__ = ["main", "TextProgressBar"]
+
+PROG = "nnviz"
+EXPORT_SUFFIXES = (".npz", ".json", ".weights.h5", ".onnx", ".py")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ------------------------------------------------------------------------ progress
+
+
+class TextProgressBar:
+    """A one-line progress bar on a text stream: ``epoch 3/50 [#####-----] 6% loss 0.4512``.
+
+    On a terminal the line is redrawn in place (``\\r``); into a file or pipe one line is
+    written every tenth of the way, so logs stay short.
+    """
+
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 30):
+        self.total = max(int(total), 1)
+        self.stream = sys.stderr if stream is None else stream
+        self.width = width
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last_tenth = -1
+        self._length = 0
+
+    def update(self, done: int, text: str = "") -> None:
+        """Show ``done`` of ``total`` steps, followed by ``text``."""
+        done = min(max(int(done), 0), self.total)
+        fraction = done / self.total
+        filled = int(round(fraction * self.width))
+        line = f"[{'#' * filled}{'-' * (self.width - filled)}] {fraction * 100:3.0f}% {text}".rstrip()
+        if self._tty:
+            padding = " " * max(self._length - len(line), 0)
+            self.stream.write("\r" + line + padding)
+            self._length = len(line)
+        else:
+            tenth = int(fraction * 10)
+            if tenth == self._last_tenth:
+                return
+            self._last_tenth = tenth
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line."""
+        if self._tty and self._length:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# ------------------------------------------------------------------------ parsers
+
+
+def _top_parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="nnviz: build a neural network by hand and watch it learn. "
+        "Without a command, opens the window (with FILE, or the lecture's example).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands (each has its own --help):\n"
+        "  train FILE.nnviz   train headless and save the result\n"
+        "  export FILE.nnviz -o OUT\n"
+        "                     write the weights (.npz, .json, .weights.h5), an ONNX model\n"
+        "                     (.onnx) or Keras code (.py, with its .weights.h5 beside it)\n"
+        "  info FILE.nnviz    show the layers, parameter counts and training state",
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE.nnviz", help="a project file to open")
+    from nnviz import __version__
+
+    parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
+    return parser
+
+
+def _train_parser() -> _Parser:
+    parser = _Parser(
+        prog=f"{PROG} train",
+        description="Train a project's network on its data set without the window, with a "
+        "progress bar; print the final loss and accuracy and save the project (the weights "
+        "and the history; the settings given here are saved too).",
+    )
+    parser.add_argument("file", metavar="FILE.nnviz", help="the project to train")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help="epochs to train (default: the project's setting)")
+    parser.add_argument("--learning-rate", type=float, metavar="R", help="the learning rate")
+    parser.add_argument("--batch-size", type=int, metavar="B", help="samples per update")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of the sample order (and of the initial weights if the "
+                        "network has none yet)")
+    parser.add_argument("-o", "--output", metavar="OUT.nnviz",
+                        help="save to this file instead of overwriting FILE")
+    return parser
+
+
+def _export_parser() -> _Parser:
+    parser = _Parser(
+        prog=f"{PROG} export",
+        description="Export a project's network. The suffix of OUT picks the format: .npz "
+        "(NumPy), .json (nested lists), .weights.h5 (Keras 3's weights file), .onnx (an ONNX "
+        "model, input 'input' of shape (batch, features)) or .py (Keras code that rebuilds the "
+        "model; its .weights.h5 is written beside it).",
+    )
+    parser.add_argument("file", metavar="FILE.nnviz", help="the project to export")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
+    return parser
+
+
+def _info_parser() -> _Parser:
+    parser = _Parser(
+        prog=f"{PROG} info",
+        description="Show a project's network as a Keras-style summary (layers, output "
+        "shapes, parameter counts) and its training settings and state.",
+    )
+    parser.add_argument("file", metavar="FILE.nnviz", help="the project to describe")
+    return parser
+
+
+# ------------------------------------------------------------------------ commands
+
+
+def _open_window(args) -> int:
+    if args.file is not None and not os.path.exists(args.file):
+        raise NnvizError(f"There is no file '{args.file}'.")
+    try:
+        from ui.app import run
+    except ImportError as err:
+        raise NnvizError(f"The window cannot start: {err}. The other commands work without it.") \
+            from err
+    return int(run([] if args.file is None else [args.file]) or 0)
+
+
+def _train(args, out: TextIO, err: TextIO) -> int:
+    from nnviz.project import Project
+    from nnviz.training import Stepper
+
+    project = Project.load(args.file)
+    changes = {}
+    if args.learning_rate is not None:
+        changes["learning_rate"] = args.learning_rate
+    if args.batch_size is not None:
+        changes["batch_size"] = args.batch_size
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.epochs is not None:
+        changes["epochs"] = args.epochs
+    if changes:
+        try:
+            project.update_training(**changes)
+        except NnvizError as error:
+            # The message names the file field ('training.batch_size'); say the option instead.
+            text = re.sub(r"'training\.(\w+)'", lambda m: "--" + m.group(1).replace("_", "-"),
+                          str(error))
+            raise NnvizError(text) from error
+    settings = project.training
+    data = project.load_dataset()
+    problems = project.design.validate(n_features=data.n_features, n_targets=data.n_targets)
+    if problems:
+        raise NnvizError(problems[0].message)
+    model = project.build_model()
+    stepper = Stepper(model, data.x_train, data.y_train, batch_size=settings.batch_size,
+                      shuffle=settings.shuffle, seed=settings.seed,
+                      x_val=data.x_val if data.n_val else None,
+                      y_val=data.y_val if data.n_val else None,
+                      snapshot_every_epoch=False)
+    epochs = settings.epochs
+    total = epochs * stepper.batches_per_epoch
+    bar = TextProgressBar(total, err)
+
+    def progress(s) -> None:
+        loss = s.history.epoch_loss[-1] if s.history.epoch_loss else None
+        text = f"epoch {min(s.epoch + 1, epochs)}/{epochs}"
+        if loss is not None:
+            text += f" loss {loss:.4f}"
+        bar.update(s.epoch * s.batches_per_epoch + s.batch_index, text)
+
+    bar.update(0, f"epoch 1/{epochs}")
+    diverged = stepper.run(progress=progress, max_epochs=epochs)
+    bar.close()
+    if diverged:
+        raise NnvizError(f"{stepper.diverged} Nothing was saved.")
+
+    project.design.store_weights(model.get_weights())
+    old = project.history
+    new = stepper.history.to_dict()
+    project.set_history({k: list(old.get(k, [])) + list(new.get(k, [])) for k in {*old, *new}})
+    target = args.output or args.file
+    project.save(target)
+    h = stepper.history
+    parts = [f"loss {h.epoch_loss[-1]:.4f}"]
+    if h.epoch_accuracy:
+        parts.append(f"accuracy {h.epoch_accuracy[-1]:.4f}")
+    if h.val_loss:
+        parts.append(f"val_loss {h.val_loss[-1]:.4f}")
+    if h.val_accuracy:
+        parts.append(f"val_accuracy {h.val_accuracy[-1]:.4f}")
+    print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''}: " + ", ".join(parts), file=out)
+    print(f"Saved {target}", file=out)
+    return 0
+
+
+def _export(args, out: TextIO) -> int:
+    from nnviz.project import Project
+
+    target = args.output
+    lower = target.lower()
+    suffix = next((s for s in EXPORT_SUFFIXES if lower.endswith(s)), None)
+    if suffix is None:
+        raise NnvizError(
+            f"'{os.path.basename(target)}': the output must end in "
+            + ", ".join(EXPORT_SUFFIXES) + "."
+        )
+    project = Project.load(args.file, check_data=False)
+    model = project.build_model()
+    if suffix == ".onnx":
+        from nnviz.onnx_export import export_onnx
+
+        export_onnx(model, target)
+        print(f"Wrote {target}", file=out)
+    elif suffix == ".py":
+        from nnviz.keras_code import export_keras
+
+        py_path, weights = export_keras(model, target)
+        print(f"Wrote {py_path} and {weights}", file=out)
+    else:
+        from nnviz.weights_io import save_weights
+
+        save_weights(model, target)
+        print(f"Wrote {target}", file=out)
+    return 0
+
+
+def _info(args, out: TextIO) -> int:
+    from nnviz.project import Project
+
+    project = Project.load(args.file, check_data=False)
+    model = project.build_model()
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    model.summary(print_fn=say)
+    say(f" Input: {model.input_dim} values per sample; dtype {project.training.dtype}")
+    say()
+    t = project.training
+    d = project.dataset
+    say("Training")
+    if d.name is None:
+        say("  data set:      (none chosen)")
+    elif d.is_csv:
+        say(f"  data set:      CSV file {d.csv_path} (target column {d.target!r})")
+    else:
+        params = ", ".join(f"{k}={v}" for k, v in d.params.items())
+        say(f"  data set:      {d.name}" + (f" ({params})" if params else ""))
+    say(f"  loss:          {t.loss}")
+    optimizer = f"{t.optimizer} (learning rate {t.learning_rate:g}"
+    if t.optimizer in ("sgd", "rmsprop") and t.momentum:
+        optimizer += f", momentum {t.momentum:g}"
+    for key, value in t.optimizer_options.items():
+        optimizer += f", {key} {value}"
+    say(f"  optimizer:     {optimizer})")
+    say(f"  batch size:    {t.batch_size}")
+    say(f"  epochs:        {t.epochs} per run, seed {t.seed}")
+    history = project.history
+    trained = len(history.get("epoch_loss", []))
+    if not trained:
+        say("  state:         not trained yet")
+    else:
+        parts = [f"loss {history['epoch_loss'][-1]:.4f}"]
+        for key, label in (("epoch_accuracy", "accuracy"), ("val_loss", "val_loss"),
+                           ("val_accuracy", "val_accuracy")):
+            if history.get(key):
+                parts.append(f"{label} {history[key][-1]:.4f}")
+        say(f"  state:         trained {trained} epoch{'s' if trained != 1 else ''}; "
+            + ", ".join(parts))
+    return 0
+
+
+# ------------------------------------------------------------------------ entry point
+
+
+_COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_parser}
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    command = argv[0] if argv and argv[0] in _COMMANDS else None
+    parser = _COMMANDS[command]() if command else _top_parser()
+    try:
+        args = parser.parse_args(argv[1:] if command else argv)
+    except SystemExit as exit_:  # --help, --version, or a wrong command line
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else 2
+    prog = parser.prog
+    try:
+        if command == "train":
+            return _train(args, out, err)
+        if command == "export":
+            return _export(args, out)
+        if command == "info":
+            return _info(args, out)
+        return _open_window(args)
+    except NnvizError as error:
+        print(f"{prog}: error: {_one_line(error)}", file=err)
+        return 1
+    except ValueError as error:  # a setting the engine refuses, said in its own sentence
+        print(f"{prog}: error: {_one_line(error)}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing was saved.", file=err)
+        return 130
+
+
+def _one_line(error: Exception) -> str:
+    """The error's message on one line (a dialog may wrap it; a terminal line may not)."""
+    return " ".join(str(error).split())
