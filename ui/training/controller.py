@@ -1,0 +1,589 @@
+"""The training controller: docks, the worker thread, and the picture of training.
+
+``TrainingController(window)`` adds the docks "trainingPanel", "lectureView" and "plots"
+to ``window``, starts the training thread, and keeps three things in step:
+
+* the **project** (settings the panel edits, the design's weights after training);
+* the **worker** (commands out over queued signals, snapshots in);
+* the **view** (canvas, plots, lecture view), redrawn from the newest snapshot only.
+
+A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
+curve one ``setData``, the lecture view one ``setHtml``. The worker publishes at most
+~30 snapshots a second and each overwrites the previous unread one, so the window never
+falls behind however fast training runs.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog
+
+from nnviz import datasets
+from nnviz.errors import NnvizError
+from nnviz.project import DatasetSpec
+from ui.training.lecture_view import LectureView
+from ui.training.panel import LOAD_CSV, TrainingPanel
+from ui.training.plots import PlotsDock
+from ui.training.worker import SetupRequest, Snapshot, TrainingWorker
+
+__all__ = ["TrainingController"]
+
+_OPTIMIZER_KEYS = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0),
+                   "rmsprop": ("rmsprop", 0.0)}
+
+
+class TrainingController(QObject):
+    """Owns the training docks and the worker thread of one window.
+
+    Public: ``panel``, ``lecture``, ``plots`` (the docks), ``worker``, ``thread``,
+    ``step(kind)``, ``train()``, ``pause()``, ``reset()``, ``set_presentation_mode(on)``,
+    ``shutdown()``, ``snapshot`` (the last one drawn), ``frames`` (how many were drawn).
+    """
+
+    sig_setup = Signal(object)
+    sig_step = Signal(str)
+    sig_train = Signal()
+    sig_pause = Signal()
+    sig_reset = Signal()
+    sig_speed = Signal(float)
+    sig_learning_rate = Signal(float)
+    sig_travel = Signal(int)
+    sig_stop = Signal()
+    #: A snapshot was drawn (tests and the benchmark wait on it).
+    sig_frame = Signal()
+
+    def __init__(self, window, stepper_factory=None):
+        super().__init__(window)
+        self.window = window
+        self.project = window.project
+        self.panel = TrainingPanel(window)
+        self.lecture = LectureView(window)
+        self.plots = PlotsDock(window)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lecture)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.plots)
+
+        self.snapshot: Snapshot | None = None
+        self.frames = 0
+        self._generation = 0
+        self._dirty = True
+        self._running_wanted = False
+        self._storing = False
+        self._selection = None
+        self._trace = None
+        self._ids: list[str] = []
+        self._info: dict = {}
+        self._dataset = None
+        self._presentation = False
+        self._was_fullscreen = False
+
+        self.thread = QThreadWithName()
+        self.worker = TrainingWorker(stepper_factory)
+        self.worker.moveToThread(self.thread)
+        for signal, slot in ((self.sig_setup, self.worker.setup),
+                             (self.sig_step, self.worker.step),
+                             (self.sig_train, self.worker.train),
+                             (self.sig_pause, self.worker.pause),
+                             (self.sig_reset, self.worker.reset),
+                             (self.sig_speed, self.worker.set_speed),
+                             (self.sig_learning_rate, self.worker.set_learning_rate),
+                             (self.sig_travel, self.worker.travel_to),
+                             (self.sig_stop, self.worker.stop)):
+            signal.connect(slot, Qt.ConnectionType.QueuedConnection)
+        self.worker.sig_snapshot_ready.connect(self._on_worker_snapshot,
+                                               Qt.ConnectionType.QueuedConnection)
+        self.worker.sig_error.connect(self._on_worker_error, Qt.ConnectionType.QueuedConnection)
+        self.thread.start()
+        self._alive = True
+
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.timeout.connect(self._rebuild_now)
+
+        self._wire_panel()
+        self._wire_shortcuts()
+        self._wire_document()
+        self._load_settings_into_panel()
+        self._rebuild_now()
+
+    # ------------------------------------------------------------------ wiring
+    def _wire_panel(self) -> None:
+        p = self.panel
+        p.set_dataset_names(list(datasets.BUILTIN))
+        p.step_button.clicked.connect(lambda: self.step("stage"))
+        p.batch_button.clicked.connect(lambda: self.step("batch"))
+        p.epoch_button.clicked.connect(lambda: self.step("epoch"))
+        p.train_button.toggled.connect(self._on_train_toggled)
+        p.reset_button.clicked.connect(self.reset)
+        p.speed_combo.currentIndexChanged.connect(
+            lambda _i: self.sig_speed.emit(float(p.speed_combo.currentData())))
+        self.sig_speed.emit(float(p.speed_combo.currentData()))
+        p.learning_rate.valueChanged.connect(self._on_learning_rate_changed)
+        p.batch_size.valueChanged.connect(lambda v: self._update_training(batch_size=int(v)))
+        p.epochs.valueChanged.connect(self._on_epochs_changed)
+        p.seed.valueChanged.connect(self._on_seed_changed)
+        p.loss_combo.currentIndexChanged.connect(
+            lambda _i: self._update_training(loss=p.loss_combo.currentData()))
+        p.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
+        p.dataset_combo.activated.connect(self._on_dataset_chosen)
+        p.noise.valueChanged.connect(lambda v: self._update_dataset_params(noise=float(v)))
+        p.size.valueChanged.connect(lambda v: self._update_dataset_params(n_samples=int(v)))
+        p.split.valueChanged.connect(
+            lambda v: self._update_dataset_params(validation_split=float(v)))
+        p.show_gradients.toggled.connect(lambda _on: self._draw_canvas(self.snapshot))
+        p.time_slider.valueChanged.connect(self._on_time_slider)
+        p.now_button.clicked.connect(lambda: self.sig_travel.emit(-1))
+
+    def _wire_shortcuts(self) -> None:
+        w = self.window
+        self._shortcuts = []
+
+        def add(keys, slot, presentation_only=False):
+            sc = QShortcut(QKeySequence(keys), w)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(slot)
+            sc.setEnabled(not presentation_only)
+            self._shortcuts.append((sc, presentation_only))
+            return sc
+
+        add(Qt.Key.Key_Space, lambda: self.step("stage"))
+        add(Qt.Key.Key_PageDown, lambda: self.step("stage"))
+        add(QKeySequence("Shift+Space"), lambda: self.step("batch"))
+        add(QKeySequence("Ctrl+E"), lambda: self.step("epoch"))
+        add(QKeySequence("Ctrl+Space"), self.toggle_training)
+        add(Qt.Key.Key_F5, self.toggle_training)
+        add(Qt.Key.Key_Escape, lambda: self.set_presentation_mode(False), presentation_only=True)
+
+    def _wire_document(self) -> None:
+        ev = self.project.design.events
+        for signal in (ev.layer_added, ev.layer_removed, ev.layer_changed, ev.connection_added,
+                       ev.connection_removed, ev.reset):
+            signal.connect(self._on_design_edited)
+        ev.weights_changed.connect(self._on_design_weights_changed)
+        self.project.events.settings_changed.connect(self._on_project_settings_changed)
+        scene = getattr(self.window, "scene", None)
+        if scene is not None and hasattr(scene, "sig_selection_changed"):
+            scene.sig_selection_changed.connect(self._on_scene_selection_changed)
+
+    # ------------------------------------------------------------------ commands
+    def step(self, kind: str = "stage") -> None:
+        """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch"."""
+        if not self._ensure_built():
+            return
+        self._set_running(False)
+        self.panel.set_message("")
+        self.sig_step.emit(kind)
+
+    def train(self) -> None:
+        """Start training (until Pause, the epochs are done, or divergence)."""
+        if not self._ensure_built():
+            self._set_running(False)
+            return
+        self._set_running(True)
+        self.panel.set_message("")
+        self.sig_train.emit()
+
+    def pause(self) -> None:
+        """Pause training after the current batch."""
+        self.worker.interrupt()
+        self._set_running(False)
+        self.sig_pause.emit()
+
+    def toggle_training(self) -> None:
+        """Train if paused, pause if training (Ctrl+Space, F5)."""
+        if self._running_wanted:
+            self.pause()
+        else:
+            self.train()
+
+    def reset(self) -> None:
+        """Weights back to the seeded initial ones; plots and counters cleared."""
+        self.worker.interrupt()
+        self._set_running(False)
+        if not self._ensure_built():
+            return
+        self.panel.set_message("")
+        self.sig_reset.emit()
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Full screen, large type, controls reduced to the steps; PageDown steps, Esc leaves."""
+        on = bool(on)
+        if on == self._presentation:
+            return
+        self._presentation = on
+        self.panel.set_presentation_mode(on)
+        self.lecture.set_font_scale(1.7 if on else 1.0)
+        for sc, presentation_only in self._shortcuts:
+            if presentation_only:
+                sc.setEnabled(on)
+        if on:
+            self._was_fullscreen = self.window.isFullScreen()
+            self.window.showFullScreen()
+        elif not self._was_fullscreen:
+            self.window.showNormal()
+
+    @property
+    def presentation_mode(self) -> bool:
+        """Whether presentation mode is on."""
+        return self._presentation
+
+    def shutdown(self) -> None:
+        """Stop the worker cooperatively and wait for its thread (called on window close)."""
+        if not self._alive:
+            return
+        self._alive = False
+        self._rebuild_timer.stop()
+        self.worker.interrupt()
+        if self.thread.isRunning():
+            self.sig_stop.emit()
+            if not self.thread.wait(10000):
+                # Never terminate(): report instead; the stop flag is already set.
+                raise RuntimeError("The training thread did not stop within 10 s.")
+        self._store_history()
+
+    # ------------------------------------------------------------------ building
+    def _ensure_built(self) -> bool:
+        if self._dirty:
+            self._rebuild_now()
+        return not self._dirty
+
+    def _schedule_rebuild(self) -> None:
+        self._dirty = True
+        self._generation += 1  # snapshots of the old model are ignored from now on
+        self._rebuild_timer.start(0)
+
+    def _rebuild_now(self) -> None:
+        """Build the model from the design (weights that fit are kept) and hand it over."""
+        self._rebuild_timer.stop()
+        if not self._alive:
+            return
+        self._generation += 1
+        t = self.project.training
+        try:
+            ds = self.project.load_dataset()
+            self._storing = True
+            try:
+                model = self.project.build_model()
+            finally:
+                self._storing = False
+            chain = self.project.design.chain()
+        except NnvizError as error:
+            self._dirty = True
+            self._set_running(False)
+            self.panel.set_message(str(error), error=True)
+            return
+        self._dirty = False
+        self._dataset = ds
+        self._ids = [spec.id for spec in chain]
+        self._info = {
+            "ids": self._ids,
+            "names": [spec.name for spec in chain],
+            "activations": [spec.activation for spec in chain[1:]],
+            "loss": getattr(model.loss, "name", t.loss),
+            "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
+            "learning_rate": t.learning_rate,
+        }
+        plane = None
+        if ds.n_features in (1, 2):
+            lo, hi = ds.x.min(axis=0), ds.x.max(axis=0)
+            pad = 0.1 * np.maximum(hi - lo, 1e-6)
+            lo, hi = lo - pad, hi + pad
+            plane = (lo[0], hi[0], lo[1], hi[1]) if ds.n_features == 2 else (lo[0], hi[0])
+        self.plots.set_data(ds.x_train, ds.y_train, ds.task)
+        self.plots.clear_history()
+        labels = ds.labels if ds.is_classification else ds.y[:, 0]
+        self.panel.set_preview(ds.x, labels)
+        self._trace = None
+        self.panel.set_message("")
+        self.sig_setup.emit(SetupRequest(model=model, dataset=ds, batch_size=t.batch_size,
+                                         seed=t.seed, epochs=t.epochs, shuffle=t.shuffle,
+                                         generation=self._generation, plane=plane))
+
+    # ------------------------------------------------------------------ settings
+    def _load_settings_into_panel(self) -> None:
+        p, t, d = self.panel, self.project.training, self.project.dataset
+        widgets = (p.learning_rate, p.batch_size, p.epochs, p.seed, p.loss_combo,
+                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            p.learning_rate.setValue(t.learning_rate)
+            p.batch_size.setValue(t.batch_size)
+            p.epochs.setValue(t.epochs)
+            p.seed.setValue(t.seed)
+            i = p.loss_combo.findData(t.loss)
+            if i < 0:
+                p.loss_combo.addItem(t.loss, t.loss)
+                i = p.loss_combo.count() - 1
+            p.loss_combo.setCurrentIndex(i)
+            key = "momentum" if t.optimizer == "sgd" and t.momentum else t.optimizer
+            i = p.optimizer_combo.findData(key)
+            p.optimizer_combo.setCurrentIndex(max(i, 0))
+            name = d.name or ""
+            i = p.dataset_combo.findData(name)
+            if i < 0 and d.is_csv:
+                label = os.path.basename(d.csv_path or "data.csv")
+                p.dataset_combo.insertItem(p.dataset_combo.count() - 1, label, "csv")
+                i = p.dataset_combo.count() - 2
+            p.dataset_combo.setCurrentIndex(max(i, 0))
+            params = d.params or {}
+            p.noise.setEnabled("noise" in params or (name in datasets.BUILTIN and name not in
+                                                     ("iris", "digits")))
+            p.noise.setValue(float(params.get("noise") or 0.0))
+            p.size.setValue(int(params.get("n_samples") or 200))
+            p.split.setValue(float(params.get("validation_split", 0.2)))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+
+    def _update_training(self, **changes) -> None:
+        try:
+            self.project.update_training(**changes)
+        except NnvizError as error:
+            self.panel.set_message(str(error), error=True)
+
+    def _on_learning_rate_changed(self, value: float) -> None:
+        # The learning rate changes in place: no rebuild, training can go on.
+        self._live_lr = True
+        try:
+            self._update_training(learning_rate=float(value))
+        finally:
+            self._live_lr = False
+        self._info["learning_rate"] = float(value)
+        self.sig_learning_rate.emit(float(value))
+
+    def _on_epochs_changed(self, value: int) -> None:
+        self._live_epochs = True
+        try:
+            self._update_training(epochs=int(value))
+        finally:
+            self._live_epochs = False
+
+    def _on_seed_changed(self, value: int) -> None:
+        # A new seed means new initial weights: forget the stored ones, then rebuild.
+        self.project.design.clear_weights()
+        self._update_training(seed=int(value))
+
+    def _on_optimizer_changed(self, _index: int) -> None:
+        name, momentum = _OPTIMIZER_KEYS[self.panel.optimizer_combo.currentData()]
+        lr = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01}[name] \
+            if name != self.project.training.optimizer else self.project.training.learning_rate
+        self._update_training(optimizer=name, momentum=momentum, learning_rate=lr,
+                              optimizer_options={})
+        self.panel.learning_rate.blockSignals(True)
+        self.panel.learning_rate.setValue(lr)
+        self.panel.learning_rate.blockSignals(False)
+
+    def _update_dataset_params(self, **params) -> None:
+        d = self.project.dataset
+        merged = {**(d.params or {}), **params}
+        self.project.set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
+
+    def _on_dataset_chosen(self, index: int) -> None:
+        data = self.panel.dataset_combo.itemData(index)
+        if data == LOAD_CSV:
+            self._load_csv()
+            return
+        if data == "csv":
+            return
+        params = datasets.default_params(data)
+        if params.get("n_samples") is None:
+            params.pop("n_samples")
+        self.project.set_dataset(DatasetSpec(data, params))
+
+    def _load_csv(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self.window, "Load a CSV data set", "",
+                                               "CSV files (*.csv *.csv.gz);;All files (*)")
+        if not path:
+            self._load_settings_into_panel()
+            return
+        spec = DatasetSpec("csv", {"seed": self.project.training.seed,
+                                   "validation_split": 0.2}, csv_path=path, target=-1)
+        try:
+            spec.load()
+        except NnvizError as error:
+            self.panel.set_message(str(error), error=True)
+            self._load_settings_into_panel()
+            return
+        self.project.set_dataset(spec)
+
+    def _on_project_settings_changed(self) -> None:
+        self._load_settings_into_panel()
+        if getattr(self, "_live_lr", False) or getattr(self, "_live_epochs", False):
+            if getattr(self, "_live_epochs", False):
+                self._edit_while_training("the number of epochs changed")
+            return
+        self._edit_while_training("the training settings changed")
+
+    # ------------------------------------------------------------------ design edits
+    def _on_design_edited(self, *_args) -> None:
+        self._edit_while_training("the design changed")
+
+    def _on_design_weights_changed(self) -> None:
+        if self._storing:
+            return
+        # Weights edited by hand (inspector): the model takes them at the next build.
+        self._edit_while_training("a weight was edited")
+
+    def _edit_while_training(self, why: str) -> None:
+        if self._running_wanted:
+            self.worker.interrupt()
+            self.sig_pause.emit()
+            self._set_running(False)
+            self.panel.set_message(f"Training paused: {why}. The model was rebuilt, keeping "
+                                   "the weights that still fit; press Train to go on.")
+        self._schedule_rebuild()
+
+    # ------------------------------------------------------------------ snapshots in
+    def _on_worker_error(self, message: str) -> None:
+        self._set_running(False)
+        self.panel.set_message(message, error=True)
+
+    def _on_worker_snapshot(self) -> None:
+        snap = self.worker.take_snapshot()
+        if snap is None or snap.generation != self._generation or not self._alive:
+            return
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
+        """One frame: counters, canvas, plots, lecture view (a handful of calls each)."""
+        self.snapshot = snap
+        self.frames += 1
+        p = self.panel
+        if snap.trace is not None:
+            self._trace = snap.trace
+        elif snap.history_reset or snap.running:
+            self._trace = None
+        if snap.diverged:
+            self._set_running(False)
+            p.set_message(snap.diverged, error=True)
+            self._info["diverged"] = snap.diverged
+        else:
+            self._info.pop("diverged", None)
+        if snap.finished:
+            self._set_running(False)
+            p.set_message(f"Done: {snap.epoch} epochs trained.")
+            self._store_history()
+        if snap.message:
+            self._set_running(False)
+            p.set_message(snap.message)
+        done = f"Done: {self._trace.stage.label} · " if self._trace is not None else ""
+        p.stage_label.setText(f"{done}Next: {snap.next_stage}")
+        p.progress.setRange(0, max(1, snap.batches_per_epoch))
+        p.progress.setValue(snap.batch_index)
+        p.counters.setText(f"epoch {snap.epoch + 1} · step {snap.global_step} · "
+                           f"{snap.samples_seen} samples seen")
+        if snap.history_reset:
+            self.plots.clear_history()
+        self.plots.add_history(snap.history, snap.batches_per_epoch)
+        self.plots.set_boundary(snap.boundary)
+        self._update_time_slider(snap)
+        self._storing = True
+        try:
+            self.project.design.store_weights(snap.weights)
+        except NnvizError:
+            pass  # the design was edited since this model was built; a rebuild is on its way
+        finally:
+            self._storing = False
+        self._draw_canvas(snap)
+        self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
+        if not snap.running and not self._running_wanted:
+            self._store_history()
+        self.sig_frame.emit()
+
+    def _draw_canvas(self, snap: Snapshot | None) -> None:
+        scene = getattr(self.window, "scene", None)
+        if scene is None or snap is None or not self._ids:
+            return
+        ids, trace = self._ids, self._trace
+        edges = list(zip(ids[:-1], ids[1:]))
+        if trace is None:
+            scene.set_neuron_values({})
+            scene.highlight_layer(None)
+            return
+        values = {ids[0]: trace.x[0]}
+        for m, a in enumerate(trace.a):
+            if a is not None:
+                values[ids[m + 1]] = a[0]
+        kind, layer = trace.stage.kind, trace.stage.layer
+        if kind == "backward":
+            for m, dz in enumerate(trace.dZ):
+                if dz is not None:
+                    values[ids[m + 1]] = dz[0]
+        scene.set_neuron_values(values)
+        if kind in ("forward", "backward"):
+            scene.highlight_layer(ids[layer + 1])
+        elif kind == "loss":
+            scene.highlight_layer(ids[-1])
+        else:
+            scene.highlight_layer(None)
+        grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
+        if kind == "update" and trace.W_after is not None and \
+                not self.panel.show_gradients.isChecked():
+            scene.animate_update({edges[m]: w for m, w in enumerate(trace.W_before)},
+                                 {edges[m]: w for m, w in enumerate(trace.W_after)})
+        elif grads and (kind == "backward" or self.panel.show_gradients.isChecked()):
+            scene.set_edge_values(grads, mode="gradients")
+        else:
+            kernels = {edges[m]: snap.weights[2 * m] for m in range(len(edges))}
+            scene.set_edge_values(kernels, mode="weights")
+
+    def _update_time_slider(self, snap: Snapshot) -> None:
+        s, p = self.panel.time_slider, self.panel
+        n = len(snap.snapshot_epochs)
+        s.blockSignals(True)
+        s.setRange(0, n)  # n = "now"
+        s.setValue(n if snap.travel_index is None else snap.travel_index)
+        s.blockSignals(False)
+        if snap.travel_index is None:
+            p.time_label.setText("now")
+            p.now_button.setEnabled(False)
+            self.plots.set_time_marker(None)
+        else:
+            epoch = snap.snapshot_epochs[snap.travel_index]
+            p.time_label.setText(f"after epoch {epoch}")
+            p.now_button.setEnabled(True)
+            self.plots.set_time_marker(float(epoch))
+
+    def _on_time_slider(self, value: int) -> None:
+        n = self.panel.time_slider.maximum()
+        self.pause()
+        self.sig_travel.emit(-1 if value >= n else int(value))
+
+    # ------------------------------------------------------------------ helpers
+    def _on_train_toggled(self, checked: bool) -> None:
+        if checked:
+            self.train()
+        else:
+            self.pause()
+
+    def _set_running(self, running: bool) -> None:
+        self._running_wanted = running
+        self.panel.set_running(running)
+
+    def _on_scene_selection_changed(self, selection) -> None:
+        self._selection = selection
+        weights = self.snapshot.weights if self.snapshot is not None else None
+        self.lecture.show_state(selection, self._trace, weights, self._info)
+
+    def _store_history(self) -> None:
+        """Keep the run's history in the project (so a save includes it)."""
+        snap = self.snapshot
+        if snap is None or not self.plots.point_count("batch_loss"):
+            return
+        history = {k: self.plots.series(k).tolist() for k in
+                   ("batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
+                    "val_accuracy") if self.plots.point_count(k)}
+        if history != self.project.history:
+            self.project.set_history(history)
+
+
+class QThreadWithName(QThread):
+    """The training thread, named so a debugger or profiler shows what it is."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("nnviz-training")

@@ -1,0 +1,309 @@
+"""The training panel: data set and settings, the step controls, progress and time travel.
+
+The panel only holds widgets. :class:`~ui.training.controller.TrainingController` wires
+them to the project (settings) and to the worker (commands), and writes the counters.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["TrainingPanel", "LearningRateSpinBox", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
+
+#: The "Load CSV..." entry at the end of the data set list.
+LOAD_CSV = "Load CSV..."
+
+#: Speed choices: (label, batches per second; 0 = as fast as possible).
+SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/s", 10.0),
+          ("30 steps/s", 30.0), ("As fast as possible", 0.0)]
+
+#: One colour per class, shared by the preview, the boundary plot and its points.
+CLASS_COLORS = ["#e0702c", "#2f78d0", "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
+                "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
+
+LOSSES = [("Categorical cross-entropy", "categorical_crossentropy"),
+          ("Binary cross-entropy", "binary_crossentropy"),
+          ("Mean squared error", "mean_squared_error"),
+          ("Mean absolute error", "mean_absolute_error")]
+OPTIMIZERS = [("SGD", "sgd"), ("SGD + momentum 0.9", "momentum"), ("Adam", "adam"),
+              ("RMSprop", "rmsprop")]
+
+
+class LearningRateSpinBox(QDoubleSpinBox):
+    """A learning-rate box from 0.00001 to 10 whose arrows move on a log scale.
+
+    One arrow step multiplies or divides by about 2 (1, 2, 5, 10, ...), so a student gets
+    from 0.001 to 10 in a dozen clicks; any value can still be typed.
+    """
+
+    _LADDER = [m * 10.0 ** e for e in range(-5, 2) for m in (1, 2, 5)]
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(5)
+        self.setRange(0.00001, 10.0)
+        self.setValue(0.1)
+        self.setKeyboardTracking(False)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        """Move ``steps`` rungs along 0.00001, 0.00002, 0.00005, 0.0001, ..., 10."""
+        ladder = [v for v in self._LADDER if v <= 10.0] + [10.0]
+        ladder = sorted(set(round(v, 6) for v in ladder))
+        value = self.value()
+        # The rung at or just below the current value, then move.
+        idx = max(i for i, v in enumerate(ladder) if v <= value + 1e-12) if value >= ladder[0] \
+            else 0
+        if steps < 0 and not math.isclose(ladder[idx], value, rel_tol=1e-9):
+            idx += 1  # between rungs: one step down lands on the lower rung
+        idx = min(max(idx + steps, 0), len(ladder) - 1)
+        self.setValue(ladder[idx])
+
+
+class TrainingPanel(QDockWidget):
+    """The dock holding the training settings and controls (objectName "trainingPanel")."""
+
+    #: The user asked for "Load CSV..." in the data set list.
+    sig_load_csv_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Training", parent)
+        self.setObjectName("trainingPanel")
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(8)
+
+        # --- data and settings -------------------------------------------------
+        self.settings_box = QGroupBox("Data and settings")
+        form = QFormLayout(self.settings_box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.dataset_combo = QComboBox(objectName="datasetCombo")
+        self.dataset_combo.setToolTip("The data set to learn from; 'Load CSV...' opens a file")
+        form.addRow("Data set", self.dataset_combo)
+        self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)
+        self.noise.setRange(0.0, 1.0)
+        self.size = QSpinBox(objectName="datasetSize", singleStep=50)
+        self.size.setRange(10, 100000)
+        self.split = QDoubleSpinBox(objectName="validationSplit", decimals=2, singleStep=0.05)
+        self.split.setRange(0.0, 0.9)
+        self.split.setToolTip("Share of the samples kept apart to validate on")
+        row = QHBoxLayout()
+        for label, widget in (("noise", self.noise), ("size", self.size),
+                              ("validation", self.split)):
+            lab = QLabel(label)
+            lab.setProperty("role", "hint")
+            row.addWidget(lab)
+            row.addWidget(widget, 1)
+        form.addRow("", self._wrap(row))
+        self.preview = pg.PlotWidget(objectName="datasetPreview")
+        self.preview.setFixedHeight(110)
+        self.preview.hideAxis("left")
+        self.preview.hideAxis("bottom")
+        self.preview.setMouseEnabled(False, False)
+        self.preview.hideButtons()
+        self.preview.setMenuEnabled(False)
+        self._preview_points = pg.ScatterPlotItem(size=4, pen=None)
+        self.preview.addItem(self._preview_points)
+        form.addRow("", self.preview)
+        self.loss_combo = QComboBox(objectName="lossCombo")
+        for label, name in LOSSES:
+            self.loss_combo.addItem(label, name)
+        form.addRow("Loss", self.loss_combo)
+        self.optimizer_combo = QComboBox(objectName="optimizerCombo")
+        for label, name in OPTIMIZERS:
+            self.optimizer_combo.addItem(label, name)
+        form.addRow("Optimizer", self.optimizer_combo)
+        self.learning_rate = LearningRateSpinBox()
+        self.learning_rate.setObjectName("learningRate")
+        self.learning_rate.setToolTip("Learning rate: w ← w − lr · dL/dw (0.00001 to 10; "
+                                      "the arrows step 1, 2, 5, 10, ...)")
+        form.addRow("Learning rate", self.learning_rate)
+        self.batch_size = QSpinBox(objectName="batchSize")
+        self.batch_size.setRange(1, 100000)
+        self.batch_size.setToolTip("Samples per update; 1 = one sample at a time")
+        form.addRow("Batch size", self.batch_size)
+        self.epochs = QSpinBox(objectName="epochs")
+        self.epochs.setRange(1, 1000000)
+        form.addRow("Epochs", self.epochs)
+        self.seed = QSpinBox(objectName="seed")
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Seed of the initial weights and of the shuffling; Reset uses it")
+        form.addRow("Seed", self.seed)
+        outer.addWidget(self.settings_box)
+
+        # --- the steps -------------------------------------------------------
+        self.controls_box = QGroupBox("Step through training")
+        controls = QVBoxLayout(self.controls_box)
+        self.stage_label = QLabel("Next: -", objectName="stageLabel")
+        self.stage_label.setWordWrap(True)
+        font = self.stage_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.stage_label.setFont(font)
+        controls.addWidget(self.stage_label)
+        self.step_button = QPushButton("Step", objectName="stepButton")
+        self.step_button.setToolTip("The next stage: forward one layer, the loss, backward one "
+                                    "layer, or the update (Space, PageDown)")
+        self.batch_button = QPushButton("Batch", objectName="batchButton")
+        self.batch_button.setToolTip("To the end of the current batch: its update (Shift+Space)")
+        self.epoch_button = QPushButton("Epoch", objectName="epochButton")
+        self.epoch_button.setToolTip("To the end of the current epoch (Ctrl+E)")
+        row = QHBoxLayout()
+        for b in (self.step_button, self.batch_button, self.epoch_button):
+            b.setMinimumHeight(34)
+            row.addWidget(b)
+        controls.addLayout(row)
+        self.train_button = QPushButton("Train", objectName="trainButton")
+        self.train_button.setCheckable(True)
+        self.train_button.setToolTip("Train / Pause (Ctrl+Space or F5)")
+        self.train_button.setMinimumHeight(34)
+        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        self.reset_button.setToolTip("Weights back to the seeded initial ones; history cleared "
+                                     "(Ctrl+R)")
+        self.reset_button.setMinimumHeight(34)
+        self.speed_combo = QComboBox(objectName="speedCombo")
+        for label, value in SPEEDS:
+            self.speed_combo.addItem(label, value)
+        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
+        self.speed_combo.setToolTip("How fast Train goes; slow speeds show every batch's numbers")
+        row = QHBoxLayout()
+        row.addWidget(self.train_button, 2)
+        row.addWidget(self.reset_button, 1)
+        controls.addLayout(row)
+        row = QHBoxLayout()
+        lab = QLabel("Speed")
+        lab.setProperty("role", "hint")
+        row.addWidget(lab)
+        row.addWidget(self.speed_combo, 1)
+        controls.addLayout(row)
+        self.progress = QProgressBar(objectName="epochProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("batch %v of %m")
+        controls.addWidget(self.progress)
+        self.counters = QLabel("epoch 0 · step 0 · 0 samples seen", objectName="countersLabel")
+        self.counters.setProperty("role", "value")
+        controls.addWidget(self.counters)
+        self.show_gradients = QCheckBox("Connections show gradients dL/dw",
+                                        objectName="showGradients")
+        self.show_gradients.setToolTip("Thickness and colour of the connections show the latest "
+                                       "gradients instead of the weights")
+        controls.addWidget(self.show_gradients)
+        outer.addWidget(self.controls_box)
+
+        # --- time travel -----------------------------------------------------
+        self.travel_box = QGroupBox("Time travel")
+        travel = QVBoxLayout(self.travel_box)
+        self.time_slider = QSlider(Qt.Orientation.Horizontal, objectName="timeSlider")
+        self.time_slider.setRange(0, 0)
+        self.time_slider.setToolTip("Scrub back through the weights saved at each epoch; "
+                                    "Step or Train continues from the one shown")
+        self.time_label = QLabel("now", objectName="timeLabel")
+        self.now_button = QPushButton("Back to now", objectName="nowButton")
+        self.now_button.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(self.time_slider, 1)
+        row.addWidget(self.time_label)
+        travel.addLayout(row)
+        travel.addWidget(self.now_button)
+        outer.addWidget(self.travel_box)
+
+        self.message = QLabel("", objectName="messageLabel")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self._base_font = QFont(self.font())
+
+    @staticmethod
+    def _wrap(layout) -> QWidget:
+        w = QWidget()
+        layout.setContentsMargins(0, 0, 0, 0)
+        w.setLayout(layout)
+        return w
+
+    # ------------------------------------------------------------------ display
+    def set_dataset_names(self, names) -> None:
+        """Fill the data set list with ``names`` then "Load CSV..."."""
+        self.dataset_combo.blockSignals(True)
+        self.dataset_combo.clear()
+        for name in names:
+            self.dataset_combo.addItem(name, name)
+        self.dataset_combo.addItem(LOAD_CSV, LOAD_CSV)
+        self.dataset_combo.blockSignals(False)
+
+    def set_preview(self, x: np.ndarray | None, labels: np.ndarray | None) -> None:
+        """Show a small scatter of the data set's first two features (or x against y)."""
+        if x is None or len(x) == 0:
+            self._preview_points.setData([], [])
+            return
+        if x.shape[1] >= 2:
+            px, py = x[:, 0], x[:, 1]
+        else:
+            px, py = x[:, 0], labels if labels is not None and labels.dtype.kind == "f" \
+                else np.zeros(len(x))
+        brushes = None
+        if labels is not None and labels.dtype.kind in "iu":
+            palette = [pg.mkBrush(c) for c in CLASS_COLORS]
+            brushes = [palette[int(k) % len(palette)] for k in labels]
+        self._preview_points.setData(px, py, brush=brushes if brushes else pg.mkBrush("#2f6fde"))
+        self.preview.autoRange()
+
+    def set_message(self, text: str, error: bool = False) -> None:
+        """Show ``text`` under the controls (red when it reports a problem)."""
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #c62f3b; font-weight: 600;" if error else "")
+
+    def set_running(self, running: bool) -> None:
+        """Show Train or Pause on the toggling button without emitting its signal."""
+        self.train_button.blockSignals(True)
+        self.train_button.setChecked(running)
+        self.train_button.setText("Pause" if running else "Train")
+        self.train_button.blockSignals(False)
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Reduce the panel to the steps, in large type, for a lecture hall."""
+        self.settings_box.setVisible(not on)
+        self.travel_box.setVisible(not on)
+        self.show_gradients.setVisible(not on)
+        font = QFont(self._base_font)
+        if on:
+            font.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+        self.controls_box.setFont(font)
+        self.message.setFont(font)
+        stage_font = QFont(font)
+        stage_font.setPointSizeF(font.pointSizeF() * 1.35)
+        stage_font.setWeight(QFont.Weight.DemiBold)
+        self.stage_label.setFont(stage_font)
+        for b in (self.step_button, self.batch_button, self.epoch_button, self.train_button,
+                  self.reset_button):
+            b.setMinimumHeight(56 if on else 34)

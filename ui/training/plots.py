@@ -1,0 +1,258 @@
+"""The plots dock: loss and accuracy curves, and the decision boundary over the inputs.
+
+Every curve is created once and fed whole NumPy arrays with one ``setData`` per frame:
+the history lives in growing arrays (doubling, so appending is amortised O(1)) and the
+curves downsample ('peak') and clip to the visible range, so a million points stay smooth.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ui.training.panel import CLASS_COLORS
+
+__all__ = ["PlotsDock", "GrowingSeries"]
+
+TRAIN_COLOR = "#2f6fde"
+VAL_COLOR = "#e0702c"
+
+
+class GrowingSeries:
+    """A 1-D float array that grows at the end; ``values`` is a view of what is filled."""
+
+    def __init__(self, capacity: int = 1024):
+        self._data = np.empty(capacity, dtype=np.float64)
+        self._n = 0
+
+    def extend(self, values) -> None:
+        """Append ``values`` (any sequence of numbers), doubling the storage when full."""
+        values = np.asarray(values, dtype=np.float64)
+        need = self._n + len(values)
+        if need > len(self._data):
+            grown = np.empty(max(need, 2 * len(self._data)), dtype=np.float64)
+            grown[:self._n] = self._data[:self._n]
+            self._data = grown
+        self._data[self._n:need] = values
+        self._n = need
+
+    def clear(self) -> None:
+        """Forget every value (the storage is kept)."""
+        self._n = 0
+
+    @property
+    def values(self) -> np.ndarray:
+        """The filled part, a view (do not keep it across ``extend``)."""
+        return self._data[:self._n]
+
+    def __len__(self) -> int:
+        return self._n
+
+
+def _plot(name: str, title: str, ylabel: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(objectName=name)
+    w.setBackground(None)
+    w.setTitle(title)
+    w.setLabel("bottom", "epoch")
+    w.setLabel("left", ylabel)
+    w.showGrid(x=True, y=True, alpha=0.15)
+    w.addLegend(offset=(-10, 10))
+    return w
+
+
+def _curve(plot: pg.PlotWidget, name: str, color: str, width: float, alpha: int = 255,
+           dashed: bool = False, symbol: bool = False) -> pg.PlotDataItem:
+    c = pg.mkColor(color)
+    c.setAlpha(alpha)
+    pen = pg.mkPen(c, width=width,
+                   style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+    item = plot.plot([], [], pen=pen, name=name,
+                     symbol="o" if symbol else None, symbolSize=6,
+                     symbolBrush=c if symbol else None, symbolPen=None)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
+class PlotsDock(QDockWidget):
+    """The dock "plots": ``lossPlot``, ``accuracyPlot`` and ``boundaryPlot``."""
+
+    def __init__(self, parent=None):
+        super().__init__("Plots", parent)
+        self.setObjectName("plots")
+        pg.setConfigOptions(antialias=True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        split = QSplitter(Qt.Orientation.Horizontal)
+
+        self.loss_plot = _plot("lossPlot", "Loss", "loss")
+        self.curve_batch_loss = _curve(self.loss_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
+        self.curve_epoch_loss = _curve(self.loss_plot, "train (epoch)", TRAIN_COLOR, 3,
+                                       symbol=True)
+        self.curve_val_loss = _curve(self.loss_plot, "validation", VAL_COLOR, 3, symbol=True)
+        self.loss_marker = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen("#8b4fd6", width=2,
+                                                        style=Qt.PenStyle.DashLine))
+        self.loss_marker.setVisible(False)
+        self.loss_plot.addItem(self.loss_marker, ignoreBounds=True)
+
+        self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy")
+        self.accuracy_plot.setYRange(0, 1.02)
+        self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
+        self.curve_epoch_acc = _curve(self.accuracy_plot, "train (epoch)", TRAIN_COLOR, 3,
+                                      symbol=True)
+        self.curve_val_acc = _curve(self.accuracy_plot, "validation", VAL_COLOR, 3, symbol=True)
+
+        self.boundary_plot = pg.PlotWidget(objectName="boundaryPlot")
+        self.boundary_plot.setBackground(None)
+        self.boundary_plot.setTitle("Output over the inputs")
+        self.boundary_plot.setAspectLocked(False)
+        self.boundary_image = pg.ImageItem()
+        self.boundary_plot.addItem(self.boundary_image)
+        self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=3))
+        self.data_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=1))
+        self.boundary_plot.addItem(self.data_points)
+        self.boundary_note = QLabel("", objectName="boundaryNote")
+        self.boundary_note.setProperty("role", "hint")
+        self.boundary_note.setWordWrap(True)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.loss_plot, 1)
+        self.log_scale = QCheckBox("log scale", objectName="lossLogScale")
+        self.log_scale.setToolTip("Loss on a logarithmic axis: small late improvements show")
+        self.log_scale.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        row = QHBoxLayout()
+        row.addWidget(self.log_scale)
+        row.addStretch(1)
+        lv.addLayout(row)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.boundary_plot, 1)
+        rv.addWidget(self.boundary_note)
+        split.addWidget(left)
+        split.addWidget(self.accuracy_plot)
+        split.addWidget(right)
+        split.setSizes([400, 300, 320])
+        layout.addWidget(split)
+        self.setWidget(body)
+
+        self._series = {k: GrowingSeries() for k in (
+            "batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
+            "val_accuracy")}
+        self._batches_per_epoch = 1
+        self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
+                                      dtype=np.float64)
+        self._task = "classification"
+
+    # ------------------------------------------------------------------ history
+    def clear_history(self) -> None:
+        """Forget every point (after Reset or a rebuild)."""
+        for s in self._series.values():
+            s.clear()
+        self._redraw()
+
+    def add_history(self, tails: dict, batches_per_epoch: int) -> None:
+        """Append new points (``{key: [values]}``) and redraw each curve once."""
+        self._batches_per_epoch = max(1, int(batches_per_epoch))
+        changed = False
+        for key, values in tails.items():
+            if values and key in self._series:
+                self._series[key].extend(values)
+                changed = True
+        if changed:
+            self._redraw()
+
+    def point_count(self, key: str) -> int:
+        """How many points the series ``key`` (e.g. "batch_loss") holds."""
+        return len(self._series[key])
+
+    def series(self, key: str) -> np.ndarray:
+        """A copy of the series ``key``."""
+        return self._series[key].values.copy()
+
+    def _redraw(self) -> None:
+        bpe = self._batches_per_epoch
+        for key, curve in (("batch_loss", self.curve_batch_loss),
+                           ("batch_accuracy", self.curve_batch_acc)):
+            y = self._series[key].values
+            curve.setData(np.arange(1, len(y) + 1) / bpe, y)
+        for key, curve in (("epoch_loss", self.curve_epoch_loss),
+                           ("val_loss", self.curve_val_loss),
+                           ("epoch_accuracy", self.curve_epoch_acc),
+                           ("val_accuracy", self.curve_val_acc)):
+            y = self._series[key].values
+            curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
+
+    def set_time_marker(self, epoch: float | None) -> None:
+        """Mark the epoch being shown by time travel (None hides the mark)."""
+        self.loss_marker.setVisible(epoch is not None)
+        if epoch is not None:
+            self.loss_marker.setValue(epoch)
+
+    # ------------------------------------------------------------------ data and boundary
+    def set_data(self, x: np.ndarray | None, y: np.ndarray | None, task: str) -> None:
+        """Show the training points over the input plane (2-D) or against the target (1-D)."""
+        self._task = task
+        self.accuracy_plot.setVisible(task == "classification")
+        self.boundary_image.clear()
+        self.fit_curve.setData([], [])
+        if x is None or x.shape[1] > 2:
+            self.data_points.setData([], [])
+            self.boundary_note.setText("The output map is drawn for data with one or two "
+                                       "inputs.")
+            return
+        self.boundary_note.setText("")
+        if x.shape[1] == 2:
+            if task == "classification" and y is not None:
+                labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else \
+                    (np.ravel(y) > 0.5).astype(int)
+                palette = [pg.mkBrush(c) for c in CLASS_COLORS]
+                brushes = [palette[k % len(palette)] for k in labels]
+                self.data_points.setData(x[:, 0], x[:, 1], brush=brushes)
+            else:
+                self.data_points.setData(x[:, 0], x[:, 1], brush=pg.mkBrush("#333333"))
+            self.boundary_plot.setLabel("bottom", "x1")
+            self.boundary_plot.setLabel("left", "x2")
+        else:
+            self.data_points.setData(x[:, 0], np.ravel(y[:, 0]) if y is not None else
+                                     np.zeros(len(x)), brush=pg.mkBrush(VAL_COLOR))
+            self.boundary_plot.setLabel("bottom", "x")
+            self.boundary_plot.setLabel("left", "y")
+        self.boundary_plot.autoRange()
+
+    def set_boundary(self, boundary: dict | None) -> None:
+        """Draw the worker's grid of outputs: one ``setImage`` (2-D) or ``setData`` (1-D)."""
+        if boundary is None:
+            return
+        if boundary["kind"] == "line":
+            self.fit_curve.setData(boundary["x"], boundary["y"])
+            return
+        values = boundary["values"]
+        x0, x1, y0, y1 = boundary["rect"]
+        k = values.shape[2]
+        if self._task == "classification":
+            if k == 1:
+                p = np.clip(values[:, :, 0], 0, 1)[:, :, None]
+                rgb = (1 - p) * self._class_colors[0] + p * self._class_colors[1]
+            else:
+                rgb = values @ self._class_colors[:k]
+            # Pale where the network hesitates, saturated where it is sure.
+            confidence = np.max(values, axis=2, keepdims=True) if k > 1 else \
+                np.abs(values - 0.5) * 2
+            mix = 0.25 + 0.45 * np.clip(confidence, 0, 1)
+            rgb = mix * rgb + (1 - mix) * 255.0
+            self.boundary_image.setImage(np.clip(rgb, 0, 255).astype(np.uint8),
+                                         autoLevels=False, levels=(0, 255))
+        else:
+            v = values[:, :, 0]
+            lo, hi = float(np.min(v)), float(np.max(v))
+            norm = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
+            lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
+            self.boundary_image.setImage((norm * 255).astype(np.uint8), lut=lut,
+                                         autoLevels=False, levels=(0, 255))
+        self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
