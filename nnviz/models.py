@@ -159,8 +159,9 @@ class Sequential:
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         """The network's outputs for the samples ``x`` (one forward pass, recording nothing)."""
         a = self._as_input(x)
-        for layer in self.layers:
-            a = layer._fwd(a)[1]
+        with np.errstate(over="ignore", invalid="ignore"):  # diverged weights give inf/NaN, as in Keras
+            for layer in self.layers:
+                a = layer._fwd(a)[1]
         return a
 
     __call__ = predict
@@ -188,7 +189,8 @@ class Sequential:
             xb, yb = x[lo:lo + batch_size], y[lo:lo + batch_size]
             pred = self.predict(xb)
             yt, _ = self.loss.prepare(yb, pred)
-            total += float(np.mean(self.loss.per_sample(yt, pred))) * len(xb)
+            with np.errstate(over="ignore", invalid="ignore"):
+                total += float(np.mean(self.loss.per_sample(yt, pred))) * len(xb)
             if kind:
                 correct += count_correct(kind, yb, pred)
         result = {"loss": total / len(x)}

@@ -272,6 +272,11 @@ class Stepper:
     # --- the finest grain --------------------------------------------------------------
     def step(self) -> StageTrace:
         """Perform the next stage and return a trace of the batch so far."""
+        # Overflow is how divergence shows itself; it is detected and explained, not warned.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._step()
+
+    def _step(self) -> StageTrace:
         self._check_not_diverged()
         m = self.model
         stage = self._stages[self._pos]
@@ -342,7 +347,8 @@ class Stepper:
         trace = self.step_batch() if self._pos != 0 else None
         while self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
             self._check_not_diverged()
-            self._train_one_batch()
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._train_one_batch()
         if self.epoch == epoch:
             trace = self.step_batch()
         return trace
@@ -360,6 +366,10 @@ class Stepper:
         """
         if self._pos != 0:
             self.step_batch()
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run(should_stop, progress, max_epochs, progress_interval)
+
+    def _run(self, should_stop, progress, max_epochs, progress_interval) -> bool:
         target = None if max_epochs is None else self.epoch + int(max_epochs)
         last = time.perf_counter()
         while target is None or self.epoch < target:
