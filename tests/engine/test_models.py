@@ -10,10 +10,10 @@ from nnviz.utils import set_random_seed
 
 def test_lecture_snippet_runs_with_imports_swapped_and_loss_falls(capsys):
     # The lecture's code, with `keras` replaced by `nnviz` (issue 3, "Done when").
-    from nnviz.models import Sequential
-    from nnviz.layers import Dense, Activation  # noqa: F401 - as the lecture imports them
-    from nnviz.optimizers import SGD
     from nnviz import datasets
+    from nnviz.layers import Activation, Dense  # noqa: F401 - as the lecture imports them
+    from nnviz.models import Sequential
+    from nnviz.optimizers import SGD
 
     data = datasets.load("two_gaussians", n_samples=100, noise=0.2, seed=0, validation_split=0.2)
     x, y = data.x, data.y
