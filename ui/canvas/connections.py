@@ -1,0 +1,487 @@
+"""The connections between two layers, drawn by one item: :class:`ConnectionBundleItem`.
+
+A connection from a layer of ``m`` neurons to one of ``n`` is ``m * n`` lines, one per
+weight ``W[i, j]`` (from neuron ``i`` of the source to neuron ``j`` of the target). One
+``QGraphicsItem`` paints all of them, because a thousand items would cost a thousand
+Python objects and a thousand paint calls per frame.
+
+How a frame stays cheap:
+
+* Every number is computed in NumPy for the whole matrix: a line's width grows with
+  ``|w| / s`` (``s`` the largest ``|w|`` on the canvas), its colour says the sign.
+  Lines are sorted into a few *pen buckets* (strength level x sign) and each bucket is
+  one ``QPainter.drawLines`` call over ``QLineF`` objects that live in one NumPy buffer
+  (:class:`LinePool`), so filling them is one array assignment, not a Python loop.
+* Only the lines that cross the exposed rectangle are drawn (culled in NumPy).
+* Level of detail: when more lines are visible than the screen can show apart
+  (more than :data:`~ui.canvas.style.LINE_BUDGET`, or several per pixel row), the bundle
+  is drawn as a *density image* of the lines computed in NumPy (cached until the weights
+  or the geometry change) with only the strongest lines on top.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from ui.canvas import style
+
+_LINE_BYTES = 32  # a QLineF is four doubles
+
+
+class LinePool:
+    """``QLineF`` objects whose coordinates live in one NumPy array, for ``drawLines``.
+
+    PySide6's ``QPainter.drawLines`` takes a list of ``QLineF``. Creating those objects
+    per frame would be a Python loop over the edges, so the pool wraps each row of a
+    ``(capacity, 4)`` float64 array as a ``QLineF`` once (``shiboken6.wrapInstance``, which
+    does not take ownership); writing the array then moves every line at C speed, and a
+    slice of :attr:`lines` is what one bucket draws.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = np.zeros((0, 4), dtype=np.float64)
+        self.lines: list[QLineF] = []
+
+    def ensure(self, n: int) -> None:
+        """Make room for at least ``n`` lines (grows by doubling; the wrappers are rebuilt)."""
+        if n <= len(self.lines):
+            return
+        capacity = max(n, 2 * len(self.lines), 256)
+        # Drop the old wrappers before the memory they point into.
+        self.lines = []
+        self.buffer = np.zeros((capacity, 4), dtype=np.float64)
+        base = self.buffer.ctypes.data
+        self.lines = [shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF)
+                      for k in range(capacity)]
+
+
+# One pool for every bundle: painting is sequential on the GUI thread and drawLines copies.
+_POOL = LinePool()
+
+
+def visible_mask(x0: float, x1: float, y0: np.ndarray, y1: np.ndarray,
+                 rect: QRectF) -> np.ndarray:
+    """Which segments ``(x0, y0[k]) -> (x1, y1[k])`` cross ``rect`` (vectorised).
+
+    All segments of a bundle span the same ``x`` interval, so each is clipped to the
+    rectangle's ``x`` range and its ``y`` range there compared with the rectangle's.
+    """
+    lo, hi = (x0, x1) if x0 <= x1 else (x1, x0)
+    a, b = max(lo, rect.left()), min(hi, rect.right())
+    if a > b:
+        return np.zeros(y0.shape, dtype=bool)
+    if hi - lo < 1e-9:
+        ya, yb = y0, y1
+    else:
+        ta, tb = (a - x0) / (x1 - x0), (b - x0) / (x1 - x0)
+        ya, yb = y0 + (y1 - y0) * ta, y0 + (y1 - y0) * tb
+    return (np.minimum(ya, yb) <= rect.bottom()) & (np.maximum(ya, yb) >= rect.top())
+
+
+def segment_distance(px: float, py: float, x0: float, x1: float,
+                     y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Distance from the point ``(px, py)`` to each segment (vectorised).
+
+    ``t = clip(((p - a) . (b - a)) / |b - a|^2, 0, 1)``, distance ``|p - (a + t (b - a))|``.
+    """
+    dx = x1 - x0
+    dy = y1 - y0
+    length2 = dx * dx + dy * dy
+    t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.maximum(length2, 1e-12), 0.0, 1.0)
+    return np.hypot(px - (x0 + t * dx), py - (y0 + t * dy))
+
+
+class ConnectionBundleItem(QGraphicsItem):
+    """Every line of one layer-to-layer connection, painted by one item.
+
+    ``source_id``/``target_id`` are the design's layer ids. The scene gives it the neuron
+    positions (:meth:`set_geometry`) and the values to show (:meth:`set_values`: weights
+    ``W`` of shape ``(source units, target units)``, or gradients ``dL/dW``). It is
+    selectable as a whole (Delete removes the connection); :meth:`edge_at` finds the single
+    line under the mouse for hover and click.
+    """
+
+    def __init__(self, source_id: str, target_id: str, colors: style.CanvasColors):
+        super().__init__()
+        self.source_id = source_id
+        self.target_id = target_id
+        self._colors = colors
+        self.setZValue(style.Z_BUNDLE)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.setAcceptHoverEvents(True)
+        self._x0 = self._x1 = 0.0
+        self._ys = np.zeros(0)
+        self._yt = np.zeros(0)
+        self._y0 = np.zeros(0)  # per edge, k = i * n_target + j
+        self._y1 = np.zeros(0)
+        self._coords = np.zeros((0, 4))
+        self._rect = QRectF()
+        self._values: np.ndarray | None = None
+        self._mode = "weights"
+        self._scale = 1.0
+        self._hover: tuple[int, int] | None = None
+        self._marked: tuple[int, int] | None = None
+        self._tolerance = 4.0
+        self._cache: dict[str, object] = {}
+        self._pens_for_colors()
+
+    # ------------------------------------------------------------ configuration
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(source_id, target_id)``."""
+        return (self.source_id, self.target_id)
+
+    @property
+    def shape_units(self) -> tuple[int, int]:
+        """``(source units, target units)``: the shape of the matrix this bundle draws."""
+        return (len(self._ys), len(self._yt))
+
+    def set_colors(self, colors: style.CanvasColors) -> None:
+        """Use the colours of another theme."""
+        self._colors = colors
+        self._pens_for_colors()
+        self._cache.clear()
+        self.update()
+
+    def set_hit_tolerance(self, tolerance: float) -> None:
+        """How far (scene units) from a line the mouse may be and still hit it."""
+        self._tolerance = float(tolerance)
+
+    def set_geometry(self, x0: float, source_y: np.ndarray, x1: float, target_y: np.ndarray) -> None:
+        """Lines run from ``(x0, source_y[i])`` to ``(x1, target_y[j])`` (scene coordinates)."""
+        self.prepareGeometryChange()
+        self._x0, self._x1 = float(x0), float(x1)
+        self._ys = np.asarray(source_y, dtype=np.float64)
+        self._yt = np.asarray(target_y, dtype=np.float64)
+        m, n = len(self._ys), len(self._yt)
+        self._y0 = np.repeat(self._ys, n)
+        self._y1 = np.tile(self._yt, m)
+        coords = np.empty((m * n, 4))
+        coords[:, 0] = self._x0
+        coords[:, 1] = self._y0
+        coords[:, 2] = self._x1
+        coords[:, 3] = self._y1
+        self._coords = coords
+        if self._values is not None and self._values.shape != (m, n):
+            self._values = None
+        ys_all = np.concatenate([self._ys, self._yt]) if m + n else np.zeros(1)
+        pad = 4.0
+        left, right = min(self._x0, self._x1), max(self._x0, self._x1)
+        self._rect = QRectF(left - pad, float(ys_all.min()) - pad,
+                            right - left + 2 * pad, float(ys_all.max() - ys_all.min()) + 2 * pad)
+        self._hover = self._marked = None
+        self._cache.clear()
+        self.update()
+
+    def set_values(self, values: np.ndarray | None, mode: str = "weights") -> None:
+        """Show ``values`` (shape ``(source units, target units)``) or no numbers (None).
+
+        ``mode`` is "weights" or "gradients"; it only changes the words of the tooltip,
+        the drawing rule is the same (width from ``|value|``, colour from its sign).
+        """
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64)
+            if values.shape != self.shape_units:
+                values = None
+        self._values = values
+        self._mode = mode
+        self._cache.clear()
+        self.update()
+
+    def set_value_scale(self, scale: float) -> None:
+        """The ``|value|`` that gets the widest pen (the largest one on the canvas)."""
+        scale = float(scale) if np.isfinite(scale) and scale > 0 else 1.0
+        if scale != self._scale:
+            self._scale = scale
+            self._cache.clear()
+            self.update()
+
+    def max_abs(self) -> float:
+        """The largest finite ``|value|`` this bundle shows (0 without values)."""
+        if self._values is None or self._values.size == 0:
+            return 0.0
+        finite = np.abs(self._values[np.isfinite(self._values)])
+        return float(finite.max()) if finite.size else 0.0
+
+    # ------------------------------------------------------------ read-only accessors
+    def values(self) -> np.ndarray | None:
+        """The numbers shown (a read-only view), or None before the network has weights."""
+        if self._values is None:
+            return None
+        view = self._values.view()
+        view.flags.writeable = False
+        return view
+
+    def edge_widths(self) -> np.ndarray:
+        """Each line's pen width in screen pixels when drawn in full, shape ``(m, n)``.
+
+        ``width = 1 + 5 * (level + 1) / L`` with ``level = floor(L * |w| / s)`` clipped to
+        ``L - 1`` levels (``s`` the largest ``|w|`` on the canvas); 1.2 px without weights.
+        """
+        m, n = self.shape_units
+        if self._values is None:
+            return np.full((m, n), 1.2)
+        level = self._levels().reshape(m, n)
+        return 1.0 + 5.0 * (level + 1) / style.WIDTH_LEVELS
+
+    def mode(self) -> str:
+        """"weights" or "gradients": what the lines stand for."""
+        return self._mode
+
+    # ------------------------------------------------------------ hit testing
+    def edge_at(self, pos: QPointF, tolerance: float | None = None) -> tuple[int, int] | None:
+        """The ``(i, j)`` of the line nearest ``pos`` (item coordinates) within ``tolerance``.
+
+        Vectorised: the lines that cross a small square around ``pos`` are found first, then
+        the exact point-to-segment distance of those.
+        """
+        if self._coords.shape[0] == 0:
+            return None
+        tol = self._tolerance if tolerance is None else float(tolerance)
+        px, py = pos.x(), pos.y()
+        square = QRectF(px - tol, py - tol, 2 * tol, 2 * tol)
+        candidates = np.flatnonzero(visible_mask(self._x0, self._x1, self._y0, self._y1, square))
+        if candidates.size == 0:
+            return None
+        d = segment_distance(px, py, self._x0, self._x1, self._y0[candidates], self._y1[candidates])
+        best = int(np.argmin(d))
+        if d[best] > tol:
+            return None
+        k = int(candidates[best])
+        n = len(self._yt)
+        return (k // n, k % n)
+
+    def value_at(self, i: int, j: int) -> float | None:
+        """The number of the line from source neuron ``i`` to target neuron ``j``."""
+        return None if self._values is None else float(self._values[i, j])
+
+    def set_hover_edge(self, edge: tuple[int, int] | None) -> None:
+        """Draw one line highlighted (the one under the mouse), or none."""
+        if edge != self._hover:
+            self._hover = edge
+            self.update()
+
+    def set_marked_edge(self, edge: tuple[int, int] | None) -> None:
+        """Draw one line as selected (the one the inspector shows), or none."""
+        if edge != self._marked:
+            self._marked = edge
+            self.update()
+
+    # ------------------------------------------------------------ QGraphicsItem
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        return QRectF(self._rect)
+
+    def _hull(self) -> QPolygonF:
+        if len(self._ys) == 0 or len(self._yt) == 0:
+            return QPolygonF()
+        return QPolygonF([
+            QPointF(self._x0, float(self._ys.min())), QPointF(self._x1, float(self._yt.min())),
+            QPointF(self._x1, float(self._yt.max())), QPointF(self._x0, float(self._ys.max())),
+        ])
+
+    def shape(self) -> QPainterPath:
+        """The fan the lines fill: what rubber-band selection intersects."""
+        path = QPainterPath()
+        path.addPolygon(self._hull())
+        path.closeSubpath()
+        return path
+
+    def contains(self, point: QPointF) -> bool:
+        """True only near a line, so clicks between lines reach the canvas (rubber band)."""
+        return self._rect.contains(point) and self.edge_at(point) is not None
+
+    def hoverMoveEvent(self, event) -> None:  # noqa: N802
+        self.set_hover_edge(self.edge_at(event.pos()))
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self.set_hover_edge(None)
+
+    # ------------------------------------------------------------ painting
+    def _pens_for_colors(self) -> None:
+        pos, neg = self._colors.line_colors(style.WIDTH_LEVELS)
+        # Bucket key = level * 2 + (1 if negative): ascending keys draw weak lines first.
+        self._bucket_colors = [c for pair in zip(pos, neg) for c in pair]
+
+    def _levels(self) -> np.ndarray:
+        levels = self._cache.get("levels")
+        if levels is None:
+            a = np.nan_to_num(np.abs(self._values.ravel()), nan=0.0, posinf=self._scale)
+            levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
+                                style.WIDTH_LEVELS - 1)
+            self._cache["levels"] = levels
+        return levels
+
+    def _buckets(self) -> np.ndarray:
+        keys = self._cache.get("buckets")
+        if keys is None:
+            keys = self._levels() * 2 + (self._values.ravel() < 0)
+            self._cache["buckets"] = keys
+        return keys
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        """Cull, pick the level of detail, and draw (see the module's docstring)."""
+        n_edges = self._coords.shape[0]
+        if n_edges == 0:
+            return
+        t = painter.worldTransform()
+        scale = math.hypot(t.m11(), t.m12()) or 1.0
+        exposed = option.exposedRect if option is not None else self._rect
+        if exposed.isEmpty():
+            exposed = self._rect
+        if exposed.contains(self._rect):
+            index = None
+            n_visible = n_edges
+        else:
+            index = np.flatnonzero(visible_mask(self._x0, self._x1, self._y0, self._y1, exposed))
+            n_visible = int(index.size)
+        if self.isSelected():
+            self._paint_hull(painter)
+        if n_visible:
+            span = max(float(np.ptp(self._ys)) + neuron_pitch(self._ys),
+                       float(np.ptp(self._yt)) + neuron_pitch(self._yt)) * scale
+            visible_span = min(span, exposed.height() * scale)
+            crowded = n_visible > style.LINE_BUDGET or n_visible > 6.0 * max(visible_span, 1.0)
+            if crowded and self._values is not None:
+                self._paint_density(painter)
+                self._paint_strongest(painter, exposed)
+            else:
+                self._paint_lines(painter, index, n_visible)
+        for edge, color in ((self._marked, self._colors.selection), (self._hover, self._colors.selection)):
+            if edge is not None:
+                self._paint_one(painter, edge, color)
+
+    def _paint_hull(self, painter: QPainter) -> None:
+        fill = QColor(self._colors.selection)
+        fill.setAlpha(28)
+        pen = QPen(self._colors.selection, 1.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(fill))
+        painter.drawPolygon(self._hull())
+
+    def _paint_lines(self, painter: QPainter, index: np.ndarray | None, n_visible: int) -> None:
+        smooth = n_visible <= style.SMOOTH_LINE_LIMIT
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, smooth)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        _POOL.ensure(n_visible)
+        if self._values is None:
+            _POOL.buffer[:n_visible] = self._coords if index is None else self._coords[index]
+            pen = QPen(self._colors.neutral_line, 1.2 if smooth else 1.5)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawLines(_POOL.lines[:n_visible])
+            return
+        keys = self._buckets() if index is None else self._buckets()[index]
+        order = np.argsort(keys, kind="stable")
+        rows = order if index is None else index[order]
+        _POOL.buffer[:n_visible] = self._coords[rows]
+        counts = np.bincount(keys, minlength=2 * style.WIDTH_LEVELS)
+        start = 0
+        for key, count in enumerate(counts.tolist()):
+            if count == 0:
+                continue
+            level = key // 2
+            if smooth:
+                width = 1.0 + 5.0 * (level + 1) / style.WIDTH_LEVELS
+            else:
+                # Aliased opaque pens of 1.5 px and more take the raster engine's fast path.
+                width = 1.5 + 1.5 * (level + 1) / style.WIDTH_LEVELS
+            pen = QPen(self._bucket_colors[key], width)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap if smooth else Qt.PenCapStyle.FlatCap)
+            painter.setPen(pen)
+            painter.drawLines(_POOL.lines[start:start + count])
+            start += count
+
+    def _density_image(self) -> tuple[QImage, QRectF]:
+        """The lines' density as an image (cached): how much ``|w|`` passes each point.
+
+        The matrix is binned to at most 96 x 96 blocks (``Pos = sum max(w, 0)`` and
+        ``Neg = sum max(-w, 0)`` per block); each block's line through the blocks' centres
+        is sampled at ``C`` columns between the layers and its weight added to the row it
+        crosses (``np.bincount``). Colour = ``(Pos * orange + Neg * blue) / (Pos + Neg)``,
+        opacity grows with ``sqrt(density / max)``.
+        """
+        cached = self._cache.get("density")
+        if cached is not None:
+            return cached
+        m, n = self.shape_units
+        v = np.nan_to_num(self._values, nan=0.0, posinf=0.0, neginf=0.0)
+        bs, bt = min(m, 96), min(n, 96)
+        ri = np.linspace(0, m, bs + 1).astype(np.int64)[:-1]
+        ci = np.linspace(0, n, bt + 1).astype(np.int64)[:-1]
+        pos = np.add.reduceat(np.add.reduceat(np.maximum(v, 0), ri, axis=0), ci, axis=1)
+        neg = np.add.reduceat(np.add.reduceat(np.maximum(-v, 0), ri, axis=0), ci, axis=1)
+        cs = np.add.reduceat(self._ys, ri) / np.diff(np.append(ri, m))
+        ct = np.add.reduceat(self._yt, ci) / np.diff(np.append(ci, n))
+        top = min(float(self._ys.min()), float(self._yt.min()))
+        bottom = max(float(self._ys.max()), float(self._yt.max()))
+        cols, rows = 48, 384
+        tcol = (np.arange(cols) + 0.5) / cols
+        y = (1 - tcol)[:, None, None] * cs[None, :, None] + tcol[:, None, None] * ct[None, None, :]
+        row = np.clip(((y - top) / max(bottom - top, 1e-9) * rows).astype(np.int64), 0, rows - 1)
+        flat = (np.arange(cols)[:, None, None] * rows + row).ravel()
+        dp = np.bincount(flat, np.broadcast_to(pos, y.shape).ravel(), cols * rows)
+        dn = np.bincount(flat, np.broadcast_to(neg, y.shape).ravel(), cols * rows)
+        dp = dp.reshape(cols, rows).T
+        dn = dn.reshape(cols, rows).T
+        total = dp + dn
+        peak = float(np.percentile(total, 99.5)) or 1.0
+        alpha = np.clip(np.sqrt(total / peak), 0, 1) * 0.8
+        share = np.where(total > 0, dp / np.maximum(total, 1e-300), 0.5)[..., None]
+        rgb = share * self._colors.rgb_positive + (1 - share) * self._colors.rgb_negative
+        premul = np.clip(np.rint(rgb * alpha[..., None]), 0, 255).astype(np.uint32)
+        a8 = np.clip(np.rint(alpha * 255), 0, 255).astype(np.uint32)
+        argb = np.ascontiguousarray(
+            (a8 << 24) | (premul[..., 0] << 16) | (premul[..., 1] << 8) | premul[..., 2])
+        image = QImage(argb.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        image = image.copy()  # own the pixels; the NumPy buffer goes away
+        left, right = min(self._x0, self._x1), max(self._x0, self._x1)
+        target = QRectF(left, top, right - left, bottom - top)
+        if self._x0 > self._x1:
+            image = image.mirrored(True, False)
+        self._cache["density"] = (image, target)
+        return image, target
+
+    def _paint_density(self, painter: QPainter) -> None:
+        image, target = self._density_image()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(target, image)
+
+    def _strongest(self) -> np.ndarray:
+        top = self._cache.get("strongest")
+        if top is None:
+            a = np.nan_to_num(np.abs(self._values.ravel()), nan=0.0)
+            k = min(style.STRONGEST_LINES, a.size)
+            top = np.argpartition(a, a.size - k)[a.size - k:]
+            self._cache["strongest"] = top
+        return top
+
+    def _paint_strongest(self, painter: QPainter, exposed: QRectF) -> None:
+        top = self._strongest()
+        top = top[visible_mask(self._x0, self._x1, self._y0[top], self._y1[top], exposed)]
+        if top.size:
+            self._paint_lines(painter, top, int(top.size))
+
+    def _paint_one(self, painter: QPainter, edge: tuple[int, int], color: QColor) -> None:
+        i, j = edge
+        if i >= len(self._ys) or j >= len(self._yt):
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        pen = QPen(color, 3.5)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(QLineF(self._x0, self._ys[i], self._x1, self._yt[j]))
+
+
+def neuron_pitch(ys: np.ndarray) -> float:
+    """The distance between neighbouring neurons of a column (0 for a single neuron)."""
+    return float(ys[1] - ys[0]) if len(ys) > 1 else 0.0

@@ -1,0 +1,498 @@
+"""The layer cards of the canvas: :class:`LayerItem` and its parts.
+
+A layer is a rounded card holding a column of neuron circles (:class:`NeuronItems`, one
+item painting them all), with an input port on its left edge and an output port on its
+right (:class:`PortItem`), and a label above it (:class:`LayerLabelItem`: name, units,
+activation). :class:`ProblemItem` is a validation message pinned under the layer it is about.
+
+The items only draw and report gestures; every change of the design goes through the
+scene, which calls the design's commands and redraws on the design's events.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from ui.canvas import style
+
+
+def _scale_of(painter: QPainter) -> float:
+    t = painter.worldTransform()
+    return math.hypot(t.m11(), t.m12()) or 1.0
+
+
+def _font(point_size: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
+
+
+class NeuronItems(QGraphicsItem):
+    """All neurons of one layer, painted by one item (a child of the :class:`LayerItem`).
+
+    A neuron is a circle filled by its activation ``a`` (orange for ``a > 0``, blue for
+    ``a < 0``, strength ``|a| / max|a|`` over the layer) and ringed by its bias ``b`` (ring
+    width grows with ``|b| / max|b|``, colour its sign). Zoomed out far, the column is one
+    image strip; zoomed in, each visible circle is drawn with its label (``x1``, ``h2``,
+    ``y1``) and, with numbers on, its value.
+    """
+
+    def __init__(self, parent: LayerItem):
+        super().__init__(parent)
+        self._layer = parent
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._values: np.ndarray | None = None
+        self._bias: np.ndarray | None = None
+        self._show_numbers = False
+        self._fills: np.ndarray | None = None
+        self._strip: QImage | None = None
+
+    # values
+    def set_values(self, values: np.ndarray | None) -> None:
+        """The activations to fill the neurons with (shape ``(units,)``), or None."""
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64)
+            if values.ndim == 2:
+                values = values[0]  # a batch: show its first sample
+            if values.shape != (self._layer.units,):
+                values = None
+        self._values = values
+        self._fills = None
+        self._strip = None
+        self.update()
+
+    def set_bias(self, bias: np.ndarray | None) -> None:
+        """The layer's bias (shape ``(units,)``), drawn as each neuron's ring, or None."""
+        if bias is not None:
+            bias = np.asarray(bias, dtype=np.float64)
+            if bias.shape != (self._layer.units,):
+                bias = None
+        self._bias = bias
+        self._strip = None
+        self.update()
+
+    def set_show_numbers(self, on: bool) -> None:
+        """Write each neuron's value inside it when zoomed in far enough."""
+        self._show_numbers = bool(on)
+        self.update()
+
+    def values(self) -> np.ndarray | None:
+        """The activations shown, or None."""
+        return self._values
+
+    def bias(self) -> np.ndarray | None:
+        """The biases shown, or None."""
+        return self._bias
+
+    def _fill_argb(self) -> np.ndarray:
+        if self._fills is None:
+            colors = self._layer.colors
+            if self._values is None:
+                self._fills = style.value_argb(np.zeros(self._layer.units), 1.0, colors)
+            else:
+                peak = np.nanmax(np.abs(self._values)) if self._values.size else 0.0
+                peak = float(peak) if np.isfinite(peak) and peak > 0 else 1.0
+                self._fills = style.value_argb(self._values, peak, colors, strength=0.85)
+        return self._fills
+
+    # QGraphicsItem
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        r = self._layer.radius + 4
+        h = self._layer.units * self._layer.spacing
+        return QRectF(-r, -h / 2 - 4, 2 * r, h + 8)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        layer = self._layer
+        colors = layer.colors
+        scale = _scale_of(painter)
+        radius = layer.radius
+        if radius * scale < style.CIRCLE_MIN_RADIUS_PX:
+            self._paint_strip(painter)
+            return
+        offsets = layer.offsets
+        exposed = option.exposedRect if option is not None else self.boundingRect()
+        lo = int(np.searchsorted(offsets, exposed.top() - radius - 4, side="left"))
+        hi = int(np.searchsorted(offsets, exposed.bottom() + radius + 4, side="right"))
+        if hi <= lo:
+            return
+        fills = self._fill_argb()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        bias = self._bias
+        if bias is not None:
+            bpeak = float(np.nanmax(np.abs(bias))) if bias.size else 0.0
+            bpeak = bpeak if np.isfinite(bpeak) and bpeak > 0 else 1.0
+        label_on = radius * scale >= style.LABEL_MIN_RADIUS_PX
+        numbers_on = self._show_numbers and self._values is not None and (
+            radius * scale >= style.NUMBER_MIN_RADIUS_PX)
+        if label_on:
+            label_font = _font(max(6.0, radius * 0.55), bold=True)
+            number_font = _font(max(5.0, radius * 0.36))
+        prefix = style.neuron_prefix(layer.kind)
+        fill_colors = [QColor.fromRgba(int(c)) for c in fills[lo:hi]]
+        # One iteration per *visible* neuron: at this zoom level at most a few dozen.
+        for k in range(lo, hi):
+            y = float(offsets[k])
+            if bias is None:
+                pen = QPen(colors.neuron_border, max(1.0, radius * 0.07))
+            else:
+                b = float(bias[k])
+                t = min(abs(b) / bpeak, 1.0) if np.isfinite(b) else 0.0
+                ring = colors.positive if b >= 0 else colors.negative
+                pen = QPen(ring if t > 0.05 else colors.neuron_border,
+                           max(1.0, radius * (0.07 + 0.2 * t)))
+            painter.setPen(pen)
+            fill = fill_colors[k - lo]
+            painter.setBrush(QBrush(fill))
+            painter.drawEllipse(QPointF(0.0, y), radius, radius)
+            if not label_on:
+                continue
+            dark_fill = fill.lightnessF() < 0.55
+            painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
+            painter.setFont(label_font)
+            text_rect = QRectF(-radius, y - radius, 2 * radius, 2 * radius)
+            if numbers_on:
+                top = QRectF(-radius, y - radius * 0.75, 2 * radius, radius * 0.9)
+                painter.drawText(top, Qt.AlignmentFlag.AlignCenter, f"{prefix}{k + 1}")
+                painter.setFont(number_font)
+                bottom = QRectF(-radius, y + radius * 0.05, 2 * radius, radius * 0.7)
+                painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, f"{self._values[k]:.3g}")
+            else:
+                painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, f"{prefix}{k + 1}")
+
+    def _paint_strip(self, painter: QPainter) -> None:
+        """Zoomed out: the whole column as a 1-pixel-wide image, one pixel per neuron."""
+        if self._strip is None:
+            argb = np.ascontiguousarray(self._fill_argb().astype(np.uint32))
+            image = QImage(argb.data, 1, len(argb), 4, QImage.Format.Format_ARGB32)
+            self._strip = image.copy()
+        layer = self._layer
+        h = layer.units * layer.spacing
+        w = 2 * layer.radius
+        rect = QRectF(-w / 2, -h / 2, w, h)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(rect, self._strip)
+        pen = QPen(layer.colors.neuron_border, 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+
+
+class PortItem(QGraphicsItem):
+    """A layer's input (``role="in"``, left edge) or output (``role="out"``, right edge) port.
+
+    Dragging from an output port to another layer's input port (or the other way round)
+    asks the scene to connect the two layers. Ports keep their size on screen at any zoom
+    so that they stay easy to grab.
+    """
+
+    def __init__(self, parent: LayerItem, role: str):
+        super().__init__(parent)
+        self.layer = parent
+        self.role = role
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setZValue(2)
+        self._hover = False
+        self._state: str | None = None  # "ok" / "bad" while a wiring drag hovers it
+        self.setToolTip("Drag to another layer's input port to connect"
+                        if role == "out" else "Drop a connection here")
+
+    def set_state(self, state: str | None) -> None:
+        """Mark the port as a valid ("ok") or refused ("bad") wiring target, or neither."""
+        if state != self._state:
+            self._state = state
+            self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        r = style.PORT_RADIUS_PX + 4
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        r = style.PORT_RADIUS_PX + 3  # a little larger than drawn: easier to hit
+        path.addEllipse(QPointF(0, 0), r, r)
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        colors = self.layer.colors
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = style.PORT_RADIUS_PX + (1.5 if self._hover or self._state else 0)
+        ring = {"ok": colors.ok, "bad": colors.error}.get(self._state, colors.kind(self.layer.kind))
+        painter.setPen(QPen(ring, 2.0))
+        painter.setBrush(QBrush(ring if (self._hover or self._state) else colors.card))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+        painter.setBrush(QBrush(colors.card if (self._hover or self._state) else ring))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(QPointF(0, 0), r * 0.38, r * 0.38)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = False
+        self.update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            event.ignore()
+            return
+        event.accept()
+        self.scene().begin_wire(self, event.scenePos())
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        self.scene().update_wire(event.scenePos())
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        self.scene().end_wire(event.scenePos())
+
+
+class LayerLabelItem(QGraphicsItem):
+    """The layer's name and "units · activation", centred above its card, at screen size."""
+
+    def __init__(self, parent: LayerItem):
+        super().__init__(parent)
+        self._layer = parent
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._title_font = _font(10.5, bold=True)
+        self._detail_font = _font(9.0)
+        self._rect = QRectF()
+
+    def texts(self) -> tuple[str, str]:
+        """(name, details) as drawn: e.g. ("Hidden 1", "3 units · relu")."""
+        layer = self._layer
+        unit_word = "unit" if layer.units == 1 else "units"
+        details = f"{layer.units} {unit_word}"
+        if layer.kind != "input":
+            details += f" · {layer.activation}"
+        return layer.name, details
+
+    def refresh(self) -> None:
+        """Re-measure after the name, units or activation changed."""
+        self.prepareGeometryChange()
+        title, details = self.texts()
+        w = max(QFontMetricsF(self._title_font).horizontalAdvance(title),
+                QFontMetricsF(self._detail_font).horizontalAdvance(details)) + 8
+        h = QFontMetricsF(self._title_font).height() + QFontMetricsF(self._detail_font).height() + 2
+        self._rect = QRectF(-w / 2, -h, w, h)
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(self._rect)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        colors = self._layer.colors
+        title, details = self.texts()
+        r = self._rect
+        th = QFontMetricsF(self._title_font).height()
+        painter.setFont(self._title_font)
+        painter.setPen(colors.title)
+        painter.drawText(QRectF(r.left(), r.top(), r.width(), th), Qt.AlignmentFlag.AlignCenter, title)
+        painter.setFont(self._detail_font)
+        painter.setPen(colors.muted)
+        painter.drawText(QRectF(r.left(), r.top() + th, r.width(), r.height() - th),
+                         Qt.AlignmentFlag.AlignCenter, details)
+
+
+class LayerItem(QGraphicsItem):
+    """One layer of the design as a card; moved by dragging, selected by clicking.
+
+    The item's position is the layer's centre ``(spec.x, spec.y)``. A drag moves the item
+    live; the scene records the move in the design (one undo step) on mouse release.
+    """
+
+    def __init__(self, spec, colors: style.CanvasColors,
+                 on_moved: Callable[[LayerItem], None] | None = None):
+        super().__init__()
+        self.layer_id: str = spec.id
+        self.colors = colors
+        self._on_moved = on_moved
+        self._highlight = False
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self.setZValue(style.Z_LAYER)
+        self.neurons = NeuronItems(self)
+        self.in_port = PortItem(self, "in")
+        self.out_port = PortItem(self, "out")
+        self.label = LayerLabelItem(self)
+        self.sync(spec)
+
+    # the spec
+    def sync(self, spec) -> None:
+        """Take the name, kind, units, activation and position of ``spec``."""
+        self.prepareGeometryChange()
+        self.kind = spec.kind
+        self.name = spec.name
+        self.activation = spec.activation
+        self.units = int(spec.units)
+        self.spacing = style.neuron_spacing(self.units)
+        self.radius = style.neuron_radius(self.units)
+        self.offsets = style.neuron_offsets(self.units)
+        self.height = style.card_height(self.units)
+        half_w, half_h = style.CARD_WIDTH / 2, self.height / 2
+        self.in_port.setPos(-half_w, 0.0)
+        self.out_port.setPos(half_w, 0.0)
+        self.in_port.setVisible(self.kind != "input")
+        self.out_port.setVisible(self.kind != "output")
+        self.label.setPos(0.0, -half_h - 6)
+        self.label.refresh()
+        self.neurons.prepareGeometryChange()
+        if self.neurons.values() is not None and self.neurons.values().shape != (self.units,):
+            self.neurons.set_values(None)
+        if self.neurons.bias() is not None and self.neurons.bias().shape != (self.units,):
+            self.neurons.set_bias(None)
+        self.neurons.set_values(self.neurons.values())
+        self.set_design_pos(spec.x, spec.y)
+        self.update()
+
+    def set_design_pos(self, x: float, y: float) -> None:
+        """Put the card where the design says, without treating it as a user's move."""
+        if (self.pos().x(), self.pos().y()) != (x, y):
+            self.setPos(x, y)
+
+    def set_colors(self, colors: style.CanvasColors) -> None:
+        """Use the colours of another theme."""
+        self.colors = colors
+        self.neurons.set_values(self.neurons.values())
+        for child in (self.in_port, self.out_port, self.label):
+            child.update()
+        self.update()
+
+    def set_highlight(self, on: bool) -> None:
+        """Draw a glow around the card (the layer the stepper is working on)."""
+        if on != self._highlight:
+            self._highlight = on
+            self.update()
+
+    # geometry helpers for the scene
+    def card_rect(self) -> QRectF:
+        """The card in item coordinates."""
+        return QRectF(-style.CARD_WIDTH / 2, -self.height / 2, style.CARD_WIDTH, self.height)
+
+    def neuron_scene_y(self) -> np.ndarray:
+        """The scene ``y`` of every neuron."""
+        return self.offsets + self.pos().y()
+
+    def neuron_at(self, pos: QPointF) -> int | None:
+        """The index of the neuron at ``pos`` (item coordinates), or None."""
+        if self.units == 0 or abs(pos.x()) > max(self.radius, 3.0):
+            return None
+        k = int(np.floor((pos.y() - self.offsets[0]) / self.spacing + 0.5))
+        if 0 <= k < self.units and abs(pos.y() - self.offsets[k]) <= max(self.radius, self.spacing / 2):
+            return k
+        return None
+
+    # QGraphicsItem
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.card_rect().adjusted(-8, -8, 8, 10)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self.card_rect(), style.CARD_RADIUS, style.CARD_RADIUS)
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        colors = self.colors
+        rect = self.card_rect()
+        radius = style.CARD_RADIUS
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # A soft drop shadow: two offset translucent cards.
+        painter.setPen(Qt.PenStyle.NoPen)
+        shadow = QColor(colors.shadow)
+        for dy, grow in ((3.0, 1.5), (1.5, 0.5)):
+            painter.setBrush(shadow)
+            painter.drawRoundedRect(rect.adjusted(-grow, dy - grow, grow, dy + grow), radius, radius)
+        if self._highlight:
+            glow = QColor(colors.kind(self.kind))
+            glow.setAlpha(70)
+            painter.setBrush(glow)
+            painter.drawRoundedRect(rect.adjusted(-6, -6, 6, 6), radius + 5, radius + 5)
+        painter.setBrush(QBrush(colors.card))
+        selected = self.isSelected()
+        border = QPen(colors.selection if selected else colors.card_border, 2.0 if selected else 1.0)
+        border.setCosmetic(True)
+        painter.setPen(border)
+        painter.drawRoundedRect(rect, radius, radius)
+        # The kind's colour as a strip along the top edge, inside the rounded corners.
+        clip = QPainterPath()
+        clip.addRoundedRect(rect, radius, radius)
+        painter.save()
+        painter.setClipPath(clip)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colors.kind(self.kind))
+        painter.drawRect(QRectF(rect.left(), rect.top(), rect.width(), style.ACCENT_HEIGHT))
+        painter.restore()
+
+    def itemChange(self, change, value):  # noqa: N802
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self._on_moved:
+            self._on_moved(self)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setZValue(style.Z_LAYER_SELECTED if bool(value) else style.Z_LAYER)
+        return super().itemChange(change, value)
+
+
+class ProblemItem(QGraphicsItem):
+    """A validation message in a bubble, pinned under the layer it concerns (screen-sized)."""
+
+    MAX_WIDTH = 260.0
+
+    def __init__(self, message: str, colors: style.CanvasColors, error: bool = False):
+        super().__init__()
+        self.message = message
+        self._colors = colors
+        self._error = error
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(style.Z_PROBLEM)
+        self.setToolTip(message)
+        self._font = _font(9.0)
+        metrics = QFontMetricsF(self._font)
+        text = metrics.boundingRect(QRectF(0, 0, self.MAX_WIDTH, 1000),
+                                    int(Qt.TextFlag.TextWordWrap), message)
+        self._text_rect = QRectF(26, 7, text.width() + 2, text.height())
+        self._rect = QRectF(0, 0, self._text_rect.right() + 10, self._text_rect.bottom() + 7)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        accent = self._colors.error if self._error else self._colors.warning
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        fill = QColor(self._colors.bubble)
+        painter.setBrush(fill)
+        painter.setPen(QPen(accent, 1.2))
+        painter.drawRoundedRect(self._rect, 7, 7)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(accent)
+        painter.drawEllipse(QPointF(14, self._text_rect.top() + 7.5), 7, 7)
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(_font(8.5, bold=True))
+        painter.drawText(QRectF(7, self._text_rect.top() + 0.5, 14, 14), Qt.AlignmentFlag.AlignCenter, "!")
+        painter.setFont(self._font)
+        painter.setPen(self._colors.title)
+        painter.drawText(self._text_rect, int(Qt.TextFlag.TextWordWrap), self.message)

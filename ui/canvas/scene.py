@@ -1,0 +1,659 @@
+"""The canvas's scene: the design document drawn as layer cards and connection bundles.
+
+:class:`CanvasScene` follows the design (``design.events``): a layer added, moved or
+changed there appears, moves or changes here; it never edits its items by hand after a
+gesture. Gestures become design commands (one undo step each): a drag of layer cards is
+recorded on mouse release (``move_layer``/``move_layers``), a drag from an output port to an
+input port is ``connect``, Delete is ``remove``.
+
+Engine state is shown through whole-array calls, one per frame (see docs/internals.md):
+:meth:`CanvasScene.set_neuron_values`, :meth:`CanvasScene.set_edge_values`,
+:meth:`CanvasScene.highlight_layer`, :meth:`CanvasScene.animate_update`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
+from PySide6.QtGui import QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QToolTip
+
+from nnviz.design import Design, Problem
+from nnviz.errors import DesignError
+from ui.canvas import style
+from ui.canvas.connections import ConnectionBundleItem
+from ui.canvas.items import (
+    LayerItem,
+    LayerLabelItem,
+    NeuronItems,
+    PortItem,
+    ProblemItem,
+)
+
+REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
+
+
+class CanvasScene(QGraphicsScene):
+    """The design drawn as a graph: layers, their neurons, and every connection.
+
+    ``sig_selection_changed(object)`` says what the user clicked: ``None``,
+    ``("layer", id)``, ``("neuron", id, index)`` or ``("connection", src, tgt, i, j)``.
+    ``sig_problems_changed(list)`` gives :meth:`Design.validate`'s problems after every
+    change of the design (the window shows them in its status bar); ``sig_message(str)``
+    a one-off message such as why a connection was refused.
+    """
+
+    sig_selection_changed = Signal(object)
+    sig_problems_changed = Signal(list)
+    sig_message = Signal(str)
+
+    def __init__(self, design: Design, parent=None, dark: bool = False):
+        super().__init__(parent)
+        self._design = design
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.colors = style.colors_for(dark)
+        self._layers: dict[str, LayerItem] = {}
+        self._bundles: dict[tuple[str, str], ConnectionBundleItem] = {}
+        self._neuron_values: dict[str, np.ndarray] = {}
+        self._edge_override: dict[tuple[str, str], np.ndarray] | None = None
+        self._edge_mode = "weights"
+        self._highlighted: str | None = None
+        self._show_numbers = False
+        self._selection: object = None
+        self._problems: list[Problem] = []
+        self._problem_items: list[ProblemItem] = []
+        self._wire: dict | None = None
+        self._animation: QVariantAnimation | None = None
+        self._hit_tolerance = style.HIT_TOLERANCE_PX
+        self.last_message: str | None = None
+        ev = design.events
+        ev.layer_added.connect(self._on_design_layer_added)
+        ev.layer_removed.connect(self._on_design_layer_removed)
+        ev.layer_changed.connect(self._on_design_layer_changed)
+        ev.layer_moved.connect(self._on_design_layer_moved)
+        ev.connection_added.connect(self._on_design_connection_added)
+        ev.connection_removed.connect(self._on_design_connection_removed)
+        ev.weights_changed.connect(self._on_design_weights_changed)
+        ev.reset.connect(self._on_design_reset)
+        self._rebuild()
+
+    def detach(self) -> None:
+        """Stop following the design (call before dropping the scene while the design lives)."""
+        ev = self._design.events
+        for signal, slot in (
+            (ev.layer_added, self._on_design_layer_added),
+            (ev.layer_removed, self._on_design_layer_removed),
+            (ev.layer_changed, self._on_design_layer_changed),
+            (ev.layer_moved, self._on_design_layer_moved),
+            (ev.connection_added, self._on_design_connection_added),
+            (ev.connection_removed, self._on_design_connection_removed),
+            (ev.weights_changed, self._on_design_weights_changed),
+            (ev.reset, self._on_design_reset),
+        ):
+            signal.disconnect(slot)
+
+    # ------------------------------------------------------------ reading
+    @property
+    def design(self) -> Design:
+        """The design document this scene draws."""
+        return self._design
+
+    def layer_item(self, layer_id: str) -> LayerItem:
+        """The card of a layer."""
+        return self._layers[layer_id]
+
+    def layer_items(self) -> list[LayerItem]:
+        """Every layer card, in the design's order."""
+        return list(self._layers.values())
+
+    def bundle_item(self, source_id: str, target_id: str) -> ConnectionBundleItem:
+        """The item drawing the connection from ``source_id`` to ``target_id``."""
+        return self._bundles[(source_id, target_id)]
+
+    def bundle_items(self) -> list[ConnectionBundleItem]:
+        """Every connection item."""
+        return list(self._bundles.values())
+
+    def problems(self) -> list[Problem]:
+        """The design's current validation problems (as shown on the canvas)."""
+        return list(self._problems)
+
+    def selection(self) -> object:
+        """What was last clicked, as emitted by ``sig_selection_changed``."""
+        return self._selection
+
+    def content_rect(self) -> QRectF:
+        """The scene rectangle holding every layer card and connection (empty if none)."""
+        rect = QRectF()
+        for item in self._layers.values():
+            rect = rect.united(item.sceneBoundingRect())
+        for bundle in self._bundles.values():
+            rect = rect.united(bundle.sceneBoundingRect())
+        return rect
+
+    # ------------------------------------------------------------ building from the design
+    def _rebuild(self) -> None:
+        self._cancel_wire()
+        for bundle in list(self._bundles.values()):
+            self.removeItem(bundle)
+        for item in list(self._layers.values()):
+            self.removeItem(item)
+        self._bundles.clear()
+        self._layers.clear()
+        self._neuron_values.clear()
+        for spec in self._design.layers:
+            self._add_layer_item(spec)
+        for conn in self._design.connections:
+            self._add_bundle(conn.source, conn.target)
+        self._refresh_values()
+        self._refresh_problems()
+        self._set_selection(None)
+
+    def _add_layer_item(self, spec) -> LayerItem:
+        item = LayerItem(spec, self.colors, on_moved=self._on_item_moved)
+        self._layers[spec.id] = item
+        self.addItem(item)
+        item.neurons.set_show_numbers(self._show_numbers)
+        return item
+
+    def _add_bundle(self, source_id: str, target_id: str) -> ConnectionBundleItem:
+        bundle = ConnectionBundleItem(source_id, target_id, self.colors)
+        bundle.set_hit_tolerance(self._hit_tolerance)
+        self._bundles[(source_id, target_id)] = bundle
+        self.addItem(bundle)
+        self._place_bundle(bundle)
+        return bundle
+
+    def _place_bundle(self, bundle: ConnectionBundleItem) -> None:
+        src = self._layers.get(bundle.source_id)
+        tgt = self._layers.get(bundle.target_id)
+        if src is None or tgt is None:
+            return
+        half = style.CARD_WIDTH / 2
+        if tgt.pos().x() >= src.pos().x():
+            x0, x1 = src.pos().x() + half, tgt.pos().x() - half
+        else:  # wired backwards: leave from the source's left edge
+            x0, x1 = src.pos().x() - half, tgt.pos().x() + half
+        bundle.set_geometry(x0, src.neuron_scene_y(), x1, tgt.neuron_scene_y())
+
+    def _bundles_of(self, layer_id: str) -> list[ConnectionBundleItem]:
+        return [b for k, b in self._bundles.items() if layer_id in k]
+
+    # ------------------------------------------------------------ design events
+    def _on_design_layer_added(self, layer_id: str) -> None:
+        self._add_layer_item(self._design.layer(layer_id))
+        self._refresh_values()
+        self._refresh_problems()
+
+    def _on_design_layer_removed(self, layer_id: str) -> None:
+        for bundle in self._bundles_of(layer_id):
+            self._remove_bundle(bundle.key)
+        item = self._layers.pop(layer_id, None)
+        if item is not None:
+            self.removeItem(item)
+        self._neuron_values.pop(layer_id, None)
+        if self._highlighted == layer_id:
+            self._highlighted = None
+        if isinstance(self._selection, tuple) and self._selection[1] == layer_id:
+            self._set_selection(None)
+        self._refresh_problems()
+
+    def _on_design_layer_changed(self, layer_id: str) -> None:
+        item = self._layers[layer_id]
+        item.sync(self._design.layer(layer_id))
+        for bundle in self._bundles_of(layer_id):
+            self._place_bundle(bundle)
+        self._refresh_values()
+        self._refresh_problems()
+
+    def _on_design_layer_moved(self, layer_id: str) -> None:
+        spec = self._design.layer(layer_id)
+        self._layers[layer_id].set_design_pos(spec.x, spec.y)
+
+    def _on_design_connection_added(self, source_id: str, target_id: str) -> None:
+        self._add_bundle(source_id, target_id)
+        self._refresh_values()
+        self._refresh_problems()
+
+    def _on_design_connection_removed(self, source_id: str, target_id: str) -> None:
+        self._remove_bundle((source_id, target_id))
+        self._refresh_problems()
+
+    def _remove_bundle(self, key: tuple[str, str]) -> None:
+        bundle = self._bundles.pop(key, None)
+        if bundle is not None:
+            self.removeItem(bundle)
+            sel = self._selection
+            if isinstance(sel, tuple) and sel[0] == "connection" and tuple(sel[1:3]) == key:
+                self._set_selection(None)
+
+    def _on_design_weights_changed(self) -> None:
+        if self._edge_mode == "weights":
+            self._edge_override = None  # fresh weights in the document win over a preview
+        self._refresh_values()
+
+    def _on_design_reset(self) -> None:
+        self._edge_override = None
+        self._edge_mode = "weights"
+        self._rebuild()
+
+    def _on_item_moved(self, item: LayerItem) -> None:
+        # Live, while dragging: the lines follow the card. The design learns of the move
+        # on mouse release.
+        if self._layers.get(item.layer_id) is not item:
+            return
+        for bundle in self._bundles_of(item.layer_id):
+            self._place_bundle(bundle)
+
+    # ------------------------------------------------------------ showing numbers
+    def set_neuron_values(self, values: Mapping[str, np.ndarray] | None) -> None:
+        """Fill neurons by their values: ``{layer_id: a}`` with ``a`` of shape ``(units,)``.
+
+        A ``(batch, units)`` array shows its first sample. ``None`` clears every layer;
+        layers missing from the mapping keep what they show.
+        """
+        if values is None:
+            self._neuron_values.clear()
+            for item in self._layers.values():
+                item.neurons.set_values(None)
+            return
+        for layer_id, array in values.items():
+            item = self._layers.get(layer_id)
+            if item is None:
+                continue
+            if array is None:
+                self._neuron_values.pop(layer_id, None)
+            else:
+                self._neuron_values[layer_id] = np.array(array, dtype=np.float64)
+            item.neurons.set_values(self._neuron_values.get(layer_id))
+
+    def set_edge_values(self, values: Mapping[tuple[str, str], np.ndarray] | None,
+                        mode: str = "weights") -> None:
+        """Draw connections from these matrices instead of the design's weights.
+
+        ``values`` maps ``(source_id, target_id)`` to an array of shape
+        ``(source units, target units)``; ``mode`` is "weights" or "gradients" (``dL/dW``).
+        ``None`` goes back to the design's weights (``design.kernel``), which is also
+        what happens on the design's next ``weights_changed`` in "weights" mode.
+        """
+        if mode not in ("weights", "gradients"):
+            raise ValueError(f"mode must be 'weights' or 'gradients', not {mode!r}")
+        if values is None:
+            self._edge_override = None
+            self._edge_mode = "weights"
+        else:
+            self._edge_override = {tuple(k): np.asarray(v, dtype=np.float64)
+                                   for k, v in values.items()}
+            self._edge_mode = mode
+        self._refresh_edges()
+
+    def edge_mode(self) -> str:
+        """"weights" or "gradients": what the connection lines show now."""
+        return self._edge_mode
+
+    def _refresh_values(self) -> None:
+        for layer_id, item in self._layers.items():
+            item.neurons.set_bias(self._design.bias(layer_id) if item.kind != "input" else None)
+            if layer_id in self._neuron_values:
+                item.neurons.set_values(self._neuron_values[layer_id])
+        self._refresh_edges()
+
+    def _refresh_edges(self) -> None:
+        override = self._edge_override
+        for key, bundle in self._bundles.items():
+            if override is not None and key in override:
+                values = override[key]
+            else:
+                values = self._design.kernel(*key) if self._edge_mode == "weights" else None
+            bundle.set_values(values, self._edge_mode)
+        peak = max((b.max_abs() for b in self._bundles.values()), default=0.0)
+        for bundle in self._bundles.values():
+            bundle.set_value_scale(peak if peak > 0 else 1.0)
+
+    def highlight_layer(self, layer_id: str | None) -> None:
+        """Make one layer glow (the layer the current training stage works on), or none."""
+        self._highlighted = layer_id
+        for lid, item in self._layers.items():
+            item.set_highlight(lid == layer_id)
+
+    def set_show_numbers(self, on: bool) -> None:
+        """Write each neuron's value inside its circle when zoomed in far enough."""
+        self._show_numbers = bool(on)
+        for item in self._layers.values():
+            item.neurons.set_show_numbers(self._show_numbers)
+
+    def set_theme(self, dark: bool) -> None:
+        """Repaint with the dark (``True``) or light theme's colours."""
+        self.colors = style.colors_for(dark)
+        for item in self._layers.values():
+            item.set_colors(self.colors)
+        for bundle in self._bundles.values():
+            bundle.set_colors(self.colors)
+        self._refresh_problems()
+        self.invalidate(QRectF(), QGraphicsScene.SceneLayer.BackgroundLayer)
+        self.update()
+
+    def animate_update(self, before, after, duration_ms: int = 450) -> QVariantAnimation:
+        """Let the lines grow or shrink from ``before`` to ``after`` weights over a moment.
+
+        Both are ``{(source_id, target_id): kernel}`` mappings or lists in the chain's order
+        (kernels, or Keras's ``[kernel, bias, kernel, bias, ...]`` as ``model.get_weights()``
+        and ``StageTrace.W_before``/``W_after`` give). Each frame shows
+        ``W(t) = W_before + t * (W_after - W_before)``, ``t`` from 0 to 1; then the design's
+        weights are shown again. Returns the running animation.
+        """
+        start, end = self._as_kernel_map(before), self._as_kernel_map(after)
+        keys = [k for k in end if k in start and np.shape(start[k]) == np.shape(end[k])]
+        if self._animation is not None:
+            self._animation.stop()
+        animation = QVariantAnimation(self)
+        animation.setStartValue(0.0)
+        animation.setEndValue(1.0)
+        animation.setDuration(int(duration_ms))
+
+        def frame(t) -> None:
+            t = float(t)
+            self.set_edge_values({k: start[k] + t * (end[k] - start[k]) for k in keys})
+
+        animation.valueChanged.connect(frame)
+        animation.finished.connect(lambda: self.set_edge_values(None))
+        self._animation = animation
+        frame(0.0)
+        animation.start()
+        return animation
+
+    def _as_kernel_map(self, weights) -> dict[tuple[str, str], np.ndarray]:
+        if isinstance(weights, Mapping):
+            return {tuple(k): np.asarray(v, dtype=np.float64) for k, v in weights.items()}
+        arrays = [np.asarray(w, dtype=np.float64) for w in weights]
+        chain = self._design.chain()
+        pairs = [(a.id, b.id) for a, b in zip(chain[:-1], chain[1:])]
+        if len(arrays) == 2 * len(pairs) and all(a.ndim == 1 for a in arrays[1::2]):
+            arrays = arrays[0::2]  # Keras order: kernel, bias, kernel, bias, ...
+        return dict(zip(pairs, arrays))
+
+    # ------------------------------------------------------------ problems
+    def _refresh_problems(self) -> None:
+        for item in self._problem_items:
+            self.removeItem(item)
+        self._problem_items = []
+        self._problems = self._design.validate()
+        by_layer: dict[str | None, list[str]] = {}
+        for problem in self._problems:
+            key = problem.layer_id if problem.layer_id in self._layers else None
+            by_layer.setdefault(key, []).append(problem.message)
+        for layer_id, messages in by_layer.items():
+            bubble = ProblemItem("\n".join(messages), self.colors)
+            if layer_id is None:
+                rect = self.content_rect()
+                corner = rect.bottomLeft() + QPointF(0, 40) if not rect.isEmpty() else QPointF(0, 0)
+                bubble.setPos(corner)
+                self.addItem(bubble)
+            else:
+                layer = self._layers[layer_id]
+                bubble.setParentItem(layer)
+                bubble.setPos(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
+            self._problem_items.append(bubble)
+        self.sig_problems_changed.emit(list(self._problems))
+
+    def problem_items(self) -> list[ProblemItem]:
+        """The message bubbles on the canvas (one per layer with problems)."""
+        return list(self._problem_items)
+
+    def show_message(self, message: str, scene_pos: QPointF, error: bool = True) -> ProblemItem:
+        """Show a short-lived message bubble at ``scene_pos`` and emit ``sig_message``."""
+        bubble = ProblemItem(message, self.colors, error=error)
+        bubble.setPos(scene_pos + QPointF(8, 8))
+        self.addItem(bubble)
+        self.last_message = message
+        self.sig_message.emit(message)
+
+        def drop() -> None:
+            if bubble.scene() is self:
+                self.removeItem(bubble)
+
+        QTimer.singleShot(REFUSAL_MS, self, drop)
+        return bubble
+
+    # ------------------------------------------------------------ hit testing
+    def set_view_scale(self, scale: float) -> None:
+        """The view's zoom, so that "near a line" means a few pixels at any zoom."""
+        self._hit_tolerance = style.HIT_TOLERANCE_PX / max(scale, 1e-6)
+        for bundle in self._bundles.values():
+            bundle.set_hit_tolerance(self._hit_tolerance)
+
+    def _device_transform(self) -> QTransform:
+        views = self.views()
+        return views[0].viewportTransform() if views else QTransform()
+
+    def _items_at(self, pos: QPointF) -> list:
+        return self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
+                          Qt.SortOrder.DescendingOrder, self._device_transform())
+
+    def describe_at(self, pos: QPointF):
+        """What is under the scene point ``pos``, in ``sig_selection_changed``'s terms.
+
+        ``("neuron", id, index)``, ``("layer", id)``, ``("connection", src, tgt, i, j)``,
+        ``("port", id, role)`` or None.
+        """
+        for item in self._items_at(pos):
+            if isinstance(item, PortItem):
+                return ("port", item.layer.layer_id, item.role)
+            if isinstance(item, (NeuronItems, LayerLabelItem)):
+                item = item.parentItem()
+            if isinstance(item, LayerItem):
+                k = item.neuron_at(item.mapFromScene(pos))
+                return ("neuron", item.layer_id, k) if k is not None else ("layer", item.layer_id)
+            if isinstance(item, ConnectionBundleItem):
+                edge = item.edge_at(item.mapFromScene(pos))
+                if edge is not None:
+                    return ("connection", item.source_id, item.target_id, edge[0], edge[1])
+        return None
+
+    def tooltip_at(self, pos: QPointF) -> str | None:
+        """The tooltip for the scene point ``pos``: a neuron's or a line's name and exact value."""
+        what = self.describe_at(pos)
+        if what is None or what[0] == "port":
+            return None
+        if what[0] == "layer":
+            item = self._layers[what[1]]
+            name, details = item.label.texts()
+            return f"{name}: {details}"
+        if what[0] == "neuron":
+            _, layer_id, k = what
+            item = self._layers[layer_id]
+            label = f"{style.neuron_prefix(item.kind)}{k + 1}"
+            lines = [f"{label}: neuron {k + 1} of {item.name}"]
+            values = item.neurons.values()
+            if values is not None:
+                lines.append(f"value a = {style.format_value(values[k])}")
+            bias = item.neurons.bias()
+            if bias is not None:
+                lines.append(f"bias b = {style.format_value(bias[k])}")
+            return "\n".join(lines)
+        _, src, tgt, i, j = what
+        bundle = self._bundles[(src, tgt)]
+        s_item, t_item = self._layers[src], self._layers[tgt]
+        a = f"{style.neuron_prefix(s_item.kind)}{i + 1}"
+        b = f"{style.neuron_prefix(t_item.kind)}{j + 1}"
+        symbol = "dL/dw" if bundle.mode() == "gradients" else "w"
+        value = bundle.value_at(i, j)
+        shown = "not set yet (build or train the network)" if value is None else style.format_value(value)
+        return f"{symbol}[{a} → {b}] = {shown}\n{s_item.name} → {t_item.name}"
+
+    def helpEvent(self, event) -> None:  # noqa: N802
+        text = self.tooltip_at(event.scenePos())
+        if text is None:
+            super().helpEvent(event)
+            return
+        QToolTip.showText(event.screenPos(), text, event.widget())
+        event.accept()
+
+    # ------------------------------------------------------------ selection
+    def _set_selection(self, what) -> None:
+        if what == self._selection:
+            return
+        self._selection = what
+        for key, bundle in self._bundles.items():
+            marked = (isinstance(what, tuple) and what[0] == "connection"
+                      and tuple(what[1:3]) == key)
+            bundle.set_marked_edge((what[3], what[4]) if marked else None)
+        self.sig_selection_changed.emit(what)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        if self._wire is not None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        what = self.describe_at(event.scenePos())
+        if what is not None and what[0] == "port":
+            return
+        self._set_selection(what)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        moved = {}
+        for layer_id, item in self._layers.items():
+            spec = self._design.layer(layer_id)
+            pos = item.pos()
+            if (pos.x(), pos.y()) != (spec.x, spec.y):
+                moved[layer_id] = (pos.x(), pos.y())
+        if len(moved) == 1:
+            self._design.move_layer(next(iter(moved)), *next(iter(moved.values())))
+        elif moved:
+            self._design.move_layers(moved)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectedItems():
+            self.delete_selection()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape and self._wire is not None:
+            self._cancel_wire()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def delete_selection(self) -> None:
+        """Remove the selected layers and connections from the design: one undo step."""
+        layer_ids = [i.layer_id for i in self.selectedItems() if isinstance(i, LayerItem)]
+        doomed = set(layer_ids)
+        conns = [b.key for b in self.selectedItems()
+                 if isinstance(b, ConnectionBundleItem) and not doomed.intersection(b.key)]
+        if layer_ids or conns:
+            self._design.remove(layer_ids, conns)
+
+    # ------------------------------------------------------------ wiring
+    def begin_wire(self, port: PortItem, pos: QPointF) -> None:
+        """Start a wiring drag from ``port`` (called by the port on mouse press)."""
+        self._cancel_wire()
+        path_item = QGraphicsPathItem()
+        path_item.setZValue(style.Z_WIRE_PREVIEW)
+        self.addItem(path_item)
+        self._wire = {"port": port, "start": port.scenePos(), "item": path_item, "marked": None}
+        self.update_wire(pos)
+
+    def _wire_ends(self, pos: QPointF) -> tuple[str | None, str | None, PortItem | None]:
+        """(source id, target id, the port to mark) for a wiring drag hovering ``pos``."""
+        port: PortItem = self._wire["port"]
+        other_layer, other_port = None, None
+        for item in self._items_at(pos):
+            if isinstance(item, PortItem) and item.layer is not port.layer:
+                other_layer, other_port = item.layer, item
+                break
+            if isinstance(item, (NeuronItems, LayerLabelItem)):
+                item = item.parentItem()
+            if isinstance(item, LayerItem):
+                other_layer = item
+                break
+        if other_layer is None:
+            return None, None, None
+        if port.role == "out":
+            src, tgt = port.layer.layer_id, other_layer.layer_id
+            other_port = other_port or other_layer.in_port
+        else:
+            src, tgt = other_layer.layer_id, port.layer.layer_id
+            other_port = other_port or other_layer.out_port
+        return src, tgt, other_port
+
+    def _wire_allowed(self, src: str, tgt: str) -> bool:
+        """The design's rules for ``connect``, checked without running the command."""
+        if src == tgt or self._design.has_connection(src, tgt):
+            return False
+        return (self._design.layer(tgt).kind != "input"
+                and self._design.layer(src).kind != "output")
+
+    def update_wire(self, pos: QPointF) -> None:
+        """Move the wiring drag's rubber-band line to ``pos``; colour it by the target's validity."""
+        if self._wire is None:
+            return
+        start: QPointF = self._wire["start"]
+        src, tgt, mark = self._wire_ends(pos)
+        state = None if src is None else ("ok" if self._wire_allowed(src, tgt) else "bad")
+        previous = self._wire["marked"]
+        if previous is not None and previous is not mark:
+            previous.set_state(None)
+        if mark is not None:
+            mark.set_state(state)
+        self._wire["marked"] = mark
+        end = mark.scenePos() if state == "ok" else pos
+        path = QPainterPath(start)
+        dx = max(abs(end.x() - start.x()) * 0.5, 30.0)
+        sign = 1.0 if self._wire["port"].role == "out" else -1.0
+        path.cubicTo(start + QPointF(sign * dx, 0), end - QPointF(sign * dx, 0), end)
+        color = {"ok": self.colors.ok, "bad": self.colors.error}.get(state, self.colors.selection)
+        pen = QPen(color, 2.5, Qt.PenStyle.SolidLine if state == "ok" else Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        item: QGraphicsPathItem = self._wire["item"]
+        item.setPen(pen)
+        item.setPath(path)
+
+    def end_wire(self, pos: QPointF) -> None:
+        """Finish a wiring drag at ``pos``: connect, or refuse with a message on the canvas."""
+        if self._wire is None:
+            return
+        src, tgt, _ = self._wire_ends(pos)
+        self._cancel_wire()
+        if src is None:
+            return  # dropped on empty canvas: nothing was asked
+        try:
+            self._design.connect(src, tgt)
+        except DesignError as error:
+            self.show_message(str(error), pos)
+
+    def _cancel_wire(self) -> None:
+        if self._wire is None:
+            return
+        if self._wire["marked"] is not None:
+            self._wire["marked"].set_state(None)
+        self.removeItem(self._wire["item"])
+        self._wire = None
+
+    def wiring(self) -> bool:
+        """True while a wiring drag is in progress."""
+        return self._wire is not None
+
+    # ------------------------------------------------------------ background
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        """A soft neutral background with a faint grid that thins out when zoomed out."""
+        painter.fillRect(rect, self.colors.background)
+        t = painter.worldTransform()
+        scale = math.hypot(t.m11(), t.m12()) or 1.0
+        step = style.GRID_STEP
+        while step * scale < 18:
+            step *= 2
+        pen = QPen(self.colors.grid, 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        xs = np.arange(left, rect.right() + step, step)
+        ys = np.arange(top, rect.bottom() + step, step)
+        lines = [QLineF(x, rect.top(), x, rect.bottom()) for x in xs.tolist()]
+        lines += [QLineF(rect.left(), y, rect.right(), y) for y in ys.tolist()]
+        painter.drawLines(lines)

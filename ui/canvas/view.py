@@ -1,0 +1,320 @@
+"""The canvas widget: :class:`CanvasView`, a ``QGraphicsView`` of a :class:`CanvasScene`.
+
+It turns gestures into views of the scene (zoom with the wheel, a pinch or +/-/0 keys,
+pan with the middle button or space-drag, F to fit, rubber-band selection) and accepts
+the palette's drags: a drop of ``application/x-nnviz-layer`` adds that kind of layer to
+the design where it was dropped. It also exports the picture (PNG or SVG) and draws the
+legend of the line colours.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsView
+
+from nnviz.errors import DesignError, NnvizError
+from ui.canvas import style
+from ui.canvas.scene import CanvasScene
+
+MIN_SCALE = 0.02
+MAX_SCALE = 12.0
+FIT_MAX_SCALE = 2.5  # a tiny net is not blown up beyond this by "fit"
+ZOOM_STEP = 1.25
+
+
+class CanvasView(QGraphicsView):
+    """The canvas (``objectName`` "canvas"): shows a :class:`CanvasScene`.
+
+    ``zoom_in()``, ``zoom_out()``, ``fit()``, ``reset_zoom()`` change the zoom;
+    ``export_image(path)`` writes a PNG (at twice the screen resolution) or an SVG.
+    """
+
+    def __init__(self, scene: CanvasScene, parent=None):
+        super().__init__(scene, parent)
+        self.setObjectName("canvas")
+        self.setAcceptDrops(True)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        # A huge scene rectangle with no scroll bars: the canvas pans freely in all directions.
+        self.setSceneRect(QRectF(-1e6, -1e6, 2e6, 2e6))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        # One repaint of the whole viewport is cheaper than tracking many overlapping
+        # regions of large bundles.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
+        self._pan_from: QPointF | None = None
+        self._space_down = False
+        self._show_legend = True
+        self.centerOn(0, 0)
+        self._scale_changed()
+
+    @property
+    def canvas_scene(self) -> CanvasScene:
+        """The scene shown (typed)."""
+        return self.scene()
+
+    # ------------------------------------------------------------ zoom
+    def zoom(self) -> float:
+        """The current scale: screen pixels per scene unit."""
+        return self.transform().m11()
+
+    def _scale_changed(self) -> None:
+        self.canvas_scene.set_view_scale(self.zoom())
+
+    def zoom_by(self, factor: float) -> None:
+        """Multiply the zoom by ``factor`` (clamped to a sensible range)."""
+        current = self.zoom()
+        target = min(max(current * factor, MIN_SCALE), MAX_SCALE)
+        if target != current:
+            self.scale(target / current, target / current)
+            self._scale_changed()
+
+    def zoom_in(self) -> None:
+        """Zoom in one step, about the centre of the view."""
+        self._zoom_about_centre(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        """Zoom out one step, about the centre of the view."""
+        self._zoom_about_centre(1 / ZOOM_STEP)
+
+    def _zoom_about_centre(self, factor: float) -> None:
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.zoom_by(factor)
+        self.setTransformationAnchor(anchor)
+
+    def reset_zoom(self) -> None:
+        """Back to 1 scene unit = 1 pixel, keeping the centre."""
+        self._zoom_about_centre(1.0 / self.zoom())
+
+    def fit(self) -> None:
+        """Zoom and pan so that the whole network fits the view (with a margin for labels)."""
+        rect = self.canvas_scene.content_rect()
+        if rect.isEmpty():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            self._scale_changed()
+            return
+        margin = 64.0  # screen pixels: labels above the cards and message bubbles below
+        vw = max(self.viewport().width() - 2 * margin, 50)
+        vh = max(self.viewport().height() - 2 * margin, 50)
+        scale = min(vw / rect.width(), vh / rect.height(), FIT_MAX_SCALE)
+        scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+        self._scale_changed()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        pixel = event.pixelDelta()
+        if not pixel.isNull() and not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            # A touchpad's two-finger scroll pans; its pinch arrives as a gesture.
+            self._pan_by(QPointF(pixel))
+            event.accept()
+            return
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom_by(1.0015 ** delta)
+        event.accept()
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.NativeGesture:
+            if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+                self.zoom_by(1.0 + event.value())
+                return True
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                self.zoom_by(pinch.scaleFactor())
+                event.accept()
+                return True
+        return super().viewportEvent(event)
+
+    # ------------------------------------------------------------ pan
+    def _pan_by(self, delta: QPointF) -> None:
+        s = self.zoom()
+        center = self.mapToScene(self.viewport().rect().center())
+        self.centerOn(center - QPointF(delta.x() / s, delta.y() / s))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self._pan_by(delta)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.MiddleButton and self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = True
+            self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            self.setInteractive(False)  # space-drag pans even over a layer card
+            event.accept()
+            return
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key == Qt.Key.Key_0:
+            self.reset_zoom()
+        elif key == Qt.Key.Key_F and not event.modifiers():
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat() and self._space_down:
+            self._space_down = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.setInteractive(True)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------ palette drops
+    def _layer_kind(self, event) -> str | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasFormat(style.LAYER_MIME_TYPE):
+            return None
+        return bytes(mime.data(style.LAYER_MIME_TYPE)).decode("ascii", "replace")
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._layer_kind(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if self._layer_kind(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        kind = self._layer_kind(event)
+        if kind is None:
+            event.ignore()
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        try:
+            self.canvas_scene.design.add_layer(kind, pos.x(), pos.y())
+        except DesignError as error:
+            self.canvas_scene.show_message(str(error), pos)
+            event.ignore()
+            return
+        event.acceptProposedAction()
+
+    # ------------------------------------------------------------ legend
+    def set_show_legend(self, on: bool) -> None:
+        """Show or hide the legend of line colours in the bottom-left corner."""
+        self._show_legend = bool(on)
+        self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if not self._show_legend or not self.canvas_scene.bundle_items():
+            return
+        painter.save()
+        painter.resetTransform()
+        self._paint_legend(painter, QPointF(14, self.viewport().height() - 14))
+        painter.restore()
+
+    def _paint_legend(self, painter: QPainter, bottom_left: QPointF) -> None:
+        colors = self.canvas_scene.colors
+        gradients = self.canvas_scene.edge_mode() == "gradients"
+        symbol = "dL/dw" if gradients else "weight"
+        rows = [(colors.positive, f"{symbol} > 0"), (colors.negative, f"{symbol} < 0")]
+        font = QFont()
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        w, h = 236.0, 88.0
+        box = QRectF(bottom_left.x(), bottom_left.y() - h, w, h)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        fill = QColor(colors.card)
+        fill.setAlpha(235)
+        painter.setBrush(fill)
+        painter.setPen(QPen(colors.card_border, 1.0))
+        painter.drawRoundedRect(box, 8, 8)
+        y = box.top() + 16
+        for color, text in rows:
+            for k, width in enumerate((1.2, 2.5, 4.5)):
+                painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                x = box.left() + 12 + k * 18
+                painter.drawLine(QPointF(x, y), QPointF(x + 12, y))
+            painter.setPen(colors.title)
+            painter.drawText(QRectF(box.left() + 70, y - 9, w - 74, 18),
+                             Qt.AlignmentFlag.AlignVCenter, text)
+            y += 20
+        painter.setPen(colors.muted)
+        painter.drawText(QRectF(box.left() + 12, y - 8, w - 16, 34),
+                         int(Qt.TextFlag.TextWordWrap),
+                         f"thickness = |{symbol}|\nneuron fill = value, ring = bias")
+
+    # ------------------------------------------------------------ export
+    def export_image(self, path: str | Path, pixel_ratio: float = 2.0) -> Path:
+        """Save the whole network as a picture for slides: ``.svg`` (vector) or PNG.
+
+        The PNG is drawn at ``pixel_ratio`` times a 1600 x 1000 slide's size (so 2x by
+        default, crisp on a projector); everything, labels included, scales together.
+        """
+        path = Path(path)
+        scene = self.canvas_scene
+        source = scene.content_rect()
+        if source.isEmpty():
+            source = QRectF(-200, -150, 400, 300)
+        source = source.adjusted(-60, -70, 60, 90)  # labels above cards, bubbles below
+        fit = min(1600.0 / source.width(), 1000.0 / source.height(), 2.0)
+        size = QSize(max(int(source.width() * fit), 1), max(int(source.height() * fit), 1))
+        target = QRectF(0, 0, size.width(), size.height())
+        if path.suffix.lower() == ".svg":
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(size)
+            generator.setViewBox(target)
+            generator.setTitle("nnviz network")
+            painter = QPainter(generator)
+            scene.render(painter, target, source)
+            painter.end()
+            return path
+        image = QImage(int(size.width() * pixel_ratio), int(size.height() * pixel_ratio),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(pixel_ratio)
+        image.fill(scene.colors.background)
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        scene.render(painter, target, source)
+        painter.end()
+        if not image.save(str(path)):
+            raise NnvizError(f"Could not write the image file {path}; check the folder exists and is writable.")
+        return path
