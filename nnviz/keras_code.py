@@ -103,7 +103,12 @@ def keras_code(model, weights_path: str | os.PathLike) -> str:
         text.append(f"from keras.optimizers import {optimizer_cls}")
     text.append("")
     if float64:
-        text += ["# nnviz computes in float64; so does this model.", "keras.config.set_floatx('float64')", ""]
+        text += [
+            "# nnviz computes in float64; so does this model (its inputs and its layers).",
+            "keras.config.set_floatx('float64')",
+            "keras.config.set_dtype_policy('float64')",
+            "",
+        ]
     text += [where, "", "model = Sequential(["] + lines + ["])"]
     if compile_line:
         text.append(compile_line)

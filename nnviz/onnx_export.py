@@ -15,8 +15,9 @@ default, float32 for a ``dtype="float32"`` model. Example with onnxruntime::
     y = session.run(["output"], {"input": x})[0]      # x: (batch, n_features), the model's dtype
 
 Opset 17 (onnxruntime 1.14 and later). onnxruntime's CPU provider has no float64
-Softplus or Elu, so for float64 models those two are written out with elementary nodes:
-``softplus(z) = relu(z) + log(1 + exp(-|z|))`` and ``elu(z) = relu(z) + exp(min(z, 0)) - 1``.
+Softplus or Elu, and LeakyRelu's slope is a float32 attribute, so for float64 models these
+three are written out with elementary nodes: ``softplus(z) = relu(z) + log(1 + exp(-|z|))``,
+``elu(z) = relu(z) + (exp(min(z, 0)) - 1)`` and ``leaky_relu(z) = relu(z) + 0.2 * min(z, 0)``.
 Needs the ``onnx`` package (``pip install nnviz[export]``).
 """
 from __future__ import annotations
@@ -97,7 +98,14 @@ class _GraphBuilder:
         if name == "softmax":
             return self.node("Softmax", [z], stem, axis=-1)
         if name == "leaky_relu":
-            return self.node("LeakyRelu", [z], stem, alpha=params["alpha"])
+            if not double:
+                return self.node("LeakyRelu", [z], stem, alpha=params["alpha"])
+            # relu(z) + slope * min(z, 0): LeakyRelu's alpha attribute is only a float32.
+            pos = self.node("Relu", [z], stem + "_pos")
+            zero = self.constant(stem + "_zero", 0.0)
+            slope = self.constant(stem + "_slope", params["alpha"])
+            neg = self.node("Mul", [slope, self.node("Min", [z, zero], stem)], stem)
+            return self.node("Add", [pos, neg], stem)
         if name == "softplus":
             if not double:
                 return self.node("Softplus", [z], stem)
