@@ -113,7 +113,7 @@ class NeuronItems(QGraphicsItem):
 
     # QGraphicsItem
     def boundingRect(self) -> QRectF:  # noqa: N802
-        r = self._layer.radius + 4
+        r = style.CARD_WIDTH / 2
         h = self._layer.units * self._layer.spacing
         return QRectF(-r, -h / 2 - 4, 2 * r, h + 8)
 
@@ -184,11 +184,13 @@ class NeuronItems(QGraphicsItem):
             self._strip = image.copy()
         layer = self._layer
         h = layer.units * layer.spacing
-        w = 2 * layer.radius
+        w = max(2 * layer.radius, 8.0 / _scale_of(painter))  # at least 8 px wide on screen
         rect = QRectF(-w / 2, -h / 2, w, h)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(rect, self._strip)
-        pen = QPen(layer.colors.neuron_border, 1.0)
+        border = QColor(layer.colors.neuron_border)
+        border.setAlpha(90)
+        pen = QPen(border, 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -275,6 +277,7 @@ class LayerLabelItem(QGraphicsItem):
         self._layer = parent
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._title_font = _font(10.5, bold=True)
         self._detail_font = _font(9.0)
         self._rect = QRectF()
@@ -334,6 +337,9 @@ class LayerItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
         self.setZValue(style.Z_LAYER)
+        # The card changes rarely (selection, theme); its neurons are a separate child item
+        # that repaints on every training frame, so the card is kept as a cached pixmap.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.neurons = NeuronItems(self)
         self.in_port = PortItem(self, "in")
         self.out_port = PortItem(self, "out")

@@ -41,9 +41,9 @@ HIT_TOLERANCE_PX = 4.0  # how close (on screen) the mouse must be to a connectio
 LABEL_MIN_RADIUS_PX = 9.0  # neuron labels (x1, h2, ...) appear from this on-screen radius
 NUMBER_MIN_RADIUS_PX = 15.0  # values written on neurons (set_show_numbers) from this radius
 CIRCLE_MIN_RADIUS_PX = 2.5  # below this a layer's neurons are drawn as one image strip
-SMOOTH_LINE_LIMIT = 400  # at most this many visible lines are drawn antialiased
+SMOOTH_LINE_LIMIT = 160  # at most this many visible lines are drawn antialiased (~60 us each)
 LINE_BUDGET = 6000  # more visible lines than this: a density image plus the strongest lines
-STRONGEST_LINES = 256  # lines kept on top of a density image
+STRONGEST_LINES = 96  # lines kept on top of a density image
 WIDTH_LEVELS = 8  # pen buckets per sign
 
 

@@ -34,6 +34,8 @@ class CanvasView(QGraphicsView):
 
     def __init__(self, scene: CanvasScene, parent=None):
         super().__init__(scene, parent)
+        # A QGraphicsView does not own its scene: keep it alive as long as the view.
+        self._canvas_scene = scene
         self.setObjectName("canvas")
         self.setAcceptDrops(True)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
@@ -51,6 +53,8 @@ class CanvasView(QGraphicsView):
         # regions of large bundles.
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        # The grid is redrawn only when the view scrolls or zooms, not on every training frame.
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.setMouseTracking(True)
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)
@@ -63,7 +67,7 @@ class CanvasView(QGraphicsView):
     @property
     def canvas_scene(self) -> CanvasScene:
         """The scene shown (typed)."""
-        return self.scene()
+        return self._canvas_scene
 
     # ------------------------------------------------------------ zoom
     def zoom(self) -> float:
@@ -303,9 +307,14 @@ class CanvasView(QGraphicsView):
             generator.setSize(size)
             generator.setViewBox(target)
             generator.setTitle("nnviz network")
-            painter = QPainter(generator)
-            scene.render(painter, target, source)
-            painter.end()
+            # Cached items would be drawn as bitmaps: draw them afresh, as vectors and text.
+            scene.set_item_caching(False)
+            try:
+                painter = QPainter(generator)
+                scene.render(painter, target, source)
+                painter.end()
+            finally:
+                scene.set_item_caching(True)
             return path
         image = QImage(int(size.width() * pixel_ratio), int(size.height() * pixel_ratio),
                        QImage.Format.Format_ARGB32_Premultiplied)
