@@ -24,6 +24,8 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -62,6 +64,7 @@ class NeuronItems(QGraphicsItem):
         self._show_numbers = False
         self._fills: np.ndarray | None = None
         self._strip: QImage | None = None
+        self._labels: dict[tuple[str, float], QStaticText] = {}
 
     # values
     def set_values(self, values: np.ndarray | None) -> None:
@@ -166,15 +169,25 @@ class NeuronItems(QGraphicsItem):
             dark_fill = fill.lightnessF() < 0.55
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(label_font)
-            text_rect = QRectF(-radius, y - radius, 2 * radius, 2 * radius)
+            label = self._static_text(f"{prefix}{k + 1}", label_font)
+            size = label.size()
             if numbers_on:
-                top = QRectF(-radius, y - radius * 0.75, 2 * radius, radius * 0.9)
-                painter.drawText(top, Qt.AlignmentFlag.AlignCenter, f"{prefix}{k + 1}")
+                painter.drawStaticText(QPointF(-size.width() / 2, y - radius * 0.3 - size.height() / 2), label)
                 painter.setFont(number_font)
                 bottom = QRectF(-radius, y + radius * 0.05, 2 * radius, radius * 0.7)
                 painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, f"{self._values[k]:.3g}")
             else:
-                painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, f"{prefix}{k + 1}")
+                painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
+
+    def _static_text(self, text: str, font: QFont) -> QStaticText:
+        """A laid-out label, cached: drawing it again costs far less than ``drawText``."""
+        key = (text, font.pointSizeF())
+        static = self._labels.get(key)
+        if static is None:
+            static = QStaticText(text)
+            static.prepare(QTransform(), font)
+            self._labels[key] = static
+        return static
 
     def _paint_strip(self, painter: QPainter) -> None:
         """Zoomed out: the whole column as a 1-pixel-wide image, one pixel per neuron."""
