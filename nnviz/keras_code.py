@@ -110,9 +110,11 @@ def keras_code(model, weights_path: str | os.PathLike) -> str:
             "",
         ]
     text += [where, "", "model = Sequential(["] + lines + ["])"]
+    # Weights first: compiling first would make Keras look for optimizer state in the file.
+    text.append("model.load_weights(WEIGHTS)")
     if compile_line:
         text.append(compile_line)
-    text += ["model.load_weights(WEIGHTS)", ""]
+    text.append("")
     text += [
         'if __name__ == "__main__":',
         "    model.summary()",
