@@ -204,7 +204,7 @@ def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
     converted = []
     for (layer_name, kind, _layer), shape, array in zip(entries, shapes, arrays):
         array = np.asarray(array)
-        if array.dtype.kind not in "fiu" or array.dtype.kind == "c":
+        if array.dtype.kind not in "fiu":
             raise ProjectFileError(
                 f"'{name}': the {kind} of layer '{layer_name}' is not an array of numbers.",
                 path=path,
