@@ -139,6 +139,7 @@ class InspectorDock(QDockWidget):
         layout.addWidget(_heading("Nothing selected"))
         layout.addWidget(_hint("Click a layer, a neuron or a connection on the canvas "
                                "to see and edit its numbers."))
+        layout.addStretch(1)
         return page
 
     def _build_layer_page(self) -> QWidget:
@@ -173,6 +174,7 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._layer_hint = _hint("")
         layout.addWidget(self._layer_hint)
+        layout.addStretch(1)
         return page
 
     def _build_neuron_page(self) -> QWidget:
@@ -194,6 +196,7 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._neuron_hint = _hint("")
         layout.addWidget(self._neuron_hint)
+        layout.addStretch(1)
         return page
 
     def _build_connection_page(self) -> QWidget:
@@ -212,6 +215,7 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._connection_hint = _hint("")
         layout.addWidget(self._connection_hint)
+        layout.addStretch(1)
         return page
 
     # --- public -------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QDrag, QIcon, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QSizePolicy
 
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
@@ -28,6 +28,7 @@ PALETTE_ENTRIES = (
 )
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
+ROW_HEIGHT = 46  # a 32 px icon with breathing room; rows are easy targets on a touchpad
 
 
 def layer_icon(kind: str) -> QIcon:
@@ -51,15 +52,26 @@ class PaletteWidget(QListWidget):
         self.setIconSize(QSize(32, 32))
         self.setSpacing(2)
         self.setUniformItemSizes(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setToolTip("Drag a layer onto the canvas, or double-click it to add one.")
         for kind, label, tip in PALETTE_ENTRIES:
             item = QListWidgetItem(layer_icon(kind), label)
             item.setData(KIND_ROLE, kind)
             item.setToolTip(tip)
+            item.setSizeHint(QSize(0, ROW_HEIGHT))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsDragEnabled)
             self.addItem(item)
         self.itemDoubleClicked.connect(self._on_item_activated)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """Tall enough for every entry, so the dock need not scroll for three rows."""
+        rows = self.count() * (ROW_HEIGHT + 2 * self.spacing())
+        return QSize(super().sizeHint().width(), rows + 2 * self.frameWidth() + 16)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.sizeHint()
 
     def item_for_kind(self, kind: str) -> QListWidgetItem:
         """The entry for "input", "hidden" or "output"."""
@@ -80,6 +92,18 @@ class PaletteWidget(QListWidget):
             data.setData(LAYER_MIME_TYPE, items[0].data(KIND_ROLE).encode("ascii"))
             data.setText(items[0].text())
         return data
+
+    def startDrag(self, supported_actions) -> None:  # noqa: N802 (Qt's name)
+        """Drag the current entry, shown under the mouse as its icon."""
+        item = self.currentItem()
+        if item is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        size = self.iconSize()
+        drag.setPixmap(item.icon().pixmap(size, self.devicePixelRatioF()))
+        drag.setHotSpot(QPoint(size.width() // 2, size.height() // 2))
+        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
     def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 (Qt's name)
         return Qt.DropAction.CopyAction

@@ -182,7 +182,7 @@ QDockWidget::title {{
 }}
 QDockWidget > QWidget {{ font-weight: normal; }}
 QListWidget#palette {{
-    background: {t.panel}; border: none; padding: 6px; outline: 0;
+    background: transparent; border: none; padding: 6px; outline: 0;
 }}
 QListWidget#palette::item {{
     padding: 8px 6px; margin: 2px 0px; border-radius: 6px; color: {t.text};
@@ -210,9 +210,15 @@ def apply_theme(app: QApplication, dark: bool) -> Theme:
     rather than half-native.
     """
     theme = theme_for(dark)
-    app.setStyle("Fusion")
+    # Re-styling the application repolishes every widget (slow with many plots), so
+    # nothing is done when the application already wears this theme.
+    if app.property("nnvizTheme") == theme.name:
+        return theme
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(make_palette(theme))
     app.setStyleSheet(make_stylesheet(theme))
+    app.setProperty("nnvizTheme", theme.name)
     return theme
 
 

@@ -1,0 +1,697 @@
+"""The designer window: canvas in the middle, palette and inspector docks, menus, files.
+
+``MainWindow()`` opens on the lecture's example (2 inputs -> 3 relu -> 2 softmax, wired,
+with a two-class 2-D data set). ``window.project`` is one :class:`~nnviz.project.Project`
+for the window's whole life: opening a file replaces its content in place (the design
+emits ``reset``), so the canvas and docks never need to be rebuilt.
+
+The window remembers its geometry, dock layout, theme and recent files in ``QSettings``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz import keras_code, onnx_export, weights_io
+from nnviz.design import Design
+from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
+from nnviz.project import Project
+from ui.canvas import CanvasScene, CanvasView
+from ui.dialogs import HowToDialog, show_about, show_error
+from ui.inspector import InspectorDock
+from ui.palette import ICON_DIR, PaletteWidget
+from ui.theme import apply_theme
+from ui.training import TrainingController
+
+PROJECT_FILTER = "nnviz project (*.nnviz)"
+MAX_RECENT = 8
+# Where a layer added from the palette by double-click lands, relative to the rightmost
+# layer (scene units): far enough that the two columns and their ports do not overlap.
+NEW_LAYER_SPACING = 220.0
+
+# Export weights: (filter shown in the dialog, suffix the file gets).
+WEIGHT_FILTERS = (
+    ("NumPy arrays (*.npz)", ".npz"),
+    ("JSON (*.json)", ".json"),
+    ("Keras weights (*.weights.h5)", ".weights.h5"),
+    ("ONNX model (*.onnx)", ".onnx"),
+    ("Keras code (*.py)", ".py"),
+)
+IMAGE_FILTERS = (("PNG image (*.png)", ".png"), ("SVG drawing (*.svg)", ".svg"))
+
+SETTINGS_GEOMETRY = "window/geometry"
+SETTINGS_STATE = "window/state"
+SETTINGS_RECENT = "files/recent"
+SETTINGS_DARK = "view/dark"
+SETTINGS_LAST_DIR = "files/lastDir"
+# Bump when the set of docks changes so an old saved layout is not applied to new docks.
+STATE_VERSION = 1
+
+
+def _with_suffix(path: str, chosen_filter: str, filters) -> str:
+    """``path`` with the suffix of the chosen filter, unless it already has one we know."""
+    lower = path.lower()
+    for _, suffix in filters:
+        if lower.endswith(suffix):
+            return path
+    for name, suffix in filters:
+        if name == chosen_filter:
+            return path + suffix
+    return path + filters[0][1]
+
+
+class MainWindow(QMainWindow):
+    """The nnviz designer window.
+
+    Public: ``project``, ``design``, ``scene``, ``canvas``, ``palette``, ``inspector``,
+    ``undo_stack``, ``training`` (the TrainingController), ``open_file(path)``,
+    ``save_file(path)``, ``new_file()``, ``is_modified()``, ``set_dark(dark)``.
+    """
+
+    def __init__(self, project: Project | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.project = project if project is not None else Project.lecture_example()
+        self._settings_dirty = False
+        self._needs_default_sizes = True
+        self._clean_history: dict = {}
+        self._trace = None
+        self._untitled_name = "Lecture example" if project is None else "Untitled"
+        self._how_to: HowToDialog | None = None
+        self._n_features: int | None = None
+        self._n_targets: int | None = None
+
+        self.scene = CanvasScene(self.project.design)
+        self.canvas = CanvasView(self.scene)
+        self.setCentralWidget(self.canvas)
+
+        self.palette = PaletteWidget()
+        self.palette.sig_add_layer.connect(self._on_palette_add_layer)
+        self.palette_dock = QDockWidget("Layers", self)
+        self.palette_dock.setObjectName("paletteDock")
+        self.palette_dock.setWidget(self._palette_panel())
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.palette_dock)
+
+        self.inspector = InspectorDock(self.project.design, self)
+        self.inspector.sig_message.connect(self._show_message)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.inspector)
+        self.scene.sig_selection_changed.connect(self.inspector.set_selection)
+
+        self.training = TrainingController(self)
+        self.training.sig_frame.connect(self._on_training_frame)
+        self.scene.sig_message.connect(self._show_message)
+
+        self._build_menus()
+        self._build_status_bar()
+
+        events = self.design.events
+        for signal in (events.layer_added, events.layer_removed, events.layer_changed,
+                       events.connection_added, events.connection_removed, events.reset):
+            signal.connect(self._schedule_validation)
+        self.undo_stack.changed.connect(self._update_title)
+        self.undo_stack.changed.connect(self._update_edit_actions)
+        self.project.events.settings_changed.connect(self._on_settings_changed)
+        self.project.events.history_changed.connect(self._update_title)
+
+        self.resize(1440, 900)
+        self._arrange_docks()
+        self._default_state = self.saveState(STATE_VERSION)
+        self._restore_settings()
+        self._read_dataset_shape()
+        self._after_document_loaded()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def design(self) -> Design:
+        """The design document the canvas edits (``project.design``)."""
+        return self.project.design
+
+    @property
+    def undo_stack(self):
+        """The design's undo stack (Edit > Undo/Redo act on it)."""
+        return self.project.design.undo_stack
+
+    def is_modified(self) -> bool:
+        """True when the document has changes that are not saved."""
+        return (not self.undo_stack.is_clean or self._settings_dirty
+                or _trained(self.project.history) != self._clean_history)
+
+    # ------------------------------------------------------------------ building
+    def _action(self, text: str, slot, shortcut=None, name: str | None = None,
+                tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        Key = QKeySequence.StandardKey
+
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        self.new_action = self._action("&New", self.new_file, Key.New, "actionNew",
+                                       "Start an empty network")
+        self.open_action = self._action("&Open…", self._on_open, Key.Open, "actionOpen",
+                                        "Open an .nnviz project")
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.save_action = self._action("&Save", self._on_save, Key.Save, "actionSave",
+                                        "Save the project")
+        self.save_as_action = self._action("Save &As…", self._on_save_as, Key.SaveAs,
+                                           "actionSaveAs", "Save the project under a new name")
+        self.export_weights_action = self._action(
+            "Export &Weights…", self._on_export_weights, "Ctrl+Shift+E", "actionExportWeights",
+            "Write the weights for NumPy, Keras or ONNX, or the equivalent Keras code")
+        self.export_image_action = self._action(
+            "Export &Image…", self._on_export_image, "Ctrl+Shift+I", "actionExportImage",
+            "Save the canvas as a PNG or SVG picture")
+        self.quit_action = self._action("&Quit", self.close, Key.Quit, "actionQuit")
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_weights_action, self.export_image_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action("&Undo", self.design.undo, Key.Undo, "actionUndo")
+        self.redo_action = self._action("&Redo", self.design.redo,
+                                        [QKeySequence(Key.Redo), "Ctrl+Shift+Z", "Ctrl+Y"], "actionRedo")
+        self.delete_action = self._action("&Delete", self._on_delete,
+                                          [QKeySequence(Key.Delete), "Backspace"],
+                                          "actionDelete", "Delete the selected layers and connections")
+        self.select_all_action = self._action("Select &All", self._on_select_all, Key.SelectAll,
+                                              "actionSelectAll")
+        # The canvas owns these keys while it has focus; shortcuts reach it from anywhere
+        # in the window except text fields, which keep Delete/Ctrl+A for their own text.
+        for action in (self.delete_action, self.select_all_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.canvas.addAction(action)
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.delete_action, self.select_all_action])
+
+        view_menu = bar.addMenu("&View")
+        self.zoom_in_action = self._action("Zoom &In", self._on_zoom_in,
+                                           [QKeySequence(Key.ZoomIn), "Ctrl+="], "actionZoomIn")
+        self.zoom_out_action = self._action("Zoom &Out", self._on_zoom_out, Key.ZoomOut,
+                                            "actionZoomOut")
+        self.fit_action = self._action("&Fit Network", self.fit_network, "Ctrl+0", "actionFit",
+                                       "Zoom so the whole network is in view")
+        view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
+        view_menu.addSeparator()
+        panels = view_menu.addMenu("&Panels")
+        for dock in self.findChildren(QDockWidget):
+            panels.addAction(dock.toggleViewAction())
+        self.reset_layout_action = self._action("&Reset Layout", self.reset_layout, None,
+                                                "actionResetLayout",
+                                                "Put every panel back where it started")
+        view_menu.addAction(self.reset_layout_action)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.light_action = self._action("&Light", lambda: self.set_dark(False), None,
+                                         "actionLightTheme")
+        self.dark_action = self._action("&Dark", lambda: self.set_dark(True), "Ctrl+Shift+D",
+                                        "actionDarkTheme")
+        for action in (self.light_action, self.dark_action):
+            action.setCheckable(True)
+            group.addAction(action)
+            theme_menu.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        self.how_to_action = self._action("&How to Use nnviz", self.show_how_to,
+                                          Key.HelpContents, "actionHowTo")
+        self.about_action = self._action("&About nnviz", lambda: show_about(self), None,
+                                         "actionAbout")
+        help_menu.addActions([self.how_to_action, self.about_action])
+
+        for action in (self.new_action, self.open_action, self.save_action,
+                       self.save_as_action, self.export_weights_action,
+                       self.export_image_action, self.quit_action, self.undo_action,
+                       self.redo_action, self.zoom_in_action, self.zoom_out_action,
+                       self.fit_action, self.dark_action, self.how_to_action):
+            # Shortcuts work wherever the focus is in the window.
+            self.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.validation_label = QLabel()
+        self.validation_label.setObjectName("validationLabel")
+        self.validation_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        status.addPermanentWidget(self.validation_label, 1)
+        self._validation_timer = QTimer(self)
+        self._validation_timer.setSingleShot(True)
+        self._validation_timer.setInterval(0)
+        self._validation_timer.timeout.connect(self.update_validation)
+
+    def _arrange_docks(self) -> None:
+        """The default layout: building on the left, training on the right, curves below.
+
+        Left: the palette above the inspector (add layers, then edit what is selected).
+        Right: the training panel above the lecture view (run it, read the numbers).
+        Bottom: the plots, low enough that the canvas keeps most of the window.
+        """
+        panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
+        # The side columns run the full height; the plots sit under the canvas only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.inspector)
+        self.splitDockWidget(self.palette_dock, self.inspector, Qt.Orientation.Vertical)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lecture)
+        self.splitDockWidget(panel, lecture, Qt.Orientation.Vertical)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, plots)
+
+    def _apply_default_sizes(self) -> None:
+        # Only meaningful once the window has its real size, hence called on first show.
+        panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
+        self.resizeDocks([self.palette_dock, panel], [270, 420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([panel, lecture], [self.height() - 280, 240], Qt.Orientation.Vertical)
+        self.resizeDocks([plots], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """On the first show without a remembered layout, give the docks their default sizes."""
+        super().showEvent(event)
+        if self._needs_default_sizes:
+            self._needs_default_sizes = False
+            self._apply_default_sizes()
+
+    def _palette_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.palette)
+        hint = QLabel("Drag a layer onto the canvas, or double-click it. "
+                      "Wire layers by dragging from a layer's right port to another's left port.")
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        hint.setContentsMargins(12, 0, 12, 0)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        return panel
+
+    # ------------------------------------------------------------------ document
+    def new_file(self) -> bool:
+        """Start an empty network (keeping the data set and training settings).
+
+        Asks first when there are unsaved changes; returns False when the user cancels.
+        """
+        if not self.maybe_save():
+            return False
+        self._untitled_name = "Untitled"
+        self._adopt(Project(Design(), self.project.training, self.project.dataset))
+        self._show_message("New network: drag an Input, a Hidden and an Output layer "
+                           "from the palette.")
+        return True
+
+    def open_file(self, path: str | os.PathLike) -> bool:
+        """Open the ``.nnviz`` project at ``path`` in this window; True if it was opened.
+
+        Asks first when there are unsaved changes. A file that cannot be read is reported
+        in a dialog and the open document stays exactly as it was.
+        """
+        path = os.fspath(path)
+        if not self.maybe_save():
+            return False
+        try:
+            loaded = Project.load(path)
+        except (ProjectFileError, DesignError, DatasetError) as error:
+            show_error(self, "Cannot open the project", error)
+            return False
+        self._adopt(loaded)
+        self._add_recent(path)
+        self._show_message(f"Opened {Path(path).name}")
+        return True
+
+    def save_file(self, path: str | os.PathLike) -> bool:
+        """Save the project to ``path`` (atomically); True on success, else a dialog says why."""
+        path = os.fspath(path)
+        try:
+            self.project.save(path)
+        except (ProjectFileError, OSError) as error:
+            show_error(self, "Cannot save the project", error)
+            return False
+        self.project.path = path
+        self._settings_dirty = False
+        self._clean_history = _trained(self.project.history)
+        self.undo_stack.set_clean()
+        self._add_recent(path)
+        self._update_title()
+        self._show_message(f"Saved {Path(path).name}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved changes; False means the user cancelled."""
+        if not self.is_modified():
+            return True
+        Btn = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"“{self._document_name()}” has changes that are not saved.\n"
+            "Do you want to save them first?",
+            Btn.Save | Btn.Discard | Btn.Cancel, Btn.Save)
+        if answer == Btn.Save:
+            return self._on_save()
+        return answer == Btn.Discard
+
+    def _adopt(self, loaded: Project) -> None:
+        """Take ``loaded``'s content into ``self.project`` in place (one project per window)."""
+        self.project.replace_with(loaded)
+        self._read_dataset_shape()
+        self._after_document_loaded()
+
+    def _after_document_loaded(self) -> None:
+        self._settings_dirty = False
+        self._clean_history = _trained(self.project.history)
+        self._trace = None
+        self.undo_stack.clear()
+        self._update_title()
+        self._update_edit_actions()
+        self.update_validation()
+        self.inspector.set_selection(None)
+
+    def _document_name(self) -> str:
+        if self.project.path:
+            return Path(self.project.path).name
+        return self._untitled_name
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self._document_name()}[*] — nnviz")
+        self.setWindowModified(self.is_modified())
+
+    def _update_edit_actions(self) -> None:
+        stack = self.undo_stack
+        self.undo_action.setEnabled(stack.can_undo)
+        self.redo_action.setEnabled(stack.can_redo)
+        self.undo_action.setText(f"&Undo {stack.undo_text}" if stack.can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {stack.redo_text}" if stack.can_redo else "&Redo")
+
+    def _on_training_frame(self) -> None:
+        """Give the inspector the latest forward/backward numbers of the training frame."""
+        snap = self.training.snapshot
+        if snap is None:
+            return
+        if snap.trace is not None:
+            self._trace = snap.trace
+        elif snap.history_reset or snap.running:
+            self._trace = None
+        trace = self._trace
+        if trace is None:
+            self.inspector.show_values()
+            return
+        try:
+            ids = [spec.id for spec in self.design.chain()]
+        except DesignError:
+            return  # the design was just edited; the next frame comes from a rebuilt model
+        z, a = {ids[0]: trace.x}, {ids[0]: trace.x}
+        for m, (zm, am) in enumerate(zip(trace.z, trace.a)):
+            if zm is not None:
+                z[ids[m + 1]] = zm
+            if am is not None:
+                a[ids[m + 1]] = am
+        grads = {(ids[m], ids[m + 1]): dw for m, dw in enumerate(trace.dW) if dw is not None}
+        self.inspector.show_values(z, a, grads)
+
+    def _on_settings_changed(self) -> None:
+        self._settings_dirty = True
+        self._read_dataset_shape()
+        self._update_title()
+        self.update_validation()
+
+    def _read_dataset_shape(self) -> None:
+        """Remember the data set's number of features and targets, for validation."""
+        try:
+            dataset = self.project.load_dataset()
+        except (DatasetError, ProjectFileError, OSError) as error:
+            self._n_features = self._n_targets = None
+            self._show_message(f"The data set cannot be loaded: {error}")
+            return
+        self._n_features, self._n_targets = dataset.n_features, dataset.n_targets
+
+    # ------------------------------------------------------------------ validation
+    def _schedule_validation(self, *args) -> None:
+        # Several events arrive for one edit (remove a layer and its connections):
+        # validate once, after they are all in.
+        self._validation_timer.start()
+
+    def update_validation(self) -> None:
+        """Show ``design.validate()``'s first problem (and how many more) in the status bar."""
+        problems = self.design.validate(self._n_features, self._n_targets)
+        label = self.validation_label
+        if problems:
+            more = f"  (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            label.setText(f"⚠ {problems[0].message}{more}")
+            label.setToolTip("\n".join(p.message for p in problems))
+            label.setProperty("state", "error")
+        else:
+            n_layers = len(self.design.layers)
+            label.setText(f"✓ Ready to train: {n_layers} layers, "
+                          f"{len(self.design.connections)} connections.")
+            label.setToolTip("")
+            label.setProperty("state", "ok")
+        # Re-evaluate the [state=...] style-sheet rule.
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+    def _show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    # ------------------------------------------------------------------ file actions
+    def _start_dir(self) -> str:
+        return str(QSettings().value(SETTINGS_LAST_DIR, str(Path.home())))
+
+    def _remember_dir(self, path: str) -> None:
+        QSettings().setValue(SETTINGS_LAST_DIR, str(Path(path).parent))
+
+    def _on_open(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._start_dir(),
+                                              f"{PROJECT_FILTER};;All files (*)")
+        if not path:
+            return False
+        self._remember_dir(path)
+        return self.open_file(path)
+
+    def _on_save(self) -> bool:
+        if self.project.path:
+            return self.save_file(self.project.path)
+        return self._on_save_as()
+
+    def _on_save_as(self) -> bool:
+        start = self.project.path or str(Path(self._start_dir()) / "network.nnviz")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".nnviz"):
+            path += ".nnviz"
+        self._remember_dir(path)
+        return self.save_file(path)
+
+    def export_weights(self, path: str) -> bool:
+        """Export the network's weights (or Keras code) to ``path``, by its suffix."""
+        try:
+            model = self.project.build_model()
+            lower = path.lower()
+            if lower.endswith(".onnx"):
+                onnx_export.export_onnx(model, path)
+                written = [path]
+            elif lower.endswith(".py"):
+                written = list(keras_code.export_keras(model, path))
+            else:
+                weights_io.save_weights(model, path)
+                written = [path]
+        except NnvizError as error:
+            show_error(self, "Cannot export the weights", error)
+            return False
+        self._show_message("Exported " + " and ".join(Path(p).name for p in written))
+        return True
+
+    def _on_export_weights(self) -> bool:
+        filters = ";;".join(name for name, _ in WEIGHT_FILTERS)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export weights", str(Path(self._start_dir()) / "weights.npz"), filters)
+        if not path:
+            return False
+        self._remember_dir(path)
+        return self.export_weights(_with_suffix(path, chosen, WEIGHT_FILTERS))
+
+    def export_image(self, path: str) -> bool:
+        """Save the canvas as a PNG or SVG picture at ``path``."""
+        try:
+            self.canvas.export_image(path)
+        except (NnvizError, OSError) as error:
+            show_error(self, "Cannot export the image", error)
+            return False
+        self._show_message(f"Exported {Path(path).name}")
+        return True
+
+    def _on_export_image(self) -> bool:
+        filters = ";;".join(name for name, _ in IMAGE_FILTERS)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export image", str(Path(self._start_dir()) / "network.png"), filters)
+        if not path:
+            return False
+        self._remember_dir(path)
+        return self.export_image(_with_suffix(path, chosen, IMAGE_FILTERS))
+
+    # ------------------------------------------------------------------ recent files
+    def recent_files(self) -> list[str]:
+        """The recently opened or saved projects, newest first."""
+        value = QSettings().value(SETTINGS_RECENT, [])
+        if isinstance(value, str):  # QSettings returns a bare string for a 1-item list
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        files = [p for p in self.recent_files() if p != path]
+        QSettings().setValue(SETTINGS_RECENT, [path, *files][:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_file(p))
+        if not files:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Files",
+                                       lambda: QSettings().setValue(SETTINGS_RECENT, []))
+
+    # ------------------------------------------------------------------ edit actions
+    def _on_delete(self) -> None:
+        self._apply(self.scene.delete_selection)
+
+    def _on_select_all(self) -> None:
+        for item in [*self.scene.layer_items(), *self.scene.bundle_items()]:
+            item.setSelected(True)
+
+    def _apply(self, edit, *args) -> None:
+        try:
+            edit(*args)
+        except DesignError as error:
+            self._show_message(str(error))
+
+    def _on_palette_add_layer(self, kind: str) -> None:
+        """Double-click/Enter in the palette: a new layer to the right of the others."""
+        layers = self.design.layers
+        if layers:
+            rightmost = max(layers, key=lambda spec: spec.x)
+            x, y = rightmost.x + NEW_LAYER_SPACING, rightmost.y
+        else:
+            centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
+            x, y = centre.x(), centre.y()
+        self._apply(self.design.add_layer, kind, x, y)
+        self.canvas.ensureVisible(x - 60, y - 60, 120, 120)
+
+    # ------------------------------------------------------------------ view
+    def _on_zoom_in(self) -> None:
+        self.canvas.zoom_in()
+
+    def _on_zoom_out(self) -> None:
+        self.canvas.zoom_out()
+
+    def fit_network(self) -> None:
+        """Zoom and scroll so the whole network is in view."""
+        self.canvas.fit()
+
+    def reset_layout(self) -> None:
+        """Put every dock back where it was when the window opened."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, STATE_VERSION)
+        self._apply_default_sizes()
+
+    def set_dark(self, dark: bool) -> None:
+        """Switch the whole window, canvas included, to the dark or light theme."""
+        apply_theme(QApplication.instance(), dark)
+        self.scene.set_theme(dark)
+        # The view caches its background (grid); the scene's invalidate does not reach
+        # that cache, so drop it here or the old theme's grid stays on screen.
+        self.canvas.resetCachedContent()
+        self.dark_action.setChecked(dark)
+        self.light_action.setChecked(not dark)
+        self.dark = dark
+        QSettings().setValue(SETTINGS_DARK, dark)
+
+    def show_how_to(self) -> None:
+        """Open the "How to use" page (non-modal, so it can stay beside the window)."""
+        if self._how_to is None:
+            self._how_to = HowToDialog(self)
+        self._how_to.show()
+        self._how_to.raise_()
+
+    # ------------------------------------------------------------------ settings
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value(SETTINGS_GEOMETRY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value(SETTINGS_STATE)
+        if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
+            self._needs_default_sizes = False
+        dark = settings.value(SETTINGS_DARK, False)
+        self.set_dark(dark in (True, "true", "1", 1))
+
+    def save_settings(self) -> None:
+        """Remember the geometry and dock layout for the next start."""
+        settings = QSettings()
+        settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Ask about unsaved changes, remember the layout, stop training, then close."""
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_settings()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the training thread cleanly (called when the window closes)."""
+        if self.training is not None:
+            self.training.shutdown()
+
+
+def _trained(history: dict) -> dict:
+    """The training recorded in a history dict (empty series do not count as training)."""
+    return {key: list(values) for key, values in history.items() if len(values)}
