@@ -296,7 +296,9 @@ class MainWindow(QMainWindow):
     def _apply_default_sizes(self) -> None:
         # Only meaningful once the window has its real size, hence called on first show.
         panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
-        self.resizeDocks([self.palette_dock, panel], [270, 420], Qt.Orientation.Horizontal)
+        # The training panel's forms want ~520 px; the canvas keeps at least ~45 % of the width.
+        right = min(520, int(self.width() * 0.36))
+        self.resizeDocks([self.palette_dock, panel], [260, right], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
                          Qt.Orientation.Vertical)
         self.resizeDocks([panel, lecture], [self.height() - 280, 240], Qt.Orientation.Vertical)

@@ -1,0 +1,100 @@
+"""Render the README's screenshot of the window, offscreen: ``python resources/screenshot.py``.
+
+Writes ``docs/screenshot.png`` (light theme) and, with ``--dark``, ``docs/screenshot-dark.png``.
+The window opens on the lecture's example exactly as a newcomer sees it; the settings are
+read from an empty temporary folder so a developer's saved layout never shows up.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.app import configure_application_identity  # noqa: E402
+from ui.canvas.style import neuron_offsets  # noqa: E402
+from ui.theme import default_font  # noqa: E402
+
+WIDTH, HEIGHT = 1600, 960
+EPOCHS = 12
+
+
+def _wait(app_frames: int) -> None:
+    for _ in range(app_frames):
+        QApplication.processEvents()
+
+
+def _step_and_wait(training, kind: str) -> None:
+    """Ask the training thread for one step and wait until its frame is drawn."""
+    loop = QEventLoop()
+    training.sig_frame.connect(loop.quit)
+    QTimer.singleShot(20000, loop.quit)  # never hang a script on a stalled thread
+    training.step(kind)
+    loop.exec()
+    training.sig_frame.disconnect(loop.quit)
+
+
+def render(path: Path, dark: bool) -> Path:
+    """Open the window on the lecture's example, in one theme, and save a picture of it."""
+    from ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.set_dark(dark)
+    window.resize(WIDTH, HEIGHT)
+    window.show()
+    QApplication.processEvents()
+    window.fit_network()
+    _wait(app_frames=5)
+    # A few epochs of training, then two stages of the next batch, so the plots show a
+    # falling loss and the canvas shows values flowing forward, as in a lecture.
+    training = window.training
+    for _ in range(EPOCHS):
+        _step_and_wait(training, "epoch")
+    for _ in range(2):
+        _step_and_wait(training, "stage")
+    # Click the first hidden neuron: the inspector and lecture view show its numbers.
+    hidden = next(spec for spec in window.design.layers if spec.kind == "hidden")
+    y = hidden.y + float(neuron_offsets(hidden.units)[0])
+    point = window.canvas.mapFromScene(QPointF(hidden.x, y))
+    QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    _wait(app_frames=10)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise SystemExit(f"Could not write {path}")
+    # Not close(): that would ask about unsaved changes, with nobody to answer.
+    window.shutdown()
+    window.hide()
+    window.deleteLater()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the screenshot(s) and print where they went."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dark", action="store_true", help="also render the dark theme")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    configure_application_identity()
+    with tempfile.TemporaryDirectory() as folder:
+        QCoreApplication.setOrganizationName("nnviz-screenshot")
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+        app.setFont(default_font())
+        print(render(args.out, dark=False))
+        if args.dark:
+            print(render(args.out.with_name(args.out.stem + "-dark.png"), dark=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
