@@ -22,7 +22,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog
 
 from nnviz import datasets
-from nnviz.errors import NnvizError
+from nnviz.errors import DesignError, NnvizError
 from nnviz.project import DatasetSpec
 from ui.training.lecture_view import LectureView
 from ui.training.panel import LOAD_CSV, TrainingPanel
@@ -99,6 +99,10 @@ class TrainingController(QObject):
         self.thread.start()
         self._alive = True
 
+        # Fires once the event loop has handled the frame's paint events: training resumes.
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.timeout.connect(self.worker.gui_idle.set)
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.timeout.connect(self._rebuild_now)
@@ -237,6 +241,7 @@ class TrainingController(QObject):
         self._alive = False
         self._rebuild_timer.stop()
         self.worker.interrupt()
+        self.worker.gui_idle.set()
         if self.thread.isRunning():
             self.sig_stop.emit()
             if not self.thread.wait(10000):
@@ -270,6 +275,9 @@ class TrainingController(QObject):
             finally:
                 self._storing = False
             chain = self.project.design.chain()
+            problems = self.project.design.validate(ds.n_features, ds.n_targets)
+            if problems:
+                raise DesignError(problems[0].message, problems[0].layer_id)
         except NnvizError as error:
             self._dirty = True
             self._set_running(False)
@@ -423,10 +431,27 @@ class TrainingController(QObject):
         self._edit_while_training("the design changed")
 
     def _on_design_weights_changed(self) -> None:
-        if self._storing:
+        if self._storing or self._design_holds_published_weights():
+            # Our own frame, or someone rebuilt a model from the design (an export): nothing
+            # the training model does not already have.
             return
         # Weights edited by hand (inspector): the model takes them at the next build.
         self._edit_while_training("a weight was edited")
+
+    def _design_holds_published_weights(self) -> bool:
+        snap, design = self.snapshot, self.project.design
+        if snap is None or len(snap.weights) != 2 * (len(self._ids) - 1):
+            return False
+        for m, (src, tgt) in enumerate(zip(self._ids[:-1], self._ids[1:])):
+            try:
+                kernel, bias = design.kernel(src, tgt), design.bias(tgt)
+            except NnvizError:
+                return False
+            if kernel is None or bias is None or kernel.shape != snap.weights[2 * m].shape \
+                    or not np.array_equal(kernel, snap.weights[2 * m]) \
+                    or not np.array_equal(bias, snap.weights[2 * m + 1]):
+                return False
+        return True
 
     def _edit_while_training(self, why: str) -> None:
         if self._running_wanted:
@@ -449,7 +474,18 @@ class TrainingController(QObject):
         self._draw(snap)
 
     def _draw(self, snap: Snapshot) -> None:
-        """One frame: counters, canvas, plots, lecture view (a handful of calls each)."""
+        """One frame: counters, canvas, plots, lecture view (a handful of calls each).
+
+        The training thread holds back while the frame is drawn and painted (until the
+        event loop is idle again), so the frame gets the GIL whenever it wants it.
+        """
+        self.worker.gui_idle.clear()
+        try:
+            self._draw_frame(snap)
+        finally:
+            self._idle_timer.start(0)
+
+    def _draw_frame(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.frames += 1
         p = self.panel
@@ -489,7 +525,8 @@ class TrainingController(QObject):
         finally:
             self._storing = False
         self._draw_canvas(snap)
-        self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
+        if snap.trace is not None or not snap.running or self._selection is not None:
+            self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
         if not snap.running and not self._running_wanted:
             self._store_history()
         self.sig_frame.emit()
@@ -501,8 +538,9 @@ class TrainingController(QObject):
         ids, trace = self._ids, self._trace
         edges = list(zip(ids[:-1], ids[1:]))
         if trace is None:
-            scene.set_neuron_values({})
+            scene.set_neuron_values(None)
             scene.highlight_layer(None)
+            scene.set_edge_values(None)
             return
         values = {ids[0]: trace.x[0]}
         for m, a in enumerate(trace.a):
@@ -523,13 +561,12 @@ class TrainingController(QObject):
         grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
         if kind == "update" and trace.W_after is not None and \
                 not self.panel.show_gradients.isChecked():
-            scene.animate_update({edges[m]: w for m, w in enumerate(trace.W_before)},
-                                 {edges[m]: w for m, w in enumerate(trace.W_after)})
+            scene.animate_update(trace.W_before, trace.W_after)
         elif grads and (kind == "backward" or self.panel.show_gradients.isChecked()):
             scene.set_edge_values(grads, mode="gradients")
         else:
-            kernels = {edges[m]: snap.weights[2 * m] for m in range(len(edges))}
-            scene.set_edge_values(kernels, mode="weights")
+            # The design holds the published weights (stored above): draw those.
+            scene.set_edge_values(None)
 
     def _update_time_slider(self, snap: Snapshot) -> None:
         s, p = self.panel.time_slider, self.panel

@@ -95,7 +95,7 @@ class LectureView(QDockWidget):
         self.setWidget(self.browser)
         self._scale = 1.0
         self._apply_style()
-        self._last_html = ""
+        self._last_html = None
         self.show_state(None, None, None, {})
 
     def set_font_scale(self, scale: float) -> None:
@@ -156,8 +156,10 @@ class LectureView(QDockWidget):
                          'training one stage at a time.</p>')
         if trace is not None and trace.loss is not None:
             parts.append(self._loss(trace, info))
-        self._last_html = "".join(parts)
-        self.browser.setHtml(self._last_html)
+        text = "".join(parts)
+        if text != self._last_html:  # an unchanged page costs no relayout
+            self._last_html = text
+            self.browser.setHtml(text)
 
     # --- a neuron -------------------------------------------------------------
     def _neuron(self, pos: int, j: int, trace, weights, info) -> str:

@@ -148,6 +148,7 @@ class PlotsDock(QDockWidget):
         self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
                                       dtype=np.float64)
         self._task = "classification"
+        self._shown_boundary = None
 
     # ------------------------------------------------------------------ history
     def clear_history(self) -> None:
@@ -159,13 +160,13 @@ class PlotsDock(QDockWidget):
     def add_history(self, tails: dict, batches_per_epoch: int) -> None:
         """Append new points (``{key: [values]}``) and redraw each curve once."""
         self._batches_per_epoch = max(1, int(batches_per_epoch))
-        changed = False
+        changed = set()
         for key, values in tails.items():
             if values and key in self._series:
                 self._series[key].extend(values)
-                changed = True
+                changed.add(key)
         if changed:
-            self._redraw()
+            self._redraw(changed)
 
     def point_count(self, key: str) -> int:
         """How many points the series ``key`` (e.g. "batch_loss") holds."""
@@ -175,18 +176,21 @@ class PlotsDock(QDockWidget):
         """A copy of the series ``key``."""
         return self._series[key].values.copy()
 
-    def _redraw(self) -> None:
+    def _redraw(self, keys=None) -> None:
+        """One ``setData`` per curve whose series changed (all of them when ``keys`` is None)."""
         bpe = self._batches_per_epoch
         for key, curve in (("batch_loss", self.curve_batch_loss),
                            ("batch_accuracy", self.curve_batch_acc)):
-            y = self._series[key].values
-            curve.setData(np.arange(1, len(y) + 1) / bpe, y)
+            if keys is None or key in keys:
+                y = self._series[key].values
+                curve.setData(np.arange(1, len(y) + 1) / bpe, y)
         for key, curve in (("epoch_loss", self.curve_epoch_loss),
                            ("val_loss", self.curve_val_loss),
                            ("epoch_accuracy", self.curve_epoch_acc),
                            ("val_accuracy", self.curve_val_acc)):
-            y = self._series[key].values
-            curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
+            if keys is None or key in keys:
+                y = self._series[key].values
+                curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
 
     def set_time_marker(self, epoch: float | None) -> None:
         """Mark the epoch being shown by time travel (None hides the mark)."""
@@ -198,6 +202,7 @@ class PlotsDock(QDockWidget):
     def set_data(self, x: np.ndarray | None, y: np.ndarray | None, task: str) -> None:
         """Show the training points over the input plane (2-D) or against the target (1-D)."""
         self._task = task
+        self._shown_boundary = None
         self.accuracy_plot.setVisible(task == "classification")
         self.boundary_image.clear()
         self.fit_curve.setData([], [])
@@ -227,8 +232,9 @@ class PlotsDock(QDockWidget):
 
     def set_boundary(self, boundary: dict | None) -> None:
         """Draw the worker's grid of outputs: one ``setImage`` (2-D) or ``setData`` (1-D)."""
-        if boundary is None:
-            return
+        if boundary is None or boundary is self._shown_boundary:
+            return  # the worker recomputes it a few times a second, not every frame
+        self._shown_boundary = boundary
         if boundary["kind"] == "line":
             self.fit_curve.setData(boundary["x"], boundary["y"])
             return

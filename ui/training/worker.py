@@ -34,6 +34,8 @@ __all__ = ["TrainingWorker", "Snapshot", "SetupRequest", "HISTORY_KEYS", "PUBLIS
 PUBLISH_INTERVAL = 1.0 / 30.0
 #: Seconds of uninterrupted fast training before the worker looks at its event loop again.
 CHUNK_SECONDS = 0.05
+#: Longest the fast loop waits for the GUI to finish drawing a frame.
+GUI_WAIT_SECONDS = 0.1
 #: Seconds between two recomputations of the decision boundary while training.
 BOUNDARY_INTERVAL = 0.2
 #: Points per side of the input-plane grid the boundary plot shows.
@@ -123,6 +125,12 @@ class TrainingWorker(QObject):
         self._acked = {k: 0 for k in HISTORY_KEYS}
         self._history_reset = False
         self._interrupt = threading.Event()
+        #: Cleared by the GUI while it draws a frame: the fast loop waits for it between
+        #: batches. Every Qt call releases the GIL, and without this hand-over the training
+        #: thread would take it back for a whole switch interval (5 ms) after each one, so a
+        #: frame of a few hundred Qt calls would last seconds.
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
         self._running = False
         self._speed: float | None = None  # batches per second; None = as fast as possible
         self._last_publish = 0.0
@@ -166,7 +174,9 @@ class TrainingWorker(QObject):
                 request.model, ds.x_train, ds.y_train, batch_size=request.batch_size,
                 shuffle=request.shuffle, seed=request.seed,
                 x_val=getattr(ds, "x_val", None), y_val=getattr(ds, "y_val", None))
-        except NnvizError as error:
+        except (NnvizError, ValueError) as error:
+            # ValueError: the engine's word for data that does not fit the network
+            # (3 inputs per sample for a 2-neuron input layer, ...): a message, not a crash.
             self.stepper = None
             self.sig_error.emit(str(error))
             return
@@ -262,17 +272,24 @@ class TrainingWorker(QObject):
 
     @Slot(int)
     def travel_to(self, index: int) -> None:
-        """Show the weights of stored snapshot ``index`` (time travel); -1 returns to now."""
+        """Show the weights saved after epoch snapshot ``index``; -1 returns to now.
+
+        Only the model's weights change while scrubbing: the run's history and later
+        snapshots stay, so the slider can go forward again. Stepping or training from an
+        old snapshot continues from there (``Stepper.restore_snapshot``, which drops the
+        history after it).
+        """
         if self.stepper is None:
             return
         self._stop_running()
-        if index < 0 or index >= len(self.stepper.snapshots):
+        snapshots = self.stepper.snapshots
+        if index < 0 or index >= len(snapshots):
             self._leave_travel(keep=False)
         else:
             if self._travel_index is None:
                 self._now_weights = self._weights()
             self._travel_index = index
-            self.stepper.restore_snapshot(index)
+            self.stepper.model.set_weights(snapshots[index][1])
         self._pending_trace = None
         self._publish(force=True, boundary=True)
 
@@ -315,10 +332,18 @@ class TrainingWorker(QObject):
                 deadline = time.perf_counter() + CHUNK_SECONDS
                 interrupt = self._interrupt
                 perf = time.perf_counter
-                stepper.run(should_stop=lambda: interrupt.is_set() or perf() > deadline,
+                gui_idle = self.gui_idle
+
+                def should_stop():
+                    # Give the GIL to a frame being drawn (bounded: never wait forever).
+                    gui_idle.wait(GUI_WAIT_SECONDS)
+                    return interrupt.is_set() or perf() > deadline
+
+                stepper.run(should_stop=should_stop,
                             max_epochs=max(1, self._setup.epochs - stepper.epoch))
                 self._pending_trace = None
             else:
+                self.gui_idle.wait(GUI_WAIT_SECONDS)
                 self._pending_trace = stepper.step_batch()
         except TrainingDiverged as error:
             self._on_diverged(str(error))
@@ -359,10 +384,17 @@ class TrainingWorker(QObject):
         self._publish(force=True, boundary=True, diverged=message)
 
     def _leave_travel(self, keep: bool) -> None:
-        """Leave time travel: ``keep`` continues from the shown weights, else back to now."""
+        """Leave time travel: ``keep`` continues from the shown snapshot, else back to now."""
         if self._travel_index is None:
             return
-        if not keep and self._now_weights is not None:
+        if keep:
+            self.stepper.restore_snapshot(self._travel_index)
+            # The history after that epoch is gone: the GUI takes it again from the start.
+            self._history_reset = True
+            with self._lock:
+                self._acked = {k: 0 for k in HISTORY_KEYS}
+                self._slot = None
+        elif self._now_weights is not None:
             self.stepper.model.set_weights(self._now_weights)
         self._travel_index = None
         self._now_weights = None

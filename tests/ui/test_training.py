@@ -1,0 +1,324 @@
+"""Training you can watch: stepping, training, pausing, reset, divergence and closing.
+
+Each test drives the training docks with real clicks and keys and compares what the
+window shows with a headless reference stepper run on an identical copy of the project.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
+
+from nnviz.design import Design
+from nnviz.project import DatasetSpec, Project
+from nnviz.training import Stepper
+from ui.training.lecture_view import fmt
+from ui.training.worker import TrainingWorker
+
+
+def _make_window(project):
+    """The real window when the canvas package is complete, else a minimal stand-in."""
+    try:
+        from ui.main_window import MainWindow
+    except ImportError:
+        MainWindow = None
+    if MainWindow is not None:
+        return MainWindow(project)
+    from PySide6.QtWidgets import QGraphicsView
+
+    from ui.canvas.scene import CanvasScene
+    from ui.training import TrainingController
+
+    class StandIn(QMainWindow):
+        def __init__(self):
+            super().__init__()
+            self.project = project
+            self.scene = CanvasScene(project.design)
+            self.canvas = QGraphicsView(self.scene)
+            self.setCentralWidget(self.canvas)
+            self.training = TrainingController(self)
+
+        def closeEvent(self, event):  # noqa: N802
+            self.training.shutdown()
+            event.accept()
+
+    return StandIn()
+
+
+@pytest.fixture
+def make_window(qtbot, monkeypatch):
+    windows = []
+
+    def make(project=None):
+        win = _make_window(project or Project.lecture_example())
+        if hasattr(win, "maybe_save"):
+            # The "save changes?" question is the window's business, not training's.
+            monkeypatch.setattr(win, "maybe_save", lambda: True)
+        qtbot.addWidget(win)
+        win.resize(1300, 850)
+        win.show()
+        qtbot.waitExposed(win)
+        ctl = win.training
+        qtbot.waitUntil(lambda: ctl.snapshot is not None, timeout=5000)
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.training.shutdown()
+
+
+def _reference(project: Project) -> Stepper:
+    """A headless stepper on a copy of ``project`` (same weights, data and settings)."""
+    t = project.training
+    design = Design.from_dict(project.design.to_dict())
+    model = design.build_model(dtype=t.dtype, seed=t.seed)
+    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+    ds = project.load_dataset()
+    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
+                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
+
+
+def _click_and_wait(qtbot, ctl, button):
+    before = ctl.frames
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.frames > before and ctl.snapshot is not None
+                    and not ctl.snapshot.running, timeout=5000)
+
+
+def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window, qtbot):
+    win = make_window()
+    ctl, scene = win.training, win.scene
+    ref = _reference(win.project)
+    shown = []
+    orig = scene.set_neuron_values
+    scene.set_neuron_values = lambda values: (shown.append(values), orig(values))[1]
+    hidden, output = ctl._ids[1], ctl._ids[2]
+    scene.sig_selection_changed.emit(("neuron", hidden, 1))
+    labels = [s.label for s in ref.stages]
+    assert len(labels) == 6  # forward x2, loss, backward x2, update
+    for expected_label in labels:
+        _click_and_wait(qtbot, ctl, ctl.panel.step_button)
+        trace = ref.step()
+        assert trace.stage.label == expected_label
+        assert ctl.panel.stage_label.text().startswith(f"Done: {expected_label}")
+        values = shown[-1]
+        np.testing.assert_allclose(values[ctl._ids[0]], trace.x[0])
+        kind = trace.stage.kind
+        text = ctl.lecture.plain_text()
+        if kind == "forward" and trace.stage.layer == 0:
+            np.testing.assert_allclose(values[hidden], trace.a[0][0])
+            z = trace.z[0][0, 1]
+            assert f"= {fmt(z)}" in text
+            assert f"max(0, {fmt(z)}) = {fmt(trace.a[0][0, 1])}" in text
+        if kind == "loss":
+            assert fmt(trace.loss) in text
+            np.testing.assert_allclose(values[output], trace.a[1][0])
+        if kind == "backward":
+            np.testing.assert_allclose(values[ctl._ids[trace.stage.layer + 1]],
+                                       trace.dZ[trace.stage.layer][0])
+        if kind == "update":
+            for k, (w_after, b_after) in enumerate(zip(trace.W_after, trace.b_after)):
+                src, tgt = ctl._ids[k], ctl._ids[k + 1]
+                np.testing.assert_allclose(win.project.design.kernel(src, tgt), w_after)
+                np.testing.assert_allclose(win.project.design.bias(tgt), b_after)
+    # A connection's gradient and its SGD update, as the engine computed them.
+    scene.sig_selection_changed.emit(("connection", hidden, output, 2, 0))
+    text = ctl.lecture.plain_text()
+    assert f"= {fmt(trace.dW[1][2, 0])}" in text
+    assert f"= {fmt(trace.W_after[1][2, 0])}" in text
+    assert ctl.panel.counters.text().startswith("epoch 1 · step 1 · 4 samples")
+
+
+def test_keyboard_space_steps_and_ctrl_space_trains(make_window, qtbot):
+    win = make_window()
+    ctl = win.training
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
+    before = ctl.frames
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: ctl.frames > before, timeout=3000)
+    assert "Done: Forward: hidden layer 1" in ctl.panel.stage_label.text()
+    qtbot.keyClick(win.canvas, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: "Done: Forward: output layer" in ctl.panel.stage_label.text(),
+                    timeout=3000)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: ctl.snapshot.running, timeout=3000)
+    assert ctl.panel.train_button.text() == "Pause"
+    qtbot.keyClick(win.canvas, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: not ctl.snapshot.running, timeout=3000)
+    assert ctl.panel.train_button.text() == "Train"
+
+
+def test_train_then_pause_stops_new_plot_points(make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=100000)
+    win = make_window(project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    assert ctl.panel.train_button.text() == "Pause"
+    qtbot.waitUntil(lambda: ctl.plots.point_count("batch_loss") > 200, timeout=10000)
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    assert ctl.panel.train_button.text() == "Train"
+    qtbot.waitUntil(lambda: not ctl.snapshot.running, timeout=5000)
+    count = ctl.plots.point_count("batch_loss")
+    assert count == ctl.snapshot.global_step
+    qtbot.wait(300)  # let any straggling event through: nothing may arrive
+    assert ctl.plots.point_count("batch_loss") == count
+    assert ctl.worker.stepper.global_step == count
+
+
+def test_loss_plot_gains_points_and_falls_on_an_easy_set(make_window, qtbot):
+    project = Project.lecture_example()  # two Gaussian clouds: linearly separable
+    project.update_training(epochs=8)
+    win = make_window(project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.finished or ctl.snapshot.epoch >= 8, timeout=15000)
+    qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 8, timeout=5000)
+    epoch_loss = ctl.plots.series("epoch_loss")
+    assert epoch_loss[-1] < 0.5 * epoch_loss[0]
+    assert ctl.plots.point_count("batch_loss") == 8 * ctl.snapshot.batches_per_epoch
+    assert ctl.plots.point_count("val_loss") == 8
+    x, y = ctl.plots.curve_epoch_loss.getData()
+    assert len(x) == 8
+    assert ctl.panel.train_button.text() == "Train"
+    assert "Done: 8 epochs" in ctl.panel.message.text()
+    # The boundary plot got an image of the network's output over the input plane.
+    assert ctl.plots.boundary_image.image is not None
+    assert ctl.plots.boundary_image.image.shape[:2] == (64, 64)
+
+
+def test_reset_restores_the_seeded_weights(make_window, qtbot):
+    win = make_window()
+    ctl, design = win.training, win.project.design
+    ids = ctl._ids
+    initial = [design.kernel(ids[0], ids[1]).copy(), design.kernel(ids[1], ids[2]).copy()]
+    _click_and_wait(qtbot, ctl, ctl.panel.epoch_button)
+    assert not np.allclose(design.kernel(ids[0], ids[1]), initial[0])
+    assert ctl.plots.point_count("epoch_loss") == 1
+    _click_and_wait(qtbot, ctl, ctl.panel.reset_button)
+    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), initial[0])
+    np.testing.assert_array_equal(design.kernel(ids[1], ids[2]), initial[1])
+    assert ctl.plots.point_count("batch_loss") == 0
+    assert ctl.panel.counters.text().startswith("epoch 1 · step 0 ")
+
+
+def test_closing_mid_training_stops_the_thread_cleanly(make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=100000)
+    win = make_window(project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.plots.point_count("batch_loss") > 50, timeout=10000)
+    assert ctl.thread.isRunning()
+    win.close()
+    assert ctl.thread.isFinished()
+    assert ctl.worker.thread() is qtbot_app_thread()
+
+
+def qtbot_app_thread():
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance().thread()
+
+
+def _regression_project(lr: float) -> Project:
+    design = Design()
+    a = design.add_layer("input", x=-300.0, units=2)
+    b = design.add_layer("hidden", x=0.0, units=4, activation="relu")
+    c = design.add_layer("output", x=300.0, units=1, activation="linear")
+    design.connect(a, b)
+    design.connect(b, c)
+    project = Project(design)
+    project.set_dataset(DatasetSpec("plane", {"n_samples": 100, "noise": 0.1, "seed": 0,
+                                              "validation_split": 0.2}))
+    project.update_training(loss="mean_squared_error", optimizer="sgd", learning_rate=lr,
+                            batch_size=4, epochs=200, metrics=[])
+    return project
+
+
+def test_a_learning_rate_that_blows_up_pauses_with_an_explanation(make_window, qtbot):
+    win = make_window(_regression_project(0.1))
+    ctl = win.training
+    # The student types a learning rate of 10 into the box.
+    box = ctl.panel.learning_rate
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "10")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert win.project.training.learning_rate == 10.0
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=10000)
+    message = ctl.panel.message.text()
+    assert "diverged" in message and "epoch" in message and "step" in message
+    assert "learning rate 10" in message
+    assert ctl.panel.train_button.text() == "Train"
+    # The last finite weights are what the design (and so the canvas) keeps.
+    ids = ctl._ids
+    for src, tgt in zip(ids[:-1], ids[1:]):
+        assert np.all(np.isfinite(win.project.design.kernel(src, tgt)))
+    assert "diverged" in ctl.lecture.plain_text()
+
+
+def test_editing_the_design_while_training_pauses_and_keeps_the_weights_that_fit(
+        make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=100000)
+    win = make_window(project)
+    ctl, design = win.training, win.project.design
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.plots.point_count("batch_loss") > 50, timeout=10000)
+    hidden, output = ctl._ids[1], ctl._ids[2]
+    design.set_units(hidden, 4)
+    assert ctl.panel.train_button.text() == "Train"
+    assert "Training paused: the design changed" in ctl.panel.message.text()
+    kept = design.kernel(ctl._ids[0], hidden)[:, :3].copy()
+    qtbot.waitUntil(lambda: ctl.snapshot.weights[0].shape == (2, 4), timeout=5000)
+    np.testing.assert_array_equal(ctl.snapshot.weights[0][:, :3], kept)
+    assert ctl.snapshot.weights[2].shape == (4, 2)
+    assert design.kernel(hidden, output).shape == (4, 2)
+
+
+def test_time_travel_shows_an_old_epoch_and_returns_to_now(make_window, qtbot):
+    win = make_window()
+    ctl, design = win.training, win.project.design
+    ids = ctl._ids
+    start = design.kernel(ids[0], ids[1]).copy()
+    for _ in range(3):
+        _click_and_wait(qtbot, ctl, ctl.panel.epoch_button)
+    now = design.kernel(ids[0], ids[1]).copy()
+    slider = ctl.panel.time_slider
+    assert slider.maximum() == 4 and slider.value() == 4  # epochs 0..3, then "now"
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: ctl.snapshot.travel_index == 0, timeout=5000)
+    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), start)
+    assert ctl.panel.time_label.text() == "after epoch 0"
+    assert ctl.plots.loss_marker.isVisible()
+    qtbot.mouseClick(ctl.panel.now_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.travel_index is None, timeout=5000)
+    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), now)
+    assert ctl.plots.point_count("epoch_loss") == 3
+
+
+def test_worker_publishes_coalesced_snapshots_without_losing_history():
+    """Engine-level check of the slot: two publications, one take, every point once."""
+    project = Project.lecture_example()
+    from ui.training.worker import SetupRequest
+
+    worker = TrainingWorker()
+    model = project.build_model()
+    ds = project.load_dataset()
+    worker.setup(SetupRequest(model, ds, batch_size=4, seed=0, epochs=5))
+    first = worker.take_snapshot()
+    assert first.history_reset and first.history["batch_loss"] == []
+    worker.step("batch")
+    worker.step("batch")  # overwrites the unread snapshot of the first batch
+    snap = worker.take_snapshot()
+    assert snap.history_start["batch_loss"] == 0
+    assert len(snap.history["batch_loss"]) == 2
+    assert worker.take_snapshot() is None
+    worker.step("batch")
+    snap = worker.take_snapshot()
+    assert snap.history_start["batch_loss"] == 2 and len(snap.history["batch_loss"]) == 1
