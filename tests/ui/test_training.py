@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow
 
 from nnviz.design import Design
 from nnviz.project import DatasetSpec, Project
@@ -18,32 +17,9 @@ from ui.training.worker import TrainingWorker
 
 
 def _make_window(project):
-    """The real window when the canvas package is complete, else a minimal stand-in."""
-    try:
-        from ui.main_window import MainWindow
-    except ImportError:
-        MainWindow = None
-    if MainWindow is not None:
-        return MainWindow(project)
-    from PySide6.QtWidgets import QGraphicsView
+    from ui.main_window import MainWindow
 
-    from ui.canvas.scene import CanvasScene
-    from ui.training import TrainingController
-
-    class StandIn(QMainWindow):
-        def __init__(self):
-            super().__init__()
-            self.project = project
-            self.scene = CanvasScene(project.design)
-            self.canvas = QGraphicsView(self.scene)
-            self.setCentralWidget(self.canvas)
-            self.training = TrainingController(self)
-
-        def closeEvent(self, event):  # noqa: N802
-            self.training.shutdown()
-            event.accept()
-
-    return StandIn()
+    return MainWindow(project)
 
 
 @pytest.fixture

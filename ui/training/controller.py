@@ -15,6 +15,7 @@ falls behind however fast training runs.
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
@@ -30,6 +31,11 @@ from ui.training.plots import PlotsDock
 from ui.training.worker import SetupRequest, Snapshot, TrainingWorker
 
 __all__ = ["TrainingController"]
+
+#: Seconds between two canvas updates while training fast (a step always draws).
+CANVAS_INTERVAL = 0.1
+#: Seconds between two plot redraws while training fast.
+PLOTS_INTERVAL = 0.5
 
 _OPTIMIZER_KEYS = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0),
                    "rmsprop": ("rmsprop", 0.0)}
@@ -79,6 +85,8 @@ class TrainingController(QObject):
         self._dataset = None
         self._presentation = False
         self._was_fullscreen = False
+        self._last_canvas = 0.0
+        self._last_plots = 0.0
 
         self.thread = QThreadWithName()
         self.worker = TrainingWorker(stepper_factory)
@@ -512,19 +520,30 @@ class TrainingController(QObject):
         p.progress.setValue(snap.batch_index)
         p.counters.setText(f"epoch {snap.epoch + 1} · step {snap.global_step} · "
                            f"{snap.samples_seen} samples seen")
+        # While training fast, the counters follow every snapshot, the canvas ~10 times a
+        # second and the plots ~2 times (their axes are costly to repaint, and every Qt
+        # call of a frame is time the training thread waits); a step draws everything.
+        now = time.perf_counter()
+        fast = snap.running and snap.trace is None
+        canvas_due = not fast or now - self._last_canvas >= CANVAS_INTERVAL
+        plots_due = not fast or now - self._last_plots >= PLOTS_INTERVAL
         if snap.history_reset:
             self.plots.clear_history()
-        self.plots.add_history(snap.history, snap.batches_per_epoch)
-        self.plots.set_boundary(snap.boundary)
+        self.plots.add_history(snap.history, snap.batches_per_epoch, redraw=plots_due)
+        if plots_due:
+            self._last_plots = now
+            self.plots.set_boundary(snap.boundary)
         self._update_time_slider(snap)
-        self._storing = True
-        try:
-            self.project.design.store_weights(snap.weights)
-        except NnvizError:
-            pass  # the design was edited since this model was built; a rebuild is on its way
-        finally:
-            self._storing = False
-        self._draw_canvas(snap)
+        if canvas_due:
+            self._last_canvas = now
+            self._storing = True
+            try:
+                self.project.design.store_weights(snap.weights)
+            except NnvizError:
+                pass  # the design was edited since this model was built; a rebuild is coming
+            finally:
+                self._storing = False
+            self._draw_canvas(snap)
         if snap.trace is not None or not snap.running or self._selection is not None:
             self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
         if not snap.running and not self._running_wanted:

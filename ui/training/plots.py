@@ -51,7 +51,8 @@ class GrowingSeries:
 
 
 def _plot(name: str, title: str, ylabel: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(objectName=name)
+    w = pg.PlotWidget()
+    w.setObjectName(name)  # PlotWidget hands keyword arguments to its PlotItem
     w.setBackground(None)
     w.setTitle(title)
     w.setLabel("bottom", "epoch")
@@ -67,9 +68,8 @@ def _curve(plot: pg.PlotWidget, name: str, color: str, width: float, alpha: int 
     c.setAlpha(alpha)
     pen = pg.mkPen(c, width=width,
                    style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-    item = plot.plot([], [], pen=pen, name=name,
-                     symbol="o" if symbol else None, symbolSize=6,
-                     symbolBrush=c if symbol else None, symbolPen=None)
+    # No symbols: with a hundred epochs a second they would be re-laid out every frame.
+    item = plot.plot([], [], pen=pen, name=name, antialias=width > 1)
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
     return item
@@ -81,7 +81,6 @@ class PlotsDock(QDockWidget):
     def __init__(self, parent=None):
         super().__init__("Plots", parent)
         self.setObjectName("plots")
-        pg.setConfigOptions(antialias=True)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -99,13 +98,13 @@ class PlotsDock(QDockWidget):
         self.loss_plot.addItem(self.loss_marker, ignoreBounds=True)
 
         self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy")
-        self.accuracy_plot.setYRange(0, 1.02)
         self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
         self.curve_epoch_acc = _curve(self.accuracy_plot, "train (epoch)", TRAIN_COLOR, 3,
                                       symbol=True)
         self.curve_val_acc = _curve(self.accuracy_plot, "validation", VAL_COLOR, 3, symbol=True)
 
-        self.boundary_plot = pg.PlotWidget(objectName="boundaryPlot")
+        self.boundary_plot = pg.PlotWidget()
+        self.boundary_plot.setObjectName("boundaryPlot")
         self.boundary_plot.setBackground(None)
         self.boundary_plot.setTitle("Output over the inputs")
         self.boundary_plot.setAspectLocked(False)
@@ -124,7 +123,7 @@ class PlotsDock(QDockWidget):
         lv.addWidget(self.loss_plot, 1)
         self.log_scale = QCheckBox("log scale", objectName="lossLogScale")
         self.log_scale.setToolTip("Loss on a logarithmic axis: small late improvements show")
-        self.log_scale.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.log_scale.toggled.connect(self._on_log_scale_toggled)
         row = QHBoxLayout()
         row.addWidget(self.log_scale)
         row.addStretch(1)
@@ -145,28 +144,48 @@ class PlotsDock(QDockWidget):
             "batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
             "val_accuracy")}
         self._batches_per_epoch = 1
+        self._stale: set = set()
+        # The plots follow the data with ranges we compute (one numpy min/max) instead of
+        # pyqtgraph's auto-range, which re-ranges during the paint and so paints each plot
+        # two or three times per update. A user who zooms or pans takes over.
+        self._follow = {}
+        for plot in (self.loss_plot, self.accuracy_plot):
+            vb = plot.getViewBox()
+            vb.disableAutoRange()
+            self._follow[plot] = True
+            vb.sigRangeChangedManually.connect(
+                lambda *_a, plot=plot: self._follow.__setitem__(plot, False))
         self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
                                       dtype=np.float64)
         self._task = "classification"
         self._shown_boundary = None
+
+    def _on_log_scale_toggled(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self._follow_data()
 
     # ------------------------------------------------------------------ history
     def clear_history(self) -> None:
         """Forget every point (after Reset or a rebuild)."""
         for s in self._series.values():
             s.clear()
+        self._stale = set()
         self._redraw()
 
-    def add_history(self, tails: dict, batches_per_epoch: int) -> None:
-        """Append new points (``{key: [values]}``) and redraw each curve once."""
+    def add_history(self, tails: dict, batches_per_epoch: int, redraw: bool = True) -> None:
+        """Append new points (``{key: [values]}``); redraw each changed curve once.
+
+        ``redraw=False`` only stores them (the controller redraws the plots less often than
+        the canvas while training fast); the next redraw shows them all.
+        """
         self._batches_per_epoch = max(1, int(batches_per_epoch))
-        changed = set()
         for key, values in tails.items():
             if values and key in self._series:
                 self._series[key].extend(values)
-                changed.add(key)
-        if changed:
-            self._redraw(changed)
+                self._stale.add(key)
+        if redraw and self._stale:
+            self._redraw(self._stale)
+            self._stale = set()
 
     def point_count(self, key: str) -> int:
         """How many points the series ``key`` (e.g. "batch_loss") holds."""
@@ -191,6 +210,26 @@ class PlotsDock(QDockWidget):
             if keys is None or key in keys:
                 y = self._series[key].values
                 curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
+        self._follow_data()
+
+    def _follow_data(self) -> None:
+        n_batches = len(self._series["batch_loss"])
+        n_epochs = max(len(self._series["epoch_loss"]), len(self._series["val_loss"]))
+        x_max = max(n_batches / self._batches_per_epoch, n_epochs, 1.0)
+        if self._follow[self.loss_plot]:
+            parts = [self._series[k].values for k in ("batch_loss", "epoch_loss", "val_loss")]
+            y = np.concatenate(parts) if any(len(p) for p in parts) else np.zeros(0)
+            y = y[np.isfinite(y)]
+            log = self.log_scale.isChecked()
+            if log:
+                y = np.log10(y[y > 0])
+            lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
+            if hi - lo < 1e-9:
+                lo, hi = lo - 0.5, hi + 0.5
+            self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo if log else min(lo, 0.0), hi),
+                                    padding=0.03)
+        if self._follow[self.accuracy_plot]:
+            self.accuracy_plot.setRange(xRange=(0, x_max), yRange=(0, 1), padding=0.03)
 
     def set_time_marker(self, epoch: float | None) -> None:
         """Mark the epoch being shown by time travel (None hides the mark)."""

@@ -1,0 +1,113 @@
+"""Training speed with the window attached, against the headless stepper, and GUI stalls.
+
+    python benchmarks/gui_training.py [--seconds 4] [--batch-size 4]
+
+Prints samples per second of ``Stepper.run`` alone and of the window's Train button on the
+same network (the lecture's 2-3-2 on two Gaussian clouds), their ratio (target: at least
+80 %), frames drawn per second, and the longest gap between two turns of the GUI event loop
+while training (target: under 100 ms), measured by a 5 ms heartbeat timer.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from nnviz.design import Design  # noqa: E402
+from nnviz.project import Project  # noqa: E402
+from nnviz.training import Stepper  # noqa: E402
+
+
+def _project(batch_size: int) -> Project:
+    project = Project.lecture_example()
+    project.update_training(epochs=10**7, batch_size=batch_size)
+    return project
+
+
+def headless(seconds: float, batch_size: int) -> float:
+    """Samples per second of the fast path on its own."""
+    project = _project(batch_size)
+    t = project.training
+    design = Design.from_dict(project.design.to_dict())
+    model = design.build_model(dtype=t.dtype, seed=t.seed)
+    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+    ds = project.load_dataset()
+    stepper = Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=True,
+                      seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
+    stepper.run(max_epochs=2)  # warm up
+    start_samples, start = stepper.samples_seen, time.perf_counter()
+    stepper.run(should_stop=lambda: time.perf_counter() - start > seconds)
+    return (stepper.samples_seen - start_samples) / (time.perf_counter() - start)
+
+
+def with_window(seconds: float, batch_size: int) -> dict:
+    """Samples per second, frames per second and the longest GUI stall, window attached."""
+    app = QApplication.instance() or QApplication([])
+    from ui.main_window import MainWindow
+
+    win = MainWindow(_project(batch_size))
+    win.maybe_save = lambda: True  # no "save changes?" question at the end
+    win.resize(1400, 900)
+    win.show()
+    ctl = win.training
+
+    def spin(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    spin(500)
+    gaps = []
+    clock = QElapsedTimer()
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+
+    def beat():
+        gaps.append(clock.restart())
+
+    heartbeat.timeout.connect(beat)
+    ctl.train()
+    spin(1000)  # warm up: the first frames build plot caches
+    s0, f0, t0 = ctl.snapshot.samples_seen, ctl.frames, time.perf_counter()
+    clock.start()
+    heartbeat.start()
+    spin(int(seconds * 1000))
+    heartbeat.stop()
+    s1, f1, t1 = ctl.snapshot.samples_seen, ctl.frames, time.perf_counter()
+    ctl.pause()
+    spin(200)
+    win.close()
+    app.processEvents()
+    return {"samples_per_s": (s1 - s0) / (t1 - t0), "frames_per_s": (f1 - f0) / (t1 - t0),
+            "longest_stall_ms": max(gaps) if gaps else float("nan"),
+            "p99_stall_ms": sorted(gaps)[int(0.99 * (len(gaps) - 1))] if gaps else float("nan")}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--batch-size", type=int, default=4)
+    args = parser.parse_args(argv)
+    base = headless(args.seconds, args.batch_size)
+    gui = with_window(args.seconds, args.batch_size)
+    ratio = gui["samples_per_s"] / base
+    print(f"network 2-3-2 (lecture example), two_gaussians, batch size {args.batch_size}")
+    print(f"headless stepper      : {base:10.0f} samples/s")
+    print(f"with the window       : {gui['samples_per_s']:10.0f} samples/s  "
+          f"({ratio:.0%} of headless; target >= 80%)")
+    print(f"frames drawn          : {gui['frames_per_s']:10.1f} per second")
+    print(f"longest GUI stall     : {gui['longest_stall_ms']:10.0f} ms (target < 100 ms); "
+          f"99th percentile {gui['p99_stall_ms']:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
