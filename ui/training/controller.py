@@ -518,7 +518,8 @@ class TrainingController(QObject):
         p.stage_label.setText(f"{done}Next: {snap.next_stage}")
         p.progress.setRange(0, max(1, snap.batches_per_epoch))
         p.progress.setValue(snap.batch_index)
-        p.counters.setText(f"epoch {snap.epoch + 1} · step {snap.global_step} · "
+        epochs = self.project.training.epochs
+        p.counters.setText(f"epoch {min(snap.epoch + 1, epochs)} · step {snap.global_step} · "
                            f"{snap.samples_seen} samples seen")
         # While training fast, the counters follow every snapshot, the canvas ~10 times a
         # second and the plots ~2 times (their axes are costly to repaint, and every Qt

@@ -120,6 +120,7 @@ class TrainingPanel(QDockWidget):
         self.preview = pg.PlotWidget()
         self.preview.setObjectName("datasetPreview")
         self.preview.setFixedHeight(110)
+        self.preview.setBackground(None)
         self.preview.hideAxis("left")
         self.preview.hideAxis("bottom")
         self.preview.setMouseEnabled(False, False)

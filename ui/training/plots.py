@@ -58,6 +58,7 @@ def _plot(name: str, title: str, ylabel: str) -> pg.PlotWidget:
     w.setLabel("bottom", "epoch")
     w.setLabel("left", ylabel)
     w.showGrid(x=True, y=True, alpha=0.15)
+    w.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses students
     w.addLegend(offset=(-10, 10))
     return w
 
