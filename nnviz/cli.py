@@ -216,14 +216,7 @@ def _train(args, out: TextIO, err: TextIO) -> int:
     project.set_history({k: list(old.get(k, [])) + list(new.get(k, [])) for k in {*old, *new}})
     target = args.output or args.file
     project.save(target)
-    h = stepper.history
-    parts = [f"loss {h.epoch_loss[-1]:.4f}"]
-    if h.epoch_accuracy:
-        parts.append(f"accuracy {h.epoch_accuracy[-1]:.4f}")
-    if h.val_loss:
-        parts.append(f"val_loss {h.val_loss[-1]:.4f}")
-    if h.val_accuracy:
-        parts.append(f"val_accuracy {h.val_accuracy[-1]:.4f}")
+    parts = [f"{k} {v:.4f}" for k, v in stepper.history.last_epoch().items()]
     print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''}: " + ", ".join(parts), file=out)
     print(f"Saved {target}", file=out)
     return 0

@@ -231,14 +231,7 @@ class Sequential:
         for e in range(epochs_to_run):
             stepper.run(max_epochs=1)
             if show:
-                h = stepper.history
-                parts = [f"loss: {h.epoch_loss[-1]:.4f}"]
-                if h.epoch_accuracy:
-                    parts.append(f"accuracy: {h.epoch_accuracy[-1]:.4f}")
-                if h.val_loss:
-                    parts.append(f"val_loss: {h.val_loss[-1]:.4f}")
-                if h.val_accuracy:
-                    parts.append(f"val_accuracy: {h.val_accuracy[-1]:.4f}")
+                parts = [f"{k}: {v:.4f}" for k, v in stepper.history.last_epoch().items()]
                 print(f"Epoch {initial_epoch + e + 1}/{epochs} - " + " - ".join(parts),
                       file=sys.stdout)
         return stepper.history

@@ -106,6 +106,10 @@ class History:
             out["val_accuracy"] = list(self.val_accuracy)
         return out
 
+    def last_epoch(self) -> dict[str, float]:
+        """The latest epoch's values under Keras's names (``loss``, ``accuracy``, ``val_...``)."""
+        return {name: values[-1] for name, values in self.history.items() if values}
+
     @property
     def epoch(self) -> list[int]:
         """Keras's ``History.epoch``: the indices of the epochs run."""
