@@ -5,8 +5,13 @@ part of the view can turn one into a ``QColor`` without knowing where it came fr
 ``apply_theme(app, dark)`` sets Qt's Fusion style, the palette and the style sheet;
 the canvas reads its own colours from ``theme_for(dark)`` in ``scene.set_theme(dark)``.
 
-Weight colours follow one rule everywhere: warm (orange) for positive, cool (blue) for
-negative, so a student reads a connection's sign the same way in both themes.
+Weight colours follow one rule everywhere, TensorFlow Playground's diverging palette that
+lecturers already know: blue for positive, orange for negative, so a student reads a
+connection's sign the same way in both themes. The decision map agrees: the positive
+class (class 1 of two) is blue, class 0 orange.
+
+The plots (pyqtgraph) and the lecture view (rich text) do not draw with the widget
+palette, so the theme also names their colours: ``plot_*`` and ``value``.
 """
 from __future__ import annotations
 
@@ -52,6 +57,11 @@ class Theme:
     input_layer: str
     hidden_layer: str
     output_layer: str
+    # plots and lecture view (pyqtgraph and rich text ignore the widget palette)
+    plot_background: str
+    plot_foreground: str
+    plot_grid: str
+    value: str
 
     def color(self, field: str) -> QColor:
         """The named colour as a ``QColor`` (``theme.color("accent")``)."""
@@ -88,11 +98,15 @@ LIGHT = Theme(
     neuron_active="#2f6fde",
     port="#8a94a6",
     selection="#2f6fde",
-    positive_weight="#e0702c",
-    negative_weight="#2f78d0",
+    positive_weight="#2f78d0",
+    negative_weight="#e0702c",
     input_layer="#2e9e6b",
     hidden_layer="#2f6fde",
     output_layer="#8b4fd6",
+    plot_background="#ffffff",
+    plot_foreground="#3a4252",
+    plot_grid="#9aa3b2",
+    value="#1f5fc8",
 )
 
 DARK = Theme(
@@ -121,11 +135,15 @@ DARK = Theme(
     neuron_active="#5b9cf6",
     port="#7d889b",
     selection="#5b9cf6",
-    positive_weight="#ff9552",
-    negative_weight="#5aa7ff",
+    positive_weight="#5aa7ff",
+    negative_weight="#ff9552",
     input_layer="#43c28a",
     hidden_layer="#5b9cf6",
     output_layer="#b487f2",
+    plot_background="#16181d",
+    plot_foreground="#c9cfd9",
+    plot_grid="#6b7587",
+    value="#7ab8ff",
 )
 
 
@@ -214,12 +232,24 @@ def apply_theme(app: QApplication, dark: bool) -> Theme:
     # nothing is done when the application already wears this theme.
     if app.property("nnvizTheme") == theme.name:
         return theme
+    # The name first: widgets that restyle themselves on the palette change below
+    # (plots, lecture view) ask ``is_dark()`` which theme they are changing to.
+    app.setProperty("nnvizTheme", theme.name)
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(make_palette(theme))
     app.setStyleSheet(make_stylesheet(theme))
-    app.setProperty("nnvizTheme", theme.name)
     return theme
+
+
+def is_dark() -> bool:
+    """Whether the application wears the dark theme now (light when no theme was applied).
+
+    Widgets that paint with their own colours (pyqtgraph plots, rich text) call this when
+    Qt tells them the palette changed, so they follow the window's theme switch.
+    """
+    app = QApplication.instance()
+    return app is not None and app.property("nnvizTheme") == DARK.name
 
 
 def default_font() -> QFont:

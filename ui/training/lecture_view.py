@@ -11,7 +11,10 @@ for a connection ``w_ij`` from neuron ``i`` to neuron ``j``::
     w_new = w − lr · dL/dw = <numbers> = <value>
 
 and for the loss the chosen loss's formula with the sample's target and prediction.
-Rendered as rich text with real subscripts, in a large font for the back of the room.
+Rendered as rich text with real subscripts, in a font large enough for the back of a
+room (20 px at scale 1, :meth:`LectureView.set_font_scale` for presentation mode,
+Ctrl+plus / Ctrl+minus / Ctrl+0 or Ctrl+wheel inside the view), with the live numbers in
+bold, in the theme's colour.
 """
 from __future__ import annotations
 
@@ -19,10 +22,19 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
-__all__ = ["LectureView", "fmt", "MAX_TERMS"]
+from ui.theme import is_dark, theme_for
+
+__all__ = ["LectureView", "fmt", "MAX_TERMS", "BASE_PIXEL_SIZE"]
+
+#: The formulas' size in pixels at font scale 1: readable from the back of a lecture room.
+BASE_PIXEL_SIZE = 20
+#: The font scales Ctrl+plus / Ctrl+minus step through, and the limits of set_font_scale.
+ZOOM_STEP = 1.15
+MIN_SCALE, MAX_SCALE = 0.5, 4.0
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -67,15 +79,18 @@ def _terms(parts: list[str], n_total: int) -> str:
     return " + ".join(parts)
 
 
+# Sizes in pixels (not points) so the text is as large on every screen's DPI setting.
+# The hanging indent keeps a wrapped formula's continuation lines under its right side.
 _STYLE = """
-body { font-size: %(size)spt; }
-h3 { font-size: %(h)spt; margin-bottom: 2px; }
-p { margin-top: 2px; margin-bottom: 8px; }
-.f { font-family: 'STIX Two Math', 'Cambria Math', 'DejaVu Serif', serif; }
-.val { color: #2f6fde; font-weight: 600; }
-.hint { color: #5d6676; }
-.note { color: #5d6676; font-size: %(small)spt; }
-.err { color: #c62f3b; font-weight: 600; }
+body { font-size: %(size)spx; }
+h3 { font-size: %(h)spx; font-weight: 600; margin-top: %(gap)spx; margin-bottom: 4px; }
+p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
+.f { font-family: 'STIX Two Math', 'Cambria Math', 'DejaVu Serif', serif;
+     margin-left: %(indent)spx; text-indent: -%(indent)spx; }
+.val { color: %(value)s; font-weight: bold; }
+.hint { color: %(muted)s; }
+.note { color: %(muted)s; font-size: %(small)spx; }
+.err { color: %(error)s; font-weight: bold; }
 """
 
 
@@ -92,25 +107,108 @@ class LectureView(QDockWidget):
         self.setObjectName("lectureView")
         self.browser = QTextBrowser(objectName="lectureText")
         self.browser.setOpenLinks(False)
+        self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+        self.browser.installEventFilter(self)
+        self.browser.viewport().installEventFilter(self)
         self.setWidget(self.browser)
         self._scale = 1.0
+        self._dark = is_dark()
+        self._last_html = ""
         self._apply_style()
         self._last_html = None
         self.show_state(None, None, None, {})
 
-    def set_font_scale(self, scale: float) -> None:
-        """Larger text for presentation mode (1.0 = normal)."""
-        self._scale = float(scale)
+    # ------------------------------------------------------------------ size and theme
+    def set_font_scale(self, factor: float) -> None:
+        """Scale the text: 1.0 = 20 px formulas, 1.7 for presentation mode (0.5 to 4)."""
+        self._scale = min(max(float(factor), MIN_SCALE), MAX_SCALE)
         self._apply_style()
-        self.browser.setHtml(self._last_html)
+
+    def font_scale(self) -> float:
+        """The current text scale (1.0 = normal)."""
+        return self._scale
+
+    def pixel_size(self) -> int:
+        """The formulas' font size in pixels now: ``round(20 * scale)``."""
+        return round(BASE_PIXEL_SIZE * self._scale)
+
+    def set_theme(self, dark: bool) -> None:
+        """Colour the live numbers, hints and errors for the light or dark theme.
+
+        The window's theme switch reaches this by itself (see :meth:`changeEvent`); the
+        background and the plain text follow the application palette anyway.
+        """
+        if dark == self._dark:
+            return
+        self._dark = dark
+        self._apply_style()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Follow the application's theme when its palette changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.set_theme(is_dark())
+        super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Ctrl+plus / Ctrl+minus / Ctrl+0 and Ctrl+wheel scale the text of this view only.
+
+        The window's Ctrl+plus zooms the canvas; while the lecture view has the focus, the
+        shortcut is claimed here (ShortcutOverride) so the key reaches this view instead.
+        """
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and \
+                watched is self.browser:
+            factor = self._zoom_factor(event)
+            if factor is not None:
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    self.set_font_scale(1.0 if factor == 0 else self._scale * factor)
+                return True
+        if kind == QEvent.Type.Wheel and watched is self.browser.viewport() and \
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.set_font_scale(self._scale * ZOOM_STEP ** steps)
+            return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _zoom_factor(event) -> float | None:
+        """ZOOM_STEP for Ctrl+plus (or Ctrl+=), its inverse for Ctrl+minus, 0 for Ctrl+0."""
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return None
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal) or \
+                event.matches(QKeySequence.StandardKey.ZoomIn):
+            return ZOOM_STEP
+        if key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore) or \
+                event.matches(QKeySequence.StandardKey.ZoomOut):
+            return 1 / ZOOM_STEP
+        if key == Qt.Key.Key_0:
+            return 0
+        return None
 
     def _apply_style(self) -> None:
-        size = round(15 * self._scale)
-        self.browser.document().setDefaultStyleSheet(
-            _STYLE % {"size": size, "h": round(size * 1.15), "small": round(size * 0.8)})
+        """Set the style sheet and default font for the scale and theme, then re-render."""
+        t = theme_for(self._dark)
+        size = self.pixel_size()
+        self.browser.document().setDefaultStyleSheet(_STYLE % {
+            "size": size, "h": size, "small": round(size * 0.8),
+            "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
+            "muted": t.muted_text, "error": t.error})
+        # The widget's own font, not only the document's: an application style sheet
+        # (the theme switch) resets a text browser's document font to the widget's.
         font = QFont(self.browser.font())
-        font.setPointSize(size)
+        font.setPixelSize(size)
+        self.browser.setFont(font)
         self.browser.document().setDefaultFont(font)
+        if self._last_html is not None:
+            # The default style sheet applies when HTML is parsed: parse the page again.
+            self._render(self._last_html)
+
+    def _render(self, text: str) -> None:
+        # Qt's rich text takes the body's size from an inline style, not the default sheet.
+        self.browser.setHtml(f'<body style="font-size: {self.pixel_size()}px">{text}</body>')
 
     def plain_text(self) -> str:
         """What the view shows, as plain text (for tests and for copying)."""
@@ -159,7 +257,7 @@ class LectureView(QDockWidget):
         text = "".join(parts)
         if text != self._last_html:  # an unchanged page costs no relayout
             self._last_html = text
-            self.browser.setHtml(text)
+            self._render(text)
 
     # --- a neuron -------------------------------------------------------------
     def _neuron(self, pos: int, j: int, trace, weights, info) -> str:

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -30,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.theme import LIGHT, is_dark, theme_for
+
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
 
 #: The "Load CSV..." entry at the end of the data set list.
@@ -39,8 +42,10 @@ LOAD_CSV = "Load CSV..."
 SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/s", 10.0),
           ("30 steps/s", 30.0), ("As fast as possible", 0.0)]
 
-#: One colour per class, shared by the preview, the boundary plot and its points.
-CLASS_COLORS = ["#e0702c", "#2f78d0", "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
+#: One colour per class, shared by the preview, the boundary plot and its points. With two
+#: classes, class 1 (the positive one) is blue and class 0 orange, as positive and negative
+#: weights are (TensorFlow Playground's convention, see ``ui.theme``).
+CLASS_COLORS = [LIGHT.negative_weight, LIGHT.positive_weight, "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
                 "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
 
 LOSSES = [("Categorical cross-entropy", "categorical_crossentropy"),
@@ -96,31 +101,33 @@ class TrainingPanel(QDockWidget):
         outer.setSpacing(8)
 
         # --- data and settings -------------------------------------------------
+        # Every setting is its own form row (no side-by-side fields), so the panel fits
+        # ~380 px, the width the window gives it beside a readable canvas.
         self.settings_box = QGroupBox("Data and settings")
         form = QFormLayout(self.settings_box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Narrower still (a docked panel dragged thin), labels go above their fields.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         self.dataset_combo.setToolTip("The data set to learn from; 'Load CSV...' opens a file")
         form.addRow("Data set", self.dataset_combo)
         self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)
         self.noise.setRange(0.0, 1.0)
+        self.noise.setToolTip("How much the generated points scatter")
+        form.addRow("Noise", self.noise)
         self.size = QSpinBox(objectName="datasetSize", singleStep=50)
         self.size.setRange(10, 100000)
+        self.size.setToolTip("How many samples the data set has")
+        form.addRow("Samples", self.size)
         self.split = QDoubleSpinBox(objectName="validationSplit", decimals=2, singleStep=0.05)
         self.split.setRange(0.0, 0.9)
         self.split.setToolTip("Share of the samples kept apart to validate on")
-        row = QHBoxLayout()
-        for label, widget in (("noise", self.noise), ("size", self.size),
-                              ("validation", self.split)):
-            lab = QLabel(label)
-            lab.setProperty("role", "hint")
-            row.addWidget(lab)
-            row.addWidget(widget, 1)
-        form.addRow("", self._wrap(row))
+        form.addRow("Validation", self.split)
         self.preview = pg.PlotWidget()
         self.preview.setObjectName("datasetPreview")
         self.preview.setFixedHeight(110)
-        self.preview.setBackground(None)
+        self.preview.setMinimumWidth(120)
         self.preview.hideAxis("left")
         self.preview.hideAxis("bottom")
         self.preview.setMouseEnabled(False, False)
@@ -128,7 +135,7 @@ class TrainingPanel(QDockWidget):
         self.preview.setMenuEnabled(False)
         self._preview_points = pg.ScatterPlotItem(size=4, pen=None)
         self.preview.addItem(self._preview_points)
-        form.addRow("", self.preview)
+        form.addRow(self.preview)
         self.loss_combo = QComboBox(objectName="lossCombo")
         for label, name in LOSSES:
             self.loss_combo.addItem(label, name)
@@ -172,28 +179,33 @@ class TrainingPanel(QDockWidget):
         self.batch_button.setToolTip("To the end of the current batch: its update (Shift+Space)")
         self.epoch_button = QPushButton("Epoch", objectName="epochButton")
         self.epoch_button.setToolTip("To the end of the current epoch (Ctrl+E)")
-        row = QHBoxLayout()
-        for b in (self.step_button, self.batch_button, self.epoch_button):
-            b.setMinimumHeight(34)
-            row.addWidget(b)
-        controls.addLayout(row)
         self.train_button = QPushButton("Train", objectName="trainButton")
         self.train_button.setCheckable(True)
         self.train_button.setToolTip("Train / Pause (Ctrl+Space or F5)")
-        self.train_button.setMinimumHeight(34)
         self.reset_button = QPushButton("Reset", objectName="resetButton")
         self.reset_button.setToolTip("Weights back to the seeded initial ones; history cleared "
                                      "(Ctrl+R)")
-        self.reset_button.setMinimumHeight(34)
+        # A 3-column grid: Step | Batch | Epoch, then Train (two columns) | Reset. The
+        # buttons share the width equally and ask for no more than their short labels.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(6)
+        for col, b in enumerate((self.step_button, self.batch_button, self.epoch_button)):
+            grid.addWidget(b, 0, col)
+        grid.addWidget(self.train_button, 1, 0, 1, 2)
+        grid.addWidget(self.reset_button, 1, 2)
+        for b in self._step_buttons():
+            b.setMinimumHeight(34)
+            b.setMinimumWidth(60)
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        for col in range(3):
+            grid.setColumnStretch(col, 1)
+        controls.addLayout(grid)
         self.speed_combo = QComboBox(objectName="speedCombo")
         for label, value in SPEEDS:
             self.speed_combo.addItem(label, value)
         self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
         self.speed_combo.setToolTip("How fast Train goes; slow speeds show every batch's numbers")
-        row = QHBoxLayout()
-        row.addWidget(self.train_button, 2)
-        row.addWidget(self.reset_button, 1)
-        controls.addLayout(row)
         row = QHBoxLayout()
         lab = QLabel("Speed")
         lab.setProperty("role", "hint")
@@ -207,8 +219,9 @@ class TrainingPanel(QDockWidget):
         controls.addWidget(self.progress)
         self.counters = QLabel("epoch 0 · step 0 · 0 samples seen", objectName="countersLabel")
         self.counters.setProperty("role", "value")
+        self.counters.setWordWrap(True)
         controls.addWidget(self.counters)
-        self.show_gradients = QCheckBox("Connections show gradients dL/dw",
+        self.show_gradients = QCheckBox("Lines show gradients dL/dw",
                                         objectName="showGradients")
         self.show_gradients.setToolTip("Thickness and colour of the connections show the latest "
                                        "gradients instead of the weights")
@@ -239,19 +252,51 @@ class TrainingPanel(QDockWidget):
         outer.addWidget(self.message)
         outer.addStretch(1)
 
+        for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
+                      self.speed_combo):
+            # A combo box otherwise asks for its longest entry's width ("Categorical
+            # cross-entropy"), which alone pushed the panel past 380 px.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # The body fits the dock's width (see above); a sideways scroll bar would only hide
+        # the right edge of every field.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         self.setWidget(scroll)
         self._base_font = QFont(self.font())
+        self._dark: bool | None = None
+        self.set_theme(is_dark())
 
-    @staticmethod
-    def _wrap(layout) -> QWidget:
-        w = QWidget()
-        layout.setContentsMargins(0, 0, 0, 0)
-        w.setLayout(layout)
-        return w
+    def _step_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.step_button, self.batch_button, self.epoch_button, self.train_button,
+                self.reset_button)
+
+    # ------------------------------------------------------------------ theme
+    def set_theme(self, dark: bool) -> None:
+        """Give the data preview (a pyqtgraph plot, which ignores the palette) the theme.
+
+        The window's theme switch reaches this by itself: Qt sends every widget a
+        palette change, and :meth:`changeEvent` calls this with ``ui.theme.is_dark()``.
+        """
+        if dark == self._dark:
+            return
+        self._dark = dark
+        theme = theme_for(dark)
+        self.preview.setBackground(theme.plot_background)
+        self._error_color = theme.error
+        if self.message.property("error"):
+            self.set_message(self.message.text(), error=True)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Follow the application's theme when its palette changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.set_theme(is_dark())
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ display
     def set_dataset_names(self, names) -> None:
@@ -283,7 +328,9 @@ class TrainingPanel(QDockWidget):
     def set_message(self, text: str, error: bool = False) -> None:
         """Show ``text`` under the controls (red when it reports a problem)."""
         self.message.setText(text)
-        self.message.setStyleSheet("color: #c62f3b; font-weight: 600;" if error else "")
+        self.message.setProperty("error", bool(error))
+        self.message.setStyleSheet(f"color: {self._error_color}; font-weight: 600;" if error
+                                   else "")
 
     def set_running(self, running: bool) -> None:
         """Show Train or Pause on the toggling button without emitting its signal."""
@@ -306,6 +353,5 @@ class TrainingPanel(QDockWidget):
         stage_font.setPointSizeF(font.pointSizeF() * 1.35)
         stage_font.setWeight(QFont.Weight.DemiBold)
         self.stage_label.setFont(stage_font)
-        for b in (self.step_button, self.batch_button, self.epoch_button, self.train_button,
-                  self.reset_button):
+        for b in self._step_buttons():
             b.setMinimumHeight(56 if on else 34)

@@ -1,22 +1,53 @@
-"""The plots dock: loss and accuracy curves, and the decision boundary over the inputs.
+"""The plots dock: loss and accuracy curves, per-layer weight norms, and the decision
+boundary over the inputs.
 
 Every curve is created once and fed whole NumPy arrays with one ``setData`` per frame:
 the history lives in growing arrays (doubling, so appending is amortised O(1)) and the
 curves downsample ('peak') and clip to the visible range, so a million points stay smooth.
+
+The weight-norm tab plots, for each Dense layer ``l``, the Frobenius norm of its kernel
+``||W_l|| = sqrt(sum_ij W_l[i, j]^2)`` against the epoch: a norm that keeps growing hints at
+a learning rate too large or a missing regulariser; a flat one at a layer that stopped
+learning.
+
+Every axis shows its real numbers: pyqtgraph's automatic SI prefix ("loss (x0.001)" with
+ticks at 800) is switched off. The plots follow the window's light or dark theme.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QDockWidget, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from nnviz.errors import NnvizError
+from ui.theme import is_dark, theme_for
 from ui.training.panel import CLASS_COLORS
 
-__all__ = ["PlotsDock", "GrowingSeries"]
+__all__ = ["PlotsDock", "GrowingSeries", "weight_norms"]
 
 TRAIN_COLOR = "#2f6fde"
 VAL_COLOR = "#e0702c"
+#: One colour per Dense layer in the weight-norm tab (input side first).
+LAYER_COLORS = ["#2f6fde", "#8b4fd6", "#2e9e6b", "#e0702c", "#c62f3b", "#1b9aaa", "#b28a00",
+                "#d6509e"]
+#: The weight-norm curves are redrawn at most this often (ms): weights change every frame.
+NORMS_REDRAW_MS = 250
+
+
+def weight_norms(kernels) -> np.ndarray:
+    """The Frobenius norm of each kernel: ``||W|| = sqrt(sum_ij W[i, j]^2)``, one per layer."""
+    return np.array([float(np.linalg.norm(k)) for k in kernels], dtype=np.float64)
 
 
 class GrowingSeries:
@@ -50,17 +81,52 @@ class GrowingSeries:
         return self._n
 
 
-def _plot(name: str, title: str, ylabel: str) -> pg.PlotWidget:
+def _plot(name: str, title: str, ylabel: str, legend_offset=None) -> pg.PlotWidget:
+    """A plot with its title, axis labels, grid and (when ``legend_offset``) a legend.
+
+    ``legend_offset`` is pyqtgraph's: a negative x anchors the legend to the right edge,
+    a negative y to the bottom edge.
+    """
     w = pg.PlotWidget()
     w.setObjectName(name)  # PlotWidget hands keyword arguments to its PlotItem
-    w.setBackground(None)
     w.setTitle(title)
     w.setLabel("bottom", "epoch")
     w.setLabel("left", ylabel)
-    w.showGrid(x=True, y=True, alpha=0.15)
-    w.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses students
-    w.addLegend(offset=(-10, 10))
+    w.showGrid(x=True, y=True, alpha=0.2)
+    if legend_offset is not None:
+        w.addLegend(offset=legend_offset, labelTextSize="9pt", verSpacing=-4)
+    _plain_axes(w)
     return w
+
+
+def _plain_axes(plot: pg.PlotWidget) -> None:
+    """No automatic SI prefix on any axis: "loss (x0.001)" with ticks at 800 confuses students."""
+    for side in ("left", "bottom", "right", "top"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+
+
+def style_plot(plot: pg.PlotWidget, dark: bool) -> None:
+    """Give one plot the theme's background, axis, tick-label, title, grid and legend colours."""
+    t = theme_for(dark)
+    plot.setBackground(t.plot_background)
+    item = plot.getPlotItem()
+    tick_font = QFont()
+    tick_font.setPointSizeF(9.5)
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        # The grid lines are drawn with the axis pen at the grid's alpha.
+        axis.setPen(pg.mkPen(t.plot_grid))
+        axis.setTextPen(pg.mkPen(t.plot_foreground))
+        axis.setStyle(tickFont=tick_font)
+    title = item.titleLabel
+    title.setText(title.text, color=t.plot_foreground, size="11pt")
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(t.plot_foreground)
+        bg = pg.mkColor(t.plot_background)
+        bg.setAlpha(200)  # the curves stay visible through it
+        legend.setBrush(pg.mkBrush(bg))
+        legend.setPen(pg.mkPen(t.border))
 
 
 def _curve(plot: pg.PlotWidget, name: str, color: str, width: float, alpha: int = 255,
@@ -87,7 +153,9 @@ class PlotsDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         split = QSplitter(Qt.Orientation.Horizontal)
 
-        self.loss_plot = _plot("lossPlot", "Loss", "loss")
+        # Legends where the curves are not: the loss falls away from the top right, the
+        # accuracy climbs away from the bottom right.
+        self.loss_plot = _plot("lossPlot", "Loss", "loss", legend_offset=(-8, 8))
         self.curve_batch_loss = _curve(self.loss_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
         self.curve_epoch_loss = _curve(self.loss_plot, "train (epoch)", TRAIN_COLOR, 3,
                                        symbol=True)
@@ -98,17 +166,36 @@ class PlotsDock(QDockWidget):
         self.loss_marker.setVisible(False)
         self.loss_plot.addItem(self.loss_marker, ignoreBounds=True)
 
-        self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy")
+        self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy",
+                                   legend_offset=(-8, -8))
         self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
         self.curve_epoch_acc = _curve(self.accuracy_plot, "train (epoch)", TRAIN_COLOR, 3,
                                       symbol=True)
         self.curve_val_acc = _curve(self.accuracy_plot, "validation", VAL_COLOR, 3, symbol=True)
 
+        # The y axis starts at 0 and norms stay well above it: the bottom right is free.
+        self.norms_plot = _plot("weightNormPlot", "Weight norm per layer", "‖W‖",
+                                legend_offset=(-8, -8))
+        self.norm_curves: list[pg.PlotDataItem] = []
+        self._norm_x = GrowingSeries(256)
+        self._norm_y: list[GrowingSeries] = []
+        self._norm_names: list[str] = []
+        self._norms_stale = False
+        self._norms_timer = QTimer(self)
+        self._norms_timer.setSingleShot(True)
+        self._norms_timer.setInterval(NORMS_REDRAW_MS)
+        self._norms_timer.timeout.connect(self._redraw_norms)
+
+        self.tabs = QTabWidget(objectName="plotTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.accuracy_plot, "Accuracy")
+        self.tabs.addTab(self.norms_plot, "Weights")
+
         self.boundary_plot = pg.PlotWidget()
         self.boundary_plot.setObjectName("boundaryPlot")
-        self.boundary_plot.setBackground(None)
         self.boundary_plot.setTitle("Output over the inputs")
         self.boundary_plot.setAspectLocked(False)
+        _plain_axes(self.boundary_plot)
         self.boundary_image = pg.ImageItem()
         self.boundary_plot.addItem(self.boundary_image)
         self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=3))
@@ -135,7 +222,7 @@ class PlotsDock(QDockWidget):
         rv.addWidget(self.boundary_plot, 1)
         rv.addWidget(self.boundary_note)
         split.addWidget(left)
-        split.addWidget(self.accuracy_plot)
+        split.addWidget(self.tabs)
         split.addWidget(right)
         split.setSizes([400, 300, 320])
         layout.addWidget(split)
@@ -160,6 +247,119 @@ class PlotsDock(QDockWidget):
                                       dtype=np.float64)
         self._task = "classification"
         self._shown_boundary = None
+        self._last_boundary = None
+        self._dark: bool | None = None
+        self._bg_rgb = np.full(3, 255.0)
+        self._design = None
+        project = getattr(parent, "project", None)
+        if project is not None:
+            self.watch_design(project.design)
+        self.set_theme(is_dark())
+
+    # ------------------------------------------------------------------ theme
+    def plot_widgets(self) -> list[pg.PlotWidget]:
+        """Every plot of the dock (loss, accuracy, weight norms, output map)."""
+        return [self.loss_plot, self.accuracy_plot, self.norms_plot, self.boundary_plot]
+
+    def set_theme(self, dark: bool) -> None:
+        """Backgrounds, axes, text, grid and legends in the light or dark theme's colours.
+
+        pyqtgraph ignores the widget palette, so the window's theme switch reaches the plots
+        through :meth:`changeEvent` (Qt sends every widget a palette change).
+        """
+        if dark == self._dark:
+            return
+        self._dark = dark
+        t = theme_for(dark)
+        for plot in self.plot_widgets():
+            style_plot(plot, dark)
+        self._bg_rgb = np.array(pg.mkColor(t.plot_background).getRgb()[:3], dtype=np.float64)
+        if self._task != "classification":
+            self.data_points.setBrush(pg.mkBrush(t.plot_foreground))
+        # The output map fades into the background where the network hesitates: repaint it.
+        last, self._shown_boundary = self._last_boundary, None
+        self.set_boundary(last)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Follow the application's theme when its palette changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.set_theme(is_dark())
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ weight norms
+    def watch_design(self, design) -> None:
+        """Record the layers' weight norms whenever ``design`` stores new weights.
+
+        The window's design document announces every published snapshot's weights
+        (``weights_changed``); one norm per layer is appended when training has moved on
+        since the last point, so time travel and hand edits add no points.
+        """
+        if self._design is not None:
+            self._design.events.weights_changed.disconnect(self._on_design_weights_changed)
+        self._design = design
+        design.events.weights_changed.connect(self._on_design_weights_changed)
+
+    def _on_design_weights_changed(self) -> None:
+        design = self._design
+        try:
+            chain = design.chain()
+        except NnvizError:
+            return  # the network is being edited and is not a chain right now
+        kernels = [design.kernel(a.id, b.id) for a, b in zip(chain[:-1], chain[1:])]
+        if not kernels or any(k is None for k in kernels):
+            return
+        names = [spec.name for spec in chain[1:]]
+        self.add_weights(kernels, names)
+
+    def add_weights(self, kernels, names=None) -> None:
+        """Append one point per layer: the norms of ``kernels`` at the current epoch.
+
+        The epoch is the loss plot's latest (batches seen / batches per epoch), so the two
+        plots share their x axis. A point at the same epoch as the last is not added.
+        """
+        x = len(self._series["batch_loss"]) / self._batches_per_epoch
+        norms = weight_norms(kernels)
+        names = list(names) if names else [f"layer {k + 1}" for k in range(len(norms))]
+        if names != self._norm_names:
+            self._make_norm_curves(names)
+        elif len(self._norm_x) and x <= self._norm_x.values[-1]:
+            return
+        self._norm_x.extend([x])
+        for series, value in zip(self._norm_y, norms):
+            series.extend([value])
+        self._norms_stale = True
+        if not self._norms_timer.isActive():
+            self._norms_timer.start()
+
+    def norm_series(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Copies of the weight-norm history: (epochs, [norms of layer 1, layer 2, ...])."""
+        return self._norm_x.values.copy(), [s.values.copy() for s in self._norm_y]
+
+    def _make_norm_curves(self, names: list[str]) -> None:
+        """New curves when the network's layers change (a rebuild, never during training)."""
+        for curve in self.norm_curves:
+            self.norms_plot.removeItem(curve)
+        self.norm_curves = [
+            _curve(self.norms_plot, name, LAYER_COLORS[k % len(LAYER_COLORS)], 2.5)
+            for k, name in enumerate(names)]
+        self._norm_names = names
+        self._norm_x.clear()
+        self._norm_y = [GrowingSeries(256) for _ in names]
+
+    def _redraw_norms(self) -> None:
+        """One ``setData`` per layer's curve, then the range (at most every 250 ms)."""
+        if not self._norms_stale:
+            return
+        self._norms_stale = False
+        x = self._norm_x.values
+        top = 0.0
+        for curve, series in zip(self.norm_curves, self._norm_y):
+            curve.setData(x, series.values)
+            if len(series):
+                top = max(top, float(np.max(series.values)))
+        if len(x):
+            self.norms_plot.setRange(xRange=(0, max(float(x[-1]), 1.0)),
+                                     yRange=(0, top if top > 0 else 1.0), padding=0.05)
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -171,7 +371,12 @@ class PlotsDock(QDockWidget):
         for s in self._series.values():
             s.clear()
         self._stale = set()
+        self._norm_x.clear()
+        for s in self._norm_y:
+            s.clear()
+        self._norms_stale = True
         self._redraw()
+        self._redraw_norms()
 
     def add_history(self, tails: dict, batches_per_epoch: int, redraw: bool = True) -> None:
         """Append new points (``{key: [values]}``); redraw each changed curve once.
@@ -227,8 +432,10 @@ class PlotsDock(QDockWidget):
             lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
             if hi - lo < 1e-9:
                 lo, hi = lo - 0.5, hi + 0.5
-            self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo if log else min(lo, 0.0), hi),
-                                    padding=0.03)
+            lo = lo if log else min(lo, 0.0)
+            # Headroom above the curves: the legend sits there (top right) without hiding any.
+            hi += 0.5 * (hi - lo)
+            self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo, hi), padding=0.03)
         if self._follow[self.accuracy_plot]:
             self.accuracy_plot.setRange(xRange=(0, x_max), yRange=(0, 1), padding=0.03)
 
@@ -243,7 +450,7 @@ class PlotsDock(QDockWidget):
         """Show the training points over the input plane (2-D) or against the target (1-D)."""
         self._task = task
         self._shown_boundary = None
-        self.accuracy_plot.setVisible(task == "classification")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.accuracy_plot), task == "classification")
         self.boundary_image.clear()
         self.fit_curve.setData([], [])
         if x is None or x.shape[1] > 2:
@@ -260,7 +467,8 @@ class PlotsDock(QDockWidget):
                 brushes = [palette[k % len(palette)] for k in labels]
                 self.data_points.setData(x[:, 0], x[:, 1], brush=brushes)
             else:
-                self.data_points.setData(x[:, 0], x[:, 1], brush=pg.mkBrush("#333333"))
+                self.data_points.setData(x[:, 0], x[:, 1], brush=pg.mkBrush(
+                    theme_for(bool(self._dark)).plot_foreground))
             self.boundary_plot.setLabel("bottom", "x1")
             self.boundary_plot.setLabel("left", "x2")
         else:
@@ -274,7 +482,7 @@ class PlotsDock(QDockWidget):
         """Draw the worker's grid of outputs: one ``setImage`` (2-D) or ``setData`` (1-D)."""
         if boundary is None or boundary is self._shown_boundary:
             return  # the worker recomputes it a few times a second, not every frame
-        self._shown_boundary = boundary
+        self._shown_boundary = self._last_boundary = boundary
         if boundary["kind"] == "line":
             self.fit_curve.setData(boundary["x"], boundary["y"])
             return
@@ -291,7 +499,7 @@ class PlotsDock(QDockWidget):
             confidence = np.max(values, axis=2, keepdims=True) if k > 1 else \
                 np.abs(values - 0.5) * 2
             mix = 0.25 + 0.45 * np.clip(confidence, 0, 1)
-            rgb = mix * rgb + (1 - mix) * 255.0
+            rgb = mix * rgb + (1 - mix) * self._bg_rgb
             self.boundary_image.setImage(np.clip(rgb, 0, 255).astype(np.uint8),
                                          autoLevels=False, levels=(0, 255))
         else:
