@@ -96,6 +96,53 @@ def segment_distance(px: float, py: float, x0: float, x1: float,
     return np.hypot(px - (x0 + t * dx), py - (y0 + t * dy))
 
 
+def to_device(coords: np.ndarray, t) -> np.ndarray:
+    """Segments ``(x0, y0, x1, y1)`` mapped through the affine ``QTransform`` ``t``.
+
+    ``x' = m11 x + m21 y + dx``, ``y' = m12 x + m22 y + dy`` for both ends (vectorised).
+    """
+    out = np.empty_like(coords)
+    for c in (0, 2):
+        x, y = coords[:, c], coords[:, c + 1]
+        out[:, c] = t.m11() * x + t.m21() * y + t.dx()
+        out[:, c + 1] = t.m12() * x + t.m22() * y + t.dy()
+    return out
+
+
+def ink_length(seg: np.ndarray) -> float:
+    """Total length of segments ``(x0, y0, x1, y1)``: ``sum hypot(x1 - x0, y1 - y0)``."""
+    return float(np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]).sum())
+
+
+def clip_segments(seg: np.ndarray, rect: QRectF) -> np.ndarray:
+    """Cut each segment ``(x0, y0, x1, y1)`` to the part inside ``rect`` (Liang-Barsky).
+
+    A point ``p0 + t (p1 - p0)`` is inside when ``left <= x <= right`` and
+    ``top <= y <= bottom``; each bound limits ``t`` to one side, and the segment keeps
+    ``t`` in ``[max(0, entries), min(1, exits)]``. A segment wholly outside becomes a
+    zero-length one (the raster engine draws nothing for it).
+    """
+    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+    dx, dy = x1 - x0, y1 - y0
+    t_in = np.zeros(len(seg))
+    t_out = np.ones(len(seg))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for d, lo, hi, p in ((dx, rect.left(), rect.right(), x0),
+                             (dy, rect.top(), rect.bottom(), y0)):
+            ta, tb = (lo - p) / d, (hi - p) / d
+            flat = d == 0
+            t_in = np.maximum(t_in, np.where(flat, np.where((p >= lo) & (p <= hi), 0.0, 2.0),
+                                             np.minimum(ta, tb)))
+            t_out = np.minimum(t_out, np.where(flat, 1.0, np.maximum(ta, tb)))
+    t_out = np.maximum(t_out, t_in)  # empty: both ends at the entry point
+    out = np.empty_like(seg)
+    out[:, 0] = x0 + dx * np.minimum(t_in, 1.0)
+    out[:, 1] = y0 + dy * np.minimum(t_in, 1.0)
+    out[:, 2] = x0 + dx * np.minimum(t_out, 1.0)
+    out[:, 3] = y0 + dy * np.minimum(t_out, 1.0)
+    return out
+
+
 class ConnectionBundleItem(QGraphicsItem):
     """Every line of one layer-to-layer connection, painted by one item.
 
@@ -122,6 +169,7 @@ class ConnectionBundleItem(QGraphicsItem):
         self._y1 = np.zeros(0)
         self._coords = np.zeros((0, 4))
         self._rect = QRectF()
+        self._exposed = QRectF()  # the part being painted (item coordinates)
         self._values: np.ndarray | None = None
         self._mode = "weights"
         self._scale = 1.0
@@ -317,6 +365,16 @@ class ConnectionBundleItem(QGraphicsItem):
             self._cache["levels"] = levels
         return levels
 
+    def _bucket_keys(self, index: np.ndarray) -> np.ndarray:
+        """Bucket keys of the lines ``index`` only (a few strongest of a huge bundle)."""
+        if "buckets" in self._cache:
+            return self._cache["buckets"][index]
+        v = self._values.ravel()[index]
+        a = np.nan_to_num(np.abs(v), nan=0.0, posinf=self._scale)
+        levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
+                            style.WIDTH_LEVELS - 1)
+        return levels * 2 + (v < 0)
+
     def _buckets(self) -> np.ndarray:
         keys = self._cache.get("buckets")
         if keys is None:
@@ -335,6 +393,7 @@ class ConnectionBundleItem(QGraphicsItem):
         exposed = option.exposedRect if option is not None else self._rect
         if exposed.isEmpty():
             exposed = self._rect
+        self._exposed = QRectF(exposed)
         if exposed.contains(self._rect):
             index = None
             n_visible = n_edges
@@ -348,11 +407,15 @@ class ConnectionBundleItem(QGraphicsItem):
                        float(np.ptp(self._yt)) + neuron_pitch(self._yt)) * scale
             visible_span = min(span, exposed.height() * scale)
             crowded = n_visible > style.LINE_BUDGET or n_visible > 6.0 * max(visible_span, 1.0)
+            segments = None
+            if not crowded:
+                segments = self._device_segments(painter, index)
+                crowded = ink_length(segments) > style.INK_BUDGET_PX
             if crowded and self._values is not None:
                 self._paint_density(painter)
                 self._paint_strongest(painter, exposed)
             else:
-                self._paint_lines(painter, index, n_visible)
+                self._paint_lines(painter, index, n_visible, segments)
         for edge, color in ((self._marked, self._colors.selection), (self._hover, self._colors.selection)):
             if edge is not None:
                 self._paint_one(painter, edge, color)
@@ -366,42 +429,70 @@ class ConnectionBundleItem(QGraphicsItem):
         painter.setBrush(QBrush(fill))
         painter.drawPolygon(self._hull())
 
-    def _paint_lines(self, painter: QPainter, index: np.ndarray | None, n_visible: int) -> None:
-        smooth = n_visible <= style.SMOOTH_LINE_LIMIT
+    def _device_segments(self, painter: QPainter, index: np.ndarray | None) -> np.ndarray:
+        """The lines ``index`` (all if None) in device pixels, clipped to the exposed part."""
+        device = painter.worldTransform()
+        clip = device.mapRect(self._exposed).adjusted(-4, -4, 4, 4)
+        coords = self._coords if index is None else self._coords[index]
+        return clip_segments(to_device(coords, device), clip)
+
+    def _paint_lines(self, painter: QPainter, index: np.ndarray | None, n_visible: int,
+                     segments: np.ndarray | None = None) -> None:
+        """Draw lines ``index`` (all if None), weak ones first, in pen buckets.
+
+        ``segments`` are the same lines in device pixels if the caller has them already.
+        Antialiasing only when the lines are few and short in total (an antialiased wide
+        line costs ten times an aliased one).
+        """
+        if segments is None:
+            segments = self._device_segments(painter, index)
+        smooth = (n_visible <= style.SMOOTH_LINE_LIMIT
+                  and ink_length(segments) <= style.SMOOTH_INK_PX)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, smooth)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         _POOL.ensure(n_visible)
         if self._values is None:
-            _POOL.buffer[:n_visible] = self._coords if index is None else self._coords[index]
-            pen = QPen(self._colors.neutral_line, 1.2 if smooth else 1.5)
-            pen.setCosmetic(True)
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            painter.setPen(pen)
-            painter.drawLines(_POOL.lines[:n_visible])
-            return
-        keys = self._buckets() if index is None else self._buckets()[index]
-        order = np.argsort(keys, kind="stable")
-        rows = order if index is None else index[order]
-        _POOL.buffer[:n_visible] = self._coords[rows]
-        counts = np.bincount(keys, minlength=2 * style.WIDTH_LEVELS)
-        start = 0
-        for key, count in enumerate(counts.tolist()):
-            if count == 0:
-                continue
-            level = key // 2
-            if smooth:
-                width = 1.0 + 5.0 * (level + 1) / style.WIDTH_LEVELS
-            else:
-                # Aliased opaque pens of 1.5 px and more take the raster engine's fast path.
-                width = 1.5 + 1.5 * (level + 1) / style.WIDTH_LEVELS
-            pen = QPen(self._bucket_colors[key], width)
-            pen.setCosmetic(True)
-            # Flat caps: round caps make drawLines stroke one huge self-overlapping path,
-            # a hundred times slower on the raster engine.
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            painter.setPen(pen)
-            painter.drawLines(_POOL.lines[start:start + count])
-            start += count
+            counts = None
+            _POOL.buffer[:n_visible] = segments
+        else:
+            keys = self._buckets() if index is None else self._bucket_keys(index)
+            order = np.argsort(keys, kind="stable")
+            counts = np.bincount(keys, minlength=2 * style.WIDTH_LEVELS)
+            _POOL.buffer[:n_visible] = segments[order]
+        # The lines go to the raster engine in device pixels, already clipped to what is
+        # exposed: a scaled world transform doubles the engine's cost per line, and the
+        # parts of long lines outside the view would be walked for nothing.
+        painter.save()
+        painter.resetTransform()
+        try:
+            if counts is None:
+                pen = QPen(self._colors.neutral_line, 1.2 if smooth else 2.0)
+                pen.setCosmetic(True)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                painter.setPen(pen)
+                painter.drawLines(_POOL.lines[:n_visible])
+                return
+            start = 0
+            for key, count in enumerate(counts.tolist()):
+                if count == 0:
+                    continue
+                level = key // 2
+                if smooth:
+                    width = 1.0 + 5.0 * (level + 1) / style.WIDTH_LEVELS
+                else:
+                    # Aliased opaque pens of 2 px and more take the raster engine's fast
+                    # path (1.5 px ones cost twice as much, a 1 px cosmetic pen eight times).
+                    width = 2.0 + 1.0 * (level + 1) / style.WIDTH_LEVELS
+                pen = QPen(self._bucket_colors[key], width)
+                pen.setCosmetic(True)
+                # Flat caps: round caps make drawLines stroke one huge self-overlapping
+                # path, a hundred times slower on the raster engine.
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                painter.setPen(pen)
+                painter.drawLines(_POOL.lines[start:start + count])
+                start += count
+        finally:
+            painter.restore()
 
     def _density_image(self) -> tuple[QImage, QRectF]:
         """The lines' density as an image (cached): how much ``|w|`` passes each point.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView
 
@@ -23,6 +23,7 @@ MIN_SCALE = 0.02
 MAX_SCALE = 12.0
 FIT_MAX_SCALE = 2.5  # a tiny net is not blown up beyond this by "fit"
 ZOOM_STEP = 1.25
+LEGEND_SIZE = QSizeF(236.0, 88.0)  # the line-colour legend's box, screen pixels
 
 
 class CanvasView(QGraphicsView):
@@ -61,6 +62,8 @@ class CanvasView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space_down = False
         self._show_legend = True
+        self._legend: QPixmap | None = None
+        self._legend_key: tuple | None = None
         self.centerOn(0, 0)
         self._scale_changed()
 
@@ -249,9 +252,24 @@ class CanvasView(QGraphicsView):
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         if not self._show_legend or not self.canvas_scene.bundle_items():
             return
+        # The legend changes only with the theme and the edge mode: drawn once into a
+        # pixmap, a frame blits it instead of laying out text and rounded boxes again.
+        ratio = self.devicePixelRatioF()
+        key = (id(self.canvas_scene.colors), self.canvas_scene.edge_mode(), ratio)
+        if self._legend_key != key:
+            pixmap = QPixmap(int(LEGEND_SIZE.width() * ratio) + 2,
+                             int(LEGEND_SIZE.height() * ratio) + 2)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            legend_painter = QPainter(pixmap)
+            legend_painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            self._paint_legend(legend_painter, QPointF(0.5, LEGEND_SIZE.height() + 0.5))
+            legend_painter.end()
+            self._legend, self._legend_key = pixmap, key
         painter.save()
         painter.resetTransform()
-        self._paint_legend(painter, QPointF(14, self.viewport().height() - 14))
+        painter.drawPixmap(QPointF(14, self.viewport().height() - 14 - LEGEND_SIZE.height()),
+                           self._legend)
         painter.restore()
 
     def _paint_legend(self, painter: QPainter, bottom_left: QPointF) -> None:
@@ -262,7 +280,7 @@ class CanvasView(QGraphicsView):
         font = QFont()
         font.setPointSizeF(8.5)
         painter.setFont(font)
-        w, h = 236.0, 88.0
+        w, h = LEGEND_SIZE.width(), LEGEND_SIZE.height()
         box = QRectF(bottom_left.x(), bottom_left.y() - h, w, h)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         fill = QColor(colors.card)
