@@ -274,6 +274,14 @@ def blas_description() -> str:
     return "; ".join(lines) or "no BLAS found by threadpoolctl"
 
 
+def load_average() -> str:
+    """The 1-minute load average (other processes competing for the cores), if known."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):  # not on Windows
+        return "unknown"
+
+
 # ---- the table --------------------------------------------------------------------------
 
 
@@ -297,6 +305,8 @@ def main(argv=None) -> int:
             print(f"warning: {var}={os.environ[var]} is set; NumPy's matmul may be slower. "
                   "Run with: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/engine.py")
     print(f"NumPy {np.__version__}; BLAS: {blas_description()}")
+    print(f"{os.cpu_count()} cores; load average {load_average()} (above ~0.5 the figures "
+          "are disturbed by other processes)")
     try:
         import torch
 
@@ -352,6 +362,7 @@ def main(argv=None) -> int:
         print(f"{net.name:<18} | {cells[0]} | {cells[1]}")
     print(f"NumPy 1024x1024 @ 1024x1024: {big64:.1f} GFLOP/s float64, {big32:.1f} GFLOP/s float32")
 
+    print(f"load average at the end {load_average()}")
     print()
     print("targets")
     lecture, mnist = rates[nets[0].name], rates[nets[2].name]
