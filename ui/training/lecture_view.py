@@ -108,13 +108,13 @@ class LectureView(QDockWidget):
         self.browser = QTextBrowser(objectName="lectureText")
         self.browser.setOpenLinks(False)
         self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
-        self.browser.installEventFilter(self)
-        self.browser.viewport().installEventFilter(self)
         self.setWidget(self.browser)
         self._scale = 1.0
         self._dark = is_dark()
         self._last_html = ""
         self._apply_style()
+        self.browser.installEventFilter(self)
+        self.browser.viewport().installEventFilter(self)
         self._last_html = None
         self.show_state(None, None, None, {})
 
@@ -150,12 +150,19 @@ class LectureView(QDockWidget):
         super().changeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """Ctrl+plus / Ctrl+minus / Ctrl+0 and Ctrl+wheel scale the text of this view only.
+        """Ctrl+plus / Ctrl+minus / Ctrl+0 and Ctrl+wheel scale the text of this view only;
+        a font change from outside (a new application style sheet) is undone.
 
         The window's Ctrl+plus zooms the canvas; while the lecture view has the focus, the
         shortcut is claimed here (ShortcutOverride) so the key reaches this view instead.
         """
         kind = event.type()
+        if kind == QEvent.Type.FontChange and watched is self.browser and \
+                self.browser.font().pixelSize() != self.pixel_size():
+            # The application style sheet (set by the theme switch) gave the browser the
+            # dock's font and the document that font's size: put the scale back.
+            self._apply_style()
+            return False
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and \
                 watched is self.browser:
             factor = self._zoom_factor(event)

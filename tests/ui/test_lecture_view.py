@@ -1,0 +1,164 @@
+"""The lecture view in the real window: clicked neurons and connections, stepped with the
+Step button, show the engine's own numbers; Ctrl+plus / Ctrl+minus scale the text."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from nnviz.design import Design
+from nnviz.project import Project
+from nnviz.training import Stepper
+from ui.training.lecture_view import BASE_PIXEL_SIZE, fmt
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(Project.lecture_example())
+    monkeypatch.setattr(win, "maybe_save", lambda: True)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
+    win.fit_network()
+    yield win
+    win.training.shutdown()
+
+
+def reference(project: Project) -> Stepper:
+    """A headless stepper on a copy of the window's project: the numbers to expect."""
+    t = project.training
+    design = Design.from_dict(project.design.to_dict())
+    model = design.build_model(dtype=t.dtype, seed=t.seed)
+    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+    ds = project.load_dataset()
+    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
+                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
+
+
+def click_step(qtbot, win) -> None:
+    ctl = win.training
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.frames > before and not ctl.snapshot.running, timeout=5000)
+
+
+def click_neuron(qtbot, win, layer_id: str, j: int) -> None:
+    item = win.scene.layer_item(layer_id)
+    point = win.canvas.mapFromScene(item.mapToScene(QPointF(0, item.offsets[j])))
+    with qtbot.waitSignal(win.scene.sig_selection_changed, timeout=2000) as blocker:
+        QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args[0] == ("neuron", layer_id, j)
+
+
+def click_connection(qtbot, win, src: str, tgt: str, i: int, j: int) -> None:
+    scene = win.scene
+    rect = scene.bundle_item(src, tgt).boundingRect().adjusted(4, 0, -4, 0)
+    y0, y1 = scene.layer_item(src).neuron_scene_y()[i], scene.layer_item(tgt).neuron_scene_y()[j]
+    point = QPointF(rect.left() + 0.25 * rect.width(), y0 + 0.25 * (y1 - y0))
+    with qtbot.waitSignal(scene.sig_selection_changed, timeout=2000) as blocker:
+        QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton,
+                         pos=win.canvas.mapFromScene(point))
+    assert blocker.args[0] == ("connection", src, tgt, i, j)
+
+
+def factor(value: float) -> str:
+    """A number as the view writes a factor: negative ones in parentheses."""
+    text = fmt(value)
+    return f"({text})" if text.startswith("\u2212") else text
+
+
+def test_a_clicked_neuron_shows_the_engines_weighted_sum_and_activation(qtbot, window):
+    ref = reference(window.project)
+    inp, hidden, _ = window.training._ids
+    click_neuron(qtbot, window, hidden, 1)
+    click_step(qtbot, window)
+    trace = ref.step()
+    x = trace.x[0]
+    W = window.project.design.kernel(inp, hidden)
+    b = window.project.design.bias(hidden)
+    z = x @ W[:, 1] + b[1]
+    np.testing.assert_allclose(z, trace.z[0][0, 1])
+    text = window.training.lecture.plain_text()
+    assert "Neuron 2 of Hidden 1" in text
+    filled = f"{factor(W[0, 1])}·{factor(x[0])} + {factor(W[1, 1])}·{factor(x[1])} + " \
+             f"{factor(b[1])} = {fmt(trace.z[0][0, 1])}"
+    assert filled in " ".join(text.split())
+    assert f"max(0, {fmt(trace.z[0][0, 1])}) = {fmt(trace.a[0][0, 1])}" in text
+
+
+def test_after_the_loss_stage_the_loss_formula_has_the_samples_numbers(qtbot, window):
+    ref = reference(window.project)
+    for _ in range(3):  # forward, forward, loss
+        click_step(qtbot, window)
+        trace = ref.step()
+    assert trace.stage.kind == "loss"
+    text = " ".join(window.training.lecture.plain_text().split())
+    y, y_pred = trace.y[0], trace.y_pred[0]
+    assert "Loss: categorical crossentropy" in text
+    terms = " + ".join(f"{fmt(y[c], 0)}·log {fmt(y_pred[c])}" for c in range(len(y)))
+    sample_loss = -float(np.sum(y * np.log(y_pred)))
+    assert f"({terms}) = {fmt(sample_loss)}" in text
+    assert f"mean over the 4 samples of the batch: L = {fmt(trace.loss)}" in text
+
+
+def test_a_clicked_connection_shows_its_gradient_and_sgd_update(qtbot, window):
+    ref = reference(window.project)
+    _, hidden, output = window.training._ids
+    for _ in range(6):  # forward x2, loss, backward x2, update
+        click_step(qtbot, window)
+        trace = ref.step()
+    assert trace.stage.kind == "update"
+    click_connection(qtbot, window, hidden, output, 2, 0)
+    text = " ".join(window.training.lecture.plain_text().split())
+    g = trace.dW[1][2, 0]
+    w_old, w_new = trace.W_before[1][2, 0], trace.W_after[1][2, 0]
+    np.testing.assert_allclose(w_new, w_old - 0.1 * g)
+    assert "Connection Hidden 1 3 → Output 1" in text
+    assert "∂L/∂w3,1 = Σsamples ∂L/∂z1 · a3" in text
+    assert f"= {fmt(g)}" in text
+    assert f"wnew = w − lr · ∂L/∂w = {fmt(w_old)} − 0.10000 · {factor(g)} = {fmt(w_new)}" \
+        in text
+
+
+def test_ctrl_plus_and_minus_scale_the_lecture_text_not_the_canvas(qtbot, window):
+    lecture = window.training.lecture
+    click_step(qtbot, window)
+    click_neuron(qtbot, window, window.training._ids[1], 0)
+    browser = lecture.browser
+    assert lecture.pixel_size() == BASE_PIXEL_SIZE
+    height = browser.document().size().height()
+    zoom = window.canvas.transform().m11()
+    browser.setFocus()
+    qtbot.waitUntil(browser.hasFocus, timeout=2000)
+    qtbot.keyClick(browser, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(browser, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert lecture.font_scale() > 1.25
+    assert lecture.pixel_size() > BASE_PIXEL_SIZE
+    assert browser.document().size().height() > height * 1.2
+    assert window.canvas.transform().m11() == zoom  # the canvas kept its zoom
+    qtbot.keyClick(browser, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert 1.0 < lecture.font_scale() < 1.25
+    qtbot.keyClick(browser, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert lecture.font_scale() == 1.0
+    assert browser.document().size().height() == pytest.approx(height, rel=0.02)
+
+
+def test_set_font_scale_grows_the_text_and_survives_a_theme_switch(qtbot, window):
+    lecture = window.training.lecture
+    click_step(qtbot, window)
+    click_neuron(qtbot, window, window.training._ids[1], 0)
+    height = lecture.browser.document().size().height()
+    lecture.set_font_scale(1.7)
+    assert lecture.pixel_size() == round(1.7 * BASE_PIXEL_SIZE)
+    grown = lecture.browser.document().size().height()
+    assert grown > 1.4 * height
+    # The theme's application style sheet resets a text browser's font; the scale stays.
+    window.dark_action.trigger()
+    qtbot.waitUntil(lambda: window.dark, timeout=2000)
+    assert lecture.browser.document().size().height() == pytest.approx(grown, rel=0.05)
+    window.light_action.trigger()

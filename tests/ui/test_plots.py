@@ -1,0 +1,139 @@
+"""The training docks in the real window: plots follow the theme, axes show real numbers,
+legends stay off the curves, the weight-norm tab follows training, the panel fits 380 px."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from nnviz.project import Project
+from ui.theme import DARK, LIGHT
+from ui.training.panel import CLASS_COLORS
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(Project.lecture_example())
+    monkeypatch.setattr(win, "maybe_save", lambda: True)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
+    yield win
+    win.training.shutdown()
+
+
+def click_epochs(qtbot, win, n: int) -> None:
+    ctl = win.training
+    for _ in range(n):
+        before = ctl.frames
+        qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda before=before: ctl.frames > before
+                        and not ctl.snapshot.running, timeout=5000)
+
+
+def background(plot) -> str:
+    return plot.backgroundBrush().color().name()
+
+
+def test_the_theme_switch_recolours_plots_preview_and_lecture_numbers(qtbot, window):
+    plots, panel = window.training.plots, window.training.panel
+    window.light_action.trigger()
+    for plot in plots.plot_widgets():
+        assert background(plot) == LIGHT.plot_background
+    assert background(panel.preview) == LIGHT.plot_background
+    window.dark_action.trigger()
+    qtbot.waitUntil(lambda: background(plots.loss_plot) == DARK.plot_background, timeout=2000)
+    for plot in [*plots.plot_widgets(), panel.preview]:
+        assert background(plot) == DARK.plot_background
+    axis = plots.loss_plot.getAxis("left")
+    assert axis.textPen().color().name() == DARK.plot_foreground
+    assert plots.loss_plot.getPlotItem().legend.opts["labelTextColor"].name() == \
+        DARK.plot_foreground
+    style = window.training.lecture.browser.document().defaultStyleSheet()
+    assert DARK.value in style and LIGHT.value not in style
+    window.light_action.trigger()
+    qtbot.waitUntil(lambda: background(plots.loss_plot) == LIGHT.plot_background, timeout=2000)
+    assert LIGHT.value in window.training.lecture.browser.document().defaultStyleSheet()
+
+
+def test_positive_is_blue_and_negative_orange_everywhere():
+    for theme in (LIGHT, DARK):
+        pos, neg = (np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)])
+                    for c in (theme.positive_weight, theme.negative_weight))
+        assert pos[2] > pos[0] and neg[0] > neg[2]
+    # Class 1 of two (the positive one) is drawn in the positive weights' blue.
+    assert CLASS_COLORS[1] == LIGHT.positive_weight
+    assert CLASS_COLORS[0] == LIGHT.negative_weight
+
+
+def test_no_axis_uses_an_si_prefix_even_for_tiny_losses(qtbot, window):
+    plots = window.training.plots
+    click_epochs(qtbot, window, 1)
+    # A loss of a few thousandths is where pyqtgraph would write "loss (x0.001)" and 8.
+    plots.add_history({"batch_loss": [0.0008, 0.0009, 0.0007]}, 40)
+    plots.loss_plot.getPlotItem().setRange(yRange=(0.0007, 0.0009), padding=0)
+    qtbot.wait(50)
+    for plot in plots.plot_widgets():
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            assert axis.autoSIPrefixScale == 1.0, (plot.objectName(), side)
+            assert "x0.0" not in axis.labelString() and "(m" not in axis.labelString()
+    ticks = plots.loss_plot.getAxis("left").tickValues(0.0007, 0.0009, 200)
+    assert all(v < 0.01 for _spacing, values in ticks for v in values)
+
+
+def test_loss_legend_covers_no_point_of_the_epoch_curves(qtbot, window):
+    plots = window.training.plots
+    click_epochs(qtbot, window, 5)
+    qtbot.waitUntil(lambda: plots.point_count("epoch_loss") == 5, timeout=3000)
+    for plot, curves in ((plots.loss_plot, (plots.curve_epoch_loss, plots.curve_val_loss)),
+                         (plots.accuracy_plot, (plots.curve_epoch_acc, plots.curve_val_acc))):
+        plots.tabs.setCurrentWidget(plots.accuracy_plot)
+        qtbot.wait(50)
+        legend = plot.getPlotItem().legend.sceneBoundingRect()
+        vb = plot.getViewBox()
+        for curve in curves:
+            xs, ys = curve.getData()
+            assert len(xs) == 5
+            for x, y in zip(xs, ys):
+                assert not legend.contains(vb.mapViewToScene(QPointF(x, y))), \
+                    (plot.objectName(), x, y)
+
+
+def test_weight_norm_tab_follows_the_epochs(qtbot, window):
+    plots, design = window.training.plots, window.project.design
+    click_epochs(qtbot, window, 3)
+    qtbot.waitUntil(lambda: len(plots.norm_series()[0]) >= 4, timeout=3000)
+    x, norms = plots.norm_series()
+    assert x[0] == 0 and x[-1] == pytest.approx(3.0)
+    chain = design.chain()
+    expected = [np.linalg.norm(design.kernel(a.id, b.id)) for a, b in zip(chain, chain[1:])]
+    np.testing.assert_allclose([series[-1] for series in norms], expected)
+    assert not np.allclose(norms[0][0], norms[0][-1])  # training moved the weights
+    # One curve per layer, fed the whole series.
+    qtbot.waitUntil(lambda: len(plots.norm_curves[0].getData()[0]) == len(x), timeout=2000)
+    np.testing.assert_allclose(plots.norm_curves[1].getData()[1], norms[1])
+    # Reset clears the history, and the initial weights start it again.
+    qtbot.mouseClick(window.training.panel.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(plots.norm_series()[0]) == 1, timeout=3000)
+    np.testing.assert_allclose([s[0] for s in plots.norm_series()[1]],
+                               [s[0] for s in norms])
+
+
+def test_training_panel_fits_380_px_without_a_sideways_scroll_bar(qtbot, window):
+    panel = window.training.panel
+    window.resizeDocks([panel], [380], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: panel.width() <= 390, timeout=2000)
+    scroll = panel.widget()
+    body = scroll.widget()
+    assert body.minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()
+    for name in ("stepButton", "batchButton", "epochButton", "trainButton", "resetButton"):
+        button = panel.findChild(type(panel.step_button), name)
+        assert button.isVisible()
+        right = button.mapTo(body, button.rect().topRight()).x()
+        assert right <= scroll.viewport().width(), name
