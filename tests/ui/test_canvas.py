@@ -335,3 +335,43 @@ def test_export_png_and_svg(tmp_path, view):
     svg = view.export_image(tmp_path / "net.svg")
     text = svg.read_text()
     assert "<svg" in text and "Hidden" in text
+
+
+def _pixels(view: CanvasView) -> np.ndarray:
+    image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)[
+        :, : image.width()].copy()
+
+
+def test_numbers_are_written_on_a_lecture_net_at_fit_and_only_there(view, design):
+    _, hidden, _ = ids(design)
+    scene = view.canvas_scene
+    a = np.array([0.25, 1.5, -0.125])
+    scene.set_neuron_values({hidden: a})
+    item = scene.layer_item(hidden)
+    assert item.neurons.numbers()[0] is a or np.array_equal(item.neurons.numbers()[0], a)
+    bare = _pixels(view)
+    scene.set_neuron_numbers({hidden: (a, np.array([0.3, 1.5, -0.2]), "z")})
+    main, sub, label = item.neurons.numbers()
+    np.testing.assert_array_equal(main, a)
+    assert label == "z" and sub.shape == (3,)
+    written = _pixels(view)
+    # The z line under each circle adds ink inside the hidden card.
+    card = view.mapFromScene(item.mapToScene(item.card_rect()).boundingRect()).boundingRect()
+    box = (slice(card.top(), card.bottom()), slice(card.left(), card.right()))
+    assert (bare[box] != written[box]).sum() > 50
+    # Switched off, the neurons carry only their names again.
+    scene.set_show_numbers(False)
+    assert (_pixels(view)[box] != written[box]).sum() > 50
+
+
+def test_short_numbers_fit_in_a_neuron():
+    from ui.canvas.items import short_number
+
+    assert short_number(0.5312) == "0.53"
+    assert short_number(-0.001) == "-1.0e-03"
+    assert short_number(-0.0001) != "-0.00"
+    assert short_number(0.0) == "0.00"
+    assert short_number(-0.004) == "-4.0e-03"
+    assert short_number(12345.0) == "1.2e+04"
+    assert short_number(float("nan")) == "nan"

@@ -62,6 +62,9 @@ class NeuronItems(QGraphicsItem):
         self._values: np.ndarray | None = None
         self._bias: np.ndarray | None = None
         self._show_numbers = False
+        self._main: np.ndarray | None = None  # the number written inside each circle
+        self._sub: np.ndarray | None = None  # a second number written under each circle
+        self._sub_label = ""
         self._fills: np.ndarray | None = None
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
@@ -94,6 +97,32 @@ class NeuronItems(QGraphicsItem):
         """Write each neuron's value inside it when zoomed in far enough."""
         self._show_numbers = bool(on)
         self.update()
+
+    def set_numbers(self, main: np.ndarray | None, sub: np.ndarray | None = None,
+                    sub_label: str = "") -> None:
+        """The numbers to write on the neurons when zoomed in (shape ``(units,)`` each).
+
+        ``main`` goes inside the circle (the value its fill shows: ``a``, or ``dL/dz``
+        during the backward pass), ``sub`` under it, prefixed by ``sub_label`` (``z``,
+        ``a``, ``target``). None writes the fill values inside and nothing under.
+        """
+        units = self._layer.units
+
+        def fit(array):
+            if array is None:
+                return None
+            array = np.asarray(array, dtype=np.float64)
+            if array.ndim == 2:
+                array = array[0]
+            return array if array.shape == (units,) else None
+
+        self._main, self._sub, self._sub_label = fit(main), fit(sub), str(sub_label)
+        self.update()
+
+    def numbers(self) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+        """``(main, sub, sub_label)`` as written on the neurons (main falls back to the fill)."""
+        main = self._main if self._main is not None else self._values
+        return main, self._sub, self._sub_label
 
     def values(self) -> np.ndarray | None:
         """The activations shown, or None."""
@@ -142,11 +171,18 @@ class NeuronItems(QGraphicsItem):
             bpeak = float(np.nanmax(np.abs(bias))) if bias.size else 0.0
             bpeak = bpeak if np.isfinite(bpeak) and bpeak > 0 else 1.0
         label_on = radius * scale >= style.LABEL_MIN_RADIUS_PX
-        numbers_on = self._show_numbers and self._values is not None and (
+        main, sub, sub_label = self.numbers()
+        numbers_on = self._show_numbers and main is not None and (
             radius * scale >= style.NUMBER_MIN_RADIUS_PX)
         if label_on:
             label_font = _font(max(6.0, radius * 0.55), bold=True)
-            number_font = _font(max(5.0, radius * 0.36))
+        if numbers_on:
+            # The value inside the circle, the neuron's name in the card's margin to its
+            # left, a second number (z, or the target) in the gap under the circle.
+            label_font = _font(max(5.0, radius * 0.42), bold=True)
+            main_font = _font(max(5.0, radius * 0.40), bold=True)
+            sub_font = _font(max(4.0, radius * 0.36))
+            margin = style.CARD_WIDTH / 2 - radius
         prefix = style.neuron_prefix(layer.kind)
         fill_colors = [QColor.fromRgba(int(c)) for c in fills[lo:hi]]
         # One iteration per *visible* neuron: at this zoom level at most a few dozen.
@@ -167,17 +203,31 @@ class NeuronItems(QGraphicsItem):
             if not label_on:
                 continue
             dark_fill = fill.lightnessF() < 0.55
+            if numbers_on:
+                painter.setPen(colors.title)
+                painter.setFont(label_font)
+                # Right-aligned against the circle: clear of the input port on the edge.
+                painter.drawText(QRectF(-style.CARD_WIDTH / 2, y - radius, margin - radius * 0.12,
+                                        2 * radius),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 f"{prefix}{k + 1}")
+                painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
+                painter.setFont(main_font)
+                painter.drawText(QRectF(-radius, y - radius, 2 * radius, 2 * radius),
+                                 Qt.AlignmentFlag.AlignCenter, short_number(main[k]))
+                if sub is not None:
+                    painter.setPen(colors.muted)
+                    painter.setFont(sub_font)
+                    gap = max(layer.spacing - 2 * radius, radius * 0.6)
+                    painter.drawText(QRectF(-style.CARD_WIDTH / 2, y + radius, style.CARD_WIDTH, gap),
+                                     Qt.AlignmentFlag.AlignCenter,
+                                     f"{sub_label} {short_number(sub[k])}".strip())
+                continue
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(label_font)
             label = self._static_text(f"{prefix}{k + 1}", label_font)
             size = label.size()
-            if numbers_on:
-                painter.drawStaticText(QPointF(-size.width() / 2, y - radius * 0.3 - size.height() / 2), label)
-                painter.setFont(number_font)
-                bottom = QRectF(-radius, y + radius * 0.05, 2 * radius, radius * 0.7)
-                painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, f"{self._values[k]:.3g}")
-            else:
-                painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
+            painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
 
     def _static_text(self, text: str, font: QFont) -> QStaticText:
         """A laid-out label, cached: drawing it again costs far less than ``drawText``."""
@@ -208,6 +258,21 @@ class NeuronItems(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect)
+
+
+def short_number(value: float) -> str:
+    """A number in at most ~5 characters for a neuron: ``0.53``, ``-1.20``, ``3.1e-05``.
+
+    Two decimals between 0.01 and 1000 (and for 0); otherwise two significant digits in
+    scientific notation. The tooltip and the lecture view give the exact value.
+    """
+    v = float(value)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v == 0 or 0.01 <= abs(v) < 1000:
+        text = f"{v:.2f}"
+        return "0.00" if text == "-0.00" else text
+    return f"{v:.1e}"
 
 
 class PortItem(QGraphicsItem):
@@ -291,9 +356,21 @@ class LayerLabelItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._scale = 1.0
         self._title_font = _font(10.5, bold=True)
         self._detail_font = _font(9.0)
         self._rect = QRectF()
+
+    def set_text_scale(self, factor: float) -> None:
+        """Larger (or smaller) type: 10.5 pt name and 9 pt details times ``factor``."""
+        self._scale = float(factor)
+        self._title_font = _font(10.5 * self._scale, bold=True)
+        self._detail_font = _font(9.0 * self._scale)
+        self.refresh()
+
+    def text_scale(self) -> float:
+        """The factor set by :meth:`set_text_scale` (1.0 = normal)."""
+        return self._scale
 
     def texts(self) -> tuple[str, str]:
         """(name, details) as drawn: e.g. ("Hidden 1", "3 units · relu")."""

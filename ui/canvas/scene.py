@@ -60,7 +60,10 @@ class CanvasScene(QGraphicsScene):
         self._edge_override: dict[tuple[str, str], np.ndarray] | None = None
         self._edge_mode = "weights"
         self._highlighted: str | None = None
-        self._show_numbers = False
+        # Numbers on neurons are on: they appear only where a neuron is large on screen
+        # (a lecture-size net at fit), so big nets stay uncluttered.
+        self._show_numbers = True
+        self._label_scale = 1.0
         self._selection: object = None
         self._problems: list[Problem] = []
         self._problem_items: list[ProblemItem] = []
@@ -156,6 +159,8 @@ class CanvasScene(QGraphicsScene):
         self._layers[spec.id] = item
         self.addItem(item)
         item.neurons.set_show_numbers(self._show_numbers)
+        if self._label_scale != 1.0:
+            item.label.set_text_scale(self._label_scale)
         return item
 
     def _add_bundle(self, source_id: str, target_id: str) -> ConnectionBundleItem:
@@ -269,6 +274,20 @@ class CanvasScene(QGraphicsScene):
                 self._neuron_values[layer_id] = np.array(array, dtype=np.float64)
             item.neurons.set_values(self._neuron_values.get(layer_id))
 
+    def set_neuron_numbers(self, numbers: Mapping[str, tuple] | None) -> None:
+        """What to write on each layer's neurons: ``{layer_id: (main, sub, sub_label)}``.
+
+        ``main`` (shape ``(units,)``) is written inside each circle, ``sub`` under it as
+        ``"{sub_label} {value}"`` (e.g. ``z``, or ``target`` on the output at the loss
+        stage); either may be None. ``None`` or a missing layer writes the fill values
+        (:meth:`set_neuron_values`) inside and nothing under. Shown only when the neurons
+        are large enough on screen and :meth:`set_show_numbers` is on (the default).
+        """
+        numbers = numbers or {}
+        for layer_id, item in self._layers.items():
+            main, sub, label = numbers.get(layer_id, (None, None, ""))
+            item.neurons.set_numbers(main, sub, label)
+
     def set_edge_values(self, values: Mapping[tuple[str, str], np.ndarray] | None,
                         mode: str = "weights") -> None:
         """Draw connections from these matrices instead of the design's weights.
@@ -317,6 +336,16 @@ class CanvasScene(QGraphicsScene):
         self._highlighted = layer_id
         for lid, item in self._layers.items():
             item.set_highlight(lid == layer_id)
+
+    def set_label_scale(self, factor: float) -> None:
+        """Scale the layers' names and details (presentation mode: larger type)."""
+        self._label_scale = float(factor)
+        for item in self._layers.values():
+            item.label.set_text_scale(self._label_scale)
+
+    def label_scale(self) -> float:
+        """The factor of :meth:`set_label_scale` (1.0 = normal)."""
+        return self._label_scale
 
     def set_show_numbers(self, on: bool) -> None:
         """Write each neuron's value inside its circle when zoomed in far enough."""

@@ -22,6 +22,8 @@ from ui.canvas.scene import CanvasScene
 MIN_SCALE = 0.02
 MAX_SCALE = 12.0
 FIT_MAX_SCALE = 2.5  # a tiny net is not blown up beyond this by "fit"
+PRESENTATION_FIT_MAX_SCALE = 4.0  # ... except in presentation mode, where it fills the screen
+PRESENTATION_TEXT_SCALE = 1.6  # layer names and the legend in presentation mode
 ZOOM_STEP = 1.25
 LEGEND_SIZE = QSizeF(236.0, 88.0)  # the line-colour legend's box, screen pixels
 
@@ -62,6 +64,7 @@ class CanvasView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space_down = False
         self._show_legend = True
+        self._presentation = False
         self._legend: QPixmap | None = None
         self._legend_key: tuple | None = None
         self.centerOn(0, 0)
@@ -117,12 +120,32 @@ class CanvasView(QGraphicsView):
         margin = 64.0  # screen pixels: labels above the cards and message bubbles below
         vw = max(self.viewport().width() - 2 * margin, 50)
         vh = max(self.viewport().height() - 2 * margin, 50)
-        scale = min(vw / rect.width(), vh / rect.height(), FIT_MAX_SCALE)
+        limit = PRESENTATION_FIT_MAX_SCALE if self._presentation else FIT_MAX_SCALE
+        scale = min(vw / rect.width(), vh / rect.height(), limit)
         scale = min(max(scale, MIN_SCALE), MAX_SCALE)
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())
         self._scale_changed()
+
+    def set_presentation_mode(self, on: bool) -> None:
+        """Presentation mode: larger layer names, and the network kept fitted to the view.
+
+        While on, every resize (going full screen, docks hidden) fits the network again,
+        so it fills the screen as large as it goes; neuron numbers grow with the zoom.
+        """
+        self._presentation = bool(on)
+        self.canvas_scene.set_label_scale(PRESENTATION_TEXT_SCALE if on else 1.0)
+        self.fit()
+
+    def presentation_mode(self) -> bool:
+        """Whether presentation mode is on."""
+        return self._presentation
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._presentation:
+            self.fit()
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         pixel = event.pixelDelta()
@@ -301,7 +324,9 @@ class CanvasView(QGraphicsView):
         painter.setPen(colors.muted)
         painter.drawText(QRectF(box.left() + 12, y - 8, w - 16, 34),
                          int(Qt.TextFlag.TextWordWrap),
-                         f"thickness = |{symbol}|\nneuron fill = value, ring = bias")
+                         f"thickness = |{symbol}|\n"
+                         + ("fill = dL/dz (a under it), ring = bias" if gradients
+                            else "neuron fill = value, ring = bias"))
 
     # ------------------------------------------------------------ export
     def export_image(self, path: str | Path, pixel_ratio: float = 2.0) -> Path:

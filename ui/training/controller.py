@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog
 
 from nnviz import datasets
@@ -85,6 +85,7 @@ class TrainingController(QObject):
         self._dataset = None
         self._presentation = False
         self._was_fullscreen = False
+        self._hidden_docks: list = []
         self._last_canvas = 0.0
         self._last_plots = 0.0
 
@@ -168,6 +169,16 @@ class TrainingController(QObject):
         add(QKeySequence("Ctrl+Space"), self.toggle_training)
         add(Qt.Key.Key_F5, self.toggle_training)
         add(Qt.Key.Key_Escape, lambda: self.set_presentation_mode(False), presentation_only=True)
+        # View > Presentation Mode (F11): the window puts this action in its View menu; it
+        # is added to the window too, so F11 works whether or not the menu shows it.
+        self.presentation_action = QAction("&Presentation Mode", w)
+        self.presentation_action.setObjectName("actionPresentationMode")
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.presentation_action.setStatusTip(
+            "Full screen, large type, only the step buttons; PageDown steps, Esc leaves")
+        self.presentation_action.toggled.connect(self.set_presentation_mode)
+        w.addAction(self.presentation_action)
 
     def _wire_document(self) -> None:
         ev = self.project.design.events
@@ -221,21 +232,37 @@ class TrainingController(QObject):
         self.sig_reset.emit()
 
     def set_presentation_mode(self, on: bool) -> None:
-        """Full screen, large type, controls reduced to the steps; PageDown steps, Esc leaves."""
+        """Full screen, large type, controls reduced to the steps; PageDown steps, Esc leaves.
+
+        The layer palette and the inspector are hidden (and shown again on leaving if they
+        were open), the canvas writes larger names and keeps the network fitted to the
+        screen, so neurons and their numbers are as large as the screen allows.
+        """
         on = bool(on)
         if on == self._presentation:
             return
         self._presentation = on
+        self.presentation_action.setChecked(on)
         self.panel.set_presentation_mode(on)
         self.lecture.set_font_scale(1.7 if on else 1.0)
         for sc, presentation_only in self._shortcuts:
             if presentation_only:
                 sc.setEnabled(on)
+        w = self.window
+        docks = [w.palette_dock, w.inspector]
         if on:
-            self._was_fullscreen = self.window.isFullScreen()
-            self.window.showFullScreen()
-        elif not self._was_fullscreen:
-            self.window.showNormal()
+            self._hidden_docks = [d for d in docks if d.isVisible()]
+            for dock in self._hidden_docks:
+                dock.hide()
+            self._was_fullscreen = w.isFullScreen()
+            w.showFullScreen()
+        else:
+            for dock in self._hidden_docks:
+                dock.show()
+            self._hidden_docks = []
+            if not self._was_fullscreen:
+                w.showNormal()
+        w.canvas.set_presentation_mode(on)
 
     @property
     def presentation_mode(self) -> bool:
@@ -559,19 +586,29 @@ class TrainingController(QObject):
         edges = list(zip(ids[:-1], ids[1:]))
         if trace is None:
             scene.set_neuron_values(None)
+            scene.set_neuron_numbers(None)
             scene.highlight_layer(None)
             scene.set_edge_values(None)
             return
+        kind, layer = trace.stage.kind, trace.stage.layer
         values = {ids[0]: trace.x[0]}
+        # Written on the neurons (first sample of the batch): inside the value the fill
+        # shows, under it z (forward), the target (output, loss stage) or a (backward).
+        numbers = {ids[0]: (trace.x[0], None, "")}
         for m, a in enumerate(trace.a):
             if a is not None:
                 values[ids[m + 1]] = a[0]
-        kind, layer = trace.stage.kind, trace.stage.layer
+                z = trace.z[m] if m < len(trace.z) else None
+                numbers[ids[m + 1]] = (a[0], None if z is None else z[0], "z")
+        if kind in ("loss", "backward", "update") and trace.a and trace.a[-1] is not None:
+            numbers[ids[-1]] = (trace.a[-1][0], trace.y[0], "target")
         if kind == "backward":
             for m, dz in enumerate(trace.dZ):
                 if dz is not None:
                     values[ids[m + 1]] = dz[0]
+                    numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
         scene.set_neuron_values(values)
+        scene.set_neuron_numbers(numbers)
         if kind in ("forward", "backward"):
             scene.highlight_layer(ids[layer + 1])
         elif kind == "loss":
