@@ -25,7 +25,8 @@ first layer's ``dX``), against the GFLOP/s NumPy's own matmul reaches on this ma
 same shapes. The machine should be otherwise idle: other processes on the cores slow PyTorch's
 threads far more than NumPy's, and the ratios then flatter nnviz.
 
-Options: ``--quick`` (shorter runs), ``--profile NET`` (cProfile of nnviz float32 ``fit`` on
+Options: ``--quick`` (shorter runs), ``--blas-threads N`` (NumPy's BLAS and PyTorch on N
+threads), ``--profile NET`` (cProfile of nnviz float32 ``fit`` on
 that network, the 25 most expensive functions).
 """
 
@@ -298,7 +299,21 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="one repeat, fewer samples")
     parser.add_argument("--profile", metavar="NET", choices=["lecture", "mid", "mnist"],
                         help="print a cProfile of nnviz float32 fit on that network and stop")
+    parser.add_argument("--blas-threads", type=int, metavar="N",
+                        help="limit NumPy's BLAS (and PyTorch) to N threads (threadpoolctl)")
     args = parser.parse_args(argv)
+    if args.blas_threads:
+        # On a busy machine two OpenBLAS threads that wait for each other can make a
+        # matmul ten times slower than one thread; this shows how much.
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
+        try:
+            import torch
+
+            torch.set_num_threads(args.blas_threads)
+        except ImportError:
+            pass
 
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
