@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
         # Only meaningful once the window has its real size, hence called on first show.
         panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
         # The training panel's forms want ~520 px; the canvas keeps at least ~45 % of the width.
-        right = min(520, int(self.width() * 0.36))
+        right = min(400, int(self.width() * 0.3))
         self.resizeDocks([self.palette_dock, panel], [260, right], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
                          Qt.Orientation.Vertical)
