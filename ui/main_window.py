@@ -301,7 +301,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, panel], [260, right], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([panel, lecture], [self.height() - 280, 240], Qt.Orientation.Vertical)
+        # The lecture view's formulas are large (read from the back of a room): half the column.
+        self.resizeDocks([panel, lecture], [self.height() // 2, self.height() // 2],
+                         Qt.Orientation.Vertical)
         self.resizeDocks([plots], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -160,7 +160,6 @@ class TrainingPanel(QDockWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed of the initial weights and of the shuffling; Reset uses it")
         form.addRow("Seed", self.seed)
-        outer.addWidget(self.settings_box)
 
         # --- the steps -------------------------------------------------------
         self.controls_box = QGroupBox("Step through training")
@@ -226,7 +225,6 @@ class TrainingPanel(QDockWidget):
         self.show_gradients.setToolTip("Thickness and colour of the connections show the latest "
                                        "gradients instead of the weights")
         controls.addWidget(self.show_gradients)
-        outer.addWidget(self.controls_box)
 
         # --- time travel -----------------------------------------------------
         self.travel_box = QGroupBox("Time travel")
@@ -243,13 +241,16 @@ class TrainingPanel(QDockWidget):
         row.addWidget(self.time_label)
         travel.addLayout(row)
         travel.addWidget(self.now_button)
-        outer.addWidget(self.travel_box)
 
         self.message = QLabel("", objectName="messageLabel")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        outer.addWidget(self.message)
+
+        # What a lecturer presses comes first (and stays in view in a short dock); the
+        # settings, changed less often, below.
+        for box in (self.controls_box, self.message, self.travel_box, self.settings_box):
+            outer.addWidget(box)
         outer.addStretch(1)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
