@@ -51,8 +51,8 @@ class Optimizer:
         return {"learning_rate": self.learning_rate}
 
     def describe(self) -> str:
-        """A short human description, e.g. ``SGD (learning rate 0.1)``."""
-        return f"{type(self).__name__} (learning rate {self.learning_rate:g})"
+        """A short human description, e.g. ``SGD, learning rate 0.1``."""
+        return f"{type(self).__name__}, learning rate {self.learning_rate:g}"
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -97,7 +97,7 @@ class SGD(Optimizer):
 
     def describe(self):
         extra = f", momentum {self.momentum:g}" if self.momentum else ""
-        return f"SGD (learning rate {self.learning_rate:g}{extra})"
+        return f"SGD, learning rate {self.learning_rate:g}{extra}"
 
 
 class Adam(Optimizer):

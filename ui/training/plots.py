@@ -355,8 +355,10 @@ class PlotsDock(QDockWidget):
         top = 0.0
         for curve, series in zip(self.norm_curves, self._norm_y):
             curve.setData(x, series.values)
-            if len(series):
-                top = max(top, float(np.max(series.values)))
+            finite = series.values[np.isfinite(series.values)]
+            if len(finite):
+                # Weights blowing up (a learning rate of 10) can overflow the norm to inf.
+                top = max(top, float(np.max(finite)))
         if len(x):
             self.norms_plot.setRange(xRange=(0, max(float(x[-1]), 1.0)),
                                      yRange=(0, top if top > 0 else 1.0), padding=0.05)
