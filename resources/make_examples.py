@@ -58,7 +58,9 @@ def examples() -> dict[str, Project]:
     )
     out["sine"] = Project(
         _design(1, [(16, "tanh")], (1, "linear")),
-        TrainingSettings(loss="mean_squared_error", optimizer="adam", learning_rate=0.01,
+        # Plain SGD (not Adam), so that a learning rate of 10 visibly diverges here: the
+        # "break it on purpose" exercise of the lecture.
+        TrainingSettings(loss="mean_squared_error", optimizer="sgd", learning_rate=0.05,
                          batch_size=8, epochs=200, seed=0, metrics=[]),
         DatasetSpec("sine", {"n_samples": 200, "noise": 0.1, "seed": 0, "validation_split": 0.2}),
     )
