@@ -312,6 +312,8 @@ class MainWindow(QMainWindow):
         if self._needs_default_sizes:
             self._needs_default_sizes = False
             self._apply_default_sizes()
+            # Fit once the docks have their sizes and the canvas its final viewport.
+            QTimer.singleShot(0, self.canvas.fit)
 
     def _palette_panel(self) -> QWidget:
         panel = QWidget()
@@ -407,6 +409,8 @@ class MainWindow(QMainWindow):
         self._update_edit_actions()
         self.update_validation()
         self.inspector.set_selection(None)
+        # A newly opened network is shown whole (its positions may lie anywhere).
+        self.canvas.fit()
 
     def _document_name(self) -> str:
         if self.project.path:
