@@ -1,16 +1,18 @@
 """Training speed with the window attached, against the headless stepper, and GUI stalls.
 
-    python benchmarks/gui_training.py [--seconds 4] [--batch-size 4]
+    python benchmarks/gui_training.py [--seconds 5] [--runs 3] [--batch-size 4]
 
 Prints samples per second of ``Stepper.run`` alone and of the window's Train button on the
 same network (the lecture's 2-3-2 on two Gaussian clouds), their ratio (target: at least
 80 %), frames drawn per second, and the longest gap between two turns of the GUI event loop
-while training (target: under 100 ms), measured by a 5 ms heartbeat timer.
+while training (target: under 100 ms), measured by a 5 ms heartbeat timer. Headless and windowed runs alternate ``--runs`` times
+and the medians are printed with the load average beside them (the machine is shared).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -93,19 +95,32 @@ def with_window(seconds: float, batch_size: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=4)
     args = parser.parse_args(argv)
-    base = headless(args.seconds, args.batch_size)
-    gui = with_window(args.seconds, args.batch_size)
-    ratio = gui["samples_per_s"] / base
-    print(f"network 2-3-2 (lecture example), two_gaussians, batch size {args.batch_size}")
-    print(f"headless stepper      : {base:10.0f} samples/s")
-    print(f"with the window       : {gui['samples_per_s']:10.0f} samples/s  "
-          f"({ratio:.0%} of headless; target >= 80%)")
-    print(f"frames drawn          : {gui['frames_per_s']:10.1f} per second")
-    print(f"longest GUI stall     : {gui['longest_stall_ms']:10.0f} ms (target < 100 ms); "
-          f"99th percentile {gui['p99_stall_ms']:.0f} ms")
+    print(f"network 2-3-2 (lecture example), two_gaussians, batch size {args.batch_size}; "
+          f"{args.runs} runs of {args.seconds:.0f} s each")
+    bases, guis, ratios, loads = [], [], [], []
+    for run in range(args.runs):
+        base = headless(args.seconds, args.batch_size)
+        gui = with_window(args.seconds, args.batch_size)
+        loads.append(os.getloadavg()[0])
+        bases.append(base)
+        guis.append(gui)
+        ratios.append(gui["samples_per_s"] / base)
+        print(f"  run {run + 1}: headless {base:8.0f}/s, window {gui['samples_per_s']:8.0f}/s "
+              f"({ratios[-1]:.0%}), {gui['frames_per_s']:.1f} frames/s, longest stall "
+              f"{gui['longest_stall_ms']:.0f} ms  [load {loads[-1]:.1f}]", flush=True)
+    med = statistics.median
+    print(f"headless stepper      : {med(bases):10.0f} samples/s (median)")
+    print(f"with the window       : {med(g['samples_per_s'] for g in guis):10.0f} samples/s  "
+          f"({med(ratios):.0%} of headless, median of the runs' ratios; target >= 80%)")
+    print(f"frames drawn          : {med(g['frames_per_s'] for g in guis):10.1f} per second")
+    print(f"longest GUI stall     : {med(g['longest_stall_ms'] for g in guis):10.0f} ms median of "
+          f"runs, worst {max(g['longest_stall_ms'] for g in guis):.0f} ms (target < 100 ms); "
+          f"99th percentile {med(g['p99_stall_ms'] for g in guis):.0f} ms")
+    print(f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} (2 cores)")
     return 0
 
 

@@ -514,6 +514,15 @@ class TrainingController(QObject):
         The training thread holds back while the frame is drawn and painted (until the
         event loop is idle again), so the frame gets the GIL whenever it wants it.
         """
+        now = time.perf_counter()
+        light = (snap.running and snap.trace is None
+                 and now - self._last_canvas < CANVAS_INTERVAL
+                 and now - self._last_plots < PLOTS_INTERVAL)
+        if light:
+            # Only the counters change: a few Qt calls, not worth stopping training for
+            # (the GIL hand-over costs at most a few switch intervals here).
+            self._draw_frame(snap)
+            return
         self.worker.gui_idle.clear()
         try:
             self._draw_frame(snap)
