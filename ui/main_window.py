@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
                                                 "Put every panel back where it started")
         view_menu.addAction(self.reset_layout_action)
         view_menu.addSeparator()
+        view_menu.addAction(self.training.presentation_action)
+        view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         group = QActionGroup(self)
         self.light_action = self._action("&Light", lambda: self.set_dark(False), None,

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFileDialog
 from nnviz import datasets
 from nnviz.errors import DesignError, NnvizError
 from nnviz.project import DatasetSpec
+from ui.dialogs import show_error
 from ui.training.lecture_view import LectureView
 from ui.training.panel import LOAD_CSV, TrainingPanel
 from ui.training.plots import PlotsDock
@@ -56,6 +57,7 @@ class TrainingController(QObject):
     sig_reset = Signal()
     sig_speed = Signal(float)
     sig_learning_rate = Signal(float)
+    sig_epochs = Signal(int)
     sig_travel = Signal(int)
     sig_stop = Signal()
     #: A snapshot was drawn (tests and the benchmark wait on it).
@@ -74,6 +76,9 @@ class TrainingController(QObject):
 
         self.snapshot: Snapshot | None = None
         self.frames = 0
+        # Set while a setting that applies in place (learning rate, epochs) is stored, so
+        # the project's settings_changed event does not rebuild the model for it.
+        self._live_setting = False
         self._generation = 0
         self._dirty = True
         self._running_wanted = False
@@ -99,6 +104,7 @@ class TrainingController(QObject):
                              (self.sig_reset, self.worker.reset),
                              (self.sig_speed, self.worker.set_speed),
                              (self.sig_learning_rate, self.worker.set_learning_rate),
+                             (self.sig_epochs, self.worker.set_epochs),
                              (self.sig_travel, self.worker.travel_to),
                              (self.sig_stop, self.worker.stop)):
             signal.connect(slot, Qt.ConnectionType.QueuedConnection)
@@ -390,20 +396,22 @@ class TrainingController(QObject):
 
     def _on_learning_rate_changed(self, value: float) -> None:
         # The learning rate changes in place: no rebuild, training can go on.
-        self._live_lr = True
+        self._live_setting = True
         try:
             self._update_training(learning_rate=float(value))
         finally:
-            self._live_lr = False
+            self._live_setting = False
         self._info["learning_rate"] = float(value)
         self.sig_learning_rate.emit(float(value))
 
     def _on_epochs_changed(self, value: int) -> None:
-        self._live_epochs = True
+        # Only where training stops changes: the weights and the history so far stay.
+        self._live_setting = True
         try:
             self._update_training(epochs=int(value))
         finally:
-            self._live_epochs = False
+            self._live_setting = False
+        self.sig_epochs.emit(int(value))
 
     def _on_seed_changed(self, value: int) -> None:
         # A new seed means new initial weights: forget the stored ones, then rebuild.
@@ -448,16 +456,16 @@ class TrainingController(QObject):
         try:
             spec.load()
         except NnvizError as error:
+            # The open data set stays; the dialog names the line and column to fix.
             self.panel.set_message(str(error), error=True)
             self._load_settings_into_panel()
+            show_error(self.window, "Cannot load the data set", error)
             return
         self.project.set_dataset(spec)
 
     def _on_project_settings_changed(self) -> None:
         self._load_settings_into_panel()
-        if getattr(self, "_live_lr", False) or getattr(self, "_live_epochs", False):
-            if getattr(self, "_live_epochs", False):
-                self._edit_while_training("the number of epochs changed")
+        if self._live_setting:
             return
         self._edit_while_training("the training settings changed")
 

@@ -252,6 +252,10 @@ class TrainingPanel(QDockWidget):
         for box in (self.controls_box, self.message, self.travel_box, self.settings_box):
             outer.addWidget(box)
         outer.addStretch(1)
+        # A typed number takes effect on Enter or when the field is left, not at every
+        # keystroke (typing "100" epochs would otherwise pass through 1 and 10 first).
+        for spin in (self.noise, self.size, self.split, self.batch_size, self.epochs, self.seed):
+            spin.setKeyboardTracking(False)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
                       self.speed_combo):

@@ -253,6 +253,12 @@ class TrainingWorker(QObject):
         if opt is not None:
             opt.learning_rate = float(lr)
 
+    @Slot(int)
+    def set_epochs(self, epochs: int) -> None:
+        """Change how many epochs Train runs to, keeping the weights and the history."""
+        if self._setup is not None:
+            self._setup.epochs = int(epochs)
+
     @Slot()
     def reset(self) -> None:
         """Weights back to the seeded initial ones; history and counters cleared."""
