@@ -182,11 +182,11 @@ class Softmax(Activation):
     formula = "a_j = exp(z_j) / Σ_k exp(z_k)"
 
     def _f(self, z):
-        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-        return e / np.sum(e, axis=-1, keepdims=True)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
     def backward(self, z, a, dA):
-        return a * (dA - np.sum(dA * a, axis=-1, keepdims=True))
+        return a * (dA - (dA * a).sum(axis=-1, keepdims=True))
 
     def derivative(self, z):
         raise TypeError(

@@ -41,6 +41,11 @@ class Loss:
         """``dL/dy_pred`` of the batch loss, same shape as ``y_pred``."""
         raise NotImplementedError
 
+    def value_and_gradient(self, y_true, y_pred) -> tuple[float, np.ndarray]:
+        """The batch loss and ``dL/dy_pred`` together (training needs both; some losses
+        share work between them). ``y_true`` must come from :meth:`prepare`."""
+        return float(self.per_sample(y_true, y_pred).mean()), self.gradient(y_true, y_pred)
+
     def prepare(self, y_true, y_pred):
         """Bring the targets to the predictions' shape and dtype (as Keras does)."""
         y_pred = np.asarray(y_pred)
@@ -63,7 +68,8 @@ class MeanSquaredError(Loss):
     formula = "L = (1/k) Σ_j (y_j − p_j)²"
 
     def per_sample(self, y_true, y_pred):
-        return np.mean(np.square(y_true - y_pred), axis=-1)
+        d = y_true - y_pred
+        return (d * d).mean(axis=-1)
 
     def gradient(self, y_true, y_pred):
         n, k = y_pred.shape
@@ -120,20 +126,24 @@ class CategoricalCrossentropy(Loss):
     is_classification = True
 
     def _normalised(self, y_pred):
-        s = np.sum(y_pred, axis=-1, keepdims=True)
+        s = y_pred.sum(axis=-1, keepdims=True)
         return y_pred / s, s
 
     def per_sample(self, y_true, y_pred):
         r, _ = self._normalised(y_pred)
-        return -np.sum(y_true * np.log(np.clip(r, EPSILON, 1 - EPSILON)), axis=-1)
+        return -(y_true * np.log(np.clip(r, EPSILON, 1 - EPSILON))).sum(axis=-1)
 
     def gradient(self, y_true, y_pred):
+        return self.value_and_gradient(y_true, y_pred)[1]
+
+    def value_and_gradient(self, y_true, y_pred):
         n = y_pred.shape[0]
         r, s = self._normalised(y_pred)
         q = np.clip(r, EPSILON, 1 - EPSILON)
+        value = float(-(y_true * np.log(q)).sum(axis=-1).mean())
         inside = (r >= EPSILON) & (r <= 1 - EPSILON)
         d_r = np.where(inside, -y_true / q, 0.0) / n
-        return (d_r - np.sum(d_r * r, axis=-1, keepdims=True)) / s
+        return value, (d_r - (d_r * r).sum(axis=-1, keepdims=True)) / s
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):

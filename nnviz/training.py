@@ -305,12 +305,11 @@ class Stepper:
         elif stage.kind == "loss":
             y_pred = w["a"][-1]
             yt, _ = m.loss.prepare(t.y, y_pred)
-            loss = float(np.mean(m.loss.per_sample(yt, y_pred)))
-            w["yt"] = yt
+            loss, dA = m.loss.value_and_gradient(yt, y_pred)
             t.y_pred, t.loss = y_pred, loss
             if self.stop_on_divergence and not math.isfinite(loss):
                 self._diverge("loss", loss)
-            w["dA_out"] = m.loss.gradient(yt, y_pred)
+            w["dA_out"] = dA
         elif stage.kind == "backward":
             i = stage.layer
             dA = w["dA_out"]
@@ -404,13 +403,12 @@ class Stepper:
             acts.append(a_next)
             a = a_next
         yt, _ = m.loss.prepare(y, a)
-        loss = float(np.mean(m.loss.per_sample(yt, a)))
+        loss, dA = m.loss.value_and_gradient(yt, a)
         if self.stop_on_divergence and not math.isfinite(loss):
             try:
                 self._diverge("loss", loss)
             except TrainingDiverged:
                 return
-        dA = m.loss.gradient(yt, a)
         grads: list = [None] * len(layers)
         for i in range(len(layers) - 1, -1, -1):
             _, grads[i], dA = layers[i]._bwd(inputs[i], zs[i], acts[i], dA, i > 0)
