@@ -375,3 +375,33 @@ def test_short_numbers_fit_in_a_neuron():
     assert short_number(-0.004) == "-4.0e-03"
     assert short_number(12345.0) == "1.2e+04"
     assert short_number(float("nan")) == "nan"
+
+
+def test_space_tap_on_the_canvas_asks_for_a_step_and_space_drag_pans(qtbot):
+    """Space on a focused canvas: a tap emits sig_space_tapped; held with a drag, it pans."""
+    design = Design.lecture_example()
+    scene = CanvasScene(design)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.setFocus()
+    with qtbot.waitSignal(view.sig_space_tapped, timeout=1000):
+        QTest.keyClick(view, Qt.Key.Key_Space)
+    taps = []
+    view.sig_space_tapped.connect(lambda: taps.append(1))
+    before = view.mapToScene(view.viewport().rect().center())
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    vp = view.viewport()
+    start = QPoint(700, 500)   # empty canvas, away from the network
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for k in range(1, 6):
+        QTest.mouseMove(vp, start - QPoint(20 * k, 10 * k))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       start - QPoint(100, 50))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    after = view.mapToScene(view.viewport().rect().center())
+    assert taps == []
+    assert (after - before).manhattanLength() > 50
+    assert design.to_dict() == Design.lecture_example().to_dict()  # nothing was moved

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView
@@ -34,6 +34,10 @@ class CanvasView(QGraphicsView):
     ``zoom_in()``, ``zoom_out()``, ``fit()``, ``reset_zoom()`` change the zoom;
     ``export_image(path)`` writes a PNG (at twice the screen resolution) or an SVG.
     """
+
+    #: Space pressed and released without panning: a tap means "next step" in a lecture
+    #: (the controller connects it), while Space held with a drag pans the canvas.
+    sig_space_tapped = Signal()
 
     def __init__(self, scene: CanvasScene, parent=None):
         super().__init__(scene, parent)
@@ -63,6 +67,7 @@ class CanvasView(QGraphicsView):
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self._pan_from: QPointF | None = None
         self._space_down = False
+        self._space_panned = False
         self._show_legend = True
         self._presentation = False
         self._legend: QPixmap | None = None
@@ -178,7 +183,18 @@ class CanvasView(QGraphicsView):
         center = self.mapToScene(self.viewport().rect().center())
         self.centerOn(center - QPointF(delta.x() / s, delta.y() / s))
 
+    def event(self, event) -> bool:
+        # Take plain Space before the window's "step" shortcut sees it, so that Space held
+        # with a drag can pan; a tap is handed back as sig_space_tapped.
+        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            event.accept()
+            return True
+        return super().event(event)
+
     def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self._space_down:
+            self._space_panned = True
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -205,8 +221,12 @@ class CanvasView(QGraphicsView):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
-        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+        if key == Qt.Key.Key_Space and event.isAutoRepeat():
+            event.accept()
+            return
+        if key == Qt.Key.Key_Space:
             self._space_down = True
+            self._space_panned = False
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
             self.setInteractive(False)  # space-drag pans even over a layer card
             event.accept()
@@ -230,6 +250,8 @@ class CanvasView(QGraphicsView):
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             self.setInteractive(True)
             event.accept()
+            if not self._space_panned:
+                self.sig_space_tapped.emit()
             return
         super().keyReleaseEvent(event)
 

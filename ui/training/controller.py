@@ -193,9 +193,9 @@ class TrainingController(QObject):
             signal.connect(self._on_design_edited)
         ev.weights_changed.connect(self._on_design_weights_changed)
         self.project.events.settings_changed.connect(self._on_project_settings_changed)
-        scene = getattr(self.window, "scene", None)
-        if scene is not None and hasattr(scene, "sig_selection_changed"):
-            scene.sig_selection_changed.connect(self._on_scene_selection_changed)
+        self.window.scene.sig_selection_changed.connect(self._on_scene_selection_changed)
+        # A tap of Space on the canvas is a step too (held with a drag, Space pans).
+        self.window.canvas.sig_space_tapped.connect(lambda: self.step("stage"))
 
     # ------------------------------------------------------------------ commands
     def step(self, kind: str = "stage") -> None:
