@@ -70,7 +70,7 @@ def test_pagedown_steps_one_stage_at_a_time(window, qtbot):
     for _ in range(3):
         before = ctl.frames
         QTest.keyClick(window, Qt.Key.Key_PageDown)
-        qtbot.waitUntil(lambda: ctl.frames > before and ctl.snapshot.trace is not None,
+        qtbot.waitUntil(lambda before=before: ctl.frames > before and ctl.snapshot.trace is not None,
                         timeout=5000)
         labels.append(ctl.snapshot.trace.stage.label)
     assert len(set(labels)) == 3  # forward layer 1, forward layer 2, loss
