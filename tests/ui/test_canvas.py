@@ -369,11 +369,13 @@ def test_short_numbers_fit_in_a_neuron():
     from ui.canvas.items import short_number
 
     assert short_number(0.5312) == "0.53"
-    assert short_number(-0.001) == "-1.0e-03"
+    assert short_number(-0.001) == "-1e-3"
     assert short_number(-0.0001) != "-0.00"
     assert short_number(0.0) == "0.00"
-    assert short_number(-0.004) == "-4.0e-03"
-    assert short_number(12345.0) == "1.2e+04"
+    assert short_number(-0.004) == "-4e-3"
+    assert short_number(1.04e-4) == "1e-4"
+    assert short_number(12345.0) == "1e4"
+    assert all(len(short_number(v)) <= 5 for v in (1e-4, -0.0049, 0.013, -12.5, 2e5))
     assert short_number(float("nan")) == "nan"
 
 

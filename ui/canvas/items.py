@@ -261,10 +261,10 @@ class NeuronItems(QGraphicsItem):
 
 
 def short_number(value: float) -> str:
-    """A number in at most ~5 characters for a neuron: ``0.53``, ``-1.20``, ``3.1e-05``.
+    """A number in at most 5 characters, to fit inside a neuron: ``0.53``, ``-1.20``, ``3e-5``.
 
-    Two decimals between 0.01 and 1000 (and for 0); otherwise two significant digits in
-    scientific notation. The tooltip and the lecture view give the exact value.
+    Two decimals between 0.01 and 1000 (and for 0); otherwise one significant digit with a
+    short exponent. The tooltip and the lecture view give the exact value.
     """
     v = float(value)
     if not math.isfinite(v):
@@ -272,7 +272,8 @@ def short_number(value: float) -> str:
     if v == 0 or 0.01 <= abs(v) < 1000:
         text = f"{v:.2f}"
         return "0.00" if text == "-0.00" else text
-    return f"{v:.1e}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 class PortItem(QGraphicsItem):
