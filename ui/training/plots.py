@@ -47,7 +47,9 @@ NORMS_REDRAW_MS = 250
 
 def weight_norms(kernels) -> np.ndarray:
     """The Frobenius norm of each kernel: ``||W|| = sqrt(sum_ij W[i, j]^2)``, one per layer."""
-    return np.array([float(np.linalg.norm(k)) for k in kernels], dtype=np.float64)
+    # Weights on their way to diverging overflow the sum of squares: inf is the honest norm.
+    with np.errstate(over="ignore"):
+        return np.array([float(np.linalg.norm(k)) for k in kernels], dtype=np.float64)
 
 
 class GrowingSeries:
