@@ -407,3 +407,17 @@ def test_space_tap_on_the_canvas_asks_for_a_step_and_space_drag_pans(qtbot):
     assert taps == []
     assert (after - before).manhattanLength() > 50
     assert design.to_dict() == Design.lecture_example().to_dict()  # nothing was moved
+
+
+def test_animating_chain_ordered_weights_of_a_broken_design_draws_nothing(qtbot):
+    """Weights in chain order need a chain: with the output layer gone, nothing animates."""
+    design = Design.lecture_example()
+    scene = CanvasScene(design)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    model = design.build_model()
+    before = model.get_weights()
+    output = [spec.id for spec in design.layers if spec.kind == "output"][0]
+    design.remove_layer(output)
+    scene.animate_update(before, [w * 2 for w in before])   # must not raise
+    assert design.validate()  # the design reports its problem instead

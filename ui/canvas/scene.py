@@ -397,7 +397,12 @@ class CanvasScene(QGraphicsScene):
         if isinstance(weights, Mapping):
             return {tuple(k): np.asarray(v, dtype=np.float64) for k, v in weights.items()}
         arrays = [np.asarray(w, dtype=np.float64) for w in weights]
-        chain = self._design.chain()
+        try:
+            chain = self._design.chain()
+        except DesignError:
+            # The design was just edited into something that is no chain (its problems are
+            # on the canvas already): chain-ordered weights have no connections to go to.
+            return {}
         pairs = [(a.id, b.id) for a, b in zip(chain[:-1], chain[1:])]
         if len(arrays) == 2 * len(pairs) and all(a.ndim == 1 for a in arrays[1::2]):
             arrays = arrays[0::2]  # Keras order: kernel, bias, kernel, bias, ...
