@@ -18,7 +18,7 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog
 
@@ -93,6 +93,7 @@ class TrainingController(QObject):
         self._hidden_docks: list = []
         self._last_canvas = 0.0
         self._last_plots = 0.0
+        self._drawing = False  # inside _draw (posted events are being sent)
 
         self.thread = QThreadWithName()
         self.worker = TrainingWorker(stepper_factory)
@@ -519,22 +520,28 @@ class TrainingController(QObject):
     def _draw(self, snap: Snapshot) -> None:
         """One frame: counters, canvas, plots, lecture view (a handful of calls each).
 
-        The training thread holds back while the frame is drawn and painted (until the
-        event loop is idle again), so the frame gets the GIL whenever it wants it.
+        The training thread holds back (``gui_idle``) from the start of the frame until it
+        has been *painted*: the frame's posted work (the graphics scenes' dirty regions,
+        then the window's update request) is sent here, inside the hold, instead of a few
+        event-loop turns later. Painting while the training thread runs would make every
+        Qt call of the paint wait for the GIL for up to a switch interval (5 ms): a plot's
+        repaint of ~20 ms became 100-300 ms, and the window froze for that long.
         """
-        now = time.perf_counter()
-        light = (snap.running and snap.trace is None
-                 and now - self._last_canvas < CANVAS_INTERVAL
-                 and now - self._last_plots < PLOTS_INTERVAL)
-        if light:
-            # Only the counters change: a few Qt calls, not worth stopping training for
-            # (the GIL hand-over costs at most a few switch intervals here).
-            self._draw_frame(snap)
+        if self._drawing:
+            # Sending posted events below can deliver the next "snapshot ready": draw it
+            # after this frame (it stays in the worker's slot until taken).
+            QTimer.singleShot(0, self._on_worker_snapshot)
             return
         self.worker.gui_idle.clear()
+        self._drawing = True
         try:
             self._draw_frame(snap)
+            # Queued calls first (QGraphicsScene turns item changes into viewport updates
+            # that way), then the update requests those posted: the paint happens now.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
         finally:
+            self._drawing = False
             self._idle_timer.start(0)
 
     def _draw_frame(self, snap: Snapshot) -> None:
@@ -572,6 +579,8 @@ class TrainingController(QObject):
         fast = snap.running and snap.trace is None
         canvas_due = not fast or now - self._last_canvas >= CANVAS_INTERVAL
         plots_due = not fast or now - self._last_plots >= PLOTS_INTERVAL
+        # New weight norms wait for this frame's plots turn instead of their own timer.
+        self.plots.defer_norms = fast
         if snap.history_reset:
             self.plots.clear_history()
         self.plots.add_history(snap.history, snap.batches_per_epoch, redraw=plots_due)
@@ -589,6 +598,8 @@ class TrainingController(QObject):
             finally:
                 self._storing = False
             self._draw_canvas(snap)
+        if plots_due:
+            self.plots.redraw_norms()  # after store_weights: it adds this frame's norms
         if snap.trace is not None or not snap.running or self._selection is not None:
             self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
         if not snap.running and not self._running_wanted:

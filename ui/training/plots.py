@@ -34,7 +34,7 @@ from nnviz.errors import NnvizError
 from ui.theme import is_dark, theme_for
 from ui.training.panel import CLASS_COLORS
 
-__all__ = ["PlotsDock", "GrowingSeries", "weight_norms"]
+__all__ = ["PlotsDock", "GrowingSeries", "weight_norms", "nice_ceiling"]
 
 TRAIN_COLOR = "#2f6fde"
 VAL_COLOR = "#e0702c"
@@ -50,6 +50,40 @@ def weight_norms(kernels) -> np.ndarray:
     # Weights on their way to diverging overflow the sum of squares: inf is the honest norm.
     with np.errstate(over="ignore"):
         return np.array([float(np.linalg.norm(k)) for k in kernels], dtype=np.float64)
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k (k whole) at or above ``x`` (for ``x > 0``).
+
+    The plots' x axes end there: they change a few times per decade of epochs instead of
+    every frame, and an unchanged range costs no re-layout of the axes and curves.
+    """
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    decade = 10.0 ** np.floor(np.log10(x))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * decade >= x * (1 - 1e-12):
+            return float(step * decade)
+    return float(10 * decade)
+
+
+def _needs_new_range(shown, wanted) -> bool:
+    """Whether a plot showing y range ``shown`` should move to ``wanted`` (both (lo, hi)).
+
+    Moves when the data reaches outside ``shown`` (the top third is headroom for the
+    legend, so reaching into it counts) or fills less than 60 % of it; otherwise the range
+    stays, and so do the axes' ticks.
+    """
+    if shown is None:
+        return True
+    lo, hi = shown
+    w_lo, w_hi = wanted
+    span = hi - lo
+    if span <= 0:
+        return True
+    data_hi = w_lo + (w_hi - w_lo) / 1.5  # wanted = data plus 50 % headroom on top
+    return (w_lo < lo or data_hi > lo + span / 1.5 + 1e-12
+            or (w_hi - w_lo) < 0.6 * span)
 
 
 class GrowingSeries:
@@ -187,6 +221,11 @@ class PlotsDock(QDockWidget):
         self._norms_timer.setSingleShot(True)
         self._norms_timer.setInterval(NORMS_REDRAW_MS)
         self._norms_timer.timeout.connect(self._redraw_norms)
+        #: While True (training fast), new norms wait for :meth:`redraw_norms`, which the
+        #: controller calls inside a frame, instead of a timer of their own that would
+        #: redraw while the training thread runs.
+        self.defer_norms = False
+        self._norms_range = None
 
         self.tabs = QTabWidget(objectName="plotTabs")
         self.tabs.setDocumentMode(True)
@@ -239,12 +278,16 @@ class PlotsDock(QDockWidget):
         # pyqtgraph's auto-range, which re-ranges during the paint and so paints each plot
         # two or three times per update. A user who zooms or pans takes over.
         self._follow = {}
+        #: The ranges last set per plot: a frame whose data fits them sets nothing.
+        self._shown_range: dict = {}
         for plot in (self.loss_plot, self.accuracy_plot):
             vb = plot.getViewBox()
             vb.disableAutoRange()
             self._follow[plot] = True
             vb.sigRangeChangedManually.connect(
                 lambda *_a, plot=plot: self._follow.__setitem__(plot, False))
+            vb.sigRangeChangedManually.connect(
+                lambda *_a, plot=plot: self._shown_range.pop(plot, None))
         self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
                                       dtype=np.float64)
         self._task = "classification"
@@ -330,8 +373,13 @@ class PlotsDock(QDockWidget):
         for series, value in zip(self._norm_y, norms):
             series.extend([value])
         self._norms_stale = True
-        if not self._norms_timer.isActive():
+        if not self.defer_norms and not self._norms_timer.isActive():
             self._norms_timer.start()
+
+    def redraw_norms(self) -> None:
+        """Redraw the weight-norm curves now if new points came (the training frames do)."""
+        self._norms_timer.stop()
+        self._redraw_norms()
 
     def norm_series(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """Copies of the weight-norm history: (epochs, [norms of layer 1, layer 2, ...])."""
@@ -362,8 +410,14 @@ class PlotsDock(QDockWidget):
                 # Weights blowing up (a learning rate of 10) can overflow the norm to inf.
                 top = max(top, float(np.max(finite)))
         if len(x):
-            self.norms_plot.setRange(xRange=(0, max(float(x[-1]), 1.0)),
-                                     yRange=(0, top if top > 0 else 1.0), padding=0.05)
+            # Stepped ranges: the axes re-lay out only when the data outgrows them.
+            x_end = nice_ceiling(max(float(x[-1]), 1.0))
+            y_top = top if top > 0 else 1.0
+            shown = self._norms_range
+            if shown is None or x_end != shown[0] or y_top > shown[1] or y_top < 0.6 * shown[1]:
+                y_top *= 1.25  # headroom: growing norms move the axis now and then, not always
+                self._norms_range = (x_end, y_top)
+                self.norms_plot.setRange(xRange=(0, x_end), yRange=(0, y_top), padding=0.05)
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -379,6 +433,8 @@ class PlotsDock(QDockWidget):
         for s in self._norm_y:
             s.clear()
         self._norms_stale = True
+        self._shown_range.clear()
+        self._norms_range = None
         self._redraw()
         self._redraw_norms()
 
@@ -425,7 +481,7 @@ class PlotsDock(QDockWidget):
     def _follow_data(self) -> None:
         n_batches = len(self._series["batch_loss"])
         n_epochs = max(len(self._series["epoch_loss"]), len(self._series["val_loss"]))
-        x_max = max(n_batches / self._batches_per_epoch, n_epochs, 1.0)
+        x_max = nice_ceiling(max(n_batches / self._batches_per_epoch, n_epochs, 1.0))
         if self._follow[self.loss_plot]:
             parts = [self._series[k].values for k in ("batch_loss", "epoch_loss", "val_loss")]
             y = np.concatenate(parts) if any(len(p) for p in parts) else np.zeros(0)
@@ -439,8 +495,14 @@ class PlotsDock(QDockWidget):
             lo = lo if log else min(lo, 0.0)
             # Headroom above the curves: the legend sits there (top right) without hiding any.
             hi += 0.5 * (hi - lo)
-            self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo, hi), padding=0.03)
-        if self._follow[self.accuracy_plot]:
+            shown = self._shown_range.get(self.loss_plot)
+            if shown is None or shown[0] != x_max or shown[1] != log \
+                    or _needs_new_range(shown[2], (lo, hi)):
+                self._shown_range[self.loss_plot] = (x_max, log, (lo, hi))
+                self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo, hi), padding=0.03)
+        if self._follow[self.accuracy_plot] and \
+                self._shown_range.get(self.accuracy_plot) != x_max:
+            self._shown_range[self.accuracy_plot] = x_max
             self.accuracy_plot.setRange(xRange=(0, x_max), yRange=(0, 1), padding=0.03)
 
     def set_time_marker(self, epoch: float | None) -> None:
