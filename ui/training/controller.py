@@ -512,6 +512,11 @@ class TrainingController(QObject):
         self.panel.set_message(message, error=True)
 
     def _on_worker_snapshot(self) -> None:
+        if self._drawing:
+            # Delivered while a frame sends its posted events (below, in _draw): leave the
+            # snapshot in the worker's slot and draw it once this frame is done.
+            QTimer.singleShot(0, self._on_worker_snapshot)
+            return
         snap = self.worker.take_snapshot()
         if snap is None or snap.generation != self._generation or not self._alive:
             return
@@ -527,11 +532,6 @@ class TrainingController(QObject):
         Qt call of the paint wait for the GIL for up to a switch interval (5 ms): a plot's
         repaint of ~20 ms became 100-300 ms, and the window froze for that long.
         """
-        if self._drawing:
-            # Sending posted events below can deliver the next "snapshot ready": draw it
-            # after this frame (it stays in the worker's slot until taken).
-            QTimer.singleShot(0, self._on_worker_snapshot)
-            return
         self.worker.gui_idle.clear()
         self._drawing = True
         try:
