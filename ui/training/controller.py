@@ -115,10 +115,6 @@ class TrainingController(QObject):
         self.thread.start()
         self._alive = True
 
-        # Fires once the event loop has handled the frame's paint events: training resumes.
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setSingleShot(True)
-        self._idle_timer.timeout.connect(self.worker.gui_idle.set)
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.timeout.connect(self._rebuild_now)
@@ -542,7 +538,8 @@ class TrainingController(QObject):
             QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
         finally:
             self._drawing = False
-            self._idle_timer.start(0)
+            # Painted: training resumes at once (a zero timer cost an event-loop turn).
+            self.worker.gui_idle.set()
 
     def _draw_frame(self, snap: Snapshot) -> None:
         self.snapshot = snap
@@ -567,8 +564,6 @@ class TrainingController(QObject):
             p.set_message(snap.message)
         done = f"Done: {self._trace.stage.label} · " if self._trace is not None else ""
         p.stage_label.setText(f"{done}Next: {snap.next_stage}")
-        p.progress.setRange(0, max(1, snap.batches_per_epoch))
-        p.progress.setValue(snap.batch_index)
         epochs = self.project.training.epochs
         p.counters.setText(f"epoch {min(snap.epoch + 1, epochs)} · step {snap.global_step} · "
                            f"{snap.samples_seen} samples seen")
@@ -589,6 +584,10 @@ class TrainingController(QObject):
             self.plots.set_boundary(snap.boundary)
         self._update_time_slider(snap)
         if canvas_due:
+            # The bar repaints at once on every new value (QProgressBar.setValue calls
+            # repaint()): ~1 ms, so it moves with the canvas, not with every counter.
+            p.progress.setRange(0, max(1, snap.batches_per_epoch))
+            p.progress.setValue(snap.batch_index)
             self._last_canvas = now
             self._storing = True
             try:

@@ -21,8 +21,8 @@ from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QGraphicsItem,
     QDockWidget,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QSplitter,
@@ -93,6 +93,29 @@ class GrowingSeries:
     def __init__(self, capacity: int = 1024):
         self._data = np.empty(capacity, dtype=np.float64)
         self._n = 0
+        self._lo = self._hi = self._pos_lo = None
+
+    def _track(self, values: np.ndarray) -> None:
+        """Keep the finite minimum, maximum and smallest positive value up to date."""
+        finite = values[np.isfinite(values)]
+        if not len(finite):
+            return
+        lo, hi = float(finite.min()), float(finite.max())
+        self._lo = lo if self._lo is None else min(self._lo, lo)
+        self._hi = hi if self._hi is None else max(self._hi, hi)
+        positive = finite[finite > 0]
+        if len(positive):
+            p = float(positive.min())
+            self._pos_lo = p if self._pos_lo is None else min(self._pos_lo, p)
+
+    def finite_range(self, positive: bool = False) -> tuple[float, float] | None:
+        """(min, max) of the finite values (of the positive ones if ``positive``), or None.
+
+        Kept as values arrive, so a plot following a million-point history asks in O(1).
+        """
+        if positive:
+            return None if self._pos_lo is None else (self._pos_lo, self._hi)
+        return None if self._lo is None else (self._lo, self._hi)
 
     def extend(self, values) -> None:
         """Append ``values`` (any sequence of numbers), doubling the storage when full."""
@@ -104,10 +127,12 @@ class GrowingSeries:
             self._data = grown
         self._data[self._n:need] = values
         self._n = need
+        self._track(values)
 
     def clear(self) -> None:
         """Forget every value (the storage is kept)."""
         self._n = 0
+        self._lo = self._hi = self._pos_lo = None
 
     @property
     def values(self) -> np.ndarray:
@@ -492,13 +517,13 @@ class PlotsDock(QDockWidget):
         n_epochs = max(len(self._series["epoch_loss"]), len(self._series["val_loss"]))
         x_max = nice_ceiling(max(n_batches / self._batches_per_epoch, n_epochs, 1.0))
         if self._follow[self.loss_plot]:
-            parts = [self._series[k].values for k in ("batch_loss", "epoch_loss", "val_loss")]
-            y = np.concatenate(parts) if any(len(p) for p in parts) else np.zeros(0)
-            y = y[np.isfinite(y)]
             log = self.log_scale.isChecked()
-            if log:
-                y = np.log10(y[y > 0])
-            lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
+            ranges = [r for r in (self._series[k].finite_range(positive=log)
+                                  for k in ("batch_loss", "epoch_loss", "val_loss")) if r]
+            lo, hi = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges \
+                else (0.0, 1.0)
+            if log and ranges:
+                lo, hi = float(np.log10(lo)), float(np.log10(hi))
             if hi - lo < 1e-9:
                 lo, hi = lo - 0.5, hi + 0.5
             lo = lo if log else min(lo, 0.0)
