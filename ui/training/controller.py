@@ -34,7 +34,7 @@ from ui.training.worker import SetupRequest, Snapshot, TrainingWorker
 __all__ = ["TrainingController"]
 
 #: Seconds between two canvas updates while training fast (a step always draws).
-CANVAS_INTERVAL = 0.1
+CANVAS_INTERVAL = 0.125
 #: Seconds between two plot redraws while training fast.
 PLOTS_INTERVAL = 0.5
 

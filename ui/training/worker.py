@@ -36,8 +36,9 @@ PUBLISH_INTERVAL = 1.0 / 30.0
 CHUNK_SECONDS = 0.05
 #: Longest the fast loop waits for the GUI to finish drawing a frame.
 GUI_WAIT_SECONDS = 0.1
-#: Seconds between two recomputations of the decision boundary while training.
-BOUNDARY_INTERVAL = 0.2
+#: Seconds between two recomputations of the decision boundary while training: just under
+#: the controller's PLOTS_INTERVAL, since the window shows a new map only that often.
+BOUNDARY_INTERVAL = 0.45
 #: Points per side of the input-plane grid the boundary plot shows.
 BOUNDARY_GRID = 64
 
