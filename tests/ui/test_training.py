@@ -298,3 +298,41 @@ def test_worker_publishes_coalesced_snapshots_without_losing_history():
     worker.step("batch")
     snap = worker.take_snapshot()
     assert snap.history_start["batch_loss"] == 2 and len(snap.history["batch_loss"]) == 1
+
+
+def test_series_range_ignores_non_finite_values_and_forgets_on_clear():
+    from ui.training.plots import GrowingSeries
+
+    s = GrowingSeries(capacity=2)  # grows past its capacity on the way
+    s.extend([np.nan, -1.0, 3.0])
+    s.extend([0.5, np.inf])
+    assert s.finite_range() == (-1.0, 3.0)
+    assert s.finite_range(positive=True) == (0.5, 3.0)  # what a log axis can show
+    s.clear()
+    assert s.finite_range() is None
+    s.extend([2.0])
+    assert s.finite_range() == (2.0, 2.0)
+
+
+@pytest.mark.parametrize("x, ceiling", [(0.3, 0.5), (1.0, 1.0), (1.01, 2.0), (3.0, 5.0),
+                                        (7.0, 10.0), (123.0, 200.0), (0.0, 1.0)])
+def test_plot_x_axis_ends_at_a_one_two_five_step(x, ceiling):
+    from ui.training.plots import nice_ceiling
+
+    assert nice_ceiling(x) == pytest.approx(ceiling)
+
+
+def test_loss_plot_range_covers_the_history_after_training(make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=6)
+    win = make_window(project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.finished, timeout=15000)
+    qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 6, timeout=5000)
+    (x0, x1), (y0, y1) = ctl.plots.loss_plot.getViewBox().viewRange()
+    assert x0 <= 0 and 6 <= x1 <= 11  # the 1-2-5 step above 6 epochs, plus padding
+    losses = ctl.plots.series("batch_loss")
+    assert y0 <= losses.min() and losses.max() <= y1
+    # Every point of the run is drawn: nothing was lost between coalesced snapshots.
+    assert ctl.plots.point_count("batch_loss") == ctl.snapshot.global_step
