@@ -530,6 +530,15 @@ class TrainingController(QObject):
         Qt call of the paint wait for the GIL for up to a switch interval (5 ms): a plot's
         repaint of ~20 ms became 100-300 ms, and the window froze for that long.
         """
+        now = time.perf_counter()
+        light = (snap.running and snap.trace is None and not snap.finished
+                 and now - self._last_canvas < CANVAS_INTERVAL
+                 and now - self._last_plots < PLOTS_INTERVAL)
+        if light:
+            # Only the counters change (a few C++ label paints): not worth holding the
+            # training thread back; the frame waits for the GIL a little instead.
+            self._draw_frame(snap)
+            return
         self.worker.gui_idle.clear()
         self._drawing = True
         try:
