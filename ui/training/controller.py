@@ -274,6 +274,16 @@ class TrainingController(QObject):
         """Whether presentation mode is on."""
         return self._presentation
 
+    @property
+    def trace(self):
+        """The latest :class:`~nnviz.training.StageTrace` shown, or None (read-only)."""
+        return self._trace
+
+    @property
+    def layer_ids(self) -> list[str]:
+        """The design ids of the model's chain, input layer first (read-only copy)."""
+        return list(self._ids)
+
     def shutdown(self) -> None:
         """Stop the worker cooperatively and wait for its thread (called on window close)."""
         if not self._alive:
@@ -320,6 +330,9 @@ class TrainingController(QObject):
                 raise DesignError(problems[0].message, problems[0].layer_id)
         except NnvizError as error:
             self._dirty = True
+            # Nothing of the old model may be drawn against the edited design.
+            self._trace = None
+            self._ids = []
             self._set_running(False)
             self.panel.set_message(str(error), error=True)
             return

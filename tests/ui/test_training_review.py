@@ -1,0 +1,199 @@
+"""Regression tests for the training UI's code review (one test per finding).
+
+GUI paths are driven with real clicks and keys, as in tests/ui/test_walkthrough.py.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from nnviz.project import Project
+from ui import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Message boxes answer at once; what they would have said is kept."""
+    log = {"questions": [], "errors": []}
+    Btn = QMessageBox.StandardButton
+
+    def question(parent, title, text, *args, **kwargs):
+        log["questions"].append(text)
+        return Btn.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: log["errors"].append(box.text())
+                        or Btn.Ok)
+    for name in ("critical", "warning"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(
+            lambda parent, title, text, *a, **k: log["errors"].append(text) or Btn.Ok))
+    return log
+
+
+@pytest.fixture
+def window(qtbot, dialogs):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
+    yield win
+    win.shutdown()
+
+
+def _choose(qtbot, combo, data) -> None:
+    """Pick the combo entry with ``data`` by keyboard."""
+    combo.setFocus()
+    index = combo.findData(data)
+    assert index >= 0, data
+    steps = index - combo.currentIndex()
+    key = Qt.Key.Key_Down if steps > 0 else Qt.Key.Key_Up
+    for _ in range(abs(steps)):
+        qtbot.keyClick(combo, key)
+
+
+def _type_learning_rate(qtbot, panel, text: str) -> None:
+    box = panel.learning_rate
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), text)
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+
+
+def _click_step(qtbot, ctl, button) -> None:
+    frames = ctl.frames
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.frames > frames, timeout=5000)
+
+
+def _diverge(window, qtbot) -> None:
+    """The sine regression with plain SGD at learning rate 10: training blows up."""
+    assert window.open_file(ROOT / "resources" / "examples" / "sine.nnviz")
+    ctl, panel = window.training, window.training.panel
+    qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.snapshot.generation
+                    == ctl.worker._generation, timeout=5000)
+    _choose(qtbot, panel.optimizer_combo, "sgd")
+    assert window.project.training.optimizer == "sgd"
+    _type_learning_rate(qtbot, panel, "10")
+    assert window.project.training.learning_rate == 10.0
+
+
+# ---------------------------------------------------------------- 1: lower rate carries on
+def test_a_lower_learning_rate_after_divergence_lets_training_go_on(window, qtbot):
+    ctl, panel = window.training, window.training.panel
+    _diverge(window, qtbot)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=20000)
+    qtbot.waitUntil(lambda: panel.train_button.text() == "Train", timeout=5000)
+    _type_learning_rate(qtbot, panel, "0.01")
+    # The update stage is renamed for the new rate (the engine's stage list).
+    qtbot.waitUntil(lambda: "learning rate 0.01" in ctl.worker.stepper.stages[-1].label,
+                    timeout=3000)
+    _click_step(qtbot, ctl, panel.step_button)
+    # It stepped: the first forward stage of a batch, no "diverged" refusal.
+    assert ctl.trace is not None and ctl.trace.stage.kind == "forward"
+    assert ctl.snapshot.diverged is None
+    assert "diverged" not in panel.message.text(), panel.message.text()
+    # The kept weights are huge, so the loss may overflow again: then it says 0.01, not 10.
+    for _ in range(len(ctl.worker.stepper.stages)):
+        _click_step(qtbot, ctl, panel.step_button)
+        if ctl.snapshot.diverged:
+            assert "learning rate 0.01" in ctl.snapshot.diverged
+            break
+        if "Next: Update" in panel.stage_label.text():
+            assert "learning rate 0.01" in panel.stage_label.text()
+            break
+
+
+# ---------------------------------------------------------------- 9: the trace published
+def test_divergence_in_fast_training_publishes_no_old_stepped_trace(window, qtbot):
+    ctl, panel = window.training, window.training.panel
+    _diverge(window, qtbot)
+    _click_step(qtbot, ctl, panel.step_button)  # a trace of batch 0, stage 1
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=20000)
+    snap = ctl.snapshot
+    if snap.trace is not None:
+        # Only the batch that diverged, and never the stepper's own (still written) object.
+        assert snap.trace.step == snap.global_step, (snap.trace.step, snap.global_step)
+        assert snap.trace is not ctl.worker.stepper.trace
+    assert ctl.snapshot.global_step > 1
+
+
+# ---------------------------------------------------------------- 2: no duplicated points
+class _GuiTakesMidPublish(list):
+    """A history list whose first slice lets another thread take the waiting snapshot.
+
+    That is the GUI arriving in the middle of the worker's publication; the thread waits
+    for the worker's lock, so it gets at most a bounded join.
+    """
+
+    def __init__(self, values, worker, taken):
+        super().__init__(values)
+        self.worker, self.taken, self.armed = worker, taken, True
+
+    def __getitem__(self, index):
+        if self.armed and isinstance(index, slice):
+            self.armed = False
+            t = threading.Thread(target=lambda: self.taken.append(self.worker.take_snapshot()))
+            t.start()
+            t.join(0.5)
+            self.thread = t
+        return super().__getitem__(index)
+
+
+def test_history_points_are_not_sent_twice_when_the_gui_takes_mid_publish(qapp):
+    from ui.training.worker import SetupRequest, TrainingWorker
+
+    project = Project.lecture_example()
+    t = project.training
+    model = project.build_model()
+    ds = project.load_dataset()
+    worker = TrainingWorker()
+    worker.setup(SetupRequest(model=model, dataset=ds, batch_size=t.batch_size, seed=t.seed,
+                              epochs=t.epochs))
+    taken = [worker.take_snapshot()]
+    worker.step("batch")  # one point waits in the slot, not yet taken
+    worker.stepper.step_batch()
+    hist = worker.stepper.history
+    hook = _GuiTakesMidPublish(hist.batch_loss, worker, taken)
+    hist.batch_loss = hook
+    worker._publish(force=True)
+    hook.thread.join(5)
+    taken.append(worker.take_snapshot())
+    points = []
+    for snap in taken:
+        if snap is not None:
+            assert snap.history_start["batch_loss"] == len(points)
+            points += snap.history["batch_loss"]
+    assert points == list(hist.batch_loss), "a point was sent twice or lost"
+    assert len(points) == 2
+
+
+# ---------------------------------------------------------------- 5 and 13
+def test_a_failed_rebuild_forgets_the_old_trace_and_layer_ids(window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+
+    ctl, panel = window.training, window.training.panel
+    _click_step(qtbot, ctl, panel.step_button)
+    assert ctl.trace is not None
+    ids = ctl.layer_ids
+    assert ids == [spec.id for spec in window.design.chain()]
+    out = ids[-1]
+    item = window.scene.layer_item(out)
+    header = window.canvas.mapFromScene(item.mapToScene(QPointF(-30, -item.height / 2 + 7)))
+    window.canvas.setFocus()
+    QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=header)
+    assert item.isSelected()
+    QTest.keyClick(window.canvas.viewport(), Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "output layer" in panel.message.text(), timeout=3000)
+    assert ctl.trace is None
+    assert ctl.layer_ids == []
