@@ -250,9 +250,11 @@ class TrainingWorker(QObject):
         """Change the optimizer's learning rate in place (no rebuild needed)."""
         if self.stepper is None:
             return
-        opt = getattr(self.stepper.model, "optimizer", None)
-        if opt is not None:
-            opt.learning_rate = float(lr)
+        # The stepper's own setter: it also clears a divergence (so a lower rate lets the
+        # student carry on) and renames the update stage ("Update weights (SGD, lr=...)").
+        self.stepper.set_learning_rate(float(lr))
+        if not self._running:
+            self._publish(force=True)  # the "Next:" label shows the new rate at once
 
     @Slot(int)
     def set_epochs(self, epochs: int) -> None:
@@ -387,7 +389,11 @@ class TrainingWorker(QObject):
         if not all(np.all(np.isfinite(w)) for w in weights) and self._last_finite is not None:
             # The engine keeps the last finite weights; make sure the picture does too.
             self.stepper.model.set_weights(self._last_finite)
-        self._pending_trace = getattr(self.stepper, "trace", None)
+        # The stepper keeps writing to its trace: publish a copy, and only one of the batch
+        # that diverged (in fast training the stepper's trace is of an old stepped batch).
+        trace = self.stepper.trace
+        current = trace is not None and trace.step == self.stepper.global_step
+        self._pending_trace = trace.copy() if current else None
         self._publish(force=True, boundary=True, diverged=message)
 
     def _leave_travel(self, keep: bool) -> None:
@@ -422,13 +428,6 @@ class TrainingWorker(QObject):
         if boundary and (force or now - self._last_boundary >= BOUNDARY_INTERVAL):
             self._boundary = self._compute_boundary()
             self._last_boundary = now
-        with self._lock:
-            acked = dict(self._acked)
-        hist = stepper.history
-        tails = {}
-        for key in HISTORY_KEYS:
-            values = getattr(hist, key, None) or []
-            tails[key] = list(values[acked[key]:])
         snapshots = getattr(stepper, "snapshots", []) or []
         weights = self._weights()
         if diverged is None and all(np.all(np.isfinite(w)) for w in weights):
@@ -444,8 +443,6 @@ class TrainingWorker(QObject):
             samples_seen=int(stepper.samples_seen),
             global_step=int(stepper.global_step),
             running=self._running,
-            history=tails,
-            history_start=acked,
             history_reset=self._history_reset,
             snapshot_epochs=[int(e) for e, _w in snapshots],
             travel_index=self._travel_index,
@@ -454,7 +451,14 @@ class TrainingWorker(QObject):
             finished=finished,
             message=message,
         )
+        hist = stepper.history
         with self._lock:
+            # Acknowledged count, tails and slot in one hold: were the GUI to take the
+            # previous snapshot between reading the count and storing this one, its points
+            # would be sent twice.
+            acked = dict(self._acked)
+            snap.history_start = acked
+            snap.history = {key: getattr(hist, key)[acked[key]:] for key in HISTORY_KEYS}
             previous = self._slot
             if previous is not None:
                 # Coalesce: an unread trace, reset flag or message must not be lost.
