@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -197,3 +198,39 @@ def test_a_failed_rebuild_forgets_the_old_trace_and_layer_ids(window, qtbot):
     qtbot.waitUntil(lambda: "output layer" in panel.message.text(), timeout=3000)
     assert ctl.trace is None
     assert ctl.layer_ids == []
+
+
+# ---------------------------------------------------------------- 6: many classes
+def test_the_output_map_colours_more_classes_than_the_palette_has(qtbot):
+    from ui.training.plots import CLASS_COLORS, PlotsDock
+
+    dock = PlotsDock()
+    qtbot.addWidget(dock)
+    k = len(CLASS_COLORS) + 10  # a CSV may have 20 integer classes
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 2))
+    y = np.eye(k)[rng.integers(0, k, size=30)]
+    dock.set_data(x, y, "classification")
+    values = rng.dirichlet(np.ones(k), size=(8, 8))
+    dock.set_boundary({"kind": "plane", "rect": (0.0, 1.0, 0.0, 1.0), "values": values})
+    image = dock.boundary_image.image
+    assert image is not None and image.shape == (8, 8, 3)
+
+
+# ---------------------------------------------------------------- 7: a diverging softmax
+def test_a_softmax_neuron_with_a_huge_z_is_written_not_a_crash(qtbot):
+    from nnviz.training import Stage, StageTrace
+    from ui.training.lecture_view import LectureView
+
+    view = LectureView()
+    qtbot.addWidget(view)
+    z = np.array([[800.0, 1.0, 2.0]])
+    a = np.array([[1.0, 0.0, 0.0]])
+    trace = StageTrace(stage=Stage("forward", 0, "Forward: out"), epoch=0, batch=0, step=0,
+                       x=np.array([[1.0, 2.0]]), y=np.array([[1.0, 0.0, 0.0]]), z=[z], a=[a],
+                       dA=[None], dZ=[None], dW=[None], db=[None])
+    weights = [np.ones((2, 3)), np.zeros(3)]
+    info = {"ids": ["in", "out"], "names": ["Input", "Output"], "activations": ["softmax"]}
+    view.show_state(("neuron", "out", 0), trace, weights, info)
+    text = view.plain_text()
+    assert "Neuron 1 of Output" in text and "∞" in text, text

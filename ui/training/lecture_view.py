@@ -111,11 +111,10 @@ class LectureView(QDockWidget):
         self.setWidget(self.browser)
         self._scale = 1.0
         self._dark = is_dark()
-        self._last_html = ""
+        self._last_html: str | None = None  # the page shown (None: nothing rendered yet)
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
-        self._last_html = None
         self.show_state(None, None, None, {})
 
     # ------------------------------------------------------------------ size and theme
@@ -338,10 +337,14 @@ class LectureView(QDockWidget):
         if act == "softmax" and z_row is not None:
             k = len(z_row)
             exps = _terms([f"e<sup>{fmt(v)}</sup>" for v in z_row], k)
-            total = float(np.sum(np.exp(z_row - np.max(z_row)))) * math.exp(float(np.max(z_row)))
+            # np.exp, not math.exp: a diverging z (> ~709) gives inf, which fmt writes as ∞
+            # (math.exp raised OverflowError and the frame failed).
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = float(np.sum(np.exp(z_row - np.max(z_row))) * np.exp(np.max(z_row)))
+                e_z = float(np.exp(z))
             return (f'<p class="f">{aj} = e<sup>{zj}</sup> / Σ<sub>k</sub> '
                     f"e<sup><i>z</i><sub>k</sub></sup> = e<sup>{zt}</sup> / ({exps})</p>"
-                    f'<p class="f">&nbsp;&nbsp;= {fmt(math.exp(z))} / {fmt(total)} = {value}</p>')
+                    f'<p class="f">&nbsp;&nbsp;= {fmt(e_z)} / {fmt(total)} = {value}</p>')
         return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
 
     # --- a connection -----------------------------------------------------------

@@ -594,7 +594,9 @@ class PlotsDock(QDockWidget):
                 p = np.clip(values[:, :, 0], 0, 1)[:, :, None]
                 rgb = (1 - p) * self._class_colors[0] + p * self._class_colors[1]
             else:
-                rgb = values @ self._class_colors[:k]
+                # More classes than colours (a CSV may have 20): the colours repeat.
+                colors = self._class_colors[np.arange(k) % len(self._class_colors)]
+                rgb = values @ colors
             # Pale where the network hesitates, saturated where it is sure.
             confidence = np.max(values, axis=2, keepdims=True) if k > 1 else \
                 np.abs(values - 0.5) * 2
