@@ -234,3 +234,32 @@ def test_a_softmax_neuron_with_a_huge_z_is_written_not_a_crash(qtbot):
     view.show_state(("neuron", "out", 0), trace, weights, info)
     text = view.plain_text()
     assert "Neuron 1 of Output" in text and "∞" in text, text
+
+
+# ---------------------------------------------------------------- 3, 4, 11: history
+def test_store_history_mid_training_writes_the_engines_history(window, qtbot):
+    ctl, panel = window.training, window.training.panel
+    assert not window.is_modified()
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.epoch >= 1, timeout=10000)
+    ctl.store_history()  # what MainWindow.closeEvent does before asking to save
+    history = window.project.history
+    assert len(history["batch_loss"]) >= ctl.snapshot.batches_per_epoch
+    assert len(history["epoch_loss"]) >= 1
+    assert len(history["batch_accuracy"]) == len(history["batch_loss"])
+    assert window.is_modified(), "training mid-run does not count as a change"
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not ctl.snapshot.running, timeout=5000)
+    ctl.store_history()
+    # Once paused, the project holds exactly the engine's history.
+    engine = ctl.worker.stepper.history.to_dict()
+    assert window.project.history == {k: v for k, v in engine.items() if v}
+
+
+def test_reset_clears_the_projects_history(window, qtbot):
+    ctl, panel = window.training, window.training.panel
+    _click_step(qtbot, ctl, panel.epoch_button)
+    qtbot.waitUntil(lambda: bool(window.project.history.get("epoch_loss")), timeout=5000)
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.snapshot.global_step == 0, timeout=5000)
+    assert window.project.history == {}

@@ -84,6 +84,7 @@ class TrainingController(QObject):
         self._dirty = True
         self._running_wanted = False
         self._storing = False
+        self._reset_pending = False
         self._selection = None
         self._trace = None
         self._ids: list[str] = []
@@ -234,6 +235,7 @@ class TrainingController(QObject):
         if not self._ensure_built():
             return
         self.panel.set_message("")
+        self._reset_pending = True  # the project's history is cleared with the reset frame
         self.sig_reset.emit()
 
     def set_presentation_mode(self, on: bool) -> None:
@@ -297,7 +299,7 @@ class TrainingController(QObject):
             if not self.thread.wait(10000):
                 # Never terminate(): report instead; the stop flag is already set.
                 raise RuntimeError("The training thread did not stop within 10 s.")
-        self._store_history()
+        self.store_history()
 
     # ------------------------------------------------------------------ building
     def _ensure_built(self) -> bool:
@@ -582,7 +584,7 @@ class TrainingController(QObject):
         if snap.finished:
             self._set_running(False)
             p.set_message(f"Done: {snap.epoch} epochs trained.")
-            self._store_history()
+            self.store_history()
         if snap.message:
             self._set_running(False)
             p.set_message(snap.message)
@@ -602,6 +604,11 @@ class TrainingController(QObject):
         self.plots.defer_norms = fast
         if snap.history_reset:
             self.plots.clear_history()
+            if self._reset_pending:
+                # Reset: the run is gone, so a save must not keep its history.
+                self._reset_pending = False
+                if self.project.history:
+                    self.project.set_history({})
         self.plots.add_history(snap.history, snap.batches_per_epoch, redraw=plots_due)
         if plots_due:
             self._last_plots = now
@@ -626,7 +633,7 @@ class TrainingController(QObject):
         if snap.trace is not None or not snap.running or self._selection is not None:
             self.lecture.show_state(self._selection, self._trace, snap.weights, self._info)
         if not snap.running and not self._running_wanted:
-            self._store_history()
+            self.store_history()
         self.sig_frame.emit()
 
     def _draw_canvas(self, snap: Snapshot | None) -> None:
@@ -714,15 +721,19 @@ class TrainingController(QObject):
         weights = self.snapshot.weights if self.snapshot is not None else None
         self.lecture.show_state(selection, self._trace, weights, self._info)
 
-    def _store_history(self) -> None:
-        """Keep the run's history in the project (so a save includes it)."""
-        snap = self.snapshot
-        if snap is None or not self.plots.point_count("batch_loss"):
-            return
-        history = {k: self.plots.series(k).tolist() for k in
-                   ("batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
-                    "val_accuracy") if self.plots.point_count(k)}
-        if history != self.project.history:
+    def store_history(self) -> None:
+        """Write the engine's history of this run into the project now (so a save has it).
+
+        Callable at any time, also while training runs (the window calls it before asking
+        "save changes?" on close). Training stores its weights into the design without the
+        undo stack, so the history is what tells the window that training changed the
+        project. A model that has not trained yet leaves the project's history alone (a
+        file's history stays until a new run replaces it); Reset clears it.
+        """
+        if self._reset_pending:
+            return  # the worker has not reset yet: its history is the old run's
+        history = {k: v for k, v in self.worker.history_dict().items() if v}
+        if history and history != self.project.history:
             self.project.set_history(history)
 
 

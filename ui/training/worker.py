@@ -157,6 +157,26 @@ class TrainingWorker(QObject):
                         snap.history.get(key, ()))
             return snap
 
+    def history_dict(self) -> dict[str, list[float]]:
+        """The engine's history now (``History.to_dict()``), callable from the GUI thread.
+
+        Each list is copied in one step (atomic under the GIL) while training may go on;
+        a batch or an epoch recorded half-way (its loss but not yet its accuracy) is cut
+        so that the series stay aligned.
+        """
+        stepper = self.stepper
+        if stepper is None:
+            return {}
+        hist = stepper.history
+        out = {key: list(getattr(hist, key)) for key in HISTORY_KEYS}
+        for group in (("batch_loss", "batch_accuracy"),
+                      ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy")):
+            lengths = [len(out[key]) for key in group if out[key]]
+            n = min(lengths, default=0)
+            for key in group:
+                del out[key][n:]
+        return {key: [float(v) for v in values] for key, values in out.items()}
+
     def interrupt(self) -> None:
         """Ask a running fast loop to stop after its current batch (any thread)."""
         self._interrupt.set()
