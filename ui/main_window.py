@@ -91,7 +91,6 @@ class MainWindow(QMainWindow):
         self._settings_dirty = False
         self._needs_default_sizes = True
         self._clean_history: dict = {}
-        self._trace = None
         self._untitled_name = "Lecture example" if project is None else "Untitled"
         self._how_to: HowToDialog | None = None
         self._n_features: int | None = None
@@ -368,6 +367,7 @@ class MainWindow(QMainWindow):
     def save_file(self, path: str | os.PathLike) -> bool:
         """Save the project to ``path`` (atomically); True on success, else a dialog says why."""
         path = os.fspath(path)
+        self.training.store_history()
         try:
             self.project.save(path)
         except (ProjectFileError, OSError) as error:
@@ -384,6 +384,8 @@ class MainWindow(QMainWindow):
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; False means the user cancelled."""
+        # Training in progress counts: its history goes into the project before the question.
+        self.training.store_history()
         if not self.is_modified():
             return True
         Btn = QMessageBox.StandardButton
@@ -405,7 +407,6 @@ class MainWindow(QMainWindow):
     def _after_document_loaded(self) -> None:
         self._settings_dirty = False
         self._clean_history = _trained(self.project.history)
-        self._trace = None
         self.undo_stack.clear()
         self._update_title()
         self._update_edit_actions()
@@ -432,21 +433,10 @@ class MainWindow(QMainWindow):
 
     def _on_training_frame(self) -> None:
         """Give the inspector the latest forward/backward numbers of the training frame."""
-        snap = self.training.snapshot
-        if snap is None:
-            return
-        if snap.trace is not None:
-            self._trace = snap.trace
-        elif snap.history_reset or snap.running:
-            self._trace = None
-        trace = self._trace
-        if trace is None:
+        trace, ids = self.training.trace, self.training.layer_ids
+        if trace is None or not ids:
             self.inspector.show_values()
             return
-        try:
-            ids = [spec.id for spec in self.design.chain()]
-        except DesignError:
-            return  # the design was just edited; the next frame comes from a rebuilt model
         z, a = {ids[0]: trace.x}, {ids[0]: trace.x}
         for m, (zm, am) in enumerate(zip(trace.z, trace.a)):
             if zm is not None:

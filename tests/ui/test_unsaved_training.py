@@ -1,0 +1,58 @@
+"""Training changes the project: closing or saving must not lose it."""
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from nnviz.project import Project
+from ui import MainWindow
+
+Btn = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def questions(monkeypatch):
+    """Every "save changes?" question asked, answered with Discard."""
+    asked = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return Btn.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+@pytest.fixture
+def window(qtbot, questions):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1200, 760)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()
+
+
+def _train_a_little(qtbot, window):
+    window.canvas.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.training.snapshot is not None
+                    and window.training.snapshot.epoch >= 2, timeout=20000)
+
+
+def test_closing_while_training_asks_to_save(qtbot, window, questions):
+    assert not window.is_modified()
+    _train_a_little(qtbot, window)
+    window.close()
+    assert len(questions) == 1 and "not saved" in questions[0]
+    assert not window.training.thread.isRunning()
+
+
+def test_saving_while_training_writes_the_history_so_far(qtbot, window, tmp_path):
+    _train_a_little(qtbot, window)
+    path = tmp_path / "running.nnviz"
+    assert window.save_file(path)
+    saved = Project.load(path).history
+    assert len(saved["epoch_loss"]) >= 2
+    assert len(saved["batch_loss"]) > len(saved["epoch_loss"])
