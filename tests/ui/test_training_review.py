@@ -263,3 +263,46 @@ def test_reset_clears_the_projects_history(window, qtbot):
     qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot.global_step == 0, timeout=5000)
     assert window.project.history == {}
+
+
+# ---------------------------------------------------------------- 10, 11: lecture view
+def _update_trace(loss_y, y_pred):
+    from nnviz.training import Stage, StageTrace
+
+    W_before, W_after = np.array([[0.5, -0.25, 1.0]]), np.array([[0.375, -0.125, 0.875]])
+    return StageTrace(
+        stage=Stage("update", None, "Update weights"), epoch=0, batch=0, step=0,
+        x=np.array([[2.0]]), y=np.array(loss_y), z=[np.zeros((1, 3))], a=[np.array(y_pred)],
+        y_pred=np.array(y_pred), loss=0.5, dA=[np.zeros((1, 3))], dZ=[np.full((1, 3), 0.1)],
+        dW=[np.full((1, 3), 0.2)], db=[np.zeros(3)], W_before=[W_before],
+        b_before=[np.zeros(3)], W_after=[W_after], b_after=[np.zeros(3)], learning_rate=0.01)
+
+
+def _lecture(qtbot, loss, optimizer, trace):
+    from ui.training.lecture_view import LectureView
+
+    view = LectureView()
+    qtbot.addWidget(view)
+    info = {"ids": ["in", "out"], "names": ["Input", "Output"], "activations": ["softmax"],
+            "loss": loss, "optimizer": optimizer, "learning_rate": 0.01}
+    view.show_state(("connection", "in", "out", 0, 0), trace,
+                    [trace.W_after[0], np.zeros(3)], info)
+    return view.plain_text()
+
+
+def test_adam_is_not_shown_with_the_sgd_rule(qtbot):
+    trace = _update_trace([[0.0, 0.0, 1.0]], [[0.2, 0.3, 0.5]])
+    text = _lecture(qtbot, "categorical_crossentropy", "adam", trace)
+    assert "Adam" in text and "0.500" in text and "0.375" in text, text
+    assert "lr · ∂L/∂w" not in text, text
+    sgd = _lecture(qtbot, "categorical_crossentropy", "sgd", trace)
+    assert "lr · ∂L/∂w" in sgd, sgd
+
+
+def test_sparse_labels_get_the_engines_loss_of_the_sample(qtbot):
+    trace = _update_trace([[2.0]], [[0.2, 0.3, 0.5]])
+    text = _lecture(qtbot, "sparse_categorical_crossentropy", "sgd", trace)
+    assert "Loss: sparse categorical crossentropy" in text, text
+    from ui.training.lecture_view import fmt
+
+    assert fmt(-np.log(0.5)) in text, text

@@ -26,6 +26,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
+from nnviz import losses
 from ui.theme import is_dark, theme_for
 
 __all__ = ["LectureView", "fmt", "MAX_TERMS", "BASE_PIXEL_SIZE"]
@@ -35,6 +36,9 @@ BASE_PIXEL_SIZE = 20
 #: The font scales Ctrl+plus / Ctrl+minus step through, and the limits of set_font_scale.
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
+
+#: How the lecture view names the optimizers other than plain SGD.
+_OPTIMIZER_TITLES = {"momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"}
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -379,56 +383,78 @@ class LectureView(QDockWidget):
                        f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}</p>')
         lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
         optimizer = str(info.get("optimizer") or "sgd")
-        if trace.W_after is not None:
-            w_new = float(trace.W_after[layer][i, j])
-            w_old = float(trace.W_before[layer][i, j])
-            if optimizer == "sgd":
+        title = _OPTIMIZER_TITLES.get(optimizer, optimizer)
+        if optimizer == "sgd":
+            # Plain SGD only: w_new = w − lr · ∂L/∂w is exactly its rule.
+            if trace.W_after is not None:
+                w_old = float(trace.W_before[layer][i, j])
+                w_new = float(trace.W_after[layer][i, j])
                 out.append(f'<p class="f">{_sub("w", "new")} = {_sub("w", "")} − lr · ∂L/∂w = '
                            f"{fmt(w_old)} − {fmt(lr, 5)} · {_p(g)} = {_v(fmt(w_new))}</p>")
             else:
-                out.append(f'<p class="f">lr = {fmt(lr, 5)}; {html.escape(optimizer)} scales the '
-                           f"step from its running averages: {_sub('w', 'new')} = "
-                           f"{_v(fmt(w_new))}</p>")
+                out.append(f'<p class="f">{_sub("w", "new")} = w − lr · ∂L/∂w = {fmt(w)} − '
+                           f"{fmt(lr, 5)} · {_p(g)} = {_v(fmt(w - lr * g))}"
+                           f'<br><span class="note">(applied at the update step)</span></p>')
+        elif trace.W_after is not None:
+            # Momentum, Adam and RMSprop step from running averages of the gradients, not
+            # by lr · ∂L/∂w: show what the engine did, before and after.
+            w_old = float(trace.W_before[layer][i, j])
+            w_new = float(trace.W_after[layer][i, j])
+            out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) moved the '
+                       f"weight from its running averages of the gradients: "
+                       f"{_sub('w', 'before')} = {fmt(w_old)} → {_sub('w', 'after')} = "
+                       f"{_v(fmt(w_new))}</p>")
         else:
-            out.append(f'<p class="f">{_sub("w", "new")} = w − lr · ∂L/∂w = {fmt(w)} − '
-                       f"{fmt(lr, 5)} · {_p(g)} = {_v(fmt(w - lr * g))}"
+            out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) updates the '
+                       f"weight from its running averages of the gradients"
                        f'<br><span class="note">(applied at the update step)</span></p>')
         return "".join(out)
 
     # --- the loss ---------------------------------------------------------------
     def _loss(self, trace, info) -> str:
+        """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
         name = str(info.get("loss") or "loss")
-        y = np.asarray(trace.y[0], dtype=float).ravel()
-        yp = np.asarray(trace.y_pred[0], dtype=float).ravel()
-        k = len(yp)
         out = [f"<h3>Loss: {html.escape(name.replace('_', ' '))}</h3>"]
-        yk, pk = "<i>y</i><sub>k</sub>", "<i>ŷ</i><sub>k</sub>"
-        if name == "categorical_crossentropy":
-            terms = _terms([f"{fmt(y[c], 0 if y[c] in (0, 1) else 3)}·log {fmt(yp[c])}"
-                            for c in range(k)], k)
-            value = -float(np.sum(y * np.log(np.clip(yp, 1e-7, 1.0))))
-            out.append(f'<p class="f">L = −Σ<sub>k</sub> {yk} · log {pk} = −({terms}) = '
-                       f"{_v(fmt(value))}</p>")
-        elif name == "binary_crossentropy":
-            p = np.clip(yp, 1e-7, 1 - 1e-7)
-            value = float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
-            out.append(f'<p class="f">L = −[<i>y</i>·log <i>ŷ</i> + (1 − <i>y</i>)·log(1 − '
-                       f"<i>ŷ</i>)] with <i>y</i> = {fmt(y[0], 0)}, <i>ŷ</i> = {fmt(yp[0])} "
-                       f"= {_v(fmt(value))}</p>")
-        elif name == "mean_absolute_error":
-            terms = _terms([f"|{fmt(y[c])} − {fmt(yp[c])}|" for c in range(k)], k)
-            value = float(np.mean(np.abs(y - yp)))
-            out.append(f'<p class="f">L = (1/{k}) Σ<sub>k</sub> |{yk} − {pk}| = ({terms}) / {k}'
-                       f" = {_v(fmt(value))}</p>")
-        else:
-            terms = _terms([f"({fmt(y[c])} − {fmt(yp[c])})²" for c in range(k)], k)
-            value = float(np.mean((y - yp) ** 2))
-            out.append(f'<p class="f">L = (1/{k}) Σ<sub>k</sub> ({yk} − {pk})² = ({terms}) / {k}'
-                       f" = {_v(fmt(value))}</p>")
-        if len(trace.x) > 1:
+        try:
+            loss = losses.get(name)
+        except ValueError:
+            loss = None
+        if loss is not None:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
+                value = float(loss.per_sample(y_true, y_pred)[0])
+            y = np.asarray(y_true[0], dtype=float).ravel()
+            yp = np.asarray(y_pred[0], dtype=float).ravel()
+            out.append(self._loss_terms(loss, y, yp, value))
+        if len(trace.x) > 1 or loss is None:
             out.append(f'<p class="f">mean over the {len(trace.x)} samples of the batch: '
                        f"L = {_v(fmt(trace.loss))}</p>")
         return "".join(out)
+
+    @staticmethod
+    def _loss_terms(loss, y, yp, value: float) -> str:
+        """``loss.formula`` with the sample's numbers written in where the form is known."""
+        k = len(yp)
+        yk, pk = "<i>y</i><sub>k</sub>", "<i>ŷ</i><sub>k</sub>"
+        if loss.name == "categorical_crossentropy" and len(y) == k:
+            terms = _terms([f"{fmt(y[c], 0 if y[c] in (0, 1) else 3)}·log {fmt(yp[c])}"
+                            for c in range(k)], k)
+            return (f'<p class="f">L = −Σ<sub>k</sub> {yk} · log {pk} = −({terms}) = '
+                    f"{_v(fmt(value))}</p>")
+        if loss.name == "binary_crossentropy" and k == 1:
+            return (f'<p class="f">L = −[<i>y</i>·log <i>ŷ</i> + (1 − <i>y</i>)·log(1 − '
+                    f"<i>ŷ</i>)] with <i>y</i> = {fmt(y[0], 0)}, <i>ŷ</i> = {fmt(yp[0])} "
+                    f"= {_v(fmt(value))}</p>")
+        if loss.name == "mean_absolute_error" and len(y) == k:
+            terms = _terms([f"|{fmt(y[c])} − {fmt(yp[c])}|" for c in range(k)], k)
+            return (f'<p class="f">L = (1/{k}) Σ<sub>k</sub> |{yk} − {pk}| = ({terms}) / {k}'
+                    f" = {_v(fmt(value))}</p>")
+        if loss.name == "mean_squared_error" and len(y) == k:
+            terms = _terms([f"({fmt(y[c])} − {fmt(yp[c])})²" for c in range(k)], k)
+            return (f'<p class="f">L = (1/{k}) Σ<sub>k</sub> ({yk} − {pk})² = ({terms}) / {k}'
+                    f" = {_v(fmt(value))}</p>")
+        # Any other loss (sparse categorical cross-entropy, ...): its formula and value.
+        return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
 
     @staticmethod
     def _layer_weights(layer: int, trace, weights):
