@@ -306,3 +306,12 @@ def test_sparse_labels_get_the_engines_loss_of_the_sample(qtbot):
     from ui.training.lecture_view import fmt
 
     assert fmt(-np.log(0.5)) in text, text
+
+
+# ---------------------------------------------------------------- 12, 14: no dead API
+def test_the_worker_has_no_unused_factory_or_stopped_signal(qapp):
+    from ui.training.worker import TrainingWorker
+
+    with pytest.raises(TypeError):
+        TrainingWorker(lambda *a, **k: None)  # the never-used stepper_factory is gone
+    assert not hasattr(TrainingWorker, "sig_stopped")  # emitted, never connected

@@ -64,7 +64,7 @@ class TrainingController(QObject):
     #: A snapshot was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
 
-    def __init__(self, window, stepper_factory=None):
+    def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.project = window.project
@@ -89,7 +89,6 @@ class TrainingController(QObject):
         self._trace = None
         self._ids: list[str] = []
         self._info: dict = {}
-        self._dataset = None
         self._presentation = False
         self._was_fullscreen = False
         self._hidden_docks: list = []
@@ -98,7 +97,7 @@ class TrainingController(QObject):
         self._drawing = False  # inside _draw (posted events are being sent)
 
         self.thread = QThreadWithName()
-        self.worker = TrainingWorker(stepper_factory)
+        self.worker = TrainingWorker()
         self.worker.moveToThread(self.thread)
         for signal, slot in ((self.sig_setup, self.worker.setup),
                              (self.sig_step, self.worker.step),
@@ -339,13 +338,12 @@ class TrainingController(QObject):
             self.panel.set_message(str(error), error=True)
             return
         self._dirty = False
-        self._dataset = ds
         self._ids = [spec.id for spec in chain]
         self._info = {
             "ids": self._ids,
             "names": [spec.name for spec in chain],
             "activations": [spec.activation for spec in chain[1:]],
-            "loss": getattr(model.loss, "name", t.loss),
+            "loss": model.loss.name,
             "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
             "learning_rate": t.learning_rate,
         }
@@ -637,8 +635,8 @@ class TrainingController(QObject):
         self.sig_frame.emit()
 
     def _draw_canvas(self, snap: Snapshot | None) -> None:
-        scene = getattr(self.window, "scene", None)
-        if scene is None or snap is None or not self._ids:
+        scene = self.window.scene
+        if snap is None or not self._ids:
             return
         ids, trace = self._ids, self._trace
         edges = list(zip(ids[:-1], ids[1:]))

@@ -1,8 +1,7 @@
 """The training worker: the engine's :class:`~nnviz.training.Stepper` on its own thread.
 
-The worker is a ``QObject`` moved to a ``QThread``. The GUI never calls it directly: it
-sends commands over queued signals (setup, step, train, pause, reset, ...) and reads what
-the worker *published*: a :class:`Snapshot` of copies (weights, the latest stage's trace,
+The worker is a ``QObject`` moved to a ``QThread``. The GUI sends commands over queued
+signals (setup, step, train, pause, reset, ...) and reads what the worker *published*: a :class:`Snapshot` of copies (weights, the latest stage's trace,
 the new history points, counters), left in a lock-protected slot.
 
 Why a slot and not one signal per step: the worker can run thousands of batches a second,
@@ -96,28 +95,25 @@ class Snapshot:
 
 
 def _stage_label(stage) -> str:
-    label = getattr(stage, "label", None)
-    return str(label) if label else str(stage)
+    return str(stage.label)
 
 
 class TrainingWorker(QObject):
     """Runs the stepper on the training thread and publishes throttled snapshots.
 
-    Slots are invoked through queued connections from :class:`TrainingController`.
-    ``interrupt()`` is the one method the GUI thread may call directly: it sets a
-    thread-safe flag that the fast training loop checks after every batch.
+    Slots are invoked through queued connections from :class:`TrainingController`. The GUI
+    thread calls directly only what is safe across threads: :meth:`take_snapshot` (the
+    slot is lock-protected), :meth:`history_dict` (list copies), :meth:`interrupt` (a
+    thread-safe flag the fast loop checks after every batch) and the ``gui_idle`` event
+    (cleared while a frame is drawn, so the fast loop holds back).
     """
 
     #: A new snapshot waits in the slot (emitted at most ~30 times a second).
     sig_snapshot_ready = Signal()
     #: A command failed with a message for the user.
     sig_error = Signal(str)
-    #: The worker has stopped for good and lives on the GUI thread again.
-    sig_stopped = Signal()
-
-    def __init__(self, stepper_factory=None):
+    def __init__(self):
         super().__init__()
-        self._stepper_factory = stepper_factory
         self.stepper = None
         self._setup: SetupRequest | None = None
         self._generation = 0
@@ -188,13 +184,12 @@ class TrainingWorker(QObject):
         self._stop_running()
         from nnviz.training import Stepper
 
-        factory = self._stepper_factory or Stepper
         ds = request.dataset
         try:
-            self.stepper = factory(
+            self.stepper = Stepper(
                 request.model, ds.x_train, ds.y_train, batch_size=request.batch_size,
                 shuffle=request.shuffle, seed=request.seed,
-                x_val=getattr(ds, "x_val", None), y_val=getattr(ds, "y_val", None))
+                x_val=ds.x_val, y_val=ds.y_val)
         except (NnvizError, ValueError) as error:
             # ValueError: the engine's word for data that does not fit the network
             # (3 inputs per sample for a 2-neuron input layer, ...): a message, not a crash.
@@ -334,7 +329,6 @@ class TrainingWorker(QObject):
         app = QCoreApplication.instance()
         if app is not None and thread is not app.thread():
             self.moveToThread(app.thread())
-        self.sig_stopped.emit()
         thread.quit()
 
     # ------------------------------------------------------------------ training loop
@@ -394,7 +388,7 @@ class TrainingWorker(QObject):
 
     # ------------------------------------------------------------------ divergence
     def _check_diverged(self) -> bool:
-        message = getattr(self.stepper, "diverged", None)
+        message = self.stepper.diverged
         if message:
             self._on_diverged(message)
             return True
@@ -448,7 +442,7 @@ class TrainingWorker(QObject):
         if boundary and (force or now - self._last_boundary >= BOUNDARY_INTERVAL):
             self._boundary = self._compute_boundary()
             self._last_boundary = now
-        snapshots = getattr(stepper, "snapshots", []) or []
+        snapshots = stepper.snapshots
         weights = self._weights()
         if diverged is None and all(np.all(np.isfinite(w)) for w in weights):
             self._last_finite = weights
