@@ -1,4 +1,7 @@
-"""``python -m nnviz`` is the ``nnviz`` command (see :mod:`nnviz.cli`)."""
+"""``python -m nnviz`` is the headless command line: train, export, info (see :mod:`nnviz.cli`).
+
+The installed ``nnviz`` command adds the window (:mod:`ui.launcher`, also ``python -m ui``).
+"""
 import sys
 
 from nnviz.cli import main

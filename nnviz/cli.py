@@ -149,15 +149,14 @@ def _info_parser() -> _Parser:
 # ------------------------------------------------------------------------ commands
 
 
-def _open_window(args) -> int:
+def _open_window(args, open_window) -> int:
     if args.file is not None and not os.path.exists(args.file):
         raise NnvizError(f"There is no file '{args.file}'.")
-    try:
-        from ui.app import run
-    except ImportError as err:
-        raise NnvizError(f"The window cannot start: {err}. The other commands work without it.") \
-            from err
-    return int(run([] if args.file is None else [args.file]) or 0)
+    if open_window is None:
+        # The engine knows no window: the installed `nnviz` command (ui.launcher) brings it.
+        raise NnvizError("This is the headless command line (train, export, info); the "
+                         "window opens with the installed `nnviz` command or `python main.py`.")
+    return int(open_window([] if args.file is None else [args.file]) or 0)
 
 
 def _train(args, out: TextIO, err: TextIO) -> int:
@@ -306,8 +305,12 @@ _COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_par
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+         stderr: TextIO | None = None, open_window=None) -> int:
+    """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    ``open_window(argv)`` starts the window for the command without a subcommand; the view
+    passes it in (``ui.launcher``), so the engine never imports the view.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
@@ -325,7 +328,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return _export(args, out)
         if command == "info":
             return _info(args, out)
-        return _open_window(args)
+        return _open_window(args, open_window)
     except NnvizError as error:
         print(f"{prog}: error: {_one_line(error)}", file=err)
         return 1

@@ -148,13 +148,23 @@ def test_top_help_lists_the_commands(capsys):
 
 
 def test_default_command_opens_the_window(monkeypatch, project_file):
+    """The installed command (ui.launcher) opens the window without a subcommand."""
+    from ui.launcher import main as nnviz_command
+
     calls = []
     fake = types.ModuleType("ui.app")
     fake.run = lambda argv: calls.append(argv) or 0
     monkeypatch.setitem(sys.modules, "ui.app", fake)
-    assert run([])[0] == 0
-    assert run([project_file])[0] == 0
+    assert nnviz_command([]) == 0
+    assert nnviz_command([str(project_file)]) == 0
     assert calls == [[], [str(project_file)]]
+
+
+def test_engine_command_line_alone_says_where_the_window_is():
+    """nnviz.cli knows no window (the engine never imports the view): it says so."""
+    status, out, err = run([])
+    assert status == 1
+    assert "window opens with the installed `nnviz` command" in err
 
 
 def test_python_dash_m_and_no_qt_for_headless_commands(project_file):

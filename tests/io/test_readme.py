@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from nnviz import activations, datasets, initializers, losses, optimizers
-from nnviz.cli import main
 from nnviz.models import Sequential, load_model
 from nnviz.project import Project
+from ui.launcher import main  # the installed `nnviz` command the README shows
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -168,7 +168,7 @@ def test_install_run_and_test_commands_point_at_real_things():
     assert "from ui.app import run" in main_py
     # (pyproject.toml read as text: tomllib is Python 3.11+, and 3.10 is supported)
     config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'nnviz = "nnviz.cli:main"' in config
+    assert 'nnviz = "ui.launcher:main"' in config
     tests = section("Run the tests")
     assert "'.[test]'" in tests
     extra = re.search(r"^test = \[(.*?)^\]", config, re.S | re.M)
