@@ -161,9 +161,9 @@ def _open_window(args, open_window) -> int:
 
 def _train(args, out: TextIO, err: TextIO) -> int:
     from nnviz.project import Project
-    from nnviz.training import Stepper
+    from nnviz.session import Session
 
-    project = Project.load(args.file)
+    session = Session(Project.load(args.file))
     changes = {}
     if args.learning_rate is not None:
         changes["learning_rate"] = args.learning_rate
@@ -175,46 +175,35 @@ def _train(args, out: TextIO, err: TextIO) -> int:
         changes["epochs"] = args.epochs
     if changes:
         try:
-            project.update_training(**changes)
+            session.set_setting(**changes)
         except NnvizError as error:
             # The message names the file field ('training.batch_size'); say the option instead.
             text = re.sub(r"'training\.(\w+)'", lambda m: "--" + m.group(1).replace("_", "-"),
                           str(error))
             raise NnvizError(text) from error
-    settings = project.training
-    data = project.load_dataset()
-    problems = project.design.validate(n_features=data.n_features, n_targets=data.n_targets)
-    if problems:
-        raise NnvizError(problems[0].message)
-    model = project.build_model()
-    stepper = Stepper(model, data.x_train, data.y_train, batch_size=settings.batch_size,
-                      shuffle=settings.shuffle, seed=settings.seed,
-                      x_val=data.x_val if data.n_val else None,
-                      y_val=data.y_val if data.n_val else None,
-                      snapshot_every_epoch=False)
-    epochs = settings.epochs
+    if not session.ensure_run():
+        raise NnvizError(session.problem)
+    stepper = session.stepper
+    epochs = session.settings.epochs
+    start_epoch = stepper.epoch
     total = epochs * stepper.batches_per_epoch
     bar = TextProgressBar(total, err)
 
     def progress(s) -> None:
-        loss = s.history.epoch_loss[-1] if s.history.epoch_loss else None
-        text = f"epoch {min(s.epoch + 1, epochs)}/{epochs}"
+        done = s.epoch - start_epoch
+        loss = s.history.epoch_loss[-1] if done and s.history.epoch_loss else None
+        text = f"epoch {min(done + 1, epochs)}/{epochs}"
         if loss is not None:
             text += f" loss {loss:.4f}"
-        bar.update(s.epoch * s.batches_per_epoch + s.batch_index, text)
+        bar.update(done * s.batches_per_epoch + s.batch_index, text)
 
     bar.update(0, f"epoch 1/{epochs}")
-    diverged = stepper.run(progress=progress, max_epochs=epochs)
+    diverged = session.train(epochs, progress=progress)
     bar.close()
     if diverged:
         raise NnvizError(f"{stepper.diverged} Nothing was saved.")
-
-    project.design.store_weights(model.get_weights())
-    old = project.history
-    new = stepper.history.to_dict()
-    project.set_history({k: list(old.get(k, [])) + list(new.get(k, [])) for k in {*old, *new}})
     target = args.output or args.file
-    project.save(target)
+    session.save(target)
     parts = [f"{k} {v:.4f}" for k, v in stepper.history.last_epoch().items()]
     print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''}: " + ", ".join(parts), file=out)
     print(f"Saved {target}", file=out)

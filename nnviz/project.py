@@ -37,10 +37,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from psygnal import Signal, SignalGroup
+from psygnal import Signal, SignalGroup, evented
 
 from nnviz.design import Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
+from nnviz.run_file import run_from_dict, run_to_dict
 from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
 
 __all__ = [
@@ -75,9 +76,13 @@ _HAS_MOMENTUM = ("sgd", "rmsprop")
 # ------------------------------------------------------------------------ settings
 
 
+@evented
 @dataclass
 class TrainingSettings:
     """How the network is trained: Keras's ``compile`` and ``fit`` arguments.
+
+    Evented (psygnal): ``settings.events.learning_rate.connect(f)`` hears every change of
+    that field with ``(new, old)``; ``settings.events.all`` hears every field.
 
     ``optimizer`` is ``"sgd"``, ``"adam"`` or ``"rmsprop"`` with ``learning_rate``,
     ``momentum`` (SGD and RMSprop) and any other keyword argument of the Keras optimizer in
@@ -108,7 +113,7 @@ class TrainingSettings:
 
     def to_dict(self) -> dict:
         """Plain JSON-able data."""
-        return copy.deepcopy(asdict(self))
+        return copy.deepcopy({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainingSettings:
@@ -308,7 +313,8 @@ class ProjectEvents(SignalGroup):
     """The signals a :class:`Project` emits (``project.events.<name>``)."""
 
     settings_changed = Signal()  # training settings or the data set
-    history_changed = Signal()
+    dataset_changed = Signal()   # the data set spec (name, parameters, CSV file)
+    history_changed = Signal()   # the history and the run's counters and snapshots
     path_changed = Signal()
 
 
@@ -329,6 +335,9 @@ class Project:
         self.training = training if training is not None else TrainingSettings()
         self.dataset = dataset if dataset is not None else DatasetSpec()
         self.history = dict(history) if history else {}
+        #: The saved run beyond its history: ``{"counters": [epoch, global_step,
+        #: samples_seen], "snapshots": [(epoch, weights), ...], "diverged": str | None}``.
+        self.run: dict = {}
         self.path = path
 
     def __repr__(self) -> str:
@@ -386,30 +395,51 @@ class Project:
         return cls(design, training, DatasetSpec())
 
     # ---------------------------------------------------------------- edits
-    def update_training(self, **changes) -> None:
-        """Change training settings (validated; ProjectFileError if wrong); emits ``settings_changed``."""
+    def check_training(self, **changes) -> TrainingSettings:
+        """The settings ``changes`` would give, validated (ProjectFileError if wrong)."""
         merged = {**self.training.to_dict(), **changes}
-        self.training = TrainingSettings.from_dict(merged, where="training")
-        self.events.settings_changed.emit()
+        return TrainingSettings.from_dict(merged, where="training")
+
+    def update_training(self, **changes) -> None:
+        """Change training settings in place (validated first; ProjectFileError if wrong).
+
+        Each changed field emits its own event (``training.events.<field>``), then the
+        project's ``settings_changed`` once.
+        """
+        checked = self.check_training(**changes)
+        changed = False
+        for f in fields(TrainingSettings):
+            value = getattr(checked, f.name)
+            if getattr(self.training, f.name) != value:
+                setattr(self.training, f.name, value)
+                changed = True
+        if changed:
+            self.events.settings_changed.emit()
 
     def set_dataset(self, spec: DatasetSpec) -> None:
-        """Train on another data set from now on; emits ``settings_changed``."""
+        """Train on another data set from now on; emits ``dataset_changed``, ``settings_changed``."""
         self.dataset = spec
+        self.events.dataset_changed.emit()
         self.events.settings_changed.emit()
 
     def set_history(self, history: dict) -> None:
         """Keep ``History.to_dict()`` of the training done; emits ``history_changed``."""
-        self.history = {k: [float(x) for x in v] for k, v in history.items()}
+        self.set_run(history, self.run)
+
+    def set_run(self, history: dict, run: dict) -> None:
+        """Keep the run: its history and ``{"counters", "snapshots", "diverged"}``."""
+        self.history = {k: [float(x) for x in v] for k, v in history.items() if len(v)}
+        self.run = dict(run) if self.history else {}
         self.events.history_changed.emit()
 
     def replace_with(self, other: Project) -> None:
         """Take ``other``'s content in place (opening a file into a window's one project)."""
-        self.design.replace_with(other.design)
-        self.training = replace(other.training)
-        self.dataset = replace(other.dataset, params=dict(other.dataset.params))
         self.history = {k: list(v) for k, v in other.history.items()}
+        self.run = dict(other.run)
+        self.update_training(**other.training.to_dict())
+        self.set_dataset(replace(other.dataset, params=dict(other.dataset.params)))
+        self.design.replace_with(other.design)
         self.path = other.path
-        self.events.settings_changed.emit()
         self.events.history_changed.emit()
         self.events.path_changed.emit()
 
@@ -418,21 +448,27 @@ class Project:
         """The data set the project trains on (:class:`nnviz.datasets.Dataset`)."""
         return self.dataset.load()
 
-    def build_model(self):
+    def build_model(self, fresh: bool = False):
         """The design as a Sequential model, compiled with the training settings.
 
         The weights stored in the design are carried over (see ``Design.build_model``);
-        a design without weights gets fresh ones drawn from ``training.seed``.
+        a design without weights, or ``fresh=True``, gets new ones drawn from
+        ``training.seed`` (the design is left as it is then).
         """
         t = self.training
-        model = self.design.build_model(dtype=t.dtype, seed=t.seed)
+        design = self.design
+        if fresh:
+            design = Design()
+            design.replace_with(self.design)
+            design.clear_weights()
+        model = design.build_model(dtype=t.dtype, seed=t.seed)
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
         return model
 
     # ---------------------------------------------------------------- files
     def to_dict(self, base_dir: str | None = None) -> dict:
         """The whole project as JSON-able data, as the ``.nnviz`` file holds it."""
-        return {
+        data = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "saved_by": f"nnviz {_VERSION}",
@@ -441,6 +477,9 @@ class Project:
             "dataset": self.dataset.to_dict(base_dir),
             "history": {k: encode_array(v) for k, v in self.history.items()},
         }
+        if self.run:
+            data["run"] = run_to_dict(self.run)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, base_dir: str | None = None, path: str | None = None) -> Project:
@@ -481,7 +520,10 @@ class Project:
         training = TrainingSettings.from_dict(data.get("training", {}))
         dataset = DatasetSpec.from_dict(data.get("dataset"), base_dir)
         history = _read_history(data.get("history", {}))
-        return cls(design, training, dataset, history, path)
+        project = cls(design, training, dataset, history, path)
+        if history:
+            project.run = run_from_dict(data.get("run"), _weight_shapes(design))
+        return project
 
     def save(self, path: str | os.PathLike | None = None) -> None:
         """Write the project to ``path`` (default: :attr:`path`) atomically; remember the path.
@@ -577,6 +619,18 @@ def _sniff_binary(raw: bytes) -> str | None:
     if raw.startswith(b"\x08"):  # protobuf field 1 (ir_version), never the start of JSON
         return "an ONNX model (or another binary file)"
     return None
+
+
+def _weight_shapes(design: Design) -> list[tuple] | None:
+    """The shapes of ``model.get_weights()`` for the design, or None if it has no chain."""
+    try:
+        chain = design.chain()
+    except NnvizError:
+        return None
+    shapes = []
+    for src, tgt in zip(chain[:-1], chain[1:]):
+        shapes += [(src.units, tgt.units), (tgt.units,)]
+    return shapes
 
 
 def _read_history(data: Any) -> dict:

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnviz.errors import TrainingDiverged
 
-__all__ = ["Stage", "StageTrace", "History", "Stepper", "accuracy_kind"]
+__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind"]
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,42 @@ class History:
         """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
         return cls(**{k: [float(v) for v in data.get(k, [])] for k in cls.KEYS})
 
+    def copy(self) -> History:
+        """A history with its own lists."""
+        return History(**{k: list(getattr(self, k)) for k in self.KEYS})
+
     def clear(self) -> None:
         """Forget everything recorded."""
         for k in self.KEYS:
             getattr(self, k).clear()
+
+
+@dataclass
+class RunState:
+    """A stepper's whole state at one moment (see :meth:`Stepper.get_state`).
+
+    Treat it as read-only: :meth:`Stepper.set_state` copies what it takes from it, so one
+    state can be restored any number of times (undo, redo, undo ...).
+    """
+
+    weights: list
+    optimizer: tuple
+    counters: tuple
+    position: tuple
+    sums: tuple
+    history: History
+    snapshots: list
+    diverged: str | None
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return self.counters[0]
+
+    @property
+    def global_step(self) -> int:
+        """Batches trained in all."""
+        return self.counters[2]
 
 
 def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
@@ -253,6 +285,16 @@ class Stepper:
         if self.diverged:
             self.diverged = None
             self.model.optimizer.reset()
+        self._stages = self._make_stages()
+
+    def set_optimizer(self, optimizer) -> None:
+        """Train with ``optimizer`` from the next update on (its memory starts empty).
+
+        Counters and history stay: the run goes on with another update rule.
+        """
+        self.model.optimizer = optimizer
+        if self.diverged:
+            self.diverged = None
         self._stages = self._make_stages()
 
     @property
@@ -465,6 +507,83 @@ class Stepper:
             if len(self.snapshots) > self.max_snapshots:
                 # Thin out evenly but keep the first and the latest.
                 self.snapshots[:] = self.snapshots[:-1:2] + self.snapshots[-1:]
+
+    # --- the whole state, for undo and for files --------------------------------------
+    def get_state(self) -> RunState:
+        """Everything that training changes, as copies: restore it with :meth:`set_state`.
+
+        Weights, the optimizer's memory (momentum, running averages), the counters, the
+        position within the batch and the epoch (with the shuffled order and the random
+        generator), the partial epoch sums, the history, the time-travel snapshots and
+        the divergence message. Undoing a training run is ``set_state`` of the state from
+        before it.
+        """
+        opt = self.model.optimizer
+        slots = None if opt._state is None else [
+            {k: v.copy() for k, v in s.items()} for s in opt._state]
+        work = None if self._work is None else {
+            k: (list(v) if isinstance(v, list) else v) for k, v in self._work.items()}
+        return RunState(
+            weights=self.model.get_weights(),
+            optimizer=(opt.iterations, slots),
+            counters=(self.epoch, self.batch_index, self.global_step, self.samples_seen),
+            position=(self._pos, work, None if self.trace is None else self.trace.copy(),
+                      None if self._order is None else self._order.copy(),
+                      self._rng.bit_generator.state),
+            sums=(self._loss_sum, self._correct, self._count),
+            history=self.history.copy(),
+            # The snapshots' arrays are never written after they are taken: share them.
+            snapshots=list(self.snapshots),
+            diverged=self.diverged,
+        )
+
+    def set_state(self, state: RunState) -> None:
+        """Make ``state`` (from :meth:`get_state` of a stepper of the same shapes) current."""
+        self.model.set_weights(state.weights)
+        opt = self.model.optimizer
+        iterations, slots = state.optimizer
+        opt.iterations = iterations
+        opt._state = None if slots is None else [
+            {k: v.copy() for k, v in s.items()} for s in slots]
+        self.epoch, self.batch_index, self.global_step, self.samples_seen = state.counters
+        pos, work, trace, order, rng = state.position
+        self._pos = pos
+        self._work = None if work is None else {
+            k: (list(v) if isinstance(v, list) else v) for k, v in work.items()}
+        self.trace = None if trace is None else trace.copy()
+        self._order = None if order is None else order.copy()
+        self._rng = np.random.default_rng()
+        self._rng.bit_generator.state = rng
+        self._loss_sum, self._correct, self._count = state.sums
+        restored = state.history.copy()
+        for name in History.KEYS:
+            setattr(self.history, name, getattr(restored, name))
+        self.snapshots[:] = state.snapshots
+        self.diverged = state.diverged
+
+    def continue_from(self, history: History, snapshots=(), counters=None) -> None:
+        """Take over a saved run at an epoch boundary (a project file's history).
+
+        The current weights are the run's; ``history`` and ``snapshots`` (``(epoch,
+        weights)`` pairs) become this stepper's, and the counters follow from the history
+        unless given as ``(epoch, global_step, samples_seen)``.
+        """
+        restored = history.copy()
+        for name in History.KEYS:
+            setattr(self.history, name, getattr(restored, name))
+        if counters is None:
+            epoch = len(restored.epoch_loss)
+            counters = (epoch, len(restored.batch_loss), epoch * len(self.x))
+        self.epoch, self.global_step, self.samples_seen = (int(c) for c in counters)
+        self.batch_index = 0
+        self._pos = 0
+        self._work = None
+        self.trace = None
+        if snapshots:
+            self.snapshots[:] = [(int(e), [np.array(w, dtype=self.model.dtype) for w in ws])
+                                 for e, ws in snapshots]
+        elif self.snapshot_every_epoch:
+            self.snapshots[:] = [(self.epoch, self.model.get_weights())]
 
     # --- divergence and time travel ---------------------------------------------------
     def _diverge(self, what: str, value) -> None:

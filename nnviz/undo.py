@@ -68,6 +68,13 @@ class UndoStack:
     changed = Signal()
     """Emitted after every push, undo, redo, clear and set_clean."""
 
+    about_to_change = Signal(str)
+    """Emitted with ``"push"``, ``"undo"`` or ``"redo"`` before the stack changes the state.
+
+    The session listens: a training run in progress is closed (recorded as its own undo
+    step) before another command lands on the stack or an undo walks back past it.
+    """
+
     def __init__(self) -> None:
         self._commands: list[Command] = []
         self._index = 0
@@ -130,10 +137,22 @@ class UndoStack:
         If ``redo()`` raises, nothing is kept and the error propagates. Inside a macro the
         command becomes part of the macro instead.
         """
+        if not self._macros:
+            self.about_to_change.emit("push")
         command.redo()
         if self._macros:
             self._macros[-1].children.append(command)
             return
+        self._append(command)
+
+    def record(self, command: Command) -> None:
+        """Keep ``command`` as the next undo step *without* running it: it is already done.
+
+        For work that happened on its own before it could be named, such as a training run
+        (its weights moved batch after batch); undo takes it back, redo does it again.
+        """
+        if self._macros:
+            raise RuntimeError("record() inside a macro")
         self._append(command)
 
     def _append(self, command: Command) -> None:
@@ -182,6 +201,8 @@ class UndoStack:
         """Take back the last done command; nothing happens when there is none."""
         if not self.can_undo:
             return
+        # A listener may record a step here (a training run in progress): it is the one undone.
+        self.about_to_change.emit("undo")
         self._index -= 1
         try:
             self._commands[self._index].undo()
@@ -193,6 +214,9 @@ class UndoStack:
     def redo(self) -> None:
         """Do the last undone command again; nothing happens when there is none."""
         if not self.can_redo:
+            return
+        self.about_to_change.emit("redo")
+        if not self.can_redo:  # a listener recorded a command, which forgets the redo steps
             return
         self._commands[self._index].redo()
         self._index += 1

@@ -256,7 +256,8 @@ def test_replace_with_keeps_the_project_object():
     source = trained_project()
     target.replace_with(source)
     assert target.design is design and target == source
-    assert seen == ["reset", "settings"]
+    # The design comes last, so a listener rebuilding from it sees the new settings.
+    assert "settings" in seen and seen[-1] == "reset"
 
 
 def test_build_model_compiles_with_the_settings():
