@@ -385,11 +385,12 @@ class Session:
         self._start_run("New run: the data set changed")
 
     # ------------------------------------------------------------------ commands
-    def set_setting(self, **changes) -> None:
+    def set_setting(self, text: str | None = None, **changes) -> None:
         """Change training settings as one undo step ("Set learning rate to 0.5").
 
         Validated first (ProjectFileError naming the setting); a value equal to the
-        current one is no change and no undo step.
+        current one is no change and no undo step. ``text`` names the step in Edit > Undo
+        (by default it is made from the settings changed).
         """
         t = self.project.training
         current = t.to_dict()
@@ -397,7 +398,9 @@ class Session:
         if not changes:
             return
         self.project.check_training(**changes)
-        if len(changes) == 1:
+        if text:
+            pass
+        elif len(changes) == 1:
             (name, value), = changes.items()
             text = f"Set {_SETTING_LABELS.get(name, name)} to {_show(value)}"
         else:
@@ -487,33 +490,42 @@ class Session:
         self.events.training_changed.emit(True)
         return ""
 
-    def train_chunk(self, should_stop: Callable[[], bool] | None = None) -> str:
+    def train_chunk(self, should_stop: Callable[[], bool] | None = None,
+                    traced: bool = False) -> tuple[str, object]:
         """Train on (any thread) until ``should_stop()``, the last epoch, or divergence.
 
-        Returns ``"running"``, ``"finished"``, ``"diverged"`` or ``"stopped"`` (training
-        was switched off). The first chunk after Train notes the state to undo to.
+        ``traced`` trains one batch with its trace instead (slow, watchable training).
+        Returns ``(status, trace)``: status ``"running"``, ``"finished"``, ``"diverged"``
+        or ``"stopped"`` (training is off); the trace of a traced batch, else None. The
+        first chunk after Train notes the state to undo to.
         """
         interrupt = self.interrupt
         with self.lock:
             stepper = self.stepper
             if not self.training or stepper is None:
-                return "stopped"
+                return "stopped", None
             if self._open is None:
                 self._open = self._now if self.travel_index is not None else stepper.get_state()
                 self._leave_travel(keep=True)
             target = self.project.training.epochs
+            trace = None
+            if traced:
+                try:
+                    trace = stepper.step_batch()
+                except TrainingDiverged:
+                    pass
+                diverged = stepper.diverged is not None
+            else:
+                def stop() -> bool:
+                    return interrupt.is_set() or (should_stop is not None and should_stop())
 
-            def stop() -> bool:
-                return interrupt.is_set() or (should_stop is not None and should_stop())
-
-            diverged = stepper.run(should_stop=stop, max_epochs=max(1, target - stepper.epoch))
+                diverged = stepper.run(should_stop=stop,
+                                       max_epochs=max(1, target - stepper.epoch))
             if diverged:
-                self.training = False
-                return "diverged"
+                return "diverged", trace
             if stepper.epoch >= target:
-                self.training = False
-                return "finished"
-            return "running"
+                return "finished", trace
+            return "running", trace
 
     def stop_training(self) -> None:
         """Stop training after the current batch (the run stays open: see :meth:`close_run`)."""

@@ -129,9 +129,13 @@ class History:
         return History(**{k: list(getattr(self, k)) for k in self.KEYS})
 
     def clear(self) -> None:
-        """Forget everything recorded."""
+        """Forget everything recorded.
+
+        The lists are replaced, not emptied, so a reader holding the old ones (a window
+        drawing them) can tell that the history was started again.
+        """
         for k in self.KEYS:
-            getattr(self, k).clear()
+            setattr(self, k, [])
 
 
 @dataclass
@@ -615,11 +619,12 @@ class Stepper:
         self.model.optimizer.reset()
         del self.snapshots[index + 1:]
         h = self.history
-        for name in ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"):
-            del getattr(h, name)[epoch:]
         keep = epoch * self.batches_per_epoch
-        del h.batch_loss[keep:]
-        del h.batch_accuracy[keep:]
+        # New (shorter) lists, not truncated ones: a reader can tell the history changed.
+        for name in ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"):
+            setattr(h, name, getattr(h, name)[:epoch])
+        h.batch_loss = h.batch_loss[:keep]
+        h.batch_accuracy = h.batch_accuracy[:keep]
         self.epoch, self.batch_index, self.global_step = epoch, 0, keep
         self.samples_seen = epoch * len(self.x)
         self.diverged = None

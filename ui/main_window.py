@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from nnviz import keras_code, onnx_export, weights_io
 from nnviz.design import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
-from nnviz.project import Project
+from nnviz.project import Project, TrainingSettings
+from nnviz.session import Session
 from ui.canvas import CanvasScene, CanvasView
 from ui.dialogs import HowToDialog, show_about, show_error
 from ui.inspector import InspectorDock
@@ -87,10 +88,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
-        self.project = project if project is not None else Project.lecture_example()
-        self._settings_dirty = False
+        #: The one owner of the project, its run and its undo stack.
+        self.session = Session(project if project is not None else Project.lecture_example())
         self._needs_default_sizes = True
-        self._clean_history: dict = {}
         self._untitled_name = "Lecture example" if project is None else "Untitled"
         self._how_to: HowToDialog | None = None
         self._n_features: int | None = None
@@ -126,7 +126,6 @@ class MainWindow(QMainWindow):
         self.undo_stack.changed.connect(self._update_title)
         self.undo_stack.changed.connect(self._update_edit_actions)
         self.project.events.settings_changed.connect(self._on_settings_changed)
-        self.project.events.history_changed.connect(self._update_title)
 
         self.resize(1440, 900)
         self._arrange_docks()
@@ -137,19 +136,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ properties
     @property
+    def project(self) -> Project:
+        """The open project (``session.project``: one object for the window's life)."""
+        return self.session.project
+
+    @property
     def design(self) -> Design:
         """The design document the canvas edits (``project.design``)."""
         return self.project.design
 
     @property
     def undo_stack(self):
-        """The design's undo stack (Edit > Undo/Redo act on it)."""
-        return self.project.design.undo_stack
+        """The session's one undo stack (Edit > Undo/Redo act on it)."""
+        return self.session.undo_stack
 
     def is_modified(self) -> bool:
-        """True when the document has changes that are not saved."""
-        return (not self.undo_stack.is_clean or self._settings_dirty
-                or _trained(self.project.history) != self._clean_history)
+        """True when the document has changes that are not saved (every change is a step)."""
+        return not self.undo_stack.is_clean
 
     # ------------------------------------------------------------------ building
     def _action(self, text: str, slot, shortcut=None, name: str | None = None,
@@ -201,9 +204,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
 
         edit_menu = bar.addMenu("&Edit")
-        self.undo_action = self._action("&Undo", self.design.undo, Key.Undo, "actionUndo")
-        self.redo_action = self._action("&Redo", self.design.redo,
-                                        [QKeySequence(Key.Redo), "Ctrl+Shift+Z", "Ctrl+Y"], "actionRedo")
+        self.undo_action = self._action("&Undo", self.undo_stack.undo, Key.Undo, "actionUndo")
+        self.redo_action = self._action("&Redo", self.undo_stack.redo,
+                                        _distinct_keys(Key.Redo, "Ctrl+Shift+Z", "Ctrl+Y"),
+                                        "actionRedo")
         self.delete_action = self._action("&Delete", self._on_delete,
                                           [QKeySequence(Key.Delete), "Backspace"],
                                           "actionDelete", "Delete the selected layers and connections")
@@ -340,7 +344,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         self._untitled_name = "Untitled"
-        self._adopt(Project(Design(), self.project.training, self.project.dataset))
+        training = TrainingSettings.from_dict(self.project.training.to_dict())
+        self._adopt(Project(Design(), training, self.project.dataset))
         self._show_message("New network: drag an Input, a Hidden and an Output layer "
                            "from the palette.")
         return True
@@ -367,16 +372,11 @@ class MainWindow(QMainWindow):
     def save_file(self, path: str | os.PathLike) -> bool:
         """Save the project to ``path`` (atomically); True on success, else a dialog says why."""
         path = os.fspath(path)
-        self.training.store_history()
         try:
-            self.project.save(path)
+            self.session.save(path)
         except (ProjectFileError, OSError) as error:
             show_error(self, "Cannot save the project", error)
             return False
-        self.project.path = path
-        self._settings_dirty = False
-        self._clean_history = _trained(self.project.history)
-        self.undo_stack.set_clean()
         self._add_recent(path)
         self._update_title()
         self._show_message(f"Saved {Path(path).name}")
@@ -384,8 +384,8 @@ class MainWindow(QMainWindow):
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; False means the user cancelled."""
-        # Training in progress counts: its history goes into the project before the question.
-        self.training.store_history()
+        # Training in progress counts: it becomes an undo step before the question.
+        self.session.commit()
         if not self.is_modified():
             return True
         Btn = QMessageBox.StandardButton
@@ -400,14 +400,11 @@ class MainWindow(QMainWindow):
 
     def _adopt(self, loaded: Project) -> None:
         """Take ``loaded``'s content into ``self.project`` in place (one project per window)."""
-        self.project.replace_with(loaded)
+        self.session.replace_project(loaded)
         self._read_dataset_shape()
         self._after_document_loaded()
 
     def _after_document_loaded(self) -> None:
-        self._settings_dirty = False
-        self._clean_history = _trained(self.project.history)
-        self.undo_stack.clear()
         self._update_title()
         self._update_edit_actions()
         self.update_validation()
@@ -447,7 +444,6 @@ class MainWindow(QMainWindow):
         self.inspector.show_values(z, a, grads)
 
     def _on_settings_changed(self) -> None:
-        self._settings_dirty = True
         self._read_dataset_shape()
         self._update_title()
         self.update_validation()
@@ -455,7 +451,7 @@ class MainWindow(QMainWindow):
     def _read_dataset_shape(self) -> None:
         """Remember the data set's number of features and targets, for validation."""
         try:
-            dataset = self.project.load_dataset()
+            dataset = self.session.dataset()  # loaded once per data set, not per setting
         except (DatasetError, ProjectFileError, OSError) as error:
             self._n_features = self._n_targets = None
             self._show_message(f"The data set cannot be loaded: {error}")
@@ -692,6 +688,14 @@ class MainWindow(QMainWindow):
             self.training.shutdown()
 
 
-def _trained(history: dict) -> dict:
-    """The training recorded in a history dict (empty series do not count as training)."""
-    return {key: list(values) for key, values in history.items() if len(values)}
+def _distinct_keys(*keys) -> list[QKeySequence]:
+    """The key sequences, each once: a platform's standard key may already be one of the
+    others (Redo is Ctrl+Shift+Z on Linux), and a shortcut listed twice is ambiguous."""
+    out: list[QKeySequence] = []
+    for key in keys:
+        sequences = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) \
+            else [QKeySequence(key)]
+        for seq in sequences:
+            if not seq.isEmpty() and seq not in out:
+                out.append(seq)
+    return out

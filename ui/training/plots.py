@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.errors import NnvizError
 from ui.theme import is_dark, theme_for
 from ui.training.panel import CLASS_COLORS
 
@@ -329,10 +328,6 @@ class PlotsDock(QDockWidget):
         self._last_boundary = None
         self._dark: bool | None = None
         self._bg_rgb = np.full(3, 255.0)
-        self._design = None
-        project = getattr(parent, "project", None)
-        if project is not None:
-            self.watch_design(project.design)
         self.set_theme(is_dark())
 
     # ------------------------------------------------------------------ theme
@@ -366,30 +361,6 @@ class PlotsDock(QDockWidget):
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ weight norms
-    def watch_design(self, design) -> None:
-        """Record the layers' weight norms whenever ``design`` stores new weights.
-
-        The window's design document announces every published snapshot's weights
-        (``weights_changed``); one norm per layer is appended when training has moved on
-        since the last point, so time travel and hand edits add no points.
-        """
-        if self._design is not None:
-            self._design.events.weights_changed.disconnect(self._on_design_weights_changed)
-        self._design = design
-        design.events.weights_changed.connect(self._on_design_weights_changed)
-
-    def _on_design_weights_changed(self) -> None:
-        design = self._design
-        try:
-            chain = design.chain()
-        except NnvizError:
-            return  # the network is being edited and is not a chain right now
-        kernels = [design.kernel(a.id, b.id) for a, b in zip(chain[:-1], chain[1:])]
-        if not kernels or any(k is None for k in kernels):
-            return
-        names = [spec.name for spec in chain[1:]]
-        self.add_weights(kernels, names)
-
     def add_weights(self, kernels, names=None) -> None:
         """Append one point per layer: the norms of ``kernels`` at the current epoch.
 

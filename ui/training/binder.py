@@ -1,0 +1,162 @@
+"""The settings binder: the training panel's fields show the session's settings.
+
+Each field *shows* a model value (an evented field of the project's
+:class:`~nnviz.project.TrainingSettings`, or the data set spec) and *sends* a session
+command when the user changes it. The binder keeps no value of its own: when a setting
+changes (by this field, by Undo, by opening a file), the model's event puts the value
+into the widget, with the widget's signals blocked so that showing is never mistaken for
+a user's edit.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, QSignalBlocker
+from PySide6.QtWidgets import QFileDialog
+
+from nnviz import datasets
+from nnviz.errors import NnvizError
+from nnviz.project import DatasetSpec
+from ui.dialogs import show_error
+from ui.training.panel import LOAD_CSV
+
+__all__ = ["SettingsBinder", "OPTIMIZER_CHOICES"]
+
+#: The optimizer box's entries: key -> (optimizer name, momentum).
+OPTIMIZER_CHOICES = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0),
+                     "rmsprop": ("rmsprop", 0.0)}
+#: The learning rate each optimizer starts with when chosen in the box (Keras's defaults
+#: are tuned for large nets; these suit the lecture's).
+DEFAULT_LEARNING_RATES = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01}
+
+
+class SettingsBinder(QObject):
+    """Binds the panel's settings fields to a :class:`~nnviz.session.Session`."""
+
+    def __init__(self, panel, session, window):
+        super().__init__(panel)
+        self.panel, self.session, self.window = panel, session, window
+        p = panel
+        p.set_dataset_names(list(datasets.BUILTIN))
+        p.learning_rate.valueChanged.connect(
+            lambda v: self._set(learning_rate=float(v)))
+        p.batch_size.valueChanged.connect(lambda v: self._set(batch_size=int(v)))
+        p.epochs.valueChanged.connect(lambda v: self._set(epochs=int(v)))
+        p.seed.valueChanged.connect(lambda v: self._set(seed=int(v)))
+        p.loss_combo.currentIndexChanged.connect(
+            lambda _i: self._set(loss=p.loss_combo.currentData()))
+        p.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_chosen)
+        p.dataset_combo.activated.connect(self._on_dataset_chosen)
+        p.noise.valueChanged.connect(lambda v: self._set_params(noise=float(v)))
+        p.size.valueChanged.connect(lambda v: self._set_params(n_samples=int(v)))
+        p.split.valueChanged.connect(lambda v: self._set_params(validation_split=float(v)))
+        project = session.project
+        project.training.events.all.connect(self._on_model_changed)
+        project.events.dataset_changed.connect(self._on_model_changed)
+        self.show_settings()
+
+    # ------------------------------------------------------------------ model -> widgets
+    def _on_model_changed(self, *_args) -> None:
+        self.show_settings()
+
+    def show_settings(self) -> None:
+        """Put every setting of the project into its field (the fields do not emit)."""
+        p, t, d = self.panel, self.session.project.training, self.session.project.dataset
+        widgets = (p.learning_rate, p.batch_size, p.epochs, p.seed, p.loss_combo,
+                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split)
+        blockers = [QSignalBlocker(w) for w in widgets]
+        p.learning_rate.setValue(t.learning_rate)
+        p.batch_size.setValue(t.batch_size)
+        p.epochs.setValue(t.epochs)
+        p.seed.setValue(t.seed)
+        i = p.loss_combo.findData(t.loss)
+        if i < 0:
+            p.loss_combo.addItem(t.loss, t.loss)
+            i = p.loss_combo.count() - 1
+        p.loss_combo.setCurrentIndex(i)
+        key = "momentum" if t.optimizer == "sgd" and t.momentum else t.optimizer
+        p.optimizer_combo.setCurrentIndex(max(p.optimizer_combo.findData(key), 0))
+        name = d.name or ""
+        i = p.dataset_combo.findData(name)
+        if d.is_csv:
+            label = os.path.basename(d.csv_path or "data.csv")
+            i = p.dataset_combo.findData("csv")
+            if i < 0:
+                p.dataset_combo.insertItem(p.dataset_combo.count() - 1, label, "csv")
+                i = p.dataset_combo.count() - 2
+            else:
+                p.dataset_combo.setItemText(i, label)
+        p.dataset_combo.setCurrentIndex(max(i, 0))
+        # Only the fields that apply to this data set are enabled (a CSV file has a fixed
+        # number of rows and no noise; iris and digits have no noise).
+        applies = set(datasets.default_params(name)) if name in datasets.BUILTIN else \
+            {"validation_split"}
+        params = d.params or {}
+        p.noise.setEnabled("noise" in applies)
+        p.size.setEnabled("n_samples" in applies and name not in ("iris", "digits"))
+        p.noise.setValue(float(params.get("noise") or 0.0))
+        p.size.setValue(int(params.get("n_samples") or 200))
+        p.split.setValue(float(params.get("validation_split", 0.2)))
+        del blockers
+
+    # ------------------------------------------------------------------ widgets -> commands
+    def _report(self, error: NnvizError) -> None:
+        self.panel.set_message(str(error), error=True)
+        self.show_settings()  # the fields show what the project holds, not the refused value
+
+    def _set(self, text: str | None = None, **changes) -> None:
+        try:
+            self.session.set_setting(text=text, **changes)
+        except NnvizError as error:
+            self._report(error)
+
+    def _on_optimizer_chosen(self, _index: int) -> None:
+        name, momentum = OPTIMIZER_CHOICES[self.panel.optimizer_combo.currentData()]
+        t = self.session.project.training
+        lr = DEFAULT_LEARNING_RATES[name] if name != t.optimizer else t.learning_rate
+        label = self.panel.optimizer_combo.currentText()
+        self._set(text=f"Use {label}", optimizer=name, momentum=momentum, learning_rate=lr,
+                  optimizer_options={})
+
+    def _set_params(self, **params) -> None:
+        d = self.session.project.dataset
+        if d.name is None:
+            return
+        applies = set(datasets.default_params(d.name)) if d.name in datasets.BUILTIN else \
+            {"validation_split", "seed", "header", "standardize", "task", "delimiter"}
+        params = {k: v for k, v in params.items() if k in applies}
+        if not params:
+            return
+        merged = {**(d.params or {}), **params}
+        self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
+
+    def _set_dataset(self, spec: DatasetSpec) -> bool:
+        try:
+            self.session.set_dataset(spec)
+        except NnvizError as error:
+            self._report(error)
+            show_error(self.window, "Cannot load the data set", error)
+            return False
+        return True
+
+    def _on_dataset_chosen(self, index: int) -> None:
+        data = self.panel.dataset_combo.itemData(index)
+        if data == LOAD_CSV:
+            self._load_csv()
+            return
+        if data == "csv":
+            return
+        params = datasets.default_params(data)
+        if params.get("n_samples") is None:
+            params.pop("n_samples")
+        self._set_dataset(DatasetSpec(data, params))
+
+    def _load_csv(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self.window, "Load a CSV data set", "",
+                                               "CSV files (*.csv *.csv.gz);;All files (*)")
+        if not path:
+            self.show_settings()
+            return
+        spec = DatasetSpec("csv", {"seed": self.session.project.training.seed,
+                                   "validation_split": 0.2}, csv_path=path, target=-1)
+        self._set_dataset(spec)
