@@ -39,7 +39,7 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 
-from nnviz.design import Design
+from nnviz.document import Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
 from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
 
@@ -601,7 +601,7 @@ def _history_key(history: dict):
 
 def _design_from_model(model) -> Design:
     """A design (input, hidden..., output; laid out left to right) with ``model``'s weights."""
-    from nnviz.design import ACTIVATIONS
+    from nnviz.document import ACTIVATIONS
 
     dense = list(model.dense_layers)
     if not dense:

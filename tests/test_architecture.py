@@ -23,7 +23,7 @@ def test_engine_runs_without_qt():
         "import sys, numpy as np\n"
         "from nnviz.models import Sequential\n"
         "from nnviz.layers import Dense\n"
-        "from nnviz import design, project, datasets, training\n"
+        "from nnviz import document, project, datasets, training\n"
         "m = Sequential([Dense(3, input_shape=(2,), activation='relu'), Dense(2, activation='softmax')])\n"
         "m.compile(optimizer='sgd', loss='categorical_crossentropy')\n"
         "m.fit(np.zeros((4, 2)), np.eye(2)[[0, 1, 0, 1]], epochs=1, verbose=0)\n"

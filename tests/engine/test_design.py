@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnviz.design import Connection, Design, LayerSpec, Problem
+from nnviz.document import Connection, Design, LayerSpec, Problem
 from nnviz.errors import DesignError, ProjectFileError
 
 # ---------------------------------------------------------------------- helpers

@@ -1,0 +1,49 @@
+"""Compile a design into a model: :func:`build_model` (design -> ``Sequential``)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nnviz.document.arrays import fit_block
+from nnviz.document.validation import chain as _chain
+from nnviz.errors import DesignError
+from nnviz.layers import Dense
+from nnviz.models import Sequential
+from nnviz.utils import set_random_seed
+
+if TYPE_CHECKING:
+    from nnviz.document.document import Design
+
+__all__ = ["build_model"]
+
+
+def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequential:
+    """A ``Sequential`` of ``Dense`` layers over the design's chain, weights carried over.
+
+    Each layer's weights start from its initializer (seeded by ``seed``); then every
+    stored kernel and bias is copied over them where the shapes fit, and where a
+    layer's units changed the overlapping block (the neurons that remain) is kept.
+    The document then stores what the model holds (``weights_changed``).
+    """
+    chain = _chain(design)
+    if len(chain) < 2:
+        raise DesignError("The network needs at least one layer after the input.")
+    set_random_seed(seed)
+    dense = []
+    for k, spec in enumerate(chain[1:]):
+        kwargs = {"activation": spec.activation, "kernel_initializer": spec.initializer}
+        if k == 0:
+            kwargs["input_shape"] = (chain[0].units,)
+        dense.append(Dense(spec.units, **kwargs))
+    model = Sequential(dense, dtype=dtype)
+    weights = model.get_weights()
+    for k, (src, tgt) in enumerate(zip(chain[:-1], chain[1:], strict=True)):
+        kernel = design.kernel(src.id, tgt.id)
+        if kernel is not None:
+            weights[2 * k] = fit_block(kernel, weights[2 * k]).astype(weights[2 * k].dtype)
+        bias = design.bias(tgt.id)
+        if bias is not None:
+            weights[2 * k + 1] = fit_block(bias, weights[2 * k + 1]).astype(
+                weights[2 * k + 1].dtype)
+    model.set_weights(weights)
+    design.store_weights(model.get_weights())
+    return model
