@@ -13,7 +13,18 @@ from nnviz.utils import set_random_seed
 if TYPE_CHECKING:
     from nnviz.document.document import Design
 
-__all__ = ["build_model"]
+__all__ = ["build_model", "dense_name"]
+
+
+def dense_name(position: int) -> str:
+    """The name of the Dense layer at ``position`` (0 = the first after the input).
+
+    ``dense``, ``dense_1``, ``dense_2``, ...: the names Keras gives the layers of the
+    first model of a fresh session. A model compiled from a design always gets these, so
+    the weight files' keys (``dense.kernel``, ``dense_1.kernel``, ...) do not depend on how
+    many models were built before in the process.
+    """
+    return "dense" if position == 0 else f"dense_{position}"
 
 
 def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequential:
@@ -22,7 +33,8 @@ def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequen
     Each layer's weights start from its initializer (seeded by ``seed``); then every
     stored kernel and bias is copied over them where the shapes fit, and where a
     layer's units changed the overlapping block (the neurons that remain) is kept.
-    The document then stores what the model holds (``weights_changed``).
+    The document then stores what the model holds (``weights_changed``). The Dense
+    layers are named by their place in the chain (:func:`dense_name`).
     """
     chain = _chain(design)
     if len(chain) < 2:
@@ -30,7 +42,8 @@ def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequen
     set_random_seed(seed)
     dense = []
     for k, spec in enumerate(chain[1:]):
-        kwargs = {"activation": spec.activation, "kernel_initializer": spec.initializer}
+        kwargs = {"activation": spec.activation, "kernel_initializer": spec.initializer,
+                  "name": dense_name(k)}
         if k == 0:
             kwargs["input_shape"] = (chain[0].units,)
         dense.append(Dense(spec.units, **kwargs))
