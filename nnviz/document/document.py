@@ -76,9 +76,14 @@ class Design:
     sentence a student understands. Changes are announced on :attr:`events`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, undo_stack: UndoStack | None = None) -> None:
+        """An empty design; its edits go on ``undo_stack`` (default: a new stack of its own).
+
+        Pass a project's stack to share one undo history between the design's edits and
+        other commands (training settings, runs) pushed to the same stack.
+        """
         self.events = DesignEvents()
-        self.undo_stack = UndoStack()
+        self.undo_stack = undo_stack if undo_stack is not None else UndoStack()
         self._layers: list[LayerSpec] = []
         self._connections: list[Connection] = []
         self._kernels: dict[Connection, np.ndarray] = {}
