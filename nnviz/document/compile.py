@@ -7,6 +7,7 @@ from nnviz.document.arrays import fit_block
 from nnviz.document.validation import chain as _chain
 from nnviz.errors import DesignError
 from nnviz.layers import Dense
+from nnviz.limits import MAX_WEIGHTS
 from nnviz.models import Sequential
 from nnviz.utils import set_random_seed
 
@@ -39,6 +40,11 @@ def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequen
     chain = _chain(design)
     if len(chain) < 2:
         raise DesignError("The network needs at least one layer after the input.")
+    n_weights = sum(a.units * b.units + b.units for a, b in zip(chain[:-1], chain[1:]))
+    if n_weights > MAX_WEIGHTS:
+        raise DesignError(
+            f"The network would have {n_weights:,} weights; nnviz builds networks of at most "
+            f"{MAX_WEIGHTS:,}. Give some layers fewer neurons.")
     set_random_seed(seed)
     dense = []
     for k, spec in enumerate(chain[1:]):

@@ -50,6 +50,7 @@ from nnviz.document.specs import (
 from nnviz.document.specs import quote as _quote
 from nnviz.document.validation import Problem
 from nnviz.errors import DesignError
+from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS
 from nnviz.undo import UndoStack
 
 __all__ = ["Design", "DesignEvents"]
@@ -89,6 +90,10 @@ class Design:
         self._kernels: dict[Connection, np.ndarray] = {}
         self._biases: dict[str, np.ndarray] = {}
         self._next_id = 1
+        # Indexes kept with every primitive edit, so lookups and validation stay linear.
+        self._by_id: dict[str, LayerSpec] = {}
+        self._out: dict[str, list[str]] = {}
+        self._in: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ examples
     @classmethod
@@ -122,26 +127,26 @@ class Design:
 
     def layer(self, layer_id: str) -> LayerSpec:
         """The layer with id ``layer_id``; raises DesignError if there is none."""
-        for spec in self._layers:
-            if spec.id == layer_id:
-                return spec
-        raise DesignError(f"There is no layer with id '{layer_id}' in this design.", layer_id)
+        spec = self._by_id.get(layer_id)
+        if spec is None:
+            raise DesignError(f"There is no layer with id '{layer_id}' in this design.", layer_id)
+        return spec
 
     def has_layer(self, layer_id: str) -> bool:
         """True when a layer with id ``layer_id`` exists."""
-        return any(spec.id == layer_id for spec in self._layers)
+        return layer_id in self._by_id
 
     def has_connection(self, source_id: str, target_id: str) -> bool:
         """True when ``source_id`` is connected to ``target_id``."""
-        return Connection(source_id, target_id) in self._connections
+        return target_id in self._out.get(source_id, ())
 
     def incoming(self, layer_id: str) -> list[str]:
         """Ids of the layers connected *into* ``layer_id``."""
-        return [c.source for c in self._connections if c.target == layer_id]
+        return list(self._in.get(layer_id, ()))
 
     def outgoing(self, layer_id: str) -> list[str]:
         """Ids of the layers ``layer_id`` is connected to."""
-        return [c.target for c in self._connections if c.source == layer_id]
+        return list(self._out.get(layer_id, ()))
 
     def kernel(self, source_id: str, target_id: str) -> np.ndarray | None:
         """The weights of a connection, shape ``(source.units, target.units)``, or None.
@@ -195,6 +200,8 @@ class Design:
             raise DesignError(
                 f"'{kind}' is not a kind of layer; use 'input', 'hidden' or 'output'."
             )
+        if len(self._layers) >= MAX_LAYERS:
+            raise DesignError(f"A design holds at most {MAX_LAYERS} layers in nnviz.")
         units = DEFAULT_UNITS[kind] if units is None else _check_units(units)
         activation = DEFAULT_ACTIVATION[kind] if activation is None else activation
         _check_activation(kind, activation)
@@ -413,6 +420,9 @@ class Design:
         if not isinstance(name, str) or not name.strip():
             raise DesignError("A layer needs a name that is not empty.", layer_id)
         name = name.strip()
+        if len(name) > MAX_LAYER_NAME:
+            raise DesignError(
+                f"A layer's name has at most {MAX_LAYER_NAME} characters.", layer_id)
         for spec in self._layers:
             if spec.name == name and spec.id != layer_id:
                 raise DesignError(f"Another layer is already called '{name}'.", layer_id)
@@ -427,7 +437,11 @@ class Design:
         raise DesignError(f"There is no layer with id '{layer_id}' in this design.", layer_id)
 
     def _insert_layer(self, index: int, spec: LayerSpec, bias: np.ndarray | None) -> None:
-        self._layers.insert(index, replace(spec))
+        spec = replace(spec)
+        self._layers.insert(index, spec)
+        self._by_id[spec.id] = spec
+        self._out[spec.id] = []
+        self._in[spec.id] = []
         if bias is not None:
             self._biases[spec.id] = copy_array(bias)
         self.events.layer_added.emit(spec.id)
@@ -435,12 +449,20 @@ class Design:
     def _delete_layer(self, layer_id: str) -> tuple[int, LayerSpec, np.ndarray | None]:
         index = self._index_of(layer_id)
         spec = self._layers.pop(index)
+        del self._by_id[layer_id]
+        self._out.pop(layer_id, None)
+        self._in.pop(layer_id, None)
         bias = self._biases.pop(layer_id, None)
         self.events.layer_removed.emit(layer_id)
         return index, spec, bias
 
     def _insert_connection(self, index: int, conn: Connection, kernel: np.ndarray | None) -> None:
         self._connections.insert(index, conn)
+        if index == len(self._connections) - 1:
+            self._out[conn.source].append(conn.target)
+            self._in[conn.target].append(conn.source)
+        else:  # an undo putting a connection back in its place: keep the lists' order
+            self._reindex_connections()
         if kernel is not None:
             self._kernels[conn] = copy_array(kernel)
         self.events.connection_added.emit(conn.source, conn.target)
@@ -448,12 +470,23 @@ class Design:
     def _delete_connection(self, conn: Connection) -> tuple[int, np.ndarray | None]:
         index = self._connections.index(conn)
         del self._connections[index]
+        self._out[conn.source].remove(conn.target)
+        self._in[conn.target].remove(conn.source)
         kernel = self._kernels.pop(conn, None)
         self.events.connection_removed.emit(conn.source, conn.target)
         return index, kernel
 
     def _set_layer_attr(self, layer_id: str, attr: str, value: Any) -> None:
-        setattr(self._layers[self._index_of(layer_id)], attr, value)
+        setattr(self.layer(layer_id), attr, value)
+
+    def _reindex_connections(self) -> None:
+        """Rebuild the adjacency lists from the layers and connections (in their order)."""
+        self._by_id = {spec.id: spec for spec in self._layers}
+        self._out = {spec.id: [] for spec in self._layers}
+        self._in = {spec.id: [] for spec in self._layers}
+        for conn in self._connections:
+            self._out[conn.source].append(conn.target)
+            self._in[conn.target].append(conn.source)
 
     # ------------------------------------------------------------------ weights
     def store_weights(self, weights: list[np.ndarray]) -> None:
@@ -532,6 +565,7 @@ class Design:
         self._layers, self._connections = layers, connections
         self._kernels, self._biases = kernels, biases
         self._next_id = next_id
+        self._reindex_connections()
 
     def replace_with(self, other: Design) -> None:
         """Take ``other``'s layers, connections and weights in place; clears undo; ``reset``."""
@@ -540,6 +574,7 @@ class Design:
         self._kernels = {c: copy_array(k) for c, k in other._kernels.items()}
         self._biases = {i: copy_array(b) for i, b in other._biases.items()}
         self._next_id = max(self._next_id, other._next_id)
+        self._reindex_connections()
         self.undo_stack.clear()
         self.events.reset.emit()
 
@@ -548,6 +583,8 @@ class Design:
 def _check_units(units: Any) -> int:
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
         raise DesignError(f"A layer needs a whole number of units, at least 1 (not {units!r}).")
+    if units > MAX_UNITS:
+        raise DesignError(f"A layer has at most {MAX_UNITS} neurons in nnviz (not {units}).")
     return int(units)
 
 

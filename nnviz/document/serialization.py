@@ -23,6 +23,7 @@ from nnviz.document.specs import (
     allowed_activations,
 )
 from nnviz.errors import ProjectFileError
+from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS
 
 if TYPE_CHECKING:
     from nnviz.document.document import Design
@@ -62,9 +63,27 @@ def load_into(design: Design, data: Any) -> None:
     conns_data = data.get("connections", [])
     if not isinstance(conns_data, list):
         raise ProjectFileError("The design's 'connections' is not a list.")
+    if len(layers_data) > MAX_LAYERS:
+        raise ProjectFileError(
+            f"'layers' has {len(layers_data)} layers; nnviz allows at most {MAX_LAYERS} "
+            "layers in a design.")
+    if len(conns_data) > len(layers_data) ** 2:
+        raise ProjectFileError(
+            f"'connections' has {len(conns_data)} connections; {len(layers_data)} layers "
+            f"can have at most {len(layers_data) ** 2}.")
     specs: list[LayerSpec] = []
     biases: dict[str, np.ndarray] = {}
     names: set[str] = set()
+    seen_ids: set[str] = set()
+    n_weights = 0
+
+    def count_weights(n: int, where: str) -> None:
+        nonlocal n_weights
+        n_weights += n
+        if n_weights > MAX_WEIGHTS:
+            raise ProjectFileError(
+                f"{where} brings the design's weights to more than {MAX_WEIGHTS:,}; nnviz "
+                f"allows at most {MAX_WEIGHTS:,} weights in a design.")
     for n, item in enumerate(layers_data):
         where = f"layers[{n}]"
         if not isinstance(item, dict):
@@ -72,14 +91,22 @@ def load_into(design: Design, data: Any) -> None:
         layer_id = item.get("id")
         if not isinstance(layer_id, str) or not layer_id:
             raise ProjectFileError(f"{where}.id is missing or is not a text.")
-        if any(s.id == layer_id for s in specs):
+        if layer_id in seen_ids:
             raise ProjectFileError(f"{where}.id '{layer_id}' is used by another layer too.")
+        if len(layer_id) > MAX_LAYER_NAME:
+            raise ProjectFileError(
+                f"{where}.id has {len(layer_id)} characters; nnviz allows at most "
+                f"{MAX_LAYER_NAME}.")
+        seen_ids.add(layer_id)
         kind = item.get("kind")
         if kind not in KINDS:
             raise ProjectFileError(f"{where}.kind must be 'input', 'hidden' or 'output'.")
         units = item.get("units")
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
             raise ProjectFileError(f"{where}.units must be a positive whole number.")
+        if units > MAX_UNITS:
+            raise ProjectFileError(
+                f"{where}.units is {units}; nnviz allows at most {MAX_UNITS} neurons in a layer.")
         activation = item.get("activation", DEFAULT_ACTIVATION[kind])
         if activation not in allowed_activations(kind):
             raise ProjectFileError(
@@ -96,6 +123,10 @@ def load_into(design: Design, data: Any) -> None:
             name = f"{DEFAULT_NAME[kind]} {k}"
         if not isinstance(name, str) or not name.strip():
             raise ProjectFileError(f"{where}.name must be a text that is not empty.")
+        if len(name) > MAX_LAYER_NAME:
+            raise ProjectFileError(
+                f"{where}.name has {len(name)} characters; nnviz allows at most "
+                f"{MAX_LAYER_NAME} in a layer's name.")
         if name in names:
             raise ProjectFileError(f"{where}.name '{name}' is used by another layer too.")
         names.add(name)
@@ -111,9 +142,11 @@ def load_into(design: Design, data: Any) -> None:
         if bias is not None:
             if kind == "input":
                 raise ProjectFileError(f"{where}.bias must be null: an input layer has no bias.")
+            count_weights(units, f"{where}.bias")
             biases[layer_id] = read_array(bias, (units,), f"{where}.bias")
     by_id = {s.id: s for s in specs}
     conns: list[Connection] = []
+    seen_conns: set[Connection] = set()
     kernels: dict[Connection, np.ndarray] = {}
     for n, item in enumerate(conns_data):
         where = f"connections[{n}]"
@@ -128,16 +161,18 @@ def load_into(design: Design, data: Any) -> None:
         conn = Connection(*ends)
         if conn.source == conn.target:
             raise ProjectFileError(f"{where} connects a layer to itself.")
-        if conn in conns:
+        if conn in seen_conns:
             raise ProjectFileError(f"{where} repeats an earlier connection.")
         if by_id[conn.target].kind == "input":
             raise ProjectFileError(f"{where}.target is an input layer, which takes no connections.")
         if by_id[conn.source].kind == "output":
             raise ProjectFileError(f"{where}.source is an output layer, which feeds no layer.")
         conns.append(conn)
+        seen_conns.add(conn)
         kernel = item.get("kernel")
         if kernel is not None:
             shape = (by_id[conn.source].units, by_id[conn.target].units)
+            count_weights(shape[0] * shape[1], f"{where}.kernel")
             kernels[conn] = read_array(kernel, shape, f"{where}.kernel")
     # New ids continue after the file's, so an id is never reused within a session
     # (an undone deletion may still bring the old layer back).
@@ -149,6 +184,12 @@ def read_array(value: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
     """``value`` (nested lists) as a float64 array of ``shape``; ProjectFileError if not."""
     what = "a list of" if len(shape) == 1 else "a list of rows of"
     message = f"{where} must be {what} numbers of shape {shape}."
+    # The lengths first, so nothing is allocated for a list of the wrong size.
+    if not isinstance(value, list) or len(value) != shape[0]:
+        raise ProjectFileError(message)
+    if len(shape) == 2 and not all(isinstance(row, list) and len(row) == shape[1]
+                                   for row in value):
+        raise ProjectFileError(message)
     try:
         array = np.array(value)
     except ValueError:  # ragged rows

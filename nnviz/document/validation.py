@@ -134,6 +134,7 @@ def find_cycles(design: Design) -> list[list[str]]:
     """Each strongly connected group of layers that contains a loop (ids, in layer order)."""
     # Tarjan's algorithm, written iteratively so a long chain cannot hit the recursion limit.
     order = [s.id for s in design._layers]
+    position = {layer_id: k for k, layer_id in enumerate(order)}
     succ = {i: design.outgoing(i) for i in order}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -180,8 +181,8 @@ def find_cycles(design: Design) -> list[list[str]]:
                 # A group of one is a loop only through a self-connection, which
                 # connect() refuses; keep the test anyway for designs read from files.
                 if len(group) > 1 or node in succ[node]:
-                    groups.append(sorted(group, key=order.index))
-    groups.sort(key=lambda g: order.index(g[0]))
+                    groups.append(sorted(group, key=position.__getitem__))
+    groups.sort(key=lambda g: position[g[0]])
     return groups
 
 
