@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from nnviz.design import Design  # noqa: E402
+from nnviz.document import Design  # noqa: E402
 from ui.canvas import CanvasScene, CanvasView  # noqa: E402
 
 FRAMES = 30

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from nnviz.design import Design  # noqa: E402
+from nnviz.document import Design  # noqa: E402
 from nnviz.project import Project  # noqa: E402
 from nnviz.training import Stepper  # noqa: E402
 

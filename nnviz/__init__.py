@@ -4,8 +4,23 @@ This package is the engine and the document, with no screen: Keras-shaped models
 (``nnviz.models.Sequential``, ``nnviz.layers.Dense``), the stepping trainer
 (``nnviz.training.Stepper``), data sets, the design document the window edits, file
 formats and export. The window lives in the separate ``ui`` package.
+
+Importing the package registers the file formats behind the engine's Keras-named file
+methods (``model.save``, ``load_model``, ``model.save_weights``, ...; see
+:mod:`nnviz.saving`), so the engine modules never import a file format themselves.
 """
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+
+from nnviz import onnx_export as _onnx_export  # noqa: E402
+from nnviz import project as _project  # noqa: E402
+from nnviz import saving as _saving  # noqa: E402
+from nnviz import weights_io as _weights_io  # noqa: E402
+
+_saving.register("save_model", _project.save_model)
+_saving.register("load_model", _project.load_model)
+_saving.register("save_weights", _weights_io.save_weights)
+_saving.register("load_weights", _weights_io.load_weights)
+_saving.register("export_onnx", _onnx_export.export_onnx)

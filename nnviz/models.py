@@ -22,6 +22,7 @@ import numpy as np
 
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
+from nnviz import saving as _saving
 from nnviz.layers import Dense, InputLayer, Layer
 from nnviz.training import History, Stepper, accuracy_kind, count_correct
 
@@ -266,36 +267,26 @@ class Sequential:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
 
-    # --- files (the formats live in their own modules) --------------------------------
+    # --- files (the formats live in their own modules, reached through nnviz.saving) ----
     def save(self, path) -> None:
         """Save architecture, weights and training settings as a ``.nnviz`` project file."""
-        from nnviz.project import save_model
-
-        save_model(self, path)
+        _saving.call("save_model", self, path)
 
     def save_weights(self, path) -> None:
         """Write the weights; the format follows the suffix: ``.weights.h5``, ``.npz`` or ``.json``."""
-        from nnviz.weights_io import save_weights
-
-        save_weights(self, path)
+        _saving.call("save_weights", self, path)
 
     def load_weights(self, path) -> None:
         """Read weights written by :meth:`save_weights` (or by Keras, for ``.weights.h5``)."""
-        from nnviz.weights_io import load_weights
-
-        load_weights(self, path)
+        _saving.call("load_weights", self, path)
 
     def export(self, path, format="onnx") -> None:  # noqa: A002 - Keras's argument name
         """Export the model for another runtime; ``format="onnx"`` writes an ONNX graph."""
         if format != "onnx":
             raise ValueError(f"Unknown export format {format!r}; nnviz exports 'onnx'.")
-        from nnviz.onnx_export import export_onnx
-
-        export_onnx(self, path)
+        _saving.call("export_onnx", self, path)
 
 
 def load_model(path) -> Sequential:
     """Load a model saved with :meth:`Sequential.save` (a ``.nnviz`` project file)."""
-    from nnviz.project import load_model as _load
-
-    return _load(path)
+    return _saving.call("load_model", path)

@@ -39,8 +39,17 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup, evented
 
-from nnviz.design import Design
+from nnviz.document import ACTIVATIONS, Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
+from nnviz.limits import (
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_HISTORY_POINTS,
+    MAX_JSON_DEPTH,
+    MAX_PROJECT_FILE_BYTES,
+    MAX_SAMPLES,
+    MAX_SEED,
+)
 from nnviz.run_file import run_from_dict, run_to_dict
 from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
 
@@ -175,9 +184,13 @@ def _check_settings(v: dict, where: str) -> dict:
         elif not is_number(value) or value < 0:
             raise ProjectFileError(f"'{where}.optimizer_options.{key}' must be a number >= 0.")
     out["optimizer_options"] = dict(options)
-    for key, low in (("batch_size", 1), ("epochs", 1), ("seed", 0)):
+    for key, low, high in (("batch_size", 1, MAX_BATCH_SIZE), ("epochs", 1, MAX_EPOCHS),
+                           ("seed", 0, MAX_SEED)):
         if not is_int(v[key]) or v[key] < low:
             fail(key, f"a whole number of at least {low}")
+        if v[key] > high:
+            raise ProjectFileError(
+                f"'{where}.{key}' is {v[key]}; nnviz allows at most {high:,} ({key}).")
     if v["dtype"] not in _DTYPES:
         fail("dtype", "'float64' or 'float32'")
     if not isinstance(v["metrics"], list) or not all(m == "accuracy" for m in v["metrics"]):
@@ -255,6 +268,7 @@ class DatasetSpec:
             raise ProjectFileError(f"'{where}.params' must be an object of the data set's options.")
         if not all(isinstance(k, str) for k in params):
             raise ProjectFileError(f"'{where}.params' has a key that is not a text.")
+        _check_dataset_params(params, where)
         if name is None:
             return cls()
         if name == "csv":
@@ -564,7 +578,12 @@ class Project:
         name = os.path.basename(path)
         try:
             with open(path, "rb") as handle:
-                raw = handle.read()
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_PROJECT_FILE_BYTES:
+                    raise ProjectFileError(
+                        f"'{name}' is {size / 2**20:.0f} MB; nnviz opens project files of at "
+                        f"most {MAX_PROJECT_FILE_BYTES // 2**20} MB.", path)
+                raw = handle.read(MAX_PROJECT_FILE_BYTES + 1)
         except FileNotFoundError as err:
             raise ProjectFileError(f"There is no file '{path}'.", path) from err
         except IsADirectoryError as err:
@@ -586,8 +605,15 @@ class Project:
                 f"'{name}' is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).",
                 path,
             ) from err
-        except (ValueError, RecursionError) as err:
+        except RecursionError as err:
+            raise ProjectFileError(
+                f"'{name}' nests lists or objects deeper than nnviz reads (at most "
+                f"{MAX_JSON_DEPTH} levels).", path) from err
+        except ValueError as err:
             raise ProjectFileError(f"'{name}' is not valid JSON ({err}).", path) from err
+        depth_error = _too_deep(data)
+        if depth_error:
+            raise ProjectFileError(f"Cannot open '{name}': {depth_error}", path)
         base_dir = os.path.dirname(os.path.abspath(path))
         try:
             project = cls.from_dict(data, base_dir, path)
@@ -604,6 +630,27 @@ class Project:
 
 
 # ------------------------------------------------------------------------ helpers
+
+
+def _too_deep(data: Any) -> str | None:
+    """A sentence naming the first place nested deeper than MAX_JSON_DEPTH, or None.
+
+    Walks the parsed file with an explicit stack (no recursion), once per value.
+    """
+    stack = [(data, 0, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                return (f"'{where or 'the file'}' nests lists or objects more than "
+                        f"{MAX_JSON_DEPTH} levels deep; nnviz allows at most {MAX_JSON_DEPTH}.")
+            if isinstance(value, dict):
+                stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k))
+                             for k, v in value.items() if isinstance(v, (list, dict)))
+            else:
+                stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)
+                             if isinstance(v, (list, dict)))
+    return None
 
 
 def _reject_constant(token: str):
@@ -633,11 +680,33 @@ def _weight_shapes(design: Design) -> list[tuple] | None:
     return shapes
 
 
+def _check_dataset_params(params: dict, where: str) -> None:
+    """Every data set option is one number, text, true/false or null, within its limit."""
+    for key, value in params.items():
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise ProjectFileError(
+                f"'{where}.params.{key}' must be a number, a text, true/false or null.")
+    limits = {"n_samples": MAX_SAMPLES, "seed": MAX_SEED}
+    for key, high in limits.items():
+        value = params.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > high:
+            raise ProjectFileError(
+                f"'{where}.params.{key}' is {value}; nnviz allows at most {high:,} ({key}).")
+
+
 def _read_history(data: Any) -> dict:
     if not isinstance(data, dict):
         raise ProjectFileError("'history' must be an object of lists of numbers.")
     out = {}
     for key, values in data.items():
+        if not isinstance(values, list):
+            raise ProjectFileError(f"'history.{key}' must be a list of numbers.")
+        if len(values) > MAX_HISTORY_POINTS:
+            raise ProjectFileError(
+                f"'history.{key}' has {len(values):,} numbers; nnviz allows at most "
+                f"{MAX_HISTORY_POINTS:,} in one series.")
+        if any(isinstance(x, (list, dict)) for x in values):
+            raise ProjectFileError(f"'history.{key}' must be a flat list of numbers.")
         array = decode_array(values, f"'history.{key}'", ndim=1)
         out[key] = [float(x) for x in array]
     return out
@@ -655,8 +724,6 @@ def _history_key(history: dict):
 
 def _design_from_model(model) -> Design:
     """A design (input, hidden..., output; laid out left to right) with ``model``'s weights."""
-    from nnviz.design import ACTIVATIONS
-
     dense = list(model.dense_layers)
     if not dense:
         raise ProjectFileError("A model without Dense layers cannot be saved as a project.")

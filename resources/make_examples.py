@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from nnviz.design import Design  # noqa: E402
+from nnviz.document import Design  # noqa: E402
 from nnviz.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
 
 EXAMPLES_DIR = HERE / "examples"

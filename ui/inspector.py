@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import initializers
-from nnviz.design import ACTIVATIONS, Design
+from nnviz.document import ACTIVATIONS, Design
 from nnviz.errors import DesignError
 
 KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import keras_code, onnx_export, weights_io
-from nnviz.design import Design
+from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session

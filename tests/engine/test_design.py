@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnviz.design import Connection, Design, LayerSpec, Problem
+from nnviz.document import Connection, Design, LayerSpec, Problem
 from nnviz.errors import DesignError, ProjectFileError
 
 # ---------------------------------------------------------------------- helpers
@@ -710,3 +710,51 @@ def test_ids_are_not_reused_after_loading_and_deleting():
     d.undo()
     d.undo()
     assert ids(d)[-1] == last
+
+
+# ---------------------------------------------------------------------- a shared undo stack
+
+
+def test_design_pushes_its_edits_to_a_stack_it_is_given():
+    from nnviz.undo import Command, UndoStack
+
+    class SetFlag(Command):
+        def __init__(self, box):
+            super().__init__("Set flag")
+            self.box = box
+
+        def redo(self):
+            self.box["flag"] = True
+
+        def undo(self):
+            self.box["flag"] = False
+
+    stack = UndoStack()
+    design = Design(undo_stack=stack)
+    assert design.undo_stack is stack
+    a = design.add_layer("input")
+    box = {"flag": False}
+    stack.push(SetFlag(box))  # another part of the project, on the same stack
+    b = design.add_layer("output")
+    design.connect(a, b)
+    assert stack.undo_text == f"Connect {design.layer(a).name} to {design.layer(b).name}"
+    design.undo()
+    design.undo()
+    assert [s.id for s in design.layers] == [a] and box["flag"] is True
+    design.undo()  # the other command, in the one history
+    assert box["flag"] is False and [s.id for s in design.layers] == [a]
+    stack.undo()
+    assert design.layers == []
+    design.redo()
+    design.redo()
+    assert box["flag"] is True
+    stack.redo()
+    stack.redo()
+    assert design.has_connection(a, b)
+
+
+def test_design_has_its_own_stack_by_default():
+    one, two = Design(), Design()
+    one.add_layer("input")
+    assert one.undo_stack is not two.undo_stack
+    assert one.undo_stack.can_undo and not two.undo_stack.can_undo

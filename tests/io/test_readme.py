@@ -286,9 +286,10 @@ def test_weight_files_have_the_layouts_in_the_table(trained, tmp_path):
         np.testing.assert_array_equal(h5["layers/dense/vars/0"][()], model.get_weights()[0])
         np.testing.assert_array_equal(h5["layers/dense_1/vars/1"][()], model.get_weights()[3])
     npz = np.load(paths[".npz"])
-    # Keras's naming: "dense", "dense_1" in a fresh session; later models count on
-    # (dense_2, ...) as in Keras, so the keys follow the model's own layer names.
+    # A model from a project file is named by chain position, as Keras names the first
+    # model of a fresh session, whatever was built before: the README's keys.
     names = [layer.name for layer in model.dense_layers]
+    assert names == ["dense", "dense_1"]
     assert list(npz.keys()) == [f"{n}.{w}" for n in names for w in ("kernel", "bias")]
     layers = json.loads(paths[".json"].read_text())["layers"]
     assert [(la["name"], la["units"], la["activation"]) for la in layers] == [

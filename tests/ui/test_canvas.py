@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QHelpEven
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from nnviz.design import Design
+from nnviz.document import Design
 from ui.canvas import LAYER_MIME_TYPE, CanvasScene, CanvasView, ProblemItem
 from ui.canvas.style import format_value
 

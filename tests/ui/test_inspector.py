@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox
 
-from nnviz.design import Design
+from nnviz.document import Design
 from ui.inspector import InspectorDock
 
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from nnviz.design import Design
+from nnviz.document import Design
 from nnviz.project import Project
 from nnviz.training import Stepper
 from ui.training.lecture_view import BASE_PIXEL_SIZE, fmt

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnviz.design import Design
+from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
 from nnviz.training import Stepper
 from ui.training.lecture_view import fmt

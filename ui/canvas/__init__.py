@@ -1,6 +1,6 @@
 """The designer's canvas: the network drawn as layer cards and connection bundles.
 
-``scene = CanvasScene(design)`` follows a :class:`nnviz.design.Design`;
+``scene = CanvasScene(design)`` follows a :class:`nnviz.document.Design`;
 ``view = CanvasView(scene)`` (``objectName`` "canvas") shows it. See docs/internals.md.
 """
 from ui.canvas.connections import ConnectionBundleItem

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signa
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QToolTip
 
-from nnviz.design import Design, Problem
+from nnviz.document import Design, Problem
 from nnviz.errors import DesignError
 from ui.canvas import style
 from ui.canvas.connections import ConnectionBundleItem

@@ -1,0 +1,85 @@
+"""The value types of a design: a layer as drawn, a connection, and their defaults.
+
+This module imports nothing else of the document package, so every other part of it
+(commands, validation, compile, serialization) can use these types without an import
+circle; :mod:`nnviz.document` re-exports them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from nnviz import activations as _activations
+
+__all__ = [
+    "ACTIVATIONS",
+    "DEFAULT_ACTIVATION",
+    "DEFAULT_INITIALIZER",
+    "DEFAULT_NAME",
+    "DEFAULT_UNITS",
+    "KINDS",
+    "Connection",
+    "LayerSpec",
+    "allowed_activations",
+    "quote",
+    "quote_names",
+]
+
+KINDS = ("input", "hidden", "output")
+"""The kinds of layer a design holds."""
+
+ACTIVATIONS = tuple(_activations.names())
+"""Activation names a layer may have (Keras's names: "linear", "relu", "sigmoid", ...)."""
+
+DEFAULT_UNITS = {"input": 2, "hidden": 3, "output": 2}
+"""Units of a new layer of each kind."""
+DEFAULT_ACTIVATION = {"input": "linear", "hidden": "relu", "output": "softmax"}
+"""Activation of a new layer of each kind."""
+DEFAULT_NAME = {"input": "Input", "hidden": "Hidden", "output": "Output"}
+"""The start of a new layer's name, by kind ("Hidden 1", "Hidden 2", ...)."""
+DEFAULT_INITIALIZER = "glorot_uniform"
+"""The kernel initializer of a new layer (Keras's default)."""
+
+
+@dataclass
+class LayerSpec:
+    """One layer as drawn: ``units`` neurons in a column centred at ``(x, y)``.
+
+    ``kind`` is ``"input"`` (the data's features; no weights, no activation: ``"linear"``),
+    ``"hidden"`` or ``"output"`` (the network's prediction). Two specs are equal when all
+    their fields are equal.
+    """
+
+    id: str
+    kind: str
+    name: str
+    units: int
+    activation: str
+    initializer: str = DEFAULT_INITIALIZER
+    x: float = 0.0
+    y: float = 0.0
+
+
+class Connection(NamedTuple):
+    """A connection from layer ``source`` to layer ``target`` (their ids): fully connected."""
+
+    source: str
+    target: str
+
+
+def allowed_activations(kind: str) -> tuple[str, ...]:
+    """The activations a layer of ``kind`` may have (an input layer only ``"linear"``)."""
+    return ("linear",) if kind == "input" else ACTIVATIONS
+
+
+def quote(spec: LayerSpec) -> str:
+    """A layer's name in quotes, for messages: ``'Hidden 1'``."""
+    return f"'{spec.name}'"
+
+
+def quote_names(specs: list[LayerSpec]) -> str:
+    """Several quoted names joined for a sentence: ``'A', 'B' and 'C'``."""
+    quoted = [quote(s) for s in specs]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
