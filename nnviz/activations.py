@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.errors import ProjectFileError
+
 __all__ = ["Activation", "get", "names", "choices", "label", "ACTIVATIONS"]
 
 
@@ -78,7 +80,7 @@ class Activation:
         ``graph`` offers ``node(op, inputs, stem, **attributes) -> output name``,
         ``constant(stem, value) -> name`` and ``double`` (True for a float64 graph).
         """
-        raise NotImplementedError(f"{self.name} has no ONNX form")  # pragma: no cover
+        raise ProjectFileError(f"The activation '{self.name}' cannot be exported to ONNX.")
 
     def _f(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
