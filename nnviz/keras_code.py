@@ -57,12 +57,13 @@ def _compile_line(model) -> tuple[str | None, str | None]:
 def _name_argument(name: str, names: list[str]) -> tuple[str | None, str]:
     """``name=...`` for a layer whose name says something, else None; and a comment.
 
-    Keras refuses a ``/`` in a name and two layers of one name: such a name goes into a
-    comment instead, ``repr``-quoted so that it cannot end the comment's line.
+    Keras refuses a ``/`` in a name (and on its torch backend a ``.``) and two layers of
+    one name: such a name goes into a comment instead, ``repr``-quoted so that it cannot end
+    the comment's line (``repr`` escapes every line break).
     """
     if re.fullmatch(r"dense(_\d+)?", name):  # Keras's own automatic names: leave them out
         return None, ""
-    if "/" in name or names.count(name) > 1:
+    if not name or "/" in name or "." in name or names.count(name) > 1:
         return None, f"  # name: {name!r} (Keras does not take it)"
     return f"name={name!r}", ""
 
