@@ -64,8 +64,9 @@ def test_each_activation_has_label_formulas_and_emitters(name):
     assert cls.label and cls.label != activations.Activation.label
     assert (name, cls.label) in activations.choices("hidden")
     assert activations.label(name) == cls.label
-    for text in (cls.formula, cls.derivative_formula):
-        assert text and text != getattr(activations.Activation, "formula")
+    assert cls.formula and cls.formula != activations.Activation.formula
+    assert cls.derivative_formula and \
+        cls.derivative_formula != activations.Activation.derivative_formula
     # The lecture view fills these templates; each must format with its placeholders.
     assert cls.formula_html != activations.Activation.formula_html
     assert cls.formula_html.format(**FILL)
