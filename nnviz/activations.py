@@ -10,13 +10,23 @@ an activation function: ``a = f(z)``. Each activation here knows
 
 The definitions and constants follow Keras 3 exactly (``leaky_relu`` slope 0.2, ``elu``
 alpha 1.0), so that a network trains to the same numbers here and in Keras.
+
+**The registry.** Each activation is defined once, here, as a class that also carries what
+every other part of nnviz shows or writes about it: its ``label`` for menus, its formula and
+derivative (plain text, and HTML templates the lecture view fills in), its Keras emitter
+(:meth:`Activation.keras`) and its ONNX emitter (:meth:`Activation.onnx`). ``ACTIVATIONS``
+maps names to classes; menus, the project file, the exporters and the lecture view all take
+their lists from it (see :func:`choices`), so a new activation is one class here.
+The metadata are class attributes: the forward and backward passes never look at them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Activation", "get", "names", "ACTIVATIONS"]
+from nnviz.errors import ProjectFileError
+
+__all__ = ["Activation", "get", "names", "choices", "label", "ACTIVATIONS"]
 
 
 class Activation:
@@ -27,8 +37,20 @@ class Activation:
     """
 
     name = "activation"
-    #: The formula as the lecture view shows it, with ``z`` for the weighted sum.
+    #: The name menus show.
+    label = "Activation"
+    #: The formula as plain text, with ``z`` for the weighted sum.
     formula = "a = f(z)"
+    #: Its derivative ``f'(z)`` as plain text (softmax: its Jacobian).
+    derivative_formula = "f′(z)"
+    #: HTML templates of ``f(z)`` and ``f'(z)`` for the lecture view. Placeholders:
+    #: ``{z}`` the weighted sum, ``{zp}`` the same as a factor (a negative number in
+    #: parentheses), ``{neg_z}`` its negation, ``{a}`` the activation.
+    formula_html = "f({z})"
+    derivative_html = "f′({z})"
+    #: False when each output depends on the whole row (softmax): then the derivative
+    #: formulas are the Jacobian's, not an ``f'(z)``.
+    element_wise = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Return ``a = f(z)`` (a new array)."""
@@ -48,6 +70,18 @@ class Activation:
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
 
+    def keras(self) -> str:
+        """The Python expression for Keras's ``Dense(activation=...)`` (a quoted name)."""
+        return repr(self.name)
+
+    def onnx(self, graph, z: str, stem: str) -> str:
+        """Append this activation's ONNX nodes applied to tensor ``z``; return the output name.
+
+        ``graph`` offers ``node(op, inputs, stem, **attributes) -> output name``,
+        ``constant(stem, value) -> name`` and ``double`` (True for a float64 graph).
+        """
+        raise ProjectFileError(f"The activation '{self.name}' cannot be exported to ONNX.")
+
     def _f(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -60,6 +94,10 @@ class Linear(Activation):
 
     name = "linear"
     formula = "a = z"
+    label = "Linear"
+    derivative_formula = "f′(z) = 1"
+    formula_html = "{z}"
+    derivative_html = "1"
 
     # No copies: nnviz never writes into an activation or gradient array after making it.
     def _f(self, z):
@@ -71,6 +109,9 @@ class Linear(Activation):
     def _df(self, z, a):
         return np.ones_like(z)
 
+    def onnx(self, graph, z, stem):
+        return z
+
 
 class ReLU(Activation):
     """Rectified linear unit: ``a = max(0, z)``; ``da/dz = 1`` if ``z > 0`` else ``0``.
@@ -80,12 +121,19 @@ class ReLU(Activation):
 
     name = "relu"
     formula = "a = max(0, z)"
+    label = "ReLU"
+    derivative_formula = "f′(z) = 1 if z > 0, else 0"
+    formula_html = "max(0, {z})"
+    derivative_html = "1 if {z} &gt; 0, else 0"
 
     def _f(self, z):
         return np.maximum(z, 0)
 
     def _df(self, z, a):
         return (z > 0).astype(z.dtype)
+
+    def onnx(self, graph, z, stem):
+        return graph.node("Relu", [z], stem)
 
 
 class LeakyReLU(Activation):
@@ -96,6 +144,10 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     formula = "a = z if z > 0 else 0.2·z"
+    label = "Leaky ReLU"
+    derivative_formula = "f′(z) = 1 if z > 0, else 0.2"
+    formula_html = "{z} if {z} &gt; 0, else 0.2·{zp}"
+    derivative_html = "1 if {z} &gt; 0, else 0.2"
 
     def __init__(self, negative_slope: float = 0.2):
         self.negative_slope = float(negative_slope)
@@ -106,6 +158,21 @@ class LeakyReLU(Activation):
     def _df(self, z, a):
         return np.where(z > 0, 1.0, self.negative_slope).astype(z.dtype)
 
+    def keras(self):
+        if self.negative_slope == 0.2:
+            return repr(self.name)
+        return f"lambda z: keras.activations.leaky_relu(z, negative_slope={self.negative_slope!r})"
+
+    def onnx(self, graph, z, stem):
+        if not graph.double:
+            return graph.node("LeakyRelu", [z], stem, alpha=self.negative_slope)
+        # relu(z) + slope * min(z, 0): LeakyRelu's alpha attribute is only a float32.
+        pos = graph.node("Relu", [z], stem + "_pos")
+        zero = graph.constant(stem + "_zero", 0.0)
+        slope = graph.constant(stem + "_slope", self.negative_slope)
+        neg = graph.node("Mul", [slope, graph.node("Min", [z, zero], stem)], stem)
+        return graph.node("Add", [pos, neg], stem)
+
 
 class ELU(Activation):
     """Exponential linear unit: ``a = z`` if ``z > 0`` else ``alpha * (exp(z) - 1)``.
@@ -115,6 +182,10 @@ class ELU(Activation):
 
     name = "elu"
     formula = "a = z if z > 0 else exp(z) − 1"
+    label = "ELU"
+    derivative_formula = "f′(z) = 1 if z > 0, else exp(z)"
+    formula_html = "{z} if {z} &gt; 0, else e<sup>{z}</sup> − 1"
+    derivative_html = "1 if {z} &gt; 0, else e<sup>{z}</sup>"
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = float(alpha)
@@ -125,6 +196,23 @@ class ELU(Activation):
     def _df(self, z, a):
         return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
 
+    def keras(self):
+        if self.alpha == 1.0:
+            return repr(self.name)
+        return f"lambda z: keras.activations.elu(z, alpha={self.alpha!r})"
+
+    def onnx(self, graph, z, stem):
+        if not graph.double:
+            return graph.node("Elu", [z], stem, alpha=self.alpha)
+        # relu(z) + alpha * (exp(min(z, 0)) - 1): z for z > 0, alpha*(e^z - 1) otherwise.
+        pos = graph.node("Relu", [z], stem + "_pos")
+        zero = graph.constant(stem + "_zero", 0.0)
+        one = graph.constant(stem + "_one", 1.0)
+        alpha = graph.constant(stem + "_alpha", self.alpha)
+        expm1 = graph.node("Sub", [graph.node("Exp", [graph.node("Min", [z, zero], stem)], stem),
+                                   one], stem)
+        return graph.node("Add", [pos, graph.node("Mul", [alpha, expm1], stem)], stem)
+
 
 class Sigmoid(Activation):
     """Logistic sigmoid: ``a = 1 / (1 + exp(-z))``, squashing any sum into (0, 1).
@@ -134,6 +222,10 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
     formula = "a = 1 / (1 + exp(−z))"
+    label = "Sigmoid"
+    derivative_formula = "f′(z) = a · (1 − a)"
+    formula_html = "1 / (1 + e<sup>{neg_z}</sup>)"
+    derivative_html = "{a} · (1 − {a})"
 
     def _f(self, z):
         # exp(-logaddexp(0, -z)) never overflows, for large |z| of either sign.
@@ -142,12 +234,19 @@ class Sigmoid(Activation):
     def _df(self, z, a):
         return a * (1 - a)
 
+    def onnx(self, graph, z, stem):
+        return graph.node("Sigmoid", [z], stem)
+
 
 class Tanh(Activation):
     """Hyperbolic tangent: ``a = tanh(z)``, in (-1, 1); ``da/dz = 1 - a**2``."""
 
     name = "tanh"
     formula = "a = tanh(z)"
+    label = "Tanh"
+    derivative_formula = "f′(z) = 1 − a²"
+    formula_html = "tanh({z})"
+    derivative_html = "1 − {a}²"
 
     def _f(self, z):
         return np.tanh(z)
@@ -155,18 +254,37 @@ class Tanh(Activation):
     def _df(self, z, a):
         return 1 - a * a
 
+    def onnx(self, graph, z, stem):
+        return graph.node("Tanh", [z], stem)
+
 
 class Softplus(Activation):
     """Softplus, a smooth ReLU: ``a = log(1 + exp(z))``; ``da/dz = sigmoid(z)``."""
 
     name = "softplus"
     formula = "a = log(1 + exp(z))"
+    label = "Softplus"
+    derivative_formula = "f′(z) = 1 / (1 + exp(−z))"
+    formula_html = "log(1 + e<sup>{z}</sup>)"
+    derivative_html = "1 / (1 + e<sup>{neg_z}</sup>)"
 
     def _f(self, z):
         return np.logaddexp(0, z)
 
     def _df(self, z, a):
         return np.exp(-np.logaddexp(0, -z))
+
+    def onnx(self, graph, z, stem):
+        if not graph.double:
+            return graph.node("Softplus", [z], stem)
+        # relu(z) + log(1 + exp(-|z|)): never overflows, equals log(1 + exp(z)).
+        # (onnxruntime's CPU provider has no float64 Softplus.)
+        pos = graph.node("Relu", [z], stem + "_pos")
+        neg_abs = graph.node("Neg", [graph.node("Abs", [z], stem + "_abs")], stem + "_negabs")
+        one = graph.constant(stem + "_one", 1.0)
+        log = graph.node("Log", [graph.node("Add", [one, graph.node("Exp", [neg_abs], stem)],
+                                            stem)], stem + "_log")
+        return graph.node("Add", [pos, log], stem)
 
 
 class Softmax(Activation):
@@ -180,6 +298,11 @@ class Softmax(Activation):
 
     name = "softmax"
     formula = "a_j = exp(z_j) / Σ_k exp(z_k)"
+    label = "Softmax"
+    derivative_formula = "∂a_j/∂z_k = a_j · (δ_jk − a_k)"
+    formula_html = "e<sup>{z}</sup> / Σ<sub>k</sub> e<sup><i>z</i><sub>k</sub></sup>"
+    derivative_html = "∂{a}/∂<i>z</i><sub>k</sub> = {a} · (δ<sub>jk</sub> − <i>a</i><sub>k</sub>)"
+    element_wise = False
 
     def _f(self, z):
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -194,6 +317,9 @@ class Softmax(Activation):
             "of the row; use backward(z, a, dL/da)."
         )
 
+    def onnx(self, graph, z, stem):
+        return graph.node("Softmax", [z], stem, axis=-1)
+
 
 ACTIVATIONS: dict[str, type[Activation]] = {
     cls.name: cls for cls in (Linear, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softplus, Softmax)
@@ -204,6 +330,21 @@ _ALIASES = {None: "linear", "none": "linear", "identity": "linear", "leakyrelu":
 def names() -> list[str]:
     """The activation names nnviz knows, in the order menus show them."""
     return list(ACTIVATIONS)
+
+
+def choices(kind: str | None = None) -> list[tuple[str, str]]:
+    """``[(name, label), ...]`` for a menu, in menu order.
+
+    ``kind="input"``: an input layer only passes its values on, so only ``linear``;
+    any other kind (``"hidden"``, ``"output"``, None): every activation.
+    """
+    classes = [Linear] if kind == "input" else ACTIVATIONS.values()
+    return [(cls.name, cls.label) for cls in classes]
+
+
+def label(name: str) -> str:
+    """The menu label of activation ``name`` (``"leaky_relu"`` -> ``"Leaky ReLU"``)."""
+    return type(get(name)).label
 
 
 def get(identifier: str | Activation | None) -> Activation:

@@ -10,6 +10,12 @@ The code is the lecture's own form::
 
 and the weights go beside it as a Keras ``.weights.h5`` file (see :mod:`nnviz.weights_io`).
 The script finds the weights file next to itself, so it runs from any folder.
+
+Every value that comes from the model (layer names, the weights file's name, the loss,
+the optimizer's settings) is written with ``repr()``, as a Python literal: a layer named
+``"x\\n])\\nimport os ..."`` stays a string in the script and can never become code. How each
+activation, loss and optimizer is spelled in Keras comes from its own class
+(``keras()``; see :mod:`nnviz.activations`, :mod:`nnviz.losses`, :mod:`nnviz.optimizers`).
 """
 from __future__ import annotations
 
@@ -18,15 +24,13 @@ import re
 
 import numpy as np
 
+from nnviz import activations as _activations
 from nnviz.errors import ProjectFileError
+from nnviz.losses import Loss
+from nnviz.optimizers import Optimizer
 from nnviz.weights_io import atomic_output, save_weights
 
 __all__ = ["keras_code", "export_keras", "weights_path_for"]
-
-# nnviz's activation names are Keras's, except where Keras spells it differently.
-_KERAS_ACTIVATION = {"leaky_relu": "leaky_relu", "linear": "linear"}
-
-_OPTIMIZER_CLASS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 
 
 def weights_path_for(py_path: str | os.PathLike) -> str:
@@ -40,17 +44,28 @@ def _compile_line(model) -> tuple[str | None, str | None]:
     """``model.compile(...)`` as Keras code and the optimizer class, when the model was compiled."""
     optimizer = getattr(model, "optimizer", None)
     loss = getattr(model, "loss", None)
-    if optimizer is None or loss is None:
+    if not isinstance(optimizer, Optimizer) or not isinstance(loss, Loss):
         return None, None
-    loss_name = getattr(loss, "name", loss)
-    cls = _OPTIMIZER_CLASS.get(str(getattr(optimizer, "name", "")).lower())
-    if cls is None or not isinstance(loss_name, str):
+    cls = optimizer.keras_class
+    if not cls.isidentifier():  # a class attribute, never user text; checked all the same
         return None, None
-    config = optimizer.get_config() if hasattr(optimizer, "get_config") else {}
-    args = ", ".join(f"{key}={value!r}" for key, value in config.items())
-    metrics = [m for m in getattr(model, "metrics_names", []) if m not in ("loss",)]
+    metrics = [str(m) for m in getattr(model, "metrics_names", []) if m != "loss"]
     metrics_arg = f", metrics={metrics!r}" if metrics else ""
-    return f"model.compile(optimizer={cls}({args}), loss={loss_name!r}{metrics_arg})", cls
+    return f"model.compile(optimizer={optimizer.keras()}, loss={loss.keras()}{metrics_arg})", cls
+
+
+def _name_argument(name: str, names: list[str]) -> tuple[str | None, str]:
+    """``name=...`` for a layer whose name says something, else None; and a comment.
+
+    Keras refuses a ``/`` in a name (and on its torch backend a ``.``) and two layers of
+    one name: such a name goes into a comment instead, ``repr``-quoted so that it cannot end
+    the comment's line (``repr`` escapes every line break).
+    """
+    if re.fullmatch(r"dense(_\d+)?", name):  # Keras's own automatic names: leave them out
+        return None, ""
+    if not name or "/" in name or "." in name or names.count(name) > 1:
+        return None, f"  # name: {name!r} (Keras does not take it)"
+    return f"name={name!r}", ""
 
 
 def keras_code(model, weights_path: str | os.PathLike) -> str:
@@ -62,19 +77,18 @@ def keras_code(model, weights_path: str | os.PathLike) -> str:
     weights_path = os.fspath(weights_path)
     dtype = np.asarray(model.get_weights()[0]).dtype if model.get_weights() else np.float64
     lines = []
+    names = [str(layer.name) for layer in model.dense_layers]
     for index, layer in enumerate(model.dense_layers):
-        activation = str(getattr(layer, "activation_name", "linear") or "linear")
-        activation = _KERAS_ACTIVATION.get(activation, activation)
         args = [f"units={int(layer.units)}"]
         if index == 0:
             args.append(f"input_shape=({int(model.input_dim)},)")
-        args.append(f"activation={activation!r}")
+        args.append(f"activation={_activations.get(layer.activation).keras()}")
         if not getattr(layer, "use_bias", True):
             args.append("use_bias=False")
-        line = f"    Dense({', '.join(args)}),"
-        if not re.fullmatch(r"dense(_\d+)?", layer.name):  # name it when it says something
-            line += f"  # {layer.name}"
-        lines.append(line)
+        name_arg, comment = _name_argument(names[index], names)
+        if name_arg:
+            args.append(name_arg)
+        lines.append(f"    Dense({', '.join(args)}),{comment}")
     if not lines:
         raise ProjectFileError("A model without Dense layers cannot be exported as Keras code.")
 

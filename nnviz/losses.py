@@ -8,13 +8,20 @@ categorical cross-entropies first rescale each row to sum to 1, as Keras does.
 
 ``gradient(y_true, y_pred)`` returns ``dL/dy_pred`` for the batch loss ``L`` (so it
 includes the ``1/n`` of the batch mean): the first step of back-propagation.
+
+**The registry.** Each loss is defined once, here: its class carries the ``label`` menus
+show, its formula (plain text, and HTML templates the lecture view fills in with a sample's
+numbers) and its Keras emitter (:meth:`Loss.keras`). ``LOSSES`` maps names to classes; the
+project file, the exporters, the lecture view and the menus take their lists from it
+(:func:`names`, :func:`choices`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Loss", "get", "names", "LOSSES", "EPSILON"]
+__all__ = ["Loss", "get", "names", "choices", "label", "canonical", "LOSSES", "ALIASES",
+           "EPSILON"]
 
 #: Keras's fuzz factor (``keras.config.epsilon()``).
 EPSILON = 1e-7
@@ -24,8 +31,17 @@ class Loss:
     """Base class. ``loss(y_true, y_pred)`` is the batch loss, a Python float."""
 
     name = "loss"
-    #: The formula the lecture view shows, for one sample with k outputs.
+    #: The name menus show.
+    label = "Loss"
+    #: The formula as plain text, for one sample with k outputs ``p_j`` and targets ``y_j``.
     formula = "L"
+    #: The same formula in HTML, as the lecture view writes it.
+    formula_html = "<i>L</i>"
+    #: HTML of the term of output ``j``, with ``{y}`` its target and ``{p}`` its prediction,
+    #: and how the lecture view combines the terms (``{terms}`` joined by " + ", ``{k}``
+    #: outputs) to the sample's loss.
+    term_html = "{y}, {p}"
+    combine_html = "L({terms})"
     #: True if the targets are class labels (accuracy makes sense).
     is_classification = False
 
@@ -57,6 +73,10 @@ class Loss:
     def __repr__(self) -> str:
         return f"<loss {self.name}>"
 
+    def keras(self) -> str:
+        """The Python expression for Keras's ``model.compile(loss=...)`` (a quoted name)."""
+        return repr(self.name)
+
 
 class MeanSquaredError(Loss):
     """Mean squared error: ``L = mean_j (y_j - p_j)**2`` per sample, then the batch mean.
@@ -66,6 +86,10 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
     formula = "L = (1/k) Σ_j (y_j − p_j)²"
+    label = "Mean squared error"
+    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> (<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>)²"
+    term_html = "({y} − {p})²"
+    combine_html = "({terms}) / {k}"
 
     def per_sample(self, y_true, y_pred):
         d = y_true - y_pred
@@ -81,6 +105,10 @@ class MeanAbsoluteError(Loss):
 
     name = "mean_absolute_error"
     formula = "L = (1/k) Σ_j |y_j − p_j|"
+    label = "Mean absolute error"
+    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> |<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>|"
+    term_html = "|{y} − {p}|"
+    combine_html = "({terms}) / {k}"
 
     def per_sample(self, y_true, y_pred):
         return np.mean(np.abs(y_true - y_pred), axis=-1)
@@ -99,6 +127,11 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
     formula = "L = −(1/k) Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)]"
+    label = "Binary cross-entropy"
+    formula_html = ("<i>L</i> = −(1/<i>k</i>) Σ<sub>k</sub> [<i>y</i><sub>k</sub> · log <i>ŷ</i><sub>k</sub> + "
+                    "(1 − <i>y</i><sub>k</sub>) · log(1 − <i>ŷ</i><sub>k</sub>)]")
+    term_html = "[{y}·log {p} + (1 − {y})·log(1 − {p})]"
+    combine_html = "−({terms}) / {k}"
     is_classification = True
 
     def per_sample(self, y_true, y_pred):
@@ -123,6 +156,10 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     formula = "L = −Σ_j y_j log p_j"
+    label = "Categorical cross-entropy"
+    formula_html = "<i>L</i> = −Σ<sub>k</sub> <i>y</i><sub>k</sub> · log <i>ŷ</i><sub>k</sub>"
+    term_html = "{y}·log {p}"
+    combine_html = "−({terms})"
     is_classification = True
 
     def _normalised(self, y_pred):
@@ -155,6 +192,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     name = "sparse_categorical_crossentropy"
     formula = "L = −log p_c  (c = the true class)"
+    label = "Sparse categorical cross-entropy"
+    formula_html = "<i>L</i> = −log <i>ŷ</i><sub>c</sub> (<i>c</i> = the true class)"
 
     def prepare(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
@@ -177,7 +216,8 @@ LOSSES: dict[str, type[Loss]] = {
         SparseCategoricalCrossentropy,
     )
 }
-_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
+#: Keras's short names for the losses.
+ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 
 
 def names() -> list[str]:
@@ -185,16 +225,32 @@ def names() -> list[str]:
     return list(LOSSES)
 
 
+def choices() -> list[tuple[str, str]]:
+    """``[(name, label), ...]`` for a menu, in menu order."""
+    return [(cls.name, cls.label) for cls in LOSSES.values()]
+
+
+def label(name: str) -> str:
+    """The menu label of loss ``name`` (an alias such as ``"mse"`` works too)."""
+    return LOSSES[canonical(name)].label
+
+
+def canonical(name: str) -> str:
+    """The full name for ``name`` (``"mse"`` -> ``"mean_squared_error"``); ValueError if unknown."""
+    key = str(name).lower()
+    key = ALIASES.get(key, key)
+    if key not in LOSSES:
+        raise ValueError(
+            f"Unknown loss {name!r}; choose one of: mse, mae, {', '.join(LOSSES)}."
+        )
+    return key
+
+
 def get(identifier: str | Loss) -> Loss:
     """Return the loss for a Keras name (``"mse"``, ``"categorical_crossentropy"``) or instance."""
     if isinstance(identifier, Loss):
         return identifier
-    key = _ALIASES.get(str(identifier).lower(), str(identifier).lower())
-    if key not in LOSSES:
-        raise ValueError(
-            f"Unknown loss {identifier!r}; choose one of: mse, mae, {', '.join(LOSSES)}."
-        )
-    return LOSSES[key]()
+    return LOSSES[canonical(identifier)]()
 
 
 def mean_squared_error(y_true, y_pred):

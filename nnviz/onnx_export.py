@@ -14,7 +14,8 @@ default, float32 for a ``dtype="float32"`` model. Example with onnxruntime::
     session = ort.InferenceSession("model.onnx")
     y = session.run(["output"], {"input": x})[0]      # x: (batch, n_features), the model's dtype
 
-Opset 17 (onnxruntime 1.14 and later). onnxruntime's CPU provider has no float64
+Opset 17 (onnxruntime 1.14 and later). Each activation writes its own nodes
+(``Activation.onnx`` in :mod:`nnviz.activations`). onnxruntime's CPU provider has no float64
 Softplus or Elu, and LeakyRelu's slope is a float32 attribute, so for float64 models these
 three are written out with elementary nodes: ``softplus(z) = relu(z) + log(1 + exp(-|z|))``,
 ``elu(z) = relu(z) + (exp(min(z, 0)) - 1)`` and ``leaky_relu(z) = relu(z) + 0.2 * min(z, 0)``.
@@ -26,6 +27,7 @@ import os
 
 import numpy as np
 
+from nnviz import activations as _activations
 from nnviz.errors import ProjectFileError
 from nnviz.weights_io import _check_built, atomic_output
 
@@ -46,88 +48,40 @@ def _import_onnx():
     return onnx
 
 
-def _activation_of(layer) -> tuple[str, dict]:
-    """The activation's name and its parameters (negative slope, alpha) for ``layer``."""
-    name = str(getattr(layer, "activation_name", "linear") or "linear").lower()
-    activation = getattr(layer, "activation", None)
-    params = {}
-    if name == "leaky_relu":
-        params["alpha"] = float(getattr(activation, "negative_slope", 0.2))
-    elif name == "elu":
-        params["alpha"] = float(getattr(activation, "alpha", 1.0))
-    return name, params
-
-
 class _GraphBuilder:
-    """Collects nodes and initializers with unique names."""
+    """Collects nodes and initializers with unique names.
+
+    The activations write their own nodes through it (``Activation.onnx(graph, z, stem)``
+    in :mod:`nnviz.activations`): :meth:`node`, :meth:`constant` and ``double``.
+    """
 
     def __init__(self, onnx, dtype: np.dtype):
         self.helper = onnx.helper
         self.numpy_helper = onnx.numpy_helper
         self.dtype = dtype
+        #: True for a float64 graph (onnxruntime lacks some float64 kernels).
+        self.double = dtype == np.float64
         self.nodes = []
         self.initializers = []
         self._count = 0
 
     def name(self, stem: str) -> str:
+        """A new unique name ``stem_<n>``."""
         self._count += 1
         return f"{stem}_{self._count}"
 
     def constant(self, stem: str, value) -> str:
+        """Add an initializer holding ``value`` in the graph's dtype; return its name."""
         name = self.name(stem)
         array = np.asarray(value, dtype=self.dtype)
         self.initializers.append(self.numpy_helper.from_array(array, name))
         return name
 
     def node(self, op: str, inputs: list[str], stem: str, output: str | None = None, **attrs):
+        """Add an ``op`` node reading ``inputs``; return its output's name."""
         output = output or self.name(stem)
         self.nodes.append(self.helper.make_node(op, inputs, [output], name=self.name(op), **attrs))
         return output
-
-    def activation(self, name: str, params: dict, z: str, stem: str) -> str:
-        """Append the nodes of activation ``name`` applied to tensor ``z``; return the result."""
-        double = self.dtype == np.float64
-        if name in ("linear", "none", "identity"):
-            return z
-        if name == "relu":
-            return self.node("Relu", [z], stem)
-        if name == "sigmoid":
-            return self.node("Sigmoid", [z], stem)
-        if name == "tanh":
-            return self.node("Tanh", [z], stem)
-        if name == "softmax":
-            return self.node("Softmax", [z], stem, axis=-1)
-        if name == "leaky_relu":
-            if not double:
-                return self.node("LeakyRelu", [z], stem, alpha=params["alpha"])
-            # relu(z) + slope * min(z, 0): LeakyRelu's alpha attribute is only a float32.
-            pos = self.node("Relu", [z], stem + "_pos")
-            zero = self.constant(stem + "_zero", 0.0)
-            slope = self.constant(stem + "_slope", params["alpha"])
-            neg = self.node("Mul", [slope, self.node("Min", [z, zero], stem)], stem)
-            return self.node("Add", [pos, neg], stem)
-        if name == "softplus":
-            if not double:
-                return self.node("Softplus", [z], stem)
-            # relu(z) + log(1 + exp(-|z|)): never overflows, equals log(1 + exp(z)).
-            pos = self.node("Relu", [z], stem + "_pos")
-            neg_abs = self.node("Neg", [self.node("Abs", [z], stem + "_abs")], stem + "_negabs")
-            one = self.constant(stem + "_one", 1.0)
-            log = self.node("Log", [self.node("Add", [one, self.node("Exp", [neg_abs], stem)],
-                                              stem)], stem + "_log")
-            return self.node("Add", [pos, log], stem)
-        if name == "elu":
-            if not double:
-                return self.node("Elu", [z], stem, alpha=params["alpha"])
-            # relu(z) + alpha * (exp(min(z, 0)) - 1): z for z > 0, alpha*(e^z - 1) otherwise.
-            pos = self.node("Relu", [z], stem + "_pos")
-            zero = self.constant(stem + "_zero", 0.0)
-            one = self.constant(stem + "_one", 1.0)
-            alpha = self.constant(stem + "_alpha", params["alpha"])
-            expm1 = self.node("Sub", [self.node("Exp", [self.node("Min", [z, zero], stem)], stem),
-                                      one], stem)
-            return self.node("Add", [pos, self.node("Mul", [alpha, expm1], stem)], stem)
-        raise ProjectFileError(f"The activation '{name}' cannot be exported to ONNX.")
 
 
 def to_onnx(model):
@@ -156,8 +110,8 @@ def to_onnx(model):
             n_out = int(layer.units)
         elif not hasattr(layer, "activation_name"):
             continue  # an input layer: nothing to compute
-        name, params = _activation_of(layer)
-        tensor = graph.activation(name, params, tensor, stem + "_" + name)
+        activation = _activations.get(getattr(layer, "activation", None))
+        tensor = activation.onnx(graph, tensor, stem + "_" + activation.name)
     # The last tensor gets the public output name.
     if graph.nodes and tensor != INPUT_NAME:
         graph.nodes[-1].output[0] = OUTPUT_NAME
@@ -166,7 +120,7 @@ def to_onnx(model):
 
     onnx_graph = helper.make_graph(
         graph.nodes,
-        str(getattr(model, "name", "nnviz_model")),
+        _text(getattr(model, "name", "nnviz_model")),
         [helper.make_tensor_value_info(INPUT_NAME, elem, ["batch", int(model.input_dim)])],
         [helper.make_tensor_value_info(OUTPUT_NAME, elem, ["batch", n_out])],
         graph.initializers,
@@ -184,8 +138,14 @@ def to_onnx(model):
     return proto
 
 
-def _safe(name: str) -> str:
+def _safe(name) -> str:
+    """A layer name as a node-name stem: letters, digits and ``_`` only."""
     return "".join(c if c.isalnum() or c == "_" else "_" for c in str(name)) or "layer"
+
+
+def _text(value) -> str:
+    """Any name as text that protobuf can store (a lone surrogate becomes ``\\ud800``)."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def export_onnx(model, path: str | os.PathLike) -> None:

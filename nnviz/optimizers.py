@@ -4,19 +4,45 @@ The update rules are Keras 3's, constant for constant, so that a network trained
 and in Keras ends with the same weights. Each optimizer keeps its state (momentum,
 running averages) per variable, in the order of ``model.get_weights()``, and updates the
 variables in place.
+
+**The registry.** Each optimizer is defined once, here: its class carries the ``label``
+menus show, the learning rate nnviz starts it with (``default_learning_rate``; the
+constructor keeps Keras's own default), its update rule as text for the lecture view, the
+menu presets built on it (SGD + momentum 0.9) and its Keras emitter (:meth:`Optimizer.keras`).
+Its keyword options and their defaults are read from the constructor itself
+(:func:`options`), so they cannot drift from what the optimizer accepts. ``OPTIMIZERS``
+maps names to classes; the project file, the exporters, the lecture view and the menus take
+their lists from it.
 """
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get", "names"]
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "OPTIMIZERS", "get", "names", "choices",
+           "presets", "resolve", "label", "title", "formula", "options", "has_momentum",
+           "default_learning_rate"]
 
 
 class Optimizer:
     """Base class: ``apply(variables, gradients)`` updates each variable in place."""
 
     name = "optimizer"
+    #: The name menus and the lecture view show (also Keras's class name).
+    label = "Optimizer"
+    #: The class of ``keras.optimizers`` that does the same.
+    keras_class = "Optimizer"
+    #: The learning rate nnviz starts this optimizer with when a user picks it (the
+    #: window's choice for the lecture's small networks; Keras's default is the
+    #: constructor's).
+    default_learning_rate = 0.01
+    #: The update rule as plain text, with ``g = ∂L/∂w`` (and with momentum ``μ``).
+    formula = "w ← w − lr · g"
+    formula_momentum: str | None = None
+    #: Menu entries beyond the plain optimizer: ``{key: (label, settings)}``.
+    presets: dict[str, tuple[str, dict]] = {}
 
     def __init__(self, learning_rate: float):
         learning_rate = float(learning_rate)
@@ -50,6 +76,12 @@ class Optimizer:
         """The hyper-parameters, as Keras names them (for files and code export)."""
         return {"learning_rate": self.learning_rate}
 
+    def keras(self) -> str:
+        """The Python expression that makes the same optimizer in Keras, every value quoted
+        with ``repr`` (``SGD(learning_rate=0.1, momentum=0.0, nesterov=False)``)."""
+        args = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{self.keras_class}({args})"
+
     def describe(self) -> str:
         """A short human description, e.g. ``SGD, learning rate 0.1``."""
         return f"{type(self).__name__}, learning rate {self.learning_rate:g}"
@@ -67,6 +99,12 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    label = "SGD"
+    keras_class = "SGD"
+    default_learning_rate = 0.1
+    formula = "w ← w − lr · ∂L/∂w"
+    formula_momentum = "m ← μ·m − lr·g,  w ← w + m  (g = ∂L/∂w)"
+    presets = {"momentum": ("SGD + momentum 0.9", {"momentum": 0.9})}
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(learning_rate)
@@ -109,6 +147,11 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    label = "Adam"
+    keras_class = "Adam"
+    default_learning_rate = 0.01
+    formula = ("m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²,  "
+               "w ← w − lr·m̂ / (√v̂ + ε)  (g = ∂L/∂w; m̂, v̂ bias-corrected)")
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7):
@@ -139,6 +182,11 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    label = "RMSprop"
+    keras_class = "RMSprop"
+    default_learning_rate = 0.01
+    formula = "v ← ρ·v + (1 − ρ)·g²,  w ← w − lr·g / √(v + ε)  (g = ∂L/∂w)"
+    formula_momentum = "v ← ρ·v + (1 − ρ)·g²,  m ← μ·m + lr·g / √(v + ε),  w ← w − m"
 
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7):
@@ -169,12 +217,95 @@ class RMSprop(Optimizer):
                 "momentum": self.momentum, "epsilon": self.epsilon}
 
 
-_OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adam, RMSprop)}
 
 
 def names() -> list[str]:
-    """The optimizer names nnviz knows."""
-    return list(_OPTIMIZERS)
+    """The optimizer names nnviz knows, in the order menus show them."""
+    return list(OPTIMIZERS)
+
+
+def choices() -> list[tuple[str, str]]:
+    """``[(name, label), ...]`` for a menu: one entry per optimizer."""
+    return [(cls.name, cls.label) for cls in OPTIMIZERS.values()]
+
+
+def presets() -> list[tuple[str, str, str, dict]]:
+    """The optimizer menu with its presets: ``[(key, label, name, settings), ...]``.
+
+    ``key`` is what a menu stores (``"sgd"``, ``"momentum"``, ``"adam"``, ...), ``name`` the
+    optimizer and ``settings`` the training settings the entry sets besides the optimizer
+    (``{"momentum": 0.9}``; a plain entry sets ``{"momentum": 0.0}``).
+    """
+    out = []
+    for cls in OPTIMIZERS.values():
+        out.append((cls.name, cls.label, cls.name, {"momentum": 0.0}))
+        for key, (text, settings) in cls.presets.items():
+            out.append((key, text, cls.name, dict(settings)))
+    return out
+
+
+def resolve(key: str) -> tuple[str, dict]:
+    """The optimizer name and settings of a menu key from :func:`presets` (or a name)."""
+    for k, _text, name, settings in presets():
+        if k == key:
+            return name, settings
+    return _class(key).name, {}
+
+
+def label(name: str) -> str:
+    """The label of optimizer ``name`` (``"rmsprop"`` -> ``"RMSprop"``)."""
+    return _class(name).label
+
+
+def title(name: str, momentum: float = 0.0) -> str:
+    """How the lecture view names an optimizer: ``"SGD with momentum"``, ``"Adam"``, ..."""
+    cls = _class(name)
+    if momentum and cls.formula_momentum is not None:
+        return f"{cls.label} with momentum"
+    return cls.label
+
+
+def formula(name: str, momentum: float = 0.0) -> str:
+    """The update rule of optimizer ``name`` as plain text (the momentum form if ``momentum``)."""
+    cls = _class(name)
+    if momentum and cls.formula_momentum is not None:
+        return cls.formula_momentum
+    return cls.formula
+
+
+def options(name: str) -> dict:
+    """The keyword options of optimizer ``name`` beyond the learning rate, with defaults.
+
+    Read from the constructor (``{"momentum": 0.0, "nesterov": False}`` for SGD).
+    """
+    return dict(_OPTIONS[_class(name).name])
+
+
+def has_momentum(name: str) -> bool:
+    """True if optimizer ``name`` takes a ``momentum`` option (SGD and RMSprop)."""
+    return "momentum" in _OPTIONS[_class(name).name]
+
+
+def default_learning_rate(name: str) -> float:
+    """The learning rate nnviz starts optimizer ``name`` with (SGD 0.1, Adam and RMSprop 0.01)."""
+    return _class(name).default_learning_rate
+
+
+def _class(name: str) -> type[Optimizer]:
+    key = str(name).lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.")
+    return OPTIMIZERS[key]
+
+
+def _constructor_options(cls: type[Optimizer]) -> dict:
+    params = inspect.signature(cls.__init__).parameters.values()
+    return {p.name: p.default for p in params if p.name not in ("self", "learning_rate")}
+
+
+# Static: computed once at import, so nothing per call.
+_OPTIONS = {name: _constructor_options(cls) for name, cls in OPTIMIZERS.items()}
 
 
 def get(identifier: str | Optimizer, **config) -> Optimizer:
@@ -185,7 +316,4 @@ def get(identifier: str | Optimizer, **config) -> Optimizer:
     """
     if isinstance(identifier, Optimizer):
         return identifier
-    key = str(identifier).lower()
-    if key not in _OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer {identifier!r}; choose one of: sgd, adam, rmsprop.")
-    return _OPTIMIZERS[key](**config)
+    return _class(identifier)(**config)

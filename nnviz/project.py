@@ -39,6 +39,8 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup, evented
 
+from nnviz import losses as _losses
+from nnviz import optimizers as _optimizers
 from nnviz.document import ACTIVATIONS, Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
 from nnviz.limits import (
@@ -69,17 +71,15 @@ FORMAT_VERSION = 1
 PROJECT_SUFFIX = ".nnviz"
 
 _VERSION = "0.1.0"
-_LOSSES = ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
-           "categorical_crossentropy")
-_OPTIMIZERS = ("sgd", "adam", "rmsprop")
+# Derived from the registries in nnviz.losses and nnviz.optimizers (defined there once).
+_LOSSES = tuple(_losses.names())
+_OPTIMIZERS = tuple(_optimizers.names())
 _DTYPES = ("float64", "float32")
 # Keyword arguments each optimizer takes beyond learning_rate (and momentum).
 _OPTIMIZER_OPTIONS = {
-    "sgd": ("nesterov",),
-    "adam": ("beta_1", "beta_2", "epsilon"),
-    "rmsprop": ("rho", "epsilon"),
+    name: tuple(k for k in _optimizers.options(name) if k != "momentum") for name in _OPTIMIZERS
 }
-_HAS_MOMENTUM = ("sgd", "rmsprop")
+_HAS_MOMENTUM = tuple(name for name in _OPTIMIZERS if _optimizers.has_momentum(name))
 
 
 # ------------------------------------------------------------------------ settings

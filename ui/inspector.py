@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import initializers
-from nnviz.document import ACTIVATIONS, Design
+from nnviz import activations, initializers
+from nnviz.document import Design
 from nnviz.errors import DesignError
 
 KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
@@ -159,7 +159,13 @@ class InspectorDock(QDockWidget):
         self.units_spin.valueChanged.connect(self._on_units_edited)
         self.activation_combo = QComboBox()
         self.activation_combo.setObjectName("layerActivation")
-        self.activation_combo.addItems(ACTIVATIONS)
+        # The item text is the Keras name (what a script writes); the tooltip its label and
+        # formula, all from the activation registry.
+        for name, label in activations.choices():
+            self.activation_combo.addItem(name)
+            formula = activations.ACTIVATIONS[name].formula
+            self.activation_combo.setItemData(self.activation_combo.count() - 1,
+                                              f"{label}: {formula}", Qt.ItemDataRole.ToolTipRole)
         self.activation_combo.activated.connect(self._on_activation_edited)
         self.initializer_combo = QComboBox()
         self.initializer_combo.setObjectName("layerInitializer")

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
+from nnviz import activations, losses, optimizers
 from nnviz.document import Design
 from nnviz.project import Project
 from nnviz.training import Stepper
@@ -162,3 +163,90 @@ def test_set_font_scale_grows_the_text_and_survives_a_theme_switch(qtbot, window
     qtbot.waitUntil(lambda: window.dark, timeout=2000)
     assert lecture.browser.document().size().height() == pytest.approx(grown, rel=0.05)
     window.light_action.trigger()
+
+
+# ------------------------------------------------------------------ every registered concept
+
+
+def _plain(html_text: str) -> str:
+    """What a rich-text snippet reads as: tags dropped, entities decoded."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+def _traced(activation: str, loss: str, optimizer: str = "sgd", momentum: float = 0.0):
+    """A 2-3-2 network stepped through one whole batch: the trace after its update stage."""
+    from nnviz.layers import Dense
+    from nnviz.models import Sequential
+
+    model = Sequential([Dense(3, input_shape=(2,), activation=activation, seed=1),
+                        Dense(2, activation="softmax" if "categorical" in loss else "sigmoid",
+                              seed=2)])
+    opt = optimizers.get(optimizer, learning_rate=0.05,
+                         **({"momentum": momentum} if optimizers.has_momentum(optimizer) else {}))
+    model.compile(optimizer=opt, loss=loss)
+    x = np.array([[0.5, -1.0], [1.5, 0.25]])
+    y = {"sparse_categorical_crossentropy": np.array([1, 0])}.get(
+        loss, np.array([[0.0, 1.0], [1.0, 0.0]]))
+    stepper = Stepper(model, x, y, batch_size=2, shuffle=False)
+    trace = stepper.step()
+    while trace.stage.kind != "update":
+        trace = stepper.step()
+    return model, trace
+
+
+def _show(qtbot, selection, trace, model, activation, loss, optimizer="sgd"):
+    from ui.training.lecture_view import LectureView
+
+    view = LectureView()
+    qtbot.addWidget(view)
+    info = {"ids": ["in", "h", "out"], "names": ["Input", "Hidden", "Output"],
+            "activations": [layer.activation_name for layer in model.dense_layers],
+            "loss": loss, "optimizer": optimizer, "learning_rate": 0.05}
+    view.show_state(selection, trace, model.get_weights(), info)
+    return " ".join(view.plain_text().split())
+
+
+@pytest.mark.parametrize("name", activations.names())
+def test_every_activation_shows_its_registered_formula_filled_in(qtbot, name):
+    cls = activations.ACTIVATIONS[name]
+    model, trace = _traced(name, "categorical_crossentropy")
+    text = _show(qtbot, ("neuron", "h", 0), trace, model, name, "categorical_crossentropy")
+    z, a = float(trace.z[0][0, 0]), float(trace.a[0][0, 0])
+    fill = {"z": fmt(z), "zp": f"({fmt(z)})" if fmt(z).startswith("−") else fmt(z),
+            "neg_z": fmt(-z), "a": fmt(a)}
+    if cls.element_wise:
+        rhs = " ".join(_plain(cls.formula_html.format(**fill)).split())
+        expected = f"a1 = z1 = {fmt(a)}" if name == "linear" else \
+            f"a1 = {name}(z1) = {rhs} = {fmt(a)}"
+        assert expected in text, text
+        rule = _plain(cls.derivative_html.format(z="z1", zp="z1", neg_z="−z1", a="a1"))
+        assert f"f′(z1) = {' '.join(rule.split())}" in text, text
+    else:
+        assert f"= {fmt(a)}" in text and "Σk" in text, text
+
+
+@pytest.mark.parametrize("loss", losses.names())
+def test_every_loss_shows_its_registered_formula_and_the_engines_value(qtbot, loss):
+    model, trace = _traced("tanh", loss)
+    text = _show(qtbot, None, trace, model, "tanh", loss)
+    engine = losses.get(loss)
+    value = float(engine.per_sample(*engine.prepare(trace.y[:1], trace.y_pred[:1]))[0])
+    formula = " ".join(_plain(losses.LOSSES[loss].formula_html).split())
+    assert f"{formula} = " in text and f"= {fmt(value)}" in text, text
+
+
+@pytest.mark.parametrize("key", [key for key, *_ in optimizers.presets()])
+def test_every_optimizer_menu_entry_shows_its_registered_rule(qtbot, key):
+    name, settings = optimizers.resolve(key)
+    model, trace = _traced("relu", "categorical_crossentropy", name, settings["momentum"])
+    text = _show(qtbot, ("connection", "h", "out", 0, 0), trace, model, "relu",
+                 "categorical_crossentropy", key)
+    if key == "sgd":
+        assert "wnew = w − lr · ∂L/∂w" in text, text
+    else:
+        assert optimizers.title(name, settings["momentum"]) in text, text
+        assert " ".join(optimizers.formula(name, settings["momentum"]).split()) in text, text
+        assert "lr · ∂L/∂w =" not in text, text

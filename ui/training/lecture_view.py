@@ -26,7 +26,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
-from nnviz import losses
+from nnviz import activations, losses, optimizers
 from ui.theme import is_dark, theme_for
 
 __all__ = ["LectureView", "fmt", "MAX_TERMS", "BASE_PIXEL_SIZE"]
@@ -36,9 +36,6 @@ BASE_PIXEL_SIZE = 20
 #: The font scales Ctrl+plus / Ctrl+minus step through, and the limits of set_font_scale.
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
-
-#: How the lecture view names the optimizers other than plain SGD.
-_OPTIMIZER_TITLES = {"momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"}
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -315,30 +312,32 @@ class LectureView(QDockWidget):
             if da is not None and act != "softmax":
                 out.append(f'<p class="f">∂L/∂{_sub("z", j + 1)} = ∂L/∂{_sub("a", j + 1)} · '
                            f"f′({_sub('z', j + 1)}) = {_p(float(da[0, j]))} · "
-                           f"f′({fmt(z_val) if z_val is not None else 'z'}) = {_v(fmt(dz))}</p>")
+                           f"f′({fmt(z_val) if z_val is not None else 'z'}) = {_v(fmt(dz))}"
+                           f"{self._derivative(act, j)}</p>")
             else:
                 out.append(f'<p class="f">∂L/∂{_sub("z", j + 1)} = {_v(fmt(dz))}</p>')
         return "".join(out)
 
     def _activation(self, act: str, j: int, z, a, z_row) -> str:
+        """``a_j = f(z_j)`` from the activation's own formula (``formula_html``), filled in
+        with ``z`` and the engine's ``a`` when known."""
         zj, aj = _sub("z", j + 1), _sub("a", j + 1)
+        try:
+            cls = type(activations.get(act))
+        except ValueError:
+            cls = None
+        template = cls.formula_html if cls is not None else None
         if z is None:
-            formulas = {"relu": f"max(0, {zj})", "sigmoid": f"1 / (1 + e<sup>{MINUS}{zj}</sup>)",
-                        "tanh": f"tanh({zj})", "linear": zj,
-                        "softmax": f"e<sup>{zj}</sup> / Σ<sub>k</sub> e<sup><i>z</i><sub>k</sub></sup>"}
-            return f'<p class="f">{aj} = {formulas.get(act, f"{act}({zj})")}</p>'
+            rhs = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj) if template else \
+                f"{html.escape(act)}({zj})"
+            return f'<p class="f">{aj} = {rhs}</p>'
         value = _v(fmt(a)) if a is not None else "…"
         zt = fmt(z)
-        if act == "relu":
-            return f'<p class="f">{aj} = relu({zj}) = max(0, {zt}) = {value}</p>'
-        if act == "sigmoid":
-            return (f'<p class="f">{aj} = σ({zj}) = 1 / (1 + e<sup>{fmt(-z)}</sup>) = '
-                    f"{value}</p>")
-        if act == "tanh":
-            return f'<p class="f">{aj} = tanh({zt}) = {value}</p>'
-        if act == "linear":
-            return f'<p class="f">{aj} = {zj} = {value}</p>'
-        if act == "softmax" and z_row is not None:
+        if template is None:
+            return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
+        symbolic = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
+        if not cls.element_wise and z_row is not None:
+            # Softmax: each output needs the whole row, so the row's sum is written out.
             k = len(z_row)
             exps = _terms([f"e<sup>{fmt(v)}</sup>" for v in z_row], k)
             # np.exp, not math.exp: a diverging z (> ~709) gives inf, which fmt writes as ∞
@@ -346,10 +345,25 @@ class LectureView(QDockWidget):
             with np.errstate(over="ignore", invalid="ignore"):
                 total = float(np.sum(np.exp(z_row - np.max(z_row))) * np.exp(np.max(z_row)))
                 e_z = float(np.exp(z))
-            return (f'<p class="f">{aj} = e<sup>{zj}</sup> / Σ<sub>k</sub> '
-                    f"e<sup><i>z</i><sub>k</sub></sup> = e<sup>{zt}</sup> / ({exps})</p>"
+            return (f'<p class="f">{aj} = {symbolic} = e<sup>{zt}</sup> / ({exps})</p>'
                     f'<p class="f">&nbsp;&nbsp;= {fmt(e_z)} / {fmt(total)} = {value}</p>')
-        return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
+        filled = template.format(z=zt, zp=_p(z), neg_z=fmt(-z), a=value)
+        if filled == zt:  # linear: nothing to fill in
+            return f'<p class="f">{aj} = {zj} = {value}</p>'
+        return f'<p class="f">{aj} = {cls.name}({zj}) = {filled} = {value}</p>'
+
+    @staticmethod
+    def _derivative(act: str, j: int) -> str:
+        """`` with f′(z_j) = ...`` from the activation's ``derivative_html`` ('' if none)."""
+        try:
+            cls = type(activations.get(act))
+        except ValueError:
+            return ""
+        if not cls.element_wise:
+            return ""
+        zj, aj = _sub("z", j + 1), _sub("a", j + 1)
+        rule = cls.derivative_html.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
+        return f'<br><span class="note">f′({zj}) = {rule}</span>'
 
     # --- a connection -----------------------------------------------------------
     def _connection(self, pos: int, i: int, j: int, trace, weights, info) -> str:
@@ -383,8 +397,14 @@ class LectureView(QDockWidget):
                        f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}</p>')
         lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
         optimizer = str(info.get("optimizer") or "sgd")
-        title = _OPTIMIZER_TITLES.get(optimizer, optimizer)
-        if optimizer == "sgd":
+        try:  # a name or a menu preset ("momentum")
+            opt_name, opt_settings = optimizers.resolve(optimizer)
+            momentum = float(opt_settings.get("momentum", 0.0))
+            title = optimizers.title(opt_name, momentum)
+            rule = optimizers.formula(opt_name, momentum)
+        except ValueError:
+            opt_name, momentum, title, rule = optimizer, 0.0, optimizer, ""
+        if opt_name == "sgd" and not momentum:
             # Plain SGD only: w_new = w − lr · ∂L/∂w is exactly its rule.
             if trace.W_after is not None:
                 w_old = float(trace.W_before[layer][i, j])
@@ -403,12 +423,17 @@ class LectureView(QDockWidget):
             out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) moved the '
                        f"weight from its running averages of the gradients: "
                        f"{_sub('w', 'before')} = {fmt(w_old)} → {_sub('w', 'after')} = "
-                       f"{_v(fmt(w_new))}</p>")
+                       f"{_v(fmt(w_new))}{self._rule(rule)}</p>")
         else:
             out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) updates the '
-                       f"weight from its running averages of the gradients"
+                       f"weight from its running averages of the gradients{self._rule(rule)}"
                        f'<br><span class="note">(applied at the update step)</span></p>')
         return "".join(out)
+
+    @staticmethod
+    def _rule(rule: str) -> str:
+        """The optimizer's update rule (``nnviz.optimizers``) as a note line, or ''."""
+        return f'<br><span class="note">{html.escape(rule)}</span>' if rule else ""
 
     # --- the loss ---------------------------------------------------------------
     def _loss(self, trace, info) -> str:
@@ -433,28 +458,15 @@ class LectureView(QDockWidget):
 
     @staticmethod
     def _loss_terms(loss, y, yp, value: float) -> str:
-        """``loss.formula`` with the sample's numbers written in where the form is known."""
+        """The loss's own formula (``formula_html``), then its terms (``term_html``,
+        ``combine_html``) with the sample's numbers, then the value."""
         k = len(yp)
-        yk, pk = "<i>y</i><sub>k</sub>", "<i>ŷ</i><sub>k</sub>"
-        if loss.name == "categorical_crossentropy" and len(y) == k:
-            terms = _terms([f"{fmt(y[c], 0 if y[c] in (0, 1) else 3)}·log {fmt(yp[c])}"
-                            for c in range(k)], k)
-            return (f'<p class="f">L = −Σ<sub>k</sub> {yk} · log {pk} = −({terms}) = '
-                    f"{_v(fmt(value))}</p>")
-        if loss.name == "binary_crossentropy" and k == 1:
-            return (f'<p class="f">L = −[<i>y</i>·log <i>ŷ</i> + (1 − <i>y</i>)·log(1 − '
-                    f"<i>ŷ</i>)] with <i>y</i> = {fmt(y[0], 0)}, <i>ŷ</i> = {fmt(yp[0])} "
-                    f"= {_v(fmt(value))}</p>")
-        if loss.name == "mean_absolute_error" and len(y) == k:
-            terms = _terms([f"|{fmt(y[c])} − {fmt(yp[c])}|" for c in range(k)], k)
-            return (f'<p class="f">L = (1/{k}) Σ<sub>k</sub> |{yk} − {pk}| = ({terms}) / {k}'
-                    f" = {_v(fmt(value))}</p>")
-        if loss.name == "mean_squared_error" and len(y) == k:
-            terms = _terms([f"({fmt(y[c])} − {fmt(yp[c])})²" for c in range(k)], k)
-            return (f'<p class="f">L = (1/{k}) Σ<sub>k</sub> ({yk} − {pk})² = ({terms}) / {k}'
-                    f" = {_v(fmt(value))}</p>")
-        # Any other loss (sparse categorical cross-entropy, ...): its formula and value.
-        return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
+        if len(y) != k:
+            return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
+        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (0, 1) else 3),
+                                              p=fmt(yp[c])) for c in range(k)], k)
+        filled = loss.combine_html.format(terms=terms, k=k)
+        return f'<p class="f">{loss.formula_html} = {filled} = {_v(fmt(value))}</p>'
 
     @staticmethod
     def _layer_weights(layer: int, trace, weights):
