@@ -119,6 +119,26 @@ class NeuronItems(QGraphicsItem):
         self._main, self._sub, self._sub_label = fit(main), fit(sub), str(sub_label)
         self.update()
 
+    def fit_units(self) -> None:
+        """Drop every per-neuron array that no longer has one entry per unit.
+
+        Called when the layer's unit count changes: the fill values, the bias rings and
+        both written numbers are checked together, so no paint can index past the end of
+        an array sized for the old count. The cached fills and strip are rebuilt.
+        """
+        shape = (self._layer.units,)
+
+        def kept(array: np.ndarray | None) -> np.ndarray | None:
+            return array if array is not None and array.shape == shape else None
+
+        self._values = kept(self._values)
+        self._bias = kept(self._bias)
+        self._main = kept(self._main)
+        self._sub = kept(self._sub)
+        self._fills = None
+        self._strip = None
+        self.update()
+
     def numbers(self) -> tuple[np.ndarray | None, np.ndarray | None, str]:
         """``(main, sub, sub_label)`` as written on the neurons (main falls back to the fill)."""
         main = self._main if self._main is not None else self._values
@@ -457,11 +477,7 @@ class LayerItem(QGraphicsItem):
         self.label.setPos(0.0, -half_h - 6)
         self.label.refresh()
         self.neurons.prepareGeometryChange()
-        if self.neurons.values() is not None and self.neurons.values().shape != (self.units,):
-            self.neurons.set_values(None)
-        if self.neurons.bias() is not None and self.neurons.bias().shape != (self.units,):
-            self.neurons.set_bias(None)
-        self.neurons.set_values(self.neurons.values())
+        self.neurons.fit_units()
         self.set_design_pos(spec.x, spec.y)
         self.update()
 
