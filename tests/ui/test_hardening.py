@@ -10,7 +10,7 @@ import sys
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from nnviz.project import Project
 
@@ -63,7 +63,7 @@ def test_more_units_on_a_layer_showing_numbers_paints(make_window, qtbot):
     for _ in range(2):
         before = ctl.frames
         qtbot.keyClick(win.canvas, Qt.Key.Key_PageDown)
-        qtbot.waitUntil(lambda: ctl.frames > before, timeout=3000)
+        qtbot.waitUntil(lambda before=before: ctl.frames > before, timeout=3000)
     item = win.scene.layer_item(output.id)
     main, _sub, _label = item.neurons.numbers()
     assert main is not None and main.shape == (2,)  # the numbers the recipe needs are there
@@ -82,3 +82,54 @@ def test_more_units_on_a_layer_showing_numbers_paints(make_window, qtbot):
     for array in (main, sub, item.neurons.values(), item.neurons.bias()):
         assert array is None or array.shape == (3,)
     assert win.isVisible()
+
+
+def _failing_paint(self, painter, option, widget=None):
+    raise RuntimeError("deliberate failure in paint")
+
+
+def test_a_failing_paint_is_raised_and_the_window_lives_on(make_window, qtbot, monkeypatch):
+    """pytest-qt sees the exception from inside the paint; the window keeps painting after it."""
+    win = make_window()
+    item = win.scene.layer_items()[1].neurons
+    monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
+    with qtbot.capture_exceptions() as exceptions:
+        win.canvas.viewport().update()
+        qtbot.waitUntil(lambda: len(exceptions) > 0, timeout=3000)
+        del item.paint  # the item's own paint again
+        win.canvas.viewport().update()
+        qtbot.wait(50)
+    assert all(isinstance(e[1], RuntimeError) for e in exceptions)
+    assert "deliberate failure in paint" in str(exceptions[0][1])
+    assert win.isVisible()
+    assert not win.grab().isNull()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_excepthook_reports_a_failing_paint_without_a_modal_dialog(make_window, qtbot,
+                                                                      monkeypatch, capsys):
+    """With the app's hook installed, a paint error is logged and shown in a non-modal box."""
+    from ui.errors import DIALOG_OBJECT_NAME, ErrorReporter, install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    reporter = install_excepthook()
+    assert isinstance(sys.excepthook, ErrorReporter) and install_excepthook() is reporter
+    win = make_window()
+    item = win.scene.layer_items()[1].neurons
+    monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
+    win.canvas.viewport().update()  # the event loop paints: the error goes to the hook
+    qtbot.waitUntil(lambda: len(reporter.reported) > 0, timeout=3000)
+    assert isinstance(reporter.reported[-1], RuntimeError)
+    del item.paint  # the item's own paint again
+    qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=3000)
+    box = reporter.box
+    assert box.objectName() == DIALOG_OBJECT_NAME
+    assert box.windowModality() == Qt.WindowModality.NonModal and not box.isModal()
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert "deliberate failure in paint" in box.informativeText()
+    assert "Traceback" in capsys.readouterr().err
+    # The window is alive and usable: a key press still reaches it and it paints again.
+    assert win.isVisible()
+    QTest.keyClick(win.canvas, Qt.Key.Key_PageDown)
+    assert not win.grab().isNull()
+    box.close()
