@@ -16,6 +16,8 @@ from types import TracebackType
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from ui.dialogs import plain_text_labels
+
 DIALOG_OBJECT_NAME = "unexpectedErrorDialog"
 
 
@@ -83,6 +85,7 @@ class ErrorReporter:
                          "details below.")
         self.box.setInformativeText(summary)
         self.box.setDetailedText(details)
+        plain_text_labels(self.box)
         self.box.show()  # not exec(): the window stays usable
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from nnviz.project import Project
 
@@ -133,3 +133,84 @@ def test_the_excepthook_reports_a_failing_paint_without_a_modal_dialog(make_wind
     QTest.keyClick(win.canvas, Qt.Key.Key_PageDown)
     assert not win.grab().isNull()
     box.close()
+
+
+HOSTILE = '<span style="font-size:40px;color:red">HACKED</span><img src="/etc/passwd">'
+
+
+def _hostile_project(tmp_path, units_mismatch: bool):
+    """The lecture example with its output layer named ``HOSTILE``, saved to a file."""
+    project = Project.lecture_example()
+    design = project.design
+    output = [spec for spec in design.layers if spec.kind == "output"][0]
+    design.set_name(output.id, HOSTILE)
+    if units_mismatch:
+        # A 1-unit softmax output: a validation message on the canvas, in the status bar
+        # and in the training panel (the data set also has 2 targets).
+        design.set_units(output.id, 1)
+    path = tmp_path / "hostile.nnviz"
+    project.save(path)
+    return path, output.id
+
+
+def test_names_with_markup_are_shown_as_plain_text(make_window, qtbot, tmp_path):
+    path, _output = _hostile_project(tmp_path, units_mismatch=True)
+    win = make_window()
+    assert win.open_file(path)
+    qtbot.waitUntil(lambda: HOSTILE in win.validation_label.text(), timeout=3000)
+    label = win.validation_label
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "<span" in label.text()
+    assert "&lt;span" in label.toolTip() and "<span style" not in label.toolTip()
+    panel = win.training.panel
+    qtbot.waitUntil(lambda: HOSTILE in panel.message.text(), timeout=3000)
+    assert panel.message.textFormat() == Qt.TextFormat.PlainText
+    problems = [item for item in win.scene.items() if type(item).__name__ == "ProblemItem"]
+    assert problems and all("<span style" not in item.toolTip() for item in problems)
+    assert any("&lt;span" in item.toolTip() for item in problems)
+    assert not win.grab().isNull()
+
+
+def test_error_dialog_shows_a_file_name_with_markup_as_plain_text(make_window, tmp_path,
+                                                                   monkeypatch):
+    name = '<b style="font-size:40px;color:red">HACKED.nnviz'
+    bad = tmp_path / name
+    bad.write_text("not a project")
+    shown = []
+
+    def exec_(box):
+        shown.append({label.objectName(): (label.text(), label.textFormat())
+                      for label in box.findChildren(QLabel)})
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    win = make_window()
+    assert not win.open_file(bad)
+    assert len(shown) == 1
+    labels = shown[0]
+    text, fmt = labels["qt_msgbox_informativelabel"]
+    assert '<b style="font-size:40px' in text and fmt == Qt.TextFormat.PlainText
+    assert labels["qt_msgbox_label"][1] == Qt.TextFormat.PlainText
+
+
+def test_lecture_view_escapes_layer_names(make_window, qtbot, tmp_path):
+    path, output = _hostile_project(tmp_path, units_mismatch=False)
+    win = make_window()
+    assert win.open_file(path)
+    ctl = win.training
+    qtbot.waitUntil(lambda: ctl.snapshot is not None, timeout=5000)
+    for _ in range(2):
+        before = ctl.frames
+        qtbot.keyClick(win.canvas, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda before=before: ctl.frames > before, timeout=3000)
+    item = win.scene.layer_item(output)
+    centre = win.canvas.mapFromScene(item.mapToScene(QPointF(0.0, float(item.offsets[0]))))
+    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.waitUntil(lambda: "HACKED" in (ctl.lecture._last_html or ""), timeout=3000)
+    page = ctl.lecture._last_html
+    assert "&lt;span style=&quot;font-size:40px;color:red&quot;&gt;HACKED" in page
+    assert "<span style" not in page and "<img" not in page
+    assert "HACKED" in ctl.lecture.plain_text() and "<span" in ctl.lecture.plain_text()
+    heading = win.inspector._neuron_heading  # the inspector names the clicked neuron's layer
+    assert heading.text() == f"Neuron 1 of {HOSTILE}"
+    assert heading.textFormat() == Qt.TextFormat.PlainText

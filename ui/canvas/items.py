@@ -10,6 +10,7 @@ scene, which calls the design's commands and redraws on the design's events.
 """
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 
@@ -581,7 +582,8 @@ class ProblemItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(style.Z_PROBLEM)
-        self.setToolTip(message)
+        # Qt reads a tooltip that looks like markup as HTML: the message quotes layer names.
+        self.setToolTip("<p style='white-space:pre-wrap'>" + html.escape(message) + "</p>")
         self._font = _font(9.0)
         metrics = QFontMetricsF(self._font)
         text = metrics.boundingRect(QRectF(0, 0, self.MAX_WIDTH, 1000),
