@@ -25,11 +25,15 @@ Example::
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import math
 import re
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -48,6 +52,16 @@ __all__ = [
 ]
 
 #: Where the bundled files live (``resources/data`` beside the ``nnviz`` package).
+# Resource limits of load_csv (issue 10, point 6); the lead may move them to nnviz/limits.py.
+#: Bytes of CSV text read at most (after decompressing a .csv.gz): 200 MB.
+MAX_CSV_BYTES = 200 * 1024**2
+#: Rows of data (samples) a CSV file may have, as many as the window's samples limit.
+MAX_CSV_ROWS = 100_000
+#: Columns (inputs plus the target) a CSV row may have: the window's units limit.
+MAX_CSV_COLUMNS = 4096
+#: Different classes a classification target may have (checked before one-hot encoding).
+MAX_CSV_CLASSES = 1000
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "resources" / "data"
 
 #: The built-in data sets: name -> one-line description (what the data set menu shows).
@@ -268,7 +282,12 @@ def load(
     else:
         n = _check_n_samples(_DEFAULT_N_SAMPLES if n_samples is None else n_samples, name=name)
         noise = _check_noise(_DEFAULT_NOISE[name] if noise is None else noise)
-        x, y, feature_names, class_names, target_names = _GENERATORS[name](n, noise, rng)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x, y, feature_names, class_names, target_names = _GENERATORS[name](n, noise, rng)
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            raise DatasetError(
+                f"The noise {noise:g} is so large that some samples of {name} are no longer "
+                "finite numbers; choose a smaller noise (a few units at most is plenty).")
         task = "classification" if class_names else "regression"
         params = {"n_samples": n, "noise": noise}
     params.update(seed=seed, validation_split=validation_split, standardize=bool(standardize))
@@ -633,24 +652,57 @@ class _Table:
         )
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed if it ends in ``.gz``, at most :data:`MAX_CSV_BYTES`.
+
+    A plain file is measured before it is read; a ``.gz`` is decompressed through a
+    bounded read, so a small file that inflates to gigabytes stops at the limit.
+    """
     if not path.exists():
         raise DatasetError(f"The file {path} does not exist.")
     if not path.is_file():
         raise DatasetError(f"{path} is a folder, not a CSV file.")
+    limit_mb = MAX_CSV_BYTES // 1024**2
     try:
-        raw = path.read_bytes()
         if path.suffix.lower() == ".gz":
-            raw = gzip.decompress(raw)
-    except OSError as error:  # unreadable, or a broken .gz
-        raise DatasetError(f"{path.name} cannot be read: {error.strerror or error}.") from error
-    if b"\x00" in raw[:4096]:
-        raise DatasetError(f"{path.name} is not a text file; save the data as CSV.")
+            with gzip.open(path, "rb") as stream:
+                raw = stream.read(MAX_CSV_BYTES + 1)
+            if len(raw) > MAX_CSV_BYTES:
+                raise DatasetError(
+                    f"{path.name} decompresses to more than {limit_mb} MB of text, more "
+                    f"than nnviz reads (at most {MAX_CSV_ROWS:,} rows of data).")
+            return raw
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise DatasetError(
+                f"{path.name} is larger than {limit_mb} MB, more than nnviz reads "
+                f"(at most {MAX_CSV_ROWS:,} rows of data).")
+        return path.read_bytes()
+    except (OSError, EOFError, zlib.error) as error:  # unreadable, or a broken .gz
+        reason = getattr(error, "strerror", None) or error
+        raise DatasetError(f"{path.name} cannot be read: {reason}.") from error
+
+
+def _encoding_of(raw: bytes) -> str:
+    """``utf-8-sig`` if the bytes are UTF-8, else ``latin-1`` (checked in chunks, no copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    step = 1 << 20
     try:
-        return raw.decode("utf-8-sig")
+        for start in range(0, len(raw), step):
+            decoder.decode(view[start:start + step], final=start + step >= len(raw))
     except UnicodeDecodeError:
         # Excel on Windows writes CSV in its ANSI code page; latin-1 reads any byte.
-        return raw.decode("latin-1")
+        return "latin-1"
+    return "utf-8-sig"
+
+
+def _read_text(path: Path) -> Callable[[], io.TextIOBase]:
+    """A function opening the file's text afresh each call (lines decoded lazily)."""
+    raw = _read_bytes(path)
+    if b"\x00" in raw[:4096]:
+        raise DatasetError(f"{path.name} is not a text file; save the data as CSV.")
+    encoding = _encoding_of(raw)
+    return lambda: io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
 
 
 def _guess_delimiter(first_line: str) -> str:
@@ -669,33 +721,40 @@ def _is_number(text: str) -> bool:
 
 def _read_table(path: Path, header: bool | None, delimiter: str | None) -> _Table:
     """Split the file into rows of stripped cells, skipping blank lines and '#' comments."""
-    text = _read_text(path)
-    data_lines = [
-        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
+    open_text = _read_text(path)
     if delimiter is None:
-        delimiter = _guess_delimiter(data_lines[0] if data_lines else "")
+        first = next((line for line in open_text()
+                      if line.strip() and not line.lstrip().startswith("#")), "")
+        delimiter = _guess_delimiter(first.rstrip("\r\n"))
     elif delimiter not in (",", ";", "\t"):
         raise DatasetError(f"The delimiter must be ',', ';' or a tab, not {delimiter!r}.")
 
     rows: list[list[str]] = []
     lines: list[int] = []
     # strict: an unclosed quote is an error, not a value that swallows the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(open_text(), delimiter=delimiter, strict=True)
     start = 1
+    most_rows = MAX_CSV_ROWS + (0 if header is False else 1)  # the header is not a sample
     try:
         for cells in reader:
             row_line, start = start, reader.line_num + 1
+            if len(cells) > MAX_CSV_COLUMNS:
+                raise DatasetError(
+                    f"{path.name}, line {row_line}: the row has {len(cells):,} values; nnviz "
+                    f"reads at most {MAX_CSV_COLUMNS:,} columns.", line=row_line)
             cells = [cell.strip() for cell in cells]
             if not any(cells) or cells[0].startswith("#"):
                 continue
+            if len(rows) >= most_rows:
+                raise DatasetError(
+                    f"{path.name}, line {row_line}: the file has more than {MAX_CSV_ROWS:,} "
+                    "rows of data, more than nnviz trains on; use a sample of it.",
+                    line=row_line)
             rows.append(cells)
             lines.append(row_line)
     except csv.Error as error:  # e.g. a quote that is never closed
-        physical = text.splitlines()
-        column = _open_quote_column(
-            physical[start - 1] if start <= len(physical) else "", delimiter
-        )
+        physical = next(itertools.islice(open_text(), start - 1, None), "").rstrip("\r\n")
+        column = _open_quote_column(physical, delimiter)
         place = f"{path.name}, line {start}" + (f", column {column}" if column else "")
         raise DatasetError(
             f'{place}: this row is not valid CSV ({error}); check its quotes (").',
@@ -903,7 +962,15 @@ def _parse_table(table: _Table, target: int | str, task: str | None):
         return x, values, feature_names, [], target_name, task
 
     labels = [_class_label(cell) for cell in cells]
-    class_names = sorted(set(labels), key=_sort_key)
+    distinct = set(labels)
+    if len(distinct) > MAX_CSV_CLASSES:
+        raise DatasetError(
+            f"{table.where(None, t)}: the target has {len(distinct):,} different classes; "
+            f"nnviz classifies into at most {MAX_CSV_CLASSES:,}. If the column holds "
+            "measurements, load it with task='regression'.",
+            column=table.column_id(t),
+        )
+    class_names = sorted(distinct, key=_sort_key)
     if len(class_names) < 2:
         first, last = table.lines[0], table.lines[-1]
         raise DatasetError(
@@ -927,7 +994,7 @@ def _guess_task(cells: list[str]) -> str:
             return "classification"
     array = np.array(values)
     if not np.all(np.isfinite(array)):
-        return "classification"
+        return "regression"  # numbers: the regression path names the non-finite cell
     whole = np.all(array == np.round(array))
     if whole and np.unique(array).size <= _MAX_AUTO_CLASSES:
         return "classification"

@@ -23,6 +23,7 @@ import numpy as np
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz import saving as _saving
+from nnviz.checks import check_batch_size, check_training_arrays
 from nnviz.layers import Dense, InputLayer, Layer
 from nnviz.training import History, Stepper, accuracy_kind, count_correct
 
@@ -183,8 +184,9 @@ class Sequential:
             raise ValueError("Compile the model before evaluating it.")
         x = self._as_input(x)
         y = np.asarray(y, dtype=self.dtype)
+        check_training_arrays(self, x, y)
+        batch_size = check_batch_size(32 if batch_size is None else batch_size)
         kind = accuracy_kind(self.loss.name, y.shape, self.output_dim) if self.wants_accuracy else None
-        batch_size = batch_size or 32
         total = correct = 0.0
         for lo in range(0, len(x), batch_size):
             xb, yb = x[lo:lo + batch_size], y[lo:lo + batch_size]
@@ -224,7 +226,9 @@ class Sequential:
             if split_at in (0, len(x)):
                 raise ValueError(f"validation_split={validation_split} leaves no samples on one side.")
             x, x_val, y, y_val = x[:split_at], x[split_at:], y[:split_at], y[split_at:]
-        stepper = Stepper(self, x, y, batch_size=batch_size or 32, shuffle=shuffle,
+        # None means Keras's default; 0 is refused by the Stepper's checks, not replaced.
+        batch_size = 32 if batch_size is None else batch_size
+        stepper = Stepper(self, x, y, batch_size=batch_size, shuffle=shuffle,
                           seed=0 if seed is None else seed, x_val=x_val, y_val=y_val,
                           snapshot_every_epoch=False, stop_on_divergence=False)
         epochs_to_run = max(0, int(epochs) - int(initial_epoch))

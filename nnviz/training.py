@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnviz.checks import check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
 
 __all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind"]
@@ -216,18 +217,14 @@ class Stepper:
         dtype = model.dtype
         self.x = np.ascontiguousarray(x, dtype=dtype)
         self.y = np.ascontiguousarray(y, dtype=dtype)
-        if self.x.ndim != 2 or len(self.x) == 0:
-            raise ValueError("Training needs at least one sample, as rows of a 2-D array.")
-        if len(self.y) != len(self.x):
-            raise ValueError(f"x has {len(self.x)} samples but y has {len(self.y)}.")
-        model._ensure_built(self.x.shape[1])
-        if int(batch_size) < 1:
-            raise ValueError(f"The batch size must be at least 1, not {batch_size}.")
-        self.batch_size = int(batch_size)
+        check_training_arrays(model, self.x, self.y)
+        self.batch_size = check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
         self.x_val = None if x_val is None else np.asarray(x_val, dtype=dtype)
         self.y_val = None if y_val is None else np.asarray(y_val, dtype=dtype)
+        if self.x_val is not None and self.y_val is not None and len(self.x_val):
+            check_training_arrays(model, self.x_val, self.y_val, "x_val", "y_val")
         self.snapshot_every_epoch = snapshot_every_epoch
         self.max_snapshots = int(max_snapshots)
         self.stop_on_divergence = stop_on_divergence

@@ -28,12 +28,15 @@ Every reader raises :class:`~nnviz.errors.ProjectFileError` with one sentence on
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import re
 import secrets
 import shutil
+import stat
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,6 +123,64 @@ def weights_format(path: str | os.PathLike) -> str:
     )
 
 
+#: A temporary file of ours (``.<name>.<8 hex>.tmp<suffix>``) this much older than now
+#: is left over from a save that was killed, and the next save beside it removes it.
+#: No save takes an hour, so a temporary file that young may still be being written.
+STALE_TEMP_SECONDS = 3600.0
+
+
+def _temp_pattern(base: str) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(base)}\.[0-9a-f]{{8}}\.tmp{re.escape(_suffix(base))}")
+
+
+def _remove_stale_temps(folder: str, base: str) -> None:
+    """Delete our own temporary files for ``base`` older than :data:`STALE_TEMP_SECONDS`.
+
+    Only regular files whose whole name matches the pattern :func:`atomic_output` uses for
+    this target are touched (never a link, never another file's temporaries); any error
+    (a file removed meanwhile, no permission) leaves that file alone.
+    """
+    pattern = _temp_pattern(base)
+    now = time.time()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for entry in names:
+        if not pattern.fullmatch(entry):
+            continue
+        full = os.path.join(folder, entry)
+        try:
+            info = os.lstat(full)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                os.remove(full)
+        except OSError:
+            continue
+
+
+def resolve_target(path: str | os.PathLike) -> str:
+    """The file a save to ``path`` must write: the end of its symlink chain, if it is one.
+
+    Raises ProjectFileError if that file exists and is read-only (no write bit set for
+    anyone: checked on the mode bits, as ``os.access`` says yes to root), or is a folder.
+    """
+    path = os.fspath(path)
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as err:
+        raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
+    if stat.S_ISDIR(info.st_mode):
+        raise ProjectFileError(f"Cannot write '{path}': it is a folder.", path)
+    if info.st_mode & 0o222 == 0:
+        raise ProjectFileError(
+            f"Cannot write '{path}': the file is read-only. Save under another name, "
+            "or make the file writable first.", path)
+    return target
+
+
 @contextmanager
 def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one step.
@@ -128,10 +189,16 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     exception, a full disk, a crash), ``path`` keeps its old content and the temporary
     file is removed. ``mode="path"`` yields the temporary file's name instead of an open
     file, for libraries (h5py, NumPy) that want to open it themselves.
+
+    A symlink is followed (:func:`resolve_target`): its target is replaced atomically and
+    the link stays a link. A read-only target is refused with ProjectFileError. Temporary
+    files of ours for the same target left by a killed save (older than
+    :data:`STALE_TEMP_SECONDS`) are removed first.
     """
-    path = os.fspath(path)
+    path = resolve_target(path)
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
+    _remove_stale_temps(folder, base)
     # Keep the real suffix at the end: np.savez appends ".npz" to names without it.
     tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp{_suffix(base)}")
     # os.open with mode 0o666 honours the umask, as a normal save would (mkstemp gives 0o600).
@@ -268,20 +335,102 @@ def _save_npz(model, path: str) -> None:
             np.savez(handle, **arrays)
 
 
+#: Bytes a member's ``.npy`` header may take on top of its array's data.
+NPY_HEADER_SLACK = 64 * 1024
+#: Deflate cannot compress better than about 1032 : 1, so a member declaring a larger
+#: ratio of uncompressed to compressed size lies about its size.
+MAX_DEFLATE_RATIO = 1100
+
+
+def _expected_dtype(model) -> np.dtype:
+    weights = model.get_weights()
+    return np.asarray(weights[0]).dtype if weights else np.dtype(np.float64)
+
+
+def _check_declared(name: str, what: str, shape, dtype: np.dtype, expected: tuple[int, ...],
+                    path: str) -> None:
+    """Refuse a stored array whose declared dtype or shape is not the model's, before reading."""
+    if dtype.hasobject or dtype.kind not in "fiu" or dtype.itemsize > 8:
+        raise ProjectFileError(
+            f"'{name}': {what} is stored as {dtype}, not as an array of numbers.", path=path)
+    if tuple(shape) != tuple(expected):
+        raise ProjectFileError(
+            f"'{name}': {what} has shape {tuple(shape)} but this model needs "
+            f"{tuple(expected)}; the file was saved from another network.", path=path)
+
+
+def _npz_members(model, infos: list, name: str, path: str) -> list:
+    """Pair the archive's members with the model's arrays: by name, else by position."""
+    entries = weight_entries(model)
+    shapes = _expected_shapes(model)
+    for info in infos:
+        if not info.filename.endswith(".npy") or info.is_dir():
+            raise ProjectFileError(
+                f"'{name}' holds '{info.filename[:80]}', which is not a NumPy array; "
+                "a weights archive holds only .npy arrays.", path=path)
+    if len(infos) != len(shapes):
+        raise ProjectFileError(
+            f"'{name}' holds {len(infos)} weight arrays but this model needs {len(shapes)} "
+            f"(a kernel and a bias per Dense layer); it was saved from another network.",
+            path=path)
+    by_name = {info.filename[:-4]: info for info in infos}
+    wanted = [_npz_key(layer_name, kind) for layer_name, kind, _ in entries]
+    if set(wanted) == set(by_name) and len(set(wanted)) == len(wanted):
+        infos = [by_name[key] for key in wanted]
+    # Otherwise (another network's names, a file written by hand): by position.
+    return [(info, f"the {kind} of layer '{layer_name}'", shape)
+            for info, (layer_name, kind, _), shape in zip(infos, entries, shapes)]
+
+
 def _read_npz(model, path: str) -> list[np.ndarray]:
+    """Read an ``.npz`` member by member, each checked against the model before its data.
+
+    For each member: its declared uncompressed size must fit the array the model needs
+    (plus a header) and be a possible deflate ratio, its ``.npy`` header must name a
+    numeric dtype and exactly the model's shape; only then are its bytes read, and no
+    more than that shape needs. A zip bomb or a header claiming 10^12 elements is refused
+    after reading a few hundred bytes.
+    """
     name = os.path.basename(path)
+    fmt = np.lib.format
+    arrays = []
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            stored = {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        with zipfile.ZipFile(path) as archive:
+            members = _npz_members(model, archive.infolist(), name, path)
+            for info, what, shape in members:
+                limit = int(np.prod(shape, dtype=np.int64)) * 8 + NPY_HEADER_SLACK
+                if info.file_size > limit:
+                    raise ProjectFileError(
+                        f"'{name}': {what} declares {info.file_size} bytes, far more than "
+                        f"the {shape} array this model needs; the file is refused.", path=path)
+                if (info.compress_type != zipfile.ZIP_STORED
+                        and info.file_size > MAX_DEFLATE_RATIO * max(info.compress_size, 1)):
+                    raise ProjectFileError(
+                        f"'{name}': {what} claims a compression ratio beyond what zip can "
+                        "do; the file is damaged or hostile and is refused.", path=path)
+                with archive.open(info) as member:
+                    version = fmt.read_magic(member)
+                    if version == (1, 0):
+                        header = fmt.read_array_header_1_0(member)
+                    elif version == (2, 0):
+                        header = fmt.read_array_header_2_0(member)
+                    else:
+                        raise ValueError(f"unsupported .npy format version {version}")
+                    stored_shape, fortran, dtype = header
+                    _check_declared(name, what, stored_shape, np.dtype(dtype), shape, path)
+                    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+                    data = member.read(nbytes)
+                    if len(data) != nbytes:
+                        raise ValueError(f"{what} is cut short")
+                    array = np.frombuffer(data, dtype=dtype).reshape(
+                        shape, order="F" if fortran else "C")
+                arrays.append(array.copy())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            KeyError, NotImplementedError, RuntimeError) as err:
         raise ProjectFileError(
             f"'{name}' is not a NumPy .npz archive nnviz can read ({err}).", path=path
         ) from err
-    wanted = [_npz_key(layer_name, kind) for layer_name, kind, _ in weight_entries(model)]
-    if set(wanted) <= set(stored) and len(set(wanted)) == len(wanted):
-        return [stored[key] for key in wanted]
-    # Names differ (another network's names, or a file written by hand): by position.
-    return list(stored.values())
+    return arrays
 
 
 # --------------------------------------------------------------------------- .json
@@ -317,6 +466,9 @@ def decode_array(value, what: str, path: str | None = None, ndim: int | None = N
 
     def check(item, depth: int):
         if isinstance(item, list):
+            if ndim is not None and depth >= ndim:
+                raise ProjectFileError(
+                    f"{what}{where} is nested deeper than {ndim} dimension(s).", path)
             return [check(x, depth + 1) for x in item]
         if isinstance(item, bool) or not isinstance(item, (int, float, str)):
             raise ProjectFileError(f"{what}{where} holds {item!r}, which is not a number.", path)
@@ -333,7 +485,10 @@ def decode_array(value, what: str, path: str | None = None, ndim: int | None = N
 
     if not isinstance(value, list):
         raise ProjectFileError(f"{what}{where} is not a list of numbers.", path)
-    cleaned = check(value, 0)
+    try:
+        cleaned = check(value, 0)
+    except RecursionError as err:
+        raise ProjectFileError(f"{what}{where} is nested too deeply.", path) from err
     try:
         array = np.array(cleaned, dtype=np.float64)
     except ValueError as err:
@@ -390,6 +545,13 @@ def _read_json(model, path: str) -> list[np.ndarray]:
         ) from err
     except OSError as err:
         raise ProjectFileError(f"Cannot read '{path}': {err.strerror or err}.", path) from err
+    except RecursionError as err:
+        raise ProjectFileError(
+            f"'{name}' nests lists or objects too deeply to be a weights file.", path=path
+        ) from err
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise ProjectFileError(f"'{name}' holds a value nnviz cannot read ({err}).",
+                               path=path) from err
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
         raise ProjectFileError(f"'{name}' is not an nnviz weights file.", path=path)
     version = document.get("version")
@@ -459,33 +621,89 @@ def keras_group_names(model) -> list[tuple[str, object]]:
 
 
 def _save_h5(model, path: str) -> None:
+    """Build the HDF5 file in memory, then write its bytes atomically.
+
+    HDF5 itself never touches the disk: a write that fails (a full disk, a read-only
+    folder) fails in plain Python with an OSError, and no half-closed HDF5 handle is left
+    for HDF5's exit handler (which crashed the process at exit, status 139).
+    """
     h5py = _import_h5py()
     dense_ids = {id(layer) for layer in _dense_layers(model)}
-    with atomic_output(path, "path") as tmp:
-        with h5py.File(tmp, "w") as f:
-            layers = f.create_group("layers")
-            for group_name, layer in keras_group_names(model):
-                group = layers.create_group(group_name)
-                variables = group.create_group("vars")
-                variables.attrs["name"] = layer.name
-                if id(layer) in dense_ids:
-                    variables.create_dataset("0", data=np.asarray(layer.kernel))
-                    if getattr(layer, "use_bias", True):
-                        variables.create_dataset("1", data=np.asarray(layer.bias))
-            # Keras writes the model's own (empty) variable group at the top level.
-            f.create_group("vars").attrs["name"] = str(getattr(model, "name", "sequential"))
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        layers = f.create_group("layers")
+        for group_name, layer in keras_group_names(model):
+            group = layers.create_group(group_name)
+            variables = group.create_group("vars")
+            variables.attrs["name"] = layer.name
+            if id(layer) in dense_ids:
+                variables.create_dataset("0", data=np.asarray(layer.kernel))
+                if getattr(layer, "use_bias", True):
+                    variables.create_dataset("1", data=np.asarray(layer.bias))
+        # Keras writes the model's own (empty) variable group at the top level.
+        f.create_group("vars").attrs["name"] = str(getattr(model, "name", "sequential"))
+    with atomic_output(path, "wb") as handle:
+        handle.write(buffer.getbuffer())
+
+
+def _h5_get(h5py, f, parts: list[str], name: str, path: str):
+    """Follow ``parts`` from the file's root through hard links only; None if absent.
+
+    A soft or external link anywhere on the way is refused (it can point outside the
+    file, or in a loop), as is any error HDF5 raises while resolving a name.
+    """
+    node = f
+    for depth, part in enumerate(parts):
+        where = "/".join(parts[:depth + 1])
+        if not isinstance(node, h5py.Group):
+            return None
+        try:
+            link = node.get(part, getlink=True)
+            if link is None:
+                return None
+            if not isinstance(link, h5py.HardLink):
+                raise ProjectFileError(
+                    f"'{name}': '{where}' is a link to elsewhere ({type(link).__name__}); "
+                    "weight files with links are refused.", path)
+            node = node[part]
+        except (KeyError, RuntimeError, OSError, ValueError) as err:
+            raise ProjectFileError(f"'{name}': '{where}' cannot be read ({err}).", path) from err
+    return node
+
+
+def _read_h5_dataset(h5py, f, parts: list[str], what: str, shape: tuple[int, ...],
+                     name: str, path: str) -> np.ndarray:
+    """One weight array, after checking its storage, dtype and shape against the model."""
+    where = "/".join(parts)
+    item = _h5_get(h5py, f, parts, name, path)
+    if not isinstance(item, h5py.Dataset):
+        raise ProjectFileError(
+            f"'{name}' does not hold {what} ({where}); it was saved from another network.", path)
+    if item.is_virtual:
+        raise ProjectFileError(
+            f"'{name}': {where} is a virtual dataset reading other files; refused.", path)
+    if item.external:
+        raise ProjectFileError(
+            f"'{name}': {where} keeps its data in an external file; refused.", path)
+    _check_declared(name, what, item.shape, item.dtype, shape, path)
+    try:
+        return np.asarray(item[()])
+    except (OSError, TypeError, ValueError, RuntimeError) as err:
+        raise ProjectFileError(f"'{name}': {where} cannot be read ({err}).", path) from err
 
 
 def _read_h5(model, path: str) -> list[np.ndarray]:
+    """Read a Keras ``.weights.h5``: fixed paths, hard links only, every dataset checked first."""
     h5py = _import_h5py()
     name = os.path.basename(path)
     try:
         handle = h5py.File(path, "r")
-    except OSError as err:
+    except (OSError, ValueError, RuntimeError) as err:
         raise ProjectFileError(f"'{name}' is not an HDF5 file nnviz can read.", path) from err
     arrays = []
+    shapes = iter(_expected_shapes(model))
     with handle as f:
-        layers = f.get("layers")
+        layers = _h5_get(h5py, f, ["layers"], name, path)
         if not isinstance(layers, h5py.Group):
             raise ProjectFileError(
                 f"'{name}' has no 'layers' group: it is not a Keras 3 .weights.h5 file.", path
@@ -495,20 +713,11 @@ def _read_h5(model, path: str) -> list[np.ndarray]:
         for group_name, layer in zip(dense_groups, _dense_layers(model)):
             wanted = ["0", "1"] if getattr(layer, "use_bias", True) else ["0"]
             for key, kind in zip(wanted, ("kernel", "bias")):
-                item = f.get(f"layers/{group_name}/vars/{key}")
-                if not isinstance(item, h5py.Dataset):
-                    raise ProjectFileError(
-                        f"'{name}' has no {kind} for layer '{layer.name}' "
-                        f"(layers/{group_name}/vars/{key}); it was saved from another network.",
-                        path,
-                    )
-                try:
-                    arrays.append(np.asarray(item[()]))
-                except (OSError, TypeError, ValueError) as err:
-                    raise ProjectFileError(
-                        f"'{name}': layers/{group_name}/vars/{key} cannot be read ({err}).", path
-                    ) from err
-        extra = f.get(f"layers/dense_{len(dense_groups)}")
+                what = f"the {kind} of layer '{layer.name}'"
+                arrays.append(_read_h5_dataset(
+                    h5py, f, ["layers", group_name, "vars", key], what, next(shapes), name,
+                    path))
+        extra = _h5_get(h5py, f, ["layers", f"dense_{len(dense_groups)}"], name, path)
         if extra is not None:
             raise ProjectFileError(
                 f"'{name}' has more Dense layers than this model ({len(dense_groups)}); "

@@ -7,6 +7,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from ui.errors import install_excepthook
 from ui.palette import ICON_DIR
 from ui.theme import default_font
 
@@ -40,6 +41,7 @@ def run(argv: list[str] | None = None) -> int:
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *args])
         args = app.arguments()[1:]  # Qt has consumed its own options
+    install_excepthook()  # before any widget: an uncaught error is shown, not fatal
     app.setStyle("Fusion")
     app.setFont(default_font())
     app.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))

@@ -6,12 +6,14 @@ and a traceback would only hide it.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QMessageBox,
     QTextBrowser,
     QVBoxLayout,
@@ -35,10 +37,35 @@ def show_error(parent: QWidget | None, title: str, error: BaseException | str) -
     box.setObjectName("errorDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(title)
     box.setInformativeText(str(error))
+    plain_text_labels(box)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed, line breaks kept.
+
+    Qt renders a tooltip as HTML whenever it looks like markup, so text that quotes
+    names from files is escaped and wrapped in a paragraph of its own.
+    """
+    if not text:
+        return ""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
+
+
+def plain_text_labels(box: QMessageBox) -> None:
+    """Show every text of ``box`` (its text and informative text) as plain text.
+
+    Error messages quote file and layer names, which come from files: Qt's default
+    (``AutoText``) would render a name holding markup as HTML, even load an ``<img>``.
+    """
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    for label in box.findChildren(QLabel):
+        if label.objectName() in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
+            label.setTextFormat(Qt.TextFormat.PlainText)
 
 
 def show_about(parent: QWidget | None) -> None:

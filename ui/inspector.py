@@ -42,12 +42,14 @@ DECIMALS = 4
 
 def _heading(text: str = "") -> QLabel:
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # holds layer names from files: never HTML
     label.setProperty("role", "heading")
     return label
 
 
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "hint")
     label.setWordWrap(True)
     return label
@@ -55,6 +57,7 @@ def _hint(text: str) -> QLabel:
 
 def _value_label() -> QLabel:
     label = QLabel("—")
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "value")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label

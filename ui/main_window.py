@@ -31,7 +31,7 @@ from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
 from ui.canvas import CanvasScene, CanvasView
-from ui.dialogs import HowToDialog, show_about, show_error
+from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
 from ui.inspector import InspectorDock
 from ui.palette import ICON_DIR, PaletteWidget
 from ui.theme import apply_theme
@@ -272,6 +272,8 @@ class MainWindow(QMainWindow):
         status.setObjectName("statusBar")
         self.validation_label = QLabel()
         self.validation_label.setObjectName("validationLabel")
+        # Messages quote layer and file names: shown as typed, never as HTML.
+        self.validation_label.setTextFormat(Qt.TextFormat.PlainText)
         self.validation_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
         status.addPermanentWidget(self.validation_label, 1)
@@ -471,7 +473,7 @@ class MainWindow(QMainWindow):
         if problems:
             more = f"  (+{len(problems) - 1} more)" if len(problems) > 1 else ""
             label.setText(f"⚠ {problems[0].message}{more}")
-            label.setToolTip("\n".join(p.message for p in problems))
+            label.setToolTip(plain_tooltip("\n".join(p.message for p in problems)))
             label.setProperty("state", "error")
         else:
             n_layers = len(self.design.layers)
@@ -581,7 +583,7 @@ class MainWindow(QMainWindow):
         files = self.recent_files()
         for path in files:
             action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
+            action.setToolTip(plain_tooltip(path))
             action.setStatusTip(path)
             action.triggered.connect(lambda checked=False, p=path: self.open_file(p))
         if not files:

@@ -10,6 +10,7 @@ scene, which calls the design's commands and redraws on the design's events.
 """
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 
@@ -117,6 +118,26 @@ class NeuronItems(QGraphicsItem):
             return array if array.shape == (units,) else None
 
         self._main, self._sub, self._sub_label = fit(main), fit(sub), str(sub_label)
+        self.update()
+
+    def fit_units(self) -> None:
+        """Drop every per-neuron array that no longer has one entry per unit.
+
+        Called when the layer's unit count changes: the fill values, the bias rings and
+        both written numbers are checked together, so no paint can index past the end of
+        an array sized for the old count. The cached fills and strip are rebuilt.
+        """
+        shape = (self._layer.units,)
+
+        def kept(array: np.ndarray | None) -> np.ndarray | None:
+            return array if array is not None and array.shape == shape else None
+
+        self._values = kept(self._values)
+        self._bias = kept(self._bias)
+        self._main = kept(self._main)
+        self._sub = kept(self._sub)
+        self._fills = None
+        self._strip = None
         self.update()
 
     def numbers(self) -> tuple[np.ndarray | None, np.ndarray | None, str]:
@@ -457,11 +478,7 @@ class LayerItem(QGraphicsItem):
         self.label.setPos(0.0, -half_h - 6)
         self.label.refresh()
         self.neurons.prepareGeometryChange()
-        if self.neurons.values() is not None and self.neurons.values().shape != (self.units,):
-            self.neurons.set_values(None)
-        if self.neurons.bias() is not None and self.neurons.bias().shape != (self.units,):
-            self.neurons.set_bias(None)
-        self.neurons.set_values(self.neurons.values())
+        self.neurons.fit_units()
         self.set_design_pos(spec.x, spec.y)
         self.update()
 
@@ -565,7 +582,8 @@ class ProblemItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(style.Z_PROBLEM)
-        self.setToolTip(message)
+        # Qt reads a tooltip that looks like markup as HTML: the message quotes layer names.
+        self.setToolTip("<p style='white-space:pre-wrap'>" + html.escape(message) + "</p>")
         self._font = _font(9.0)
         metrics = QFontMetricsF(self._font)
         text = metrics.boundingRect(QRectF(0, 0, self.MAX_WIDTH, 1000),

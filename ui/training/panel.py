@@ -331,7 +331,12 @@ class TrainingPanel(QDockWidget):
         self.preview.autoRange()
 
     def set_message(self, text: str, error: bool = False) -> None:
-        """Show ``text`` under the controls (red when it reports a problem)."""
+        """Show ``text`` under the controls (red when it reports a problem).
+
+        Shown as plain text: messages quote file and layer names, which must never be
+        read as HTML (an ``<img src>`` in a name would load a local file).
+        """
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setText(text)
         self.message.setProperty("error", bool(error))
         self.message.setStyleSheet(f"color: {self._error_color}; font-weight: 600;" if error
