@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnviz import resources
 from nnviz.errors import DatasetError
 
 __all__ = [
@@ -47,8 +48,8 @@ __all__ = [
     "load_csv",
 ]
 
-#: Where the bundled files live (``resources/data`` beside the ``nnviz`` package).
-DATA_DIR = Path(__file__).resolve().parent.parent / "resources" / "data"
+#: Where the bundled files live: ``nnviz/resources/data``, inside the installed package.
+DATA_DIR = resources.DATA_DIR
 
 #: The built-in data sets: name -> one-line description (what the data set menu shows).
 BUILTIN: dict[str, str] = {
@@ -492,7 +493,7 @@ _GENERATORS = {
 
 @cache
 def _bundled_cached(name: str):
-    path = DATA_DIR / ("iris.csv" if name == "iris" else "digits.csv.gz")
+    path = resources.data_path("iris.csv" if name == "iris" else "digits.csv.gz")
     if not path.is_file():
         raise DatasetError(
             f"The bundled data file {path} is missing; reinstall nnviz to restore it."

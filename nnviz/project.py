@@ -39,6 +39,7 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 
+from nnviz import __version__
 from nnviz.design import Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
 from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
@@ -58,7 +59,7 @@ FORMAT_NAME = "nnviz-project"
 FORMAT_VERSION = 1
 PROJECT_SUFFIX = ".nnviz"
 
-_VERSION = "0.1.0"
+_VERSION = __version__  # "saved_by": the nnviz that wrote the file
 _LOSSES = ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
            "categorical_crossentropy")
 _OPTIMIZERS = ("sgd", "adam", "rmsprop")

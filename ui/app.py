@@ -7,7 +7,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from ui.palette import ICON_DIR
+from ui.resources import icon_path
 from ui.theme import default_font
 
 APP_NAME = "nnviz"
@@ -42,7 +42,7 @@ def run(argv: list[str] | None = None) -> int:
         args = app.arguments()[1:]  # Qt has consumed its own options
     app.setStyle("Fusion")
     app.setFont(default_font())
-    app.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
+    app.setWindowIcon(QIcon(icon_path("nnviz")))
     files = [a for a in args if not a.startswith("-")]
 
     from ui.main_window import MainWindow  # after the QApplication: it builds widgets

@@ -32,7 +32,8 @@ from nnviz.project import Project
 from ui.canvas import CanvasScene, CanvasView
 from ui.dialogs import HowToDialog, show_about, show_error
 from ui.inspector import InspectorDock
-from ui.palette import ICON_DIR, PaletteWidget
+from ui.palette import PaletteWidget
+from ui.resources import icon_path
 from ui.theme import apply_theme
 from ui.training import TrainingController
 
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
+        self.setWindowIcon(QIcon(icon_path("nnviz")))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
         self.project = project if project is not None else Project.lecture_example()
