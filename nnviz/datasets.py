@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnviz import resources
 from nnviz.errors import DatasetError
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
     "load_csv",
 ]
 
-#: Where the bundled files live (``resources/data`` beside the ``nnviz`` package).
 # Resource limits of load_csv (issue 10, point 6); the lead may move them to nnviz/limits.py.
 #: Bytes of CSV text read at most (after decompressing a .csv.gz): 200 MB.
 MAX_CSV_BYTES = 200 * 1024**2
@@ -62,7 +62,8 @@ MAX_CSV_COLUMNS = 4096
 #: Different classes a classification target may have (checked before one-hot encoding).
 MAX_CSV_CLASSES = 1000
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "resources" / "data"
+#: Where the bundled files live: ``nnviz/resources/data``, inside the installed package.
+DATA_DIR = resources.DATA_DIR
 
 #: The built-in data sets: name -> one-line description (what the data set menu shows).
 BUILTIN: dict[str, str] = {
@@ -511,7 +512,7 @@ _GENERATORS = {
 
 @cache
 def _bundled_cached(name: str):
-    path = DATA_DIR / ("iris.csv" if name == "iris" else "digits.csv.gz")
+    path = resources.data_path("iris.csv" if name == "iris" else "digits.csv.gz")
     if not path.is_file():
         raise DatasetError(
             f"The bundled data file {path} is missing; reinstall nnviz to restore it."

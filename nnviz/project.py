@@ -39,6 +39,7 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup, evented
 
+from nnviz import __version__
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz.document import ACTIVATIONS, Design
@@ -70,7 +71,7 @@ FORMAT_NAME = "nnviz-project"
 FORMAT_VERSION = 1
 PROJECT_SUFFIX = ".nnviz"
 
-_VERSION = "0.1.0"
+_VERSION = __version__  # "saved_by": the nnviz that wrote the file
 # Derived from the registries in nnviz.losses and nnviz.optimizers (defined there once).
 _LOSSES = tuple(_losses.names())
 _OPTIMIZERS = tuple(_optimizers.names())

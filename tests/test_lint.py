@@ -10,6 +10,6 @@ def test_ruff_finds_nothing():
     """ruff with the settings in pyproject.toml: unused names, shadowed loop variables, ..."""
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "nnviz", "ui", "tests", "benchmarks",
-         "resources", "main.py"],
+         "tools", "main.py"],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,8 +7,9 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from ui import platform_check
 from ui.errors import install_excepthook
-from ui.palette import ICON_DIR
+from ui.resources import icon_path
 from ui.theme import default_font
 
 APP_NAME = "nnviz"
@@ -30,8 +31,16 @@ def run(argv: list[str] | None = None) -> int:
     None); Qt's own options (``-platform offscreen``, ...) are taken out first, and the
     first remaining one, if any, is a project file to open. A file that cannot be opened
     is reported in a dialog and the window shows the lecture's example instead.
+
+    On Linux, when Qt's X11 plugin lacks a system library, one paragraph on stderr says
+    which and how to install it, and the exit code is 1 (:mod:`ui.platform_check`).
     """
     args = sys.argv[1:] if argv is None else list(argv)
+    if QApplication.instance() is None:
+        problem = platform_check.startup_problem(args)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     # Fractional scale factors (125 %, 150 %) are used as they are, so lines and text
     # are drawn at the screen's real resolution instead of rounded up or down.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -44,7 +53,7 @@ def run(argv: list[str] | None = None) -> int:
     install_excepthook()  # before any widget: an uncaught error is shown, not fatal
     app.setStyle("Fusion")
     app.setFont(default_font())
-    app.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
+    app.setWindowIcon(QIcon(icon_path("nnviz")))
     files = [a for a in args if not a.startswith("-")]
 
     from ui.main_window import MainWindow  # after the QApplication: it builds widgets

@@ -7,7 +7,6 @@ and a traceback would only hide it.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-HELP_PAGE = Path(__file__).resolve().parent.parent / "resources" / "help.html"
+from nnviz import __version__
+from ui.resources import HELP_PAGE
 
 ABOUT_TEXT = """
-<h3>nnviz</h3>
+<h3>nnviz {version}</h3>
 <p>A desktop lab in which you build a neural network by hand and watch it learn,
 one number at a time: weighted sums, activations, the loss, gradients and SGD updates.</p>
 <p>Its numbers are Keras's: the weights you export load in NumPy, Keras and ONNX runtimes.</p>
@@ -70,11 +70,16 @@ def plain_text_labels(box: QMessageBox) -> None:
 
 def show_about(parent: QWidget | None) -> None:
     """The About box."""
-    QMessageBox.about(parent, "About nnviz", ABOUT_TEXT)
+    QMessageBox.about(parent, "About nnviz", about_text())
+
+
+def about_text() -> str:
+    """The About box's text, with the installed version (from the package metadata)."""
+    return ABOUT_TEXT.format(version=__version__)
 
 
 class HowToDialog(QDialog):
-    """A short "how to use" page (``resources/help.html``) in a non-modal window."""
+    """A short "how to use" page (``ui/resources/help.html``) in a non-modal window."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
-from nnviz import keras_code, onnx_export, weights_io
+from nnviz import keras_code, onnx_export, resources, weights_io
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.project import Project, TrainingSettings
@@ -33,7 +34,8 @@ from nnviz.session import Session
 from ui.canvas import CanvasScene, CanvasView
 from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
 from ui.inspector import InspectorDock
-from ui.palette import ICON_DIR, PaletteWidget
+from ui.palette import PaletteWidget
+from ui.resources import icon_path
 from ui.theme import apply_theme
 from ui.training import TrainingController
 
@@ -85,13 +87,14 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowIcon(QIcon(str(ICON_DIR / "nnviz.svg")))
+        self.setWindowIcon(QIcon(icon_path("nnviz")))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
         #: The one owner of the project, its run and its undo stack.
         self.session = Session(project if project is not None else Project.lecture_example())
         self._needs_default_sizes = True
         self._untitled_name = "Lecture example" if project is None else "Untitled"
+        self._example_stem: str | None = None
         self._how_to: HowToDialog | None = None
         self._n_features: int | None = None
         self._n_targets: int | None = None
@@ -133,6 +136,8 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._read_dataset_shape()
         self._after_document_loaded()
+        if self.project.path and resources.is_example(self.project.path):
+            self._as_untitled_copy(self.project.path)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -183,6 +188,15 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        # The examples that ship inside the installed package; each opens as an untitled copy.
+        self.examples_menu = QMenu("Open &Example", file_menu)
+        self.examples_menu.setObjectName("examplesMenu")
+        for title, path in resources.examples():
+            action = self.examples_menu.addAction(title)
+            action.setObjectName(f"actionExample_{path.stem}")
+            action.setStatusTip(f"Open a copy of the {title} example ({path.name})")
+            action.triggered.connect(lambda checked=False, p=path: self.open_file(p))
+        file_menu.insertMenu(self.recent_menu.menuAction(), self.examples_menu)
         self.save_action = self._action("&Save", self._on_save, Key.Save, "actionSave",
                                         "Save the project")
         self.save_as_action = self._action("Save &As…", self._on_save_as, Key.SaveAs,
@@ -356,7 +370,9 @@ class MainWindow(QMainWindow):
         """Open the ``.nnviz`` project at ``path`` in this window; True if it was opened.
 
         Asks first when there are unsaved changes. A file that cannot be read is reported
-        in a dialog and the open document stays exactly as it was.
+        in a dialog and the open document stays exactly as it was. One of the bundled
+        examples opens as an untitled copy ("xor (example)"): Save asks where, so the
+        file inside the package is never written.
         """
         path = os.fspath(path)
         if not self.maybe_save():
@@ -367,13 +383,28 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot open the project", error)
             return False
         self._adopt(loaded)
-        self._add_recent(path)
+        if resources.is_example(path):
+            self._as_untitled_copy(path)
+        else:
+            self._add_recent(path)
         self._show_message(f"Opened {Path(path).name}")
         return True
+
+    def _as_untitled_copy(self, example: str | os.PathLike) -> None:
+        """Make the document loaded from the bundled ``example`` an untitled copy of it."""
+        self.project.path = None
+        self._example_stem = Path(example).stem
+        self._untitled_name = f"{self._example_stem} (example)"
+        self._update_title()
 
     def save_file(self, path: str | os.PathLike) -> bool:
         """Save the project to ``path`` (atomically); True on success, else a dialog says why."""
         path = os.fspath(path)
+        if resources.is_example(path):
+            show_error(self, "Cannot save the project",
+                       f"{Path(path).name} is one of nnviz's bundled examples and stays as it "
+                       "is; save your copy under another name (File > Save As).")
+            return False
         try:
             self.session.save(path)
         except (ProjectFileError, OSError) as error:
@@ -407,6 +438,7 @@ class MainWindow(QMainWindow):
         self._after_document_loaded()
 
     def _after_document_loaded(self) -> None:
+        self._example_stem = None
         self._update_title()
         self._update_edit_actions()
         self.update_validation()
@@ -509,7 +541,8 @@ class MainWindow(QMainWindow):
         return self._on_save_as()
 
     def _on_save_as(self) -> bool:
-        start = self.project.path or str(Path(self._start_dir()) / "network.nnviz")
+        start = self.project.path or str(
+            Path(self._start_dir()) / f"{self._example_stem or 'network'}.nnviz")
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
         if not path:
             return False

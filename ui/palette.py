@@ -7,15 +7,14 @@ places the new layer next to the existing ones.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QSizePolicy
 
+from ui.resources import icon_path
+
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 
 # (kind, label, tooltip): the lecture's own words for the three kinds of layer.
 PALETTE_ENTRIES = (
@@ -33,7 +32,7 @@ ROW_HEIGHT = 46  # a 32 px icon with breathing room; rows are easy targets on a 
 
 def layer_icon(kind: str) -> QIcon:
     """The palette's icon for a layer kind (an SVG, so it stays crisp at any DPI)."""
-    return QIcon(str(ICON_DIR / f"{kind}.svg"))
+    return QIcon(icon_path(kind))
 
 
 class PaletteWidget(QListWidget):

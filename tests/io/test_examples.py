@@ -1,4 +1,4 @@
-"""The example projects in resources/examples: each opens, fits its data set and can train."""
+"""The bundled example projects (nnviz/resources/examples): each opens, fits its data set and trains."""
 from __future__ import annotations
 
 import importlib.util
@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnviz import resources
 from nnviz.project import Project
 from nnviz.training import Stepper
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = resources.EXAMPLES_DIR
 EXPECTED = {
     # stem: (data set, layer units input..output, hidden activations, output activation)
     "lecture": ("two_gaussians", [2, 3, 2], ["relu"], "softmax"),
@@ -58,11 +60,11 @@ def test_lecture_file_is_the_lecture_example():
 
 def test_make_examples_regenerates_the_same_files(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location(
-        "make_examples", EXAMPLES.parent / "make_examples.py")
+        "make_examples", ROOT / "tools" / "make_examples.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "EXAMPLES_DIR", tmp_path)
-    monkeypatch.setattr(module, "HERE", tmp_path.parent)
+    monkeypatch.setattr(module, "ROOT", tmp_path.parent)
     module.main()
     for stem in EXPECTED:
         assert (tmp_path / f"{stem}.nnviz").read_text() == \

@@ -2,7 +2,7 @@
 
 The Python blocks are extracted from README.md and run in a temporary folder; the command
 lines of the "command line" section run through ``nnviz.cli.main`` in a temporary folder
-holding a copy of ``resources/``; the file-format claims (the project JSON, the weight
+holding a copy of the bundled examples where a clone has them (``nnviz/resources/examples``); the file-format claims (the project JSON, the weight
 files' layouts, the examples) are checked against files the README's commands wrote. So a
 renamed function, option or key shows up here instead of in a student's terminal.
 """
@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import activations, datasets, initializers, losses, optimizers
+from nnviz import activations, datasets, initializers, losses, optimizers, resources
 from nnviz.models import Sequential, load_model
 from nnviz.project import Project
 from ui.launcher import main  # the installed `nnviz` command the README shows
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Where a clone has the bundled examples, as the README's command lines name them.
+EXAMPLES = "nnviz/resources/examples"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -62,8 +64,8 @@ def run_cli(argv) -> tuple[int, str, str]:
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
-    """A folder like a fresh clone's root: a copy of resources/, and the working directory."""
-    shutil.copytree(ROOT / "resources", tmp_path / "resources")
+    """A folder like a fresh clone's root (its examples), and the working directory."""
+    shutil.copytree(resources.EXAMPLES_DIR, tmp_path / EXAMPLES)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -188,7 +190,7 @@ def test_install_run_and_test_commands_point_at_real_things():
 
 def test_command_line_examples_run_as_written(workdir, window_calls):
     commands = command_lines(section("The command line"))
-    assert [argv[:1] for argv, _ in commands][:3] == [[], ["resources/examples/xor.nnviz"],
+    assert [argv[:1] for argv, _ in commands][:3] == [[], [f"{EXAMPLES}/xor.nnviz"],
                                                        ["train"]]
     for argv, comment in commands:
         status, out, err = run_cli(argv)
@@ -214,7 +216,7 @@ def test_command_line_examples_run_as_written(workdir, window_calls):
                 status, _, err = run_cli(["export", argv[1], "-o", other])
                 assert status == 0 and other.is_file(), (suffix, err)
     # The two window commands opened the window, the second on the file.
-    assert window_calls == [[], ["resources/examples/xor.nnviz"]]
+    assert window_calls == [[], [f"{EXAMPLES}/xor.nnviz"]]
 
 
 def test_command_line_errors_are_one_line_and_help_exists(workdir, capsys):
@@ -233,7 +235,7 @@ def test_command_line_errors_are_one_line_and_help_exists(workdir, capsys):
 @pytest.fixture
 def trained(workdir):
     """The README's train command, so the file has a history to show."""
-    status, _, err = run_cli(["train", "resources/examples/xor.nnviz", "--epochs", "5",
+    status, _, err = run_cli(["train", f"{EXAMPLES}/xor.nnviz", "--epochs", "5",
                               "-o", "xor-trained.nnviz"])
     assert status == 0, err
     return workdir / "xor-trained.nnviz"
@@ -252,14 +254,14 @@ def test_project_file_has_the_fields_the_readme_shows(trained):
     assert keys_in_sample <= present, keys_in_sample - present
     # The lecture example's first weight, as the README quotes it, round-trips exactly.
     quoted = float(re.search(r'"kernel": \[\[([-0-9.e]+)', sample).group(1))
-    lecture = json.loads((ROOT / "resources/examples/lecture.nnviz").read_text())
+    lecture = json.loads(resources.example_path("lecture").read_text())
     assert lecture["design"]["connections"][0]["kernel"][0][0] == quoted
-    assert Project.load(ROOT / "resources/examples/lecture.nnviz").design.kernel(
+    assert Project.load(resources.example_path("lecture")).design.kernel(
         "layer-1", "layer-2")[0, 0] == quoted
 
 
 def test_keras_names_save_and_load_a_project(workdir):
-    model = load_model(str(workdir / "resources/examples/xor.nnviz"))
+    model = load_model(str(workdir / EXAMPLES / "xor.nnviz"))
     model.save("net.nnviz")
     again = load_model("net.nnviz")
     for a, b in zip(model.get_weights(), again.get_weights()):
@@ -268,7 +270,7 @@ def test_keras_names_save_and_load_a_project(workdir):
 
 def test_the_examples_the_readme_lists_exist_and_open():
     for name in ("lecture", "xor", "spiral", "sine", "iris", "digits"):
-        project = Project.load(ROOT / "resources" / "examples" / f"{name}.nnviz")
+        project = Project.load(ROOT / EXAMPLES / f"{name}.nnviz")
         data = project.load_dataset()
         model = project.build_model()
         assert model.input_dim == data.n_features and model.output_dim == data.n_targets

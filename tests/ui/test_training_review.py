@@ -5,7 +5,6 @@ GUI paths are driven with real clicks and keys, as in tests/ui/test_walkthrough.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from nnviz.project import Project
+from nnviz.resources import example_path
 from ui import MainWindow
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -76,7 +74,7 @@ def _click_step(qtbot, ctl, button) -> None:
 
 def _diverge(window, qtbot) -> None:
     """The sine regression with plain SGD at learning rate 10: training blows up."""
-    assert window.open_file(ROOT / "resources" / "examples" / "sine.nnviz")
+    assert window.open_file(example_path("sine"))
     ctl, panel = window.training, window.training.panel
     qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.snapshot.generation
                     == ctl.worker._generation, timeout=5000)

@@ -21,12 +21,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nnviz.project import Project
+from nnviz.resources import example_path
 from ui import MainWindow
 from ui.palette import LAYER_MIME_TYPE
 from ui.training.panel import LOAD_CSV
 
 Btn = QMessageBox.StandardButton
-ROOT = Path(__file__).resolve().parents[2]
 #: Where the walkthrough leaves its window grabs, for a person to look at.
 SHOTS = Path(tempfile.gettempdir()) / "nnviz-walkthrough"
 
@@ -346,7 +346,7 @@ def _choose(qtbot, combo, data) -> None:
 
 def test_learning_rate_10_pauses_with_an_explanation_and_finite_weights(window, qtbot, dialogs):
     # The lecture's data is too easy to blow up; the sine regression with plain SGD is not.
-    assert window.open_file(ROOT / "resources" / "examples" / "sine.nnviz")
+    assert window.open_file(example_path("sine"))
     ctl = window.training
     panel = ctl.panel
     qtbot.waitUntil(lambda: ctl.snapshot is not None and not ctl._dirty, timeout=5000)

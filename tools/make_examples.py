@@ -1,4 +1,4 @@
-"""Regenerate the example projects in ``resources/examples/``: ``python resources/make_examples.py``.
+"""Regenerate the bundled example projects (``nnviz/resources/examples/``): ``python tools/make_examples.py``.
 
 Each example is a design (laid out left to right), its training settings and a built-in
 data set, saved untrained with the initial weights its seed draws, so the window shows
@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from nnviz.document import Design  # noqa: E402
 from nnviz.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
 
-EXAMPLES_DIR = HERE / "examples"
+# The source tree's copy (never an installed nnviz's): the files the wheel ships.
+EXAMPLES_DIR = ROOT / "nnviz" / "resources" / "examples"
 SPACING = 260.0
 
 
@@ -86,7 +87,7 @@ def main() -> None:
         project.build_model()  # stores the seeded initial weights in the design
         path = EXAMPLES_DIR / f"{stem}.nnviz"
         project.save(path)
-        print(f"wrote {path.relative_to(HERE.parent)}")
+        print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Render the README's screenshot of the window, offscreen: ``python resources/screenshot.py``.
+"""Render the README's screenshot of the window, offscreen: ``python tools/screenshot.py``.
 
 Writes ``docs/screenshot.png`` (light theme) and, with ``--dark``, ``docs/screenshot-dark.png``.
 The window opens on the lecture's example exactly as a newcomer sees it; the settings are

@@ -1,4 +1,4 @@
-"""Render the pictures of training, offscreen: ``python resources/training_screenshots.py``.
+"""Render the pictures of training, offscreen: ``python tools/training_screenshots.py``.
 
 Writes ``docs/stepping.png`` (the lecture's example stepped to the loss, a hidden neuron's
 formula filled in) and ``docs/training.png`` (40 epochs trained, then one more batch stepped
@@ -138,7 +138,7 @@ def checks(folder: Path, dark: bool) -> list[Path]:
 
     suffix = "-dark" if dark else ""
     out = []
-    window = open_window(dark, Project.load(str(ROOT / "resources/examples/iris.nnviz")))
+    window = open_window(dark, Project.load(str(ROOT / "nnviz/resources/examples/iris.nnviz")))
     step(window, "epoch", 15)
     step(window, "stage", 2)
     click_neuron(window, 2, 0)  # an output neuron: 8 inputs
