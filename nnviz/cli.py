@@ -97,7 +97,7 @@ def _top_parser() -> _Parser:
         "  info FILE.nnviz    show the layers, parameter counts and training state",
     )
     parser.add_argument("file", nargs="?", metavar="FILE.nnviz", help="a project file to open")
-    from nnviz import __version__
+    from nnviz.version import __version__
 
     parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
     return parser

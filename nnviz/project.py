@@ -39,7 +39,6 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup, evented
 
-from nnviz import __version__
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz.document import ACTIVATIONS, Design
@@ -54,6 +53,7 @@ from nnviz.limits import (
     MAX_SEED,
 )
 from nnviz.run_file import run_from_dict, run_to_dict
+from nnviz.version import __version__
 from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
 
 __all__ = [

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import __version__
+from nnviz.version import __version__
 from ui.resources import HELP_PAGE
 
 ABOUT_TEXT = """
