@@ -38,6 +38,7 @@ from ui.palette import PaletteWidget
 from ui.resources import icon_path
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.wheel_guard import WheelGuard, guard_wheel
 
 PROJECT_FILTER = "nnviz project (*.nnviz)"
 MAX_RECENT = 8
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        # Fields in every dock change with the wheel only once focused (see ui.wheel_guard).
+        self._wheel_guard = WheelGuard(self)
+        for dock in self.findChildren(QDockWidget):
+            guard_wheel(dock, self._wheel_guard)
 
         events = self.design.events
         for signal in (events.layer_added, events.layer_removed, events.layer_changed,

@@ -15,29 +15,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from nnviz.project import Project
 
 
-@pytest.fixture
-def make_window(qtbot, monkeypatch):
-    """A shown MainWindow on a project; its save question always answers "discard"."""
-    from ui.main_window import MainWindow
-
-    windows = []
-
-    def make(project=None, size=(1300, 850)):
-        win = MainWindow(project or Project.lecture_example())
-        monkeypatch.setattr(win, "maybe_save", lambda: True)
-        qtbot.addWidget(win)
-        win.resize(*size)
-        win.show()
-        qtbot.waitExposed(win)
-        qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
-        windows.append(win)
-        return win
-
-    yield make
-    for win in windows:
-        win.training.shutdown()
-
-
 def _click_layer(qtbot, win, layer_id):
     """Click the card's header strip, between its top edge and its first neuron."""
     item = win.scene.layer_item(layer_id)

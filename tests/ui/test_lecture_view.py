@@ -15,19 +15,10 @@ from ui.training.lecture_view import BASE_PIXEL_SIZE, fmt
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    from ui.main_window import MainWindow
-
-    win = MainWindow(Project.lecture_example())
-    monkeypatch.setattr(win, "maybe_save", lambda: True)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
+def window(make_window):
+    win = make_window(size=(1400, 900))
     win.fit_network()
-    yield win
-    win.training.shutdown()
+    return win
 
 
 def reference(project: Project) -> Stepper:
@@ -75,7 +66,7 @@ def factor(value: float) -> str:
 
 def test_a_clicked_neuron_shows_the_engines_weighted_sum_and_activation(qtbot, window):
     ref = reference(window.project)
-    inp, hidden, _ = window.training._ids
+    inp, hidden, _ = window.training.layer_ids
     click_neuron(qtbot, window, hidden, 1)
     click_step(qtbot, window)
     trace = ref.step()
@@ -109,7 +100,7 @@ def test_after_the_loss_stage_the_loss_formula_has_the_samples_numbers(qtbot, wi
 
 def test_a_clicked_connection_shows_its_gradient_and_sgd_update(qtbot, window):
     ref = reference(window.project)
-    _, hidden, output = window.training._ids
+    _, hidden, output = window.training.layer_ids
     for _ in range(6):  # forward x2, loss, backward x2, update
         click_step(qtbot, window)
         trace = ref.step()
@@ -129,7 +120,7 @@ def test_a_clicked_connection_shows_its_gradient_and_sgd_update(qtbot, window):
 def test_ctrl_plus_and_minus_scale_the_lecture_text_not_the_canvas(qtbot, window):
     lecture = window.training.lecture
     click_step(qtbot, window)
-    click_neuron(qtbot, window, window.training._ids[1], 0)
+    click_neuron(qtbot, window, window.training.layer_ids[1], 0)
     browser = lecture.browser
     assert lecture.pixel_size() == BASE_PIXEL_SIZE
     height = browser.document().size().height()
@@ -152,7 +143,7 @@ def test_ctrl_plus_and_minus_scale_the_lecture_text_not_the_canvas(qtbot, window
 def test_set_font_scale_grows_the_text_and_survives_a_theme_switch(qtbot, window):
     lecture = window.training.lecture
     click_step(qtbot, window)
-    click_neuron(qtbot, window, window.training._ids[1], 0)
+    click_neuron(qtbot, window, window.training.layer_ids[1], 0)
     height = lecture.browser.document().size().height()
     lecture.set_font_scale(1.7)
     assert lecture.pixel_size() == round(1.7 * BASE_PIXEL_SIZE)

@@ -6,24 +6,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from nnviz.project import Project
 from ui.theme import DARK, LIGHT
 from ui.training.panel import CLASS_COLORS
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    from ui.main_window import MainWindow
-
-    win = MainWindow(Project.lecture_example())
-    monkeypatch.setattr(win, "maybe_save", lambda: True)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
-    yield win
-    win.training.shutdown()
+def window(make_window):
+    return make_window(size=(1400, 900))
 
 
 def click_epochs(qtbot, win, n: int) -> None:

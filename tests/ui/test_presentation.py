@@ -2,26 +2,8 @@
 driven by the keyboard (F11 enters, PageDown steps like a clicker, Esc leaves)."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-
-from nnviz.project import Project
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    from ui.main_window import MainWindow
-
-    win = MainWindow(Project.lecture_example())
-    monkeypatch.setattr(win, "maybe_save", lambda: True)
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
-    yield win
-    win.training.shutdown()
 
 
 def test_f11_enters_and_esc_leaves_restoring_the_docks(window, qtbot):
@@ -76,6 +58,6 @@ def test_pagedown_steps_one_stage_at_a_time(window, qtbot):
     assert len(set(labels)) == 3  # forward layer 1, forward layer 2, loss
     assert ctl.snapshot.trace.stage.kind == "loss"
     # The numbers are written on the neurons: the output shows the target under each y.
-    output = window.scene.layer_item(ctl._ids[-1])
+    output = window.scene.layer_item(ctl.layer_ids[-1])
     main, sub, label = output.neurons.numbers()
     assert label == "target" and sub is not None and main is not None

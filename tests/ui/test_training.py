@@ -22,27 +22,6 @@ def _make_window(project):
     return MainWindow(project)
 
 
-@pytest.fixture
-def make_window(qtbot, monkeypatch):
-    windows = []
-
-    def make(project=None):
-        win = _make_window(project or Project.lecture_example())
-        if hasattr(win, "maybe_save"):
-            # The "save changes?" question is the window's business, not training's.
-            monkeypatch.setattr(win, "maybe_save", lambda: True)
-        qtbot.addWidget(win)
-        win.resize(1300, 850)
-        win.show()
-        qtbot.waitExposed(win)
-        ctl = win.training
-        qtbot.waitUntil(lambda: ctl.snapshot is not None, timeout=5000)
-        windows.append(win)
-        return win
-
-    yield make
-    for win in windows:
-        win.training.shutdown()
 
 
 def _reference(project: Project) -> Stepper:
@@ -70,7 +49,7 @@ def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window
     shown = []
     orig = scene.set_neuron_values
     scene.set_neuron_values = lambda values: (shown.append(values), orig(values))[1]
-    hidden, output = ctl._ids[1], ctl._ids[2]
+    hidden, output = ctl.layer_ids[1], ctl.layer_ids[2]
     scene.sig_selection_changed.emit(("neuron", hidden, 1))
     labels = [s.label for s in ref.stages]
     assert len(labels) == 6  # forward x2, loss, backward x2, update
@@ -80,7 +59,7 @@ def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window
         assert trace.stage.label == expected_label
         assert ctl.panel.stage_label.text().startswith(f"Done: {expected_label}")
         values = shown[-1]
-        np.testing.assert_allclose(values[ctl._ids[0]], trace.x[0])
+        np.testing.assert_allclose(values[ctl.layer_ids[0]], trace.x[0])
         kind = trace.stage.kind
         text = ctl.lecture.plain_text()
         if kind == "forward" and trace.stage.layer == 0:
@@ -92,11 +71,11 @@ def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window
             assert fmt(trace.loss) in text
             np.testing.assert_allclose(values[output], trace.a[1][0])
         if kind == "backward":
-            np.testing.assert_allclose(values[ctl._ids[trace.stage.layer + 1]],
+            np.testing.assert_allclose(values[ctl.layer_ids[trace.stage.layer + 1]],
                                        trace.dZ[trace.stage.layer][0])
         if kind == "update":
             for k, (w_after, b_after) in enumerate(zip(trace.W_after, trace.b_after)):
-                src, tgt = ctl._ids[k], ctl._ids[k + 1]
+                src, tgt = ctl.layer_ids[k], ctl.layer_ids[k + 1]
                 np.testing.assert_allclose(win.project.design.kernel(src, tgt), w_after)
                 np.testing.assert_allclose(win.project.design.bias(tgt), b_after)
     # A connection's gradient and its SGD update, as the engine computed them.
@@ -142,7 +121,7 @@ def test_train_then_pause_stops_new_plot_points(make_window, qtbot):
     assert count == ctl.snapshot.global_step
     qtbot.wait(300)  # let any straggling event through: nothing may arrive
     assert ctl.plots.point_count("batch_loss") == count
-    assert ctl.worker.stepper.global_step == count
+    assert ctl.session.stepper.global_step == count
 
 
 def test_loss_plot_gains_points_and_falls_on_an_easy_set(make_window, qtbot):
@@ -169,7 +148,7 @@ def test_loss_plot_gains_points_and_falls_on_an_easy_set(make_window, qtbot):
 def test_reset_restores_the_seeded_weights(make_window, qtbot):
     win = make_window()
     ctl, design = win.training, win.project.design
-    ids = ctl._ids
+    ids = ctl.layer_ids
     initial = [design.kernel(ids[0], ids[1]).copy(), design.kernel(ids[1], ids[2]).copy()]
     _click_and_wait(qtbot, ctl, ctl.panel.epoch_button)
     assert not np.allclose(design.kernel(ids[0], ids[1]), initial[0])
@@ -231,7 +210,7 @@ def test_a_learning_rate_that_blows_up_pauses_with_an_explanation(make_window, q
     assert "learning rate 10" in message
     assert ctl.panel.train_button.text() == "Train"
     # The last finite weights are what the design (and so the canvas) keeps.
-    ids = ctl._ids
+    ids = ctl.layer_ids
     for src, tgt in zip(ids[:-1], ids[1:]):
         assert np.all(np.isfinite(win.project.design.kernel(src, tgt)))
     assert "diverged" in ctl.lecture.plain_text()
@@ -245,11 +224,11 @@ def test_editing_the_design_while_training_pauses_and_keeps_the_weights_that_fit
     ctl, design = win.training, win.project.design
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.plots.point_count("batch_loss") > 50, timeout=10000)
-    hidden, output = ctl._ids[1], ctl._ids[2]
+    hidden, output = ctl.layer_ids[1], ctl.layer_ids[2]
     design.set_units(hidden, 4)
     assert ctl.panel.train_button.text() == "Train"
     assert "Training paused: the design changed" in ctl.panel.message.text()
-    kept = design.kernel(ctl._ids[0], hidden)[:, :3].copy()
+    kept = design.kernel(ctl.layer_ids[0], hidden)[:, :3].copy()
     qtbot.waitUntil(lambda: ctl.snapshot.weights[0].shape == (2, 4), timeout=5000)
     np.testing.assert_array_equal(ctl.snapshot.weights[0][:, :3], kept)
     assert ctl.snapshot.weights[2].shape == (4, 2)
@@ -259,7 +238,7 @@ def test_editing_the_design_while_training_pauses_and_keeps_the_weights_that_fit
 def test_time_travel_shows_an_old_epoch_and_returns_to_now(make_window, qtbot):
     win = make_window()
     ctl, design = win.training, win.project.design
-    ids = ctl._ids
+    ids = ctl.layer_ids
     start = design.kernel(ids[0], ids[1]).copy()
     for _ in range(3):
         _click_and_wait(qtbot, ctl, ctl.panel.epoch_button)

@@ -93,7 +93,7 @@ def test_a_lower_learning_rate_after_divergence_lets_training_go_on(window, qtbo
     qtbot.waitUntil(lambda: panel.train_button.text() == "Train", timeout=5000)
     _type_learning_rate(qtbot, panel, "0.01")
     # The update stage is renamed for the new rate (the engine's stage list).
-    qtbot.waitUntil(lambda: "learning rate 0.01" in ctl.worker.stepper.stages[-1].label,
+    qtbot.waitUntil(lambda: "learning rate 0.01" in ctl.session.stepper.stages[-1].label,
                     timeout=3000)
     _click_step(qtbot, ctl, panel.step_button)
     # It stepped: the first forward stage of a batch, no "diverged" refusal.
@@ -101,7 +101,7 @@ def test_a_lower_learning_rate_after_divergence_lets_training_go_on(window, qtbo
     assert ctl.snapshot.diverged is None
     assert "diverged" not in panel.message.text(), panel.message.text()
     # The kept weights are huge, so the loss may overflow again: then it says 0.01, not 10.
-    for _ in range(len(ctl.worker.stepper.stages)):
+    for _ in range(len(ctl.session.stepper.stages)):
         _click_step(qtbot, ctl, panel.step_button)
         if ctl.snapshot.diverged:
             assert "learning rate 0.01" in ctl.snapshot.diverged
@@ -122,7 +122,7 @@ def test_divergence_in_fast_training_publishes_no_old_stepped_trace(window, qtbo
     if snap.trace is not None:
         # Only the batch that diverged, and never the stepper's own (still written) object.
         assert snap.trace.step == snap.global_step, (snap.trace.step, snap.global_step)
-        assert snap.trace is not ctl.worker.stepper.trace
+        assert snap.trace is not ctl.session.stepper.trace
     assert ctl.snapshot.global_step > 1
 
 
@@ -250,7 +250,7 @@ def test_store_history_mid_training_writes_the_engines_history(window, qtbot):
     qtbot.waitUntil(lambda: not ctl.snapshot.running, timeout=5000)
     ctl.store_history()
     # Once paused, the project holds exactly the engine's history.
-    engine = ctl.worker.stepper.history.to_dict()
+    engine = ctl.session.stepper.history.to_dict()
     assert window.project.history == {k: v for k, v in engine.items() if v}
 
 

@@ -266,7 +266,7 @@ def test_space_narrates_a_batch_then_train_and_close_mid_run(window, qtbot, capf
     # First the student asks for more epochs than will run before the window closes.
     type_epochs(qtbot, panel, "100000")
     assert window.project.training.epochs == 100000
-    qtbot.waitUntil(lambda: not ctl._dirty and ctl.snapshot.global_step == 0, timeout=5000)
+    qtbot.waitUntil(lambda: ctl.session.stepper is not None and ctl.snapshot.global_step == 0, timeout=5000)
     assert panel.stage_label.text().endswith("Next: Forward: hidden layer 1")
     for expected in LECTURE_STAGES:
         press_and_wait(qtbot, window, Qt.Key.Key_Space)
@@ -349,7 +349,7 @@ def test_learning_rate_10_pauses_with_an_explanation_and_finite_weights(window, 
     assert window.open_file(example_path("sine"))
     ctl = window.training
     panel = ctl.panel
-    qtbot.waitUntil(lambda: ctl.snapshot is not None and not ctl._dirty, timeout=5000)
+    qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.session.stepper is not None, timeout=5000)
     _choose(qtbot, panel.optimizer_combo, "sgd")
     assert window.project.training.optimizer == "sgd"
     box = panel.learning_rate

@@ -14,20 +14,13 @@ import os
 from PySide6.QtCore import QObject, QSignalBlocker
 from PySide6.QtWidgets import QFileDialog
 
-from nnviz import datasets
+from nnviz import datasets, optimizers
 from nnviz.errors import NnvizError
 from nnviz.project import DatasetSpec
 from ui.dialogs import show_error
 from ui.training.panel import LOAD_CSV
 
-__all__ = ["SettingsBinder", "OPTIMIZER_CHOICES"]
-
-#: The optimizer box's entries: key -> (optimizer name, momentum).
-OPTIMIZER_CHOICES = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0),
-                     "rmsprop": ("rmsprop", 0.0)}
-#: The learning rate each optimizer starts with when chosen in the box (Keras's defaults
-#: are tuned for large nets; these suit the lecture's).
-DEFAULT_LEARNING_RATES = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01}
+__all__ = ["SettingsBinder"]
 
 
 class SettingsBinder(QObject):
@@ -111,12 +104,13 @@ class SettingsBinder(QObject):
             self._report(error)
 
     def _on_optimizer_chosen(self, _index: int) -> None:
-        name, momentum = OPTIMIZER_CHOICES[self.panel.optimizer_combo.currentData()]
+        name, settings = optimizers.resolve(self.panel.optimizer_combo.currentData())
         t = self.session.project.training
-        lr = DEFAULT_LEARNING_RATES[name] if name != t.optimizer else t.learning_rate
+        # A newly chosen optimizer starts at its own learning rate (the registry's).
+        lr = optimizers.default_learning_rate(name) if name != t.optimizer else t.learning_rate
         label = self.panel.optimizer_combo.currentText()
-        self._set(text=f"Use {label}", optimizer=name, momentum=momentum, learning_rate=lr,
-                  optimizer_options={})
+        self._set(text=f"Use {label}", optimizer=name, learning_rate=lr, optimizer_options={},
+                  **settings)
 
     def _set_params(self, **params) -> None:
         d = self.session.project.dataset

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz import losses, optimizers
 from ui.theme import LIGHT, is_dark, theme_for
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
@@ -47,14 +48,6 @@ SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/
 #: weights are (TensorFlow Playground's convention, see ``ui.theme``).
 CLASS_COLORS = [LIGHT.negative_weight, LIGHT.positive_weight, "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
                 "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
-
-LOSSES = [("Categorical cross-entropy", "categorical_crossentropy"),
-          ("Binary cross-entropy", "binary_crossentropy"),
-          ("Mean squared error", "mean_squared_error"),
-          ("Mean absolute error", "mean_absolute_error")]
-OPTIMIZERS = [("SGD", "sgd"), ("SGD + momentum 0.9", "momentum"), ("Adam", "adam"),
-              ("RMSprop", "rmsprop")]
-
 
 class LearningRateSpinBox(QDoubleSpinBox):
     """A learning-rate box from 0.00001 to 10 whose arrows move on a log scale.
@@ -137,12 +130,13 @@ class TrainingPanel(QDockWidget):
         self.preview.addItem(self._preview_points)
         form.addRow(self.preview)
         self.loss_combo = QComboBox(objectName="lossCombo")
-        for label, name in LOSSES:
+        # The lists come from the engine's registries (each concept is defined once).
+        for name, label in losses.choices():
             self.loss_combo.addItem(label, name)
         form.addRow("Loss", self.loss_combo)
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
-        for label, name in OPTIMIZERS:
-            self.optimizer_combo.addItem(label, name)
+        for key, label, _name, _settings in optimizers.presets():
+            self.optimizer_combo.addItem(label, key)
         form.addRow("Optimizer", self.optimizer_combo)
         self.learning_rate = LearningRateSpinBox()
         self.learning_rate.setObjectName("learningRate")
