@@ -11,17 +11,18 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
-    QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QSlider,
     QWidget,
 )
 
 __all__ = ["WheelGuard", "guard_wheel"]
 
-#: The kinds of field whose value the wheel changes.
-GUARDED = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+#: The kinds of field whose value the wheel changes. Not scroll bars: they are how a
+#: scroll area scrolls (it hands them its wheel events).
+GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
 
 
 class WheelGuard(QObject):

@@ -13,7 +13,6 @@ from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
 from nnviz.training import Stepper
 from ui.training.lecture_view import fmt
-from ui.training.worker import TrainingWorker
 
 
 def _make_window(project):
@@ -227,7 +226,9 @@ def test_editing_the_design_while_training_pauses_and_keeps_the_weights_that_fit
     hidden, output = ctl.layer_ids[1], ctl.layer_ids[2]
     design.set_units(hidden, 4)
     assert ctl.panel.train_button.text() == "Train"
-    assert "Training paused: the design changed" in ctl.panel.message.text()
+    # A shape change starts a new run and says so; the training so far is one undo step.
+    assert "New run" in win.statusBar().currentMessage()
+    assert "4 neurons" in win.statusBar().currentMessage()
     kept = design.kernel(ctl.layer_ids[0], hidden)[:, :3].copy()
     qtbot.waitUntil(lambda: ctl.snapshot.weights[0].shape == (2, 4), timeout=5000)
     np.testing.assert_array_equal(ctl.snapshot.weights[0][:, :3], kept)
@@ -248,35 +249,29 @@ def test_time_travel_shows_an_old_epoch_and_returns_to_now(make_window, qtbot):
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Home)
     qtbot.waitUntil(lambda: ctl.snapshot.travel_index == 0, timeout=5000)
-    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), start)
+    # Time travel is a view: the picture shows epoch 0, the document keeps "now".
+    np.testing.assert_array_equal(ctl.snapshot.weights[0], start)
+    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), now)
     assert ctl.panel.time_label.text() == "after epoch 0"
     assert ctl.plots.loss_marker.isVisible()
     qtbot.mouseClick(ctl.panel.now_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot.travel_index is None, timeout=5000)
-    np.testing.assert_array_equal(design.kernel(ids[0], ids[1]), now)
+    np.testing.assert_array_equal(ctl.snapshot.weights[0], now)
     assert ctl.plots.point_count("epoch_loss") == 3
 
 
-def test_worker_publishes_coalesced_snapshots_without_losing_history():
-    """Engine-level check of the slot: two publications, one take, every point once."""
-    project = Project.lecture_example()
-    from ui.training.worker import SetupRequest
-
-    worker = TrainingWorker()
-    model = project.build_model()
-    ds = project.load_dataset()
-    worker.setup(SetupRequest(model, ds, batch_size=4, seed=0, epochs=5))
-    first = worker.take_snapshot()
-    assert first.history_reset and first.history["batch_loss"] == []
-    worker.step("batch")
-    worker.step("batch")  # overwrites the unread snapshot of the first batch
-    snap = worker.take_snapshot()
-    assert snap.history_start["batch_loss"] == 0
-    assert len(snap.history["batch_loss"]) == 2
-    assert worker.take_snapshot() is None
-    worker.step("batch")
-    snap = worker.take_snapshot()
-    assert snap.history_start["batch_loss"] == 2 and len(snap.history["batch_loss"]) == 1
+def test_frames_coalesce_and_every_history_point_reaches_the_plots_once(make_window, qtbot):
+    """Frames overwrite each other in the worker's slot; the plots still get every point."""
+    win = make_window()
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.plots.point_count("batch_loss") > 200, timeout=10000)
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)  # Pause
+    history = win.session.stepper.history
+    assert ctl.frames < len(history.batch_loss)  # far fewer frames than batches
+    for key in ("batch_loss", "batch_accuracy", "epoch_loss", "val_loss"):
+        np.testing.assert_array_equal(ctl.plots.series(key), getattr(history, key))
+    assert win.training.worker.take_frame() is None or not win.session.training
 
 
 def test_series_range_ignores_non_finite_values_and_forgets_on_clear():

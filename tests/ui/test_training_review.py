@@ -4,14 +4,11 @@ GUI paths are driven with real clicks and keys, as in tests/ui/test_walkthrough.
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from nnviz.project import Project
 from nnviz.resources import example_path
 from ui import MainWindow
 
@@ -76,8 +73,7 @@ def _diverge(window, qtbot) -> None:
     """The sine regression with plain SGD at learning rate 10: training blows up."""
     assert window.open_file(example_path("sine"))
     ctl, panel = window.training, window.training.panel
-    qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.snapshot.generation
-                    == ctl.worker._generation, timeout=5000)
+    qtbot.waitUntil(lambda: ctl.snapshot is not None, timeout=5000)
     _choose(qtbot, panel.optimizer_combo, "sgd")
     assert window.project.training.optimizer == "sgd"
     _type_learning_rate(qtbot, panel, "10")
@@ -127,55 +123,6 @@ def test_divergence_in_fast_training_publishes_no_old_stepped_trace(window, qtbo
 
 
 # ---------------------------------------------------------------- 2: no duplicated points
-class _GuiTakesMidPublish(list):
-    """A history list whose first slice lets another thread take the waiting snapshot.
-
-    That is the GUI arriving in the middle of the worker's publication; the thread waits
-    for the worker's lock, so it gets at most a bounded join.
-    """
-
-    def __init__(self, values, worker, taken):
-        super().__init__(values)
-        self.worker, self.taken, self.armed = worker, taken, True
-
-    def __getitem__(self, index):
-        if self.armed and isinstance(index, slice):
-            self.armed = False
-            t = threading.Thread(target=lambda: self.taken.append(self.worker.take_snapshot()))
-            t.start()
-            t.join(0.5)
-            self.thread = t
-        return super().__getitem__(index)
-
-
-def test_history_points_are_not_sent_twice_when_the_gui_takes_mid_publish(qapp):
-    from ui.training.worker import SetupRequest, TrainingWorker
-
-    project = Project.lecture_example()
-    t = project.training
-    model = project.build_model()
-    ds = project.load_dataset()
-    worker = TrainingWorker()
-    worker.setup(SetupRequest(model=model, dataset=ds, batch_size=t.batch_size, seed=t.seed,
-                              epochs=t.epochs))
-    taken = [worker.take_snapshot()]
-    worker.step("batch")  # one point waits in the slot, not yet taken
-    worker.stepper.step_batch()
-    hist = worker.stepper.history
-    hook = _GuiTakesMidPublish(hist.batch_loss, worker, taken)
-    hist.batch_loss = hook
-    worker._publish(force=True)
-    hook.thread.join(5)
-    taken.append(worker.take_snapshot())
-    points = []
-    for snap in taken:
-        if snap is not None:
-            assert snap.history_start["batch_loss"] == len(points)
-            points += snap.history["batch_loss"]
-    assert points == list(hist.batch_loss), "a point was sent twice or lost"
-    assert len(points) == 2
-
-
 # ---------------------------------------------------------------- 5 and 13
 def test_a_failed_rebuild_forgets_the_old_trace_and_layer_ids(window, qtbot):
     from PySide6.QtCore import QPointF
@@ -307,9 +254,12 @@ def test_sparse_labels_get_the_engines_loss_of_the_sample(qtbot):
 
 
 # ---------------------------------------------------------------- 12, 14: no dead API
-def test_the_worker_has_no_unused_factory_or_stopped_signal(qapp):
+def test_the_worker_owns_no_run_only_the_thread_plumbing(qapp):
+    from nnviz.session import Session
     from ui.training.worker import TrainingWorker
 
-    with pytest.raises(TypeError):
-        TrainingWorker(lambda *a, **k: None)  # the never-used stepper_factory is gone
-    assert not hasattr(TrainingWorker, "sig_stopped")  # emitted, never connected
+    session = Session()
+    worker = TrainingWorker(session)
+    assert worker.session is session
+    # The run (model, stepper, history) is the session's; the worker keeps none of its own.
+    assert not any(hasattr(worker, name) for name in ("stepper", "model", "history"))

@@ -230,13 +230,14 @@ class TrainingWorker(QObject):
             status, trace = session.train_chunk(traced=True)
         if status == "stopped":
             return
-        self._publish(trace, finished=status == "finished")
+        self._publish(trace, status)
         if status == "running":
             delay = 0 if self.speed is None else max(0, int(1000.0 / self.speed))
             self._ensure_timer().start(delay)
 
-    def _publish(self, trace, finished: bool) -> None:
+    def _publish(self, trace, status: str) -> None:
         session = self.session
+        finished = status == "finished"
         with session.lock:
             if session.stepper is None:
                 return
@@ -245,7 +246,7 @@ class TrainingWorker(QObject):
                 self._boundary = output_map(session.stepper.model, self._plane)
                 self._last_boundary = now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
-                               running=not finished and session.training, finished=finished)
+                               running=status == "running", finished=finished)
         with self._lock:
             previous = self._slot
             if previous is not None and frame.trace is None:
