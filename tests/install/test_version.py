@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 import nnviz
+import nnviz.version
 from nnviz.project import Project
 from ui.launcher import main
 
@@ -28,7 +29,7 @@ def test_without_metadata_a_source_tree_reads_its_pyproject(monkeypatch):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "version", missing)
-    assert nnviz._find_version() == VERSION
+    assert nnviz.version._find_version() == VERSION
 
 
 def test_saved_files_name_the_version(tmp_path):
