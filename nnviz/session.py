@@ -440,7 +440,7 @@ class Session:
         stops with :attr:`stepper.diverged <nnviz.training.Stepper.diverged>` set and the
         last finite weights kept.
         """
-        self.stop_training()
+        self.pause()  # training so far is its own undo step, before this one
         if not self.ensure_run():
             return None
         stepper = self.stepper
@@ -569,6 +569,7 @@ class Session:
         Returns True if training diverged (the message is ``stepper.diverged``).
         Raises NnvizError when no run can be built.
         """
+        self.pause()
         if not self.ensure_run():
             raise NnvizError(self.problem)
         stepper = self.stepper

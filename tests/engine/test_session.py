@@ -301,3 +301,16 @@ def test_an_invalid_design_has_no_run_and_says_why():
     assert session.step("stage") is None
     session.undo_stack.undo()
     assert session.stepper is not None and session.problem == ""
+
+
+def test_a_step_while_training_comes_after_the_training_on_the_stack():
+    session = Session()
+    assert session.start_training() == ""
+    session.train_chunk(lambda: session.stepper.global_step >= 3)
+    session.step("stage")
+    texts = []
+    while session.undo_stack.can_undo:
+        texts.append(session.undo_stack.undo_text)
+        session.undo_stack.undo()
+    assert texts == ["Step (Forward: hidden layer 1)", "Train (3 batches)"]
+    assert session.stepper.global_step == 0

@@ -214,10 +214,10 @@ class FramePresenter(QObject):
             self._drawn_lists = {key: id(values) for key, values in lists.items()}
         tails = {}
         for group in _GROUPS:
-            copies = {key: list(lists[key]) for key in group}
-            n = min((len(v) for v in copies.values() if v), default=0)
+            # One length for the group, read once; then only the new part is copied.
+            n = min((len(lists[key]) for key in group if lists[key]), default=0)
             for key in group:
-                tails[key] = copies[key][self.plots.point_count(key):n]
+                tails[key] = lists[key][self.plots.point_count(key):n]
         self.plots.add_history(tails, frame.batches_per_epoch, redraw=redraw)
 
     def _add_norms(self, frame: Frame) -> None:
