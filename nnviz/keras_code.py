@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnviz import activations as _activations
+from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz.errors import DesignError, ProjectFileError
-from nnviz import losses as _losses
 from nnviz.losses import Loss
 from nnviz.optimizers import Optimizer
 from nnviz.weights_io import atomic_output, save_weights
