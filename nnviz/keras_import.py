@@ -608,9 +608,13 @@ def parse_keras(text: str) -> tuple[Design, dict]:
     design = reader.design()
     settings = dict(reader.settings)
     defaults = TrainingSettings().to_dict()
+    optimizer_keys = ("optimizer", "learning_rate", "momentum", "optimizer_options")
     for key in settings:  # each alone first, so that a refusal names its own line
+        together = {k: settings[k] for k in optimizer_keys if k in settings} \
+            if key in optimizer_keys else {}
         try:
-            TrainingSettings.from_dict({**defaults, key: settings[key]}, where="training")
+            TrainingSettings.from_dict({**defaults, **together, key: settings[key]},
+                                       where="training")
         except ProjectFileError as error:
             raise KerasImportError(str(error), reader.setting_lines.get(key)) from error
     try:

@@ -38,8 +38,8 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPdfWriter,
-    QPicture,
     QPen,
+    QPicture,
 )
 
 from nnviz import optimizers
