@@ -16,7 +16,7 @@ and reason under the box and puts the cursor on that line.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -74,6 +74,8 @@ class CodeDock(QDockWidget):
         self.highlighted_line = 0
         self._selected_layer: str | None = None
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.TypeWriter)
+        mono.setFixedPitch(True)
 
         body = QWidget()
         layout = QVBoxLayout(body)
