@@ -86,7 +86,7 @@ class CodeDock(QDockWidget):
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.text.setToolTip("The network as the Keras code of the lecture; it follows every "
                              "edit. The selected layer's line is highlighted.")
-        layout.addWidget(self.text, 3)
+        layout.addWidget(self.text, 4)
         row = QHBoxLayout()
         self.copy_button = QPushButton("Copy", objectName="copyCodeButton")
         self.copy_button.setToolTip("Copy the code to the clipboard")
@@ -100,7 +100,7 @@ class CodeDock(QDockWidget):
         self.paste.setPlaceholderText("Paste Keras code here (model = Sequential([Dense(...), "
                                       "...]), model.compile(...)) and press Import. "
                                       "Nothing in it is run.")
-        layout.addWidget(self.paste, 2)
+        layout.addWidget(self.paste, 1)
         row = QHBoxLayout()
         self.import_button = QPushButton("Import", objectName="importCodeButton")
         self.import_button.setToolTip("Replace the network and its settings by the pasted "
