@@ -287,7 +287,7 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
         x = x_max * k / 4
         p = point(x, y_lo)
         painter.drawText(QRectF(p.x() - 30, plot.bottom() + 4, 60, 16),
-                         Qt.AlignmentFlag.AlignHCenter, f"{x:.0f}")
+                         Qt.AlignmentFlag.AlignHCenter, f"{x:.3g}")
     painter.drawText(QRectF(plot.left(), plot.bottom() + 20, plot.width(), 16),
                      Qt.AlignmentFlag.AlignHCenter, "batches trained")
     legend_y = plot.top()
