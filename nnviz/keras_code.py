@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from nnviz import activations as _activations
-from nnviz.errors import ProjectFileError
+from nnviz import losses as _losses
+from nnviz import optimizers as _optimizers
+from nnviz.errors import DesignError, ProjectFileError
 from nnviz.losses import Loss
 from nnviz.optimizers import Optimizer
 from nnviz.weights_io import atomic_output, save_weights
 
-__all__ = ["keras_code", "export_keras", "weights_path_for"]
+__all__ = ["keras_code", "export_keras", "weights_path_for", "lecture_code", "LectureCode"]
 
 
 def weights_path_for(py_path: str | os.PathLike) -> str:
@@ -149,3 +152,110 @@ def export_keras(model, py_path: str | os.PathLike) -> tuple[str, str]:
     except OSError as err:
         raise ProjectFileError(f"Cannot write '{py_path}': {err.strerror or err}.", py_path) from err
     return py_path, weights
+
+
+# ---------------------------------------------------------------------- the lecture's code
+#: The kernel initializer Keras's Dense takes when none is given (left out of the code).
+_DEFAULT_INITIALIZER = "glorot_uniform"
+
+
+@dataclass
+class LectureCode:
+    """The design as the lecture's Keras code: ``text`` and where each layer is in it.
+
+    ``lines`` maps a layer id to its 1-based line number in ``text`` (the input layer to
+    the first ``Dense``, whose ``input_shape`` it is); ``compile_line`` and ``fit_line``
+    are the lines of ``model.compile(...)`` and ``model.fit(...)``.
+    """
+
+    text: str
+    lines: dict[str, int] = field(default_factory=dict)
+    compile_line: int = 0
+    fit_line: int = 0
+
+
+def _comment(text: str) -> str:
+    """``text`` as the end of a comment: as typed if it is all printable on one line,
+    else ``repr``-quoted (so that no line break can ever end the comment)."""
+    text = str(text)
+    return text if text.isprintable() else repr(text)
+
+
+def _optimizer_expression(training) -> tuple[str, str]:
+    """``SGD(learning_rate=0.1)`` (only what differs from the lecture's plain form) and
+    the class name, from the training settings; every value ``repr``-quoted."""
+    optimizer = training.make_optimizer()
+    cls = optimizer.keras_class
+    if not cls.isidentifier():  # a class attribute, never user text; checked all the same
+        raise ProjectFileError(f"The optimizer {cls!r} has no Keras spelling.")
+    args = [f"learning_rate={float(training.learning_rate)!r}"]
+    if _optimizers.has_momentum(training.optimizer) and training.momentum:
+        args.append(f"momentum={float(training.momentum)!r}")
+    for key, value in dict(training.optimizer_options).items():
+        if not str(key).isidentifier() or key in ("learning_rate", "momentum"):
+            continue  # the settings' checks allow only the optimizer's own keywords
+        value = bool(value) if isinstance(value, bool) else float(value)
+        args.append(f"{key}={value!r}")
+    return f"{cls}({', '.join(args)})", cls
+
+
+def lecture_code(design, training, dataset=None) -> LectureCode:
+    """The design and its training settings as the Keras code a lecture writes::
+
+        model = Sequential([
+            Dense(units=3, input_shape=(2,), activation='relu'),  # Hidden 1
+            Dense(units=2, activation='softmax'),  # Output
+        ])
+        model.compile(optimizer=SGD(learning_rate=0.1), loss='categorical_crossentropy', ...)
+        model.fit(x, y, epochs=50, batch_size=4)
+
+    ``training`` is a :class:`nnviz.project.TrainingSettings`; ``dataset`` (a
+    :class:`nnviz.project.DatasetSpec`, optional) names the data in a comment and gives
+    ``validation_split``. Every value that comes from the project is a ``repr`` literal,
+    and a layer's name goes into a comment only when it is printable on one line (else
+    ``repr``-quoted): no text typed in nnviz can become code. Raises DesignError when the
+    design is not a chain from an input to an output layer yet.
+    """
+    chain = design.chain()
+    if len(chain) < 2:
+        raise DesignError("The network needs an input and an output layer to be written as code.")
+    _optimizer, optimizer_cls = _optimizer_expression(training)
+    float64 = str(training.dtype) == "float64"
+    text: list[str] = []
+    if float64:
+        text.append("import keras")
+    text += ["from keras.layers import Dense", "from keras.models import Sequential",
+             f"from keras.optimizers import {optimizer_cls}", ""]
+    if float64:
+        text += ["keras.config.set_floatx('float64')  # nnviz computes in float64", ""]
+    text.append("model = Sequential([")
+    lines: dict[str, int] = {}
+    for index, spec in enumerate(chain[1:]):
+        args = [f"units={int(spec.units)}"]
+        if index == 0:
+            args.append(f"input_shape=({int(chain[0].units)},)")
+            lines[chain[0].id] = len(text) + 1
+        args.append(f"activation={_activations.get(spec.activation).keras()}")
+        if spec.initializer != _DEFAULT_INITIALIZER:
+            args.append(f"kernel_initializer={str(spec.initializer)!r}")
+        text.append(f"    Dense({', '.join(args)}),  # {_comment(spec.name)}")
+        lines[spec.id] = len(text)
+    text.append("])")
+    loss = _losses.get(training.loss).keras()
+    metrics = [str(m) for m in training.metrics]
+    metrics_arg = f", metrics={metrics!r}" if metrics else ""
+    text.append(f"model.compile(optimizer={_optimizer}, loss={loss}{metrics_arg})")
+    compile_line = len(text)
+    text.append("")
+    fit_args = [f"epochs={int(training.epochs)!r}", f"batch_size={int(training.batch_size)!r}"]
+    if not training.shuffle:
+        fit_args.append("shuffle=False")
+    if dataset is not None and getattr(dataset, "name", None):
+        where = dataset.csv_path if dataset.is_csv and dataset.csv_path else dataset.name
+        text.append(f"# x, y: the data set {_comment(where)}")
+        split = dict(dataset.params).get("validation_split")
+        if isinstance(split, (int, float)) and not isinstance(split, bool) and 0 < split < 1:
+            fit_args.append(f"validation_split={float(split)!r}")
+    text.append(f"model.fit(x, y, {', '.join(fit_args)})")
+    fit_line = len(text)
+    return LectureCode("\n".join(text) + "\n", lines, compile_line, fit_line)

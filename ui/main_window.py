@@ -32,6 +32,7 @@ from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
 from ui.canvas import CanvasScene, CanvasView
+from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
 from ui.inspector import InspectorDock
 from ui.palette import PaletteWidget
@@ -55,6 +56,10 @@ WEIGHT_FILTERS = (
     ("Keras code (*.py)", ".py"),
 )
 IMAGE_FILTERS = (("PNG image (*.png)", ".png"), ("SVG drawing (*.svg)", ".svg"))
+PYTHON_FILTER = "Python / Keras code (*.py *.txt)"
+PDF_FILTER = "PDF document (*.pdf)"
+#: The largest code file File > Import Keras Code reads (a network's code is a few lines).
+MAX_IMPORT_BYTES = 1_000_000
 
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
@@ -62,7 +67,7 @@ SETTINGS_RECENT = "files/recent"
 SETTINGS_DARK = "view/dark"
 SETTINGS_LAST_DIR = "files/lastDir"
 # Bump when the set of docks changes so an old saved layout is not applied to new docks.
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 def _with_suffix(path: str, chosen_filter: str, filters) -> str:
@@ -119,6 +124,13 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self)
         self.training.sig_frame.connect(self._on_training_frame)
         self.scene.sig_message.connect(self._show_message)
+
+        # The design as the lecture's Keras code, live; pasted code imported back.
+        self.code_dock = CodeDock(self.session, self)
+        self.code_dock.sig_message.connect(self._show_message)
+        self.code_dock.sig_imported.connect(self.canvas.fit)
+        self.scene.sig_selection_changed.connect(self.code_dock.set_selection)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
 
         self._build_menus()
         self._build_status_bar()
@@ -212,6 +224,15 @@ class MainWindow(QMainWindow):
         self.export_image_action = self._action(
             "Export &Image…", self._on_export_image, "Ctrl+Shift+I", "actionExportImage",
             "Save the canvas as a PNG or SVG picture")
+        self.import_keras_action = self._action(
+            "Import &Keras Code…", self._on_import_keras, None, "actionImportKeras",
+            "Read a network from Keras code (Sequential, Dense, compile); nothing in it runs")
+        self.export_handout_action = self._action(
+            "Export &Handout…", self._on_export_handout, None, "actionExportHandout",
+            "A printable PDF: the network, each stage of one batch with its formulas, the loss")
+        self.export_slides_action = self._action(
+            "Export &Slides…", self._on_export_slides, None, "actionExportSlides",
+            "One PNG per stage of one batch, for slides")
         self.quit_action = self._action("&Quit", self.close, Key.Quit, "actionQuit")
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
@@ -219,6 +240,8 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addActions([self.export_weights_action, self.export_image_action])
+        file_menu.addActions([self.import_keras_action, self.export_handout_action,
+                              self.export_slides_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -317,6 +340,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lecture)
         self.splitDockWidget(panel, lecture, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(lecture, self.code_dock)
+        lecture.raise_()
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, plots)
 
     def _apply_default_sizes(self) -> None:
@@ -602,6 +627,72 @@ class MainWindow(QMainWindow):
             return False
         self._remember_dir(path)
         return self.export_image(_with_suffix(path, chosen, IMAGE_FILTERS))
+
+    # ------------------------------------------------------------------ Keras code, handout
+    def import_keras_code(self, text: str) -> bool:
+        """Read Keras ``text`` into the project as one undo step (see ui.code_dock); True if
+        it was read, else a dialog gives the line and the reason. Nothing in it runs."""
+        message = self.code_dock.import_code(text)
+        if message:
+            show_error(self, "Cannot import the Keras code", message)
+            return False
+        return True
+
+    def import_keras_file(self, path: str | os.PathLike) -> bool:
+        """Import the Keras code in the file at ``path`` (see :meth:`import_keras_code`)."""
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_IMPORT_BYTES + 1)
+            if len(raw) > MAX_IMPORT_BYTES:
+                raise NnvizError(f"{Path(path).name} is larger than "
+                                 f"{MAX_IMPORT_BYTES:,} bytes; it is not a network's code.")
+            text = raw.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError, NnvizError) as error:
+            show_error(self, "Cannot import the Keras code", error)
+            return False
+        return self.import_keras_code(text)
+
+    def _on_import_keras(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(self, "Import Keras code", self._start_dir(),
+                                              f"{PYTHON_FILTER};;All files (*)")
+        if not path:
+            return False
+        self._remember_dir(path)
+        return self.import_keras_file(path)
+
+    def export_handout(self, path: str | os.PathLike | None,
+                       slides_dir: str | os.PathLike | None = None) -> bool:
+        """Write the handout PDF (and/or one PNG per stage into ``slides_dir``); the
+        window's run, weights and undo stack are not touched (see ui.handout)."""
+        from ui.handout import export_handout
+
+        name = Path(self._document_name()).stem if self.project.path else self._document_name()
+        try:
+            export_handout(self.session, path, name, slides_dir=slides_dir)
+        except (NnvizError, OSError) as error:
+            show_error(self, "Cannot export the handout", error)
+            return False
+        written = Path(path).name if path is not None else Path(slides_dir).name
+        self._show_message(f"Exported {written}")
+        return True
+
+    def _on_export_handout(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export handout", str(Path(self._start_dir()) / "handout.pdf"), PDF_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        self._remember_dir(path)
+        return self.export_handout(path)
+
+    def _on_export_slides(self) -> bool:
+        folder = QFileDialog.getExistingDirectory(self, "Export slides into folder",
+                                                  self._start_dir())
+        if not folder:
+            return False
+        QSettings().setValue(SETTINGS_LAST_DIR, folder)
+        return self.export_handout(None, slides_dir=folder)
 
     # ------------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:

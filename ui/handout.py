@@ -1,0 +1,473 @@
+"""The handout: one batch of training, stage by stage, as a printable PDF (and slides).
+
+:func:`export_handout` writes an A4 portrait PDF with Qt's ``QPdfWriter`` (vector text and
+vector drawings):
+
+1. a title page: the network as the canvas draws it, its settings, the data set and the
+   lecture's Keras code;
+2. one page per stage of one batch (forward through each layer, the loss, backward through
+   each layer, the update): the canvas at that stage, with the neurons' values and the
+   gradients, and the lecture view's formulas with their numbers;
+3. the loss curve of the run so far.
+
+Every page has margins and "page i of n" at its foot. ``slides_dir`` also writes one PNG
+per stage (16:9, canvas beside the formulas) for slides.
+
+The user's run is never touched: the batch is stepped on a **copy** of the project in its
+own :class:`~nnviz.session.Session`, given the user's run state (weights, optimizer memory,
+counters, position in the epoch), drawn in a hidden canvas scene and lecture view. The
+user's weights, counters, history and undo stack stay exactly as they were. If the user
+is in the middle of a batch, the copy finishes that batch first and shows the next one
+whole.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+    QPicture,
+)
+
+from nnviz import optimizers
+from nnviz.errors import NnvizError
+from nnviz.keras_code import lecture_code
+from nnviz.project import Project
+from nnviz.session import Session
+from ui.canvas import CanvasScene
+from ui.training.lecture_view import LectureView
+
+__all__ = ["export_handout", "HandoutResult", "LAYOUT_DPI", "SLIDE_SIZE"]
+
+#: The layout is done in CSS pixels (96 per inch) and scaled to the device.
+LAYOUT_DPI = 96
+#: The PDF's resolution in device units per inch (text and drawings stay vectors).
+PDF_DPI = LAYOUT_DPI  # point-size fonts of the canvas items then come out as on screen
+#: A slide PNG's size in pixels (16:9).
+SLIDE_SIZE = QSize(1920, 1080)
+MARGIN_MM = 15.0
+_INK = QColor("#202124")
+_MUTED = QColor("#5f6368")
+_CURVES = {"loss": QColor("#1a73e8"), "val_loss": QColor("#e8710a"),
+           "batch_loss": QColor(26, 115, 232, 90)}
+
+
+class HandoutResult:
+    """What :func:`export_handout` wrote: ``pages`` (count), ``stages`` (labels) and
+    ``slides`` (the PNG paths, empty without a slides folder)."""
+
+    def __init__(self, pages: int, stages: list[str], slides: list[Path]):
+        self.pages, self.stages, self.slides = pages, stages, slides
+
+
+def _font(pixels: float, bold: bool = False, mono: bool = False) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont) if mono else QFont()
+    font.setPixelSize(max(1, round(pixels)))
+    font.setBold(bold)
+    return font
+
+
+class _Copy:
+    """A copy of the window's project and run, with its own hidden scene and lecture view."""
+
+    def __init__(self, session: Session):
+        project = Project.from_dict(session.project.to_dict())
+        project.path = session.project.path
+        self.session = Session(project)
+        if not self.session.ensure_run():
+            raise NnvizError(f"The handout needs a network that can be trained: "
+                             f"{self.session.problem}")
+        if session.stepper is not None:
+            with session.lock:  # the weights shown (a time-travel snapshot too)
+                state = session.stepper.get_state()
+            if [w.shape for w in state.weights] == \
+                    [w.shape for w in self.session.stepper.model.get_weights()]:
+                self.session.stepper.set_state(state)
+        if self.session.stepper.diverged:
+            raise NnvizError(self.session.stepper.diverged)
+        self.scene = CanvasScene(project.design)
+        self.scene.set_theme(False)  # paper is white
+        self.scene.set_item_caching(False)  # vectors and text, not cached bitmaps
+        self.lecture = LectureView()
+        self.lecture.set_theme(False)
+        self.ids = [spec.id for spec in project.design.chain()]
+
+    def info(self) -> dict:
+        """What the lecture view needs besides the trace (as the window's presenter gives it)."""
+        t = self.session.project.training
+        chain = self.session.design.chain()
+        return {"ids": list(self.ids), "names": [s.name for s in chain],
+                "activations": [s.activation for s in chain[1:]], "loss": t.loss,
+                "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
+                else "momentum",
+                "learning_rate": t.learning_rate, "diverged": self.session.stepper.diverged}
+
+    def selection_for(self, trace):
+        """The neuron or connection whose formula best explains the stage."""
+        kind, layer, ids = trace.stage.kind, trace.stage.layer, self.ids
+        if kind == "forward":
+            return ("neuron", ids[layer + 1], 0)
+        if kind == "loss":
+            return ("neuron", ids[-1], 0)
+        if kind == "backward":
+            return ("connection", ids[layer], ids[layer + 1], 0, 0)
+        return ("connection", ids[-2], ids[-1], 0, 0)
+
+    def show(self, trace) -> None:
+        """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
+        scene, ids = self.scene, self.ids
+        kind, layer = trace.stage.kind, trace.stage.layer
+        values = {ids[0]: trace.x[0]}
+        numbers = {ids[0]: (trace.x[0], None, "")}
+        for m, a in enumerate(trace.a):
+            if a is not None:
+                z = trace.z[m] if m < len(trace.z) else None
+                values[ids[m + 1]] = a[0]
+                numbers[ids[m + 1]] = (a[0], None if z is None else z[0], "z")
+        if kind in ("loss", "backward", "update") and trace.a and trace.a[-1] is not None:
+            numbers[ids[-1]] = (trace.a[-1][0], trace.y[0], "target")
+        if kind == "backward":
+            for m, dz in enumerate(trace.dZ):
+                if dz is not None:
+                    values[ids[m + 1]] = dz[0]
+                    numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
+        scene.set_neuron_values(values)
+        scene.set_neuron_numbers(numbers)
+        if kind in ("forward", "backward"):
+            scene.highlight_layer(ids[layer + 1])
+        elif kind == "loss":
+            scene.highlight_layer(ids[-1])
+        else:
+            scene.highlight_layer(None)
+        edges = list(zip(ids[:-1], ids[1:]))
+        grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
+        if kind == "backward" and grads:
+            scene.set_edge_values(grads, mode="gradients")
+        elif kind == "update" and trace.W_after is not None:
+            scene.set_edge_values(dict(zip(edges, trace.W_after)), mode="weights")
+        elif trace.W_before is not None:
+            scene.set_edge_values(dict(zip(edges, trace.W_before)), mode="weights")
+        else:
+            scene.set_edge_values(None)
+        weights = self.session.stepper.model.get_weights()
+        self.lecture.show_state(self.selection_for(trace), trace, weights, self.info())
+
+    def clear(self) -> None:
+        """The canvas as the design draws it (no stage)."""
+        self.scene.set_neuron_values(None)
+        self.scene.set_neuron_numbers(None)
+        self.scene.highlight_layer(None)
+        self.scene.set_edge_values(None)
+
+
+# ---------------------------------------------------------------------- drawing
+def _draw_scene(painter: QPainter, scene: CanvasScene, rect: QRectF) -> float:
+    """Draw the canvas scene centred at the top of ``rect``; return the height used."""
+    source = scene.content_rect()
+    if source.isEmpty():
+        source = QRectF(-200, -150, 400, 300)
+    source = source.adjusted(-60, -70, 60, 90)  # labels above cards, bubbles below
+    scale = min(rect.width() / source.width(), rect.height() / source.height(), 1.5)
+    w, h = source.width() * scale, source.height() * scale
+    # The canvas writes the numbers on the neurons only when they are large on screen:
+    # record the drawing at a size where they are (a QPicture keeps it as vectors and
+    # text), then play it back at the size the page has room for.
+    zoom = max(1.0, 1.6 / scale)
+    picture = QPicture()
+    recorder = QPainter(picture)
+    recorder.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+    scene.render(recorder, QRectF(0, 0, w * zoom, h * zoom), source)
+    recorder.end()
+    painter.save()
+    painter.translate(rect.center().x() - w / 2, rect.top())
+    painter.scale(1 / zoom, 1 / zoom)
+    painter.drawPicture(0, 0, picture)
+    painter.restore()
+    return h
+
+
+def _draw_document(painter: QPainter, document, rect: QRectF, scale: float) -> float:
+    """Draw a text document (the lecture view's) into ``rect``; return the height used."""
+    doc = document.clone()
+    doc.setTextWidth(rect.width() / scale)
+    painter.save()
+    painter.translate(rect.topLeft())
+    painter.scale(scale, scale)
+    clip = QRectF(0, 0, rect.width() / scale, rect.height() / scale)
+    doc.drawContents(painter, clip)
+    painter.restore()
+    return min(doc.size().height() * scale, rect.height())
+
+
+def _text(painter: QPainter, rect: QRectF, text: str, font: QFont, color: QColor = _INK,
+          flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) -> float:
+    """Draw wrapped plain text; return the height it took."""
+    painter.setFont(font)
+    painter.setPen(color)
+    wrap = flags | Qt.TextFlag.TextWordWrap
+    bound = painter.boundingRect(rect, wrap, text)
+    painter.drawText(rect, wrap, text)
+    return bound.height()
+
+
+def _settings_lines(project: Project) -> list[str]:
+    t = project.training
+    chain = project.design.chain()
+    layers = " → ".join(f"{s.name} ({s.units}{'' if s.kind == 'input' else ', ' + s.activation})"
+                        for s in chain)
+    opt = optimizers.title(t.optimizer, t.momentum)
+    extra = f", momentum {t.momentum:g}" if t.momentum else ""
+    data = project.dataset.name or "none"
+    if project.dataset.is_csv and project.dataset.csv_path:
+        data = Path(project.dataset.csv_path).name
+    return [
+        f"Network: {layers}",
+        f"Loss: {t.loss.replace('_', ' ')}    Optimizer: {opt}, learning rate {t.learning_rate:g}"
+        f"{extra}",
+        f"Batch size: {t.batch_size}    Epochs: {t.epochs}    Seed: {t.seed}    "
+        f"Numbers: {t.dtype}",
+        f"Data set: {data}",
+    ]
+
+
+def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int) -> None:
+    """The loss per batch (light), per epoch and on the validation set, on plain axes."""
+    series = {
+        "batch_loss": (np.arange(1, len(history.batch_loss) + 1, dtype=float),
+                       np.asarray(history.batch_loss, dtype=float)),
+        "loss": (np.arange(1, len(history.epoch_loss) + 1, dtype=float) * batches_per_epoch,
+                 np.asarray(history.epoch_loss, dtype=float)),
+        "val_loss": (np.arange(1, len(history.val_loss) + 1, dtype=float) * batches_per_epoch,
+                     np.asarray(history.val_loss, dtype=float)),
+    }
+    finite = [v[np.isfinite(v)] for _, v in series.values()]
+    finite = np.concatenate(finite) if finite else np.zeros(0)
+    axis_font = _font(11)
+    plot = rect.adjusted(56, 10, -10, -40)
+    painter.save()
+    painter.setPen(QPen(_INK, 1.2))
+    painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+    painter.drawLine(plot.bottomLeft(), plot.topLeft())
+    if finite.size == 0:
+        _text(painter, plot.adjusted(10, 10, 0, 0), "No training yet: the curve starts with "
+              "the first batch.", _font(13), _MUTED)
+        painter.restore()
+        return
+    x_max = max(float(series["batch_loss"][0][-1]) if len(history.batch_loss) else 1.0, 1.0)
+    y_lo, y_hi = 0.0, float(finite.max()) * 1.05 or 1.0
+    if float(finite.min()) < 0:
+        y_lo = float(finite.min()) * 1.05
+
+    def point(x, y):
+        return QPointF(plot.left() + (x / x_max) * plot.width() if x_max else plot.left(),
+                       plot.bottom() - (y - y_lo) / (y_hi - y_lo) * plot.height())
+
+    painter.setFont(axis_font)
+    painter.setPen(_MUTED)
+    for k in range(5):
+        y = y_lo + (y_hi - y_lo) * k / 4
+        p = point(0, y)
+        painter.drawText(QRectF(rect.left(), p.y() - 8, 50, 16),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{y:.3g}")
+    for k in range(5):
+        x = x_max * k / 4
+        p = point(x, y_lo)
+        painter.drawText(QRectF(p.x() - 30, plot.bottom() + 4, 60, 16),
+                         Qt.AlignmentFlag.AlignHCenter, f"{x:.3g}")
+    painter.drawText(QRectF(plot.left(), plot.bottom() + 20, plot.width(), 16),
+                     Qt.AlignmentFlag.AlignHCenter, "batches trained")
+    legend_y = plot.top()
+    labels = {"batch_loss": "loss per batch", "loss": "loss per epoch (training)",
+              "val_loss": "loss per epoch (validation)"}
+    for key, (xs, ys) in series.items():
+        ok = np.isfinite(ys)
+        if not ok.any():
+            continue
+        pen = QPen(_CURVES[key], 1.0 if key == "batch_loss" else 2.2)
+        painter.setPen(pen)
+        path = QPainterPath()
+        points = [point(x, y) for x, y in zip(xs[ok], ys[ok])]
+        path.moveTo(points[0])
+        for p in points[1:]:
+            path.lineTo(p)
+        painter.drawPath(path)
+        if len(points) == 1:
+            painter.drawEllipse(points[0], 3, 3)
+        painter.drawLine(QPointF(plot.right() - 230, legend_y + 8),
+                         QPointF(plot.right() - 200, legend_y + 8))
+        painter.setPen(_INK)
+        painter.drawText(QRectF(plot.right() - 194, legend_y, 200, 16),
+                         Qt.AlignmentFlag.AlignLeft, labels[key])
+        legend_y += 18
+    painter.restore()
+
+
+def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str) -> None:
+    font = _font(10)
+    rect = QRectF(page.left(), page.bottom() - 16, page.width(), 16)
+    _text(painter, rect, f"nnviz handout · {name}", font, _MUTED)
+    _text(painter, rect, f"page {number} of {total}", font, _MUTED,
+          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+
+def _stage_layout(painter: QPainter, rect: QRectF, copy: _Copy, heading: str,
+                  sub: str, doc_scale: float) -> None:
+    """A stage: heading, the canvas and the formulas (stacked on paper, side by side on
+    a wide slide)."""
+    y = rect.top()
+    y += _text(painter, QRectF(rect.left(), y, rect.width(), 40), heading, _font(20, True))
+    y += _text(painter, QRectF(rect.left(), y + 2, rect.width(), 30), sub, _font(12), _MUTED) + 10
+    body = QRectF(rect.left(), y, rect.width(), rect.bottom() - y)
+    if body.width() > body.height():  # a slide
+        canvas = QRectF(body.left(), body.top(), body.width() * 0.58, body.height())
+        text = QRectF(canvas.right() + 20, body.top(), body.width() * 0.42 - 20, body.height())
+    else:
+        canvas = QRectF(body.left(), body.top(), body.width(), body.height() * 0.42)
+        used = _draw_scene(painter, copy.scene, canvas)
+        text = QRectF(body.left(), body.top() + used + 14, body.width(),
+                      body.bottom() - body.top() - used - 14)
+        painter.setPen(QPen(QColor("#dadce0"), 1))
+        painter.drawLine(QPointF(text.left(), text.top() - 7), QPointF(text.right(), text.top() - 7))
+        _draw_document(painter, copy.lecture.browser.document(), text, doc_scale)
+        return
+    _draw_scene(painter, copy.scene, canvas)
+    _draw_document(painter, copy.lecture.browser.document(), text, doc_scale)
+
+
+def export_handout(session: Session, path: str | os.PathLike | None, name: str = "network",
+                   slides_dir: str | os.PathLike | None = None) -> HandoutResult:
+    """Write the handout PDF to ``path`` (and one PNG per stage into ``slides_dir``).
+
+    ``session`` is the window's; it is read, never changed. ``name`` goes into the title
+    and the footers. ``path`` None writes only the slides. Raises NnvizError when the
+    network cannot be trained (the reason) or a file cannot be written.
+    """
+    copy = _Copy(session)
+    stepper = copy.session.stepper
+    stages = stepper.stages
+    if stepper.next_stage != stages[0]:
+        copy.session.step("batch")  # finish the batch the user is in
+    total = len(stages) + 2
+    pdf = painter = None
+    slides: list[Path] = []
+    if slides_dir is not None:
+        slides_dir = Path(slides_dir)
+        try:
+            slides_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NnvizError(f"Cannot make the folder {slides_dir}: {error.strerror}.") from error
+    part = None
+    if path is not None:
+        path = Path(path)
+        part = path.with_name(path.name + ".part")
+        pdf = QPdfWriter(str(part))
+        pdf.setResolution(PDF_DPI)
+        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+        pdf.setTitle(f"nnviz handout: {name}")
+        pdf.setCreator("nnviz")
+        painter = QPainter()
+        if not painter.begin(pdf):
+            raise NnvizError(f"Cannot write the PDF file {path}; check the folder exists and "
+                             "is writable.")
+    scale = PDF_DPI / LAYOUT_DPI
+    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+    labels: list[str] = []
+    try:
+        if painter is not None:
+            painter.scale(scale, scale)
+            page = QRectF(0, 0, pdf.width() / scale, pdf.height() / scale).adjusted(
+                margin, margin, -margin, -margin)
+            content = page.adjusted(0, 0, 0, -24)
+            # ---- title page
+            y = content.top()
+            y += _text(painter, QRectF(content.left(), y, content.width(), 60),
+                       f"{name}", _font(28, True))
+            y += _text(painter, QRectF(content.left(), y + 2, content.width(), 30),
+                       f"One batch of training, stage by stage · nnviz · "
+                       f"{datetime.date.today().isoformat()}", _font(13), _MUTED) + 14
+            copy.clear()
+            net = QRectF(content.left(), y, content.width(), content.height() * 0.36)
+            y += _draw_scene(painter, copy.scene, net) + 14
+            for line in _settings_lines(copy.session.project):
+                y += _text(painter, QRectF(content.left(), y, content.width(), 60), line,
+                           _font(13)) + 4
+            y += 12
+            project = copy.session.project
+            code = lecture_code(project.design, project.training, project.dataset).text
+            _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
+                  code, _font(10.5, mono=True))
+            _footer(painter, page, 1, total, name)
+        for index in range(len(stages)):
+            trace = copy.session.step("stage")
+            if trace is None:
+                raise NnvizError(copy.session.problem or "The network cannot be stepped.")
+            copy.show(trace)
+            label = trace.stage.label
+            labels.append(label)
+            heading = f"Stage {index + 1} of {len(stages)}: {label}"
+            sub = (f"Epoch {trace.epoch + 1}, batch {trace.batch + 1} · "
+                   f"{len(trace.x)} samples in the batch; the numbers are the first sample's")
+            if painter is not None:
+                pdf.newPage()
+                _stage_layout(painter, content, copy, heading, sub, 0.8)
+                _footer(painter, page, index + 2, total, name)
+            if slides_dir is not None:
+                slides.append(_write_slide(slides_dir / f"stage-{index + 1:02d}.png",
+                                           copy, heading, sub))
+        if painter is not None:
+            pdf.newPage()
+            y = content.top()
+            y += _text(painter, QRectF(content.left(), y, content.width(), 40),
+                       "The loss so far", _font(20, True)) + 6
+            history = copy.session.history
+            note = (f"{len(history.batch_loss)} batches trained "
+                    f"({stepper.batches_per_epoch} per epoch), this handout's batch included.")
+            y += _text(painter, QRectF(content.left(), y, content.width(), 30), note,
+                       _font(12), _MUTED) + 10
+            _draw_curve(painter, QRectF(content.left(), y, content.width(),
+                                        content.height() * 0.5), history,
+                        stepper.batches_per_epoch)
+            _footer(painter, page, total, total, name)
+    except BaseException:
+        if painter is not None and painter.isActive():
+            painter.end()
+        if part is not None and part.exists():
+            part.unlink()
+        raise
+    if painter is not None and painter.isActive():
+        painter.end()
+    if part is not None:
+        try:
+            os.replace(part, path)
+        except OSError as error:
+            raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
+    return HandoutResult(total if path is not None else 0, labels, slides)
+
+
+def _write_slide(path: Path, copy: _Copy, heading: str, sub: str) -> Path:
+    image = QImage(SLIDE_SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    painter.scale(1.5, 1.5)  # lay out on 1280 x 720, drawn at 1920 x 1080
+    rect = QRectF(0, 0, SLIDE_SIZE.width() / 1.5, SLIDE_SIZE.height() / 1.5).adjusted(32, 28, -32, -28)
+    _stage_layout(painter, rect, copy, heading, sub, 0.8)
+    painter.end()
+    if not image.save(str(path)):
+        raise NnvizError(f"Could not write the image file {path}; check the folder is writable.")
+    return path
