@@ -38,15 +38,20 @@ def _type_into(box, text: str) -> None:
     QTest.keyClick(line, Qt.Key.Key_Return)
 
 
+def _lecture(epochs: int = 2) -> Project:
+    """The lecture's example, set to train ``epochs`` epochs (Train stops there by itself)."""
+    project = Project.lecture_example()
+    project.update_training(epochs=epochs)
+    return project
+
+
 def _train_epochs(qtbot, window, n: int) -> None:
-    """Click Epoch n times (each an undo step) — or Train until n epochs, then Pause."""
+    """Click Train and let it run to the project's last epoch (``n`` of them)."""
     ctl = window.training
-    target = window.session.stepper.epoch + n
+    assert window.project.training.epochs == window.session.stepper.epoch + n
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.session.stepper.epoch >= target, timeout=15000)
-    if window.session.training:
-        qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
-    assert not window.session.training
+    qtbot.waitUntil(lambda: not window.session.training, timeout=15000)
+    assert window.session.stepper.epoch == window.project.training.epochs
 
 
 def _weights(window):
@@ -76,7 +81,7 @@ def test_a_project_trained_on_the_command_line_opens_with_its_curves(make_window
 
 
 def test_undo_after_training_puts_back_the_weights_before_it(make_window, qtbot):
-    window = make_window()
+    window = make_window(_lecture())
     ctl = window.training
     ids = ctl.layer_ids
     # A typed weight first: select a connection by clicking it, type into the inspector.
@@ -112,7 +117,7 @@ def test_redo_keys_are_not_ambiguous(make_window, qtbot):
 
 
 def test_typing_a_weight_after_training_keeps_the_loss_curve(make_window, qtbot):
-    window = make_window()
+    window = make_window(_lecture())
     ctl = window.training
     _train_epochs(qtbot, window, 2)
     points = ctl.plots.point_count("batch_loss")
@@ -128,7 +133,7 @@ def test_typing_a_weight_after_training_keeps_the_loss_curve(make_window, qtbot)
 
 
 def test_reset_and_settings_are_undoable(make_window, qtbot):
-    window = make_window()
+    window = make_window(_lecture())
     ctl, panel = window.training, window.training.panel
     _train_epochs(qtbot, window, 2)
     trained = _weights(window)
@@ -156,7 +161,7 @@ def test_reset_and_settings_are_undoable(make_window, qtbot):
 
 def test_file_new_replaces_the_whole_session_and_has_nothing_to_save(make_window, qtbot,
                                                                      monkeypatch):
-    window = make_window()
+    window = make_window(_lecture())
     ctl = window.training
     _train_epochs(qtbot, window, 2)
     asked = []
