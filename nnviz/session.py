@@ -428,15 +428,18 @@ class Session:
             text = "Change " + ", ".join(_SETTING_LABELS.get(k, k) for k in changes)
         self._command(text, lambda: self.project.update_training(**changes))
 
-    def set_dataset(self, spec: DatasetSpec) -> None:
+    def set_dataset(self, spec: DatasetSpec, data=None) -> None:
         """Train on another data set (or the same with other parameters), as one undo step.
 
         The data set is loaded first: if it cannot be, DatasetError says why and nothing
-        changes.
+        changes. ``data`` is the :class:`~nnviz.datasets.Dataset` already loaded from
+        ``spec`` (the window parses a CSV file on a thread of its own): it is taken as is,
+        not parsed again.
         """
         if _spec_key(spec) == _spec_key(self.project.dataset):
             return
-        data = spec.load()  # refuse before anything changes
+        if data is None:
+            data = spec.load()  # refuse before anything changes
         self._data, self._data_key = data, _spec_key(spec)
         label = spec.name if not spec.is_csv else "a CSV file"
         same = spec.name == self.project.dataset.name
