@@ -544,7 +544,8 @@ class Project:
         """Write the project to ``path`` (default: :attr:`path`) atomically; remember the path.
 
         A temporary file is written beside the target and renamed over it, so a crash
-        mid-save leaves the old file as it was.
+        mid-save leaves the old file as it was. Every failure is a ProjectFileError that
+        says why (a full disk, a read-only file, a NaN weight, text that UTF-8 cannot hold).
         """
         if path is None:
             path = self.path
@@ -552,16 +553,28 @@ class Project:
             raise ProjectFileError("Choose a file name to save the project to.")
         path = os.fspath(path)
         base_dir = os.path.dirname(os.path.abspath(path))
+        name = os.path.basename(path)
         try:
             text = dumps_readable(self.to_dict(base_dir))
         except ValueError as err:  # a NaN or infinite weight: JSON cannot hold it
             raise ProjectFileError(
-                f"Cannot save '{os.path.basename(path)}': a weight is NaN or infinite; "
+                f"Cannot save '{name}': a weight is NaN or infinite; "
                 "reset or restore the weights first.", path
             ) from err
         try:
-            with atomic_output(path, "w") as handle:
-                handle.write(text + "\n")
+            # Encoded before the file is opened: a text that UTF-8 cannot hold never
+            # leaves a half-written temporary file behind.
+            raw = (text + "\n").encode("utf-8")
+        except UnicodeEncodeError as err:
+            # A lone surrogate ("\ud800"), which a JSON file can spell as an escape.
+            bad = ascii(err.object[err.start:err.end])
+            raise ProjectFileError(
+                f"Cannot save '{name}': it contains the character {bad}, which is not a "
+                "letter and cannot be written to a file (a name read from a damaged file?); "
+                "rename the layer or change the text that holds it.", path) from err
+        try:
+            with atomic_output(path, "wb") as handle:
+                handle.write(raw)
         except OSError as err:
             raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
         changed = self.path != path

@@ -40,7 +40,7 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project
 from nnviz.training import History, RunState, Stepper
-from nnviz.undo import Command
+from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
 
@@ -108,6 +108,27 @@ class _SessionCommand(Command):
     def undo(self) -> None:
         """Bring back the state before the edit."""
         self._session._restore(self.before)
+
+    def nbytes(self) -> int:
+        """The bytes its two run states hold (see :func:`_run_bytes`)."""
+        return sum(_run_bytes(m.run) for m in (self.before, self.after) if m is not None)
+
+
+def _run_bytes(run: RunState | None) -> int:
+    """About the bytes a kept :class:`RunState` holds that no other state shares.
+
+    Its weights, the optimizer's slots, the shuffled order and the traced batch are its
+    own copies; the history lists share their numbers with the run (8 bytes a point);
+    the time-travel snapshots' arrays are shared with the run (8 bytes an entry).
+    """
+    if run is None:
+        return 0
+    _pos, work, trace, order, _rng = run.position
+    total = array_bytes(run.weights, run.optimizer, work, order)
+    if trace is not None:
+        total += array_bytes(vars(trace))
+    total += 8 * sum(len(getattr(run.history, k)) for k in History.KEYS)
+    return total + 8 * len(run.snapshots)
 
 
 class Session:
@@ -407,15 +428,18 @@ class Session:
             text = "Change " + ", ".join(_SETTING_LABELS.get(k, k) for k in changes)
         self._command(text, lambda: self.project.update_training(**changes))
 
-    def set_dataset(self, spec: DatasetSpec) -> None:
+    def set_dataset(self, spec: DatasetSpec, data=None) -> None:
         """Train on another data set (or the same with other parameters), as one undo step.
 
         The data set is loaded first: if it cannot be, DatasetError says why and nothing
-        changes.
+        changes. ``data`` is the :class:`~nnviz.datasets.Dataset` already loaded from
+        ``spec`` (the window parses a CSV file on a thread of its own): it is taken as is,
+        not parsed again.
         """
         if _spec_key(spec) == _spec_key(self.project.dataset):
             return
-        data = spec.load()  # refuse before anything changes
+        if data is None:
+            data = spec.load()  # refuse before anything changes
         self._data, self._data_key = data, _spec_key(spec)
         label = spec.name if not spec.is_csv else "a CSV file"
         same = spec.name == self.project.dataset.name

@@ -8,15 +8,43 @@ selected layers with one drag.
 
 The stack announces every change of its state with the psygnal signal ``changed``, so a
 window can enable its Undo/Redo actions and mark the file as modified.
+
+The stack's memory is bounded: each command reports the bytes it holds
+(:meth:`Command.nbytes`: the arrays kept to undo a Units change, the run states kept to
+undo training) and when the done commands together hold more than ``max_bytes``
+(:data:`DEFAULT_MAX_BYTES`, 256 MiB), the oldest are forgotten: the edits stay, only
+undoing that far back is no longer possible.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from psygnal import Signal
 
-__all__ = ["Command", "MacroCommand", "UndoStack"]
+__all__ = ["Command", "DEFAULT_MAX_BYTES", "MacroCommand", "UndoStack", "array_bytes"]
+
+#: What the commands of one undo stack may hold together, in bytes, by default.
+DEFAULT_MAX_BYTES = 256 * 2**20
+
+
+def array_bytes(*items) -> int:
+    """The bytes of the NumPy arrays in ``items``, looking into lists, tuples and dicts.
+
+    Anything else counts 0 (names, numbers). For :meth:`Command.nbytes`.
+    """
+    total = 0
+    todo = list(items)
+    while todo:
+        item = todo.pop()
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+    return total
 
 
 class Command:
@@ -38,6 +66,14 @@ class Command:
         """Take the edit back."""
         raise NotImplementedError
 
+    def nbytes(self) -> int:
+        """About how many bytes of memory this command keeps alive (its arrays); 0 by default.
+
+        The stack asks once, when the command is kept, and forgets the oldest commands
+        when the total passes its ``max_bytes``.
+        """
+        return 0
+
 
 class MacroCommand(Command):
     """Several commands that are done and undone as one step (undo runs them backwards)."""
@@ -55,6 +91,10 @@ class MacroCommand(Command):
         """Undo every child, last first."""
         for child in reversed(self.children):
             child.undo()
+
+    def nbytes(self) -> int:
+        """The bytes its children hold."""
+        return sum(child.nbytes() for child in self.children)
 
 
 class UndoStack:
@@ -75,8 +115,11 @@ class UndoStack:
     step) before another command lands on the stack or an undo walks back past it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        #: The bytes the kept commands may hold together (see :meth:`Command.nbytes`).
+        self.max_bytes = max_bytes
         self._commands: list[Command] = []
+        self._sizes: list[int] = []
         self._index = 0
         self._clean_index: int | None = 0
         self._macros: list[MacroCommand] = []
@@ -91,6 +134,11 @@ class UndoStack:
     def count(self) -> int:
         """How many commands the stack holds, done and undone."""
         return len(self._commands)
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the kept commands hold together (as they reported when kept)."""
+        return sum(self._sizes)
 
     @property
     def can_undo(self) -> bool:
@@ -125,6 +173,7 @@ class UndoStack:
     def clear(self) -> None:
         """Forget every command; the current state becomes the clean one."""
         self._commands.clear()
+        self._sizes.clear()
         self._macros.clear()
         self._index = 0
         self._clean_index = 0
@@ -157,13 +206,36 @@ class UndoStack:
 
     def _append(self, command: Command) -> None:
         del self._commands[self._index :]
+        del self._sizes[self._index :]
         if self._clean_index is not None and self._clean_index > self._index:
             # The saved state was among the undone commands just forgotten: it can
             # no longer be reached, so no state is clean any more.
             self._clean_index = None
         self._commands.append(command)
+        self._sizes.append(max(0, int(command.nbytes())))
         self._index += 1
+        self._trim()
         self.changed.emit()
+
+    def _trim(self) -> None:
+        """Forget the oldest commands while the kept ones hold more than ``max_bytes``.
+
+        The latest command always stays (one step can always be undone). The saved
+        state's position moves with the list; if it was before a forgotten command it
+        can no longer be reached, so no state is clean any more.
+        """
+        total = sum(self._sizes)
+        drop = 0
+        while total > self.max_bytes and len(self._commands) - drop > 1:
+            total -= self._sizes[drop]
+            drop += 1
+        if not drop:
+            return
+        del self._commands[:drop]
+        del self._sizes[:drop]
+        self._index -= drop
+        if self._clean_index is not None:
+            self._clean_index = self._clean_index - drop if self._clean_index >= drop else None
 
     def begin_macro(self, text: str) -> None:
         """Start grouping pushed commands into one undo step called ``text``."""

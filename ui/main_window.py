@@ -10,6 +10,7 @@ The window remembers its geometry, dock layout, theme and recent files in ``QSet
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -437,8 +438,16 @@ class MainWindow(QMainWindow):
             return False
         try:
             self.session.save(path)
-        except (ProjectFileError, OSError) as error:
+        except (NnvizError, OSError) as error:
             show_error(self, "Cannot save the project", error)
+            return False
+        except Exception as error:  # noqa: BLE001 (a failed save must never lose the work)
+            # Not one of ours: a bug. The traceback goes to stderr for a report, the user
+            # gets a dialog, and the document stays open and modified.
+            traceback.print_exc()
+            show_error(self, "Cannot save the project",
+                       f"The save failed unexpectedly ({type(error).__name__}: {error}). "
+                       "Your work is still open; try File > Save As.")
             return False
         self._add_recent(path)
         self._update_title()
@@ -452,12 +461,20 @@ class MainWindow(QMainWindow):
         if not self.is_modified():
             return True
         Btn = QMessageBox.StandardButton
-        answer = QMessageBox.question(
-            self, "Unsaved changes",
-            f"“{self._document_name()}” has changes that are not saved.\n"
-            "Do you want to save them first?",
-            Btn.Save | Btn.Discard | Btn.Cancel, Btn.Save)
+        # An instance, not QMessageBox.question(): the file name is shown as plain text.
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"“{self._document_name()}” has changes that are not saved.\n"
+                          "Do you want to save them first?",
+                          Btn.Save | Btn.Discard | Btn.Cancel, self)
+        box.setObjectName("unsavedChangesDialog")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(Btn.Save)
+        box.setEscapeButton(Btn.Cancel)
+        answer = box.exec()
+        box.deleteLater()
         if answer == Btn.Save:
+            # A failed save says why in a dialog and returns False: the caller (Close,
+            # Open, New) is cancelled and the work stays open.
             return self._on_save()
         return answer == Btn.Discard
 

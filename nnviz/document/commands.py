@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnviz.document.arrays import copy_array, fit_block, fresh_kernel, seed_for
-from nnviz.undo import Command
+from nnviz.undo import Command, array_bytes
 
 if TYPE_CHECKING:
     from nnviz.document.document import Design
@@ -76,6 +76,10 @@ class Remove(DesignCommand):
             d._insert_layer(index, spec, bias)
         for index, conn, kernel in self._removed_conns:
             d._insert_connection(index, conn, kernel)
+
+    def nbytes(self) -> int:
+        """The removed kernels and biases kept to put back."""
+        return array_bytes(self._removed_conns, self._removed_layers)
 
 
 class Move(DesignCommand):
@@ -210,4 +214,8 @@ class SetUnits(DesignCommand):
 
     def undo(self) -> None:
         self._apply(self.old_units)
+
+    def nbytes(self) -> int:
+        """The arrays kept at each size (a 784 x 128 kernel is 800 KB per size)."""
+        return array_bytes(self._kept)
 

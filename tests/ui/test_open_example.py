@@ -24,10 +24,13 @@ Ctrl = Qt.KeyboardModifier.ControlModifier
 def errors(monkeypatch):
     """Every error dialog's text, instead of a modal box; unsaved changes are discarded."""
     shown = []
-    monkeypatch.setattr(QMessageBox, "exec",
-                        lambda box: shown.append(box.informativeText()) or 0)
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(
-        lambda *a, **k: QMessageBox.StandardButton.Discard))
+    def exec_(box):
+        if box.objectName() == "unsavedChangesDialog":
+            return QMessageBox.StandardButton.Discard
+        shown.append(box.informativeText())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     return shown
 
 

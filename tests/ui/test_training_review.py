@@ -24,8 +24,14 @@ def dialogs(monkeypatch):
         return Btn.Discard
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: log["errors"].append(box.text())
-                        or Btn.Ok)
+    def exec_(box):
+        if box.objectName() == "unsavedChangesDialog":
+            log["questions"].append(box.text())
+            return Btn.Discard
+        log["errors"].append(box.text())
+        return Btn.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     for name in ("critical", "warning"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(
             lambda parent, title, text, *a, **k: log["errors"].append(text) or Btn.Ok))

@@ -15,11 +15,12 @@ def questions(monkeypatch):
     """Every "save changes?" question asked, answered with Discard."""
     asked = []
 
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(text)
+    def exec_(box):
+        assert box.objectName() == "unsavedChangesDialog", box.informativeText()
+        asked.append(box.text())
         return Btn.Discard
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     return asked
 
 

@@ -44,6 +44,9 @@ def dialogs(monkeypatch):
         return Btn.Discard
 
     def exec_(box):
+        if box.objectName() == "unsavedChangesDialog":
+            log["questions"].append(box.text())
+            return Btn.Discard
         log["errors"].append(f"{box.text()}\n{box.informativeText()}")
         return Btn.Ok
 
@@ -383,6 +386,8 @@ def test_csv_with_text_is_refused_with_line_and_column_and_nothing_lost(
     dataset_before = (window.project.dataset.name, dict(window.project.dataset.params))
     design_before = window.design.to_dict()
     _choose(qtbot, panel.dataset_combo, LOAD_CSV)
+    # The file is parsed on a thread of its own; the error arrives when it is done.
+    qtbot.waitUntil(lambda: window.training.binder.csv_job is None, timeout=10000)
     shown = dialogs["errors"] + [panel.message.text()]
     assert any("line 3" in text and "x2" in text and "abc" in text for text in shown), shown
     # Nothing lost: the data set, the combo and the design are as before.

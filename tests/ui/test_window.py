@@ -28,15 +28,13 @@ def answers(monkeypatch):
     """Answers for the unsaved-changes question (default: discard) and a log of questions/errors."""
     log = {"answer": Btn.Discard, "questions": [], "errors": []}
 
-    def question(parent, title, text, *args, **kwargs):
-        log["questions"].append(text)
-        return log["answer"]
-
     def exec_(box):
+        if box.objectName() == "unsavedChangesDialog":
+            log["questions"].append(box.text())
+            return log["answer"]
         log["errors"].append((box.text(), box.informativeText()))
         return Btn.Ok
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     monkeypatch.setattr(QMessageBox, "exec", exec_)
     return log
 

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QToolTip
@@ -411,7 +412,10 @@ class CanvasScene(QGraphicsScene):
     # ------------------------------------------------------------ problems
     def _refresh_problems(self) -> None:
         for item in self._problem_items:
-            self.removeItem(item)
+            # A bubble on a layer card goes with the card: when the card was removed the
+            # bubble is gone (deleted, or out of this scene) and must not be removed again.
+            if shiboken6.isValid(item) and item.scene() is self:
+                self.removeItem(item)
         self._problem_items = []
         self._problems = self._design.validate()
         by_layer: dict[str | None, list[str]] = {}

@@ -6,13 +6,19 @@ command when the user changes it. The binder keeps no value of its own: when a s
 changes (by this field, by Undo, by opening a file), the model's event puts the value
 into the widget, with the widget's signals blocked so that showing is never mistaken for
 a user's edit.
+
+A CSV file picked with "Load CSV..." is parsed on a thread of its own
+(:class:`CsvLoadJob`) while a progress dialog with Cancel is shown: the window stays
+responsive, Cancel abandons the result, and the parsed data set is handed to the session
+(``session.set_dataset(spec, data)``), which does not parse it again.
 """
 from __future__ import annotations
 
 import os
+import traceback
 
-from PySide6.QtCore import QObject, QSignalBlocker
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, QThread
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from nnviz import datasets, optimizers
 from nnviz.errors import NnvizError
@@ -20,7 +26,57 @@ from nnviz.project import DatasetSpec
 from ui.dialogs import show_error
 from ui.training.panel import LOAD_CSV
 
-__all__ = ["SettingsBinder"]
+__all__ = ["CsvLoadJob", "SettingsBinder"]
+
+#: Jobs still parsing, kept alive until they end even if their window is gone (a QThread
+#: destroyed while it runs takes the process down).
+_RUNNING: set = set()
+
+
+class CsvLoadJob(QThread):
+    """Loads one data set spec (a CSV file) on its own thread: ``data`` or ``error`` after."""
+
+    def __init__(self, spec: DatasetSpec):
+        super().__init__()
+        self.spec = spec
+        self.data = None
+        self.error: BaseException | None = None
+        #: Set by Cancel: the result is thrown away when the parse ends.
+        self.abandoned = False
+
+    def run(self) -> None:
+        """Parse the file (``spec.load()``, nnviz.datasets.load_csv); keep the error if any."""
+        try:
+            self.data = self.spec.load()
+        except NnvizError as error:
+            self.error = error
+        except (MemoryError, OSError) as error:
+            self.error = error
+        except Exception as error:  # noqa: BLE001 (shown in the window, not lost on a thread)
+            traceback.print_exc()
+            self.error = error
+
+
+class _Keeper(QObject):
+    """Lives on the GUI thread; lets a finished job go (there, not on the job's thread)."""
+
+    def forget(self) -> None:
+        """Drop the job that just finished (the sender)."""
+        job = self.sender()
+        if job in _RUNNING:
+            _RUNNING.discard(job)
+            job.deleteLater()
+
+
+_keeper: _Keeper | None = None
+
+
+def _keep(job: CsvLoadJob) -> None:
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
+    _RUNNING.add(job)
+    job.finished.connect(_keeper.forget)
 
 
 class SettingsBinder(QObject):
@@ -29,6 +85,9 @@ class SettingsBinder(QObject):
     def __init__(self, panel, session, window):
         super().__init__(panel)
         self.panel, self.session, self.window = panel, session, window
+        #: The CSV file being parsed, with its progress dialog (None when none is).
+        self.csv_job: CsvLoadJob | None = None
+        self.csv_progress: QProgressDialog | None = None
         p = panel
         p.set_dataset_names(list(datasets.BUILTIN))
         p.learning_rate.valueChanged.connect(
@@ -124,9 +183,9 @@ class SettingsBinder(QObject):
         merged = {**(d.params or {}), **params}
         self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
 
-    def _set_dataset(self, spec: DatasetSpec) -> bool:
+    def _set_dataset(self, spec: DatasetSpec, data=None) -> bool:
         try:
-            self.session.set_dataset(spec)
+            self.session.set_dataset(spec, data=data)
         except NnvizError as error:
             self._report(error)
             show_error(self.window, "Cannot load the data set", error)
@@ -153,4 +212,62 @@ class SettingsBinder(QObject):
             return
         spec = DatasetSpec("csv", {"seed": self.session.project.training.seed,
                                    "validation_split": 0.2}, csv_path=path, target=-1)
-        self._set_dataset(spec)
+        self.load_in_background(spec)
+
+    def load_in_background(self, spec: DatasetSpec) -> None:
+        """Parse ``spec``'s file on a thread, with a progress dialog; then use it.
+
+        Cancel abandons the result (the parse cannot be interrupted, so the thread ends
+        on its own and its data set is dropped). An error is shown as a dialog naming the
+        line and column, as before.
+        """
+        if self.csv_job is not None:
+            self._cancel_csv()
+        job = CsvLoadJob(spec)
+        dialog = QProgressDialog(f"Reading {os.path.basename(spec.csv_path or '')}…",
+                                 "Cancel", 0, 0, self.window)
+        dialog.setObjectName("csvProgressDialog")
+        dialog.setWindowTitle("Load CSV")
+        dialog.setLabelText(f"Reading {os.path.basename(spec.csv_path or '')}…")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(300)  # a small file is read before the dialog would show
+        dialog.canceled.connect(self._cancel_csv)
+        self.csv_job, self.csv_progress = job, dialog
+        job.finished.connect(self._on_csv_finished)
+        _keep(job)
+        job.start()
+        dialog.setValue(0)  # starts the dialog's clock
+
+    def _cancel_csv(self) -> None:
+        job, dialog = self.csv_job, self.csv_progress
+        self.csv_job, self.csv_progress = None, None
+        if job is not None:
+            job.abandoned = True
+        if dialog is not None:
+            dialog.canceled.disconnect(self._cancel_csv)
+            dialog.close()
+            dialog.deleteLater()
+        self.show_settings()  # the combo shows the data set in use again
+        self.panel.set_message("Loading the CSV file was cancelled.")
+
+    def _on_csv_finished(self) -> None:
+        job = self.sender()
+        if job is not self.csv_job or job.abandoned:
+            return  # cancelled: the result is dropped
+        dialog = self.csv_progress
+        self.csv_job, self.csv_progress = None, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self._cancel_csv)
+            dialog.close()
+            dialog.deleteLater()
+        if job.error is not None:
+            error = job.error
+            if isinstance(error, MemoryError):
+                error = "There is not enough memory to load this file."
+            self.panel.set_message(str(error), error=True)
+            self.show_settings()
+            show_error(self.window, "Cannot load the data set", error)
+            return
+        self._set_dataset(job.spec, data=job.data)

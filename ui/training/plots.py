@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.training import batch_positions
 from ui.theme import is_dark, theme_for
 from ui.training.panel import CLASS_COLORS
 
@@ -306,6 +307,8 @@ class PlotsDock(QDockWidget):
             "batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
             "val_accuracy")}
         self._batches_per_epoch = 1
+        #: How the per-batch series were thinned (nnviz.training.BatchSeries.segments).
+        self._batch_segments: list = []
         self._stale: set = set()
         # The plots follow the data with ranges we compute (one numpy min/max) instead of
         # pyqtgraph's auto-range, which re-ranges during the paint and so paints each plot
@@ -367,7 +370,7 @@ class PlotsDock(QDockWidget):
         The epoch is the loss plot's latest (batches seen / batches per epoch), so the two
         plots share their x axis. A point at the same epoch as the last is not added.
         """
-        x = len(self._series["batch_loss"]) / self._batches_per_epoch
+        x = self._batch_count() / self._batches_per_epoch
         norms = weight_norms(kernels)
         names = list(names) if names else [f"layer {k + 1}" for k in range(len(norms))]
         if names != self._norm_names:
@@ -443,13 +446,19 @@ class PlotsDock(QDockWidget):
         self._redraw()
         self._redraw_norms()
 
-    def add_history(self, tails: dict, batches_per_epoch: int, redraw: bool = True) -> None:
+    def add_history(self, tails: dict, batches_per_epoch: int, redraw: bool = True,
+                    batch_segments=None) -> None:
         """Append new points (``{key: [values]}``); redraw each changed curve once.
 
         ``redraw=False`` only stores them (the controller redraws the plots less often than
         the canvas while training fast); the next redraw shows them all.
+        ``batch_segments`` says how a long run's old per-batch points were thinned
+        (:attr:`nnviz.training.BatchSeries.segments`), so each is drawn at its batches.
         """
         self._batches_per_epoch = max(1, int(batches_per_epoch))
+        if batch_segments is not None and list(batch_segments) != self._batch_segments:
+            self._batch_segments = list(batch_segments)
+            self._stale.update(("batch_loss", "batch_accuracy"))
         for key, values in tails.items():
             if values and key in self._series:
                 self._series[key].extend(values)
@@ -473,7 +482,7 @@ class PlotsDock(QDockWidget):
                            ("batch_accuracy", self.curve_batch_acc)):
             if keys is None or key in keys:
                 y = self._series[key].values
-                curve.setData(np.arange(1, len(y) + 1) / bpe, y)
+                curve.setData(batch_positions(len(y), self._batch_segments) / bpe, y)
         for key, curve in (("epoch_loss", self.curve_epoch_loss),
                            ("val_loss", self.curve_val_loss),
                            ("epoch_accuracy", self.curve_epoch_acc),
@@ -483,8 +492,13 @@ class PlotsDock(QDockWidget):
                 curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
         self._follow_data()
 
+    def _batch_count(self) -> int:
+        """Batches the per-batch loss points stand for (more than points once thinned)."""
+        n = len(self._series["batch_loss"])
+        return int(batch_positions(n, self._batch_segments)[-1]) if n else 0
+
     def _follow_data(self) -> None:
-        n_batches = len(self._series["batch_loss"])
+        n_batches = self._batch_count()
         n_epochs = max(len(self._series["epoch_loss"]), len(self._series["val_loss"]))
         x_max = nice_ceiling(max(n_batches / self._batches_per_epoch, n_epochs, 1.0))
         if self._follow[self.loss_plot]:

@@ -218,7 +218,8 @@ class FramePresenter(QObject):
             n = min((len(lists[key]) for key in group if lists[key]), default=0)
             for key in group:
                 tails[key] = lists[key][self.plots.point_count(key):n]
-        self.plots.add_history(tails, frame.batches_per_epoch, redraw=redraw)
+        self.plots.add_history(tails, frame.batches_per_epoch, redraw=redraw,
+                               batch_segments=getattr(hist.batch_loss, "segments", None))
 
     def _add_norms(self, frame: Frame) -> None:
         kernels = frame.weights[0::2]
