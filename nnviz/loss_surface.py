@@ -91,19 +91,21 @@ def loss_surface(model, x, y, center_weights, dir1, dir2, span=1.0,
     widest = max(layer.units for layer in layers)
     per_batch = max(1, _BATCH_FLOATS // max(1, len(x) * widest))
     losses = np.empty(len(coeffs))
+    # The first layer's pre-activations at the centre and per unit of each direction.
+    first = [x @ w[0] + w[1] for w in (center, d1, d2)]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for lo in range(0, len(coeffs), per_batch):
             c = coeffs[lo:lo + per_batch]
-            a = None
-            for m, layer in enumerate(layers):
+            # The first layer is linear in (alpha, beta): three small products, not B.
+            z = (first[0][None] + c[:, 0, None, None] * first[1][None]
+                 + c[:, 1, None, None] * first[2][None])                # (B, n, units)
+            a = layers[0].activation.forward(z)
+            for m, layer in enumerate(layers[1:], start=1):
                 kernel = (center[2 * m][None] + c[:, 0, None, None] * d1[2 * m][None]
                           + c[:, 1, None, None] * d2[2 * m][None])      # (B, in, out)
                 bias = (center[2 * m + 1][None] + c[:, 0, None] * d1[2 * m + 1][None]
                         + c[:, 1, None] * d2[2 * m + 1][None])          # (B, out)
-                if a is None:
-                    z = np.einsum("ni,bio->bno", x, kernel)
-                else:
-                    z = np.matmul(a, kernel)
+                z = np.matmul(a, kernel)
                 z += bias[:, None, :]
                 a = layer.activation.forward(z)
             per_sample = model.loss.per_sample(y_true[None], a)          # (B, n)

@@ -76,6 +76,9 @@ class NeuronMapItem(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(1)  # over the neuron circles, under the ports
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        # New maps come a few times a second, while the lines around repaint every frame:
+        # those repaints blit this cached pixmap instead of clipping and scaling again.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._image: QImage | None = None
         self._kind = "plane"
         self._clip: QPainterPath | None = None
