@@ -605,6 +605,7 @@ class PlotsDock(QDockWidget):
             if self.neuron_map_title is None:
                 return
             self.neuron_map_title = None
+            self.boundary_note.setVisible(True)
             plot.setTitle("Output over the inputs")
             style_plot(plot, bool(self._dark))
             if self._neuron_hist is not None and self._neuron_hist.xData is not None \
@@ -622,8 +623,9 @@ class PlotsDock(QDockWidget):
         finite = values[np.isfinite(values)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         first = self.neuron_map_title is None
+        self.boundary_note.setVisible(False)
         self.neuron_map_title = title or "Neuron"
-        plot.setTitle(f"{self.neuron_map_title}: a from {lo:.3g} to {hi:.3g}")
+        plot.setTitle(f"{self.neuron_map_title}, a in [{lo:.2g}, {hi:.2g}]")
         style_plot(plot, bool(self._dark))
         if values.ndim == 2 and rect is not None:
             if self._neuron_hist is not None:
