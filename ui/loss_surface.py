@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -114,12 +116,17 @@ class LossSurfaceDock(QDockWidget):
         for data, label in MODES:
             self.mode_combo.addItem(label, data)
         self.mode_combo.setToolTip("Which plane through weight space the loss is drawn over")
+        # Narrow columns stay possible: the dock must not widen the window.
+        self.mode_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(12)
         self.axis1_button = QPushButton("Selected → axis 1", objectName="surfaceAxis1")
         self.axis2_button = QPushButton("Selected → axis 2", objectName="surfaceAxis2")
         for n, button in enumerate((self.axis1_button, self.axis2_button)):
             button.setToolTip("Use the connection selected on the canvas as this axis "
                               "(click a connection first)")
             button.setEnabled(False)
+            button.setMinimumWidth(40)
             button.clicked.connect(lambda _c=False, n=n: self.set_axis(n, self._selection))
         self.axes_label = QLabel("", objectName="surfaceAxes")
         self.axes_label.setWordWrap(True)
@@ -146,6 +153,7 @@ class LossSurfaceDock(QDockWidget):
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("lossSurfacePlot")
+        self.plot.setMinimumSize(120, 120)
         self.plot.setTitle("Loss over two weights")
         for side in ("left", "bottom"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
@@ -168,7 +176,12 @@ class LossSurfaceDock(QDockWidget):
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.setWidget(body)
+        # In a scroll area, as the training panel: a narrow column never widens the window.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         style_plot(self.plot, is_dark())
 
         self.mode_combo.currentIndexChanged.connect(lambda _i: self._on_mode())
