@@ -36,6 +36,8 @@ from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
 from ui.inspector import InspectorDock
+from ui.loss_surface import LossSurfaceDock
+from ui.neuron_maps_view import NeuronMapsLink
 from ui.palette import PaletteWidget
 from ui.resources import icon_path
 from ui.theme import apply_theme
@@ -124,6 +126,8 @@ class MainWindow(QMainWindow):
 
         self.training = TrainingController(self)
         self.training.sig_frame.connect(self._on_training_frame)
+        self.neuron_maps = NeuronMapsLink(self)
+        self.loss_surface = LossSurfaceDock(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.
@@ -283,6 +287,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.reset_layout_action)
         view_menu.addSeparator()
         view_menu.addAction(self.training.presentation_action)
+        view_menu.addAction(self.neuron_maps.action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         group = QActionGroup(self)
@@ -344,6 +349,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(lecture, self.code_dock)
         lecture.raise_()
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, plots)
+        # The loss surface is a tab beside the lecture view (it wants height more than width).
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.loss_surface)
+        self.tabifyDockWidget(lecture, self.loss_surface)
+        lecture.raise_()
 
     def _apply_default_sizes(self) -> None:
         # Only meaningful once the window has its real size, hence called on first show.

@@ -8,7 +8,8 @@ input port is ``connect``, Delete is ``remove``.
 
 Engine state is shown through whole-array calls, one per frame (see docs/internals.md):
 :meth:`CanvasScene.set_neuron_values`, :meth:`CanvasScene.set_edge_values`,
-:meth:`CanvasScene.highlight_layer`, :meth:`CanvasScene.animate_update`.
+:meth:`CanvasScene.highlight_layer`, :meth:`CanvasScene.animate_update`,
+:meth:`CanvasScene.set_neuron_maps` (what every neuron sees: one image per layer).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from ui.canvas.items import (
     PortItem,
     ProblemItem,
 )
+from ui.canvas.neuron_maps import NeuronMapItem, layer_image
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
 
@@ -72,6 +74,10 @@ class CanvasScene(QGraphicsScene):
         self._animation: QVariantAnimation | None = None
         self._hit_tolerance = style.HIT_TOLERANCE_PX
         self.last_message: str | None = None
+        self._maps_view: dict | None = None
+        self._maps_hidden = False
+        self._maps_on = True
+        self._map_items: dict[str, NeuronMapItem] = {}
         ev = design.events
         ev.layer_added.connect(self._on_design_layer_added)
         ev.layer_removed.connect(self._on_design_layer_removed)
@@ -200,6 +206,7 @@ class CanvasScene(QGraphicsScene):
         if item is not None:
             self.removeItem(item)
         self._neuron_values.pop(layer_id, None)
+        self._map_items.pop(layer_id, None)
         if self._highlighted == layer_id:
             self._highlighted = None
         if isinstance(self._selection, tuple) and self._selection[1] == layer_id:
@@ -209,6 +216,8 @@ class CanvasScene(QGraphicsScene):
     def _on_design_layer_changed(self, layer_id: str) -> None:
         item = self._layers[layer_id]
         item.sync(self._design.layer(layer_id))
+        if layer_id in self._map_items:
+            self._map_items[layer_id].set_image(None)  # drawn for the old unit count
         for bundle in self._bundles_of(layer_id):
             self._place_bundle(bundle)
         self._refresh_values()
@@ -354,9 +363,74 @@ class CanvasScene(QGraphicsScene):
         for item in self._layers.values():
             item.neurons.set_show_numbers(self._show_numbers)
 
+    # ------------------------------------------------------------ what every neuron sees
+    def set_neuron_maps(self, view: dict | None, hidden: bool = False) -> None:
+        """Draw each neuron's map (or strip) inside it: ``view`` from ``neuron_views``.
+
+        ``view["layers"]`` holds one array per Dense layer of the design's chain (input
+        side first); each becomes one image (:func:`~ui.canvas.neuron_maps.layer_image`).
+        ``hidden`` keeps the view but draws nothing (a stage's numbers are on the neurons).
+        The same ``view`` object again costs nothing.
+        """
+        if view is self._maps_view and hidden == self._maps_hidden:
+            return
+        self._maps_view, self._maps_hidden = view, bool(hidden)
+        self._render_maps()
+
+    def set_neuron_maps_visible(self, on: bool) -> None:
+        """Show (the default) or hide the neurons' maps (View > Show Neuron Maps)."""
+        self._maps_on = bool(on)
+        self._render_maps()
+
+    def neuron_maps_visible(self) -> bool:
+        """Whether the maps are switched on (they show when a view is also given)."""
+        return self._maps_on
+
+    def neuron_map_items(self) -> dict[str, NeuronMapItem]:
+        """The map item of each layer that has one ({layer_id: item})."""
+        return {k: v for k, v in self._map_items.items()
+                if self._layers.get(k) is v.parentItem()}
+
+    def neuron_map(self, layer_id: str, k: int):
+        """``(values, view)`` of neuron ``k`` of a layer: its map ``(grid, grid)`` (plane) or
+        its activations ``(n,)`` (batch), and the view they come from; None if none."""
+        view = self._maps_view
+        ids = self._map_layer_ids()
+        if view is None or layer_id not in ids:
+            return None
+        values = view["layers"][ids.index(layer_id)]
+        if k >= values.shape[-1]:
+            return None
+        return values[..., k], view
+
+    def _map_layer_ids(self) -> list[str]:
+        try:
+            return [spec.id for spec in self._design.chain()[1:]]
+        except DesignError:
+            return []
+
+    def _render_maps(self) -> None:
+        view = self._maps_view
+        show = self._maps_on and not self._maps_hidden and view is not None
+        ids = self._map_layer_ids() if show else []
+        images = {}
+        if show and len(ids) == len(view["layers"]):
+            for layer_id, values in zip(ids, view["layers"]):
+                layer = self._layers.get(layer_id)
+                if layer is not None and values.shape[-1] == layer.units:
+                    images[layer_id] = layer_image(view["kind"], values, self.colors)
+        for layer_id, layer in self._layers.items():
+            item = self._map_items.get(layer_id)
+            if item is None or item.parentItem() is not layer:
+                if layer_id not in images:
+                    continue
+                item = self._map_items[layer_id] = NeuronMapItem(layer)
+            item.set_image(images.get(layer_id), view["kind"] if view else "plane")
+
     def set_theme(self, dark: bool) -> None:
         """Repaint with the dark (``True``) or light theme's colours."""
         self.colors = style.colors_for(dark)
+        self._render_maps()
         for item in self._layers.values():
             item.set_colors(self.colors)
         for bundle in self._bundles.values():

@@ -329,6 +329,9 @@ class PlotsDock(QDockWidget):
         self._task = "classification"
         self._shown_boundary = None
         self._last_boundary = None
+        #: The neuron whose map the output-map plot shows instead (its title), or None.
+        self.neuron_map_title: str | None = None
+        self._neuron_hist = None
         self._dark: bool | None = None
         self._bg_rgb = np.full(3, 255.0)
         self.set_theme(is_dark())
@@ -565,6 +568,9 @@ class PlotsDock(QDockWidget):
 
     def set_boundary(self, boundary: dict | None) -> None:
         """Draw the worker's grid of outputs: one ``setImage`` (2-D) or ``setData`` (1-D)."""
+        if self.neuron_map_title is not None:
+            self._last_boundary = boundary  # drawn again when the neuron's map goes
+            return
         if boundary is None or boundary is self._shown_boundary:
             return  # the worker recomputes it a few times a second, not every frame
         self._shown_boundary = self._last_boundary = boundary
@@ -597,3 +603,75 @@ class PlotsDock(QDockWidget):
             self.boundary_image.setImage((norm * 255).astype(np.uint8), lut=lut,
                                          autoLevels=False, levels=(0, 255))
         self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    # ------------------------------------------------------------------ one neuron's map
+    def set_neuron_map(self, values, rect=None, title: str | None = None) -> None:
+        """Show one neuron's map large in the output-map plot (None: the output map again).
+
+        ``values`` of shape ``(grid, grid)`` (``[i, j]`` at ``(x_i, y_j)``) is drawn over
+        ``rect = (x0, x1, y0, y1)`` in the canvas's diverging colours (blue positive,
+        orange negative, the background at 0; the neuron's peak ``|a|`` saturates), with
+        the data points on top. A 1-D ``values`` (a neuron's activations over a data
+        sample, for data with more than two inputs) is drawn as a histogram.
+        """
+        plot = self.boundary_plot
+        if values is None:
+            if self.neuron_map_title is None:
+                return
+            self.neuron_map_title = None
+            self.boundary_note.setVisible(True)
+            plot.setTitle("Output over the inputs")
+            style_plot(plot, bool(self._dark))
+            if self._neuron_hist is not None and self._neuron_hist.xData is not None \
+                    and len(self._neuron_hist.xData):
+                self._neuron_hist.setData([], [])
+                plot.setLabel("bottom", "")
+                plot.setLabel("left", "")
+            self.data_points.setVisible(True)
+            self.boundary_image.clear()
+            self._shown_boundary = None
+            self.set_boundary(self._last_boundary)
+            plot.autoRange()
+            return
+        values = np.asarray(values, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        first = self.neuron_map_title is None
+        self.boundary_note.setVisible(False)
+        self.neuron_map_title = title or "Neuron"
+        plot.setTitle(f"{self.neuron_map_title}, a in [{lo:.2g}, {hi:.2g}]")
+        style_plot(plot, bool(self._dark))
+        if values.ndim == 2 and rect is not None:
+            if self._neuron_hist is not None:
+                self._neuron_hist.setData([], [])
+            self.fit_curve.setData([], [])
+            self.data_points.setVisible(True)
+            t = theme_for(bool(self._dark))
+            pos = np.array(pg.mkColor(t.positive_weight).getRgb()[:3], dtype=np.float64)
+            neg = np.array(pg.mkColor(t.negative_weight).getRgb()[:3], dtype=np.float64)
+            peak = max(abs(lo), abs(hi)) or 1.0
+            v = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0) / peak
+            strength = np.clip(np.abs(v), 0, 1)[:, :, None] * 0.9
+            sign = np.where((v >= 0)[:, :, None], pos, neg)
+            rgb = (1 - strength) * self._bg_rgb + strength * sign
+            self.boundary_image.setImage(np.clip(rgb, 0, 255).astype(np.uint8),
+                                         autoLevels=False, levels=(0, 255))
+            x0, x1, y0, y1 = rect
+            self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            if first:
+                plot.autoRange()
+            return
+        # A histogram of the neuron's activations over the sample.
+        self.boundary_image.clear()
+        self.data_points.setVisible(False)
+        self.fit_curve.setData([], [])
+        counts, edges = np.histogram(finite if finite.size else [0.0], bins=16)
+        if self._neuron_hist is None:
+            self._neuron_hist = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                                brush=pg.mkBrush(TRAIN_COLOR),
+                                                pen=pg.mkPen(TRAIN_COLOR))
+            plot.addItem(self._neuron_hist)
+        self._neuron_hist.setData(edges, counts)
+        plot.setLabel("bottom", "activation a")
+        plot.setLabel("left", "samples")
+        plot.autoRange()

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
 from nnviz.training import History
-from ui.training.worker import Frame, input_plane, output_map, take_frame
+from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
 __all__ = ["FramePresenter", "CANVAS_INTERVAL", "PLOTS_INTERVAL"]
 
@@ -80,6 +80,7 @@ class FramePresenter(QObject):
             self.frame = None
             self.trace = None
             self._clear_canvas()
+            self.window.scene.set_neuron_maps(None)
             self.panel.stage_label.setText("Next: -")
             self.panel.counters.setText("epoch 0 · step 0 · 0 samples seen")
             self.lecture.show_state(self._selection, None, None, self.info())
@@ -88,7 +89,9 @@ class FramePresenter(QObject):
         with session.lock:
             plane = input_plane(session.dataset())
             frame = take_frame(session, trace=trace, running=session.training,
-                               boundary=output_map(session.stepper.model, plane))
+                               boundary=output_map(session.stepper.model, plane),
+                               neuron_maps=neuron_maps_of(session, plane)
+                               if self.worker.neuron_maps_on else None)
         if trace is None:
             self.trace = None
         self.draw(frame, full=True)
@@ -181,6 +184,7 @@ class FramePresenter(QObject):
         if plots_due:
             self._last_plots = now
             self.plots.set_boundary(frame.boundary)
+            self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
         self._update_time_slider(frame)
         if canvas_due:
             # The bar repaints at once on every new value: it moves with the canvas.

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
+
 __all__ = ["TrainingWorker", "Frame", "FrameGate", "take_frame", "CHUNK_SECONDS",
-           "BOUNDARY_GRID"]
+           "BOUNDARY_GRID", "neuron_maps_of"]
 
 #: Seconds of uninterrupted fast training before the worker publishes a frame.
 CHUNK_SECONDS = 0.05
@@ -59,10 +61,12 @@ class Frame:
     boundary: dict | None
     diverged: str | None = None
     finished: bool = False
+    #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
+    neuron_maps: dict | None = None
 
 
 def take_frame(session, trace=None, boundary: dict | None = None, running: bool = False,
-               finished: bool = False) -> Frame:
+               finished: bool = False, neuron_maps: dict | None = None) -> Frame:
     """A :class:`Frame` of the session's run now (call with the run held still)."""
     stepper = session.stepper
     return Frame(
@@ -80,7 +84,16 @@ def take_frame(session, trace=None, boundary: dict | None = None, running: bool 
         boundary=boundary,
         diverged=stepper.diverged,
         finished=finished,
+        neuron_maps=neuron_maps,
     )
+
+
+def neuron_maps_of(session, plane) -> dict | None:
+    """Every neuron's map over the input plane (or strip over a data sample), one pass."""
+    stepper = session.stepper
+    if stepper is None:
+        return None
+    return neuron_views(stepper.model, plane, stepper.x[:SAMPLE_LIMIT])
 
 
 def output_map(model, plane) -> dict | None:
@@ -172,6 +185,9 @@ class TrainingWorker(QObject):
         self._plane = None
         self._last_boundary = -math.inf
         self._boundary: dict | None = None
+        #: Compute the neurons' maps with the output map (View > Show Neuron Maps).
+        self.neuron_maps_on = True
+        self._maps: dict | None = None
         self._timer: QTimer | None = None  # made on the worker thread (see _ensure_timer)
 
     # ------------------------------------------------------------------ GUI side
@@ -184,7 +200,7 @@ class TrainingWorker(QObject):
     def set_plane(self, plane) -> None:
         """The input plane of the output map (from the GUI thread, while not training)."""
         self._plane = plane
-        self._boundary = None
+        self._boundary = self._maps = None
         self._last_boundary = -math.inf
 
     # ------------------------------------------------------------------ commands
@@ -244,9 +260,12 @@ class TrainingWorker(QObject):
             now = time.perf_counter()
             if finished or now - self._last_boundary >= BOUNDARY_INTERVAL:
                 self._boundary = output_map(session.stepper.model, self._plane)
+                self._maps = neuron_maps_of(session, self._plane) if self.neuron_maps_on \
+                    else None
                 self._last_boundary = now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
-                               running=status == "running", finished=finished)
+                               running=status == "running", finished=finished,
+                               neuron_maps=self._maps)
         with self._lock:
             previous = self._slot
             if previous is not None and frame.trace is None:
