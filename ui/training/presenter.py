@@ -113,6 +113,7 @@ class FramePresenter(QObject):
             "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
             "learning_rate": t.learning_rate,
             "diverged": session.stepper.diverged if session.stepper is not None else None,
+            "running": session.training,
         }
 
     def set_selection(self, selection) -> None:
@@ -191,8 +192,8 @@ class FramePresenter(QObject):
             self._add_norms(frame)
         if plots_due:
             self.plots.redraw_norms()
-        if frame.trace is not None or not frame.running or self._selection is not None:
-            self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+        # While running too: the view says so (an unchanged page costs no relayout).
+        self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
         self.sig_frame.emit()
 
     # ------------------------------------------------------------------ history
