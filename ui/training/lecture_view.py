@@ -466,12 +466,12 @@ class LectureView(QDockWidget):
             sym, num = self._gradient_fill(loss, trace, j) if loss is not None else ({}, {})
             b_note = (f'<br><span class="note">÷{n_batch}: the loss is the mean over the '
                       f'B = {n_batch} samples of the batch</span>')
-            clipped = loss is not None and self._clipped(loss, trace)
+            clipped = loss is not None and self._clipped(loss, trace, j)
             if clipped:
                 out.append(f'<p class="f">∂L/∂{yj} = {_v(fmt(da))}<br><span class="note">The '
                            f"loss clipped this sample's ŷ to [10<sup>−7</sup>, 1 − "
-                           f"10<sup>−7</sup>] (outputs outside 0..1 or a row not summing to "
-                           f"1): where it clipped, ∂L/∂ŷ is 0.</span></p>")
+                           f"10<sup>−7</sup>] (an output outside 0..1): the gradient formula "
+                           f"does not apply, and is 0 where it clipped.</span></p>")
                 out.append(self._through_activation(cls, layer, j, trace, "ŷ"))
             elif shortcut and not element_wise:
                 out.append(f'<p class="f">∂L/∂{zj} = {shortcut.format(**sym)} = '
@@ -721,16 +721,21 @@ class LectureView(QDockWidget):
             return None
 
     @staticmethod
-    def _clipped(loss, trace) -> bool:
-        """Whether the loss clipped sample 1's predictions (its gradient is 0 there)."""
+    def _clipped(loss, trace, j: int) -> bool:
+        """Whether the loss clipped what output ``j``'s gradient of sample 1 depends on (then
+        its formula does not apply): binary cross-entropy ``ŷ_j`` itself, the categorical
+        ones the rescaled prediction of the true class."""
         if not loss.clips_predictions:
             return False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            _y, p = loss.prepare(trace.y[:1], trace.y_pred[:1])
-            row = np.asarray(p[0], dtype=float)
+            y, p = loss.prepare(trace.y[:1], trace.y_pred[:1])
+            y, row = np.asarray(y[0], dtype=float), np.asarray(p[0], dtype=float)
             if isinstance(loss, losses.CategoricalCrossentropy):
-                row = row / row.sum()
-        return bool(np.any(~((row >= losses.EPSILON) & (row <= 1 - losses.EPSILON))))
+                row = (row / row.sum())[y != 0]
+            else:
+                row = row[j:j + 1]
+            inside = (row >= losses.EPSILON) & (row <= 1 - losses.EPSILON)
+        return not bool(np.all(inside))
 
     @staticmethod
     def _gradient_fill(loss, trace, j: int) -> tuple[dict, dict]:
