@@ -24,7 +24,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QTextBrowser
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
 
 from nnviz import activations, losses, optimizers
 from ui.theme import is_dark, theme_for
@@ -38,6 +38,8 @@ ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
 #: An enlarged page that does not fit the view shrinks, but not below this share of its size.
 FIT_FLOOR = 0.7
+#: Enlarged and fitted (presentation mode), the docked view takes this share of the width.
+PRESENTATION_SHARE = 0.34
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -104,6 +106,11 @@ p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
 """
 
 
+_AUTO_NOTE = ('<p class="note">Neuron 1 of the layer this stage computed: click a neuron or '
+              'a connection to follow it instead.</p>')
+_ASIDE = '<br><span class="note">each incoming weight likewise (click a connection)</span>'
+
+
 class LectureView(QDockWidget):
     """The dock "lectureView": a rich-text browser the controller refills every frame.
 
@@ -123,9 +130,13 @@ class LectureView(QDockWidget):
         self._dark = is_dark()
         self._last_html: str | None = None  # the page shown (None: nothing rendered yet)
         self._shown_size = 0
+        self._compact_html: str | None = None
+        self._shown_html: tuple | None = None  # (page, size) drawn now
         self._fitted_viewport = None
         self._refit_pending = False
         self._fit = True
+        self._narrow_width: int | None = None  # the width before presentation widened it
+        self._widened_for: int | None = None  # the window width it was widened for
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
@@ -142,6 +153,37 @@ class LectureView(QDockWidget):
         self._scale = min(max(float(factor), MIN_SCALE), MAX_SCALE)
         self._fit = bool(fit)
         self._apply_style()
+        if self._fit and self._scale > 1:
+            QTimer.singleShot(0, self._widen)  # after the window went full screen
+        elif self._scale <= 1:
+            self._restore_width()
+
+    def _main_window(self):
+        win = self.parentWidget()
+        if isinstance(win, QMainWindow) and not self.isFloating() and win.dockWidgetArea(self) \
+                in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            return win
+        return None
+
+    def _widen(self) -> None:
+        """Enlarged and fitted (presentation mode), a docked view beside the canvas takes at
+        least ``PRESENTATION_SHARE`` of the window's width, so its lines wrap less."""
+        win = self._main_window()
+        if win is None or not (self._fit and self._scale > 1):
+            return
+        target = round(win.width() * PRESENTATION_SHARE)
+        if self.width() < target - 8 and self._widened_for != win.width():
+            if self._narrow_width is None:
+                self._narrow_width = self.width()
+            self._widened_for = win.width()
+            win.resizeDocks([self], [target], Qt.Orientation.Horizontal)
+
+    def _restore_width(self) -> None:
+        """Back to the width the dock had before :meth:`_widen` (leaving presentation mode)."""
+        width, self._narrow_width, self._widened_for = self._narrow_width, None, None
+        win = self._main_window()
+        if width is not None and win is not None:
+            win.resizeDocks([self], [width], Qt.Orientation.Horizontal)
 
     def font_scale(self) -> float:
         """The current text scale (1.0 = normal)."""
@@ -184,6 +226,8 @@ class LectureView(QDockWidget):
                 if not self._refit_pending:
                     self._refit_pending = True
                     QTimer.singleShot(0, self._refit)
+                    if self._fit and self._scale > 1:
+                        QTimer.singleShot(0, self._widen)
         if kind == QEvent.Type.FontChange and watched is self.browser and \
                 self.browser.font().pixelSize() != self._shown_size:
             # The application style sheet (set by the theme switch) gave the browser the
@@ -234,6 +278,7 @@ class LectureView(QDockWidget):
         """The style sheet and fonts for text of ``size`` pixels (the page is not re-parsed)."""
         t = theme_for(self._dark)
         self._shown_size = size
+        self._shown_html = None  # the style applies when a page is parsed
         self.browser.document().setDefaultStyleSheet(_STYLE % {
             "size": size, "h": size, "small": round(size * 0.8),
             "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
@@ -251,9 +296,12 @@ class LectureView(QDockWidget):
         ``FIT_FLOOR`` of it, nor below 20 px)."""
         return self._shown_size
 
-    def _render(self, text: str) -> None:
-        self._last_html = text
-        self._render_fitted()
+    def _show_pages(self, full: str, compact: str) -> None:
+        """Show ``full``; ``compact`` (the same results, fewer lines) when an enlarged page
+        does not fit the view. An unchanged page costs no relayout."""
+        if (full, compact) != (self._last_html, self._compact_html):
+            self._last_html, self._compact_html = full, compact
+            self._render_fitted()
 
     def _set_html(self, text: str, size: int) -> None:
         # Qt's rich text takes the body's size from an inline style, not the default sheet.
@@ -263,31 +311,49 @@ class LectureView(QDockWidget):
         return self.browser.document().size().height() <= self.browser.viewport().height()
 
     def _render_fitted(self) -> None:
-        """Render the page; an enlarged page (scale above 1, as in presentation mode) that
-        does not fit the view is drawn smaller, down to ``FIT_FLOOR`` of its size; then the
-        page's end, the latest result, is scrolled into view."""
-        text = self._last_html or ""
+        """Render the page; an enlarged page (scale above 1 with ``fit``, as in presentation
+        mode) that does not fit the view is drawn smaller, down to ``FIT_FLOOR`` of its
+        size, then in its compact form; then the page's end, the latest result, is scrolled
+        into view."""
         wanted = self.pixel_size()
-        if self._shown_size != wanted:
-            self._set_style(wanted)
-        self._set_html(text, wanted)
+        pages = [self._last_html or ""]
+        if self._compact_html and self._compact_html != pages[0]:
+            pages.append(self._compact_html)
         self._fitted_viewport = self.browser.viewport().size()
-        if self._fit and self._scale > 1 and not self._fits():
-            lo = max(BASE_PIXEL_SIZE, round(wanted * FIT_FLOOR))
-            hi, best = wanted - 1, None
+        floor = max(BASE_PIXEL_SIZE, round(wanted * FIT_FLOOR))
+        fitting = self._fit and self._scale > 1 and wanted > floor
+        chosen = None
+        for text in pages if fitting else pages[:1]:
+            self._draw(text, wanted)
+            if not fitting or self._fits():
+                chosen = (text, wanted)
+                break
+            lo, hi, best = floor, wanted - 1, None
             while lo <= hi:  # the largest size that fits
                 mid = (lo + hi) // 2
-                self._set_style(mid)
-                self._set_html(text, mid)
+                self._draw(text, mid)
                 if self._fits():
                     best, lo = mid, mid + 1
                 else:
                     hi = mid - 1
-            best = best or max(BASE_PIXEL_SIZE, round(wanted * FIT_FLOOR))
-            if self._shown_size != best:
-                self._set_style(best)
-                self._set_html(text, best)
+            if best is not None:
+                chosen = (text, best)
+                break
+        if chosen is None:  # fits nowhere: the compact page at the floor, its end in view
+            chosen = (pages[-1], floor)
+        if self._shown_html != chosen:
+            self._draw(*chosen)
         self._keep_end_in_view()
+
+    def _draw(self, text: str, size: int) -> None:
+        if self._shown_size != size:
+            self._set_style(size)
+        self._set_html(text, size)
+        self._shown_html = (text, size)
+
+    def is_compact(self) -> bool:
+        """Whether the view shows the compact page (an enlarged page too long for it)."""
+        return self._shown_html is not None and self._shown_html[0] != self._last_html
 
     def _keep_end_in_view(self) -> None:
         """Scroll to the page's end: it is in the order training computes it, so the last
@@ -353,27 +419,36 @@ class LectureView(QDockWidget):
             # (an edit in flight); the next frame brings the rebuilt model.
             sections = []
         if sections and auto:
-            parts.append('<p class="note">Neuron 1 of the layer this stage computed: click '
-                         'a neuron or a connection to follow it instead.</p>')
+            parts.append(_AUTO_NOTE)
         loss_html = ""
         if trace is not None and trace.loss is not None:
             full = trace.stage.kind == "loss" or not sections
             loss_html = self._loss(trace, info) if full else self._loss_line(trace)
+        compact = list(parts)
         if sections:
             # Chronological: forward, the loss, backward, update.
             parts.append(sections[0])
             parts.append(loss_html)
             parts.extend(sections[1:])
+            # For a page too long for the view (presentation mode): the forward pass in
+            # one line when later stages follow it, the loss in one line, no asides.
+            first = sections[0]
+            if len(sections) > 1 and selection[0] == "neuron":
+                first = self._neuron_summary(ids.index(selection[1]), int(selection[2]),
+                                             trace, info)
+            short_loss = self._loss_line(trace) if loss_html and len(sections) > 1 \
+                else loss_html
+            compact += [first, short_loss, *(s.replace(_ASIDE, "") for s in sections[1:])]
         else:
             if not loss_html and not running:
                 parts.append('<p class="hint">Select a neuron or a connection on the canvas '
                              'to see its formula filled in with the live numbers; press Step '
                              'to run training one stage at a time.</p>')
             parts.append(loss_html)
-        text = "".join(parts)
-        if text != self._last_html:  # an unchanged page costs no relayout
-            self._last_html = text
-            self._render(text)
+            compact = parts
+        if auto and sections:
+            compact = [c for c in compact if c != _AUTO_NOTE]
+        self._show_pages("".join(parts), "".join(compact))
 
     @staticmethod
     def _stage_selection(trace, ids):
@@ -434,6 +509,19 @@ class LectureView(QDockWidget):
         if updated:
             sections.append(self._neuron_update(layer, j, trace, info))
         return sections
+
+    @staticmethod
+    def _neuron_summary(pos: int, j: int, trace, info) -> str:
+        """The neuron's forward pass in one line: its heading, ``z_j`` and ``a_j``."""
+        names = info.get("names") or []
+        name = html.escape(names[pos]) if pos < len(names) else "layer"
+        layer = pos - 1
+        z, a = trace.z[layer], trace.a[layer]
+        if pos == 0 or z is None or a is None:
+            return ""
+        return (f"<h3>Neuron {j + 1} of {name}</h3>"
+                f'<p class="f">{_sub("z", j + 1)} = {_v(fmt(z[0, j]))}, '
+                f'{_sub("a", j + 1)} = {_v(fmt(a[0, j]))}</p>')
 
     @staticmethod
     def _act_name(layer: int, info) -> str:
@@ -561,9 +649,7 @@ class LectureView(QDockWidget):
             terms = _terms([f"{_p(dz[s])}·{_p(a_prev[s, 0])}" for s in range(n)], n)
             sigma = "Σ<sub>samples</sub> " if n > 1 else ""
             out.append(f'<p class="f">∂L/∂{w1} = {sigma}∂L/∂{zj} · {_sub(prev, 1)} = '
-                       f'{terms} = {_v(fmt(dW[0, j]))}'
-                       f'<br><span class="note">each incoming weight likewise '
-                       f'(click a connection)</span></p>')
+                       f'{terms} = {_v(fmt(dW[0, j]))}{_ASIDE}</p>')
         return "".join(out)
 
     def _neuron_update(self, layer: int, j: int, trace, info) -> str:
