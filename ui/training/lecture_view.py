@@ -136,7 +136,7 @@ class LectureView(QDockWidget):
         self._refit_pending = False
         self._fit = True
         self._narrow_width: int | None = None  # the width before presentation widened it
-        self._widened_for: int | None = None  # the window width it was widened for
+        self._watched_window = None
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
@@ -154,6 +154,10 @@ class LectureView(QDockWidget):
         self._fit = bool(fit)
         self._apply_style()
         if self._fit and self._scale > 1:
+            win = self._main_window()
+            if win is not None and win is not self._watched_window:
+                self._watched_window = win
+                win.installEventFilter(self)  # its resizes widen the view again
             QTimer.singleShot(0, self._widen)  # after the window went full screen
         elif self._scale <= 1:
             self._restore_width()
@@ -171,16 +175,19 @@ class LectureView(QDockWidget):
         win = self._main_window()
         if win is None or not (self._fit and self._scale > 1):
             return
+        win.layout().activate()  # the docks at the window's new size first
         target = round(win.width() * PRESENTATION_SHARE)
-        if self.width() < target - 8 and self._widened_for != win.width():
+        # Called when presentation starts and when the window resizes: a dock the
+        # lecturer then drags narrower stays so.
+        if self.width() < target - 8:
             if self._narrow_width is None:
                 self._narrow_width = self.width()
-            self._widened_for = win.width()
             win.resizeDocks([self], [target], Qt.Orientation.Horizontal)
+            win.layout().activate()
 
     def _restore_width(self) -> None:
         """Back to the width the dock had before :meth:`_widen` (leaving presentation mode)."""
-        width, self._narrow_width, self._widened_for = self._narrow_width, None, None
+        width, self._narrow_width = self._narrow_width, None
         win = self._main_window()
         if width is not None and win is not None:
             win.resizeDocks([self], [width], Qt.Orientation.Horizontal)
@@ -226,8 +233,9 @@ class LectureView(QDockWidget):
                 if not self._refit_pending:
                     self._refit_pending = True
                     QTimer.singleShot(0, self._refit)
-                    if self._fit and self._scale > 1:
-                        QTimer.singleShot(0, self._widen)
+        if kind == QEvent.Type.Resize and watched is self._watched_window and \
+                self._fit and self._scale > 1:
+            QTimer.singleShot(0, self._widen)  # the window's new width (full screen)
         if kind == QEvent.Type.FontChange and watched is self.browser and \
                 self.browser.font().pixelSize() != self._shown_size:
             # The application style sheet (set by the theme switch) gave the browser the
@@ -396,9 +404,9 @@ class LectureView(QDockWidget):
                          'with one batch again.</p>')
         if trace is not None:
             n = len(trace.x)
-            parts.append(f'<p class="stage">{html.escape(trace.stage.label)} · epoch '
-                         f'{trace.epoch + 1}, batch {trace.batch + 1}</p>')
-            parts.append(f'<p class="note">Numbers of sample 1 of the {n} in this batch'
+            parts.append(f'<p class="stage">{html.escape(trace.stage.label)}</p>')
+            parts.append(f'<p class="note">Epoch {trace.epoch + 1}, batch {trace.batch + 1}: '
+                         f'numbers of sample 1 of its {n}'
                          + (f"; ∂L/∂w and ∂L/∂b add up all {n}.</p>" if n > 1 else ".</p>"))
         ids = info.get("ids") or []
         if weights is None and (trace is None or trace.W_before is None):
