@@ -126,3 +126,19 @@ def test_training_panel_fits_380_px_without_a_sideways_scroll_bar(qtbot, window)
         assert button.isVisible()
         right = button.mapTo(body, button.rect().topRight()).x()
         assert right <= scroll.viewport().width(), name
+
+
+def test_the_learning_rate_reads_as_written_and_takes_five_decimals(qtbot, window):
+    box = window.training.panel.learning_rate
+    window.project.update_training(learning_rate=0.1)
+    qtbot.waitUntil(lambda: box.value() == pytest.approx(0.1), timeout=2000)
+    assert box.text() == "0.1"
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    box.selectAll()
+    qtbot.keyClicks(box, "0.00001")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.value() == pytest.approx(0.00001)
+    assert box.text() == "0.00001"
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # the arrows climb 1, 2, 5, 10, ...
+    assert box.text() == "0.00002"

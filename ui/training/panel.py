@@ -66,6 +66,10 @@ class LearningRateSpinBox(QDoubleSpinBox):
         self.setValue(0.1)
         self.setKeyboardTracking(False)
 
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        """The rate as a person writes it: 0.1, 0.001, 0.00001 (no trailing zeros)."""
+        return np.format_float_positional(round(float(value), self.decimals()), trim="-")
+
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
         """Move ``steps`` rungs along 0.00001, 0.00002, 0.00005, 0.0001, ..., 10."""
         ladder = [v for v in self._LADDER if v <= 10.0] + [10.0]
