@@ -61,14 +61,17 @@ class FramePresenter(QObject):
         session = self.session
         self.trace = None
         self.layer_ids = []
-        if session.stepper is not None:
-            self.layer_ids = [spec.id for spec in session.design.chain()]
+        try:  # the previews follow the data set even when the network does not fit it
             data = session.dataset()
-            plane = input_plane(data)
-            self.worker.set_plane(plane)
+        except NnvizError:
+            data = None
+        if data is not None:
             self.plots.set_data(data.x_train, data.y_train, data.task)
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
+        if session.stepper is not None:
+            self.layer_ids = [spec.id for spec in session.design.chain()]
+            self.worker.set_plane(input_plane(data))
         self._drawn_lists = {}
         self.plots.clear_history()
         self.show_now()
