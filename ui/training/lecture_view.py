@@ -5,16 +5,29 @@ For a neuron of layer ``l`` (sample 1 of the current batch)::
     z_j = w_1j·x_1 + w_2j·x_2 + ... + b_j = <numbers> = <value>
     a_j = relu(z_j) = max(0, z_j) = <value>          (or softmax with its sum, ...)
 
-for a connection ``w_ij`` from neuron ``i`` to neuron ``j``::
+then, once the backward pass reached it, back-propagation derived with the numbers::
 
-    dL/dw_ij = dL/dz_j · a_i = <numbers> = <value>   (summed over the batch's samples)
-    w_new = w − lr · dL/dw = <numbers> = <value>
+    output:  ∂L/∂ŷ_j = 2·(ŷ_j − y_j)/(k·B) = <numbers> = <value>   (the loss's registered
+             ∂L/∂z_j = ∂L/∂ŷ_j · f′(z_j) = <numbers>                gradient, with its ÷B)
+             f′(z_j) = a_j·(1 − a_j) = <numbers> = <value>
+             (softmax + cross-entropy: ∂L/∂z_j = (ŷ_j − y_j)/B = <numbers> = <value>)
+    hidden:  ∂L/∂a_j = Σ_k w_jk·∂L/∂z_k = <terms> = <value>,  ∂L/∂z_j = ∂L/∂a_j · f′(z_j)
+    both:    ∂L/∂b_j = Σ_samples ∂L/∂z_j,  ∂L/∂w_1j = Σ_samples ∂L/∂z_j · a_1
 
-and for the loss the chosen loss's formula with the sample's target and prediction.
+and after the update the bias and the first weight, ``after the update: b = b − lr·∂L/∂b``.
+For a connection ``w_ij`` from neuron ``i`` to neuron ``j``: its value (before and after
+the batch's update, labelled), ``∂L/∂w_ij = Σ_samples ∂L/∂z_j · a_i`` and its update. For
+the loss, the chosen loss's formula with the sample's target and prediction. With nothing
+selected, a stepped stage explains neuron 1 of the layer it computed. Every number comes
+from the engine's :class:`~nnviz.training.StageTrace` (the written-out terms of a sum are
+its factors); the page runs in the order training computes it, so its end is the latest
+result, which the view keeps in sight.
+
 Rendered as rich text with real subscripts, in a font large enough for the back of a
-room (20 px at scale 1, :meth:`LectureView.set_font_scale` for presentation mode,
-Ctrl+plus / Ctrl+minus / Ctrl+0 or Ctrl+wheel inside the view), with the live numbers in
-bold, in the theme's colour.
+room (20 px at scale 1, :meth:`LectureView.set_font_scale` for presentation mode, where a
+page too long for the view is drawn smaller, to 70 %, or in a compact form; Ctrl+plus /
+Ctrl+minus / Ctrl+0 or Ctrl+wheel inside the view), with the live numbers in bold, in the
+theme's colour. While training runs the view says so instead of showing a stale batch.
 """
 from __future__ import annotations
 
