@@ -443,8 +443,7 @@ class LectureView(QDockWidget):
             parts.append(_AUTO_NOTE)
         loss_html = ""
         if trace is not None and trace.loss is not None:
-            full = trace.stage.kind == "loss" or not sections
-            loss_html = self._loss(trace, info) if full else self._loss_line(trace)
+            loss_html = self._loss(trace, info)
         compact = list(parts)
         if sections:
             # Chronological: forward, the loss, backward, update.
@@ -457,7 +456,7 @@ class LectureView(QDockWidget):
             if len(sections) > 1 and selection[0] == "neuron":
                 first = self._neuron_summary(ids.index(selection[1]), int(selection[2]),
                                              trace, info)
-            short_loss = self._loss_line(trace) if loss_html and len(sections) > 1 \
+            short_loss = self._loss_line(trace) if loss_html and trace.stage.kind != "loss" \
                 else loss_html
             compact += [first, short_loss, *(s.replace(_ASIDE, "") for s in sections[1:])]
         else:
@@ -857,7 +856,7 @@ class LectureView(QDockWidget):
         return sym, num
 
     def _loss_line(self, trace) -> str:
-        """The loss in one line (the backward and update stages; the loss stage has it all)."""
+        """The loss in one line (the compact page after the loss stage)."""
         n = len(trace.x)
         mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
         return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
