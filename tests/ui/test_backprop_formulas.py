@@ -154,6 +154,7 @@ def test_output_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_n
     num = {"y": fmt(y, 0), "p": fmt(p), "k": str(k), "B": str(B), "s": fmt(s)}
     dA, dZ = float(trace.dA[1][0, 0]), float(trace.dZ[1][0, 0])
     assert "Epoch 1, batch 1: numbers of sample 1 of its 3" in text
+    assert "Backward: the chain rule · sample 1 of 3" in text
     shortcut = loss.shortcut_html.get(act)
     if clipped(loss, np.asarray(y_pred[0], dtype=float), np.asarray(y_true[0]), 0):
         assert f"∂L/∂ŷ1 = {fmt(dA)} The loss clipped this sample's ŷ" in text, text

@@ -561,7 +561,9 @@ class LectureView(QDockWidget):
         da = float(trace.dA[layer][0, j])
         n_batch = len(trace.x)
         last = layer == len(trace.dZ) - 1
-        out = ["<h3>Backward: the chain rule</h3>"]
+        # The sample in the heading too: on a long page the top note scrolls away.
+        sample = f" · sample 1 of {n_batch}" if n_batch > 1 else ""
+        out = [f"<h3>Backward: the chain rule{sample}</h3>"]
         try:
             cls = type(activations.get(act))
         except ValueError:
