@@ -42,6 +42,19 @@ class Loss:
     #: outputs) to the sample's loss.
     term_html = "{y}, {p}"
     combine_html = "L({terms})"
+    #: ``∂L/∂ŷ_j`` of the batch loss (the first step of back-propagation) as plain text and
+    #: as an HTML template the lecture view fills in. Placeholders: ``{y}`` the target,
+    #: ``{p}`` the prediction ŷ_j, ``{k}`` the number of outputs, ``{B}`` the batch size
+    #: (the ÷B of the batch mean), ``{s}`` the sum of the sample's predictions.
+    gradient_formula = "∂L/∂ŷ_j"
+    gradient_html = "∂L/∂ŷ({y}, {p})"
+    #: Output activations with which ``∂L/∂z_j`` simplifies: ``{activation name: template}``
+    #: of ``∂L/∂z_j`` with the same placeholders (softmax + cross-entropy: ``(ŷ_j − y_j)/B``).
+    shortcut_html: dict = {}
+    #: True if the loss clips its predictions to ``[EPSILON, 1 − EPSILON]`` (the
+    #: cross-entropies; for the categorical ones after rescaling the row to sum to 1):
+    #: where it did, ``∂L/∂ŷ`` is 0 and the gradient formula does not apply.
+    clips_predictions = False
     #: True if the targets are class labels (accuracy makes sense).
     is_classification = False
 
@@ -90,6 +103,8 @@ class MeanSquaredError(Loss):
     formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> (<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>)²"
     term_html = "({y} − {p})²"
     combine_html = "({terms}) / {k}"
+    gradient_formula = "∂L/∂ŷ_j = 2·(ŷ_j − y_j) / (k·B)"
+    gradient_html = "2·({p} − {y}) / ({k}·{B})"
 
     def per_sample(self, y_true, y_pred):
         d = y_true - y_pred
@@ -109,6 +124,8 @@ class MeanAbsoluteError(Loss):
     formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> |<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>|"
     term_html = "|{y} − {p}|"
     combine_html = "({terms}) / {k}"
+    gradient_formula = "∂L/∂ŷ_j = sign(ŷ_j − y_j) / (k·B)"
+    gradient_html = "sign({p} − {y}) / ({k}·{B})"
 
     def per_sample(self, y_true, y_pred):
         return np.mean(np.abs(y_true - y_pred), axis=-1)
@@ -132,6 +149,11 @@ class BinaryCrossentropy(Loss):
                     "(1 − <i>y</i><sub>k</sub>) · log(1 − <i>ŷ</i><sub>k</sub>)]")
     term_html = "[{y}·log {p} + (1 − {y})·log(1 − {p})]"
     combine_html = "−({terms}) / {k}"
+    gradient_formula = "∂L/∂ŷ_j = (ŷ_j − y_j) / (ŷ_j·(1 − ŷ_j)·k·B)"
+    gradient_html = "({p} − {y}) / ({p}·(1 − {p})·{k}·{B})"
+    #: Sigmoid's f′(z) = ŷ(1 − ŷ) cancels the denominator.
+    shortcut_html = {"sigmoid": "({p} − {y}) / ({k}·{B})"}
+    clips_predictions = True
     is_classification = True
 
     def per_sample(self, y_true, y_pred):
@@ -160,6 +182,13 @@ class CategoricalCrossentropy(Loss):
     formula_html = "<i>L</i> = −Σ<sub>k</sub> <i>y</i><sub>k</sub> · log <i>ŷ</i><sub>k</sub>"
     term_html = "{y}·log {p}"
     combine_html = "−({terms})"
+    #: Keras first rescales ŷ to sum to 1 (s = Σ_k ŷ_k): that adds the 1/s term (for one-hot
+    #: targets; s is 1 after a softmax).
+    gradient_formula = "∂L/∂ŷ_j = (1/Σ_k ŷ_k − y_j/ŷ_j) / B"
+    gradient_html = "(1/{s} − {y}/{p}) / {B}"
+    #: Softmax's Jacobian and the logarithm cancel: ∂L/∂z_j = (ŷ_j − y_j) / B.
+    shortcut_html = {"softmax": "({p} − {y}) / {B}"}
+    clips_predictions = True
     is_classification = True
 
     def _normalised(self, y_pred):

@@ -11,7 +11,7 @@ from nnviz import activations, losses, optimizers
 from nnviz.document import Design
 from nnviz.project import Project
 from nnviz.training import Stepper
-from ui.training.lecture_view import BASE_PIXEL_SIZE, fmt
+from ui.training.lecture_view import BASE_PIXEL_SIZE, FIT_FLOOR, fmt
 
 
 @pytest.fixture
@@ -110,11 +110,15 @@ def test_a_clicked_connection_shows_its_gradient_and_sgd_update(qtbot, window):
     g = trace.dW[1][2, 0]
     w_old, w_new = trace.W_before[1][2, 0], trace.W_after[1][2, 0]
     np.testing.assert_allclose(w_new, w_old - 0.1 * g)
-    assert "Connection Hidden 1 3 → Output 1" in text
+    assert "Connection Hidden 1 neuron 3 → Output neuron 1" in text
     assert "∂L/∂w3,1 = Σsamples ∂L/∂z1 · a3" in text
     assert f"= {fmt(g)}" in text
-    assert f"wnew = w − lr · ∂L/∂w = {fmt(w_old)} − 0.10000 · {factor(g)} = {fmt(w_new)}" \
+    # Both values, labelled: the inspector shows the one after the update.
+    assert f"before the update: w3,1 = {fmt(w_old)} after the update: w3,1 = {fmt(w_new)}" \
         in text
+    assert f"after the update: w3,1 = w3,1 − lr · ∂L/∂w3,1 = {fmt(w_old)} − 0.1 · " \
+        f"{factor(g)} = {fmt(w_new)}" in text
+    np.testing.assert_allclose(window.project.design.kernel(hidden, output)[2, 0], w_new)
 
 
 def test_ctrl_plus_and_minus_scale_the_lecture_text_not_the_canvas(qtbot, window):
@@ -145,10 +149,18 @@ def test_set_font_scale_grows_the_text_and_survives_a_theme_switch(qtbot, window
     click_step(qtbot, window)
     click_neuron(qtbot, window, window.training.layer_ids[1], 0)
     height = lecture.browser.document().size().height()
-    lecture.set_font_scale(1.7)
-    assert lecture.pixel_size() == round(1.7 * BASE_PIXEL_SIZE)
+    lecture.set_font_scale(1.7, fit=False)
+    assert lecture.pixel_size() == lecture.shown_pixel_size() == round(1.7 * BASE_PIXEL_SIZE)
     grown = lecture.browser.document().size().height()
     assert grown > 1.4 * height
+    # Fitted (presentation mode's way): no larger than asked, and the page fits the view
+    # unless the text reached its floor.
+    lecture.set_font_scale(1.7)
+    shown = lecture.shown_pixel_size()
+    assert BASE_PIXEL_SIZE <= shown <= lecture.pixel_size()
+    fits = lecture.browser.document().size().height() <= lecture.browser.viewport().height()
+    assert fits or shown == round(1.7 * BASE_PIXEL_SIZE * FIT_FLOOR)
+    lecture.set_font_scale(1.7, fit=False)
     # The theme's application style sheet resets a text browser's font; the scale stays.
     window.dark_action.trigger()
     qtbot.waitUntil(lambda: window.dark, timeout=2000)
@@ -167,14 +179,18 @@ def _plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
-def _traced(activation: str, loss: str, optimizer: str = "sgd", momentum: float = 0.0):
-    """A 2-3-2 network stepped through one whole batch: the trace after its update stage."""
+def _traced(activation: str, loss: str, optimizer: str = "sgd", momentum: float = 0.0,
+            output: str | None = None, until: str = "update"):
+    """A 2-3-2 network stepped through one whole batch: the trace after its stage ``until``
+    (the update by default). The output layer's activation: ``output``, or softmax for the
+    categorical losses and sigmoid for the others."""
     from nnviz.layers import Dense
     from nnviz.models import Sequential
 
+    if output is None:
+        output = "softmax" if "categorical" in loss else "sigmoid"
     model = Sequential([Dense(3, input_shape=(2,), activation=activation, seed=1),
-                        Dense(2, activation="softmax" if "categorical" in loss else "sigmoid",
-                              seed=2)])
+                        Dense(2, activation=output, seed=2)])
     opt = optimizers.get(optimizer, learning_rate=0.05,
                          **({"momentum": momentum} if optimizers.has_momentum(optimizer) else {}))
     model.compile(optimizer=opt, loss=loss)
@@ -183,7 +199,7 @@ def _traced(activation: str, loss: str, optimizer: str = "sgd", momentum: float 
         loss, np.array([[0.0, 1.0], [1.0, 0.0]]))
     stepper = Stepper(model, x, y, batch_size=2, shuffle=False)
     trace = stepper.step()
-    while trace.stage.kind != "update":
+    while trace.stage.kind != until:
         trace = stepper.step()
     return model, trace
 
@@ -221,7 +237,7 @@ def test_every_activation_shows_its_registered_formula_filled_in(qtbot, name):
 
 @pytest.mark.parametrize("loss", losses.names())
 def test_every_loss_shows_its_registered_formula_and_the_engines_value(qtbot, loss):
-    model, trace = _traced("tanh", loss)
+    model, trace = _traced("tanh", loss, until="loss")
     text = _show(qtbot, None, trace, model, "tanh", loss)
     engine = losses.get(loss)
     value = float(engine.per_sample(*engine.prepare(trace.y[:1], trace.y_pred[:1]))[0])
@@ -236,7 +252,7 @@ def test_every_optimizer_menu_entry_shows_its_registered_rule(qtbot, key):
     text = _show(qtbot, ("connection", "h", "out", 0, 0), trace, model, "relu",
                  "categorical_crossentropy", key)
     if key == "sgd":
-        assert "wnew = w − lr · ∂L/∂w" in text, text
+        assert "after the update: w1,1 = w1,1 − lr · ∂L/∂w1,1 =" in text, text
     else:
         assert optimizers.title(name, settings["momentum"]) in text, text
         assert " ".join(optimizers.formula(name, settings["momentum"]).split()) in text, text

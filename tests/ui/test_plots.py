@@ -126,3 +126,92 @@ def test_training_panel_fits_380_px_without_a_sideways_scroll_bar(qtbot, window)
         assert button.isVisible()
         right = button.mapTo(body, button.rect().topRight()).x()
         assert right <= scroll.viewport().width(), name
+
+
+def test_the_learning_rate_reads_as_written_and_takes_five_decimals(qtbot, window):
+    box = window.training.panel.learning_rate
+    window.project.update_training(learning_rate=0.1)
+    qtbot.waitUntil(lambda: box.value() == pytest.approx(0.1), timeout=2000)
+    assert box.text() == "0.1"
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    box.selectAll()
+    qtbot.keyClicks(box, "0.00001")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.value() == pytest.approx(0.00001)
+    assert box.text() == "0.00001"
+    qtbot.keyClick(box, Qt.Key.Key_Up)  # the arrows climb 1, 2, 5, 10, ...
+    assert box.text() == "0.00002"
+
+
+def test_legends_sit_outside_the_data_area(qtbot, window):
+    plots = window.training.plots
+    click_epochs(qtbot, window, 2)
+    for plot in (plots.loss_plot, plots.accuracy_plot, plots.norms_plot):
+        plots.tabs.setCurrentWidget(plot if plot is not plots.loss_plot else plots.accuracy_plot)
+        qtbot.waitUntil(lambda plot=plot: plot.isVisible(), timeout=2000)
+        legend = plot.getPlotItem().legend
+        assert legend.isVisible() and legend.items, plot.objectName()
+        data_area = plot.getViewBox().sceneBoundingRect()
+        assert not legend.sceneBoundingRect().intersects(data_area), plot.objectName()
+
+
+def test_numbers_beside_the_plots_are_the_latest_loss_and_accuracy(qtbot, window):
+    plots = window.training.plots
+    assert plots.loss_readout.objectName() == "lossReadout"
+    click_epochs(qtbot, window, 2)
+    hist = window.session.stepper.history
+    qtbot.waitUntil(lambda: plots.point_count("val_loss") == 2, timeout=3000)
+    text = plots.readout_text()
+    assert f"Loss: train {hist.epoch_loss[-1]:.4g} · validation {hist.val_loss[-1]:.4g}" in text
+    assert f"Accuracy: train {100 * hist.epoch_accuracy[-1]:.1f} % · validation " \
+           f"{100 * hist.val_accuracy[-1]:.1f} %" in text
+    # Large: half as large again as the window's text.
+    assert plots.loss_readout.font().pointSizeF() >= 1.4 * window.font().pointSizeF()
+    assert plots.loss_readout.isVisible() and plots.loss_readout.width() > 200
+    # Reset: nothing to read yet.
+    qtbot.mouseClick(window.training.panel.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Loss: –" in plots.readout_text(), timeout=3000)
+
+
+def test_the_per_batch_curve_is_a_visible_line_not_a_hairline(window):
+    plots = window.training.plots
+    for curve in (plots.curve_batch_loss, plots.curve_batch_acc):
+        pen = curve.opts["pen"]
+        assert pen.widthF() >= 2 and pen.color().alpha() == 255
+
+
+def test_the_output_map_is_drawn_before_the_first_step(window):
+    plots = window.training.plots
+    assert window.training.frames >= 1
+    assert plots.boundary_image.image is not None
+    assert plots.boundary_image.image.shape[0] > 10
+
+
+def test_the_fitted_curve_is_drawn_over_its_points(make_window, qtbot):
+    from nnviz.project import Project
+    from nnviz.resources import example_path
+
+    win = make_window(Project.load(example_path("sine")), size=(1400, 900))
+    plots = win.training.plots
+    xs, _ys = plots.fit_curve.getData()
+    assert xs is not None and len(xs) > 10  # from the first frame, before any step
+    assert plots.fit_curve.zValue() > plots.data_points.zValue()
+    assert len(plots.data_points.data) == len(win.session.dataset().x_train)
+
+
+def test_the_previews_follow_the_data_set_box(qtbot, window):
+    panel, plots = window.training.panel, window.training.plots
+    combo = panel.dataset_combo
+    for name in ("sine", "plane", "circles"):
+        combo.setFocus()
+        qtbot.waitUntil(combo.hasFocus, timeout=2000)
+        target = combo.findText(name)
+        while combo.currentIndex() != target:  # the arrow keys choose, as a user does
+            key = Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up
+            qtbot.keyClick(combo, key)
+        qtbot.waitUntil(lambda name=name: window.project.dataset.name == name, timeout=3000)
+        data = window.session.dataset()
+        px, _py = panel._preview_points.getData()
+        np.testing.assert_allclose(px, data.x[:, 0])
+        assert len(plots.data_points.data) == len(data.x_train)

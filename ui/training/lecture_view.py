@@ -5,16 +5,29 @@ For a neuron of layer ``l`` (sample 1 of the current batch)::
     z_j = w_1j·x_1 + w_2j·x_2 + ... + b_j = <numbers> = <value>
     a_j = relu(z_j) = max(0, z_j) = <value>          (or softmax with its sum, ...)
 
-for a connection ``w_ij`` from neuron ``i`` to neuron ``j``::
+then, once the backward pass reached it, back-propagation derived with the numbers::
 
-    dL/dw_ij = dL/dz_j · a_i = <numbers> = <value>   (summed over the batch's samples)
-    w_new = w − lr · dL/dw = <numbers> = <value>
+    output:  ∂L/∂ŷ_j = 2·(ŷ_j − y_j)/(k·B) = <numbers> = <value>   (the loss's registered
+             ∂L/∂z_j = ∂L/∂ŷ_j · f′(z_j) = <numbers>                gradient, with its ÷B)
+             f′(z_j) = a_j·(1 − a_j) = <numbers> = <value>
+             (softmax + cross-entropy: ∂L/∂z_j = (ŷ_j − y_j)/B = <numbers> = <value>)
+    hidden:  ∂L/∂a_j = Σ_k w_jk·∂L/∂z_k = <terms> = <value>,  ∂L/∂z_j = ∂L/∂a_j · f′(z_j)
+    both:    ∂L/∂b_j = Σ_samples ∂L/∂z_j,  ∂L/∂w_1j = Σ_samples ∂L/∂z_j · a_1
 
-and for the loss the chosen loss's formula with the sample's target and prediction.
+and after the update the bias and the first weight, ``after the update: b = b − lr·∂L/∂b``.
+For a connection ``w_ij`` from neuron ``i`` to neuron ``j``: its value (before and after
+the batch's update, labelled), ``∂L/∂w_ij = Σ_samples ∂L/∂z_j · a_i`` and its update. For
+the loss, the chosen loss's formula with the sample's target and prediction. With nothing
+selected, a stepped stage explains neuron 1 of the layer it computed. Every number comes
+from the engine's :class:`~nnviz.training.StageTrace` (the written-out terms of a sum are
+its factors); the page runs in the order training computes it, so its end is the latest
+result, which the view keeps in sight.
+
 Rendered as rich text with real subscripts, in a font large enough for the back of a
-room (20 px at scale 1, :meth:`LectureView.set_font_scale` for presentation mode,
-Ctrl+plus / Ctrl+minus / Ctrl+0 or Ctrl+wheel inside the view), with the live numbers in
-bold, in the theme's colour.
+room (20 px at scale 1, :meth:`LectureView.set_font_scale` for presentation mode, where a
+page too long for the view is drawn smaller, to 70 %, or in a compact form; Ctrl+plus /
+Ctrl+minus / Ctrl+0 or Ctrl+wheel inside the view), with the live numbers in bold, in the
+theme's colour. While training runs the view says so instead of showing a stale batch.
 """
 from __future__ import annotations
 
@@ -22,20 +35,24 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QTextBrowser
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
 
 from nnviz import activations, losses, optimizers
 from ui.theme import is_dark, theme_for
 
-__all__ = ["LectureView", "fmt", "MAX_TERMS", "BASE_PIXEL_SIZE"]
+__all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE"]
 
 #: The formulas' size in pixels at font scale 1: readable from the back of a lecture room.
 BASE_PIXEL_SIZE = 20
 #: The font scales Ctrl+plus / Ctrl+minus step through, and the limits of set_font_scale.
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
+#: An enlarged page that does not fit the view shrinks, but not below this share of its size.
+FIT_FLOOR = 0.7
+#: Enlarged and fitted (presentation mode), the docked view takes this share of the width.
+PRESENTATION_SHARE = 0.34
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -57,6 +74,11 @@ def fmt(value: float, digits: int = 3) -> str:
         if text.startswith("-") and float(text) == 0:
             text = text[1:]
     return text.replace("-", MINUS)
+
+
+def fmt_lr(value: float) -> str:
+    """A learning rate as a person writes it: ``0.1``, ``0.00001`` (no trailing zeros)."""
+    return np.format_float_positional(float(value), trim="-")
 
 
 def _p(value: float) -> str:
@@ -92,7 +114,14 @@ p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
 .hint { color: %(muted)s; }
 .note { color: %(muted)s; font-size: %(small)spx; }
 .err { color: %(error)s; font-weight: bold; }
+.stage { font-weight: 600; margin-bottom: 0px; }
+.run { color: %(value)s; font-weight: 600; }
 """
+
+
+_AUTO_NOTE = ('<p class="note">Neuron 1 of the layer this stage computed: click a neuron or '
+              'a connection to follow it instead.</p>')
+_ASIDE = '<br><span class="note">each incoming weight likewise (click a connection)</span>'
 
 
 class LectureView(QDockWidget):
@@ -113,16 +142,68 @@ class LectureView(QDockWidget):
         self._scale = 1.0
         self._dark = is_dark()
         self._last_html: str | None = None  # the page shown (None: nothing rendered yet)
+        self._shown_size = 0
+        self._compact_html: str | None = None
+        self._shown_html: tuple | None = None  # (page, size) drawn now
+        self._fitted_viewport = None
+        self._refit_pending = False
+        self._fit = True
+        self._narrow_width: int | None = None  # the width before presentation widened it
+        self._watched_window = None
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
         self.show_state(None, None, None, {})
 
     # ------------------------------------------------------------------ size and theme
-    def set_font_scale(self, factor: float) -> None:
-        """Scale the text: 1.0 = 20 px formulas, 1.7 for presentation mode (0.5 to 4)."""
+    def set_font_scale(self, factor: float, fit: bool = True) -> None:
+        """Scale the text: 1.0 = 20 px formulas, 1.7 for presentation mode (0.5 to 4).
+
+        With ``fit`` (the default, what presentation mode asks for), an enlarged page that
+        does not fit the view is drawn smaller, down to ``FIT_FLOOR`` of the size, so its
+        result lines need no scrolling. Ctrl+plus / Ctrl+minus set an exact size (no fit).
+        """
         self._scale = min(max(float(factor), MIN_SCALE), MAX_SCALE)
+        self._fit = bool(fit)
         self._apply_style()
+        if self._fit and self._scale > 1:
+            win = self._main_window()
+            if win is not None and win is not self._watched_window:
+                self._watched_window = win
+                win.installEventFilter(self)  # its resizes widen the view again
+            QTimer.singleShot(0, self._widen)  # after the window went full screen
+        elif self._scale <= 1:
+            self._restore_width()
+
+    def _main_window(self):
+        win = self.parentWidget()
+        if isinstance(win, QMainWindow) and not self.isFloating() and win.dockWidgetArea(self) \
+                in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            return win
+        return None
+
+    def _widen(self) -> None:
+        """Enlarged and fitted (presentation mode), a docked view beside the canvas takes at
+        least ``PRESENTATION_SHARE`` of the window's width, so its lines wrap less."""
+        win = self._main_window()
+        if win is None or not (self._fit and self._scale > 1):
+            return
+        win.layout().activate()  # the docks at the window's new size first
+        target = round(win.width() * PRESENTATION_SHARE)
+        # Called when presentation starts and when the window resizes: a dock the
+        # lecturer then drags narrower stays so.
+        if self.width() < target - 8:
+            if self._narrow_width is None:
+                self._narrow_width = self.width()
+            win.resizeDocks([self], [target], Qt.Orientation.Horizontal)
+            win.layout().activate()
+
+    def _restore_width(self) -> None:
+        """Back to the width the dock had before :meth:`_widen` (leaving presentation mode)."""
+        width, self._narrow_width = self._narrow_width, None
+        win = self._main_window()
+        if width is not None and win is not None:
+            win.resizeDocks([self], [width], Qt.Orientation.Horizontal)
 
     def font_scale(self) -> float:
         """The current text scale (1.0 = normal)."""
@@ -157,8 +238,19 @@ class LectureView(QDockWidget):
         shortcut is claimed here (ShortcutOverride) so the key reaches this view instead.
         """
         kind = event.type()
+        if kind == QEvent.Type.Resize and watched is self.browser.viewport():
+            # A new size (presentation mode's full screen) fits the page again, once.
+            old, new = self._fitted_viewport, event.size()
+            if old is None or new.height() != old.height() or \
+                    abs(new.width() - old.width()) > 24:
+                if not self._refit_pending:
+                    self._refit_pending = True
+                    QTimer.singleShot(0, self._refit)
+        if kind == QEvent.Type.Resize and watched is self._watched_window and \
+                self._fit and self._scale > 1:
+            QTimer.singleShot(0, self._widen)  # the window's new width (full screen)
         if kind == QEvent.Type.FontChange and watched is self.browser and \
-                self.browser.font().pixelSize() != self.pixel_size():
+                self.browser.font().pixelSize() != self._shown_size:
             # The application style sheet (set by the theme switch) gave the browser the
             # dock's font and the document that font's size: put the scale back.
             self._apply_style()
@@ -169,13 +261,14 @@ class LectureView(QDockWidget):
             if factor is not None:
                 event.accept()
                 if kind == QEvent.Type.KeyPress:
-                    self.set_font_scale(1.0 if factor == 0 else self._scale * factor)
+                    self.set_font_scale(1.0 if factor == 0 else self._scale * factor,
+                                        fit=False)
                 return True
         if kind == QEvent.Type.Wheel and watched is self.browser.viewport() and \
                 event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() / 120
             if steps:
-                self.set_font_scale(self._scale * ZOOM_STEP ** steps)
+                self.set_font_scale(self._scale * ZOOM_STEP ** steps, fit=False)
             return True
         return super().eventFilter(watched, event)
 
@@ -197,8 +290,16 @@ class LectureView(QDockWidget):
 
     def _apply_style(self) -> None:
         """Set the style sheet and default font for the scale and theme, then re-render."""
+        self._set_style(self.pixel_size())
+        if self._last_html is not None:
+            # The default style sheet applies when HTML is parsed: parse the page again.
+            self._render_fitted()
+
+    def _set_style(self, size: int) -> None:
+        """The style sheet and fonts for text of ``size`` pixels (the page is not re-parsed)."""
         t = theme_for(self._dark)
-        size = self.pixel_size()
+        self._shown_size = size
+        self._shown_html = None  # the style applies when a page is parsed
         self.browser.document().setDefaultStyleSheet(_STYLE % {
             "size": size, "h": size, "small": round(size * 0.8),
             "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
@@ -209,13 +310,83 @@ class LectureView(QDockWidget):
         font.setPixelSize(size)
         self.browser.setFont(font)
         self.browser.document().setDefaultFont(font)
-        if self._last_html is not None:
-            # The default style sheet applies when HTML is parsed: parse the page again.
-            self._render(self._last_html)
 
-    def _render(self, text: str) -> None:
+    def shown_pixel_size(self) -> int:
+        """The size the formulas are drawn at now: :meth:`pixel_size`, or less when an
+        enlarged page (presentation mode) was shrunk to fit the view (never below
+        ``FIT_FLOOR`` of it, nor below 20 px)."""
+        return self._shown_size
+
+    def _show_pages(self, full: str, compact: str) -> None:
+        """Show ``full``; ``compact`` (the same results, fewer lines) when an enlarged page
+        does not fit the view. An unchanged page costs no relayout."""
+        if (full, compact) != (self._last_html, self._compact_html):
+            self._last_html, self._compact_html = full, compact
+            self._render_fitted()
+
+    def _set_html(self, text: str, size: int) -> None:
         # Qt's rich text takes the body's size from an inline style, not the default sheet.
-        self.browser.setHtml(f'<body style="font-size: {self.pixel_size()}px">{text}</body>')
+        self.browser.setHtml(f'<body style="font-size: {size}px">{text}</body>')
+
+    def _fits(self) -> bool:
+        return self.browser.document().size().height() <= self.browser.viewport().height()
+
+    def _render_fitted(self) -> None:
+        """Render the page; an enlarged page (scale above 1 with ``fit``, as in presentation
+        mode) that does not fit the view is drawn smaller, down to ``FIT_FLOOR`` of its
+        size, then in its compact form; then the page's end, the latest result, is scrolled
+        into view."""
+        wanted = self.pixel_size()
+        pages = [self._last_html or ""]
+        if self._compact_html and self._compact_html != pages[0]:
+            pages.append(self._compact_html)
+        self._fitted_viewport = self.browser.viewport().size()
+        floor = max(BASE_PIXEL_SIZE, round(wanted * FIT_FLOOR))
+        fitting = self._fit and self._scale > 1 and wanted > floor
+        chosen = None
+        for text in pages if fitting else pages[:1]:
+            self._draw(text, wanted)
+            if not fitting or self._fits():
+                chosen = (text, wanted)
+                break
+            lo, hi, best = floor, wanted - 1, None
+            while lo <= hi:  # the largest size that fits
+                mid = (lo + hi) // 2
+                self._draw(text, mid)
+                if self._fits():
+                    best, lo = mid, mid + 1
+                else:
+                    hi = mid - 1
+            if best is not None:
+                chosen = (text, best)
+                break
+        if chosen is None:  # fits nowhere: the compact page at the floor, its end in view
+            chosen = (pages[-1], floor)
+        if self._shown_html != chosen:
+            self._draw(*chosen)
+        self._keep_end_in_view()
+
+    def _draw(self, text: str, size: int) -> None:
+        if self._shown_size != size:
+            self._set_style(size)
+        self._set_html(text, size)
+        self._shown_html = (text, size)
+
+    def is_compact(self) -> bool:
+        """Whether the view shows the compact page (an enlarged page too long for it)."""
+        return self._shown_html is not None and self._shown_html[0] != self._last_html
+
+    def _keep_end_in_view(self) -> None:
+        """Scroll to the page's end: it is in the order training computes it, so the last
+        lines are the result of the latest stage."""
+        self.browser.document().size()  # lays the page out, so the scroll range is right
+        bar = self.browser.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        if self._last_html is not None:
+            self._render_fitted()
 
     def plain_text(self) -> str:
         """What the view shows, as plain text (for tests and for copying)."""
@@ -226,55 +397,99 @@ class LectureView(QDockWidget):
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
         ``selection``: None, ("layer", id), ("neuron", id, j) or ("connection", src, tgt, i, j)
-        as the canvas announces it. ``weights``: ``model.get_weights()`` as last published.
-        ``info``: ``ids`` (layer ids input..output), ``names``, ``activations`` (per Dense
-        layer), ``loss`` (its name), ``optimizer`` (name), ``learning_rate``, ``diverged``.
+        as the canvas announces it. With nothing selected, a stepped stage explains neuron 1
+        of the layer it computed (the loss stage: the loss). ``weights``:
+        ``model.get_weights()`` as last published. ``info``: ``ids`` (layer ids
+        input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its name),
+        ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training runs:
+        ``trace`` is None and the view says when the formulas come back).
+
+        The page is in the order training computes it (forward, loss, backward, update),
+        so its last lines are the latest result; the view keeps them in sight.
         """
         parts: list[str] = []
         if info.get("diverged"):
             parts.append(f'<p class="err">{html.escape(info["diverged"])}</p>')
+        running = bool(info.get("running")) and trace is None
+        if running:
+            parts.append('<p class="run">Training is running: every batch changes the '
+                         'numbers. Pause, then Step (PageDown) to see the formulas filled in '
+                         'with one batch again.</p>')
         if trace is not None:
             n = len(trace.x)
-            parts.append(
-                f'<p class="note">{html.escape(trace.stage.label)} · epoch {trace.epoch + 1} · '
-                f'batch {trace.batch + 1} · sample 1 of {n} in the batch</p>')
+            parts.append(f'<p class="stage">{html.escape(trace.stage.label)}</p>')
+            parts.append(f'<p class="note">Epoch {trace.epoch + 1}, batch {trace.batch + 1}: '
+                         f'numbers of sample 1 of its {n}'
+                         + (f"; ∂L/∂w and ∂L/∂b add up all {n}.</p>" if n > 1 else ".</p>"))
         ids = info.get("ids") or []
-        body = ""
         if weights is None and (trace is None or trace.W_before is None):
             selection = None
+        auto = selection is None and trace is not None and len(ids) > 1
+        if auto:
+            selection = self._stage_selection(trace, ids)
+        sections: list[str] = []
         try:
             if selection and selection[0] == "neuron" and selection[1] in ids:
-                body = self._neuron(ids.index(selection[1]), int(selection[2]), trace, weights,
-                                    info)
+                sections = self._neuron(ids.index(selection[1]), int(selection[2]), trace,
+                                        weights, info)
             elif selection and selection[0] == "connection" and selection[2] in ids:
-                body = self._connection(ids.index(selection[2]), int(selection[3]),
-                                        int(selection[4]), trace, weights, info)
+                sections = self._connection(ids.index(selection[2]), int(selection[3]),
+                                            int(selection[4]), trace, weights, info)
         except (IndexError, ValueError):
             # The selection refers to neurons the last published model did not have yet
             # (an edit in flight); the next frame brings the rebuilt model.
-            body = ""
-        if body:
-            parts.append(body)
-        elif not trace or trace.loss is None:
-            parts.append('<p class="hint">Select a neuron or a connection on the canvas to see '
-                         'its formula filled in with the live numbers; press Step to run '
-                         'training one stage at a time.</p>')
+            sections = []
+        if sections and auto:
+            parts.append(_AUTO_NOTE)
+        loss_html = ""
         if trace is not None and trace.loss is not None:
-            parts.append(self._loss(trace, info))
-        text = "".join(parts)
-        if text != self._last_html:  # an unchanged page costs no relayout
-            self._last_html = text
-            self._render(text)
+            loss_html = self._loss(trace, info)
+        compact = list(parts)
+        if sections:
+            # Chronological: forward, the loss, backward, update.
+            parts.append(sections[0])
+            parts.append(loss_html)
+            parts.extend(sections[1:])
+            # For a page too long for the view (presentation mode): the forward pass in
+            # one line when later stages follow it, the loss in one line, no asides.
+            first = sections[0]
+            if len(sections) > 1 and selection[0] == "neuron":
+                first = self._neuron_summary(ids.index(selection[1]), int(selection[2]),
+                                             trace, info)
+            short_loss = self._loss_line(trace) if loss_html and trace.stage.kind != "loss" \
+                else loss_html
+            compact += [first, short_loss, *(s.replace(_ASIDE, "") for s in sections[1:])]
+        else:
+            if not loss_html and not running:
+                parts.append('<p class="hint">Select a neuron or a connection on the canvas '
+                             'to see its formula filled in with the live numbers; press Step '
+                             'to run training one stage at a time.</p>')
+            parts.append(loss_html)
+            compact = parts
+        if auto and sections:
+            compact = [c for c in compact if c != _AUTO_NOTE]
+        self._show_pages("".join(parts), "".join(compact))
+
+    @staticmethod
+    def _stage_selection(trace, ids):
+        """What a stage explains when nothing is selected: neuron 1 of its layer."""
+        kind, layer = trace.stage.kind, trace.stage.layer
+        if kind in ("forward", "backward") and layer is not None and layer + 1 < len(ids):
+            return ("neuron", ids[layer + 1], 0)
+        if kind == "update":
+            return ("neuron", ids[-1], 0)
+        return None
 
     # --- a neuron -------------------------------------------------------------
-    def _neuron(self, pos: int, j: int, trace, weights, info) -> str:
+    def _neuron(self, pos: int, j: int, trace, weights, info) -> list[str]:
+        """[head and forward pass, backward pass, update] of neuron ``j`` of layer ``pos``."""
         names = info.get("names") or []
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         if pos == 0:
             head = f"<h3>Input {j + 1} of {name}</h3>"
             if trace is None:
-                return head + '<p class="hint">Step forward to feed a sample in.</p>'
-            return head + f'<p class="f">{_sub("x", j + 1)} = {_v(fmt(trace.x[0, j]))}</p>'
+                return [head + '<p class="hint">Step forward to feed a sample in.</p>']
+            return [head + f'<p class="f">{_sub("x", j + 1)} = {_v(fmt(trace.x[0, j]))}</p>']
         layer = pos - 1
         W, b = self._layer_weights(layer, trace, weights)
         w_col, b_j = W[:, j], float(b[j])
@@ -287,7 +502,10 @@ class LectureView(QDockWidget):
         out = [f"<h3>Neuron {j + 1} of {name}</h3>"]
         symbolic = _terms([f"{_sub('w', i + 1, j + 1)}·{_sub(prev, i + 1)}"
                            for i in range(n_in)], n_in) + f" + {_sub('b', j + 1)}"
-        out.append(f'<p class="f">{_sub("z", j + 1)} = {symbolic}</p>')
+        updated = trace is not None and trace.W_after is not None
+        before = ' <span class="note">(weights before this batch\'s update)</span>' \
+            if updated else ""
+        out.append(f'<p class="f">{_sub("z", j + 1)} = {symbolic}{before}</p>')
         z_val = None
         if trace is not None and trace.z[layer] is not None:
             z_val = float(trace.z[layer][0, j])
@@ -299,24 +517,212 @@ class LectureView(QDockWidget):
         else:
             filled = _terms([f"{_p(w_col[i])}·{_sub(prev, i + 1)}" for i in range(n_in)], n_in)
             out.append(f'<p class="f">&nbsp;&nbsp;= {filled} + {_p(b_j)}</p>')
-        acts = info.get("activations") or []
-        act = acts[layer] if layer < len(acts) else "linear"
+        act = self._act_name(layer, info)
         a_val = None
         if trace is not None and trace.a[layer] is not None:
             a_val = float(trace.a[layer][0, j])
         out.append(self._activation(act, j, z_val, a_val,
                                     trace.z[layer][0] if z_val is not None else None))
+        sections = ["".join(out)]
         if trace is not None and layer < len(trace.dZ) and trace.dZ[layer] is not None:
-            dz = float(trace.dZ[layer][0, j])
-            da = trace.dA[layer]
-            if da is not None and act != "softmax":
-                out.append(f'<p class="f">∂L/∂{_sub("z", j + 1)} = ∂L/∂{_sub("a", j + 1)} · '
-                           f"f′({_sub('z', j + 1)}) = {_p(float(da[0, j]))} · "
-                           f"f′({fmt(z_val) if z_val is not None else 'z'}) = {_v(fmt(dz))}"
-                           f"{self._derivative(act, j)}</p>")
+            sections.append(self._backward(layer, j, act, trace, weights, info))
+        if updated:
+            sections.append(self._neuron_update(layer, j, trace, info))
+        return sections
+
+    @staticmethod
+    def _neuron_summary(pos: int, j: int, trace, info) -> str:
+        """The neuron's forward pass in one line: its heading, ``z_j`` and ``a_j``."""
+        names = info.get("names") or []
+        name = html.escape(names[pos]) if pos < len(names) else "layer"
+        layer = pos - 1
+        z, a = trace.z[layer], trace.a[layer]
+        if pos == 0 or z is None or a is None:
+            return ""
+        return (f"<h3>Neuron {j + 1} of {name}</h3>"
+                f'<p class="f">{_sub("z", j + 1)} = {_v(fmt(z[0, j]))}, '
+                f'{_sub("a", j + 1)} = {_v(fmt(a[0, j]))}</p>')
+
+    @staticmethod
+    def _act_name(layer: int, info) -> str:
+        acts = info.get("activations") or []
+        return acts[layer] if layer < len(acts) else "linear"
+
+    def _backward(self, layer: int, j: int, act: str, trace, weights, info) -> str:
+        """Back-propagation through neuron ``j`` of Dense layer ``layer``, with the numbers.
+
+        Output layer: ``∂L/∂ŷ_j`` from the loss's registered gradient (with its ÷B) and
+        ``f′(z_j)``, or the softmax + cross-entropy shortcut ``(ŷ_j − y_j)/B``. Hidden
+        layer: ``∂L/∂a_j = Σ_k w_jk·∂L/∂z_k`` over the next layer, then ``· f′(z_j)``.
+        Then ``∂L/∂b_j`` and ``∂L/∂w_1j``, summed over the batch.
+        """
+        zj, aj = _sub("z", j + 1), _sub("a", j + 1)
+        dz = float(trace.dZ[layer][0, j])
+        da = float(trace.dA[layer][0, j])
+        n_batch = len(trace.x)
+        last = layer == len(trace.dZ) - 1
+        # The sample in the heading too: on a long page the top note scrolls away.
+        sample = f" · sample 1 of {n_batch}" if n_batch > 1 else ""
+        out = [f"<h3>Backward: the chain rule{sample}</h3>"]
+        try:
+            cls = type(activations.get(act))
+        except ValueError:
+            cls = None
+        element_wise = cls is None or cls.element_wise
+        if last:
+            yj = _sub("ŷ", j + 1)
+            loss = self._loss_object(info)
+            shortcut = loss.shortcut_html.get(act) if loss is not None else None
+            sym, num = self._gradient_fill(loss, trace, j) if loss is not None else ({}, {})
+            b_note = (f'<br><span class="note">÷{n_batch}: the loss is the mean over the '
+                      f'B = {n_batch} samples of the batch</span>')
+            clipped = loss is not None and self._clipped(loss, trace, j)
+            if clipped:
+                out.append(f'<p class="f">∂L/∂{yj} = {_v(fmt(da))}<br><span class="note">The '
+                           f"loss clipped this sample's ŷ to [10<sup>−7</sup>, 1 − "
+                           f"10<sup>−7</sup>] (an output outside 0..1): the gradient formula "
+                           f"does not apply, and is 0 where it clipped.</span></p>")
+                out.append(self._through_activation(cls, layer, j, trace, "ŷ"))
+            elif shortcut and not element_wise:
+                out.append(f'<p class="f">∂L/∂{zj} = {shortcut.format(**sym)} = '
+                           f'{shortcut.format(**num)} = {_v(fmt(dz))}'
+                           f'<br><span class="note">{html.escape(cls.label)} with '
+                           f'{html.escape(loss.label.lower())}: the Jacobian and the log '
+                           f'cancel to ŷ − y; ÷{n_batch}: the mean over the B = {n_batch} '
+                           f'samples of the batch</span></p>')
             else:
-                out.append(f'<p class="f">∂L/∂{_sub("z", j + 1)} = {_v(fmt(dz))}</p>')
+                if loss is not None:
+                    out.append(f'<p class="f">∂L/∂{yj} = {loss.gradient_html.format(**sym)} = '
+                               f'{loss.gradient_html.format(**num)} = {_v(fmt(da))}'
+                               f'{b_note}</p>')
+                else:
+                    out.append(f'<p class="f">∂L/∂{yj} = {_v(fmt(da))}</p>')
+                out.append(self._through_activation(cls, layer, j, trace, "ŷ"))
+                if shortcut:
+                    out.append(f'<p class="note">{html.escape(cls.label)} with '
+                               f'{html.escape(loss.label.lower())}: the same as '
+                               f'{shortcut.format(**sym)} = {shortcut.format(**num)} = '
+                               f'{fmt(dz)}</p>')
+        else:
+            names = info.get("names") or []
+            nxt = html.escape(names[layer + 2]) if layer + 2 < len(names) else "next layer"
+            W_next = self._layer_weights(layer + 1, trace, weights)[0]
+            dz_next = trace.dZ[layer + 1][0]
+            k = len(dz_next)
+            terms = _terms([f"{_p(W_next[j, c])}·{_p(dz_next[c])}" for c in range(k)], k)
+            out.append(f'<p class="f">∂L/∂{aj} = Σ<sub>k</sub> {_sub("w", j + 1, "k")} · '
+                       f'∂L/∂{_sub("z", "k")} <span class="note">(k: the neurons of '
+                       f'{nxt})</span></p>'
+                       f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(da))}</p>')
+            out.append(self._through_activation(cls, layer, j, trace, "a"))
+        out.append(self._parameter_gradients(layer, j, trace))
         return "".join(out)
+
+    def _through_activation(self, cls, layer: int, j: int, trace, a_name: str) -> str:
+        """``∂L/∂z_j = ∂L/∂a_j · f′(z_j)`` with f′'s value (softmax: its Jacobian)."""
+        zj, aj = _sub("z", j + 1), _sub(a_name, j + 1)
+        dz = float(trace.dZ[layer][0, j])
+        da_row = trace.dA[layer][0]
+        a_row = trace.a[layer][0]
+        da, z, a = float(da_row[j]), float(trace.z[layer][0, j]), float(a_row[j])
+        if cls is not None and not cls.element_wise:
+            k = len(a_row)
+            s = float(np.sum(da_row * a_row))
+            terms = _terms([f"{_p(da_row[c])}·{_p(a_row[c])}" for c in range(k)], k)
+            return (f'<p class="f">∂L/∂{zj} = {aj} · (∂L/∂{aj} − Σ<sub>k</sub> '
+                    f'∂L/∂{_sub(a_name, "k")} · {_sub(a_name, "k")})</p>'
+                    f'<p class="f">&nbsp;&nbsp;Σ<sub>k</sub> = {terms} = {fmt(s)}</p>'
+                    f'<p class="f">&nbsp;&nbsp;∂L/∂{zj} = {_p(a)} · ({_p(da)} − {_p(s)}) = '
+                    f'{_v(fmt(dz))}</p>')
+        if cls is None:
+            return f'<p class="f">∂L/∂{zj} = {_v(fmt(dz))}</p>'
+        with np.errstate(over="ignore", invalid="ignore"):
+            fprime = float(cls().derivative(trace.z[layer][:1])[0, j])
+        sym_rule = cls.derivative_html.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
+        num_rule = cls.derivative_html.format(z=fmt(z), zp=_p(z), neg_z=fmt(-z), a=_p(a))
+        # A constant derivative (linear: 1) is its own value.
+        rule = f"{sym_rule} = {num_rule} = {_v(fmt(fprime))}" if sym_rule != num_rule else \
+            _v(sym_rule)
+        return (f'<p class="f">∂L/∂{zj} = ∂L/∂{aj} · f′({zj}) = {_p(da)} · {_p(fprime)} = '
+                f'{_v(fmt(dz))}</p>'
+                f'<p class="f">&nbsp;&nbsp;f′({zj}) = {rule}</p>')
+
+    @staticmethod
+    def _parameter_gradients(layer: int, j: int, trace) -> str:
+        """``∂L/∂b_j`` and ``∂L/∂w_1j``: sums over the batch's samples."""
+        dz = trace.dZ[layer][:, j]
+        n = len(dz)
+        zj = _sub("z", j + 1)
+        out = []
+        db = trace.db[layer] if layer < len(trace.db) else None
+        if db is not None:
+            if n == 1:
+                out.append(f'<p class="f">∂L/∂{_sub("b", j + 1)} = ∂L/∂{zj} = '
+                           f'{_v(fmt(db[j]))}</p>')
+            else:
+                terms = _terms([fmt(dz[0])] + [_p(v) for v in dz[1:]], n)
+                out.append(f'<p class="f">∂L/∂{_sub("b", j + 1)} = Σ<sub>samples</sub> '
+                           f'∂L/∂{zj} = {terms} = {_v(fmt(db[j]))}</p>')
+        dW = trace.dW[layer] if layer < len(trace.dW) else None
+        if dW is not None:
+            prev = "x" if layer == 0 else "a"
+            a_prev = trace.x if layer == 0 else trace.a[layer - 1]
+            w1 = _sub("w", 1, j + 1)
+            terms = _terms([f"{_p(dz[s])}·{_p(a_prev[s, 0])}" for s in range(n)], n)
+            sigma = "Σ<sub>samples</sub> " if n > 1 else ""
+            out.append(f'<p class="f">∂L/∂{w1} = {sigma}∂L/∂{zj} · {_sub(prev, 1)} = '
+                       f'{terms} = {_v(fmt(dW[0, j]))}{_ASIDE}</p>')
+        return "".join(out)
+
+    def _neuron_update(self, layer: int, j: int, trace, info) -> str:
+        """The update of the neuron's bias and first incoming weight, before → after."""
+        out = ["<h3>Update</h3>"]
+        if trace.b_before[layer] is not None and trace.db[layer] is not None:
+            out.append(self._update_line(
+                _sub("b", j + 1), float(trace.b_before[layer][j]),
+                float(trace.b_after[layer][j]), float(trace.db[layer][j]), trace, info))
+        out.append(self._update_line(
+            _sub("w", 1, j + 1), float(trace.W_before[layer][0, j]),
+            float(trace.W_after[layer][0, j]), float(trace.dW[layer][0, j]), trace, info))
+        return "".join(out)
+
+    @staticmethod
+    def _optimizer(info) -> tuple[str, float, str, str]:
+        """(name, momentum, title, rule) of the info's optimizer (a name or a preset)."""
+        optimizer = str(info.get("optimizer") or "sgd")
+        try:  # a name or a menu preset ("momentum")
+            opt_name, opt_settings = optimizers.resolve(optimizer)
+            momentum = float(opt_settings.get("momentum", 0.0))
+            return (opt_name, momentum, optimizers.title(opt_name, momentum),
+                    optimizers.formula(opt_name, momentum))
+        except ValueError:
+            return optimizer, 0.0, optimizer, ""
+
+    def _update_line(self, sym: str, before: float, after, grad: float, trace, info) -> str:
+        """``after the update: p = p − lr·∂L/∂p = ...`` (plain SGD) or before → after.
+
+        ``after`` None: the update is still to come (plain SGD shows what it will do).
+        """
+        lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
+        opt_name, momentum, title, rule = self._optimizer(info)
+        after_label = '<span class="note">after the update:</span> '
+        if opt_name == "sgd" and not momentum:
+            # Plain SGD only: p − lr · ∂L/∂p is exactly its rule.
+            if after is None:
+                return (f'<p class="f"><span class="note">at the update:</span> {sym} = {sym} − '
+                        f'lr · ∂L/∂{sym} = {fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = '
+                        f'{_v(fmt(before - lr * grad))}</p>')
+            return (f'<p class="f">{after_label}{sym} = {sym} − lr · ∂L/∂{sym} = '
+                    f'{fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = {_v(fmt(after))}</p>')
+        # Momentum, Adam and RMSprop step from running averages of the gradients, not
+        # by lr · ∂L/∂p: show what the engine did, before and after.
+        if after is None:
+            return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) updates {sym} from '
+                    f"its running averages of the gradients{self._rule(rule)}"
+                    f'<br><span class="note">(applied at the update step)</span></p>')
+        return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) moved {sym} from its '
+                f"running averages of the gradients: before the update {sym} = {fmt(before)}"
+                f" → after it {sym} = {_v(fmt(after))}{self._rule(rule)}</p>")
 
     def _activation(self, act: str, j: int, z, a, z_row) -> str:
         """``a_j = f(z_j)`` from the activation's own formula (``formula_html``), filled in
@@ -330,7 +736,8 @@ class LectureView(QDockWidget):
         if z is None:
             rhs = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj) if template else \
                 f"{html.escape(act)}({zj})"
-            return f'<p class="f">{aj} = {rhs}</p>'
+            rule = self._derivative(act, j)
+            return f'<p class="f">{aj} = {rhs}{rule}</p>'
         value = _v(fmt(a)) if a is not None else "…"
         zt = fmt(z)
         if template is None:
@@ -366,7 +773,8 @@ class LectureView(QDockWidget):
         return f'<br><span class="note">f′({zj}) = {rule}</span>'
 
     # --- a connection -----------------------------------------------------------
-    def _connection(self, pos: int, i: int, j: int, trace, weights, info) -> str:
+    def _connection(self, pos: int, i: int, j: int, trace, weights, info) -> list[str]:
+        """[the weight, its gradient, its update] of the connection ``i`` → ``j``."""
         layer = pos - 1
         names = info.get("names") or []
         src = html.escape(names[pos - 1]) if pos - 1 < len(names) else "previous layer"
@@ -375,60 +783,36 @@ class LectureView(QDockWidget):
         w = float(W[i, j])
         wij = _sub("w", i + 1, j + 1)
         prev = "x" if layer == 0 else "a"
-        out = [f"<h3>Connection {src} {i + 1} → {tgt} {j + 1}</h3>",
-               f'<p class="f">{wij} = {_v(fmt(w))}</p>']
+        head = f"<h3>Connection {src} neuron {i + 1} → {tgt} neuron {j + 1}</h3>"
+        if trace is not None and trace.W_after is not None:
+            value = (f'<p class="f"><span class="note">before the update:</span> {wij} = '
+                     f'{_v(fmt(w))}<br><span class="note">after the update:</span> {wij} = '
+                     f'{_v(fmt(trace.W_after[layer][i, j]))}</p>')
+        elif trace is not None:
+            value = (f'<p class="f">{wij} = {_v(fmt(w))} <span class="note">(before this '
+                     f"batch's update)</span></p>")
+        else:
+            value = f'<p class="f">{wij} = {_v(fmt(w))}</p>'
         dW = trace.dW[layer] if trace is not None and layer < len(trace.dW) else None
         if dW is None:
-            out.append(f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · '
-                       f'{_sub(prev, i + 1)} <span class="hint">(computed at the backward '
-                       f"step)</span></p>")
-            return "".join(out)
+            return [head + value,
+                    f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · {_sub(prev, i + 1)} '
+                    f'<span class="hint">(computed at the backward step)</span></p>']
         g = float(dW[i, j])
         a_prev = trace.x if layer == 0 else trace.a[layer - 1]
         dz = trace.dZ[layer]
         n = len(a_prev)
         if n == 1:
-            out.append(f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · {_sub(prev, i + 1)} '
-                       f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
+            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · {_sub(prev, i + 1)} '
+                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
         else:
             terms = _terms([f"{_p(dz[s, j])}·{_p(a_prev[s, i])}" for s in range(n)], n)
-            out.append(f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{_sub("z", j + 1)} · '
-                       f"{_sub(prev, i + 1)}</p>"
-                       f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}</p>')
-        lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
-        optimizer = str(info.get("optimizer") or "sgd")
-        try:  # a name or a menu preset ("momentum")
-            opt_name, opt_settings = optimizers.resolve(optimizer)
-            momentum = float(opt_settings.get("momentum", 0.0))
-            title = optimizers.title(opt_name, momentum)
-            rule = optimizers.formula(opt_name, momentum)
-        except ValueError:
-            opt_name, momentum, title, rule = optimizer, 0.0, optimizer, ""
-        if opt_name == "sgd" and not momentum:
-            # Plain SGD only: w_new = w − lr · ∂L/∂w is exactly its rule.
-            if trace.W_after is not None:
-                w_old = float(trace.W_before[layer][i, j])
-                w_new = float(trace.W_after[layer][i, j])
-                out.append(f'<p class="f">{_sub("w", "new")} = {_sub("w", "")} − lr · ∂L/∂w = '
-                           f"{fmt(w_old)} − {fmt(lr, 5)} · {_p(g)} = {_v(fmt(w_new))}</p>")
-            else:
-                out.append(f'<p class="f">{_sub("w", "new")} = w − lr · ∂L/∂w = {fmt(w)} − '
-                           f"{fmt(lr, 5)} · {_p(g)} = {_v(fmt(w - lr * g))}"
-                           f'<br><span class="note">(applied at the update step)</span></p>')
-        elif trace.W_after is not None:
-            # Momentum, Adam and RMSprop step from running averages of the gradients, not
-            # by lr · ∂L/∂w: show what the engine did, before and after.
-            w_old = float(trace.W_before[layer][i, j])
-            w_new = float(trace.W_after[layer][i, j])
-            out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) moved the '
-                       f"weight from its running averages of the gradients: "
-                       f"{_sub('w', 'before')} = {fmt(w_old)} → {_sub('w', 'after')} = "
-                       f"{_v(fmt(w_new))}{self._rule(rule)}</p>")
-        else:
-            out.append(f'<p class="f">{html.escape(title)} (lr = {fmt(lr, 5)}) updates the '
-                       f"weight from its running averages of the gradients{self._rule(rule)}"
-                       f'<br><span class="note">(applied at the update step)</span></p>')
-        return "".join(out)
+            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{_sub("z", j + 1)} · '
+                    f"{_sub(prev, i + 1)}</p>"
+                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}</p>')
+        after = float(trace.W_after[layer][i, j]) if trace.W_after is not None else None
+        before = float(trace.W_before[layer][i, j]) if trace.W_before is not None else w
+        return [head + value, grad, self._update_line(wij, before, after, g, trace, info)]
 
     @staticmethod
     def _rule(rule: str) -> str:
@@ -436,14 +820,54 @@ class LectureView(QDockWidget):
         return f'<br><span class="note">{html.escape(rule)}</span>' if rule else ""
 
     # --- the loss ---------------------------------------------------------------
+    @staticmethod
+    def _loss_object(info):
+        """The engine's loss named in ``info`` (None if unknown)."""
+        try:
+            return losses.get(str(info.get("loss") or ""))
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _clipped(loss, trace, j: int) -> bool:
+        """Whether the loss clipped what output ``j``'s gradient of sample 1 depends on (then
+        its formula does not apply): binary cross-entropy ``ŷ_j`` itself, the categorical
+        ones the rescaled prediction of the true class."""
+        if not loss.clips_predictions:
+            return False
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            y, p = loss.prepare(trace.y[:1], trace.y_pred[:1])
+            y, row = np.asarray(y[0], dtype=float), np.asarray(p[0], dtype=float)
+            if isinstance(loss, losses.CategoricalCrossentropy):
+                row = (row / row.sum())[y != 0]
+            else:
+                row = row[j:j + 1]
+            inside = (row >= losses.EPSILON) & (row <= 1 - losses.EPSILON)
+        return not bool(np.all(inside))
+
+    @staticmethod
+    def _gradient_fill(loss, trace, j: int) -> tuple[dict, dict]:
+        """The placeholders of the loss's gradient templates: symbols, and sample 1's numbers."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
+        y, p = float(y_true[0, j]), float(y_pred[0, j])
+        sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
+               "s": "Σ<sub>k</sub> <i>ŷ</i><sub>k</sub>"}
+        num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
+               "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
+        return sym, num
+
+    def _loss_line(self, trace) -> str:
+        """The loss in one line (the compact page after the loss stage)."""
+        n = len(trace.x)
+        mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
+        return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
+
     def _loss(self, trace, info) -> str:
         """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
         name = str(info.get("loss") or "loss")
         out = [f"<h3>Loss: {html.escape(name.replace('_', ' '))}</h3>"]
-        try:
-            loss = losses.get(name)
-        except ValueError:
-            loss = None
+        loss = self._loss_object(info)
         if loss is not None:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])

@@ -6,11 +6,12 @@ them to the project (settings) and to the worker (commands), and writes the coun
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from nnviz import losses, optimizers
 from ui.theme import LIGHT, is_dark, theme_for
 
-__all__ = ["TrainingPanel", "LearningRateSpinBox", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
+__all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
 
 #: The "Load CSV..." entry at the end of the data set list.
 LOAD_CSV = "Load CSV..."
@@ -65,6 +66,10 @@ class LearningRateSpinBox(QDoubleSpinBox):
         self.setValue(0.1)
         self.setKeyboardTracking(False)
 
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        """The rate as a person writes it: 0.1, 0.001, 0.00001 (no trailing zeros)."""
+        return np.format_float_positional(round(float(value), self.decimals()), trim="-")
+
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
         """Move ``steps`` rungs along 0.00001, 0.00002, 0.00005, 0.0001, ..., 10."""
         ladder = [v for v in self._LADDER if v <= 10.0] + [10.0]
@@ -77,6 +82,79 @@ class LearningRateSpinBox(QDoubleSpinBox):
             idx += 1  # between rungs: one step down lands on the lower rung
         idx = min(max(idx + steps, 0), len(ladder) - 1)
         self.setValue(ladder[idx])
+
+
+class StageLabel(QLabel):
+    """The "Done: … · Next: …" heading: word-wrapped; with :meth:`set_max_lines` (presentation
+    mode) its font shrinks, down to ``min_pixel_size``, until the text fits in that many
+    lines of the label's width, so the steps' buttons and progress stay in view."""
+
+    def __init__(self, text: str = "", objectName: str | None = None):  # noqa: N803 - Qt's
+        super().__init__(text)
+        if objectName:
+            self.setObjectName(objectName)
+        self.setWordWrap(True)
+        self._max_lines: int | None = None
+        #: The text as the controller set it (the label may show it shortened).
+        self.full_text = text
+        self._wanted = QFont(self.font())
+        self.min_pixel_size = 20
+        self._fitting = False
+
+    def set_wanted_font(self, font: QFont, max_lines: int | None) -> None:
+        """The font to use when the text fits ``max_lines`` lines (None: any number)."""
+        self._wanted = QFont(font)
+        self._max_lines = max_lines
+        super().setText(self._shown(self.full_text))
+        self._refit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        """Show ``text``, refitting the font to the line limit.
+
+        With a line limit (presentation mode), "Done: A · Next: B" shows as two lines,
+        "✓ A" and "Next: B", without parenthesised details (the lecture view has them);
+        :attr:`full_text` keeps the text as given.
+        """
+        self.full_text = text
+        super().setText(self._shown(text))
+        self._refit()
+
+    def _shown(self, text: str) -> str:
+        if not self._max_lines:
+            return text
+        text = re.sub(r"\s*\([^)]*\)", "", text)
+        done, sep, nxt = text.partition(" · Next: ")
+        if sep:
+            text = f"✓ {done.removeprefix('Done: ')}\nNext: {nxt}"
+        return text
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """A new width: refit the font."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._refit()
+
+    def _refit(self) -> None:
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            font = QFont(self._wanted)
+            width = self.contentsRect().width()
+            if self._max_lines and width > 40:
+                size = QFontMetrics(font).height()
+                while size > self.min_pixel_size:
+                    metrics = QFontMetrics(font)
+                    needed = metrics.boundingRect(QRect(0, 0, width, 100000),
+                                                  Qt.TextFlag.TextWordWrap, self.text())
+                    if needed.height() <= self._max_lines * metrics.lineSpacing():
+                        break
+                    size = max(self.min_pixel_size, int(size * 0.93))
+                    font.setPixelSize(size)
+            if font != self.font():
+                self.setFont(font)
+        finally:
+            self._fitting = False
 
 
 class TrainingPanel(QDockWidget):
@@ -158,12 +236,11 @@ class TrainingPanel(QDockWidget):
         # --- the steps -------------------------------------------------------
         self.controls_box = QGroupBox("Step through training")
         controls = QVBoxLayout(self.controls_box)
-        self.stage_label = QLabel("Next: -", objectName="stageLabel")
-        self.stage_label.setWordWrap(True)
+        self.stage_label = StageLabel("Next: -", objectName="stageLabel")
         font = self.stage_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setWeight(QFont.Weight.DemiBold)
-        self.stage_label.setFont(font)
+        self.stage_label.set_wanted_font(font, None)
         controls.addWidget(self.stage_label)
         self.step_button = QPushButton("Step", objectName="stepButton")
         self.step_button.setToolTip("The next stage: forward one layer, the loss, backward one "
@@ -356,6 +433,7 @@ class TrainingPanel(QDockWidget):
         stage_font = QFont(font)
         stage_font.setPointSizeF(font.pointSizeF() * 1.35)
         stage_font.setWeight(QFont.Weight.DemiBold)
-        self.stage_label.setFont(stage_font)
+        # At most two lines on a projector: the step buttons and the progress stay in view.
+        self.stage_label.set_wanted_font(stage_font, 2 if on else None)
         for b in self._step_buttons():
             b.setMinimumHeight(56 if on else 34)

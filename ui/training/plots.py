@@ -18,13 +18,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
     QGraphicsItem,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -38,6 +39,8 @@ from ui.training.panel import CLASS_COLORS
 __all__ = ["PlotsDock", "GrowingSeries", "weight_norms", "nice_ceiling"]
 
 TRAIN_COLOR = "#2f6fde"
+#: The per-batch curves: the training colour, lighter (drawn under the epochs' curve).
+BATCH_COLOR = "#93b5f0"
 VAL_COLOR = "#e0702c"
 #: One colour per Dense layer in the weight-norm tab (input side first).
 LAYER_COLORS = ["#2f6fde", "#8b4fd6", "#2e9e6b", "#e0702c", "#c62f3b", "#1b9aaa", "#b28a00",
@@ -68,12 +71,15 @@ def nice_ceiling(x: float) -> float:
     return float(10 * decade)
 
 
+#: Room above the loss curves, as a share of their range (the legend is outside the plot).
+HEADROOM = 0.1
+
+
 def _needs_new_range(shown, wanted) -> bool:
     """Whether a plot showing y range ``shown`` should move to ``wanted`` (both (lo, hi)).
 
-    Moves when the data reaches outside ``shown`` (the top third is headroom for the
-    legend, so reaching into it counts) or fills less than 60 % of it; otherwise the range
-    stays, and so do the axes' ticks.
+    Moves when the data reaches outside ``shown`` (into its ``HEADROOM`` counts) or fills
+    less than 60 % of it; otherwise the range stays, and so do the axes' ticks.
     """
     if shown is None:
         return True
@@ -82,8 +88,9 @@ def _needs_new_range(shown, wanted) -> bool:
     span = hi - lo
     if span <= 0:
         return True
-    data_hi = w_lo + (w_hi - w_lo) / 1.5  # wanted = data plus 50 % headroom on top
-    return (w_lo < lo or data_hi > lo + span / 1.5 + 1e-12
+    grow = 1 + HEADROOM
+    data_hi = w_lo + (w_hi - w_lo) / grow  # wanted = data plus the headroom on top
+    return (w_lo < lo or data_hi > lo + span / grow + 1e-12
             or (w_hi - w_lo) < 0.6 * span)
 
 
@@ -143,11 +150,11 @@ class GrowingSeries:
         return self._n
 
 
-def _plot(name: str, title: str, ylabel: str, legend_offset=None) -> pg.PlotWidget:
-    """A plot with its title, axis labels, grid and (when ``legend_offset``) a legend.
+def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWidget:
+    """A plot with its title, axis labels, grid and (when ``legend``) a legend.
 
-    ``legend_offset`` is pyqtgraph's: a negative x anchors the legend to the right edge,
-    a negative y to the bottom edge.
+    The legend sits right of the data, in a column of its own, never over it: curves
+    with a ``name`` join it as they are added.
     """
     w = pg.PlotWidget()
     w.setObjectName(name)  # PlotWidget hands keyword arguments to its PlotItem
@@ -155,8 +162,15 @@ def _plot(name: str, title: str, ylabel: str, legend_offset=None) -> pg.PlotWidg
     w.setLabel("bottom", "epoch")
     w.setLabel("left", ylabel)
     w.showGrid(x=True, y=True, alpha=0.2)
-    if legend_offset is not None:
-        w.addLegend(offset=legend_offset, labelTextSize="9pt", verSpacing=-4)
+    if legend:
+        item = w.getPlotItem()
+        # offset=None: not anchored inside the view box; the plot's layout places it.
+        item.legend = pg.LegendItem(offset=None, labelTextSize="10pt", colCount=1,
+                                    verSpacing=-8, frame=False)
+        item.legend.layout.setContentsMargins(0, 0, 0, 0)
+        # Right of the data, level with it (the plots' height is the scarcer).
+        item.layout.addItem(item.legend, 2, 3)
+        item.layout.setColumnSpacing(2, 8)
     _plain_axes(w)
     return w
 
@@ -223,11 +237,11 @@ class PlotsDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         split = QSplitter(Qt.Orientation.Horizontal)
 
-        # Legends where the curves are not: the loss falls away from the top right, the
-        # accuracy climbs away from the bottom right.
-        self.loss_plot = _plot("lossPlot", "Loss", "loss", legend_offset=(-8, 8))
-        self.curve_batch_loss = _curve(self.loss_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
-        self.curve_epoch_loss = _curve(self.loss_plot, "train (epoch)", TRAIN_COLOR, 3,
+        self.loss_plot = _plot("lossPlot", "Loss", "loss", legend=True)
+        # The per-batch curve: a lighter, thinner line under the epochs' (visible on a
+        # projector, not a hairline).
+        self.curve_batch_loss = _curve(self.loss_plot, "per batch", BATCH_COLOR, 2)
+        self.curve_epoch_loss = _curve(self.loss_plot, "train", TRAIN_COLOR, 3,
                                        symbol=True)
         self.curve_val_loss = _curve(self.loss_plot, "validation", VAL_COLOR, 3, symbol=True)
         self.loss_marker = pg.InfiniteLine(angle=90, movable=False,
@@ -236,16 +250,13 @@ class PlotsDock(QDockWidget):
         self.loss_marker.setVisible(False)
         self.loss_plot.addItem(self.loss_marker, ignoreBounds=True)
 
-        self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy",
-                                   legend_offset=(-8, -8))
-        self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", TRAIN_COLOR, 1, alpha=70)
-        self.curve_epoch_acc = _curve(self.accuracy_plot, "train (epoch)", TRAIN_COLOR, 3,
+        self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy", legend=True)
+        self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", BATCH_COLOR, 2)
+        self.curve_epoch_acc = _curve(self.accuracy_plot, "train", TRAIN_COLOR, 3,
                                       symbol=True)
         self.curve_val_acc = _curve(self.accuracy_plot, "validation", VAL_COLOR, 3, symbol=True)
 
-        # The y axis starts at 0 and norms stay well above it: the bottom right is free.
-        self.norms_plot = _plot("weightNormPlot", "Weight norm per layer", "‖W‖",
-                                legend_offset=(-8, -8))
+        self.norms_plot = _plot("weightNormPlot", "Weight norm per layer", "‖W‖", legend=True)
         self.norm_curves: list[pg.PlotDataItem] = []
         self._norm_x = GrowingSeries(256)
         self._norm_y: list[GrowingSeries] = []
@@ -273,13 +284,31 @@ class PlotsDock(QDockWidget):
         _plain_axes(self.boundary_plot)
         self.boundary_image = pg.ImageItem()
         self.boundary_plot.addItem(self.boundary_image)
-        self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=3))
+        self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=4))
         self.data_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=1))
         self.boundary_plot.addItem(self.data_points)
+        # The network's fitted curve over the points it fits (1-D data), not under them.
+        self.data_points.setZValue(1)
+        self.fit_curve.setZValue(2)
         self.boundary_note = QLabel("", objectName="boundaryNote")
         self.boundary_note.setProperty("role", "hint")
         self.boundary_note.setWordWrap(True)
 
+        # The latest numbers, large, above the curves: what a room reads while it trains.
+        self.loss_readout = QLabel("", objectName="lossReadout")
+        self.accuracy_readout = QLabel("", objectName="accuracyReadout")
+        for label in (self.loss_readout, self.accuracy_readout):
+            # A narrow dock clips the text rather than squeezing the plots below.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.5)
+            label.setFont(font)
+            label.setTextFormat(Qt.TextFormat.RichText)
+        readouts = QHBoxLayout()
+        readouts.setContentsMargins(6, 2, 6, 2)
+        readouts.setSpacing(24)
+        readouts.addWidget(self.loss_readout, 1)
+        readouts.addWidget(self.accuracy_readout, 1)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
@@ -300,7 +329,8 @@ class PlotsDock(QDockWidget):
         split.addWidget(self.tabs)
         split.addWidget(right)
         split.setSizes([400, 300, 320])
-        layout.addWidget(split)
+        layout.addLayout(readouts)
+        layout.addWidget(split, 1)
         self.setWidget(body)
 
         self._series = {k: GrowingSeries() for k in (
@@ -335,6 +365,7 @@ class PlotsDock(QDockWidget):
         self._dark: bool | None = None
         self._bg_rgb = np.full(3, 255.0)
         self.set_theme(is_dark())
+        self._update_readouts()
 
     # ------------------------------------------------------------------ theme
     def plot_widgets(self) -> list[pg.PlotWidget]:
@@ -494,6 +525,39 @@ class PlotsDock(QDockWidget):
                 y = self._series[key].values
                 curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
         self._follow_data()
+        self._update_readouts()
+
+    def _update_readouts(self) -> None:
+        """The latest loss and accuracy as numbers: train (the last epoch's, or the last
+        batch's before an epoch ends) and validation."""
+        self.loss_readout.setText(self._readout("Loss", "epoch_loss", "batch_loss", "val_loss",
+                                                lambda v: f"{v:.4g}"))
+        self.accuracy_readout.setText(self._readout(
+            "Accuracy", "epoch_accuracy", "batch_accuracy", "val_accuracy",
+            lambda v: f"{100 * v:.1f} %"))
+        self.accuracy_readout.setVisible(self._task == "classification")
+
+    def _readout(self, title: str, epoch_key: str, batch_key: str, val_key: str, text) -> str:
+        series = self._series
+        parts = []
+        if len(series[epoch_key]):
+            parts.append(f'train <b style="color:{TRAIN_COLOR}">'
+                         f"{text(series[epoch_key].values[-1])}</b>")
+        elif len(series[batch_key]):
+            parts.append(f'last batch <b style="color:{TRAIN_COLOR}">'
+                         f"{text(series[batch_key].values[-1])}</b>")
+        if len(series[val_key]):
+            parts.append(f'validation <b style="color:{VAL_COLOR}">'
+                         f"{text(series[val_key].values[-1])}</b>")
+        return f"{title}: " + (" · ".join(parts) if parts else "–")
+
+    def readout_text(self) -> str:
+        """The readouts as plain text (for tests and for copying)."""
+        shown = [self.loss_readout]
+        if self.accuracy_readout.isVisible() or self._task == "classification":
+            shown.append(self.accuracy_readout)
+        return "  ".join(QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+                         for label in shown)
 
     def _batch_count(self) -> int:
         """Batches the per-batch loss points stand for (more than points once thinned)."""
@@ -515,8 +579,7 @@ class PlotsDock(QDockWidget):
             if hi - lo < 1e-9:
                 lo, hi = lo - 0.5, hi + 0.5
             lo = lo if log else min(lo, 0.0)
-            # Headroom above the curves: the legend sits there (top right) without hiding any.
-            hi += 0.5 * (hi - lo)
+            hi += HEADROOM * (hi - lo)
             shown = self._shown_range.get(self.loss_plot)
             if shown is None or shown[0] != x_max or shown[1] != log \
                     or _needs_new_range(shown[2], (lo, hi)):
@@ -537,6 +600,7 @@ class PlotsDock(QDockWidget):
     def set_data(self, x: np.ndarray | None, y: np.ndarray | None, task: str) -> None:
         """Show the training points over the input plane (2-D) or against the target (1-D)."""
         self._task = task
+        self._update_readouts()
         self._shown_boundary = None
         self.tabs.setTabVisible(self.tabs.indexOf(self.accuracy_plot), task == "classification")
         self.boundary_image.clear()

@@ -61,14 +61,17 @@ class FramePresenter(QObject):
         session = self.session
         self.trace = None
         self.layer_ids = []
-        if session.stepper is not None:
-            self.layer_ids = [spec.id for spec in session.design.chain()]
+        try:  # the previews follow the data set even when the network does not fit it
             data = session.dataset()
-            plane = input_plane(data)
-            self.worker.set_plane(plane)
+        except NnvizError:
+            data = None
+        if data is not None:
             self.plots.set_data(data.x_train, data.y_train, data.task)
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
+        if session.stepper is not None:
+            self.layer_ids = [spec.id for spec in session.design.chain()]
+            self.worker.set_plane(input_plane(data))
         self._drawn_lists = {}
         self.plots.clear_history()
         self.show_now()
@@ -116,6 +119,7 @@ class FramePresenter(QObject):
             "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
             "learning_rate": t.learning_rate,
             "diverged": session.stepper.diverged if session.stepper is not None else None,
+            "running": session.training,
         }
 
     def set_selection(self, selection) -> None:
@@ -195,8 +199,8 @@ class FramePresenter(QObject):
             self._add_norms(frame)
         if plots_due:
             self.plots.redraw_norms()
-        if frame.trace is not None or not frame.running or self._selection is not None:
-            self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+        # While running too: the view says so (an unchanged page costs no relayout).
+        self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
         self.sig_frame.emit()
 
     # ------------------------------------------------------------------ history

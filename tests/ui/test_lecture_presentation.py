@@ -1,0 +1,132 @@
+"""The lecture view in presentation mode, on a projector's screen: stepping through a whole
+batch with PageDown, every stage's result line is inside the view (nobody scrolls), the
+text stays large, headings take at most two lines; during a run the view says so."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtTest import QTest
+
+from nnviz.document import Design
+from nnviz.training import Stepper
+from ui.training.lecture_view import fmt
+
+
+def reference(project) -> Stepper:
+    """A headless stepper on a copy of the window's project: the numbers to expect."""
+    t = project.training
+    design = Design.from_dict(project.design.to_dict())
+    model = design.build_model(dtype=t.dtype, seed=t.seed)
+    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+    ds = project.load_dataset()
+    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
+                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
+
+
+def blocks(browser):
+    block = browser.document().begin()
+    while block.isValid():
+        yield block
+        block = block.next()
+
+
+def result_block(browser, text: str):
+    """The last paragraph of the page that ends with ``text`` (the stage's result)."""
+    found = None
+    for block in blocks(browser):
+        if " ".join(block.text().split()).endswith(text):
+            found = block
+    assert found is not None, (text, browser.toPlainText())
+    return found
+
+
+def in_view(browser, block) -> bool:
+    """Whether the whole paragraph lies inside the view's visible area (device pixels)."""
+    rect = browser.document().documentLayout().blockBoundingRect(block)
+    top = rect.top() - browser.verticalScrollBar().value()
+    return top >= -1 and top + rect.height() <= browser.viewport().height() + 1
+
+
+def expected_result(trace) -> str:
+    """The number the stage's last line ends with (neuron 1 of the stage's layer)."""
+    kind, layer = trace.stage.kind, trace.stage.layer
+    if kind == "forward":
+        return fmt(trace.a[layer][0, 0])
+    if kind == "loss":
+        return f"L = {fmt(trace.loss)}"
+    if kind == "backward":
+        return fmt(trace.dW[layer][0, 0])
+    return fmt(trace.W_after[-1][0, 0])  # update: the output neuron's first weight, after
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_presentation_mode_shows_every_stages_result_without_scrolling(make_window, qtbot,
+                                                                      size):
+    win = make_window(size=size)
+    ctl = win.training
+    lecture, browser = ctl.lecture, ctl.lecture.browser
+    QTest.keyClick(win, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: ctl.presentation_mode and win.isFullScreen(), timeout=3000)
+    # The offscreen test screen is 800x800 and full screen means that size: a projector's
+    # screen is the window at its size, still in presentation mode.
+    win.showNormal()
+    win.resize(*size)
+    qtbot.waitUntil(lambda: win.size() == QSize(*size), timeout=3000)
+    assert ctl.presentation_mode
+    # The formulas get a third of the screen's width, so they wrap less.
+    qtbot.waitUntil(lambda: lecture.width() >= min(0.34 * size[0], 500) - 10, timeout=3000)
+    ref = reference(win.project)
+    for _ in range(6):  # forward x2, loss, backward x2, update
+        before = ctl.frames
+        QTest.keyClick(win, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda before=before: ctl.frames > before
+                        and ctl.snapshot.trace is not None, timeout=5000)
+        trace = ref.step()
+        assert ctl.snapshot.trace.stage.label == trace.stage.label
+        block = result_block(browser, expected_result(trace))
+        qtbot.waitUntil(lambda block=block: in_view(browser, block), timeout=3000)
+        # Large from the back of the room: at least 24 px, at most the size asked for.
+        assert 24 <= lecture.shown_pixel_size() <= lecture.pixel_size()
+        # Headings (the stage, a neuron, the chain rule, the loss) take at most two lines.
+        for b in blocks(browser):
+            text = b.text()
+            if text.startswith(("Neuron", "Connection", "Backward", "Update", "Loss",
+                                "Forward")) and b.layout().lineCount():
+                assert b.layout().lineCount() <= 2, text
+        heading = ctl.panel.stage_label
+        metrics = QFontMetrics(heading.font())
+        needed = metrics.boundingRect(QRect(0, 0, heading.contentsRect().width(), 10000),
+                                      Qt.TextFlag.TextWordWrap, heading.text()).height()
+        assert needed <= 2 * metrics.lineSpacing() + 1, heading.text()
+        assert heading.font().pixelSize() >= 20 or heading.font().pointSizeF() >= 15  # large
+    # The update stage names the values before and after it.
+    text = " ".join(lecture.plain_text().split())
+    assert "after the update: w1,1 = w1,1 − lr · ∂L/∂w1,1" in text
+    # Leaving presentation mode gives the normal size back.
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not ctl.presentation_mode, timeout=3000)
+    assert lecture.shown_pixel_size() == lecture.pixel_size() == 20
+
+
+def test_while_training_runs_the_view_says_when_the_formulas_come_back(make_window, qtbot):
+    win = make_window(size=(1600, 1000))
+    ctl = win.training
+    win.project.update_training(epochs=100000)
+    QTest.keyClick(win, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.snapshot.trace is not None,
+                    timeout=5000)
+    assert "Forward: hidden layer 1" in ctl.lecture.plain_text()
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Training is running" in ctl.lecture.plain_text(), timeout=5000)
+    # No stale stage of the first batch while the weights move on.
+    assert "Forward: hidden layer 1" not in ctl.lecture.plain_text()
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.session.training, timeout=5000)
+    before = ctl.frames
+    QTest.keyClick(win, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: ctl.frames > before and ctl.snapshot.trace is not None,
+                    timeout=5000)
+    text = ctl.lecture.plain_text()
+    assert "Training is running" not in text
+    assert ctl.snapshot.trace.stage.label in text

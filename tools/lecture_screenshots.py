@@ -1,0 +1,101 @@
+"""Render the lecture view's pictures, offscreen: ``python tools/lecture_screenshots.py``.
+
+Writes ``docs/backprop.png`` (the lecture's example at 1600x1000 stepped to the backward
+pass through the hidden layer: the chain rule with its numbers) and
+``docs/presentation.png`` (the same stage in presentation mode at 1920x1080).
+Settings come from an empty temporary folder, so a developer's layout never shows up.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def settle(app, ms: int = 150) -> None:
+    """Let posted events, timers and layouts run for ``ms`` milliseconds."""
+    QTest.qWait(ms)
+    app.processEvents()
+
+
+def step_to(app, win, label: str, key=Qt.Key.Key_Space) -> None:
+    """Press the step key until the stage ``label`` has been done."""
+    ctl = win.training
+    for _ in range(12):
+        before = ctl.frames
+        QTest.keyClick(win, key)
+        for _ in range(300):
+            app.processEvents()
+            QTest.qWait(5)
+            if ctl.frames > before and not ctl.snapshot.running:
+                break
+        trace = ctl.snapshot.trace
+        if trace is not None and trace.stage.label == label:
+            return
+    raise RuntimeError(f"never reached {label!r}")
+
+
+def window(app, size):
+    """A shown, active window on the lecture's example."""
+    from nnviz.project import Project
+    from ui.main_window import MainWindow
+
+    win = MainWindow(Project.lecture_example())
+    win.maybe_save = lambda: True  # closing never asks about the stepped, unsaved run
+    win.resize(*size)
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    win.activateWindow()
+    settle(app)
+    return win
+
+
+def main(argv=None) -> int:
+    """Render the pictures into ``--out`` (docs/ by default)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    folder = tempfile.mkdtemp()
+    QCoreApplication.setOrganizationName("nnviz-screenshots")
+    QCoreApplication.setApplicationName("nnviz-screenshots")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+    app = QApplication.instance() or QApplication([])
+
+    win = window(app, (1600, 1000))
+    win.fit_network()
+    win.resizeDocks([win.training.lecture], [560], Qt.Orientation.Horizontal)
+    step_to(app, win, "Backward: hidden layer 1")
+    settle(app)
+    win.grab().save(str(out / "backprop.png"))
+    win.training.shutdown()
+    win.close()
+
+    win = window(app, (1920, 1080))
+    QTest.keyClick(win, Qt.Key.Key_F11)
+    settle(app)
+    # The offscreen screen is small; a projector's is the window at 1920x1080.
+    win.showNormal()
+    win.resize(1920, 1080)
+    settle(app, 300)
+    step_to(app, win, "Backward: hidden layer 1", key=Qt.Key.Key_PageDown)
+    settle(app, 300)
+    win.grab().save(str(out / "presentation.png"))
+    win.training.shutdown()
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
