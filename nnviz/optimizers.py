@@ -116,6 +116,18 @@ class SGD(Optimizer):
     def _new_state(self, variable):
         return {"m": np.zeros_like(variable)} if self.momentum else {}
 
+    def apply(self, variables, gradients):
+        if self.momentum:
+            super().apply(variables, gradients)
+            return
+        # Plain SGD, the lecture's: the same update as _update, without a call per variable.
+        if self._state is None:
+            self._state = [{} for _ in variables]
+        lr = self.learning_rate
+        for v, g in zip(variables, gradients):
+            v -= g * lr
+        self.iterations += 1
+
     def _update(self, v, g, s):
         lr = self.learning_rate
         if not self.momentum:

@@ -25,8 +25,21 @@ import numpy as np
 
 from nnviz.checks import check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
+from nnviz.losses import Loss
 
-__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind"]
+_BASE_PREPARE = Loss.prepare
+
+__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind",
+           "SNAPSHOT_BYTES"]
+
+#: Bytes the time-travel snapshots of a run may take together (256 MB). Beyond it (or
+#: beyond ``max_snapshots``) every other snapshot is dropped, keeping the first and the
+#: latest, so the ones kept stay evenly spread over the run: a 2-3-2 network keeps its
+#: 400, a 784-512-512-10 one (5.4 MB a snapshot in float64) about 47.
+SNAPSHOT_BYTES = 256 * 2**20
+#: Data sets up to this size are shuffled once per epoch into a copy, so that the fast
+#: path slices its batches instead of gathering them row by row.
+_SHUFFLE_COPY_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -185,12 +198,59 @@ def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
 def count_correct(kind: str, y: np.ndarray, y_pred: np.ndarray) -> float:
     """Number of correct predictions in a batch (binary: the mean over the outputs of each row)."""
     if kind == "categorical":
-        return float(np.count_nonzero(np.argmax(y, -1) == np.argmax(y_pred, -1)))
+        return float(np.count_nonzero(y.argmax(-1) == y_pred.argmax(-1)))
     if kind == "sparse":
         labels = y.reshape(len(y), -1)[:, 0]
-        return float(np.count_nonzero(labels == np.argmax(y_pred, -1)))
+        return float(np.count_nonzero(labels == y_pred.argmax(-1)))
     y = y.reshape(y_pred.shape)
     return float(np.sum(np.mean((y_pred > 0.5) == (y > 0.5), axis=-1)))
+
+
+class _FastPath:
+    """What the fast path reuses batch after batch, made once per model.
+
+    The gradients live in one flat array (``flat``; ``grads`` are views of it in the
+    order of the model's variables), so that one check finds a NaN or an infinity in any
+    of them before the update. ``plans`` holds the layers' scratch arrays per batch size.
+    """
+
+    __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans")
+
+    def __init__(self, model, variables):
+        self.variables = variables
+        self.flat = np.empty(sum(v.size for v in variables), model.dtype)
+        self.finite = np.empty(self.flat.size, bool)
+        self.grads, self.layer_grads, start = [], [], 0
+        for layer in model.layers:
+            mine = []
+            for w in layer.weights:
+                mine.append(self.flat[start:start + w.size].reshape(w.shape))
+                start += w.size
+            self.layer_grads.append(mine)
+            self.grads += mine
+        self.plans: dict[int, _Plan] = {}
+
+    def plan(self, model, n: int) -> _Plan:
+        """The scratch arrays for batches of ``n`` samples."""
+        plan = self.plans.get(n)
+        if plan is None:
+            plan = self.plans[n] = _Plan(model, n)
+        return plan
+
+
+class _Plan:
+    """Scratch arrays of every layer and of the loss for one batch size."""
+
+    __slots__ = ("layers", "inputs", "z", "a", "loss_work")
+
+    def __init__(self, model, n: int):
+        from nnviz.layers import LayerBuffers
+
+        self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
+                       for layer in model.layers]
+        count = len(model.layers)
+        self.inputs, self.z, self.a = [None] * count, [None] * count, [None] * count
+        self.loss_work: dict = {}
 
 
 def _layer_title(model, index: int) -> str:
@@ -210,7 +270,8 @@ class Stepper:
 
     def __init__(self, model, x, y, batch_size: int = 32, shuffle: bool = False,
                  seed: int = 0, x_val=None, y_val=None, snapshot_every_epoch: bool = True,
-                 max_snapshots: int = 400, stop_on_divergence: bool = True):
+                 max_snapshots: int = 400, stop_on_divergence: bool = True,
+                 max_snapshot_bytes: int = SNAPSHOT_BYTES):
         if model.optimizer is None or model.loss is None:
             raise ValueError("Compile the model (model.compile(optimizer, loss)) before training it.")
         self.model = model
@@ -227,12 +288,16 @@ class Stepper:
             check_training_arrays(model, self.x_val, self.y_val, "x_val", "y_val")
         self.snapshot_every_epoch = snapshot_every_epoch
         self.max_snapshots = int(max_snapshots)
+        self.max_snapshot_bytes = int(max_snapshot_bytes)
         self.stop_on_divergence = stop_on_divergence
         self.accuracy = accuracy_kind(model.loss.name, self.y.shape, model.output_dim) \
             if model.wants_accuracy else None
         self._initial_weights = model.get_weights()
         self.history = History()
         self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self._fast: _FastPath | None = None
+        self._shuffled: tuple | None = None
+        self._safe = False  # replaying a chunk with a backup before every update
         self._stages = self._make_stages()
         self._restart()
 
@@ -310,10 +375,18 @@ class Stepper:
 
     def _batch(self, index: int):
         lo = index * self.batch_size
-        hi = min(lo + self.batch_size, len(self.x))
-        if self._order is None:
+        hi = lo + self.batch_size
+        order = self._order
+        if order is None:
             return self.x[lo:hi], self.y[lo:hi]
-        idx = self._order[lo:hi]
+        shuffled = self._shuffled
+        if shuffled is not None and shuffled[0] is order:
+            return shuffled[1][lo:hi], shuffled[2][lo:hi]
+        if self.x.nbytes + self.y.nbytes <= _SHUFFLE_COPY_BYTES:
+            # The same rows as gathering them batch by batch, sliced from one copy.
+            self._shuffled = shuffled = (order, self.x[order], self.y[order])
+            return shuffled[1][lo:hi], shuffled[2][lo:hi]
+        idx = order[lo:hi]
         return self.x[idx], self.y[idx]
 
     # --- the finest grain --------------------------------------------------------------
@@ -391,10 +464,12 @@ class Stepper:
         """Finish the current epoch; the last batch is traced, the others take the fast path."""
         epoch = self.epoch
         trace = self.step_batch() if self._pos != 0 else None
-        while self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
+        if self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
             self._check_not_diverged()
             with np.errstate(over="ignore", invalid="ignore"):
-                self._train_one_batch()
+                self._run(None, None, None, math.inf,
+                          limit=self.batches_per_epoch - 1 - self.batch_index)
+            self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
         return trace
@@ -415,14 +490,36 @@ class Stepper:
         with np.errstate(over="ignore", invalid="ignore"):
             return self._run(should_stop, progress, max_epochs, progress_interval)
 
-    def _run(self, should_stop, progress, max_epochs, progress_interval) -> bool:
+    def _run(self, should_stop, progress, max_epochs, progress_interval,
+             limit: int | None = None) -> bool:
+        self._prepare_fast()
+        checkpoint = self._checkpoint() if self.stop_on_divergence else None
+        batches = self._train_batches(should_stop, progress, max_epochs, progress_interval,
+                                      limit)
+        if checkpoint is not None and not self._weights_finite():
+            # An update overflowed although its gradients were finite (only gradients
+            # near the largest float can do that): go back to the start of this call and
+            # train the same batches again, each update checked with a backup.
+            self._rollback(checkpoint)
+            self._safe = True
+            try:
+                self._train_batches(None, None, None, math.inf, limit=batches)
+            finally:
+                self._safe = False
+        return self.diverged is not None
+
+    def _train_batches(self, should_stop, progress, max_epochs, progress_interval,
+                       limit: int | None = None) -> int:
         target = None if max_epochs is None else self.epoch + int(max_epochs)
         last = time.perf_counter()
+        done = 0
+        train = self._train_one_batch
         while target is None or self.epoch < target:
-            if self.diverged:
+            if self.diverged or (limit is not None and done >= limit):
                 break
             epoch = self.epoch
-            self._train_one_batch()
+            train()
+            done += 1
             if progress is not None:
                 now = time.perf_counter()
                 if self.epoch != epoch or now - last >= progress_interval:
@@ -430,36 +527,105 @@ class Stepper:
                     progress(self)
             if should_stop is not None and should_stop():
                 break
-        return self.diverged is not None
+        return done
+
+    def _prepare_fast(self) -> None:
+        """Make (or keep) the fast path's arrays for the model's current variables."""
+        variables = self.model._variables()
+        fast = self._fast
+        if fast is None or len(fast.variables) != len(variables) or any(
+                a is not b for a, b in zip(fast.variables, variables)) \
+                or fast.flat.dtype != self.model.dtype:
+            self._fast = _FastPath(self.model, variables)
 
     def _train_one_batch(self) -> None:
-        """Forward, loss, backward and update of one batch, recording nothing."""
+        """Forward, loss, backward and update of one batch, recording nothing.
+
+        The arithmetic is that of the stage-by-stage path (bit for bit), written into
+        arrays kept from batch to batch. Divergence is caught without copying the
+        weights: a non-finite loss stops before the backward pass, non-finite gradients
+        before the update, so the weights stay the last finite ones.
+        """
         m = self.model
+        fast = self._fast
         x, y = self._batch(self.batch_index)
         layers = m.layers
-        inputs, zs, acts = [], [], []
+        plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
+        buffers, inputs, zs, acts = plan.layers, plan.inputs, plan.z, plan.a
         a = x
+        i = 0
         for layer in layers:
-            z, a_next = layer._fwd(a)
-            inputs.append(a)
-            zs.append(z)
-            acts.append(a_next)
-            a = a_next
-        yt, _ = m.loss.prepare(y, a)
-        loss, dA = m.loss.value_and_gradient(yt, a)
-        if self.stop_on_divergence and not math.isfinite(loss):
+            inputs[i] = a
+            zs[i], a = layer._fwd_into(a, buffers[i])
+            acts[i] = a
+            i += 1
+        loss_fn = m.loss
+        # The stepper's targets already have the model's dtype: the base class's
+        # prepare() would only add a column to 1-D targets.
+        yt = y if y.ndim == 2 and type(loss_fn).prepare is _BASE_PREPARE \
+            else loss_fn.prepare(y, a)[0]
+        loss, dA = loss_fn.value_and_gradient_into(yt, a, plan.loss_work)
+        check = self.stop_on_divergence
+        if check and not math.isfinite(loss):
             try:
                 self._diverge("loss", loss)
             except TrainingDiverged:
                 return
-        grads: list = [None] * len(layers)
+        grads = fast.layer_grads
         for i in range(len(layers) - 1, -1, -1):
-            _, grads[i], dA = layers[i]._bwd(inputs[i], zs[i], acts[i], dA, i > 0)
-        try:
-            self._apply_update([g for gs in grads for g in gs])
-        except TrainingDiverged:
-            return
+            dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
+                                     grads[i])
+        if check:
+            if not np.logical_and.reduce(np.isfinite(fast.flat, out=fast.finite)):
+                try:
+                    self._diverge("gradient", None)
+                except TrainingDiverged:
+                    return
+            if self._safe:
+                try:
+                    self._apply_update(fast.grads)
+                except TrainingDiverged:
+                    return
+                self._finish_batch(loss, y, a)
+                return
+        m.optimizer.apply(fast.variables, fast.grads)
         self._finish_batch(loss, y, a)
+
+    def _weights_finite(self) -> bool:
+        return all(np.isfinite(v).all() for v in self.model._variables())
+
+    def _checkpoint(self) -> tuple:
+        """What :meth:`_rollback` needs to train the batches since now again (cheap: the
+        history is append-only meanwhile, so only its lengths are kept)."""
+        opt = self.model.optimizer
+        slots = None if opt._state is None else [
+            {k: v.copy() for k, v in s.items()} for s in opt._state]
+        return (self.model.get_weights(), opt, opt.iterations, slots,
+                (self.epoch, self.batch_index, self.global_step, self.samples_seen),
+                self._order, self._rng.bit_generator.state,
+                (self._loss_sum, self._correct, self._count),
+                {k: (getattr(self.history, k), len(getattr(self.history, k)))
+                 for k in History.KEYS},
+                list(self.snapshots))
+
+    def _rollback(self, checkpoint: tuple) -> None:
+        weights, opt, iterations, slots, counters, order, rng, sums, lengths, snaps = checkpoint
+        self.model.set_weights(weights)
+        self.model.optimizer = opt
+        opt.iterations = iterations
+        opt._state = None if slots is None else [
+            {k: v.copy() for k, v in s.items()} for s in slots]
+        self.epoch, self.batch_index, self.global_step, self.samples_seen = counters
+        self._order = order
+        self._rng.bit_generator.state = rng
+        self.batches_per_epoch = math.ceil(len(self.x) / self.batch_size)
+        self._loss_sum, self._correct, self._count = sums
+        for name, (values, n) in lengths.items():
+            del values[n:]
+            setattr(self.history, name, values)
+        self.snapshots[:] = snaps
+        self.diverged = None
+        self._pos = 0
 
     def _apply_update(self, grads) -> None:
         variables = self.model._variables()
@@ -504,10 +670,27 @@ class Stepper:
         self._reset_epoch_sums()
         self._new_epoch_order()
         if self.snapshot_every_epoch:
-            self.snapshots.append((self.epoch, self.model.get_weights()))
-            if len(self.snapshots) > self.max_snapshots:
-                # Thin out evenly but keep the first and the latest.
-                self.snapshots[:] = self.snapshots[:-1:2] + self.snapshots[-1:]
+            self._add_snapshot(self.epoch, self.model.get_weights())
+
+    def _add_snapshot(self, epoch: int, weights: list) -> None:
+        """Keep ``weights`` as the snapshot after ``epoch``, within the count and byte caps.
+
+        The snapshots kept are the first one, every ``stride``-th epoch after it and the
+        latest. Beyond ``max_snapshots`` or ``max_snapshot_bytes`` the stride doubles
+        (every other snapshot goes), so they stay evenly spread over the run; memory is
+        bounded by the budget however long the run.
+        """
+        snaps = self.snapshots
+        stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
+        if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
+            snaps.pop()  # kept only as the latest: a newer one replaces it
+        snaps.append((epoch, weights))
+        size = max(1, sum(w.nbytes for w in weights))
+        cap = max(3, min(self.max_snapshots, self.max_snapshot_bytes // size))
+        while len(snaps) > cap:
+            stride *= 2
+            first = snaps[0][0]
+            snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
 
     # --- the whole state, for undo and for files --------------------------------------
     def get_state(self) -> RunState:
@@ -592,6 +775,8 @@ class Stepper:
         if what == "loss":
             bad = "NaN" if value != value else "infinite"
             cause = f"The loss became {bad}"
+        elif what == "gradient":
+            cause = "A gradient became NaN or infinite"
         else:
             cause = "A weight became NaN or infinite"
         self.diverged = (
