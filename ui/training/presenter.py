@@ -192,10 +192,13 @@ class FramePresenter(QObject):
         if plots_due or part == "boundary":
             self.plots.set_boundary(frame.boundary)
         self._update_time_slider(frame)
-        if canvas_due:
-            # The bar repaints at once on every new value: it moves with the canvas.
+        if not fast or part is not None:
+            # The bar repaints itself at once on every new value (a paint of its own): it
+            # follows the plots' turns while training fast, where an epoch can take less
+            # than a frame anyway.
             p.progress.setRange(0, max(1, frame.batches_per_epoch))
             p.progress.setValue(frame.batch_index)
+        if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
             if plots_due or part == "norms":

@@ -39,8 +39,9 @@ FRAME_SECONDS = 1 / 45
 #: The least share of the time training keeps: a slow frame (a big window, a big net)
 #: lengthens the chunk rather than slow training below it.
 TRAIN_SHARE = 0.8
-#: The longest chunk (seconds): even a frame that draws slowly comes this often.
-CHUNK_SECONDS = 0.1
+#: The longest chunk (seconds): even a frame that draws slowly comes this often, and the
+#: window answers input at least this often.
+CHUNK_SECONDS = 0.06
 #: The longest the worker waits for the window to draw a frame (a busy or hidden window
 #: must not stop training).
 HANDOFF_TIMEOUT = 0.1
