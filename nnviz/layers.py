@@ -171,18 +171,20 @@ class Dense(Layer):
         dX = dZ @ self.kernel.T if need_dx else None
         return dZ, grads, dX
 
+    # np.dot: the same BLAS product as ``@`` (bit for bit), at half the call overhead on
+    # the lecture's tiny matrices.
     def _fwd_into(self, x, buf):
-        z = np.matmul(x, self.kernel, out=buf.z)
+        z = np.dot(x, self.kernel, out=buf.z)
         if self.use_bias:
             np.add(z, self.bias, out=z)
         return z, self.activation.forward_into(z, buf.a)
 
     def _bwd_into(self, x, z, a, dA, need_dx, buf, grads):
         dZ = self.activation.backward_into(z, a, dA, buf.dz, buf.work)
-        np.matmul(x.T, dZ, out=grads[0])
+        np.dot(x.T, dZ, out=grads[0])
         if self.use_bias:
             np.add.reduce(dZ, axis=0, out=grads[1])
-        return np.matmul(dZ, self.kernel.T, out=buf.dx) if need_dx else None
+        return np.dot(dZ, self.kernel.T, out=buf.dx) if need_dx else None
 
     def get_config(self) -> dict:
         """The layer's settings, as Keras names them."""

@@ -209,8 +209,7 @@ class CategoricalCrossentropy(Loss):
 
     def value_and_gradient_into(self, y_true, y_pred, work):
         n = y_pred.shape[0]
-        r, q, t, g, inside, outside = _buffers(work, y_pred, ("r", "q", "t", "g"),
-                                               (), ("inside", "outside"))
+        r, q, t, g, outside = _buffers(work, y_pred, ("r", "q", "t", "g"), (), ("outside",))
         s = np.add.reduce(y_pred, axis=-1, keepdims=True)
         np.divide(y_pred, s, out=r)
         np.maximum(r, EPSILON, out=q)  # np.clip, without its Python wrappers
@@ -219,10 +218,8 @@ class CategoricalCrossentropy(Loss):
         np.multiply(y_true, t, out=t)
         np.negative(t, out=t)
         value = _mean_value(np.add.reduce(t, axis=-1))
-        np.greater_equal(r, EPSILON, out=inside)
-        np.less_equal(r, 1 - EPSILON, out=outside)
-        np.bitwise_and(inside, outside, out=inside)
-        np.logical_not(inside, out=outside)
+        # Clipped exactly where r is outside [eps, 1 - eps] (or NaN): there q != r.
+        np.not_equal(q, r, out=outside)
         np.negative(y_true, out=t)
         np.divide(t, q, out=t)
         np.copyto(t, 0.0, where=outside)

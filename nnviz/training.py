@@ -214,7 +214,8 @@ class _FastPath:
     of them before the update. ``plans`` holds the layers' scratch arrays per batch size.
     """
 
-    __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans")
+    __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
+                 "scratch_views")
 
     def __init__(self, model, variables):
         self.variables = variables
@@ -229,6 +230,12 @@ class _FastPath:
             self.layer_grads.append(mine)
             self.grads += mine
         self.plans: dict[int, _Plan] = {}
+        self.scratch = np.empty_like(self.flat)
+        self.scratch_views = []
+        start = 0
+        for w in variables:
+            self.scratch_views.append(self.scratch[start:start + w.size].reshape(w.shape))
+            start += w.size
 
     def plan(self, model, n: int) -> _Plan:
         """The scratch arrays for batches of ``n`` samples."""
@@ -492,42 +499,62 @@ class Stepper:
 
     def _run(self, should_stop, progress, max_epochs, progress_interval,
              limit: int | None = None) -> bool:
+        """Train on the fast path; with divergence checks, one epoch (or less) at a time.
+
+        The fast path checks only the loss of each batch. The weights are checked at the
+        end of each piece (an epoch, or the call's end): if one is NaN or infinite (a NaN
+        gradient, or an update that overflowed), the piece is trained again from a
+        checkpoint taken at its start, this time with the gradients checked and the
+        weights backed up before every update, so training stops right before the update
+        that went wrong, with the last finite weights, as if every update had been checked.
+        """
         self._prepare_fast()
-        checkpoint = self._checkpoint() if self.stop_on_divergence else None
-        batches = self._train_batches(should_stop, progress, max_epochs, progress_interval,
-                                      limit)
-        if checkpoint is not None and not self._weights_finite():
-            # An update overflowed although its gradients were finite (only gradients
-            # near the largest float can do that): go back to the start of this call and
-            # train the same batches again, each update checked with a backup.
-            self._rollback(checkpoint)
-            self._safe = True
-            try:
-                self._train_batches(None, None, None, math.inf, limit=batches)
-            finally:
-                self._safe = False
+        target = None if max_epochs is None else self.epoch + int(max_epochs)
+        self._last_progress = time.perf_counter()
+        left = limit
+        while True:
+            checkpoint = self._checkpoint() if self.stop_on_divergence else None
+            done, more = self._train_batches(should_stop, progress, target, progress_interval,
+                                             left, checkpoint is not None)
+            if checkpoint is not None and not self._weights_finite():
+                self._rollback(checkpoint)
+                self._safe = True
+                try:
+                    self._train_batches(None, None, None, math.inf, done, False)
+                finally:
+                    self._safe = False
+                break
+            if left is not None:
+                left -= done
+            if not more:
+                break
         return self.diverged is not None
 
-    def _train_batches(self, should_stop, progress, max_epochs, progress_interval,
-                       limit: int | None = None) -> int:
-        target = None if max_epochs is None else self.epoch + int(max_epochs)
-        last = time.perf_counter()
+    def _train_batches(self, should_stop, progress, target, progress_interval,
+                       limit: int | None, epoch_piece: bool) -> tuple[int, bool]:
+        """Train batches until a stop; ``epoch_piece``: also at the end of an epoch.
+
+        Returns the batches trained and whether training may go on (it stopped only at
+        an epoch's end).
+        """
         done = 0
         train = self._train_one_batch
         while target is None or self.epoch < target:
             if self.diverged or (limit is not None and done >= limit):
-                break
+                return done, False
             epoch = self.epoch
             train()
             done += 1
             if progress is not None:
                 now = time.perf_counter()
-                if self.epoch != epoch or now - last >= progress_interval:
-                    last = now
+                if self.epoch != epoch or now - self._last_progress >= progress_interval:
+                    self._last_progress = now
                     progress(self)
             if should_stop is not None and should_stop():
-                break
-        return done
+                return done, False
+            if epoch_piece and self.epoch != epoch:
+                return done, True
+        return done, False
 
     def _prepare_fast(self) -> None:
         """Make (or keep) the fast path's arrays for the model's current variables."""
@@ -542,9 +569,9 @@ class Stepper:
         """Forward, loss, backward and update of one batch, recording nothing.
 
         The arithmetic is that of the stage-by-stage path (bit for bit), written into
-        arrays kept from batch to batch. Divergence is caught without copying the
-        weights: a non-finite loss stops before the backward pass, non-finite gradients
-        before the update, so the weights stay the last finite ones.
+        arrays kept from batch to batch. Divergence costs no copy of the weights here: a
+        non-finite loss stops before the backward pass, and :meth:`_run` checks the
+        weights after each epoch (see there).
         """
         m = self.model
         fast = self._fast
@@ -575,20 +602,18 @@ class Stepper:
         for i in range(len(layers) - 1, -1, -1):
             dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
                                      grads[i])
-        if check:
-            if not np.logical_and.reduce(np.isfinite(fast.flat, out=fast.finite)):
-                try:
+        if self._safe:
+            # Replaying a piece that went wrong: every update checked (see _run).
+            try:
+                if not np.logical_and.reduce(np.isfinite(fast.flat, out=fast.finite)):
                     self._diverge("gradient", None)
-                except TrainingDiverged:
-                    return
-            if self._safe:
-                try:
-                    self._apply_update(fast.grads)
-                except TrainingDiverged:
-                    return
-                self._finish_batch(loss, y, a)
+                self._apply_update(fast.grads)
+            except TrainingDiverged:
                 return
-        m.optimizer.apply(fast.variables, fast.grads)
+            self._finish_batch(loss, y, a)
+            return
+        m.optimizer.apply_flat(fast.variables, fast.grads, fast.flat, fast.scratch,
+                               fast.scratch_views)
         self._finish_batch(loss, y, a)
 
     def _weights_finite(self) -> bool:
