@@ -210,8 +210,9 @@ class _FastPath:
     """What the fast path reuses batch after batch, made once per model.
 
     The gradients live in one flat array (``flat``; ``grads`` are views of it in the
-    order of the model's variables), so that one check finds a NaN or an infinity in any
-    of them before the update. ``plans`` holds the layers' scratch arrays per batch size.
+    order of the model's variables), so that one call finds a NaN or an infinity in any
+    of them (when a piece is replayed with checks) and plain SGD scales them all in one
+    multiply (into ``scratch``). ``plans`` holds the layers' scratch arrays per batch size.
     """
 
     __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
