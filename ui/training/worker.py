@@ -190,6 +190,7 @@ class TrainingWorker(QObject):
         self._plane = None
         self._last_boundary = -math.inf
         self._boundary: dict | None = None
+        self._boundary_cost = 0.0  # seconds the last output map took
         self._timer: QTimer | None = None  # made on the worker thread (see _ensure_timer)
         #: Seconds the window took to draw and paint a frame (a running average).
         self.draw_seconds = 0.004
@@ -279,9 +280,13 @@ class TrainingWorker(QObject):
             if session.stepper is None:
                 return
             now = time.perf_counter()
-            if finished or now - self._last_boundary >= BOUNDARY_INTERVAL:
+            # Every BOUNDARY_INTERVAL, or less often for a network whose map is dear
+            # (at most a tenth of the time goes to it).
+            if finished or now - self._last_boundary >= max(BOUNDARY_INTERVAL,
+                                                            10 * self._boundary_cost):
                 self._boundary = output_map(session.stepper.model, self._plane)
                 self._last_boundary = now
+                self._boundary_cost = time.perf_counter() - now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
                                running=not finished and session.training, finished=finished)
         with self._lock:
