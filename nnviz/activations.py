@@ -52,6 +52,16 @@ class Activation:
     #: formulas are the Jacobian's, not an ``f'(z)``.
     element_wise = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A subclass that changes the maths but not its fast-path version must not inherit
+        # its parent's: it falls back to allocating (same numbers, always).
+        own = cls.__dict__
+        if ("_f" in own or "forward" in own) and "forward_into" not in own:
+            cls.forward_into = Activation.forward_into
+        if ("_df" in own or "backward" in own) and "backward_into" not in own:
+            cls.backward_into = Activation.backward_into
+
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Return ``a = f(z)`` (a new array)."""
         return self._f(z)
@@ -63,6 +73,17 @@ class Activation:
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """Return ``f'(z)`` element by element (not defined for softmax)."""
         return self._df(z, self._f(z))
+
+    # The training fast path: the same arithmetic, written into buffers the caller owns
+    # (``out``, and ``work``: a scratch array of z's shape). The results are bit-identical
+    # to forward/backward; an activation without its own version allocates as usual.
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``forward(z)`` written into ``out`` when the activation can; returns the result."""
+        return self.forward(z)
+
+    def backward_into(self, z, a, dA, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """``backward(z, a, dA)`` written into ``out`` when it can (``work``: scratch)."""
+        return self.backward(z, a, dA)
 
     def __call__(self, z):
         return self.forward(np.asarray(z))
@@ -109,6 +130,12 @@ class Linear(Activation):
     def _df(self, z, a):
         return np.ones_like(z)
 
+    def forward_into(self, z, out):
+        return z
+
+    def backward_into(self, z, a, dA, out, work):
+        return dA
+
     def onnx(self, graph, z, stem):
         return z
 
@@ -131,6 +158,14 @@ class ReLU(Activation):
 
     def _df(self, z, a):
         return (z > 0).astype(z.dtype)
+
+    def forward_into(self, z, out):
+        return np.maximum(z, 0, out=out)
+
+    def backward_into(self, z, a, dA, out, work):
+        # dA * (z > 0) as 1.0/0.0 in z's dtype, exactly as backward computes it.
+        np.greater(z, 0, out=work)
+        return np.multiply(dA, work, out=out)
 
     def onnx(self, graph, z, stem):
         return graph.node("Relu", [z], stem)
@@ -234,6 +269,17 @@ class Sigmoid(Activation):
     def _df(self, z, a):
         return a * (1 - a)
 
+    def forward_into(self, z, out):
+        np.negative(z, out=out)
+        np.logaddexp(0, out, out=out)
+        np.negative(out, out=out)
+        return np.exp(out, out=out)
+
+    def backward_into(self, z, a, dA, out, work):
+        np.subtract(1, a, out=work)
+        np.multiply(a, work, out=work)
+        return np.multiply(dA, work, out=out)
+
     def onnx(self, graph, z, stem):
         return graph.node("Sigmoid", [z], stem)
 
@@ -253,6 +299,14 @@ class Tanh(Activation):
 
     def _df(self, z, a):
         return 1 - a * a
+
+    def forward_into(self, z, out):
+        return np.tanh(z, out=out)
+
+    def backward_into(self, z, a, dA, out, work):
+        np.multiply(a, a, out=work)
+        np.subtract(1, work, out=work)
+        return np.multiply(dA, work, out=out)
 
     def onnx(self, graph, z, stem):
         return graph.node("Tanh", [z], stem)
@@ -310,6 +364,17 @@ class Softmax(Activation):
 
     def backward(self, z, a, dA):
         return a * (dA - (dA * a).sum(axis=-1, keepdims=True))
+
+    def forward_into(self, z, out):
+        row = np.maximum.reduce(z, axis=-1, keepdims=True)
+        np.subtract(z, row, out=out)
+        np.exp(out, out=out)
+        return np.divide(out, np.add.reduce(out, axis=-1, keepdims=True), out=out)
+
+    def backward_into(self, z, a, dA, out, work):
+        np.multiply(dA, a, out=work)
+        np.subtract(dA, np.add.reduce(work, axis=-1, keepdims=True), out=out)
+        return np.multiply(a, out, out=out)
 
     def derivative(self, z):
         raise TypeError(

@@ -58,6 +58,15 @@ class Loss:
     #: True if the targets are class labels (accuracy makes sense).
     is_classification = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A subclass that changes the maths but not its fast-path version falls back to
+        # allocating instead of inheriting its parent's fast path.
+        own = cls.__dict__
+        if any(name in own for name in ("per_sample", "gradient", "value_and_gradient")) \
+                and "value_and_gradient_into" not in own:
+            cls.value_and_gradient_into = Loss.value_and_gradient_into
+
     def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """The loss of each sample, shape ``(n,)``."""
         raise NotImplementedError
@@ -74,6 +83,12 @@ class Loss:
         """The batch loss and ``dL/dy_pred`` together (training needs both; some losses
         share work between them). ``y_true`` must come from :meth:`prepare`."""
         return float(self.per_sample(y_true, y_pred).mean()), self.gradient(y_true, y_pred)
+
+    def value_and_gradient_into(self, y_true, y_pred, work: dict) -> tuple[float, np.ndarray]:
+        """:meth:`value_and_gradient` with its arrays kept in ``work`` (a dict the caller
+        keeps per batch shape and passes again): the training fast path. The numbers are
+        bit-identical; a loss without its own version allocates as usual."""
+        return self.value_and_gradient(y_true, y_pred)
 
     def prepare(self, y_true, y_pred):
         """Bring the targets to the predictions' shape and dtype (as Keras does)."""
@@ -113,6 +128,16 @@ class MeanSquaredError(Loss):
     def gradient(self, y_true, y_pred):
         n, k = y_pred.shape
         return (2.0 / (k * n)) * (y_pred - y_true)
+
+    def value_and_gradient_into(self, y_true, y_pred, work):
+        n, k = y_pred.shape
+        d, g, rows = _buffers(work, y_pred, ("d", "g"), ("rows",))
+        np.subtract(y_true, y_pred, out=d)
+        np.multiply(d, d, out=d)
+        _mean_into(d, k, rows)
+        np.subtract(y_pred, y_true, out=g)
+        np.multiply(2.0 / (k * n), g, out=g)
+        return _mean_value(rows), g
 
 
 class MeanAbsoluteError(Loss):
@@ -211,6 +236,27 @@ class CategoricalCrossentropy(Loss):
         d_r = np.where(inside, -y_true / q, 0.0) / n
         return value, (d_r - (d_r * r).sum(axis=-1, keepdims=True)) / s
 
+    def value_and_gradient_into(self, y_true, y_pred, work):
+        n = y_pred.shape[0]
+        r, q, t, g, outside = _buffers(work, y_pred, ("r", "q", "t", "g"), (), ("outside",))
+        s = np.add.reduce(y_pred, axis=-1, keepdims=True)
+        np.divide(y_pred, s, out=r)
+        np.maximum(r, EPSILON, out=q)  # np.clip, without its Python wrappers
+        np.minimum(q, 1 - EPSILON, out=q)
+        np.log(q, out=t)
+        np.multiply(y_true, t, out=t)
+        np.negative(t, out=t)
+        value = _mean_value(np.add.reduce(t, axis=-1))
+        # Clipped exactly where r is outside [eps, 1 - eps] (or NaN): there q != r.
+        np.not_equal(q, r, out=outside)
+        np.negative(y_true, out=t)
+        np.divide(t, q, out=t)
+        np.copyto(t, 0.0, where=outside)
+        np.divide(t, n, out=t)
+        np.multiply(t, r, out=g)
+        np.subtract(t, np.add.reduce(g, axis=-1, keepdims=True), out=g)
+        return value, np.divide(g, s, out=g)
+
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """Categorical cross-entropy with integer class labels instead of one-hot rows.
@@ -233,6 +279,30 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         one_hot = np.zeros_like(y_pred)
         one_hot[np.arange(len(labels)), labels] = 1
         return one_hot, y_pred
+
+
+def _buffers(work: dict, like: np.ndarray, full=(), rows=(), flags=()) -> list:
+    """Arrays kept in ``work`` for the fast path: ``full`` of ``like``'s shape and dtype,
+    ``rows`` one value per sample, ``flags`` booleans of ``like``'s shape."""
+    out = work.get(like.shape)
+    if out is None or out[0].dtype != like.dtype:
+        n = like.shape[0]
+        out = ([np.empty_like(like) for _ in full] + [np.empty(n, like.dtype) for _ in rows]
+               + [np.empty(like.shape, bool) for _ in flags])
+        work[like.shape] = out
+    return out
+
+
+def _mean_into(values: np.ndarray, k: int, out: np.ndarray) -> np.ndarray:
+    """``values.mean(axis=-1)`` into ``out``, exactly as NumPy computes it."""
+    np.add.reduce(values, axis=-1, out=out)
+    return np.true_divide(out, np.intp(k), out=out, casting="unsafe")
+
+
+def _mean_value(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a 1-D array, exactly as NumPy computes it."""
+    total = np.add.reduce(values)
+    return float(total.dtype.type(total / np.intp(len(values))))
 
 
 LOSSES: dict[str, type[Loss]] = {

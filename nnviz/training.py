@@ -25,9 +25,21 @@ import numpy as np
 
 from nnviz.checks import check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
+from nnviz.losses import Loss
 
-__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind", "BatchSeries",
-           "MAX_BATCH_POINTS", "batch_positions"]
+_BASE_PREPARE = Loss.prepare
+
+__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind",
+           "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions"]
+
+#: Bytes the time-travel snapshots of a run may take together (256 MB). Beyond it (or
+#: beyond ``max_snapshots``) every other snapshot is dropped, keeping the first and the
+#: latest, so the ones kept stay evenly spread over the run: a 2-3-2 network keeps its
+#: 400, a 784-512-512-10 one (5.4 MB a snapshot in float64) about 47.
+SNAPSHOT_BYTES = 256 * 2**20
+#: Data sets up to this size are shuffled once per epoch into a copy, so that the fast
+#: path slices its batches instead of gathering them row by row.
+_SHUFFLE_COPY_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -332,12 +344,67 @@ def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
 def count_correct(kind: str, y: np.ndarray, y_pred: np.ndarray) -> float:
     """Number of correct predictions in a batch (binary: the mean over the outputs of each row)."""
     if kind == "categorical":
-        return float(np.count_nonzero(np.argmax(y, -1) == np.argmax(y_pred, -1)))
+        return float(np.count_nonzero(y.argmax(-1) == y_pred.argmax(-1)))
     if kind == "sparse":
         labels = y.reshape(len(y), -1)[:, 0]
-        return float(np.count_nonzero(labels == np.argmax(y_pred, -1)))
+        return float(np.count_nonzero(labels == y_pred.argmax(-1)))
     y = y.reshape(y_pred.shape)
     return float(np.sum(np.mean((y_pred > 0.5) == (y > 0.5), axis=-1)))
+
+
+class _FastPath:
+    """What the fast path reuses batch after batch, made once per model.
+
+    The gradients live in one flat array (``flat``; ``grads`` are views of it in the
+    order of the model's variables), so that one call finds a NaN or an infinity in any
+    of them (when a piece is replayed with checks) and plain SGD scales them all in one
+    multiply (into ``scratch``). ``plans`` holds the layers' scratch arrays per batch size.
+    """
+
+    __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
+                 "scratch_views")
+
+    def __init__(self, model, variables):
+        self.variables = variables
+        self.flat = np.empty(sum(v.size for v in variables), model.dtype)
+        self.finite = np.empty(self.flat.size, bool)
+        self.grads, self.layer_grads, start = [], [], 0
+        for layer in model.layers:
+            mine = []
+            for w in layer.weights:
+                mine.append(self.flat[start:start + w.size].reshape(w.shape))
+                start += w.size
+            self.layer_grads.append(mine)
+            self.grads += mine
+        self.plans: dict[int, _Plan] = {}
+        self.scratch = np.empty_like(self.flat)
+        self.scratch_views = []
+        start = 0
+        for w in variables:
+            self.scratch_views.append(self.scratch[start:start + w.size].reshape(w.shape))
+            start += w.size
+
+    def plan(self, model, n: int) -> _Plan:
+        """The scratch arrays for batches of ``n`` samples."""
+        plan = self.plans.get(n)
+        if plan is None:
+            plan = self.plans[n] = _Plan(model, n)
+        return plan
+
+
+class _Plan:
+    """Scratch arrays of every layer and of the loss for one batch size."""
+
+    __slots__ = ("layers", "inputs", "z", "a", "loss_work")
+
+    def __init__(self, model, n: int):
+        from nnviz.layers import LayerBuffers
+
+        self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
+                       for layer in model.layers]
+        count = len(model.layers)
+        self.inputs, self.z, self.a = [None] * count, [None] * count, [None] * count
+        self.loss_work: dict = {}
 
 
 def _layer_title(model, index: int) -> str:
@@ -357,7 +424,8 @@ class Stepper:
 
     def __init__(self, model, x, y, batch_size: int = 32, shuffle: bool = False,
                  seed: int = 0, x_val=None, y_val=None, snapshot_every_epoch: bool = True,
-                 max_snapshots: int = 400, stop_on_divergence: bool = True):
+                 max_snapshots: int = 400, stop_on_divergence: bool = True,
+                 max_snapshot_bytes: int = SNAPSHOT_BYTES):
         if model.optimizer is None or model.loss is None:
             raise ValueError("Compile the model (model.compile(optimizer, loss)) before training it.")
         self.model = model
@@ -374,12 +442,16 @@ class Stepper:
             check_training_arrays(model, self.x_val, self.y_val, "x_val", "y_val")
         self.snapshot_every_epoch = snapshot_every_epoch
         self.max_snapshots = int(max_snapshots)
+        self.max_snapshot_bytes = int(max_snapshot_bytes)
         self.stop_on_divergence = stop_on_divergence
         self.accuracy = accuracy_kind(model.loss.name, self.y.shape, model.output_dim) \
             if model.wants_accuracy else None
         self._initial_weights = model.get_weights()
         self.history = History()
         self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self._fast: _FastPath | None = None
+        self._shuffled: tuple | None = None
+        self._safe = False  # replaying a chunk with a backup before every update
         self._stages = self._make_stages()
         self._restart()
 
@@ -457,10 +529,18 @@ class Stepper:
 
     def _batch(self, index: int):
         lo = index * self.batch_size
-        hi = min(lo + self.batch_size, len(self.x))
-        if self._order is None:
+        hi = lo + self.batch_size
+        order = self._order
+        if order is None:
             return self.x[lo:hi], self.y[lo:hi]
-        idx = self._order[lo:hi]
+        shuffled = self._shuffled
+        if shuffled is not None and shuffled[0] is order:
+            return shuffled[1][lo:hi], shuffled[2][lo:hi]
+        if self.x.nbytes + self.y.nbytes <= _SHUFFLE_COPY_BYTES:
+            # The same rows as gathering them batch by batch, sliced from one copy.
+            self._shuffled = shuffled = (order, self.x[order], self.y[order])
+            return shuffled[1][lo:hi], shuffled[2][lo:hi]
+        idx = order[lo:hi]
         return self.x[idx], self.y[idx]
 
     # --- the finest grain --------------------------------------------------------------
@@ -538,10 +618,12 @@ class Stepper:
         """Finish the current epoch; the last batch is traced, the others take the fast path."""
         epoch = self.epoch
         trace = self.step_batch() if self._pos != 0 else None
-        while self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
+        if self.epoch == epoch and self.batch_index < self.batches_per_epoch - 1:
             self._check_not_diverged()
             with np.errstate(over="ignore", invalid="ignore"):
-                self._train_one_batch()
+                self._run(None, None, None, math.inf,
+                          limit=self.batches_per_epoch - 1 - self.batch_index)
+            self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
         return trace
@@ -562,51 +644,160 @@ class Stepper:
         with np.errstate(over="ignore", invalid="ignore"):
             return self._run(should_stop, progress, max_epochs, progress_interval)
 
-    def _run(self, should_stop, progress, max_epochs, progress_interval) -> bool:
+    def _run(self, should_stop, progress, max_epochs, progress_interval,
+             limit: int | None = None) -> bool:
+        """Train on the fast path; with divergence checks, one epoch (or less) at a time.
+
+        The fast path checks only the loss of each batch. The weights are checked at the
+        end of each piece (an epoch, or the call's end): if one is NaN or infinite (a NaN
+        gradient, or an update that overflowed), the piece is trained again from a
+        checkpoint taken at its start, this time with the gradients checked and the
+        weights backed up before every update, so training stops right before the update
+        that went wrong, with the last finite weights, as if every update had been checked.
+        """
+        self._prepare_fast()
         target = None if max_epochs is None else self.epoch + int(max_epochs)
-        last = time.perf_counter()
-        while target is None or self.epoch < target:
-            if self.diverged:
+        self._last_progress = time.perf_counter()
+        left = limit
+        while True:
+            checkpoint = self._checkpoint() if self.stop_on_divergence else None
+            done, more = self._train_batches(should_stop, progress, target, progress_interval,
+                                             left, checkpoint is not None)
+            if checkpoint is not None and not self._weights_finite():
+                self._rollback(checkpoint)
+                self._safe = True
+                try:
+                    self._train_batches(None, None, None, math.inf, done, False)
+                finally:
+                    self._safe = False
                 break
-            epoch = self.epoch
-            self._train_one_batch()
-            if progress is not None:
-                now = time.perf_counter()
-                if self.epoch != epoch or now - last >= progress_interval:
-                    last = now
-                    progress(self)
-            if should_stop is not None and should_stop():
+            if left is not None:
+                left -= done
+            if not more:
                 break
         return self.diverged is not None
 
+    def _train_batches(self, should_stop, progress, target, progress_interval,
+                       limit: int | None, epoch_piece: bool) -> tuple[int, bool]:
+        """Train batches until a stop; ``epoch_piece``: also at the end of an epoch.
+
+        Returns the batches trained and whether training may go on (it stopped only at
+        an epoch's end).
+        """
+        done = 0
+        train = self._train_one_batch
+        while target is None or self.epoch < target:
+            if self.diverged or (limit is not None and done >= limit):
+                return done, False
+            epoch = self.epoch
+            train()
+            done += 1
+            if progress is not None:
+                now = time.perf_counter()
+                if self.epoch != epoch or now - self._last_progress >= progress_interval:
+                    self._last_progress = now
+                    progress(self)
+            if should_stop is not None and should_stop():
+                return done, False
+            if epoch_piece and self.epoch != epoch:
+                return done, True
+        return done, False
+
+    def _prepare_fast(self) -> None:
+        """Make (or keep) the fast path's arrays for the model's current variables."""
+        variables = self.model._variables()
+        fast = self._fast
+        if fast is None or len(fast.variables) != len(variables) or any(
+                a is not b for a, b in zip(fast.variables, variables)) \
+                or fast.flat.dtype != self.model.dtype:
+            self._fast = _FastPath(self.model, variables)
+
     def _train_one_batch(self) -> None:
-        """Forward, loss, backward and update of one batch, recording nothing."""
+        """Forward, loss, backward and update of one batch, recording nothing.
+
+        The arithmetic is that of the stage-by-stage path (bit for bit), written into
+        arrays kept from batch to batch. Divergence costs no copy of the weights here: a
+        non-finite loss stops before the backward pass, and :meth:`_run` checks the
+        weights after each epoch (see there).
+        """
         m = self.model
+        fast = self._fast
         x, y = self._batch(self.batch_index)
         layers = m.layers
-        inputs, zs, acts = [], [], []
+        plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
+        buffers, inputs, zs, acts = plan.layers, plan.inputs, plan.z, plan.a
         a = x
+        i = 0
         for layer in layers:
-            z, a_next = layer._fwd(a)
-            inputs.append(a)
-            zs.append(z)
-            acts.append(a_next)
-            a = a_next
-        yt, _ = m.loss.prepare(y, a)
-        loss, dA = m.loss.value_and_gradient(yt, a)
-        if self.stop_on_divergence and not math.isfinite(loss):
+            inputs[i] = a
+            zs[i], a = layer._fwd_into(a, buffers[i])
+            acts[i] = a
+            i += 1
+        loss_fn = m.loss
+        # The stepper's targets already have the model's dtype: the base class's
+        # prepare() would only add a column to 1-D targets.
+        yt = y if y.ndim == 2 and type(loss_fn).prepare is _BASE_PREPARE \
+            else loss_fn.prepare(y, a)[0]
+        loss, dA = loss_fn.value_and_gradient_into(yt, a, plan.loss_work)
+        check = self.stop_on_divergence
+        if check and not math.isfinite(loss):
             try:
                 self._diverge("loss", loss)
             except TrainingDiverged:
                 return
-        grads: list = [None] * len(layers)
+        grads = fast.layer_grads
         for i in range(len(layers) - 1, -1, -1):
-            _, grads[i], dA = layers[i]._bwd(inputs[i], zs[i], acts[i], dA, i > 0)
-        try:
-            self._apply_update([g for gs in grads for g in gs])
-        except TrainingDiverged:
+            dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
+                                     grads[i])
+        if self._safe:
+            # Replaying a piece that went wrong: every update checked (see _run).
+            try:
+                if not np.logical_and.reduce(np.isfinite(fast.flat, out=fast.finite)):
+                    self._diverge("gradient", None)
+                self._apply_update(fast.grads)
+            except TrainingDiverged:
+                return
+            self._finish_batch(loss, y, a)
             return
+        m.optimizer.apply_flat(fast.variables, fast.grads, fast.flat, fast.scratch,
+                               fast.scratch_views)
         self._finish_batch(loss, y, a)
+
+    def _weights_finite(self) -> bool:
+        return all(np.isfinite(v).all() for v in self.model._variables())
+
+    def _checkpoint(self) -> tuple:
+        """What :meth:`_rollback` needs to train the batches since now again (cheap: the
+        history is append-only meanwhile, so only its lengths are kept)."""
+        opt = self.model.optimizer
+        slots = None if opt._state is None else [
+            {k: v.copy() for k, v in s.items()} for s in opt._state]
+        return (self.model.get_weights(), opt, opt.iterations, slots,
+                (self.epoch, self.batch_index, self.global_step, self.samples_seen),
+                self._order, self._rng.bit_generator.state,
+                (self._loss_sum, self._correct, self._count),
+                {k: (getattr(self.history, k), len(getattr(self.history, k)))
+                 for k in History.KEYS},
+                list(self.snapshots))
+
+    def _rollback(self, checkpoint: tuple) -> None:
+        weights, opt, iterations, slots, counters, order, rng, sums, lengths, snaps = checkpoint
+        self.model.set_weights(weights)
+        self.model.optimizer = opt
+        opt.iterations = iterations
+        opt._state = None if slots is None else [
+            {k: v.copy() for k, v in s.items()} for s in slots]
+        self.epoch, self.batch_index, self.global_step, self.samples_seen = counters
+        self._order = order
+        self._rng.bit_generator.state = rng
+        self.batches_per_epoch = math.ceil(len(self.x) / self.batch_size)
+        self._loss_sum, self._correct, self._count = sums
+        for name, (values, n) in lengths.items():
+            del values[n:]
+            setattr(self.history, name, values)
+        self.snapshots[:] = snaps
+        self.diverged = None
+        self._pos = 0
 
     def _apply_update(self, grads) -> None:
         variables = self.model._variables()
@@ -651,10 +842,27 @@ class Stepper:
         self._reset_epoch_sums()
         self._new_epoch_order()
         if self.snapshot_every_epoch:
-            self.snapshots.append((self.epoch, self.model.get_weights()))
-            if len(self.snapshots) > self.max_snapshots:
-                # Thin out evenly but keep the first and the latest.
-                self.snapshots[:] = self.snapshots[:-1:2] + self.snapshots[-1:]
+            self._add_snapshot(self.epoch, self.model.get_weights())
+
+    def _add_snapshot(self, epoch: int, weights: list) -> None:
+        """Keep ``weights`` as the snapshot after ``epoch``, within the count and byte caps.
+
+        The snapshots kept are the first one, every ``stride``-th epoch after it and the
+        latest. Beyond ``max_snapshots`` or ``max_snapshot_bytes`` the stride doubles
+        (every other snapshot goes), so they stay evenly spread over the run; memory is
+        bounded by the budget however long the run.
+        """
+        snaps = self.snapshots
+        stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
+        if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
+            snaps.pop()  # kept only as the latest: a newer one replaces it
+        snaps.append((epoch, weights))
+        size = max(1, sum(w.nbytes for w in weights))
+        cap = max(3, min(self.max_snapshots, self.max_snapshot_bytes // size))
+        while len(snaps) > cap:
+            stride *= 2
+            first = snaps[0][0]
+            snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
 
     # --- the whole state, for undo and for files --------------------------------------
     def get_state(self) -> RunState:
@@ -739,6 +947,8 @@ class Stepper:
         if what == "loss":
             bad = "NaN" if value != value else "infinite"
             cause = f"The loss became {bad}"
+        elif what == "gradient":
+            cause = "A gradient became NaN or infinite"
         else:
             cause = "A weight became NaN or infinite"
         self.diverged = (

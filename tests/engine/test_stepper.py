@@ -207,3 +207,133 @@ def test_uncompiled_model_is_refused_with_a_clear_message():
     m = Sequential([Dense(2, input_shape=(2,))])
     with pytest.raises(ValueError, match="Compile the model"):
         Stepper(m, np.zeros((2, 2)), np.zeros((2, 2)))
+
+
+# --- the fast path (issue 14): no weight copies, buffers reused, the same numbers ---------
+
+def _net(activation, loss, out_units, out_activation, optimizer=None, seed=5):
+    set_random_seed(seed)
+    m = Sequential([Dense(4, input_shape=(2,), activation=activation),
+                    Dense(3, activation=activation),
+                    Dense(out_units, activation=out_activation)])
+    m.compile(optimizer=optimizer or SGD(learning_rate=0.05), loss=loss, metrics=["accuracy"])
+    return m
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear", "elu"])
+@pytest.mark.parametrize("loss, out_units, out_activation", [
+    ("categorical_crossentropy", 2, "softmax"),
+    ("mse", 1, "linear"),
+    ("binary_crossentropy", 1, "sigmoid"),
+    ("sparse_categorical_crossentropy", 2, "softmax"),
+])
+def test_the_fast_path_equals_stage_stepping_bit_for_bit(activation, loss, out_units,
+                                                         out_activation):
+    x, y2 = _data(23)
+    y = {"mse": x[:, :1] * x[:, 1:], "binary_crossentropy": y2[:, :1],
+         "sparse_categorical_crossentropy": y2.argmax(1)}.get(loss, y2)
+    fast = Stepper(_net(activation, loss, out_units, out_activation), x, y, batch_size=5,
+                   shuffle=True, seed=2)
+    fast.run(max_epochs=3)           # 5 batches an epoch, the last one of 3 samples
+    slow = Stepper(_net(activation, loss, out_units, out_activation), x, y, batch_size=5,
+                   shuffle=True, seed=2)
+    while slow.epoch < 3:
+        slow.step()
+    for a, b in zip(fast.model.get_weights(), slow.model.get_weights()):
+        assert np.array_equal(a, b)
+    assert fast.history.batch_loss == slow.history.batch_loss
+    assert fast.history.history == slow.history.history
+
+
+def test_a_nan_gradient_stops_before_the_update():
+    from nnviz.activations import Linear
+
+    class Broken(Linear):
+        """Linear forward, a NaN backward (as an overflow in back-propagation)."""
+
+        def backward(self, z, a, dA):
+            return dA * np.nan
+
+    x, y = _data()
+    m = Sequential([Dense(3, input_shape=(2,), activation=Broken()),
+                    Dense(2, activation="softmax")])
+    m.compile(optimizer=SGD(learning_rate=0.1), loss="categorical_crossentropy")
+    before = m.get_weights()
+    s = Stepper(m, x, y, batch_size=4)
+    assert s.run(max_epochs=1)
+    assert re.search(r"A gradient became NaN or infinite at epoch 1, step 1:", s.diverged)
+    for a, b in zip(m.get_weights(), before):
+        assert np.array_equal(a, b)
+    assert s.global_step == 0 and s.history.batch_loss == []
+
+
+def test_an_update_that_overflows_keeps_the_weights_before_it():
+    # Gradients are finite, but lr * gradient overflows: the fast path finds it after the
+    # chunk, trains the chunk again with a check at every update and stops right there.
+    x = np.full((8, 1), 3.0)
+    y = np.full((8, 1), 100.0)
+    def linear_net():
+        net = Sequential([Dense(1, input_shape=(1,), kernel_initializer="zeros")])
+        net.compile(optimizer=SGD(learning_rate=1e307), loss="mse")
+        return net
+
+    m = linear_net()
+    s = Stepper(m, x, y, batch_size=2)
+    reference = Stepper(linear_net(), x, y, batch_size=2)
+    with pytest.raises(TrainingDiverged):
+        while True:                  # the stage path, with its backup at every update
+            reference.step()
+    assert s.run(max_epochs=5)
+    assert "A weight became NaN or infinite at epoch 1, step 1" in s.diverged
+    assert s.diverged == reference.diverged
+    assert all(np.isfinite(w).all() for w in m.get_weights())
+    for a, b in zip(m.get_weights(), reference.model.get_weights()):
+        assert np.array_equal(a, b)
+    assert s.global_step == reference.global_step == 0
+
+
+def test_an_overflow_after_some_batches_rolls_back_only_to_that_update():
+    x = np.linspace(0.1, 1.0, 12)[:, None]
+    y = 1e3 * x
+    m = Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+    m.compile(optimizer=SGD(learning_rate=1e150), loss="mse")
+    s = Stepper(m, x, y, batch_size=3)
+    s.run(max_epochs=20)
+    assert s.diverged and s.global_step >= 1
+    assert all(np.isfinite(w).all() for w in s.model.get_weights())
+    # the history holds exactly the batches trained before the failing update
+    assert len(s.history.batch_loss) == s.global_step
+    assert len(s.snapshots) == s.epoch + 1
+
+
+def test_snapshots_stay_within_their_byte_budget_evenly_spread():
+    x, y = _data()
+    m = _model()
+    per_snapshot = sum(w.nbytes for w in m.get_weights())
+    s = Stepper(m, x, y, batch_size=6, max_snapshot_bytes=10 * per_snapshot)
+    s.run(max_epochs=40)
+    epochs = [e for e, _w in s.snapshots]
+    assert 5 <= len(epochs) <= 10
+    assert epochs[0] == 0 and epochs[-1] == 40
+    steps = np.diff(epochs[:-1])
+    assert len(set(steps.tolist())) == 1       # evenly spread (the latest may be closer)
+    assert epochs[-1] - epochs[-2] <= steps[0]
+    # the count cap still applies when the bytes allow more
+    s = Stepper(_model(), x, y, batch_size=6, max_snapshots=8)
+    s.run(max_epochs=30)
+    assert 4 <= len(s.snapshots) <= 8 and s.snapshots[-1][0] == 30
+
+
+def test_the_default_budget_keeps_a_big_net_to_a_few_hundred_megabytes():
+    from nnviz.training import SNAPSHOT_BYTES
+
+    m = Sequential([Dense(512, input_shape=(784,), activation="relu"),
+                    Dense(512, activation="relu"), Dense(10, activation="softmax")])
+    m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    s = Stepper(m, np.zeros((2, 784)), np.eye(10)[[0, 1]], batch_size=2)
+    weights = m.get_weights()
+    for epoch in range(1, 120):       # as after 120 epochs, without training them
+        s._add_snapshot(epoch, weights)
+    total = sum(w.nbytes for _e, ws in s.snapshots for w in ws)
+    assert total <= SNAPSHOT_BYTES
+    assert s.snapshots[0][0] == 0 and s.snapshots[-1][0] == 119

@@ -6,8 +6,13 @@ undo, Reset, time travel). Either way, the presenter draws the newest frame; it 
 nothing the session does not have, except what it has already drawn.
 
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
-curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters
-follow every frame, the canvas ~8 times a second and the plots ~2 times.
+curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters,
+the progress bar and the canvas follow every frame (the worker paces frames at up to ~45 a
+second); the plots are spread over the frames so that no frame carries them all: the loss
+curves, the weight norms and the output map each come about 10 times a second, each in
+its own frame. Every frame is drawn and painted while the training thread waits (see
+:class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
+told how long it took.
 """
 from __future__ import annotations
 
@@ -21,10 +26,13 @@ from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, t
 
 __all__ = ["FramePresenter", "CANVAS_INTERVAL", "PLOTS_INTERVAL"]
 
-#: Seconds between two canvas updates while training fast (a step always draws).
-CANVAS_INTERVAL = 0.125
-#: Seconds between two plot redraws while training fast.
-PLOTS_INTERVAL = 0.5
+#: Seconds between two canvas updates while training fast: every frame.
+CANVAS_INTERVAL = 0.0
+#: Seconds between two redraws of each plot part (loss curves, weight norms, output map)
+#: while training fast; the parts take turns, one per frame.
+PLOTS_INTERVAL = 0.1
+#: The plot parts, in the order they take turns.
+_PLOT_PARTS = ("history", "norms", "boundary")
 
 _GROUPS = (("batch_loss", "batch_accuracy"),
            ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"))
@@ -53,7 +61,11 @@ class FramePresenter(QObject):
         self._drawn_lists: dict[str, int] = {}
         self._last_canvas = 0.0
         self._last_plots = 0.0
+        self._last_part = dict.fromkeys(_PLOT_PARTS, 0.0)
+        self._next_part = 0
         self._drawing = False
+        self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
+        self._slider = None  # what the time slider shows: (snapshots, travel index)
 
     # ------------------------------------------------------------------ the run
     def new_run(self) -> None:
@@ -139,6 +151,8 @@ class FramePresenter(QObject):
         # A frame that arrives after Pause shows nothing new: the pause drew the run.
         if frame is not None and self.session.training and self.session.stepper is not None:
             self.draw(frame)
+        else:
+            self.worker.frame_done()
 
     def draw(self, frame: Frame, full: bool = False) -> None:
         """One frame: counters, canvas, plots, lecture view (a handful of calls each).
@@ -149,14 +163,7 @@ class FramePresenter(QObject):
         update request) is sent here, inside the hold, instead of a few event-loop turns
         later while training runs again.
         """
-        now = time.perf_counter()
-        light = (not full and frame.running and frame.trace is None and not frame.finished
-                 and now - self._last_canvas < CANVAS_INTERVAL
-                 and now - self._last_plots < PLOTS_INTERVAL)
-        if light:
-            # Only the counters change (a few label paints): not worth holding training.
-            self._draw_frame(frame, full)
-            return
+        start = time.perf_counter()
         with self.worker.gate.hold():
             self._drawing = True
             try:
@@ -165,6 +172,7 @@ class FramePresenter(QObject):
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
             finally:
                 self._drawing = False
+        self.worker.frame_done(time.perf_counter() - start)
 
     def _draw_frame(self, frame: Frame, full: bool) -> None:
         self.frame = frame
@@ -182,26 +190,47 @@ class FramePresenter(QObject):
         now = time.perf_counter()
         fast = frame.running and frame.trace is None and not full
         canvas_due = not fast or now - self._last_canvas >= CANVAS_INTERVAL
-        plots_due = not fast or now - self._last_plots >= PLOTS_INTERVAL
+        part = self._plot_part_due(now) if fast else None
+        plots_due = not fast
         self.plots.defer_norms = fast
-        self._sync_history(frame, redraw=plots_due)
-        if plots_due:
-            self._last_plots = now
+        if plots_due or part == "history":
+            # Every point recorded since the last turn is taken (none is lost).
+            self._sync_history(frame, redraw=True)
+        if plots_due or part == "boundary":
             self.plots.set_boundary(frame.boundary)
             self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
         self._update_time_slider(frame)
-        if canvas_due:
-            # The bar repaints at once on every new value: it moves with the canvas.
+        if not fast or part is not None:
+            # The bar repaints itself at once on every new value (a paint of its own): it
+            # follows the plots' turns while training fast, where an epoch can take less
+            # than a frame anyway.
             p.progress.setRange(0, max(1, frame.batches_per_epoch))
             p.progress.setValue(frame.batch_index)
+        if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
-            self._add_norms(frame)
-        if plots_due:
+            if plots_due or part == "norms":
+                self._add_norms(frame)
+        if plots_due or part == "norms":
             self.plots.redraw_norms()
         # While running too: the view says so (an unchanged page costs no relayout).
         self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+        if plots_due:
+            self._last_plots = now
         self.sig_frame.emit()
+
+    def _plot_part_due(self, now: float) -> str | None:
+        """The plot part this frame redraws while training fast (at most one), if any is due.
+
+        The parts take turns, so a frame carries at most one of them: no frame is a burst.
+        """
+        for k in range(len(_PLOT_PARTS)):
+            part = _PLOT_PARTS[(self._next_part + k) % len(_PLOT_PARTS)]
+            if now - self._last_part[part] >= PLOTS_INTERVAL:
+                self._last_part[part] = now
+                self._next_part = (self._next_part + k + 1) % len(_PLOT_PARTS)
+                return part
+        return None
 
     # ------------------------------------------------------------------ history
     def _sync_history(self, frame: Frame, redraw: bool) -> None:
@@ -222,7 +251,8 @@ class FramePresenter(QObject):
             self._drawn_lists = {key: id(values) for key, values in lists.items()}
         tails = {}
         for group in _GROUPS:
-            # One length for the group, read once; then only the new part is copied.
+            # Only the new points are copied (slicing a list is atomic; the lists only grow
+            # while training), never the whole history: a frame costs the same after an hour.
             n = min((len(lists[key]) for key in group if lists[key]), default=0)
             for key in group:
                 tails[key] = lists[key][self.plots.point_count(key):n]
@@ -238,6 +268,7 @@ class FramePresenter(QObject):
 
     # ------------------------------------------------------------------ canvas
     def _clear_canvas(self) -> None:
+        self._canvas_plain = False
         scene = self.window.scene
         scene.set_neuron_values(None)
         scene.set_neuron_numbers(None)
@@ -251,12 +282,15 @@ class FramePresenter(QObject):
             return
         edges = list(zip(ids[:-1], ids[1:]))
         if trace is None:
-            self._clear_canvas()
+            if not (self._canvas_plain and frame.running):
+                self._clear_canvas()
+            self._canvas_plain = True
             if frame.running or frame.travel_index is not None:
                 # Training (or time travel) moves the weights ahead of the document: draw
                 # the frame's own (the document gets them when the run pauses).
                 scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")
             return
+        self._canvas_plain = False
         kind, layer = trace.stage.kind, trace.stage.layer
         values = {ids[0]: trace.x[0]}
         # Written on the neurons (first sample of the batch): inside the value the fill
@@ -300,6 +334,10 @@ class FramePresenter(QObject):
             self._draw_canvas(self.frame)
 
     def _update_time_slider(self, frame: Frame) -> None:
+        shown = (tuple(frame.snapshot_epochs), frame.travel_index)
+        if shown == self._slider and frame.running:
+            return  # nothing new: no Qt call (each one waits for the GIL while training)
+        self._slider = shown
         s, p = self.panel.time_slider, self.panel
         n = len(frame.snapshot_epochs)
         s.blockSignals(True)

@@ -7,6 +7,14 @@ and again while the session is training, and after each chunk leaves a :class:`F
 ``sig_frame_ready``. Frames overwrite each other: the window draws the newest one and never
 a backlog, however fast training runs.
 
+Frame pacing: the two threads share Python's GIL, so while training runs every Qt call
+of the GUI waits up to a switch interval (5 ms) to get it back. So training and drawing
+take turns: the worker trains a chunk sized to the frame budget (:data:`FRAME_SECONDS`
+minus the time the last frames took to draw, but at least :data:`TRAIN_SHARE` of the
+cycle), publishes the frame and waits until the window has drawn *and painted* it
+(:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`). The frame rate
+follows the drawing cost, not a fixed chunk length.
+
 Everything else (steps, settings, undo, Reset, time travel) happens on the GUI thread as
 session commands; the session's lock keeps them and a running chunk apart.
 """
@@ -24,14 +32,24 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 
-__all__ = ["TrainingWorker", "Frame", "FrameGate", "take_frame", "CHUNK_SECONDS",
-           "BOUNDARY_GRID", "neuron_maps_of"]
+__all__ = ["TrainingWorker", "Frame", "FrameGate", "take_frame", "FRAME_SECONDS",
+           "TRAIN_SHARE", "CHUNK_SECONDS", "BOUNDARY_GRID", "neuron_maps_of"]
 
-#: Seconds of uninterrupted fast training before the worker publishes a frame.
-CHUNK_SECONDS = 0.05
+#: The frame budget while training fast: a chunk of training plus drawing its frame
+#: (1/45 s: 45 frames a second when a frame draws in under 5 ms).
+FRAME_SECONDS = 1 / 45
+#: The least share of the time training keeps: a slow frame (a big window, a big net)
+#: lengthens the chunk rather than slow training below it.
+TRAIN_SHARE = 0.8
+#: The longest chunk (seconds): even a frame that draws slowly comes this often, and the
+#: window answers input at least this often.
+CHUNK_SECONDS = 0.06
+#: The longest the worker waits for the window to draw a frame (a busy or hidden window
+#: must not stop training).
+HANDOFF_TIMEOUT = 0.1
 #: Seconds between two recomputations of the output map while training: just under the
 #: presenter's plot interval, since the window shows a new map only that often.
-BOUNDARY_INTERVAL = 0.45
+BOUNDARY_INTERVAL = 0.09
 #: Points per side of the input-plane grid the output map shows.
 BOUNDARY_GRID = 64
 
@@ -188,7 +206,12 @@ class TrainingWorker(QObject):
         #: Compute the neurons' maps with the output map (View > Show Neuron Maps).
         self.neuron_maps_on = True
         self._maps: dict | None = None
+        self._boundary_cost = 0.0  # seconds the last output map took
         self._timer: QTimer | None = None  # made on the worker thread (see _ensure_timer)
+        #: Seconds the window took to draw and paint a frame (a running average).
+        self.draw_seconds = 0.004
+        self._drawn = threading.Event()
+        self._drawn.set()
 
     # ------------------------------------------------------------------ GUI side
     def take_frame(self) -> Frame | None:
@@ -196,6 +219,19 @@ class TrainingWorker(QObject):
         with self._lock:
             frame, self._slot = self._slot, None
             return frame
+
+    def frame_done(self, seconds: float | None = None) -> None:
+        """The window has drawn (and painted) the last frame, in ``seconds`` if given:
+        the worker trains on (GUI thread; also when a frame is dropped unseen)."""
+        if seconds is not None:
+            self.draw_seconds += 0.2 * (min(seconds, CHUNK_SECONDS) - self.draw_seconds)
+        self._drawn.set()
+
+    def chunk_seconds(self) -> float:
+        """How long the next chunk trains: the frame budget less the drawing, but at least
+        :data:`TRAIN_SHARE` of the cycle and at most :data:`CHUNK_SECONDS`."""
+        draw = self.draw_seconds
+        return min(CHUNK_SECONDS, max(FRAME_SECONDS - draw, draw * TRAIN_SHARE / (1 - TRAIN_SHARE)))
 
     def set_plane(self, plane) -> None:
         """The input plane of the output map (from the GUI thread, while not training)."""
@@ -234,7 +270,7 @@ class TrainingWorker(QObject):
     def _train_chunk(self) -> None:
         session = self.session
         if self.speed is None:
-            deadline = time.perf_counter() + CHUNK_SECONDS
+            deadline = time.perf_counter() + self.chunk_seconds()
             perf, gate = time.perf_counter, self.gate
 
             def should_stop() -> bool:
@@ -246,8 +282,11 @@ class TrainingWorker(QObject):
             status, trace = session.train_chunk(traced=True)
         if status == "stopped":
             return
+        self._drawn.clear()
         self._publish(trace, status)
         if status == "running":
+            # Take turns with the window: it draws and paints with the GIL to itself.
+            self._drawn.wait(HANDOFF_TIMEOUT)
             delay = 0 if self.speed is None else max(0, int(1000.0 / self.speed))
             self._ensure_timer().start(delay)
 
@@ -258,11 +297,15 @@ class TrainingWorker(QObject):
             if session.stepper is None:
                 return
             now = time.perf_counter()
-            if finished or now - self._last_boundary >= BOUNDARY_INTERVAL:
+            # Every BOUNDARY_INTERVAL, or less often for a network whose map is dear
+            # (at most a tenth of the time goes to it).
+            if finished or now - self._last_boundary >= max(BOUNDARY_INTERVAL,
+                                                            10 * self._boundary_cost):
                 self._boundary = output_map(session.stepper.model, self._plane)
                 self._maps = neuron_maps_of(session, self._plane) if self.neuron_maps_on \
                     else None
                 self._last_boundary = now
+                self._boundary_cost = time.perf_counter() - now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
                                running=status == "running", finished=finished,
                                neuron_maps=self._maps)
