@@ -93,6 +93,14 @@ def answered(monkeypatch, tmp_path):
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False)))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_name))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    slides = tmp_path / "slides"
+    slides.mkdir()
+
+    def folder_name(*_a, **_k):
+        log["files"] += 1
+        return rng.choice([str(slides), ""])
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder_name))
     return log
 
 
