@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from nnviz import activations, initializers
 from nnviz.document import Design
 from nnviz.errors import DesignError
+from ui.canvas.style import neuron_prefix
 
 KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
 MAX_UNITS = 4096
@@ -40,10 +42,25 @@ WEIGHT_RANGE = 1e6
 DECIMALS = 4
 
 
+def _no_growth(widget: QWidget) -> QWidget:
+    """Let ``widget`` take the width the dock has instead of asking for its text's width.
+
+    A long heading or number must never widen the dock (and narrow the canvas) when
+    something is clicked: the text wraps instead.
+    """
+    policy = widget.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+    widget.setSizePolicy(policy)
+    widget.setMinimumWidth(0)
+    return widget
+
+
 def _heading(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)  # holds layer names from files: never HTML
     label.setProperty("role", "heading")
+    label.setWordWrap(True)
+    _no_growth(label)
     return label
 
 
@@ -52,6 +69,7 @@ def _hint(text: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "hint")
     label.setWordWrap(True)
+    _no_growth(label)
     return label
 
 
@@ -59,6 +77,8 @@ def _value_label() -> QLabel:
     label = QLabel("—")
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "value")
+    label.setWordWrap(True)
+    _no_growth(label)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -214,6 +234,9 @@ class InspectorDock(QDockWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self._connection_heading = _heading()
         layout.addWidget(self._connection_heading)
+        self._connection_from = _hint("")
+        self._connection_from.setObjectName("connectionEnds")
+        layout.addWidget(self._connection_from)
         form = _form()
         self.weight_spin = _number_box("connectionWeight")
         self.weight_spin.valueChanged.connect(self._on_weight_edited)
@@ -323,8 +346,11 @@ class InspectorDock(QDockWidget):
 
     def _show_connection(self, src: str, tgt: str, i: int, j: int) -> None:
         source, target = self.design.layer(src), self.design.layer(tgt)
-        self._connection_heading.setText(
-            f"Weight from {source.name} #{i + 1} to {target.name} #{j + 1}")
+        a = f"{neuron_prefix(source.kind)}{i + 1}"
+        b = f"{neuron_prefix(target.kind)}{j + 1}"
+        self._connection_heading.setText(f"Weight {a} → {b}")
+        self._connection_from.setText(f"from neuron {a} of {source.name}\n"
+                                      f"to neuron {b} of {target.name}")
         kernel = self.design.kernel(src, tgt)
         with QSignalBlocker(self.weight_spin):
             self.weight_spin.setValue(float(kernel[i, j]) if kernel is not None else 0.0)

@@ -233,7 +233,9 @@ class TrainingController(QObject):
 
         The layer palette and the inspector are hidden (and shown again on leaving if they
         were open), the canvas writes larger names and keeps the network fitted to the
-        screen, so neurons and their numbers are as large as the screen allows.
+        screen, so neurons and their numbers are as large as the screen allows. Leaving
+        puts back the window's layout as it was (dock sizes included) and fits the
+        network to the canvas again.
         """
         on = bool(on)
         if on == self._presentation:
@@ -248,18 +250,34 @@ class TrainingController(QObject):
         w = self.window
         docks = [w.palette_dock, w.inspector]
         if on:
+            self._saved_layout = w.saveState()
             self._hidden_docks = [d for d in docks if d.isVisible()]
             for dock in self._hidden_docks:
                 dock.hide()
             self._was_fullscreen = w.isFullScreen()
             w.showFullScreen()
+            w.canvas.set_presentation_mode(True)
+            self._size_presentation_docks()
         else:
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
             if not self._was_fullscreen:
                 w.showNormal()
-        w.canvas.set_presentation_mode(on)
+            w.canvas.set_presentation_mode(False)
+            saved, self._saved_layout = getattr(self, "_saved_layout", None), None
+            if saved is not None:
+                w.restoreState(saved)
+            w.canvas.fit()
+
+    def _size_presentation_docks(self) -> None:
+        """In presentation mode the canvas gets most of the screen: a narrow step column."""
+        w = self.window
+        if not self._presentation:
+            return
+        width = max(300, min(420, int(w.width() * 0.22)))
+        w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+        w.canvas.fit()
 
     @property
     def presentation_mode(self) -> bool:

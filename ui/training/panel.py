@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import losses, optimizers
 from ui.theme import LIGHT, is_dark, theme_for
+from ui.training.fit_label import FitLabel
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
 
@@ -158,7 +159,7 @@ class TrainingPanel(QDockWidget):
         # --- the steps -------------------------------------------------------
         self.controls_box = QGroupBox("Step through training")
         controls = QVBoxLayout(self.controls_box)
-        self.stage_label = QLabel("Next: -", objectName="stageLabel")
+        self.stage_label = FitLabel("Next: -", objectName="stageLabel")
         self.stage_label.setWordWrap(True)
         font = self.stage_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
@@ -344,18 +345,22 @@ class TrainingPanel(QDockWidget):
         self.train_button.blockSignals(False)
 
     def set_presentation_mode(self, on: bool) -> None:
-        """Reduce the panel to the steps, in large type, for a lecture hall."""
+        """Reduce the panel to the steps, in large type, for a lecture hall.
+
+        The step heading ("Done: ... · Next: ...") is larger but stays on at most two
+        lines of the narrow column, so the buttons and the progress bar stay in view.
+        """
         self.settings_box.setVisible(not on)
         self.travel_box.setVisible(not on)
         self.show_gradients.setVisible(not on)
         font = QFont(self._base_font)
         if on:
-            font.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            font.setPointSizeF(self._base_font.pointSizeF() * 1.45)
         self.controls_box.setFont(font)
         self.message.setFont(font)
         stage_font = QFont(font)
-        stage_font.setPointSizeF(font.pointSizeF() * 1.35)
+        stage_font.setPointSizeF(font.pointSizeF() * (1.1 if on else 1.35))
         stage_font.setWeight(QFont.Weight.DemiBold)
-        self.stage_label.setFont(stage_font)
+        self.stage_label.set_max_lines(2 if on else None, stage_font)
         for b in self._step_buttons():
-            b.setMinimumHeight(56 if on else 34)
+            b.setMinimumHeight(52 if on else 34)
