@@ -317,16 +317,26 @@ class MainWindow(QMainWindow):
         self._validation_timer.setSingleShot(True)
         self._validation_timer.setInterval(0)
         self._validation_timer.timeout.connect(self.update_validation)
+        self._paused_by_user = False
         events = self.session.events
         for signal in (events.run_started, events.state_changed, events.training_changed,
                        events.problem_changed):
             signal.connect(self._schedule_run_state)
+        events.training_changed.connect(self._on_training_changed)
+        events.run_started.connect(self._on_run_started_for_state)
         self.training.sig_frame.connect(self._on_frame_for_run_state)
         self._run_state_timer = QTimer(self)
         self._run_state_timer.setSingleShot(True)
         self._run_state_timer.setInterval(0)
         self._run_state_timer.timeout.connect(self.update_run_state)
         self.update_run_state()
+
+    def _on_training_changed(self, running: bool) -> None:
+        # Stopped while not diverged and not done: the user paused (Pause, Ctrl+Space, F5).
+        self._paused_by_user = not running
+
+    def _on_run_started_for_state(self, *args) -> None:
+        self._paused_by_user = False
 
     def _schedule_run_state(self, *args) -> None:
         self._run_state_timer.start()
@@ -348,14 +358,19 @@ class MainWindow(QMainWindow):
             return "Training…"
         if session.epochs_done():
             return f"Done: {stepper.epoch} epochs trained"
+        if self._paused_by_user:
+            return f"Paused at epoch {stepper.epoch + 1}"
         if stepper.global_step == 0 and stepper.trace is None and not stepper.history.batch_loss:
             return "Ready to train"
-        return f"Paused at epoch {stepper.epoch + 1}, batch {stepper.batch_index + 1}"
+        return f"Stepping: epoch {stepper.epoch + 1}, batch {stepper.batch_index + 1}"
 
     def update_run_state(self) -> None:
         """Say in the status bar what the run is doing (training, paused, diverged, done)."""
         text = self.run_state_text()
+        changed = text != self.run_state_label.text()
         self.run_state_label.setText(text)
+        if changed:
+            self.update_validation()
         self.run_state_label.setToolTip(plain_tooltip(self.session.stepper.diverged)
                                         if self.session.stepper is not None
                                         and self.session.stepper.diverged else "")
@@ -597,8 +612,11 @@ class MainWindow(QMainWindow):
             label.setProperty("state", "error")
         else:
             n_layers = len(self.design.layers)
-            label.setText(f"✓ Network OK: {n_layers} layers, "
-                          f"{len(self.design.connections)} connections")
+            # "Ready to train" only while it is true: once a run is under way the state
+            # label beside this one says what it does, and this one only that the design is OK.
+            fresh = self.run_state_text() in ("Ready to train", "Ready")
+            label.setText(f"✓ {'Ready to train' if fresh else 'Network OK'}: {n_layers} layers, "
+                          f"{len(self.design.connections)} connections.")
             label.setToolTip("")
             label.setProperty("state", "ok")
         # Re-evaluate the [state=...] style-sheet rule.

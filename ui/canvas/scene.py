@@ -459,7 +459,9 @@ class CanvasScene(QGraphicsScene):
     # ------------------------------------------------------------ problems
     def _refresh_problems(self) -> None:
         for item in self._problem_items:
-            self.removeItem(item)
+            # A bubble pinned to a layer that was just removed left the scene with it.
+            if item.scene() is self:
+                self.removeItem(item)
         self._problem_items = []
         self._problems = self._design.validate()
         by_layer: dict[str | None, list[str]] = {}
