@@ -29,7 +29,16 @@ import math
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
@@ -304,8 +313,8 @@ class ConnectionBundleItem(QGraphicsItem):
         symbol = "dL/dw" if self._mode == "gradients" else "weights"
         if m * n > style.WEIGHT_LABEL_MAX:
             return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
-                                f"{m} × {n} {symbol}: too many to write on the lines; "
-                                "point at a line for its value")
+                                f"{m} × {n} {symbol}: too many to label. "
+                                "Point at a line for its value.")
         px = self.label_pixels()
         flat = values.ravel()
         texts = [label_number(v) for v in flat.tolist()]
@@ -332,8 +341,8 @@ class ConnectionBundleItem(QGraphicsItem):
             free = inside & ~clash.any(axis=1)
             if not free.any():
                 return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
-                                    f"{m} × {n} {symbol}: too dense to write here; "
-                                    "zoom in, or point at a line")
+                                    f"{m} × {n} {symbol}: too dense to label here. "
+                                    "Zoom in, or point at a line.")
             placed[count] = boxes[int(np.argmax(free))]
             count += 1
         rects = placed / scale
@@ -526,15 +535,22 @@ class ConnectionBundleItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(font)
         if labels.note is not None:
-            note_w = min(em_width(labels.note) * px + 16, 340.0)
+            # Between the two cards (which are drawn over the lines), wrapped to fit there.
+            left, right = t.map(QPointF(min(self._x0, self._x1), 0)).x(), \
+                t.map(QPointF(max(self._x0, self._x1), 0)).x()
+            note_w = max(min(right - left - 12, em_width(labels.note) * px + 16, 300.0), 40.0)
+            metrics = QFontMetricsF(font)
+            text_rect = metrics.boundingRect(QRectF(0, 0, note_w - 12, 10000),
+                                             int(Qt.TextFlag.TextWordWrap), labels.note)
             centre = t.map(QPointF((self._x0 + self._x1) / 2,
                                    float(np.concatenate([self._ys, self._yt]).mean())))
-            box = QRectF(centre.x() - note_w / 2, centre.y() - 2 * px, note_w, 4 * px)
+            box = QRectF(centre.x() - note_w / 2, centre.y() - text_rect.height() / 2 - 6,
+                         note_w, text_rect.height() + 12)
             painter.setPen(QPen(colors.card_border, 1.0))
             painter.setBrush(fill)
             painter.drawRoundedRect(box, 6, 6)
-            painter.setPen(colors.muted)
-            painter.drawText(box.adjusted(8, 2, -8, -2),
+            painter.setPen(colors.title)
+            painter.drawText(box.adjusted(6, 6, -6, -6),
                              int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
                              labels.note)
             painter.restore()

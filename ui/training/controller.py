@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from ui.training.binder import SettingsBinder
@@ -258,6 +258,8 @@ class TrainingController(QObject):
             w.showFullScreen()
             w.canvas.set_presentation_mode(True)
             self._size_presentation_docks()
+            # A window manager may give the full-screen size a moment later.
+            QTimer.singleShot(0, self._size_presentation_docks)
         else:
             for dock in self._hidden_docks:
                 dock.show()
