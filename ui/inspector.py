@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
@@ -102,6 +103,8 @@ def _form() -> QFormLayout:
     form.setVerticalSpacing(8)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    # A narrow dock puts the labels above their fields rather than growing.
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
     return form
 
 
@@ -145,7 +148,22 @@ class InspectorDock(QDockWidget):
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addWidget(self._stack)
         layout.addStretch(1)
-        self.setWidget(body)
+        # In a scroll area that never scrolls sideways: whatever a page shows, the dock
+        # keeps its width (the widths of the fields below are not asked of it either).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        for field in (self.name_edit, self.units_spin, self.activation_combo,
+                      self.initializer_combo, self.bias_spin, self.weight_spin):
+            _no_growth(field)
+            field.setMinimumWidth(64)
+        for combo in (self.activation_combo, self.initializer_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
 
         events = design.events
         events.layer_changed.connect(self._on_design_changed)

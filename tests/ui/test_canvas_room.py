@@ -117,6 +117,19 @@ def test_clicking_a_connection_never_widens_the_dock(make_window, qtbot):
         assert win.inspector.selection == ("connection", src, tgt, i, j)
         assert win.palette_dock.width() == left and win.inspector.width() == left
         assert win.canvas.viewport().width() == canvas_width
+    # Nor does a neuron (bias and sums in a form) or a layer (name, lists).
+    item = win.scene.layer_item(hidden)
+    for point in (item.mapToScene(QPointF(0, item.offsets[0])),
+                  item.mapToScene(QPointF(0, -item.height / 2 + 6))):
+        with qtbot.waitSignal(win.scene.sig_selection_changed, timeout=2000):
+            QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton,
+                             pos=win.canvas.mapFromScene(point))
+        QApplication.processEvents()
+        assert win.palette_dock.width() == left and win.inspector.width() == left
+        assert win.canvas.viewport().width() == canvas_width
+    assert win.inspector.selection == ("layer", hidden)
+    pos = win.canvas.mapFromScene(line_point(win, inp, hidden, 1, 2))
+    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     # The inspector names the line as the canvas does.
     heading = win.inspector._connection_heading.text()
     assert heading == "Weight x2 → h3", heading
