@@ -218,9 +218,10 @@ class NeuronItems(QGraphicsItem):
                     else ["z -0.00"])
         caption = min(0.8 * gap, 0.92 * style.CARD_WIDTH * scale
                       / max(em_width(t) for t in captions), 0.85 * value)
-        margin = (style.CARD_WIDTH / 2 - layer.radius) * scale
-        name = min(0.62 * r, 0.85 * margin / em_width(f"{style.neuron_prefix(layer.kind)}"
-                                                      f"{layer.units}", True))
+        # The name sits between the input port (on the card's edge) and the circle.
+        margin = (style.CARD_WIDTH / 2 - layer.radius) * scale - style.PORT_RADIUS_PX - 3 - 0.1 * r
+        name = min(0.6 * r, 0.95 * margin / em_width(f"{style.neuron_prefix(layer.kind)}"
+                                                     f"{layer.units}", True))
         klass = min(max(0.62 * r, style.CLASS_NAME_MIN_PX), style.VALUE_MAX_PX)
         return {
             "value": value if value >= style.VALUE_MIN_PX else None,
@@ -340,7 +341,9 @@ class NeuronItems(QGraphicsItem):
                 painter.setPen(colors.title)
                 painter.setFont(name_font)
                 # Right-aligned against the circle: clear of the input port on the edge.
-                painter.drawText(QRectF(c.x() - half, c.y() - r, half - r * 1.1, 2 * r),
+                gutter = style.PORT_RADIUS_PX + 3
+                painter.drawText(QRectF(c.x() - half + gutter, c.y() - r,
+                                        half - gutter - r * 1.1, 2 * r),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                  f"{prefix}{k + 1}")
             dark_fill = fill_colors[k - lo].lightnessF() < 0.55

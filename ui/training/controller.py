@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from ui.training.binder import SettingsBinder
@@ -258,9 +258,12 @@ class TrainingController(QObject):
             w.showFullScreen()
             w.canvas.set_presentation_mode(True)
             self._size_presentation_docks()
-            # A window manager may give the full-screen size a moment later.
+            # A window manager may give the full-screen size a moment later: the column
+            # follows the window's size while presenting (see eventFilter).
+            w.installEventFilter(self)
             QTimer.singleShot(0, self._size_presentation_docks)
         else:
+            w.removeEventFilter(self)
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
@@ -272,12 +275,18 @@ class TrainingController(QObject):
                 w.restoreState(saved)
             w.canvas.fit()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        """While presenting, the window's new size re-sizes the step column (once settled)."""
+        if self._presentation and watched is self.window and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._size_presentation_docks)
+        return False
+
     def _size_presentation_docks(self) -> None:
         """In presentation mode the canvas gets most of the screen: a narrow step column."""
         w = self.window
         if not self._presentation:
             return
-        width = max(300, min(420, int(w.width() * 0.22)))
+        width = max(320, min(440, int(w.width() * 0.24)))
         w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
         w.canvas.fit()
 
