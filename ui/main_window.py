@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
         # The lecture view's formulas are large (read from the back of a room): half the column.
         self.resizeDocks([panel, lecture], [self.height() // 2, self.height() // 2],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([plots], [max(200, int(self.height() * 0.22))], Qt.Orientation.Vertical)
+        self.resizeDocks([plots], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
 
     def _side_widths(self) -> tuple[int, int]:
         """Default widths of the left (palette, inspector) and right (training) columns."""
@@ -612,10 +612,11 @@ class MainWindow(QMainWindow):
             label.setProperty("state", "error")
         else:
             n_layers = len(self.design.layers)
-            # "Ready to train" only while it is true: once a run is under way the state
-            # label beside this one says what it does, and this one only that the design is OK.
-            fresh = self.run_state_text() in ("Ready to train", "Ready")
-            label.setText(f"✓ {'Ready to train' if fresh else 'Network OK'}: {n_layers} layers, "
+            # "Ready to train" only while it is true: while training runs, or after it
+            # diverged, the state label beside this one says so and this one only that
+            # the design is OK.
+            busy = self.run_state_text().startswith(("Training", "Diverged"))
+            label.setText(f"✓ {'Network OK' if busy else 'Ready to train'}: {n_layers} layers, "
                           f"{len(self.design.connections)} connections.")
             label.setToolTip("")
             label.setProperty("state", "ok")

@@ -289,12 +289,19 @@ def test_message_bubbles_do_not_overlap(make_window):
     win.design.disconnect(hidden, out)
     QApplication.processEvents()
     fit_with_keys(win)
-    for _ in range(3):
-        QTest.keyClick(win.canvas, Qt.Key.Key_Minus)  # closer together on screen
     bubbles = [b for b in win.scene.problem_items() if b.parentItem() is not None]
     assert len(bubbles) >= 2
-    rects = [QRectF(win.canvas.mapFromScene(b.scenePos()), b.boundingRect().size())
-             for b in bubbles]
+
+    def on_screen():
+        return [QRectF(win.canvas.mapFromScene(b.scenePos()), b.boundingRect().size())
+                for b in bubbles]
+
+    # After a fit every bubble is whole on screen (not clipped by the canvas's edge).
+    viewport = QRectF(win.canvas.viewport().rect())
+    assert all(viewport.contains(r) for r in on_screen()), on_screen()
+    for _ in range(3):
+        QTest.keyClick(win.canvas, Qt.Key.Key_Minus)  # closer together on screen
+    rects = on_screen()
     for a in range(len(rects)):
         for b in range(a + 1, len(rects)):
             assert not rects[a].adjusted(1, 1, -1, -1).intersects(rects[b]), (rects[a], rects[b])

@@ -73,6 +73,7 @@ class CanvasScene(QGraphicsScene):
         self._output_labels: list[str] | None = None
         self._show_weight_labels = False
         self._view_scale = 1.0
+        self._bubble_depth = 0.0
         self.last_message: str | None = None
         ev = design.events
         ev.layer_added.connect(self._on_design_layer_added)
@@ -493,17 +494,30 @@ class CanvasScene(QGraphicsScene):
         pinned = [b for b in self._problem_items if isinstance(b.parentItem(), LayerItem)]
         scale = self._view_scale
         placed: list[QRectF] = []
+        self._bubble_depth = 0.0
+        # A bubble never reaches past the network's right edge (fit leaves no room there).
+        right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
+                    default=0.0) * scale
         for bubble in sorted(pinned, key=lambda b: b.parentItem().pos().x()):
             layer = bubble.parentItem()
             anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
             size = bubble.boundingRect().size()
             rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())
+            if rect.right() > right:
+                rect.moveRight(right)
             for other in sorted(placed, key=lambda r: r.top()):
                 if rect.intersects(other):
                     rect.moveTop(other.bottom() + 6)
             placed.append(rect)
-            bubble.setPos(-style.CARD_WIDTH / 2, layer.height / 2 + 12
-                          + (rect.top() / scale - anchor.y()))
+            # How far below its card the lowest bubble reaches, in pixels (fit keeps it in view).
+            self._bubble_depth = max(self._bubble_depth,
+                                     rect.bottom() - (anchor.y() - 12) * scale)
+            bubble.setPos(-style.CARD_WIDTH / 2 + (rect.left() / scale - anchor.x()),
+                          layer.height / 2 + 12 + (rect.top() / scale - anchor.y()))
+
+    def bubble_depth(self) -> float:
+        """How far (screen pixels) the message bubbles reach below the cards they are under."""
+        return self._bubble_depth if self._problem_items else 0.0
 
     def set_item_caching(self, on: bool) -> None:
         """Let layer cards and labels keep cached pixmaps (on) or paint afresh (off, for SVG)."""

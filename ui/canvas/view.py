@@ -161,7 +161,9 @@ class CanvasView(QGraphicsView):
         vp = QRectF(self.viewport().rect())
         # The layer names above the cards grow with the label scale (presentation mode).
         top = FIT_MARGIN_TOP * max(self.canvas_scene.label_scale(), 1.0)
-        free = vp.adjusted(FIT_MARGIN_SIDE, top, -FIT_MARGIN_SIDE, -FIT_MARGIN_BOTTOM)
+        # Below: room for the message bubbles under the cards, when there are any.
+        bottom = max(FIT_MARGIN_BOTTOM, self.canvas_scene.bubble_depth() + 8)
+        free = vp.adjusted(FIT_MARGIN_SIDE, top, -FIT_MARGIN_SIDE, -bottom)
         if self._show_legend and self.canvas_scene.bundle_items():
             legend_top = vp.bottom() - LEGEND_MARGIN - LEGEND_SIZE.height() - 8
             legend_right = LEGEND_MARGIN + LEGEND_SIZE.width() + 8
