@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
         panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
         left, right = self._side_widths()
         self.resizeDocks([self.palette_dock, panel], [left, right], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.palette_dock, self.inspector], [220, 500],
+        self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
                          Qt.Orientation.Vertical)
         # The lecture view's formulas are large (read from the back of a room): half the column.
         self.resizeDocks([panel, lecture], [self.height() // 2, self.height() // 2],
