@@ -251,7 +251,8 @@ def _info(args, out: TextIO) -> int:
         print(text, file=out)
 
     model.summary(print_fn=say)
-    say(f" Input: {model.input_dim} values per sample; dtype {project.training.dtype}")
+    values = "value" if model.input_dim == 1 else "values"
+    say(f" Input: {model.input_dim} {values} per sample; dtype {project.training.dtype}")
     say()
     t = project.training
     d = project.dataset

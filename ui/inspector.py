@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from nnviz import activations, initializers
 from nnviz.document import Design
 from nnviz.errors import DesignError
+from ui.canvas.style import neuron_prefix
 
 KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
 MAX_UNITS = 4096
@@ -40,10 +43,25 @@ WEIGHT_RANGE = 1e6
 DECIMALS = 4
 
 
+def _no_growth(widget: QWidget) -> QWidget:
+    """Let ``widget`` take the width the dock has instead of asking for its text's width.
+
+    A long heading or number must never widen the dock (and narrow the canvas) when
+    something is clicked: the text wraps instead.
+    """
+    policy = widget.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+    widget.setSizePolicy(policy)
+    widget.setMinimumWidth(0)
+    return widget
+
+
 def _heading(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)  # holds layer names from files: never HTML
     label.setProperty("role", "heading")
+    label.setWordWrap(True)
+    _no_growth(label)
     return label
 
 
@@ -52,6 +70,7 @@ def _hint(text: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "hint")
     label.setWordWrap(True)
+    _no_growth(label)
     return label
 
 
@@ -59,6 +78,8 @@ def _value_label() -> QLabel:
     label = QLabel("—")
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setProperty("role", "value")
+    label.setWordWrap(True)
+    _no_growth(label)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -82,6 +103,8 @@ def _form() -> QFormLayout:
     form.setVerticalSpacing(8)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    # A narrow dock puts the labels above their fields rather than growing.
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
     return form
 
 
@@ -125,7 +148,22 @@ class InspectorDock(QDockWidget):
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addWidget(self._stack)
         layout.addStretch(1)
-        self.setWidget(body)
+        # In a scroll area that never scrolls sideways: whatever a page shows, the dock
+        # keeps its width (the widths of the fields below are not asked of it either).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        for field in (self.name_edit, self.units_spin, self.activation_combo,
+                      self.initializer_combo, self.bias_spin, self.weight_spin):
+            _no_growth(field)
+            field.setMinimumWidth(64)
+        for combo in (self.activation_combo, self.initializer_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
 
         events = design.events
         events.layer_changed.connect(self._on_design_changed)
@@ -214,6 +252,9 @@ class InspectorDock(QDockWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self._connection_heading = _heading()
         layout.addWidget(self._connection_heading)
+        self._connection_from = _hint("")
+        self._connection_from.setObjectName("connectionEnds")
+        layout.addWidget(self._connection_from)
         form = _form()
         self.weight_spin = _number_box("connectionWeight")
         self.weight_spin.valueChanged.connect(self._on_weight_edited)
@@ -323,8 +364,11 @@ class InspectorDock(QDockWidget):
 
     def _show_connection(self, src: str, tgt: str, i: int, j: int) -> None:
         source, target = self.design.layer(src), self.design.layer(tgt)
-        self._connection_heading.setText(
-            f"Weight from {source.name} #{i + 1} to {target.name} #{j + 1}")
+        a = f"{neuron_prefix(source.kind)}{i + 1}"
+        b = f"{neuron_prefix(target.kind)}{j + 1}"
+        self._connection_heading.setText(f"Weight {a} → {b}")
+        self._connection_from.setText(f"from neuron {a} of {source.name}\n"
+                                      f"to neuron {b} of {target.name}")
         kernel = self.design.kernel(src, tgt)
         with QSignalBlocker(self.weight_spin):
             self.weight_spin.setValue(float(kernel[i, j]) if kernel is not None else 0.0)

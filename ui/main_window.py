@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         #: The one owner of the project, its run and its undo stack.
         self.session = Session(project if project is not None else Project.lecture_example())
         self._needs_default_sizes = True
+        self._clamped = False
         self._untitled_name = "Lecture example" if project is None else "Untitled"
         self._example_stem: str | None = None
         self._how_to: HowToDialog | None = None
@@ -277,6 +278,12 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit Network", self.fit_network, "Ctrl+0", "actionFit",
                                        "Zoom so the whole network is in view")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action])
+        self.show_weights_action = self._action(
+            "Show &Weight Values", self.scene.set_show_weight_labels, "Ctrl+Shift+W",
+            "actionShowWeights",
+            "Write each connection's weight (dL/dw while back-propagating) on its line")
+        self.show_weights_action.setCheckable(True)
+        view_menu.addAction(self.show_weights_action)
         view_menu.addSeparator()
         panels = view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
@@ -311,24 +318,91 @@ class MainWindow(QMainWindow):
                        self.save_as_action, self.export_weights_action,
                        self.export_image_action, self.quit_action, self.undo_action,
                        self.redo_action, self.zoom_in_action, self.zoom_out_action,
-                       self.fit_action, self.dark_action, self.how_to_action):
+                       self.fit_action, self.show_weights_action, self.dark_action,
+                       self.how_to_action):
             # Shortcuts work wherever the focus is in the window.
             self.addAction(action)
 
     def _build_status_bar(self) -> None:
+        """The status bar: what just happened on the left (a few seconds), then two
+        permanent labels: the run's state ("runStateLabel") and the design's check."""
         status = self.statusBar()
         status.setObjectName("statusBar")
+        self.run_state_label = QLabel()
+        self.run_state_label.setObjectName("runStateLabel")
+        self.run_state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.run_state_label.setProperty("role", "value")
+        status.addPermanentWidget(self.run_state_label)
         self.validation_label = QLabel()
         self.validation_label.setObjectName("validationLabel")
         # Messages quote layer and file names: shown as typed, never as HTML.
         self.validation_label.setTextFormat(Qt.TextFormat.PlainText)
         self.validation_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
-        status.addPermanentWidget(self.validation_label, 1)
+        # No stretch: the left of the bar stays free for the messages ("Exported ...").
+        self.validation_label.setMaximumWidth(560)
+        status.addPermanentWidget(self.validation_label)
         self._validation_timer = QTimer(self)
         self._validation_timer.setSingleShot(True)
         self._validation_timer.setInterval(0)
         self._validation_timer.timeout.connect(self.update_validation)
+        self._paused_by_user = False
+        events = self.session.events
+        for signal in (events.run_started, events.state_changed, events.training_changed,
+                       events.problem_changed):
+            signal.connect(self._schedule_run_state)
+        events.training_changed.connect(self._on_training_changed)
+        events.run_started.connect(self._on_run_started_for_state)
+        self.training.sig_frame.connect(self._on_frame_for_run_state)
+        self._run_state_timer = QTimer(self)
+        self._run_state_timer.setSingleShot(True)
+        self._run_state_timer.setInterval(0)
+        self._run_state_timer.timeout.connect(self.update_run_state)
+        self.update_run_state()
+
+    def _on_training_changed(self, running: bool) -> None:
+        # Stopped while not diverged and not done: the user paused (Pause, Ctrl+Space, F5).
+        self._paused_by_user = not running
+
+    def _on_run_started_for_state(self, *args) -> None:
+        self._paused_by_user = False
+
+    def _schedule_run_state(self, *args) -> None:
+        self._run_state_timer.start()
+
+    def _on_frame_for_run_state(self) -> None:
+        frame = self.training.snapshot
+        if frame is not None and (frame.diverged or frame.finished):
+            self.update_run_state()
+
+    def run_state_text(self) -> str:
+        """What the run is doing, as the status bar's "runStateLabel" says it."""
+        session = self.session
+        stepper = session.stepper
+        if stepper is None:
+            return "Not ready to train" if session.problem else "Ready"
+        if stepper.diverged:
+            return f"Diverged: {stepper.diverged.split('. ')[0]}"
+        if session.training:
+            return "Training…"
+        if session.epochs_done():
+            return f"Done: {stepper.epoch} epochs trained"
+        if self._paused_by_user:
+            return f"Paused at epoch {stepper.epoch + 1}"
+        if stepper.global_step == 0 and stepper.trace is None and not stepper.history.batch_loss:
+            return "Ready to train"
+        return f"Stepping: epoch {stepper.epoch + 1}, batch {stepper.batch_index + 1}"
+
+    def update_run_state(self) -> None:
+        """Say in the status bar what the run is doing (training, paused, diverged, done)."""
+        text = self.run_state_text()
+        changed = text != self.run_state_label.text()
+        self.run_state_label.setText(text)
+        if changed:
+            self.update_validation()
+        self.run_state_label.setToolTip(plain_tooltip(self.session.stepper.diverged)
+                                        if self.session.stepper is not None
+                                        and self.session.stepper.diverged else "")
 
     def _arrange_docks(self) -> None:
         """The default layout: building on the left, training on the right, curves below.
@@ -355,11 +429,13 @@ class MainWindow(QMainWindow):
         lecture.raise_()
 
     def _apply_default_sizes(self) -> None:
-        # Only meaningful once the window has its real size, hence called on first show.
+        """The docks' default sizes: narrow side columns, a low plot strip, the rest canvas.
+
+        Only meaningful once the window has its real size, hence called on first show.
+        """
         panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
-        # The training panel's forms want ~520 px; the canvas keeps at least ~45 % of the width.
-        right = min(400, int(self.width() * 0.3))
-        self.resizeDocks([self.palette_dock, panel], [260, right], Qt.Orientation.Horizontal)
+        left, right = self._side_widths()
+        self.resizeDocks([self.palette_dock, panel], [left, right], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
                          Qt.Orientation.Vertical)
         # The lecture view's formulas are large (read from the back of a room): half the column.
@@ -367,14 +443,36 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Vertical)
         self.resizeDocks([plots], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
 
+    def _side_widths(self) -> tuple[int, int]:
+        """Default widths of the left (palette, inspector) and right (training) columns."""
+        return (max(200, min(240, int(self.width() * 0.15))),
+                max(300, min(380, int(self.width() * 0.24))))
+
+    def _clamp_docks(self) -> None:
+        """Shrink a side column that grew past its default width (a restored layout)."""
+        left, right = self._side_widths()
+        docks, sizes = [], []
+        for dock, width in ((self.palette_dock, left), (self.training.panel, right)):
+            if dock.isVisible() and not dock.isFloating() and dock.width() > width * 1.15:
+                docks.append(dock)
+                sizes.append(width)
+        if docks:
+            self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """On the first show without a remembered layout, give the docks their default sizes."""
         super().showEvent(event)
+        if self._clamped:
+            return
         if self._needs_default_sizes:
             self._needs_default_sizes = False
             self._apply_default_sizes()
-            # Fit once the docks have their sizes and the canvas its final viewport.
-            QTimer.singleShot(0, self.canvas.fit)
+        else:
+            # A layout remembered from a session where a dock had grown is not kept.
+            self._clamp_docks()
+        self._clamped = True
+        # Fit once the docks have their sizes and the canvas its final viewport.
+        QTimer.singleShot(0, self.canvas.fit)
 
     def _palette_panel(self) -> QWidget:
         panel = QWidget()
@@ -565,7 +663,11 @@ class MainWindow(QMainWindow):
             label.setProperty("state", "error")
         else:
             n_layers = len(self.design.layers)
-            label.setText(f"✓ Ready to train: {n_layers} layers, "
+            # "Ready to train" only while it is true: while training runs, or after it
+            # diverged, the state label beside this one says so and this one only that
+            # the design is OK.
+            busy = self.run_state_text().startswith(("Training", "Diverged"))
+            label.setText(f"✓ {'Network OK' if busy else 'Ready to train'}: {n_layers} layers, "
                           f"{len(self.design.connections)} connections.")
             label.setToolTip("")
             label.setProperty("state", "ok")
@@ -574,7 +676,7 @@ class MainWindow(QMainWindow):
         label.style().polish(label)
 
     def _show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 6000)
+        self.statusBar().showMessage(text, 10000)
 
     # ------------------------------------------------------------------ file actions
     def _start_dir(self) -> str:

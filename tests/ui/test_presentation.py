@@ -2,8 +2,10 @@
 driven by the keyboard (F11 enters, PageDown steps like a clicker, Esc leaves)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 
 def test_f11_enters_and_esc_leaves_restoring_the_docks(window, qtbot):
@@ -61,3 +63,74 @@ def test_pagedown_steps_one_stage_at_a_time(window, qtbot):
     output = window.scene.layer_item(ctl.layer_ids[-1])
     main, sub, label = output.neurons.numbers()
     assert label == "target" and sub is not None and main is not None
+
+
+# ------------------------------------------------------------ issue 12: a projector's sizes
+def _enter_at(window, qtbot, size):
+    """F11, then the screen's size (the offscreen test screen is smaller than a projector's)."""
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.isFullScreen(), timeout=3000)
+    screen = window.screen().geometry().size()
+    qtbot.waitUntil(lambda: window.size() == screen, timeout=3000)
+    qtbot.wait(50)  # the platform's own full-screen geometry has arrived
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().width() == size[0], timeout=3000)
+    qtbot.wait(50)
+    assert window.size().width() == size[0]
+    QApplication.processEvents()
+
+
+def _step_to(window, qtbot, kind):
+    ctl = window.training
+    for _ in range(12):
+        before = ctl.frames
+        QTest.keyClick(window, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda before=before: ctl.frames > before, timeout=5000)
+        if ctl.trace is not None and ctl.trace.stage.kind == kind:
+            return
+    raise AssertionError(f"no {kind} stage reached")
+
+
+def _visible_in_panel(panel, widget) -> bool:
+    """Whether all of ``widget`` is inside the panel's scrolled viewport."""
+    scroll = panel.widget()
+    top_left = widget.mapTo(scroll.viewport(), widget.rect().topLeft())
+    return scroll.viewport().rect().contains(QRect(top_left, widget.size()))
+
+
+@pytest.mark.parametrize("size, minimum", [((1920, 1080), 24.0), ((1366, 768), 16.0)])
+def test_presentation_numbers_and_heading_fit_a_projector(make_window, qtbot, size, minimum):
+    window = make_window(size=(1300, 850))
+    _enter_at(window, qtbot, size)
+    _step_to(window, qtbot, "loss")  # the longest heading: "... Next: Backward ..."
+    canvas = window.canvas
+    zoom = canvas.transform().m11()
+    for spec in window.design.chain():
+        sizes = window.scene.layer_item(spec.id).neurons.text_pixel_sizes(zoom)
+        assert sizes["value"] is not None and sizes["value"] >= minimum, (spec.name, sizes)
+    # The whole network is on screen.
+    shown = canvas.mapFromScene(window.scene.content_rect()).boundingRect()
+    assert canvas.viewport().rect().contains(shown)
+    panel = window.training.panel
+    assert panel.stage_label.line_count() <= 2, panel.stage_label.text()
+    for widget in (panel.stage_label, panel.step_button, panel.progress):
+        assert _visible_in_panel(panel, widget), widget.objectName()
+
+
+def test_leaving_restores_the_layout_and_the_fit(make_window, qtbot):
+    window = make_window(size=(1366, 768))
+    canvas = window.canvas
+    QTest.keyClick(canvas, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    QApplication.processEvents()
+    widths = (window.palette_dock.width(), window.training.panel.width())
+    _enter_at(window, qtbot, (1920, 1080))
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    window.resize(1366, 768)
+    QApplication.processEvents()
+    assert (window.palette_dock.width(), window.training.panel.width()) == widths
+    shown = canvas.mapFromScene(window.scene.content_rect()).boundingRect()
+    vp = canvas.viewport().rect()
+    assert vp.contains(shown)  # Input and Output in view without Ctrl+0
+    free = canvas.free_rect()
+    assert shown.width() >= 0.8 * free.width() or shown.height() >= 0.8 * free.height()

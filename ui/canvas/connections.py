@@ -13,6 +13,10 @@ How a frame stays cheap:
   one ``QPainter.drawLines`` call over ``QLineF`` objects that live in one NumPy buffer
   (:class:`LinePool`), so filling them is one array assignment, not a Python loop.
 * Only the lines that cross the exposed rectangle are drawn (culled in NumPy).
+* With labels on (View > Show Weight Values), each line's number is written on it by the
+  same item (:meth:`ConnectionBundleItem.weight_labels` places them in NumPy, near the
+  target end, staggered along the lines so that no two collide); a pair of layers with
+  too many lines for that gets one note instead.
 * Level of detail: when more lines are visible than the screen can show apart
   (more than :data:`~ui.canvas.style.LINE_BUDGET`, or several per pixel row), the bundle
   is drawn as a *density image* of the lines computed in NumPy (cached until the weights
@@ -25,10 +29,20 @@ import math
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.canvas.items import em_width, pixel_font
 
 _LINE_BYTES = 32  # a QLineF is four doubles
 
@@ -177,6 +191,8 @@ class ConnectionBundleItem(QGraphicsItem):
         self._marked: tuple[int, int] | None = None
         self._tolerance = 4.0
         self._cache: dict[str, object] = {}
+        self._show_labels = False
+        self._label_scale = 1.0
         self._pens_for_colors()
 
     # ------------------------------------------------------------ configuration
@@ -249,6 +265,89 @@ class ConnectionBundleItem(QGraphicsItem):
             self._scale = scale
             self._cache.clear()
             self.update()
+
+    def set_show_labels(self, on: bool) -> None:
+        """Write each line's number on it (or a note when there are too many lines)."""
+        if bool(on) != self._show_labels:
+            self._show_labels = bool(on)
+            self.update()
+
+    def show_labels(self) -> bool:
+        """Whether the lines' numbers are written on them."""
+        return self._show_labels
+
+    def set_label_scale(self, factor: float) -> None:
+        """Larger (presentation mode) or normal (1.0) type for the numbers on the lines."""
+        if float(factor) != self._label_scale:
+            self._label_scale = float(factor)
+            self._cache.pop("labels", None)
+            self.update()
+
+    def label_pixels(self) -> float:
+        """The pixel size of the numbers written on the lines."""
+        return style.WEIGHT_LABEL_PX * self._label_scale
+
+    def weight_labels(self, scale: float) -> WeightLabels:
+        """Where the lines' numbers go at view ``scale`` (screen pixels per scene unit).
+
+        Each label sits on its line, as near the target end as it can without covering
+        another: the candidates ``t = 0.8, 0.72, ... 0.2`` of the way along the line are
+        tried in turn (NumPy checks a candidate against every label placed so far). When
+        a line has no free place, or the pair has more than ``style.WEIGHT_LABEL_MAX``
+        lines, no label is drawn and :attr:`WeightLabels.note` says so instead.
+        """
+        scale = float(scale)
+        key = (scale, self._label_scale, id(self._values), self._x0, self._x1)
+        cached = self._cache.get("labels")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        labels = self._layout_labels(scale)
+        self._cache["labels"] = (key, labels)
+        return labels
+
+    def _layout_labels(self, scale: float) -> WeightLabels:
+        m, n = self.shape_units
+        values = self._values
+        if values is None or m * n == 0:
+            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
+        symbol = "dL/dw" if self._mode == "gradients" else "weights"
+        if m * n > style.WEIGHT_LABEL_MAX:
+            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
+                                f"{m} × {n} {symbol}: too many to label. "
+                                "Point at a line for its value.")
+        px = self.label_pixels()
+        flat = values.ravel()
+        texts = [label_number(v) for v in flat.tolist()]
+        widths = np.array([em_width(t) * px + 8.0 for t in texts])
+        height = px * 1.3 + 2.0
+        # Device-sized boxes in "scene x scale" space: the same as pixels on screen.
+        x0, x1 = self._x0 * scale, self._x1 * scale
+        lo, hi = min(x0, x1) + 4.0, max(x0, x1) - 4.0
+        y0, y1 = self._y0 * scale, self._y1 * scale
+        placed = np.zeros((m * n, 4))  # left, top, right, bottom
+        candidates = np.linspace(0.8, 0.2, 9)
+        # Lines into the same target are taken together, so their labels stagger.
+        order = np.lexsort((np.arange(m * n) // n, np.arange(m * n) % n))
+        count = 0
+        for k in order.tolist():
+            w = widths[k]
+            cx = x0 + candidates * (x1 - x0)
+            cy = y0[k] + candidates * (y1[k] - y0[k])
+            boxes = np.stack([cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2], axis=1)
+            inside = (boxes[:, 0] >= lo) & (boxes[:, 2] <= hi)
+            p = placed[:count]
+            clash = ((boxes[:, None, 0] < p[None, :, 2]) & (boxes[:, None, 2] > p[None, :, 0])
+                     & (boxes[:, None, 1] < p[None, :, 3]) & (boxes[:, None, 3] > p[None, :, 1]))
+            free = inside & ~clash.any(axis=1)
+            if not free.any():
+                return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
+                                    f"{m} × {n} {symbol}: too dense to label here. "
+                                    "Zoom in, or point at a line.")
+            placed[count] = boxes[int(np.argmax(free))]
+            count += 1
+        rects = placed / scale
+        rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
+        return WeightLabels([texts[k] for k in order.tolist()], rects, order, None)
 
     def max_abs(self) -> float:
         """The largest finite ``|value|`` this bundle shows (0 without values)."""
@@ -419,6 +518,54 @@ class ConnectionBundleItem(QGraphicsItem):
         for edge, color in ((self._marked, self._colors.selection), (self._hover, self._colors.selection)):
             if edge is not None:
                 self._paint_one(painter, edge, color)
+        if self._show_labels and self._values is not None:
+            self._paint_labels(painter, scale)
+
+    def _paint_labels(self, painter: QPainter, scale: float) -> None:
+        """The numbers on the lines (or the note), in boxes, at screen size."""
+        labels = self.weight_labels(scale)
+        t = painter.worldTransform()
+        colors = self._colors
+        px = self.label_pixels()
+        font = pixel_font(px)
+        fill = QColor(colors.card)
+        fill.setAlpha(238)
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setFont(font)
+        if labels.note is not None:
+            # Between the two cards (which are drawn over the lines), wrapped to fit there.
+            left, right = t.map(QPointF(min(self._x0, self._x1), 0)).x(), \
+                t.map(QPointF(max(self._x0, self._x1), 0)).x()
+            note_w = max(min(right - left - 12, em_width(labels.note) * px + 16, 300.0), 40.0)
+            metrics = QFontMetricsF(font)
+            text_rect = metrics.boundingRect(QRectF(0, 0, note_w - 12, 10000),
+                                             int(Qt.TextFlag.TextWordWrap), labels.note)
+            centre = t.map(QPointF((self._x0 + self._x1) / 2,
+                                   float(np.concatenate([self._ys, self._yt]).mean())))
+            box = QRectF(centre.x() - note_w / 2, centre.y() - text_rect.height() / 2 - 6,
+                         note_w, text_rect.height() + 12)
+            painter.setPen(QPen(colors.card_border, 1.0))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(box, 6, 6)
+            painter.setPen(colors.title)
+            painter.drawText(box.adjusted(6, 6, -6, -6),
+                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                             labels.note)
+            painter.restore()
+            return
+        flat = self._values.ravel()
+        for text, rect, k in zip(labels.texts, labels.rects.tolist(), labels.edges.tolist()):
+            top_left = t.map(QPointF(rect[0], rect[1]))
+            box = QRectF(top_left.x(), top_left.y(), rect[2] * scale, rect[3] * scale)
+            sign = colors.negative if flat[k] < 0 else colors.positive
+            painter.setPen(QPen(sign, 1.4))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(colors.title)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
     def _paint_hull(self, painter: QPainter) -> None:
         fill = QColor(self._colors.selection)
@@ -574,6 +721,35 @@ class ConnectionBundleItem(QGraphicsItem):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.drawLine(QLineF(self._x0, self._ys[i], self._x1, self._yt[j]))
+
+
+class WeightLabels:
+    """The numbers a bundle writes on its lines, as laid out by ``weight_labels``.
+
+    ``texts`` (one per label), ``rects`` (shape ``(k, 4)``: x, y, width, height in scene
+    units at the scale they were laid out for), ``edges`` (the flat index ``i * n + j``
+    of each label's line) and ``note`` (why nothing is written, or None).
+    """
+
+    __slots__ = ("texts", "rects", "edges", "note")
+
+    def __init__(self, texts: list[str], rects: np.ndarray, edges: np.ndarray, note: str | None):
+        self.texts, self.rects, self.edges, self.note = texts, rects, edges, note
+
+
+def label_number(value: float) -> str:
+    """A line's number with three significant digits: ``0.531``, ``-0.0123``, ``1.2e-5``."""
+    v = float(value)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if 1e-3 <= a < 1e3:
+        digits = max(0, 2 - math.floor(math.log10(a)))
+        return f"{v:.{digits}f}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def neuron_pitch(ys: np.ndarray) -> float:

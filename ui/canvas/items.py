@@ -45,6 +45,36 @@ def _font(point_size: float, bold: bool = False) -> QFont:
     return font
 
 
+_PIXEL_FONTS: dict[tuple[int, bool], QFont] = {}
+_EM_WIDTHS: dict[tuple[str, bool], float] = {}
+
+
+def pixel_font(pixels: float, bold: bool = False) -> QFont:
+    """A font ``pixels`` device pixels tall (its em), cached by size."""
+    key = (max(int(pixels), 1), bool(bold))
+    font = _PIXEL_FONTS.get(key)
+    if font is None:
+        font = QFont()
+        font.setPixelSize(key[0])
+        font.setBold(bold)
+        _PIXEL_FONTS[key] = font
+    return font
+
+
+def em_width(text: str, bold: bool = False) -> float:
+    """How wide ``text`` is in ems (its width at a 1 px font), measured once per text."""
+    key = (text, bool(bold))
+    width = _EM_WIDTHS.get(key)
+    if width is None:
+        width = QFontMetricsF(pixel_font(100, bold)).horizontalAdvance(text) / 100.0
+        _EM_WIDTHS[key] = width
+    return width
+
+
+def _map(t: QTransform, x: float, y: float) -> QPointF:
+    return t.map(QPointF(x, y))
+
+
 class NeuronItems(QGraphicsItem):
     """All neurons of one layer, painted by one item (a child of the :class:`LayerItem`).
 
@@ -69,6 +99,7 @@ class NeuronItems(QGraphicsItem):
         self._fills: np.ndarray | None = None
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
+        self._class_names: list[str] | None = None
 
     # values
     def set_values(self, values: np.ndarray | None) -> None:
@@ -145,6 +176,60 @@ class NeuronItems(QGraphicsItem):
         main = self._main if self._main is not None else self._values
         return main, self._sub, self._sub_label
 
+    def set_class_names(self, names: list[str] | None) -> None:
+        """Names written beside the neurons (an output layer's classes), or None.
+
+        Used only when there is one name per neuron.
+        """
+        self.prepareGeometryChange()
+        names = [str(n) for n in names] if names else None
+        self._class_names = names if names and len(names) == self._layer.units else None
+        self.update()
+
+    def class_names(self) -> list[str] | None:
+        """The class names written beside the neurons, or None."""
+        return list(self._class_names) if self._class_names else None
+
+    def names_extent(self) -> float:
+        """How far (scene units) the class names reach right of the card's edge (0 without)."""
+        if not self._class_names:
+            return 0.0
+        widest = max(em_width(name) for name in self._class_names)
+        return 14.0 + widest * self._layer.radius * 0.62
+
+    def text_pixel_sizes(self, scale: float) -> dict[str, float | None]:
+        """The pixel sizes of the texts on the neurons at view ``scale`` (pixels per unit).
+
+        ``{"value": v, "caption": c, "name": n, "class": k}``: the number inside a circle
+        (as large as fits its widest number: ``min(0.8 r, 1.8 r / em width)`` with ``r``
+        the radius on screen), the caption under it (in the gap between two circles), the
+        neuron's name (``h1``, in the card's margin) and the class names. A size below
+        its legible minimum (``style.VALUE_MIN_PX`` ...) is None: that text is not
+        written, and the tooltip gives it instead.
+        """
+        layer = self._layer
+        r = layer.radius * scale
+        main, sub, label = self.numbers()
+        texts = [short_number(v) for v in main] if main is not None else ["-0.00"]
+        # Regular weight: bold digits are 10 % wider, and at these sizes need not be bold.
+        value = min(0.8 * r, 1.8 * r / max(em_width(t) for t in texts), style.VALUE_MAX_PX)
+        gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
+        captions = ([f"{label} {short_number(v)}".strip() for v in sub] if sub is not None
+                    else ["z -0.00"])
+        caption = min(0.8 * gap, 0.92 * style.CARD_WIDTH * scale
+                      / max(em_width(t) for t in captions), 0.85 * value)
+        # The name sits between the input port (on the card's edge) and the circle.
+        margin = (style.CARD_WIDTH / 2 - layer.radius) * scale - style.PORT_RADIUS_PX - 3 - 0.1 * r
+        name = min(0.6 * r, 0.95 * margin / em_width(f"{style.neuron_prefix(layer.kind)}"
+                                                     f"{layer.units}", True))
+        klass = min(max(0.62 * r, style.CLASS_NAME_MIN_PX), style.VALUE_MAX_PX)
+        return {
+            "value": value if value >= style.VALUE_MIN_PX else None,
+            "caption": caption if caption >= style.CAPTION_MIN_PX else None,
+            "name": name if name >= style.CAPTION_MIN_PX else None,
+            "class": klass,
+        }
+
     def values(self) -> np.ndarray | None:
         """The activations shown, or None."""
         return self._values
@@ -168,7 +253,9 @@ class NeuronItems(QGraphicsItem):
     def boundingRect(self) -> QRectF:  # noqa: N802
         r = style.CARD_WIDTH / 2
         h = self._layer.units * self._layer.spacing
-        return QRectF(-r, -h / 2 - 4, 2 * r, h + 8)
+        # Class names beside the card: room for them at the smallest zoom they show at.
+        extra = 2.2 * self.names_extent() if self._class_names else 0.0
+        return QRectF(-r, -h / 2 - 4, 2 * r + extra, h + 8)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -193,17 +280,10 @@ class NeuronItems(QGraphicsItem):
             bpeak = bpeak if np.isfinite(bpeak) and bpeak > 0 else 1.0
         label_on = radius * scale >= style.LABEL_MIN_RADIUS_PX
         main, sub, sub_label = self.numbers()
-        numbers_on = self._show_numbers and main is not None and (
-            radius * scale >= style.NUMBER_MIN_RADIUS_PX)
-        if label_on:
+        sizes = self.text_pixel_sizes(scale) if label_on else {}
+        numbers_on = self._show_numbers and main is not None and sizes.get("value") is not None
+        if label_on and not numbers_on:
             label_font = _font(max(6.0, radius * 0.55), bold=True)
-        if numbers_on:
-            # The value inside the circle, the neuron's name in the card's margin to its
-            # left, a second number (z, or the target) in the gap under the circle.
-            label_font = _font(max(5.0, radius * 0.42), bold=True)
-            main_font = _font(max(5.0, radius * 0.40), bold=True)
-            sub_font = _font(max(4.0, radius * 0.36))
-            margin = style.CARD_WIDTH / 2 - radius
         prefix = style.neuron_prefix(layer.kind)
         fill_colors = [QColor.fromRgba(int(c)) for c in fills[lo:hi]]
         # One iteration per *visible* neuron: at this zoom level at most a few dozen.
@@ -221,34 +301,80 @@ class NeuronItems(QGraphicsItem):
             fill = fill_colors[k - lo]
             painter.setBrush(QBrush(fill))
             painter.drawEllipse(QPointF(0.0, y), radius, radius)
-            if not label_on:
+            if not label_on or numbers_on:
                 continue
             dark_fill = fill.lightnessF() < 0.55
-            if numbers_on:
-                painter.setPen(colors.title)
-                painter.setFont(label_font)
-                # Right-aligned against the circle: clear of the input port on the edge.
-                painter.drawText(QRectF(-style.CARD_WIDTH / 2, y - radius, margin - radius * 0.12,
-                                        2 * radius),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 f"{prefix}{k + 1}")
-                painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
-                painter.setFont(main_font)
-                painter.drawText(QRectF(-radius, y - radius, 2 * radius, 2 * radius),
-                                 Qt.AlignmentFlag.AlignCenter, short_number(main[k]))
-                if sub is not None:
-                    painter.setPen(colors.muted)
-                    painter.setFont(sub_font)
-                    gap = max(layer.spacing - 2 * radius, radius * 0.6)
-                    painter.drawText(QRectF(-style.CARD_WIDTH / 2, y + radius, style.CARD_WIDTH, gap),
-                                     Qt.AlignmentFlag.AlignCenter,
-                                     f"{sub_label} {short_number(sub[k])}".strip())
-                continue
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(label_font)
             label = self._static_text(f"{prefix}{k + 1}", label_font)
             size = label.size()
             painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
+        if numbers_on:
+            self._paint_numbers(painter, lo, hi, fill_colors, sizes, main, sub, sub_label)
+        if label_on and self._class_names:
+            self._paint_class_names(painter, lo, hi, sizes["class"])
+
+    def _paint_numbers(self, painter: QPainter, lo: int, hi: int, fill_colors: list,
+                       sizes: dict, main: np.ndarray, sub: np.ndarray | None,
+                       sub_label: str) -> None:
+        """The value inside each circle, its name left of it and a caption under it.
+
+        Drawn in device pixels (sizes from :meth:`text_pixel_sizes`), so the type is as
+        large as the zoom allows and never smaller than legible.
+        """
+        layer, colors = self._layer, self._layer.colors
+        t = painter.worldTransform()
+        scale = _scale_of(painter)
+        r = layer.radius * scale
+        half = style.CARD_WIDTH / 2 * scale
+        gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
+        prefix = style.neuron_prefix(layer.kind)
+        value_font = pixel_font(sizes["value"])
+        name_font = pixel_font(sizes["name"], bold=True) if sizes["name"] else None
+        caption_font = pixel_font(sizes["caption"]) if sizes["caption"] and sub is not None else None
+        centre = Qt.AlignmentFlag.AlignCenter
+        painter.save()
+        painter.resetTransform()
+        for k in range(lo, hi):
+            c = _map(t, 0.0, float(layer.offsets[k]))
+            if name_font is not None:
+                painter.setPen(colors.title)
+                painter.setFont(name_font)
+                # Right-aligned against the circle: clear of the input port on the edge.
+                gutter = style.PORT_RADIUS_PX + 3
+                painter.drawText(QRectF(c.x() - half + gutter, c.y() - r,
+                                        half - gutter - r * 1.1, 2 * r),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 f"{prefix}{k + 1}")
+            dark_fill = fill_colors[k - lo].lightnessF() < 0.55
+            painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
+            painter.setFont(value_font)
+            painter.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), centre,
+                             short_number(main[k]))
+            if caption_font is not None:
+                painter.setPen(colors.muted)
+                painter.setFont(caption_font)
+                painter.drawText(QRectF(c.x() - half, c.y() + r, 2 * half, gap), centre,
+                                 f"{sub_label} {short_number(sub[k])}".strip())
+        painter.restore()
+
+    def _paint_class_names(self, painter: QPainter, lo: int, hi: int, pixels: float) -> None:
+        """Each neuron's class name right of the card (past the output port)."""
+        layer = self._layer
+        t = painter.worldTransform()
+        font = pixel_font(pixels, bold=True)
+        height = QFontMetricsF(font).height()
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(font)
+        painter.setPen(layer.colors.title)
+        for k in range(lo, hi):
+            c = _map(t, style.CARD_WIDTH / 2, float(layer.offsets[k]))
+            painter.drawText(QRectF(c.x() + style.PORT_RADIUS_PX + 8, c.y() - height / 2,
+                                    em_width(self._class_names[k], True) * pixels + 8, height),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             self._class_names[k])
+        painter.restore()
 
     def _static_text(self, text: str, font: QFont) -> QStaticText:
         """A laid-out label, cached: drawing it again costs far less than ``drawText``."""

@@ -73,6 +73,10 @@ class CanvasScene(QGraphicsScene):
         self._wire: dict | None = None
         self._animation: QVariantAnimation | None = None
         self._hit_tolerance = style.HIT_TOLERANCE_PX
+        self._output_labels: list[str] | None = None
+        self._show_weight_labels = False
+        self._view_scale = 1.0
+        self._bubble_depth = 0.0
         self.last_message: str | None = None
         self._maps_view: dict | None = None
         self._maps_hidden = False
@@ -138,7 +142,9 @@ class CanvasScene(QGraphicsScene):
         """The scene rectangle holding every layer card and connection (empty if none)."""
         rect = QRectF()
         for item in self._layers.values():
-            rect = rect.united(item.sceneBoundingRect())
+            card = item.sceneBoundingRect()
+            extent = item.neurons.names_extent()
+            rect = rect.united(card.adjusted(0, 0, extent, 0) if extent else card)
         for bundle in self._bundles.values():
             rect = rect.united(bundle.sceneBoundingRect())
         return rect
@@ -166,6 +172,8 @@ class CanvasScene(QGraphicsScene):
         self._layers[spec.id] = item
         self.addItem(item)
         item.neurons.set_show_numbers(self._show_numbers)
+        if item.kind == "output":
+            item.neurons.set_class_names(self._output_labels)
         if self._label_scale != 1.0:
             item.label.set_text_scale(self._label_scale)
         return item
@@ -173,6 +181,8 @@ class CanvasScene(QGraphicsScene):
     def _add_bundle(self, source_id: str, target_id: str) -> ConnectionBundleItem:
         bundle = ConnectionBundleItem(source_id, target_id, self.colors)
         bundle.set_hit_tolerance(self._hit_tolerance)
+        bundle.set_show_labels(self._show_weight_labels)
+        bundle.set_label_scale(self._label_scale)
         self._bundles[(source_id, target_id)] = bundle
         self.addItem(bundle)
         self._place_bundle(bundle)
@@ -218,6 +228,7 @@ class CanvasScene(QGraphicsScene):
         item.sync(self._design.layer(layer_id))
         if layer_id in self._map_items:
             self._map_items[layer_id].set_image(None)  # drawn for the old unit count
+        item.neurons.set_class_names(self._output_labels if item.kind == "output" else None)
         for bundle in self._bundles_of(layer_id):
             self._place_bundle(bundle)
         self._refresh_values()
@@ -348,10 +359,48 @@ class CanvasScene(QGraphicsScene):
             item.set_highlight(lid == layer_id)
 
     def set_label_scale(self, factor: float) -> None:
-        """Scale the layers' names and details (presentation mode: larger type)."""
+        """Scale the layers' names and details (presentation mode: larger type).
+
+        The weight labels on the lines grow by the same factor.
+        """
         self._label_scale = float(factor)
         for item in self._layers.values():
             item.label.set_text_scale(self._label_scale)
+        for bundle in self._bundles.values():
+            bundle.set_label_scale(self._label_scale)
+
+    def set_output_labels(self, names: list[str] | None) -> None:
+        """Write the class names beside the output layer's neurons (one per unit), or none.
+
+        The presenter gives the data set's ``class_names`` at every new run; names that
+        do not match the output layer's units are not shown, nor names that only number
+        the classes ("class 0", "class 1": the neurons' own names say as much).
+        """
+        names = [str(n) for n in names] if names else None
+        if names and all(n == f"class {k}" for k, n in enumerate(names)):
+            names = None
+        self._output_labels = names
+        for item in self._layers.values():
+            if item.kind == "output":
+                item.neurons.set_class_names(self._output_labels)
+
+    def output_labels(self) -> list[str] | None:
+        """The class names given by :meth:`set_output_labels`, or None."""
+        return list(self._output_labels) if self._output_labels else None
+
+    def set_show_weight_labels(self, on: bool) -> None:
+        """Write each connection's number on its line (View > Show Weight Values).
+
+        The weight, or ``dL/dw`` while the lines show gradients; a layer pair with too
+        many lines to label shows one note instead (see :class:`ConnectionBundleItem`).
+        """
+        self._show_weight_labels = bool(on)
+        for bundle in self._bundles.values():
+            bundle.set_show_labels(self._show_weight_labels)
+
+    def show_weight_labels(self) -> bool:
+        """Whether the connections' numbers are written on the lines."""
+        return self._show_weight_labels
 
     def label_scale(self) -> float:
         """The factor of :meth:`set_label_scale` (1.0 = normal)."""
@@ -508,7 +557,43 @@ class CanvasScene(QGraphicsScene):
                 bubble.setParentItem(layer)
                 bubble.setPos(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
             self._problem_items.append(bubble)
+        self._layout_bubbles()
         self.sig_problems_changed.emit(list(self._problems))
+
+    def _layout_bubbles(self) -> None:
+        """Move the layers' message bubbles apart so that none covers another.
+
+        A bubble has its size in screen pixels, its anchor under its layer in the scene:
+        at the current zoom, a bubble that would overlap one to its left is moved down
+        below it (bubbles are taken left to right).
+        """
+        pinned = [b for b in self._problem_items if isinstance(b.parentItem(), LayerItem)]
+        scale = self._view_scale
+        placed: list[QRectF] = []
+        self._bubble_depth = 0.0
+        # A bubble never reaches past the network's right edge (fit leaves no room there).
+        right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
+                    default=0.0) * scale
+        for bubble in sorted(pinned, key=lambda b: b.parentItem().pos().x()):
+            layer = bubble.parentItem()
+            anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
+            size = bubble.boundingRect().size()
+            rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())
+            if rect.right() > right:
+                rect.moveRight(right)
+            for other in sorted(placed, key=lambda r: r.top()):
+                if rect.intersects(other):
+                    rect.moveTop(other.bottom() + 6)
+            placed.append(rect)
+            # How far below its card the lowest bubble reaches, in pixels (fit keeps it in view).
+            self._bubble_depth = max(self._bubble_depth,
+                                     rect.bottom() - (anchor.y() - 12) * scale)
+            bubble.setPos(-style.CARD_WIDTH / 2 + (rect.left() / scale - anchor.x()),
+                          layer.height / 2 + 12 + (rect.top() / scale - anchor.y()))
+
+    def bubble_depth(self) -> float:
+        """How far (screen pixels) the message bubbles reach below the cards they are under."""
+        return self._bubble_depth if self._problem_items else 0.0
 
     def set_item_caching(self, on: bool) -> None:
         """Let layer cards and labels keep cached pixmaps (on) or paint afresh (off, for SVG)."""
@@ -539,9 +624,11 @@ class CanvasScene(QGraphicsScene):
     # ------------------------------------------------------------ hit testing
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom, so that "near a line" means a few pixels at any zoom."""
-        self._hit_tolerance = style.HIT_TOLERANCE_PX / max(scale, 1e-6)
+        self._view_scale = max(float(scale), 1e-6)
+        self._hit_tolerance = style.HIT_TOLERANCE_PX / self._view_scale
         for bundle in self._bundles.values():
             bundle.set_hit_tolerance(self._hit_tolerance)
+        self._layout_bubbles()
 
     def _device_transform(self) -> QTransform:
         views = self.views()
@@ -585,9 +672,18 @@ class CanvasScene(QGraphicsScene):
             item = self._layers[layer_id]
             label = f"{style.neuron_prefix(item.kind)}{k + 1}"
             lines = [f"{label}: neuron {k + 1} of {item.name}"]
+            names = item.neurons.class_names()
+            if names:
+                lines[0] += f" (class {names[k]})"
             values = item.neurons.values()
             if values is not None:
                 lines.append(f"value a = {style.format_value(values[k])}")
+            # What is written on the neuron, in full (it may be too small to write there).
+            main, sub, sub_label = item.neurons.numbers()
+            if main is not None and (values is None or main[k] != values[k]):
+                lines.append(f"written = {style.format_value(main[k])}")
+            if sub is not None:
+                lines.append(f"{sub_label or 'under it'} = {style.format_value(sub[k])}")
             bias = item.neurons.bias()
             if bias is not None:
                 lines.append(f"bias b = {style.format_value(bias[k])}")

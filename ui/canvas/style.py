@@ -39,7 +39,15 @@ GRID_STEP = 24.0
 # ---------------------------------------------------------------- level of detail
 HIT_TOLERANCE_PX = 4.0  # how close (on screen) the mouse must be to a connection to hit it
 LABEL_MIN_RADIUS_PX = 9.0  # neuron labels (x1, h2, ...) appear from this on-screen radius
-NUMBER_MIN_RADIUS_PX = 15.0  # values written on neurons (set_show_numbers) from this radius
+NUMBER_MIN_RADIUS_PX = 15.0  # a neuron this large on screen has room for its value
+# Text written on the canvas is sized in screen pixels from the zoom: it grows with the
+# neurons, and where it would be smaller than these it is not written (the tooltip has it).
+VALUE_MIN_PX = 11.0  # the number inside a neuron
+CAPTION_MIN_PX = 10.0  # the caption under it ("z 0.81") and the neuron's name ("h1")
+VALUE_MAX_PX = 40.0
+CLASS_NAME_MIN_PX = 11.0  # the class names beside the output neurons
+WEIGHT_LABEL_PX = 13.0  # the weights written on the lines (View > Show Weight Values)
+WEIGHT_LABEL_MAX = 48  # a layer pair with more lines than this is too dense to label
 CIRCLE_MIN_RADIUS_PX = 2.5  # below this a layer's neurons are drawn as one image strip
 SMOOTH_LINE_LIMIT = 160  # at most this many visible lines are drawn antialiased (~60 us each)
 SMOOTH_INK_PX = 40_000.0  # ... and at most this many device pixels of them in total

@@ -26,6 +26,12 @@ PRESENTATION_FIT_MAX_SCALE = 4.0  # ... except in presentation mode, where it fi
 PRESENTATION_TEXT_SCALE = 1.6  # layer names and the legend in presentation mode
 ZOOM_STEP = 1.25
 LEGEND_SIZE = QSizeF(236.0, 88.0)  # the line-colour legend's box, screen pixels
+LEGEND_MARGIN = 14.0  # between the legend and the view's bottom-left corner
+# Fit's margins around the network, screen pixels: little at the sides (the lines run card
+# to card), more above (layer names) and below (message bubbles, the legend's corner).
+FIT_MARGIN_SIDE = 28.0
+FIT_MARGIN_TOP = 56.0
+FIT_MARGIN_BOTTOM = 40.0
 
 
 class CanvasView(QGraphicsView):
@@ -72,6 +78,7 @@ class CanvasView(QGraphicsView):
         self._presentation = False
         self._legend: QPixmap | None = None
         self._legend_key: tuple | None = None
+        self._fitted = False
         self.centerOn(0, 0)
         self._scale_changed()
 
@@ -95,6 +102,7 @@ class CanvasView(QGraphicsView):
         if target != current:
             self.scale(target / current, target / current)
             self._scale_changed()
+        self._fitted = False
 
     def zoom_in(self) -> None:
         """Zoom in one step, about the centre of the view."""
@@ -115,23 +123,67 @@ class CanvasView(QGraphicsView):
         self._zoom_about_centre(1.0 / self.zoom())
 
     def fit(self) -> None:
-        """Zoom and pan so that the whole network fits the view (with a margin for labels)."""
+        """Zoom and pan so that the whole network fills the view's free area.
+
+        The free area is the viewport less small margins (layer names above the cards,
+        message bubbles below) and less the legend's corner when the network would run
+        into it. The network's bounding box then spans the free width or height (up to
+        :data:`FIT_MAX_SCALE`, so a one-layer sketch is not blown up). Until the user
+        zooms or pans, the view stays fitted when it is resized (docks shown or hidden,
+        full screen entered or left).
+        """
         rect = self.canvas_scene.content_rect()
         if rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
             self._scale_changed()
+            self._fitted = True
             return
-        margin = 64.0  # screen pixels: labels above the cards and message bubbles below
-        vw = max(self.viewport().width() - 2 * margin, 50)
-        vh = max(self.viewport().height() - 2 * margin, 50)
+        free = self.free_rect()
         limit = PRESENTATION_FIT_MAX_SCALE if self._presentation else FIT_MAX_SCALE
-        scale = min(vw / rect.width(), vh / rect.height(), limit)
+        scale = min(free.width() / rect.width(), free.height() / rect.height(), limit)
         scale = min(max(scale, MIN_SCALE), MAX_SCALE)
         self.resetTransform()
         self.scale(scale, scale)
-        self.centerOn(rect.center())
+        # Centre the network in the free area (not the viewport): map the free area's
+        # centre onto the network's centre.
+        offset = QPointF(free.center()) - QPointF(self.viewport().rect().center())
+        self.centerOn(rect.center() - QPointF(offset.x() / scale, offset.y() / scale))
         self._scale_changed()
+        self._fitted = True
+
+    def free_rect(self) -> QRectF:
+        """The part of the viewport (pixels) that :meth:`fit` fills with the network.
+
+        The viewport less the fit margins; with the legend shown, less the legend's
+        corner: the strip beside it if that is the larger part, else the part above it.
+        """
+        vp = QRectF(self.viewport().rect())
+        # The layer names above the cards grow with the label scale (presentation mode).
+        top = FIT_MARGIN_TOP * max(self.canvas_scene.label_scale(), 1.0)
+        # Below: room for the message bubbles under the cards, when there are any.
+        bottom = max(FIT_MARGIN_BOTTOM, self.canvas_scene.bubble_depth() + 8)
+        free = vp.adjusted(FIT_MARGIN_SIDE, top, -FIT_MARGIN_SIDE, -bottom)
+        if self._show_legend and self.canvas_scene.bundle_items():
+            legend_top = vp.bottom() - LEGEND_MARGIN - LEGEND_SIZE.height() - 8
+            legend_right = LEGEND_MARGIN + LEGEND_SIZE.width() + 8
+            above = QRectF(free.left(), free.top(), free.width(), max(legend_top - free.top(), 50))
+            beside = QRectF(max(free.left(), legend_right), free.top(),
+                            max(free.right() - legend_right, 50), free.height())
+            # Keep the larger of the two, measured by how large a network of this shape
+            # would be drawn in it.
+            rect = self.canvas_scene.content_rect()
+            def reach(area: QRectF) -> float:
+                return min(area.width() / max(rect.width(), 1e-9),
+                           area.height() / max(rect.height(), 1e-9))
+            free = above if reach(above) >= reach(beside) else beside
+        if free.width() < 50 or free.height() < 50:
+            free = vp.adjusted(4, 4, -4, -4)
+        return free
+
+    def is_fitted(self) -> bool:
+        """True after :meth:`fit` until the user zooms or pans (a resize fits again)."""
+        return self._fitted
 
     def set_presentation_mode(self, on: bool) -> None:
         """Presentation mode: larger layer names, and the network kept fitted to the view.
@@ -149,7 +201,7 @@ class CanvasView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if self._presentation:
+        if self._presentation or self._fitted:
             self.fit()
 
     def wheelEvent(self, event) -> None:  # noqa: N802
@@ -179,6 +231,7 @@ class CanvasView(QGraphicsView):
 
     # ------------------------------------------------------------ pan
     def _pan_by(self, delta: QPointF) -> None:
+        self._fitted = False
         s = self.zoom()
         center = self.mapToScene(self.viewport().rect().center())
         self.centerOn(center - QPointF(delta.x() / s, delta.y() / s))
@@ -247,6 +300,8 @@ class CanvasView(QGraphicsView):
     def keyReleaseEvent(self, event) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat() and self._space_down:
             self._space_down = False
+            if self._space_panned:
+                self._fitted = False
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             self.setInteractive(True)
             event.accept()
@@ -313,7 +368,8 @@ class CanvasView(QGraphicsView):
             self._legend, self._legend_key = pixmap, key
         painter.save()
         painter.resetTransform()
-        painter.drawPixmap(QPointF(14, self.viewport().height() - 14 - LEGEND_SIZE.height()),
+        painter.drawPixmap(QPointF(LEGEND_MARGIN,
+                                   self.viewport().height() - LEGEND_MARGIN - LEGEND_SIZE.height()),
                            self._legend)
         painter.restore()
 

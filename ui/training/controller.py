@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from ui.training.binder import SettingsBinder
@@ -233,7 +233,9 @@ class TrainingController(QObject):
 
         The layer palette and the inspector are hidden (and shown again on leaving if they
         were open), the canvas writes larger names and keeps the network fitted to the
-        screen, so neurons and their numbers are as large as the screen allows.
+        screen, so neurons and their numbers are as large as the screen allows. Leaving
+        puts back the window's layout as it was (dock sizes included) and fits the
+        network to the canvas again.
         """
         on = bool(on)
         if on == self._presentation:
@@ -248,18 +250,45 @@ class TrainingController(QObject):
         w = self.window
         docks = [w.palette_dock, w.inspector]
         if on:
+            self._saved_layout = w.saveState()
             self._hidden_docks = [d for d in docks if d.isVisible()]
             for dock in self._hidden_docks:
                 dock.hide()
             self._was_fullscreen = w.isFullScreen()
             w.showFullScreen()
+            w.canvas.set_presentation_mode(True)
+            self._size_presentation_docks()
+            # A window manager may give the full-screen size a moment later: the column
+            # follows the window's size while presenting (see eventFilter).
+            w.installEventFilter(self)
+            QTimer.singleShot(0, self._size_presentation_docks)
         else:
+            w.removeEventFilter(self)
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
             if not self._was_fullscreen:
                 w.showNormal()
-        w.canvas.set_presentation_mode(on)
+            w.canvas.set_presentation_mode(False)
+            saved, self._saved_layout = getattr(self, "_saved_layout", None), None
+            if saved is not None:
+                w.restoreState(saved)
+            w.canvas.fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        """While presenting, the window's new size re-sizes the step column (once settled)."""
+        if self._presentation and watched is self.window and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._size_presentation_docks)
+        return False
+
+    def _size_presentation_docks(self) -> None:
+        """In presentation mode the canvas gets most of the screen: a narrow step column."""
+        w = self.window
+        if not self._presentation:
+            return
+        width = max(320, min(440, int(w.width() * 0.24)))
+        w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+        w.canvas.fit()
 
     @property
     def presentation_mode(self) -> bool:

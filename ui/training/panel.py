@@ -421,19 +421,23 @@ class TrainingPanel(QDockWidget):
         self.train_button.blockSignals(False)
 
     def set_presentation_mode(self, on: bool) -> None:
-        """Reduce the panel to the steps, in large type, for a lecture hall."""
+        """Reduce the panel to the steps, in large type, for a lecture hall.
+
+        The step heading ("Done: ... · Next: ...") is larger but stays on at most two
+        lines of the narrow column, so the buttons and the progress bar stay in view.
+        """
         self.settings_box.setVisible(not on)
         self.travel_box.setVisible(not on)
         self.show_gradients.setVisible(not on)
         font = QFont(self._base_font)
         if on:
-            font.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            font.setPointSizeF(self._base_font.pointSizeF() * 1.45)
         self.controls_box.setFont(font)
         self.message.setFont(font)
         stage_font = QFont(font)
-        stage_font.setPointSizeF(font.pointSizeF() * 1.35)
+        stage_font.setPointSizeF(font.pointSizeF() * (1.1 if on else 1.35))
         stage_font.setWeight(QFont.Weight.DemiBold)
         # At most two lines on a projector: the step buttons and the progress stay in view.
         self.stage_label.set_wanted_font(stage_font, 2 if on else None)
         for b in self._step_buttons():
-            b.setMinimumHeight(56 if on else 34)
+            b.setMinimumHeight(52 if on else 34)

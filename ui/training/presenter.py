@@ -81,6 +81,8 @@ class FramePresenter(QObject):
             self.plots.set_data(data.x_train, data.y_train, data.task)
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
+            self.window.scene.set_output_labels(data.class_names if data.is_classification
+                                                else None)
         if session.stepper is not None:
             self.layer_ids = [spec.id for spec in session.design.chain()]
             self.worker.set_plane(input_plane(data))

@@ -1,0 +1,89 @@
+"""Render presentation mode as a projector shows it, offscreen.
+
+``python tools/presentation_screenshot.py [--size 1920x1080] [--out PATH]`` writes
+``docs/screenshot-presentation.png``: the lecture's example after a few epochs, in
+presentation mode, weights written on the lines, stopped at a backward stage so the lines
+carry their gradients dL/dw. Settings come from an empty temporary folder.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.app import configure_application_identity  # noqa: E402
+from ui.theme import default_font  # noqa: E402
+
+
+def _settle(frames: int = 8) -> None:
+    for _ in range(frames):
+        QApplication.processEvents()
+
+
+def _step(training, kind: str) -> None:
+    loop = QEventLoop()
+    training.sig_frame.connect(loop.quit)
+    QTimer.singleShot(20000, loop.quit)  # never hang a script on a stalled thread
+    training.step(kind)
+    loop.exec()
+    training.sig_frame.disconnect(loop.quit)
+
+
+def render(path: Path, width: int, height: int) -> Path:
+    """Presentation mode at ``width`` x ``height``, at the first backward stage."""
+    from ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1300, 850)
+    window.show()
+    _settle()
+    training = window.training
+    for _ in range(3):
+        _step(training, "epoch")
+    training.set_presentation_mode(True)
+    _settle()
+    # The offscreen screen is small: give the window the projector's size.
+    window.resize(width, height)
+    _settle()
+    window.show_weights_action.trigger()
+    for _ in range(4):  # forward, forward, loss, backward (output layer)
+        _step(training, "stage")
+    _settle(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise SystemExit(f"Could not write {path}")
+    window.shutdown()
+    window.hide()
+    window.deleteLater()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the size and the output path, render, print the path."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot-presentation.png"))
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    app = QApplication.instance() or QApplication([])
+    configure_application_identity()
+    QCoreApplication.setApplicationName("nnviz-screenshot")
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+        app.setFont(default_font())
+        print(render(Path(args.out), width, height))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
