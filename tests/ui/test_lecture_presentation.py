@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 
 from nnviz.document import Design
 from nnviz.training import Stepper
-from ui.training.lecture_view import fmt
+from ui.training.lecture_view import fmt, presentation_column_width
 
 
 def reference(project) -> Stepper:
@@ -74,8 +74,9 @@ def test_presentation_mode_shows_every_stages_result_without_scrolling(make_wind
     win.resize(*size)
     qtbot.waitUntil(lambda: win.size() == QSize(*size), timeout=3000)
     assert ctl.presentation_mode
-    # The formulas get a third of the screen's width, so they wrap less.
-    qtbot.waitUntil(lambda: lecture.width() >= min(0.34 * size[0], 500) - 10, timeout=3000)
+    # The formulas get their share of the screen's width, so they wrap less.
+    qtbot.waitUntil(lambda: lecture.width() >= presentation_column_width(size[0]) - 10,
+                    timeout=3000)
     ref = reference(win.project)
     for _ in range(6):  # forward x2, loss, backward x2, update
         before = ctl.frames

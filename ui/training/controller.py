@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from ui.training.binder import SettingsBinder
-from ui.training.lecture_view import LectureView
+from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
 from ui.training.plots import PlotsDock
 from ui.training.presenter import FramePresenter
@@ -286,7 +286,7 @@ class TrainingController(QObject):
         w = self.window
         if not self._presentation:
             return
-        width = max(320, min(440, int(w.width() * 0.24)))
+        width = presentation_column_width(w.width())
         w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
         w.canvas.fit()
 

@@ -51,8 +51,17 @@ ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.5, 4.0
 #: An enlarged page that does not fit the view shrinks, but not below this share of its size.
 FIT_FLOOR = 0.7
-#: Enlarged and fitted (presentation mode), the docked view takes this share of the width.
-PRESENTATION_SHARE = 0.34
+#: Presentation mode's right column (the steps above the lecture view) takes this share of
+#: the window's width: the formulas wrap little, and the canvas keeps the rest for numbers
+#: at least 24 px tall at 1920x1080. The controller sizes the column with it too.
+PRESENTATION_SHARE = 0.24
+#: ... but never narrower than this (the two-line stage heading and the formulas need it).
+PRESENTATION_MIN_WIDTH = 400
+
+
+def presentation_column_width(window_width: int) -> int:
+    """The right column's width in presentation mode, for a window ``window_width`` wide."""
+    return max(PRESENTATION_MIN_WIDTH, round(window_width * PRESENTATION_SHARE))
 
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
@@ -189,7 +198,7 @@ class LectureView(QDockWidget):
         if win is None or not (self._fit and self._scale > 1):
             return
         win.layout().activate()  # the docks at the window's new size first
-        target = round(win.width() * PRESENTATION_SHARE)
+        target = presentation_column_width(win.width())
         # Called when presentation starts and when the window resizes: a dock the
         # lecturer then drags narrower stays so.
         if self.width() < target - 8:

@@ -119,6 +119,14 @@ class StageLabel(QLabel):
         super().setText(self._shown(text))
         self._refit()
 
+    def line_count(self) -> int:
+        """How many lines the shown text takes at the label's width and font."""
+        metrics = QFontMetrics(self.font())
+        width = max(self.contentsRect().width(), 1)
+        rect = metrics.boundingRect(QRect(0, 0, width, 100000),
+                                    int(Qt.TextFlag.TextWordWrap), self.text())
+        return max(1, round(rect.height() / metrics.lineSpacing()))
+
     def _shown(self, text: str) -> str:
         if not self._max_lines:
             return text
