@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ui.app import configure_application_identity  # noqa: E402
@@ -30,12 +30,11 @@ def _settle(frames: int = 8) -> None:
 
 
 def _step(training, kind: str) -> None:
-    loop = QEventLoop()
-    training.sig_frame.connect(loop.quit)
-    QTimer.singleShot(20000, loop.quit)  # never hang a script on a stalled thread
+    """One step; a step draws its frame before it returns (the session steps on this thread)."""
+    before = training.frames
     training.step(kind)
-    loop.exec()
-    training.sig_frame.disconnect(loop.quit)
+    if training.frames == before:
+        raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def render(path: Path, width: int, height: int) -> Path:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -34,13 +34,11 @@ def _wait(app_frames: int) -> None:
 
 
 def _step_and_wait(training, kind: str) -> None:
-    """Ask the training thread for one step and wait until its frame is drawn."""
-    loop = QEventLoop()
-    training.sig_frame.connect(loop.quit)
-    QTimer.singleShot(20000, loop.quit)  # never hang a script on a stalled thread
+    """One step; it draws its frame before it returns (the session steps on this thread)."""
+    before = training.frames
     training.step(kind)
-    loop.exec()
-    training.sig_frame.disconnect(loop.quit)
+    if training.frames == before:
+        raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def render(path: Path, dark: bool) -> Path:

@@ -22,11 +22,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import (  # noqa: E402
     QCoreApplication,
-    QEventLoop,
     QPointF,
     QSettings,
     Qt,
-    QTimer,
 )
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -46,15 +44,13 @@ def settle(frames: int = 10) -> None:
 
 
 def step(window, kind: str, times: int = 1) -> None:
-    """Ask the training thread for ``times`` steps of ``kind``, waiting for each frame."""
+    """``times`` steps of ``kind``; each draws its frame before it returns."""
     training = window.training
     for _ in range(times):
-        loop = QEventLoop()
-        training.sig_frame.connect(loop.quit)
-        QTimer.singleShot(20000, loop.quit)  # never hang a script on a stalled thread
+        before = training.frames
         training.step(kind)
-        loop.exec()
-        training.sig_frame.disconnect(loop.quit)
+        if training.frames == before:
+            raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def click_neuron(window, layer_index: int, neuron: int) -> None:
