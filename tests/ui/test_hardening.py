@@ -71,10 +71,10 @@ def test_a_failing_paint_is_raised_and_the_window_lives_on(make_window, qtbot, m
     item = win.scene.layer_items()[1].neurons
     monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
     with qtbot.capture_exceptions() as exceptions:
-        win.canvas.viewport().update()
+        item.update()  # the item repaints (its cached image is stale)
         qtbot.waitUntil(lambda: len(exceptions) > 0, timeout=3000)
         del item.paint  # the item's own paint again
-        win.canvas.viewport().update()
+        item.update()
         qtbot.wait(50)
     assert all(isinstance(e[1], RuntimeError) for e in exceptions)
     assert "deliberate failure in paint" in str(exceptions[0][1])
@@ -94,7 +94,7 @@ def test_the_excepthook_reports_a_failing_paint_without_a_modal_dialog(make_wind
     win = make_window()
     item = win.scene.layer_items()[1].neurons
     monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
-    win.canvas.viewport().update()  # the event loop paints: the error goes to the hook
+    item.update()  # the event loop repaints the item: the error goes to the hook
     qtbot.waitUntil(lambda: len(reporter.reported) > 0, timeout=3000)
     assert isinstance(reporter.reported[-1], RuntimeError)
     del item.paint  # the item's own paint again

@@ -90,6 +90,10 @@ class NeuronItems(QGraphicsItem):
         self._layer = parent
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        # Kept as a device-pixel image: while training the connections change every frame
+        # but the neurons do not, and the view repaints its whole viewport (a blit, not
+        # a circle, label and number per neuron).
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._values: np.ndarray | None = None
         self._bias: np.ndarray | None = None
         self._show_numbers = False
