@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.theme import default_font  # noqa: E402
@@ -29,12 +30,6 @@ def _settle(frames: int = 8) -> None:
         QApplication.processEvents()
 
 
-def _step(training, kind: str) -> None:
-    """One step; a step draws its frame before it returns (the session steps on this thread)."""
-    before = training.frames
-    training.step(kind)
-    if training.frames == before:
-        raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def render(path: Path, width: int, height: int) -> Path:
@@ -47,7 +42,7 @@ def render(path: Path, width: int, height: int) -> Path:
     _settle()
     training = window.training
     for _ in range(3):
-        _step(training, "epoch")
+        step(training, "epoch")
     training.set_presentation_mode(True)
     _settle()
     # The offscreen screen is small: give the window the projector's size.
@@ -55,7 +50,7 @@ def render(path: Path, width: int, height: int) -> Path:
     _settle()
     window.show_weights_action.trigger()
     for _ in range(4):  # forward, forward, loss, backward (output layer)
-        _step(training, "stage")
+        step(training, "stage")
     _settle(12)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):

@@ -19,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.canvas.style import neuron_offsets  # noqa: E402
@@ -33,12 +34,6 @@ def _wait(app_frames: int) -> None:
         QApplication.processEvents()
 
 
-def _step_and_wait(training, kind: str) -> None:
-    """One step; it draws its frame before it returns (the session steps on this thread)."""
-    before = training.frames
-    training.step(kind)
-    if training.frames == before:
-        raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def render(path: Path, dark: bool) -> Path:
@@ -56,9 +51,9 @@ def render(path: Path, dark: bool) -> Path:
     # falling loss and the canvas shows values flowing forward, as in a lecture.
     training = window.training
     for _ in range(EPOCHS):
-        _step_and_wait(training, "epoch")
+        step(training, "epoch")
     for _ in range(2):
-        _step_and_wait(training, "stage")
+        step(training, "stage")
     # Click the first hidden neuron: the inspector and lecture view show its numbers.
     hidden = next(spec for spec in window.design.layers if spec.kind == "hidden")
     y = hidden.y + float(neuron_offsets(hidden.units)[0])

@@ -28,6 +28,7 @@ from PySide6.QtCore import (  # noqa: E402
 )
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.theme import default_font  # noqa: E402
@@ -43,14 +44,6 @@ def settle(frames: int = 10) -> None:
     QApplication.processEvents()
 
 
-def step(window, kind: str, times: int = 1) -> None:
-    """``times`` steps of ``kind``; each draws its frame before it returns."""
-    training = window.training
-    for _ in range(times):
-        before = training.frames
-        training.step(kind)
-        if training.frames == before:
-            raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
 
 
 def click_neuron(window, layer_index: int, neuron: int) -> None:
@@ -108,7 +101,7 @@ def close(window) -> None:
 def stepping(path: Path, dark: bool) -> Path:
     """The lecture's example stepped to its loss, neuron 1 of the hidden layer selected."""
     window = open_window(dark)
-    step(window, "stage", 3)  # forward hidden, forward output, loss
+    step(window.training, "stage", 3)  # forward hidden, forward output, loss
     click_neuron(window, 1, 0)
     settle()
     out = save(window, path)
@@ -119,8 +112,8 @@ def stepping(path: Path, dark: bool) -> Path:
 def training(path: Path, dark: bool) -> Path:
     """40 epochs, then a batch stepped to its update; connection h3 -> y1 selected."""
     window = open_window(dark)
-    step(window, "epoch", 40)
-    step(window, "stage", 6)  # forward x2, loss, backward x2, update
+    step(window.training, "epoch", 40)
+    step(window.training, "stage", 6)  # forward x2, loss, backward x2, update
     click_connection(window, 1, 2, 0)
     settle()
     out = save(window, path)
@@ -135,8 +128,8 @@ def checks(folder: Path, dark: bool) -> list[Path]:
     suffix = "-dark" if dark else ""
     out = []
     window = open_window(dark, Project.load(str(ROOT / "nnviz/resources/examples/iris.nnviz")))
-    step(window, "epoch", 15)
-    step(window, "stage", 2)
+    step(window.training, "epoch", 15)
+    step(window.training, "stage", 2)
     click_neuron(window, 2, 0)  # an output neuron: 8 inputs
     window.training.plots.tabs.setCurrentWidget(window.training.plots.norms_plot)
     window.resizeDocks([window.training.panel], [380], Qt.Orientation.Horizontal)

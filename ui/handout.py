@@ -129,29 +129,8 @@ class _Copy:
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
         scene, ids = self.scene, self.ids
-        kind, layer = trace.stage.kind, trace.stage.layer
-        values = {ids[0]: trace.x[0]}
-        numbers = {ids[0]: (trace.x[0], None, "")}
-        for m, a in enumerate(trace.a):
-            if a is not None:
-                z = trace.z[m] if m < len(trace.z) else None
-                values[ids[m + 1]] = a[0]
-                numbers[ids[m + 1]] = (a[0], None if z is None else z[0], "z")
-        if kind in ("loss", "backward", "update") and trace.a and trace.a[-1] is not None:
-            numbers[ids[-1]] = (trace.a[-1][0], trace.y[0], "target")
-        if kind == "backward":
-            for m, dz in enumerate(trace.dZ):
-                if dz is not None:
-                    values[ids[m + 1]] = dz[0]
-                    numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
-        scene.set_neuron_values(values)
-        scene.set_neuron_numbers(numbers)
-        if kind in ("forward", "backward"):
-            scene.highlight_layer(ids[layer + 1])
-        elif kind == "loss":
-            scene.highlight_layer(ids[-1])
-        else:
-            scene.highlight_layer(None)
+        kind = trace.stage.kind
+        scene.show_stage(trace, ids)
         edges = list(zip(ids[:-1], ids[1:]))
         grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
         if kind == "backward" and grads:

@@ -8,20 +8,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
-from nnviz.document import Design
-from nnviz.training import Stepper
+from tests.ui.helpers import reference_stepper as reference
 from ui.training.lecture_view import fmt, presentation_column_width
-
-
-def reference(project) -> Stepper:
-    """A headless stepper on a copy of the window's project: the numbers to expect."""
-    t = project.training
-    design = Design.from_dict(project.design.to_dict())
-    model = design.build_model(dtype=t.dtype, seed=t.seed)
-    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
-    ds = project.load_dataset()
-    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
-                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
 
 
 def blocks(browser):

@@ -8,9 +8,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from nnviz import activations, losses, optimizers
-from nnviz.document import Design
-from nnviz.project import Project
 from nnviz.training import Stepper
+from tests.ui.helpers import reference_stepper as reference
 from ui.training.lecture_view import BASE_PIXEL_SIZE, FIT_FLOOR, fmt
 
 
@@ -19,17 +18,6 @@ def window(make_window):
     win = make_window(size=(1400, 900))
     win.fit_network()
     return win
-
-
-def reference(project: Project) -> Stepper:
-    """A headless stepper on a copy of the window's project: the numbers to expect."""
-    t = project.training
-    design = Design.from_dict(project.design.to_dict())
-    model = design.build_model(dtype=t.dtype, seed=t.seed)
-    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
-    ds = project.load_dataset()
-    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
-                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
 
 
 def click_step(qtbot, win) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
-from nnviz.training import Stepper
+from tests.ui.helpers import reference_stepper as _reference
 from ui.training.lecture_view import fmt
 
 
@@ -21,17 +21,6 @@ def _make_window(project):
     return MainWindow(project)
 
 
-
-
-def _reference(project: Project) -> Stepper:
-    """A headless stepper on a copy of ``project`` (same weights, data and settings)."""
-    t = project.training
-    design = Design.from_dict(project.design.to_dict())
-    model = design.build_model(dtype=t.dtype, seed=t.seed)
-    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
-    ds = project.load_dataset()
-    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
-                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
 
 
 def _click_and_wait(qtbot, ctl, button):

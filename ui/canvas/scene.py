@@ -352,6 +352,39 @@ class CanvasScene(QGraphicsScene):
         for bundle in self._bundles.values():
             bundle.set_value_scale(peak if peak > 0 else 1.0)
 
+    def show_stage(self, trace, ids: list[str]) -> None:
+        """Write a stage's numbers on the neurons and highlight the layer it computed.
+
+        ``trace`` is a :class:`~nnviz.training.StageTrace`, ``ids`` the chain's layer ids
+        (input first). The first sample of the batch is shown: inside each circle the
+        value its fill shows, under it ``z`` (forward), the target (output, from the loss
+        stage on) or ``a`` (backward, where the fill is ``dL/dz``). The connections are the
+        caller's: weights, gradients or an animated update.
+        """
+        kind, layer = trace.stage.kind, trace.stage.layer
+        values = {ids[0]: trace.x[0]}
+        numbers = {ids[0]: (trace.x[0], None, "")}
+        for m, a in enumerate(trace.a):
+            if a is not None:
+                z = trace.z[m] if m < len(trace.z) else None
+                values[ids[m + 1]] = a[0]
+                numbers[ids[m + 1]] = (a[0], None if z is None else z[0], "z")
+        if kind in ("loss", "backward", "update") and trace.a and trace.a[-1] is not None:
+            numbers[ids[-1]] = (trace.a[-1][0], trace.y[0], "target")
+        if kind == "backward":
+            for m, dz in enumerate(trace.dZ):
+                if dz is not None:
+                    values[ids[m + 1]] = dz[0]
+                    numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
+        self.set_neuron_values(values)
+        self.set_neuron_numbers(numbers)
+        if kind in ("forward", "backward"):
+            self.highlight_layer(ids[layer + 1])
+        elif kind == "loss":
+            self.highlight_layer(ids[-1])
+        else:
+            self.highlight_layer(None)
+
     def highlight_layer(self, layer_id: str | None) -> None:
         """Make one layer glow (the layer the current training stage works on), or none."""
         self._highlighted = layer_id

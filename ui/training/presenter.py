@@ -293,31 +293,8 @@ class FramePresenter(QObject):
                 scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")
             return
         self._canvas_plain = False
-        kind, layer = trace.stage.kind, trace.stage.layer
-        values = {ids[0]: trace.x[0]}
-        # Written on the neurons (first sample of the batch): inside the value the fill
-        # shows, under it z (forward), the target (output, loss stage) or a (backward).
-        numbers = {ids[0]: (trace.x[0], None, "")}
-        for m, a in enumerate(trace.a):
-            if a is not None:
-                values[ids[m + 1]] = a[0]
-                z = trace.z[m] if m < len(trace.z) else None
-                numbers[ids[m + 1]] = (a[0], None if z is None else z[0], "z")
-        if kind in ("loss", "backward", "update") and trace.a and trace.a[-1] is not None:
-            numbers[ids[-1]] = (trace.a[-1][0], trace.y[0], "target")
-        if kind == "backward":
-            for m, dz in enumerate(trace.dZ):
-                if dz is not None:
-                    values[ids[m + 1]] = dz[0]
-                    numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
-        scene.set_neuron_values(values)
-        scene.set_neuron_numbers(numbers)
-        if kind in ("forward", "backward"):
-            scene.highlight_layer(ids[layer + 1])
-        elif kind == "loss":
-            scene.highlight_layer(ids[-1])
-        else:
-            scene.highlight_layer(None)
+        kind = trace.stage.kind
+        scene.show_stage(trace, ids)
         grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
         show_gradients = self.panel.show_gradients.isChecked()
         if kind == "update" and trace.W_after is not None and not show_gradients \

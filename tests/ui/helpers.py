@@ -1,0 +1,17 @@
+"""Helpers shared by the GUI tests."""
+from __future__ import annotations
+
+from nnviz.document import Design
+from nnviz.training import Stepper
+
+
+def reference_stepper(project) -> Stepper:
+    """A headless stepper on a copy of ``project`` (same weights, data and settings):
+    the numbers a test expects the window to show."""
+    t = project.training
+    design = Design.from_dict(project.design.to_dict())
+    model = design.build_model(dtype=t.dtype, seed=t.seed)
+    model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+    ds = project.load_dataset()
+    return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
+                   seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
