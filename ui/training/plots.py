@@ -298,8 +298,10 @@ class PlotsDock(QDockWidget):
         self.loss_readout = QLabel("", objectName="lossReadout")
         self.accuracy_readout = QLabel("", objectName="accuracyReadout")
         for label in (self.loss_readout, self.accuracy_readout):
-            # A narrow dock clips the text rather than squeezing the plots below.
+            # A narrow dock (1366x768) wraps the numbers onto a second line rather than
+            # cutting them off or squeezing the plots sideways.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setWordWrap(True)
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 1.5)
             label.setFont(font)
