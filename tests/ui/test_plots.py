@@ -103,7 +103,12 @@ def test_weight_norm_tab_follows_the_epochs(qtbot, window):
     expected = [np.linalg.norm(design.kernel(a.id, b.id)) for a, b in zip(chain, chain[1:])]
     np.testing.assert_allclose([series[-1] for series in norms], expected)
     assert not np.allclose(norms[0][0], norms[0][-1])  # training moved the weights
-    # One curve per layer, fed the whole series.
+    # The hidden Weights tab is not redrawn; shown, its curves get the whole series, one
+    # curve per layer.
+    assert plots.tabs.currentWidget() is not plots.norms_plot
+    bar = plots.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert plots.tabs.currentWidget() is plots.norms_plot
     qtbot.waitUntil(lambda: len(plots.norm_curves[0].getData()[0]) == len(x), timeout=2000)
     np.testing.assert_allclose(plots.norm_curves[1].getData()[1], norms[1])
     # Reset clears the history, and the initial weights start it again.

@@ -185,7 +185,9 @@ class FramePresenter(QObject):
         elif frame.running:
             self.trace = None
         done = f"Done: {self.trace.stage.label} · " if self.trace is not None else ""
-        p.stage_label.setText(f"{done}Next: {frame.next_stage}")
+        stage = f"{done}Next: {frame.next_stage}"
+        if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
+            p.stage_label.setText(stage)
         epochs = self.session.project.training.epochs
         p.counters.setText(f"epoch {min(frame.epoch + 1, max(epochs, frame.epoch))} · "
                            f"step {frame.global_step} · {frame.samples_seen} samples seen")
@@ -206,8 +208,7 @@ class FramePresenter(QObject):
             # The bar repaints itself at once on every new value (a paint of its own): it
             # follows the plots' turns while training fast, where an epoch can take less
             # than a frame anyway.
-            p.progress.setRange(0, max(1, frame.batches_per_epoch))
-            p.progress.setValue(frame.batch_index)
+            p.progress.show_batch(frame.batch_index, frame.batches_per_epoch)
         if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
