@@ -2,6 +2,7 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/gui_training.py \
         [--project lecture|tanh] [--size 1600x1000] [--seconds 6] [--runs 3] [--slices 3]
+        [--in-thread]
 
 Two projects:
 
@@ -15,7 +16,9 @@ For each it prints the samples per second of the session's run alone (headless, 
 (target: at least 80 %), the frames drawn per second (target: 30+), the median and the
 99th percentile of the interval between two frames, and the longest gap between two
 turns of the GUI event loop while training (target: under 50 ms), measured by a 5 ms
-heartbeat timer. Within each of ``--runs`` runs, ``--slices`` slices of headless and
+heartbeat timer. The window trains in its training process (as it does for users);
+``--in-thread`` trains on the window's training thread instead, for comparison. Within
+each of ``--runs`` runs, ``--slices`` slices of headless and
 windowed training alternate (a shared machine's load changes within seconds), and the
 medians of the runs are printed with the load average beside them.
 """
@@ -87,7 +90,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def with_window(project_name: str, seconds: float, size: tuple[int, int],
-                batch_size: int | None, slices: int = 3) -> dict:
+                batch_size: int | None, slices: int = 3, in_thread: bool = False) -> dict:
     """Samples per second, frames and the longest GUI stall, with the window attached.
 
     The ``seconds`` of windowed training are cut into ``slices`` that alternate with
@@ -99,6 +102,8 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
 
     win = MainWindow(make_project(project_name, batch_size))
     win.maybe_save = lambda: True  # no "save changes?" question at the end
+    if in_thread:
+        win.session.use_process(False)
     win.resize(*size)
     win.show()
     ctl = win.training
@@ -131,7 +136,8 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
     ctl.presenter.sig_frame.connect(on_frame)
     stepper = headless_stepper(make_project(project_name, batch_size))
     ctl.train()
-    spin(1500)  # warm up: the first frames build plot caches
+    spin(1500)  # warm up: the first frames build plot caches (and the process starts)
+    where = "process" if win.session.trains_in_process() else "thread"
     ctl.pause()
     spin(200)
     base_samples = base_time = samples = frames = elapsed = 0.0
@@ -157,7 +163,7 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
         spin(200)
     win.close()
     app.processEvents()
-    return {"headless_per_s": base_samples / base_time,
+    return {"where": where, "headless_per_s": base_samples / base_time,
             "samples_per_s": samples / elapsed, "frames_per_s": frames / elapsed,
             "median_frame_ms": statistics.median(intervals) if intervals else float("nan"),
             "p99_frame_ms": _percentile(intervals, 0.99),
@@ -175,6 +181,8 @@ def main(argv=None) -> int:
                         help="default: 4 (lecture), 10 (tanh)")
     parser.add_argument("--slices", type=int, default=3,
                         help="headless and windowed slices alternated within each run")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="train on the window's training thread, not in its process")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     what = {"lecture": "2-3-2 relu/softmax (lecture example), two_gaussians",
@@ -184,11 +192,11 @@ def main(argv=None) -> int:
     guis, ratios, loads = [], [], []
     for run in range(args.runs):
         gui = with_window(args.project, args.seconds, (width, height), args.batch_size,
-                          args.slices)
+                          args.slices, args.in_thread)
         loads.append(os.getloadavg()[0])
         guis.append(gui)
         ratios.append(gui["samples_per_s"] / gui["headless_per_s"])
-        print(f"  run {run + 1}: headless {gui['headless_per_s']:8.0f}/s, window "
+        print(f"  run {run + 1} (trained in the {gui['where']}): headless {gui['headless_per_s']:8.0f}/s, window "
               f"{gui['samples_per_s']:8.0f}/s ({ratios[-1]:.0%}), {gui['frames_per_s']:.1f} "
               f"frames/s (interval median {gui['median_frame_ms']:.0f} ms, 99th "
               f"{gui['p99_frame_ms']:.0f} ms), longest stall {gui['longest_stall_ms']:.0f} ms"

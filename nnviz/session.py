@@ -30,6 +30,7 @@ How the document and the run stay in step:
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project
 from nnviz.training import History, RunState, Stepper
+from nnviz.training_process import ProcessFailed, TrainingProcess, apply_delta
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
@@ -153,6 +155,13 @@ class Session:
         self._synced: list[np.ndarray] | None = None
         self._open: RunState | None = None
         self._shapes: tuple | None = None
+        #: The child process that trains on another core (see :meth:`use_process`), or None.
+        self.process: TrainingProcess | None = None
+        #: Why training fell back from the process to this one ("" if it did not).
+        self.process_problem = ""
+        self._remote: Stepper | None = None  # the stepper the process holds a copy of
+        self._remote_target: int | None = None
+        self._run_token = 0  # a new one per run: the process gets the data once per run
         self._connect()
         self._start_run("", continue_saved=True)
 
@@ -225,6 +234,8 @@ class Session:
         Returns whether a run could be built; if not, :attr:`problem` says why.
         """
         with self.lock:
+            self._settle()
+            self._run_token += 1
             self.stepper = None
             self._open = None
             self.travel_index, self._now = None, None
@@ -321,13 +332,75 @@ class Session:
 
     @contextlib.contextmanager
     def _paused(self) -> Iterator[None]:
-        """Hold the run still: a running chunk stops after its batch and waits for us."""
+        """Hold the run still: a running chunk stops after its batch and waits for us.
+
+        A run in the training process is stopped and its whole state taken back first,
+        so that inside the block the session's stepper is the run.
+        """
         self.interrupt.set()
         try:
             with self.lock:
+                self._settle()
                 yield
         finally:
             self.interrupt.clear()
+
+    # ------------------------------------------------------------------ the process
+    def use_process(self, on: bool = True) -> None:
+        """Train on another core, in a child process (the window does; see
+        :mod:`nnviz.training_process`). The process starts with the first training."""
+        with self._paused():
+            if on and self.process is None:
+                self.process = TrainingProcess()
+            elif not on and self.process is not None:
+                self.process.close()
+                self.process = None
+
+    def close(self) -> None:
+        """Stop training and the training process (the window closes)."""
+        self.stop_training()
+        self.use_process(False)
+
+    def trains_in_process(self) -> bool:
+        """Whether :meth:`train_chunk` trains in the process now (it has started)."""
+        return self.process is not None and self.process.ready()
+
+    def _settle(self) -> None:
+        """Take the run back from the process: it stops after its batch (lock held)."""
+        stepper, self._remote = self._remote, None
+        process = self.process
+        if stepper is None or process is None:
+            return
+        try:
+            for delta in process.stop():
+                apply_delta(stepper, delta)
+            stepper.set_state(process.state(), history=False)
+        except ProcessFailed as error:
+            self._process_failed(error)
+
+    def _process_failed(self, error: Exception) -> None:
+        # Training goes on here, from the last weights the process sent.
+        self._remote = None
+        self.process_problem = str(error)
+        print(f"nnviz: training continues without its process: {error}", file=sys.stderr)
+
+    def _train_remote(self, stepper: Stepper, target: int) -> str:
+        """One chunk in the process (lock held): apply what it sends; the status."""
+        process = self.process
+        if self._remote is not stepper:
+            process.load(stepper, self._run_token)
+            self._remote = stepper
+        elif process.running and self._remote_target != target:
+            for delta in process.stop():  # Epochs changed while training
+                apply_delta(stepper, delta)
+        if not process.running:
+            if stepper.epoch >= target:
+                return "finished"
+            process.run(max(1, target - stepper.epoch))
+            self._remote_target = target
+        delta = process.next_delta()
+        apply_delta(stepper, delta)
+        return delta["status"]
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
         self.undo_stack.push(_SessionCommand(self, text, apply))
@@ -510,6 +583,8 @@ class Session:
                     "press Reset to train again.")
         if self.stepper.diverged:
             return self.stepper.diverged
+        if self.process is not None:
+            self.process.start()  # it starts while the first chunks train here
         self.training = True
         self.events.training_changed.emit(True)
         return ""
@@ -533,12 +608,20 @@ class Session:
                 self._leave_travel(keep=True)
             target = self.project.training.epochs
             trace = None
+            if traced or not self.trains_in_process():
+                self._settle()  # training here: the process hands its run back first
             if traced:
                 try:
                     trace = stepper.step_batch()
                 except TrainingDiverged:
                     pass
                 diverged = stepper.diverged is not None
+            elif self.trains_in_process():
+                try:
+                    return self._train_remote(stepper, target), None
+                except ProcessFailed as error:
+                    self._process_failed(error)
+                    return "running", None
             else:
                 def stop() -> bool:
                     return interrupt.is_set() or (should_stop is not None and should_stop())

@@ -893,8 +893,12 @@ class Stepper:
             diverged=self.diverged,
         )
 
-    def set_state(self, state: RunState) -> None:
-        """Make ``state`` (from :meth:`get_state` of a stepper of the same shapes) current."""
+    def set_state(self, state: RunState, history: bool = True) -> None:
+        """Make ``state`` (from :meth:`get_state` of a stepper of the same shapes) current.
+
+        ``history=False`` keeps this stepper's history and snapshots (the training process
+        sends those as they grow, and the rest of the state when it stops).
+        """
         self.model.set_weights(state.weights)
         opt = self.model.optimizer
         iterations, slots = state.optimizer
@@ -911,11 +915,13 @@ class Stepper:
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = rng
         self._loss_sum, self._correct, self._count = state.sums
+        self.diverged = state.diverged
+        if not history:
+            return
         restored = state.history.copy()
         for name in History.KEYS:
             setattr(self.history, name, getattr(restored, name))
         self.snapshots[:] = state.snapshots
-        self.diverged = state.diverged
 
     def continue_from(self, history: History, snapshots=(), counters=None) -> None:
         """Take over a saved run at an epoch boundary (a project file's history).

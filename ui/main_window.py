@@ -101,6 +101,9 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AllowTabbedDocks)
         #: The one owner of the project, its run and its undo stack.
         self.session = Session(project if project is not None else Project.lecture_example())
+        # Training runs in a process of its own (started by the first Train): the window
+        # draws on one core while the network trains on another.
+        self.session.use_process()
         self._needs_default_sizes = True
         self._clamped = False
         self._untitled_name = "Lecture example" if project is None else "Untitled"

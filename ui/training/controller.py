@@ -332,6 +332,7 @@ class TrainingController(QObject):
             if not self.thread.wait(10000):
                 # Never terminate(): report instead; the stop flag is already set.
                 raise RuntimeError("The training thread did not stop within 10 s.")
+        self.session.close()  # and its training process
 
 
 _frozen = False

@@ -514,7 +514,8 @@ class PlotsDock(QDockWidget):
         """Append new points (``{key: [values]}``); redraw each changed curve once.
 
         ``redraw=False`` only stores them (the controller redraws the plots less often than
-        the canvas while training fast); the next redraw shows them all.
+        the canvas while training fast); the next redraw shows them all. ``redraw`` may
+        also name the series to redraw now (one plot's turn); the others wait.
         ``batch_segments`` says how a long run's old per-batch points were thinned
         (:attr:`nnviz.training.BatchSeries.segments`), so each is drawn at its batches.
         """
@@ -526,9 +527,10 @@ class PlotsDock(QDockWidget):
             if values and key in self._series:
                 self._series[key].extend(values)
                 self._stale.add(key)
-        if redraw and self._stale:
-            self._redraw(self._stale)
-            self._stale = set()
+        now = self._stale if redraw is True else self._stale & set(redraw or ())
+        if now:
+            self._redraw(now)
+            self._stale = self._stale - now
 
     def point_count(self, key: str) -> int:
         """How many points the series ``key`` (e.g. "batch_loss") holds."""

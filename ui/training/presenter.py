@@ -32,7 +32,10 @@ CANVAS_INTERVAL = 0.0
 #: while training fast; the parts take turns, one per frame.
 PLOTS_INTERVAL = 0.1
 #: The plot parts, in the order they take turns.
-_PLOT_PARTS = ("history", "norms", "boundary")
+_PLOT_PARTS = ("loss", "norms", "accuracy", "boundary")
+#: The history series each history part redraws (the points of all are taken every turn).
+_PART_KEYS = {"loss": ("batch_loss", "epoch_loss", "val_loss"),
+              "accuracy": ("batch_accuracy", "epoch_accuracy", "val_accuracy")}
 
 _GROUPS = (("batch_loss", "batch_accuracy"),
            ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"))
@@ -66,6 +69,10 @@ class FramePresenter(QObject):
         self._drawing = False
         self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
         self._slider = None  # what the time slider shows: (snapshots, travel index)
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(0)
+        self._draw_timer.timeout.connect(self._draw_waiting)
 
     # ------------------------------------------------------------------ the run
     def new_run(self) -> None:
@@ -144,10 +151,18 @@ class FramePresenter(QObject):
 
     # ------------------------------------------------------------------ frames in
     def on_frame_ready(self) -> None:
-        """The training thread left a frame: draw it (after the current one, if any)."""
+        """The training thread left a frame: draw it at the event loop's next turn.
+
+        Through a zero timer, not at once: frames queued behind each other would otherwise
+        be drawn back to back, and the window's timers and input wait for all of them.
+        """
+        if not self._draw_timer.isActive():
+            self._draw_timer.start()
+
+    def _draw_waiting(self) -> None:
         if self._drawing:
             # Delivered while a frame sends its posted events: draw it once that is done.
-            QTimer.singleShot(0, self.on_frame_ready)
+            self._draw_timer.start()
             return
         frame = self.worker.take_frame()
         # A frame that arrives after Pause shows nothing new: the pause drew the run.
@@ -197,9 +212,10 @@ class FramePresenter(QObject):
         part = self._plot_part_due(now) if fast else None
         plots_due = not fast
         self.plots.defer_norms = fast
-        if plots_due or part == "history":
-            # Every point recorded since the last turn is taken (none is lost).
-            self._sync_history(frame, redraw=True)
+        if plots_due or part in _PART_KEYS:
+            # Every point recorded since the last turn is taken (none is lost); the loss
+            # and the accuracy plot are redrawn on turns of their own.
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
         if plots_due or part == "boundary":
             self.plots.set_boundary(frame.boundary)
             self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
@@ -236,7 +252,7 @@ class FramePresenter(QObject):
         return None
 
     # ------------------------------------------------------------------ history
-    def _sync_history(self, frame: Frame, redraw: bool) -> None:
+    def _sync_history(self, frame: Frame, redraw) -> None:
         """Copy the history points not drawn yet straight from the session's run.
 
         Appending to a list is atomic, so copying a tail while training goes on is safe;

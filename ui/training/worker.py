@@ -7,13 +7,20 @@ and again while the session is training, and after each chunk leaves a :class:`F
 ``sig_frame_ready``. Frames overwrite each other: the window draws the newest one and never
 a backlog, however fast training runs.
 
-Frame pacing: the two threads share Python's GIL, so while training runs every Qt call
-of the GUI waits up to a switch interval (5 ms) to get it back. So training and drawing
-take turns: the worker trains a chunk sized to the frame budget (:data:`FRAME_SECONDS`
-minus the time the last frames took to draw, but at least :data:`TRAIN_SHARE` of the
-cycle), publishes the frame and waits until the window has drawn *and painted* it
-(:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`). The frame rate
-follows the drawing cost, not a fixed chunk length.
+Two ways to train, one loop:
+
+* **In the session's process** (the window's usual way, once the process has started;
+  see :mod:`nnviz.training_process`): the network trains on another core and each chunk
+  here only applies what the process sent in the last 1/45 s. The worker never waits for
+  the window: frames the window has not drawn yet are replaced by newer ones, so the frame
+  rate is the window's own and training keeps its speed.
+* **On this thread** (while the process starts, if it failed, and at slow speeds): the two
+  threads share Python's GIL, so while training runs every Qt call of the GUI waits up to a
+  switch interval (5 ms) to get it back. So training and drawing take turns: the worker
+  trains a chunk sized to the frame budget (:data:`FRAME_SECONDS` minus the time the last
+  frames took to draw, but at least :data:`TRAIN_SHARE` of the cycle), publishes the frame
+  and waits until the window has drawn *and painted* it (:meth:`TrainingWorker.frame_done`,
+  at most :data:`HANDOFF_TIMEOUT`). The frame rate follows the drawing cost.
 
 Everything else (steps, settings, undo, Reset, time travel) happens on the GUI thread as
 session commands; the session's lock keeps them and a running chunk apart.
@@ -269,6 +276,23 @@ class TrainingWorker(QObject):
 
     def _train_chunk(self) -> None:
         session = self.session
+        if self.speed is None and session.trains_in_process():
+            # Training runs on another core: this thread only brings its deltas in, one
+            # frame each, between two frames of the window (the gate), and never waits
+            # for the window to draw: frames it does not draw are replaced by newer ones.
+            if session.interrupt.is_set():
+                # A command waits for the run: let it have the lock (a lock is not fair,
+                # and this thread would take it back at once).
+                self._ensure_timer().start(2)
+                return
+            self.gate.wait()
+            status, trace = session.train_chunk()
+            if status == "stopped":
+                return
+            self._publish(trace, status)
+            if status == "running":
+                self._ensure_timer().start(0)
+            return
         if self.speed is None:
             deadline = time.perf_counter() + self.chunk_seconds()
             perf, gate = time.perf_counter, self.gate

@@ -1,0 +1,205 @@
+"""Training in a child process (no Qt): the same run bit for bit, taken back whole on any
+command, and training goes on here when the process fails."""
+import numpy as np
+import pytest
+
+from nnviz import resources
+from nnviz.project import Project
+from nnviz.session import Session
+
+
+def make(epochs=40, **training):
+    project = Project.lecture_example()
+    project.update_training(epochs=epochs, **training)
+    return Session(project)
+
+
+@pytest.fixture
+def remote():
+    """A session that trains in its process (started and ready)."""
+    sessions = []
+
+    def build(**kwargs):
+        session = make(**kwargs)
+        session.use_process()
+        assert session.process.wait_ready(), session.process.failure
+        sessions.append(session)
+        return session
+    yield build
+    for session in sessions:
+        session.close()
+
+
+def run_chunks(session, until=lambda s: False, limit=10_000):
+    """What the window's worker does while the process trains: chunk after chunk."""
+    assert session.start_training() == ""
+    status = "running"
+    for _ in range(limit):
+        status, _trace = session.train_chunk()
+        if status != "running" or until(session):
+            break
+    return status
+
+
+def full_state(session):
+    s = session.stepper.get_state()
+    pos, work, trace, order, rng = s.position
+    return s, order, rng
+
+
+def assert_same_run(a, b):
+    sa, order_a, rng_a = full_state(a)
+    sb, order_b, rng_b = full_state(b)
+    assert all(np.array_equal(x, y) for x, y in zip(sa.weights, sb.weights))
+    assert sa.counters == sb.counters
+    assert sa.optimizer[0] == sb.optimizer[0]
+    for slots_a, slots_b in zip(sa.optimizer[1] or [], sb.optimizer[1] or []):
+        assert slots_a.keys() == slots_b.keys()
+        assert all(np.array_equal(slots_a[k], slots_b[k]) for k in slots_a)
+    assert (order_a is None) == (order_b is None)
+    if order_a is not None:
+        assert np.array_equal(order_a, order_b)
+    assert rng_a == rng_b
+    assert sa.sums == sb.sums
+    assert sa.history.to_dict() == sb.history.to_dict()
+    assert [e for e, _w in sa.snapshots] == [e for e, _w in sb.snapshots]
+    for (_e, wa), (_f, wb) in zip(sa.snapshots, sb.snapshots):
+        assert all(np.array_equal(x, y) for x, y in zip(wa, wb))
+    assert sa.diverged == sb.diverged
+
+
+def test_a_run_in_the_process_is_the_run_here_bit_for_bit(remote):
+    # Adam: the optimizer's memory must come back too, not only the weights.
+    here = make(optimizer="adam", learning_rate=0.01)
+    here.train()
+    there = remote(optimizer="adam", learning_rate=0.01)
+    assert run_chunks(there) == "finished"
+    assert there.trains_in_process()
+    there.pause()
+    assert_same_run(here, there)
+    assert there.undo_stack.undo_text == "Train (40 epochs)"
+
+
+def test_a_pause_mid_run_takes_the_whole_state_back(remote):
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.epoch >= 3)
+    there.pause()  # a command: the process stops and hands everything back
+    steps = there.stepper.global_step
+    assert steps > 0 and not there.process.running
+    # The same number of batches trained here: the same state, to the random generator.
+    here = make(epochs=100_000)
+    assert here.start_training() == ""
+    here.train_chunk(lambda: here.stepper.global_step >= steps)
+    here.pause()
+    assert_same_run(here, there)
+    # Undo puts back the state from before Train, Redo the trained one.
+    trained = [w.copy() for w in there.model.get_weights()]
+    there.undo_stack.undo()
+    assert there.stepper.global_step == 0 and not len(there.history.batch_loss)
+    there.undo_stack.redo()
+    assert there.stepper.global_step == steps
+    assert all(np.array_equal(a, b) for a, b in zip(trained, there.model.get_weights()))
+
+
+def test_a_learning_rate_set_while_training_reaches_the_process(remote):
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.epoch >= 2)
+    there.set_setting(learning_rate=0.5)  # patches the run: history and counters stay
+    before = there.stepper.global_step
+    assert there.training and before > 0
+    run_chunks(there, until=lambda s: s.stepper.global_step > before + 50)
+    assert there.model.optimizer.learning_rate == 0.5
+    there.pause()
+    state = there.stepper.get_state()
+    assert state.optimizer[0] == there.stepper.global_step
+    assert len(there.history.batch_loss) == there.stepper.global_step
+
+
+def test_epochs_lowered_while_training_stop_the_process_there(remote):
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.epoch >= 2)
+    target = there.stepper.epoch + 3
+    there.project.update_training(epochs=target)
+    assert run_chunks(there) == "finished"
+    there.pause()
+    assert there.stepper.epoch == target
+
+
+def test_divergence_in_the_process_is_divergence_here():
+    def sine():
+        session = Session(Project.load(resources.example_path("sine")))
+        session.set_setting(learning_rate=10.0)
+        return session
+    here = sine()
+    assert here.train() is True
+    there = sine()
+    there.use_process()
+    assert there.process.wait_ready()
+    assert run_chunks(there) == "diverged"
+    there.pause()
+    assert there.stepper.diverged == here.stepper.diverged
+    assert all(np.all(np.isfinite(w)) for w in there.model.get_weights())
+    assert_same_run(here, there)
+    there.close()
+
+
+def test_training_goes_on_here_when_the_process_dies(remote, capsys):
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.global_step > 0)
+    there.process._proc.kill()
+    steps = there.stepper.global_step
+    for _ in range(5):
+        status, _ = there.train_chunk(lambda: True)
+        assert status == "running"
+    assert "process" in there.process_problem
+    assert not there.trains_in_process()
+    assert there.stepper.global_step > steps  # trained here, from the last weights sent
+    there.pause()
+    assert "training continues without its process" in capsys.readouterr().err
+
+
+def test_closing_the_session_ends_its_process(remote):
+    there = remote()
+    run_chunks(there, until=lambda s: s.stepper.global_step > 0)
+    proc = there.process._proc
+    there.close()
+    assert proc.wait(5) is not None
+    assert there.process is None and not there.training
+
+
+def test_the_data_set_goes_to_the_process_once_per_run(remote, monkeypatch):
+    there = remote(epochs=100_000)
+    sent = []
+    original = type(there.process)._send
+
+    def spy(self, message):
+        if message[0] == "load":
+            sent.append(message[3] is not None)
+        return original(self, message)
+    monkeypatch.setattr(type(there.process), "_send", spy)
+    run_chunks(there, until=lambda s: s.stepper.global_step > 0)
+    there.set_setting(learning_rate=0.2)  # the run goes on: loaded again, data kept
+    run_chunks(there, until=lambda s: s.stepper.global_step > 100)
+    there.pause()
+    there.reset()  # a new run: its data goes once more
+    run_chunks(there, until=lambda s: s.stepper.global_step > 0)
+    there.pause()
+    assert sent == [True, False, True]
+
+
+def test_traced_batches_after_the_process_continue_its_run(remote):
+    # Slow speeds train batch by batch here: the process hands its run back first.
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.global_step > 10)
+    status, trace = there.train_chunk(traced=True)
+    assert status == "running" and trace is not None
+    assert not there.process.running
+    there.pause()
+    # The batches the process trained (up to its stop), then one traced batch here.
+    steps = there.stepper.global_step - 1
+    here = make(epochs=100_000)
+    assert here.start_training() == ""
+    here.train_chunk(lambda: here.stepper.global_step >= steps)
+    here.train_chunk(traced=True)
+    here.pause()
+    assert_same_run(here, there)

@@ -1,0 +1,74 @@
+"""The window trains in a process of its own (issue 14): it draws while the network trains
+on another core, Pause takes the whole run back at once, and the process ends with the
+window."""
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+
+def _press(qtbot, button):
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, window):
+    session, ctl = window.session, window.training
+    panel, presenter = ctl.panel, ctl.presenter
+    before = [w.copy() for w in session.model.get_weights()]
+    _press(qtbot, panel.train_button)
+    # The first chunks train here while the process starts; then the process trains.
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
+                    timeout=30000)
+    frames = presenter.frames
+    step = session.stepper.global_step
+    qtbot.waitUntil(lambda: presenter.frames > frames + 5
+                    and session.stepper.global_step > step + 100, timeout=10000)
+    # The canvas follows the process's weights while it trains.
+    assert any(not np.array_equal(a, b) for a, b in zip(before, presenter.frame.weights))
+    _press(qtbot, panel.train_button)  # Pause
+    qtbot.waitUntil(lambda: not session.training, timeout=5000)
+    assert not session.process.running
+    step = session.stepper.global_step
+    qtbot.wait(300)
+    assert session.stepper.global_step == step  # nothing trains on anywhere
+    assert panel.counters.text().split(" · ")[1] == f"step {step}"
+    assert ctl.plots.point_count("batch_loss") == len(session.history.batch_loss) == step
+    # One undo step for the whole run, here and in the process: Ctrl+Z puts back the start.
+    assert window.undo_action.text().startswith("&Undo Train (")
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert session.stepper.global_step == 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, session.model.get_weights()))
+    assert ctl.plots.point_count("batch_loss") == 0
+
+
+def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, window):
+    session, panel = window.session, window.training.panel
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
+                    timeout=30000)
+    rate = panel.learning_rate
+    rate.setFocus()
+    QTest.keyClick(rate, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(rate, "0.05")
+    QTest.keyClick(rate, Qt.Key.Key_Return)
+    assert session.project.training.learning_rate == 0.05
+    assert session.training  # the run goes on, in the process again
+    step = session.stepper.global_step
+    qtbot.waitUntil(lambda: session.process.running and session.stepper.global_step > step,
+                    timeout=10000)
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: not session.training, timeout=5000)
+    assert session.model.optimizer.learning_rate == 0.05
+    assert len(session.history.batch_loss) == session.stepper.global_step
+
+
+def test_closing_the_window_ends_its_training_process(qtbot, make_window):
+    window = make_window()
+    session = window.session
+    _press(qtbot, window.training.panel.train_button)
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
+                    timeout=30000)
+    child = session.process._proc
+    window.maybe_save = lambda: True
+    window.close()
+    assert child.wait(5) is not None
+    assert session.process is None and not session.training
