@@ -73,13 +73,16 @@ class TrainingProcess:
         """Start the child (it imports NumPy and nnviz meanwhile; see :meth:`ready`)."""
         if self._proc is not None or self.failure:
             return
+        if not sys.executable:
+            self.failure = "No Python interpreter to start the training process with."
+            return
         root = str(Path(__file__).resolve().parent.parent)
         code = (f"import sys; sys.path.insert(0, {root!r}); "
                 "from nnviz.training_process import child_main; child_main()")
         try:
             self._proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, bufsize=0)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
         self._reader = threading.Thread(target=self._read, args=(self._proc,),
@@ -161,6 +164,9 @@ class TrainingProcess:
         for name in _DATA_FIELDS:
             state[name] = None
         state["_shuffled"] = None  # a shuffled copy of the data: made again there
+        # The fast path's buffers: its gradients are views of one flat array, and a pickle
+        # would make them separate arrays. Made again there.
+        state["_fast"] = None
         state["history"] = type(stepper.history)()  # new points come back; none go
         # The snapshots' weights stay here; the child keeps their epochs (for thinning).
         state["snapshots"] = [(epoch, None) for epoch, _w in stepper.snapshots]

@@ -102,8 +102,10 @@ class MainWindow(QMainWindow):
         #: The one owner of the project, its run and its undo stack.
         self.session = Session(project if project is not None else Project.lecture_example())
         # Training runs in a process of its own (started by the first Train): the window
-        # draws on one core while the network trains on another.
-        self.session.use_process()
+        # draws on one core while the network trains on another. NNVIZ_TRAINING_PROCESS=0
+        # trains on the window's training thread instead (slower; for comparison).
+        if os.environ.get("NNVIZ_TRAINING_PROCESS", "1") != "0":
+            self.session.use_process()
         self._needs_default_sizes = True
         self._clamped = False
         self._untitled_name = "Lecture example" if project is None else "Untitled"

@@ -203,3 +203,20 @@ def test_traced_batches_after_the_process_continue_its_run(remote):
     here.train_chunk(traced=True)
     here.pause()
     assert_same_run(here, there)
+
+
+def test_a_run_started_here_and_continued_in_the_process_is_one_run(remote):
+    # The window's order: the first chunks train here while the process starts (so the
+    # fast path's buffers exist here), then the process takes the run over mid-epoch.
+    there = remote(epochs=30)
+    process, there.process = there.process, None
+    assert there.start_training() == ""
+    there.train_chunk(lambda: there.stepper.global_step >= 57)  # mid-epoch 2
+    assert there.stepper._fast is not None
+    there.process = process
+    assert there.trains_in_process()
+    assert run_chunks(there) == "finished"
+    there.pause()
+    here = make(epochs=30)
+    here.train()
+    assert_same_run(here, there)

@@ -5,12 +5,22 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from nnviz.project import Project
+from nnviz.session import Session
+
 
 def _press(qtbot, button):
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def _long_run(window):
+    """The lecture example trains 50 epochs in well under a second: ask for many more."""
+    window.session.set_setting(epochs=100_000)
+    return window
+
+
 def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, window):
+    _long_run(window)
     session, ctl = window.session, window.training
     panel, presenter = ctl.panel, ctl.presenter
     before = [w.copy() for w in session.model.get_weights()]
@@ -32,6 +42,16 @@ def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, wi
     assert session.stepper.global_step == step  # nothing trains on anywhere
     assert panel.counters.text().split(" · ")[1] == f"step {step}"
     assert ctl.plots.point_count("batch_loss") == len(session.history.batch_loss) == step
+    # Trained partly here (while the process started), then there: the same run as the
+    # same number of batches trained without a window.
+    alone = Session(Project.lecture_example())
+    alone.project.update_training(epochs=100_000)
+    assert alone.start_training() == ""
+    alone.train_chunk(lambda: alone.stepper.global_step >= step)
+    alone.pause()
+    assert all(np.array_equal(a, b)
+               for a, b in zip(alone.model.get_weights(), session.model.get_weights()))
+    assert alone.history.to_dict() == session.history.to_dict()
     # One undo step for the whole run, here and in the process: Ctrl+Z puts back the start.
     assert window.undo_action.text().startswith("&Undo Train (")
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -41,6 +61,7 @@ def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, wi
 
 
 def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, window):
+    _long_run(window)
     session, panel = window.session, window.training.panel
     _press(qtbot, panel.train_button)
     qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
@@ -62,7 +83,7 @@ def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, windo
 
 
 def test_closing_the_window_ends_its_training_process(qtbot, make_window):
-    window = make_window()
+    window = _long_run(make_window())
     session = window.session
     _press(qtbot, window.training.panel.train_button)
     qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
@@ -72,3 +93,30 @@ def test_closing_the_window_ends_its_training_process(qtbot, make_window):
     window.close()
     assert child.wait(5) is not None
     assert session.process is None and not session.training
+
+
+def test_when_the_process_dies_training_goes_on_in_the_window_and_says_so(qtbot, window):
+    _long_run(window)
+    session, panel = window.session, window.training.panel
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
+                    timeout=30000)
+    session.process._proc.kill()
+    qtbot.waitUntil(lambda: "window's thread" in window.statusBar().currentMessage(),
+                    timeout=10000)
+    assert session.training and not session.trains_in_process()
+    step = session.stepper.global_step
+    qtbot.waitUntil(lambda: session.stepper.global_step > step + 100, timeout=10000)
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: not session.training, timeout=5000)
+    assert len(session.history.batch_loss) == session.stepper.global_step
+
+
+def test_the_training_process_can_be_turned_off(qtbot, make_window, monkeypatch):
+    monkeypatch.setenv("NNVIZ_TRAINING_PROCESS", "0")
+    window = _long_run(make_window())
+    assert window.session.process is None
+    _press(qtbot, window.training.panel.train_button)
+    qtbot.waitUntil(lambda: window.session.stepper.global_step > 100, timeout=10000)
+    _press(qtbot, window.training.panel.train_button)
+    qtbot.waitUntil(lambda: not window.session.training, timeout=5000)

@@ -65,6 +65,7 @@ class TrainingController(QObject):
         self.sig_stop.connect(self.worker.stop, Qt.ConnectionType.QueuedConnection)
         self.thread.start()
         self._alive = True
+        self._told_problem = ""  # the training process's failure, once told
 
         self.binder = SettingsBinder(self.panel, self.session, window)
         self.presenter = FramePresenter(window, self.panel, self.plots, self.lecture,
@@ -149,6 +150,12 @@ class TrainingController(QObject):
         self.panel.set_message(text, error=bool(text))
 
     def _on_frame_drawn(self) -> None:
+        problem = self.session.process_problem
+        if problem and problem != self._told_problem:
+            # Training goes on, on the window's own thread (slower while it draws).
+            self._told_problem = problem
+            self.window.statusBar().showMessage(
+                "Training continues in the window's thread: " + problem.split("\n")[0], 15000)
         frame = self.presenter.frame
         if frame is not None and self.session.training:
             if frame.diverged:
