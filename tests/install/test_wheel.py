@@ -195,3 +195,21 @@ def _pyproject_version() -> str:
 
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     return re.search(r'^version = "([^"]+)"', text, re.M).group(1)
+
+
+def test_the_installed_package_trains_in_its_process(installed):
+    # The child process imports nnviz from where it is installed (no source tree on the path).
+    result = installed.python_code("""\
+        from nnviz.session import Session
+        session = Session()
+        session.use_process()
+        assert session.process.wait_ready(), session.process.failure
+        assert session.start_training() == ""
+        status = "running"
+        while status == "running":
+            status, _ = session.train_chunk()
+        session.pause()
+        print(status, session.stepper.epoch, session.process_problem == "")
+        session.close()
+        """)
+    assert result.stdout.split() == ["finished", "50", "True"], result.stdout + result.stderr
