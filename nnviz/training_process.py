@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class TrainingProcess:
         self._ready = threading.Event()
         self._token = None  # the data set the child holds
         self._reader: threading.Thread | None = None
+        self._finalizer: weakref.finalize | None = None
 
     # ---------------------------------------------------------------- life
     def start(self) -> None:
@@ -85,9 +87,13 @@ class TrainingProcess:
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
-        self._reader = threading.Thread(target=self._read, args=(self._proc,),
+        # The reader holds no reference to this object (its finalizer must be able to run).
+        self._reader = threading.Thread(target=_read_messages,
+                                        args=(self._proc, self._inbox, self._ready),
                                         name="nnviz-training-process", daemon=True)
         self._reader.start()
+        # A process nobody closes ends with its object (or with this interpreter).
+        self._finalizer = weakref.finalize(self, _end, self._proc, self._reader)
 
     def ready(self) -> bool:
         """Whether the child has started and can take work."""
@@ -109,19 +115,10 @@ class TrainingProcess:
         self._ready.clear()
         if not self.failure:
             self.failure = "The training process was closed."
+        if self._finalizer is not None:
+            self._finalizer.detach()
         if proc is not None:
             _end(proc, self._reader)
-
-    def _read(self, proc) -> None:
-        try:
-            while True:
-                message = pickle.load(proc.stdout)
-                if message[0] == "ready":
-                    self._ready.set()
-                else:
-                    self._inbox.put(message)
-        except (EOFError, OSError, pickle.UnpicklingError, ValueError) as error:
-            self._inbox.put(("dead", f"The training process ended ({error or 'no output'})."))
 
     # ---------------------------------------------------------------- commands
     def _send_to(self, proc, message) -> None:
@@ -151,6 +148,8 @@ class TrainingProcess:
         self.failure = why
         self.running = False
         proc, self._proc = self._proc, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
         if proc is not None:
             _end(proc, self._reader)
         raise ProcessFailed(why)
@@ -199,6 +198,19 @@ class TrainingProcess:
         """The child's whole run state, but for history and snapshots (see :func:`apply_delta`)."""
         self._send(("state",))
         return self._receive("state")
+
+
+def _read_messages(proc: subprocess.Popen, inbox: queue.Queue, ready: threading.Event) -> None:
+    """The parent's reader thread: the child's answers into ``inbox`` (``ready`` once)."""
+    try:
+        while True:
+            message = pickle.load(proc.stdout)
+            if message[0] == "ready":
+                ready.set()
+            else:
+                inbox.put(message)
+    except (EOFError, OSError, pickle.UnpicklingError, ValueError) as error:
+        inbox.put(("dead", f"The training process ended ({error or 'no output'})."))
 
 
 def _end(proc: subprocess.Popen, reader: threading.Thread | None) -> None:

@@ -220,3 +220,15 @@ def test_a_run_started_here_and_continued_in_the_process_is_one_run(remote):
     here = make(epochs=30)
     here.train()
     assert_same_run(here, there)
+
+
+def test_a_process_nobody_closed_ends_with_its_session():
+    import gc
+
+    session = make()
+    session.use_process()
+    assert session.process.wait_ready()
+    child = session.process._proc
+    del session
+    gc.collect()
+    assert child.wait(5) is not None
