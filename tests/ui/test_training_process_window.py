@@ -13,6 +13,15 @@ def _press(qtbot, button):
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def _train_in_process(qtbot, window):
+    """Press Train; wait until the process trains (the first chunks train here)."""
+    session = window.session
+    _press(qtbot, window.training.panel.train_button)
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
+                    timeout=30000)
+    return session
+
+
 def _long_run(window):
     """The lecture example trains 50 epochs in well under a second: ask for many more."""
     window.session.set_setting(epochs=100_000)
@@ -24,10 +33,7 @@ def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, wi
     session, ctl = window.session, window.training
     panel, presenter = ctl.panel, ctl.presenter
     before = [w.copy() for w in session.model.get_weights()]
-    _press(qtbot, panel.train_button)
-    # The first chunks train here while the process starts; then the process trains.
-    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
-                    timeout=30000)
+    _train_in_process(qtbot, window)
     frames = presenter.frames
     step = session.stepper.global_step
     qtbot.waitUntil(lambda: presenter.frames > frames + 5
@@ -63,9 +69,7 @@ def test_the_window_trains_in_its_process_and_pause_takes_the_run_back(qtbot, wi
 def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, window):
     _long_run(window)
     session, panel = window.session, window.training.panel
-    _press(qtbot, panel.train_button)
-    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
-                    timeout=30000)
+    _train_in_process(qtbot, window)
     rate = panel.learning_rate
     rate.setFocus()
     QTest.keyClick(rate, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -84,10 +88,7 @@ def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, windo
 
 def test_closing_the_window_ends_its_training_process(qtbot, make_window):
     window = _long_run(make_window())
-    session = window.session
-    _press(qtbot, window.training.panel.train_button)
-    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
-                    timeout=30000)
+    session = _train_in_process(qtbot, window)
     child = session.process._proc
     window.maybe_save = lambda: True
     window.close()
@@ -98,9 +99,7 @@ def test_closing_the_window_ends_its_training_process(qtbot, make_window):
 def test_when_the_process_dies_training_goes_on_in_the_window_and_says_so(qtbot, window):
     _long_run(window)
     session, panel = window.session, window.training.panel
-    _press(qtbot, panel.train_button)
-    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running,
-                    timeout=30000)
+    _train_in_process(qtbot, window)
     session.process._proc.kill()
     qtbot.waitUntil(lambda: "window's thread" in window.statusBar().currentMessage(),
                     timeout=10000)
