@@ -443,6 +443,8 @@ class PortItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(2)
+        # A frame repaints every port: as a cached image it costs a blit, not a paint call.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._hover = False
         self._state: str | None = None  # "ok" / "bad" while a wiring drag hovers it
         self.setToolTip("Drag to another layer's input port to connect"

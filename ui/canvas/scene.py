@@ -629,11 +629,12 @@ class CanvasScene(QGraphicsScene):
         return self._bubble_depth if self._problem_items else 0.0
 
     def set_item_caching(self, on: bool) -> None:
-        """Let layer cards and labels keep cached pixmaps (on) or paint afresh (off, for SVG)."""
+        """Let layer cards, labels and ports keep cached pixmaps (on) or paint afresh (off,
+        for SVG)."""
         mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
         for item in self._layers.values():
-            item.setCacheMode(mode)
-            item.label.setCacheMode(mode)
+            for part in (item, item.label, item.in_port, item.out_port):
+                part.setCacheMode(mode)
 
     def problem_items(self) -> list[ProblemItem]:
         """The message bubbles on the canvas (one per layer with problems)."""
