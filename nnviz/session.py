@@ -100,10 +100,11 @@ class _SessionCommand(Command):
         """Do the edit (first time) or bring back the state after it."""
         s = self._session
         if self.after is None:
-            self.before = s._memento()
-            self._apply()
-            self._apply = None
-            self.after = s._memento()
+            with s._paused():  # the run holds still between the two states
+                self.before = s._memento()
+                self._apply()
+                self._apply = None
+                self.after = s._memento()
         else:
             s._restore(self.after)
 
@@ -374,12 +375,11 @@ class Session:
         try:
             for delta in process.stop():
                 apply_delta(stepper, delta)
-            stepper.set_state(process.state(), history=False)
         except ProcessFailed as error:
             self._process_failed(error)
 
     def _process_failed(self, error: Exception) -> None:
-        # Training goes on here, from the last weights the process sent.
+        # Training goes on here, from the last state the process sent (a whole one).
         self._remote = None
         self.process_problem = str(error)
         print(f"nnviz: training continues without its process: {error}", file=sys.stderr)
@@ -438,13 +438,14 @@ class Session:
             current = _design_weights(self.design)
         except NnvizError:
             return
-        synced = self._synced
-        model_weights = stepper.model.get_weights()
-        if synced is None or [w.shape for w in current] != [w.shape for w in model_weights]:
-            self._synced = current
-            return
         changed = False
-        with self._paused():
+        with self._paused():  # read and written with the run held still
+            synced = self._synced
+            model_weights = stepper.model.get_weights()
+            if synced is None or \
+                    [w.shape for w in current] != [w.shape for w in model_weights]:
+                self._synced = current
+                return
             for w, new, old in zip(model_weights, current, synced):
                 mask = new != old
                 if mask.any():

@@ -5,18 +5,21 @@ Python runs one thread at a time (the GIL), so a training thread and a window th
 get. A :class:`TrainingProcess` moves the fast path (``Stepper.run``) into a Python process of
 its own, so training and drawing run at once on two cores. The session stays the one owner
 of the run: the child trains a *copy* of the session's stepper and streams back what
-changes (weights, counters, new history points, new snapshots) every ``chunk_seconds``;
-when the session needs the whole state (a command, Pause, an undo step) it stops the child
-and takes the rest (optimizer memory, position in the epoch, random generator) back. The
+changes every ``chunk_seconds``: the run's state (weights, optimizer memory, counters,
+position in the epoch, random generator), the new history points and the new snapshots.
+When the session needs the run to hold still (a command, Pause, an undo step) it stops the
+child and applies the deltas still on their way. The
 numbers are those of the same code on the same state: training here or in the process
 gives the same weights bit for bit.
 
 Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
 
 * parent -> child: ``("load", state, token, data)``, ``("run", max_epochs, seconds)``,
-  ``("stop",)``, ``("state",)``, ``("quit",)``;
+  ``("stop",)``, ``("quit",)``;
 * child -> parent: ``("ready",)``, ``("delta", delta)`` (``delta["final"]`` ends a run),
-  ``("state", RunState)``, ``("error", text)``.
+  ``("error", text)``. A delta is the run's whole state but for the history and the
+  snapshots' arrays (:class:`~nnviz.training.RunState`), plus the history points and the
+  snapshots added since the last one, so the session's stepper is whole after each.
 
 The data set travels once per run (``token``), not with every load.
 """
@@ -82,8 +85,10 @@ class TrainingProcess:
         code = (f"import sys; sys.path.insert(0, {root!r}); "
                 "from nnviz.training_process import child_main; child_main()")
         try:
+            # Buffered pipes: a delta is larger than a pipe holds at once (64 KB), and
+            # pickle needs whole reads.
             self._proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, bufsize=0)
+                                          stdout=subprocess.PIPE)
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
@@ -130,8 +135,9 @@ class TrainingProcess:
             raise ProcessFailed(self.failure or "The training process is not running.")
         try:
             self._send_to(self._proc, message)
-        except (OSError, ValueError) as error:
-            self._fail(f"The training process stopped answering ({error}).")
+        except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError) as error:
+            # A closed pipe, or a run that cannot be pickled (say, a custom layer).
+            self._fail(f"The training process could not be given the run ({error}).")
 
     def _receive(self, kind: str):
         try:
@@ -194,11 +200,6 @@ class TrainingProcess:
             deltas.append(self.next_delta())
         return deltas
 
-    def state(self):
-        """The child's whole run state, but for history and snapshots (see :func:`apply_delta`)."""
-        self._send(("state",))
-        return self._receive("state")
-
 
 def _read_messages(proc: subprocess.Popen, inbox: queue.Queue, ready: threading.Event) -> None:
     """The parent's reader thread: the child's answers into ``inbox`` (``ready`` once)."""
@@ -209,7 +210,7 @@ def _read_messages(proc: subprocess.Popen, inbox: queue.Queue, ready: threading.
                 ready.set()
             else:
                 inbox.put(message)
-    except (EOFError, OSError, pickle.UnpicklingError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever ends the reading, the parent hears it
         inbox.put(("dead", f"The training process ended ({error or 'no output'})."))
 
 
@@ -235,10 +236,13 @@ def _end(proc: subprocess.Popen, reader: threading.Thread | None) -> None:
 
 
 def apply_delta(stepper, delta: dict) -> None:
-    """Bring ``stepper`` up to a delta of the child's run (weights, counters, history...)."""
-    stepper.model.set_weights(delta["weights"])
-    stepper.epoch, stepper.batch_index, stepper.global_step, stepper.samples_seen = \
-        delta["counters"]
+    """Bring ``stepper`` up to a delta of the child's run: after it, the stepper is the
+    child's run as of that delta, whole (should the child die next, nothing is half old)."""
+    state = delta["state"]
+    if delta["same_order"]:  # the epoch's shuffled order travels once per epoch
+        pos, work, trace, _order, rng = state.position
+        state = replace(state, position=(pos, work, trace, stepper._order, rng))
+    stepper.set_state(state, history=False)
     history = stepper.history
     for name, values in delta["history"].items():
         series = getattr(history, name)
@@ -247,12 +251,12 @@ def apply_delta(stepper, delta: dict) -> None:
     kept = dict(stepper.snapshots)
     stepper.snapshots[:] = [(epoch, weights if weights is not None else kept[epoch])
                             for epoch, weights in delta["snapshots"]]
-    stepper.diverged = delta["diverged"]
 
 
 # ---------------------------------------------------------------------- child side
-def _drain(stepper) -> dict:
-    """What changed since the last delta; the child forgets the history it sends."""
+def _drain(stepper, sent: dict) -> dict:
+    """The run's state and what it added since the last delta (the child forgets the
+    history it sends); ``sent`` remembers the shuffled order sent last."""
     history = {}
     for name in stepper.history.KEYS:
         series = getattr(stepper.history, name)
@@ -261,10 +265,16 @@ def _drain(stepper) -> dict:
             del series[:]
     snapshots = list(stepper.snapshots)
     stepper.snapshots[:] = [(epoch, None) for epoch, _w in snapshots]
-    return {"weights": stepper.model.get_weights(),
-            "counters": (stepper.epoch, stepper.batch_index, stepper.global_step,
-                         stepper.samples_seen),
-            "history": history, "snapshots": snapshots, "diverged": stepper.diverged}
+    # Weights, optimizer memory, counters, position, order, random generator, epoch sums,
+    # divergence: everything but the history (sent above) and the snapshots' arrays.
+    state = stepper.get_state()
+    pos, work, trace, order, rng = state.position
+    same_order = stepper._order is sent.get("order")
+    sent["order"] = stepper._order
+    state = replace(state, history=type(stepper.history)(), snapshots=[],
+                    position=(pos, work, trace, None if same_order else order, rng))
+    return {"state": state, "same_order": same_order, "history": history,
+            "snapshots": snapshots}
 
 
 def _stop_after(seconds: float, stop: threading.Event):
@@ -289,8 +299,8 @@ def child_main() -> None:
         try:
             while True:
                 message = pickle.load(source)
-                if message[0] == "stop":
-                    stop.set()
+                if message[0] in ("stop", "quit"):
+                    stop.set()  # a run in progress ends after its batch
                 inbox.put(message)
         except (EOFError, OSError, pickle.UnpicklingError):
             stop.set()
@@ -322,6 +332,7 @@ def child_main() -> None:
                 stepper = cls.__new__(cls)
                 stepper.__dict__.update(state)
                 stepper.__dict__.update(data)
+                sent = {}  # the parent has this order; the first delta sends it anyway
             elif kind == "run":
                 _max_epochs, seconds = message[1:]
                 target = stepper.epoch + _max_epochs
@@ -330,16 +341,12 @@ def child_main() -> None:
                                            max_epochs=max(1, target - stepper.epoch))
                     status = ("diverged" if diverged else
                               "finished" if stepper.epoch >= target else "running")
-                    delta = _drain(stepper)
+                    delta = _drain(stepper, sent)
                     delta["status"] = status
                     delta["final"] = status != "running" or stop.is_set()
                     send(("delta", delta))
                     if delta["final"]:
                         stop.clear()
                         break
-            elif kind == "state":
-                state = stepper.get_state()
-                send(("state", replace(state, history=type(stepper.history)(),
-                                       snapshots=[])))
         except Exception:  # noqa: BLE001 - any failure goes back to the parent as text
             send(("error", "The training process failed:\n" + traceback.format_exc()))

@@ -143,8 +143,41 @@ def test_divergence_in_the_process_is_divergence_here():
     there.close()
 
 
+def test_between_two_deltas_the_sessions_run_is_whole(remote):
+    # What the window reads while the process trains (a frame, the handout's copy) is one
+    # moment of the run: Adam's step count, the epoch's sums and the stage agree with it.
+    there = remote(epochs=100_000, optimizer="adam", learning_rate=0.01)
+    there.step("stage")  # half-way through a batch's stages
+    run_chunks(there, until=lambda s: s.stepper.global_step > 300)
+    state = there.stepper.get_state()
+    assert there.process.running
+    assert state.optimizer[0] == there.stepper.global_step
+    assert state.sums[2] == 4 * there.stepper.batch_index  # samples in this epoch so far
+    assert there.stepper.next_stage.label == make().stepper.next_stage.label
+    there.pause()
+
+
+def test_a_large_network_trains_in_the_process_too(remote):
+    # Its deltas are larger than a pipe holds at once (2-1000-2: 5,000 weights).
+    def widen(session):
+        hidden = [spec for spec in session.design.chain() if spec.kind == "hidden"][0]
+        session.design.set_units(hidden.id, 1000)
+        return session
+
+    there = widen(remote(epochs=100_000))
+    run_chunks(there, until=lambda s: s.stepper.epoch >= 2)
+    assert there.trains_in_process() and there.process_problem == ""
+    there.pause()
+    steps = there.stepper.global_step
+    here = widen(make(epochs=100_000))
+    assert here.start_training() == ""
+    here.train_chunk(lambda: here.stepper.global_step >= steps)
+    here.pause()
+    assert_same_run(here, there)
+
+
 def test_training_goes_on_here_when_the_process_dies(remote, capsys):
-    there = remote(epochs=100_000)
+    there = remote(epochs=100_000, optimizer="adam", learning_rate=0.01)
     run_chunks(there, until=lambda s: s.stepper.global_step > 0)
     there.process._proc.kill()
     steps = there.stepper.global_step
@@ -153,8 +186,16 @@ def test_training_goes_on_here_when_the_process_dies(remote, capsys):
         assert status == "running"
     assert "process" in there.process_problem
     assert not there.trains_in_process()
-    assert there.stepper.global_step > steps  # trained here, from the last weights sent
+    assert there.stepper.global_step > steps  # trained here, from the last state sent
     there.pause()
+    # The state it went on from was whole: Adam counted every step, the epochs' losses
+    # are the means of their batches'.
+    state = there.stepper.get_state()
+    assert state.optimizer[0] == there.stepper.global_step
+    history, per_epoch = there.history, there.stepper.batches_per_epoch
+    for epoch, loss in enumerate(history.epoch_loss):
+        batches = history.batch_loss[epoch * per_epoch:(epoch + 1) * per_epoch]
+        assert loss == pytest.approx(np.mean(batches), rel=1e-9)
     assert "training continues without its process" in capsys.readouterr().err
 
 
@@ -165,6 +206,16 @@ def test_closing_the_session_ends_its_process(remote):
     there.close()
     assert proc.wait(5) is not None
     assert there.process is None and not there.training
+
+
+def test_a_running_process_quits_when_asked_not_killed(remote):
+    there = remote(epochs=100_000)
+    run_chunks(there, until=lambda s: s.stepper.global_step > 0)
+    process = there.process
+    proc = process._proc
+    assert process.running
+    process.close()  # while it trains: it stops after its batch and exits by itself
+    assert proc.returncode == 0
 
 
 def test_the_data_set_goes_to_the_process_once_per_run(remote, monkeypatch):
