@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from shots import step  # noqa: E402 (tools/ is the script folder)
+from shots import save_window, step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.theme import default_font  # noqa: E402
@@ -52,13 +52,7 @@ def render(path: Path, width: int, height: int) -> Path:
     for _ in range(4):  # forward, forward, loss, backward (output layer)
         step(training, "stage")
     _settle(12)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path)):
-        raise SystemExit(f"Could not write {path}")
-    window.shutdown()
-    window.hide()
-    window.deleteLater()
-    return path
+    return save_window(window, path)
 
 
 def main(argv: list[str] | None = None) -> int:

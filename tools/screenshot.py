@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from shots import step  # noqa: E402 (tools/ is the script folder)
+from shots import save_window, step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.canvas.style import neuron_offsets  # noqa: E402
@@ -60,14 +60,7 @@ def render(path: Path, dark: bool) -> Path:
     point = window.canvas.mapFromScene(QPointF(hidden.x, y))
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
     _wait(app_frames=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path)):
-        raise SystemExit(f"Could not write {path}")
-    # Not close(): that would ask about unsaved changes, with nobody to answer.
-    window.shutdown()
-    window.hide()
-    window.deleteLater()
-    return path
+    return save_window(window, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,3 +13,17 @@ def step(training, kind: str, times: int = 1) -> None:
         training.step(kind)
         if training.frames == before:
             raise SystemExit(f"The {kind} step drew no frame: {training.panel.message.text()}")
+
+
+def save_window(window, path):
+    """Save a picture of ``window`` to ``path`` (folders made), then put the window away.
+
+    Not ``close()``: that would ask about unsaved changes, with nobody to answer.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise SystemExit(f"Could not write {path}")
+    window.shutdown()
+    window.hide()
+    window.deleteLater()
+    return path

@@ -1,6 +1,9 @@
 """Helpers shared by the GUI tests."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
 from nnviz.document import Design
 from nnviz.training import Stepper
 
@@ -15,3 +18,12 @@ def reference_stepper(project) -> Stepper:
     ds = project.load_dataset()
     return Stepper(model, ds.x_train, ds.y_train, batch_size=t.batch_size, shuffle=t.shuffle,
                    seed=t.seed, x_val=ds.x_val, y_val=ds.y_val)
+
+
+def type_into(box, text: str) -> None:
+    """Type ``text`` into a spin box as a user does: click in, Ctrl+A, the keys, Return."""
+    box.setFocus()
+    line = box.lineEdit()
+    QTest.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(line, text)
+    QTest.keyClick(line, Qt.Key.Key_Return)

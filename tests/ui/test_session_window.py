@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnviz import resources
 from nnviz.project import Project
+from tests.ui.helpers import type_into
 
 
 def _view_point(window, scene_point: QPointF) -> QPoint:
@@ -28,14 +29,6 @@ def _connection_point(window, source_id, target_id, i, j) -> QPoint:
     src = scene.layer_item(source_id).neuron_scene_y()[i]
     tgt = scene.layer_item(target_id).neuron_scene_y()[j]
     return _view_point(window, QPointF(r.left() + 0.25 * r.width(), src + 0.25 * (tgt - src)))
-
-
-def _type_into(box, text: str) -> None:
-    box.setFocus()
-    line = box.lineEdit()
-    QTest.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClicks(line, text)
-    QTest.keyClick(line, Qt.Key.Key_Return)
 
 
 def _lecture(epochs: int = 2) -> Project:
@@ -88,7 +81,7 @@ def test_undo_after_training_puts_back_the_weights_before_it(make_window, qtbot)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
                      pos=_connection_point(window, ids[0], ids[1], 0, 0))
     qtbot.waitUntil(lambda: window.inspector.weight_spin.isVisible(), timeout=3000)
-    _type_into(window.inspector.weight_spin, "0.75")
+    type_into(window.inspector.weight_spin, "0.75")
     assert window.design.kernel(ids[0], ids[1])[0, 0] == 0.75
     edited = _weights(window)
     _train_epochs(qtbot, window, 2)
@@ -126,7 +119,7 @@ def test_typing_a_weight_after_training_keeps_the_loss_curve(make_window, qtbot)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
                      pos=_connection_point(window, ids[1], ids[2], 1, 0))
     qtbot.waitUntil(lambda: window.inspector.weight_spin.isVisible(), timeout=3000)
-    _type_into(window.inspector.weight_spin, "-0.5")
+    type_into(window.inspector.weight_spin, "-0.5")
     assert window.session.model.get_weights()[2][1, 0] == -0.5
     assert ctl.plots.point_count("batch_loss") == points
     assert window.session.stepper.epoch == 2
@@ -143,7 +136,7 @@ def test_reset_and_settings_are_undoable(make_window, qtbot):
     _key(window, Qt.Key.Key_Z)
     assert all(np.array_equal(a, b) for a, b in zip(_weights(window), trained))
     assert ctl.plots.point_count("epoch_loss") == 2
-    _type_into(panel.learning_rate, "0.5")
+    type_into(panel.learning_rate, "0.5")
     assert window.project.training.learning_rate == 0.5
     assert window.undo_action.text() == "&Undo Set learning rate to 0.5"
     assert ctl.plots.point_count("epoch_loss") == 2  # the run goes on
@@ -151,7 +144,7 @@ def test_reset_and_settings_are_undoable(make_window, qtbot):
     assert panel.learning_rate.value() == pytest.approx(0.1)
     assert window.session.model.optimizer.learning_rate == pytest.approx(0.1)
     # A new seed draws new weights, and says so; undo brings the old ones back.
-    _type_into(panel.seed, "3")
+    type_into(panel.seed, "3")
     assert "seed" in window.statusBar().currentMessage()
     assert not all(np.array_equal(a, b) for a, b in zip(_weights(window), trained))
     _key(window, Qt.Key.Key_Z)

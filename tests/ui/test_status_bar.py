@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from nnviz.resources import example_path
+from tests.ui.helpers import type_into
 
 
 def state(window) -> str:
@@ -54,11 +55,7 @@ def test_divergence_says_so_and_why(window, qtbot):
     for _ in range(abs(index - combo.currentIndex())):
         qtbot.keyClick(combo, key)
     assert window.project.training.optimizer == "sgd"
-    box = panel.learning_rate
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), "10")
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    type_into(panel.learning_rate, "10")
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.snapshot.diverged is not None,
                     timeout=20000)

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
 from tests.ui.helpers import reference_stepper as _reference
+from tests.ui.helpers import type_into
 from ui.training.lecture_view import fmt
 
 
@@ -186,10 +187,7 @@ def test_a_learning_rate_that_blows_up_pauses_with_an_explanation(make_window, q
     win = make_window(_regression_project(0.1))
     ctl = win.training
     # The student types a learning rate of 10 into the box.
-    box = ctl.panel.learning_rate
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), "10")
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    type_into(ctl.panel.learning_rate, "10")
     assert win.project.training.learning_rate == 10.0
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=10000)

@@ -7,6 +7,7 @@ from PySide6.QtTest import QTest
 
 from nnviz.project import Project
 from nnviz.session import Session
+from tests.ui.helpers import type_into
 
 
 def _press(qtbot, button):
@@ -70,11 +71,7 @@ def test_a_setting_changed_while_the_process_trains_patches_the_run(qtbot, windo
     _long_run(window)
     session, panel = window.session, window.training.panel
     _train_in_process(qtbot, window)
-    rate = panel.learning_rate
-    rate.setFocus()
-    QTest.keyClick(rate, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClicks(rate, "0.05")
-    QTest.keyClick(rate, Qt.Key.Key_Return)
+    type_into(panel.learning_rate, "0.05")
     assert session.project.training.learning_rate == 0.05
     assert session.training  # the run goes on, in the process again
     step = session.stepper.global_step

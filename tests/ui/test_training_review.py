@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from nnviz.resources import example_path
+from tests.ui.helpers import type_into
 from ui import MainWindow
 
 
@@ -61,14 +62,6 @@ def _choose(qtbot, combo, data) -> None:
         qtbot.keyClick(combo, key)
 
 
-def _type_learning_rate(qtbot, panel, text: str) -> None:
-    box = panel.learning_rate
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), text)
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
-
-
 def _click_step(qtbot, ctl, button) -> None:
     frames = ctl.frames
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -82,7 +75,7 @@ def _diverge(window, qtbot) -> None:
     qtbot.waitUntil(lambda: ctl.snapshot is not None, timeout=5000)
     _choose(qtbot, panel.optimizer_combo, "sgd")
     assert window.project.training.optimizer == "sgd"
-    _type_learning_rate(qtbot, panel, "10")
+    type_into(panel.learning_rate, "10")
     assert window.project.training.learning_rate == 10.0
 
 
@@ -93,7 +86,7 @@ def test_a_lower_learning_rate_after_divergence_lets_training_go_on(window, qtbo
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=20000)
     qtbot.waitUntil(lambda: panel.train_button.text() == "Train", timeout=5000)
-    _type_learning_rate(qtbot, panel, "0.01")
+    type_into(panel.learning_rate, "0.01")
     # The update stage is renamed for the new rate (the engine's stage list).
     qtbot.waitUntil(lambda: "learning rate 0.01" in ctl.session.stepper.stages[-1].label,
                     timeout=3000)

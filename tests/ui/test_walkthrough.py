@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nnviz.project import Project
 from nnviz.resources import example_path
+from tests.ui.helpers import type_into
 from ui import MainWindow
 from ui.palette import LAYER_MIME_TYPE
 from ui.training.panel import LOAD_CSV
@@ -253,10 +254,7 @@ def test_newcomer_adds_a_hidden_layer_rewires_saves_and_reopens(
 
 def type_epochs(qtbot, panel, text: str) -> None:
     """Type a number of epochs into the Epochs box and press Return."""
-    panel.epochs.setFocus()
-    panel.epochs.lineEdit().selectAll()
-    qtbot.keyClicks(panel.epochs.lineEdit(), text)
-    qtbot.keyClick(panel.epochs.lineEdit(), Qt.Key.Key_Return)
+    type_into(panel.epochs, text)
 
 
 LECTURE_STAGES = ["Forward: hidden layer 1", "Forward: output layer", "Loss",
@@ -355,11 +353,7 @@ def test_learning_rate_10_pauses_with_an_explanation_and_finite_weights(window, 
     qtbot.waitUntil(lambda: ctl.snapshot is not None and ctl.session.stepper is not None, timeout=5000)
     _choose(qtbot, panel.optimizer_combo, "sgd")
     assert window.project.training.optimizer == "sgd"
-    box = panel.learning_rate
-    box.setFocus()
-    box.lineEdit().selectAll()
-    qtbot.keyClicks(box.lineEdit(), "10")
-    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    type_into(panel.learning_rate, "10")
     assert window.project.training.learning_rate == 10.0
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.snapshot.diverged is not None, timeout=20000)
