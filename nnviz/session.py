@@ -609,7 +609,8 @@ class Session:
                 self._leave_travel(keep=True)
             target = self.project.training.epochs
             trace = None
-            if traced or not self.trains_in_process():
+            remote = not traced and self.trains_in_process()
+            if not remote:
                 self._settle()  # training here: the process hands its run back first
             if traced:
                 try:
@@ -617,7 +618,7 @@ class Session:
                 except TrainingDiverged:
                     pass
                 diverged = stepper.diverged is not None
-            elif self.trains_in_process():
+            elif remote:
                 try:
                     return self._train_remote(stepper, target), None
                 except ProcessFailed as error:

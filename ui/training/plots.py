@@ -49,8 +49,9 @@ LAYER_COLORS = ["#2f6fde", "#8b4fd6", "#2e9e6b", "#e0702c", "#c62f3b", "#1b9aaa"
 NORMS_REDRAW_MS = 250
 #: Points drawn per pixel of a plot's width (pyqtgraph's automatic downsampling factor).
 CURVE_POINTS_PER_PIXEL = 1.0
-_LOSS_KEYS = ("batch_loss", "epoch_loss", "val_loss")
-_ACCURACY_KEYS = ("batch_accuracy", "epoch_accuracy", "val_accuracy")
+#: The history series each plot draws (the loss plot, the accuracy plot).
+LOSS_KEYS = ("batch_loss", "epoch_loss", "val_loss")
+ACCURACY_KEYS = ("batch_accuracy", "epoch_accuracy", "val_accuracy")
 
 
 def weight_norms(kernels) -> np.ndarray:
@@ -550,7 +551,7 @@ class PlotsDock(QDockWidget):
         """
         bpe = self._batches_per_epoch
         if self.tabs.currentWidget() is not self.accuracy_plot:
-            hidden = {"batch_accuracy", "epoch_accuracy", "val_accuracy"}
+            hidden = set(ACCURACY_KEYS)
             self._tab_stale |= hidden if keys is None else hidden & set(keys)
             keys = set(History.KEYS if keys is None else keys) - hidden
         for key, curve in (("batch_loss", self.curve_batch_loss),
@@ -567,8 +568,8 @@ class PlotsDock(QDockWidget):
                 curve.setData(np.arange(1, len(y) + 1, dtype=np.float64), y)
         # Only the plots redrawn move their axes: an axis laid out again costs ~6 ms, and
         # the loss and the accuracy plot take turns while training.
-        self._follow_data(loss=keys is None or bool(set(keys) & set(_LOSS_KEYS)),
-                          accuracy=keys is None or bool(set(keys) & set(_ACCURACY_KEYS)))
+        self._follow_data(loss=keys is None or bool(set(keys) & set(LOSS_KEYS)),
+                          accuracy=keys is None or bool(set(keys) & set(ACCURACY_KEYS)))
         self._update_readouts()
 
     def _update_readouts(self) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
 from nnviz.training import History
+from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
 __all__ = ["FramePresenter", "CANVAS_INTERVAL", "PLOTS_INTERVAL"]
@@ -34,8 +35,7 @@ PLOTS_INTERVAL = 0.1
 #: The plot parts, in the order they take turns.
 _PLOT_PARTS = ("loss", "norms", "accuracy", "boundary")
 #: The history series each history part redraws (the points of all are taken every turn).
-_PART_KEYS = {"loss": ("batch_loss", "epoch_loss", "val_loss"),
-              "accuracy": ("batch_accuracy", "epoch_accuracy", "val_accuracy")}
+_PART_KEYS = {"loss": LOSS_KEYS, "accuracy": ACCURACY_KEYS}
 
 _GROUPS = (("batch_loss", "batch_accuracy"),
            ("epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy"))
