@@ -1,6 +1,14 @@
-"""Test-wide settings: Qt renders offscreen and Keras runs on its torch CPU backend."""
+"""Test-wide settings: Qt renders offscreen and Keras runs on its JAX CPU backend.
+
+JAX's public wheels are CPU-only and small (torch's default wheel is the CUDA build, several
+GB), and with x64 enabled Keras computes in float64, which the 1e-6 reference tests need.
+Subprocesses the tests start (the generated Keras code) inherit both settings.
+"""
 import os
 
-# Set before anything imports Qt or Keras: CI has no display and no TensorFlow.
+# Set before anything imports Qt, Keras or JAX: CI has no display and no TensorFlow.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+# JAX warns once that it found no GPU or TPU; on a CPU-only machine that is the point.
+os.environ.setdefault("JAX_PLATFORMS", "cpu")

@@ -1,6 +1,6 @@
 """Build the same network in Keras and in nnviz, so the tests can compare their numbers.
 
-Keras 3 runs on its torch CPU backend (``tests/conftest.py`` sets ``KERAS_BACKEND``).
+Keras 3 runs on its JAX CPU backend (``tests/conftest.py`` sets ``KERAS_BACKEND``).
 A network is described once, as plain data, and both libraries are built from it:
 
     spec = NetSpec(input_dim=2, layers=[(3, "relu"), (2, "softmax")])
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # The conftest sets this too; repeated here so the helpers also work from a REPL.
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""nnviz computes Keras's numbers: Keras 3 (torch CPU backend) is the reference.
+"""nnviz computes Keras's numbers: Keras 3 (JAX CPU backend, x64) is the reference.
 
 Each test builds the same Sequential in both libraries, copies Keras's initial weights
 into nnviz, fits both on the same data with ``shuffle=False`` and compares, to 1e-6:

@@ -19,7 +19,8 @@ import tokenize
 import numpy as np
 import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 import onnxruntime as ort  # noqa: E402

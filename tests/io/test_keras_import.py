@@ -6,7 +6,7 @@
 - Hostile or unmappable code is refused with its line and the reason, and nothing in it
   runs (each text would create a file if it ran; the file never appears).
 - With Keras as the reference: the generated code, run in a subprocess with Keras 3 on
-  torch, loads nnviz's ``.weights.h5`` and predicts what nnviz predicts.
+  JAX, loads nnviz's ``.weights.h5`` and predicts what nnviz predicts.
 """
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ def run_in_keras(code: str, weights: str, x: np.ndarray, tmp_path) -> np.ndarray
     script = tmp_path / "run_generated.py"
     script.write_text(RUNNER.format(code=body))
     np.save(tmp_path / "x.npy", x)
-    env = dict(os.environ, KERAS_BACKEND="torch")
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_ENABLE_X64="1")
     result = subprocess.run([sys.executable, str(script), weights, str(tmp_path / "x.npy"),
                              str(tmp_path / "y.npy")], env=env, capture_output=True, text=True,
                             timeout=300, cwd=tmp_path)

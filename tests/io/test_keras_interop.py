@@ -1,4 +1,4 @@
-"""The exports, read by the real readers: Keras 3 (torch CPU backend) and onnxruntime.
+"""The exports, read by the real readers: Keras 3 (JAX CPU backend, x64) and onnxruntime.
 
 - Keras loads nnviz's .weights.h5 into the same architecture and predicts what nnviz does;
   nnviz loads a .weights.h5 Keras wrote and predicts what Keras does.
@@ -13,7 +13,8 @@ import runpy
 import numpy as np
 import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 import onnx  # noqa: E402
@@ -54,7 +55,7 @@ def test_keras_loads_nnviz_h5(tmp_path, dtype):
     for ours, theirs in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(ours, theirs)
     x = sample_inputs(dtype)
-    # Keras on torch agrees to ~1e-7 in float64 (its own kernels); 1e-6 as the engine tests.
+    # Keras on JAX (x64) agrees to ~1e-7 in float64 (its own kernels); 1e-6 as the engine tests.
     tol = 1e-6 if dtype == "float64" else 1e-5
     np.testing.assert_allclose(keras_predict(twin, x), model.predict(x), rtol=0, atol=tol)
 

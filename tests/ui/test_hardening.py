@@ -69,12 +69,14 @@ def test_a_failing_paint_is_raised_and_the_window_lives_on(make_window, qtbot, m
     """pytest-qt sees the exception from inside the paint; the window keeps painting after it."""
     win = make_window()
     item = win.scene.layer_items()[1].neurons
-    monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
     with qtbot.capture_exceptions() as exceptions:
-        item.update()  # the item repaints (its cached image is stale)
-        qtbot.waitUntil(lambda: len(exceptions) > 0, timeout=3000)
-        del item.paint  # the item's own paint again
-        item.update()
+        # A patch of its own, undone here (pytest 9 undoes a patch with delattr, so the
+        # test never deletes the patched attribute itself).
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(item, "paint", _failing_paint.__get__(item))
+            item.update()  # the item repaints (its cached image is stale)
+            qtbot.waitUntil(lambda: len(exceptions) > 0, timeout=3000)
+        item.update()  # the item's own paint again
         qtbot.wait(50)
     assert all(isinstance(e[1], RuntimeError) for e in exceptions)
     assert "deliberate failure in paint" in str(exceptions[0][1])
@@ -93,11 +95,11 @@ def test_the_excepthook_reports_a_failing_paint_without_a_modal_dialog(make_wind
     assert isinstance(sys.excepthook, ErrorReporter) and install_excepthook() is reporter
     win = make_window()
     item = win.scene.layer_items()[1].neurons
-    monkeypatch.setattr(item, "paint", _failing_paint.__get__(item))
-    item.update()  # the event loop repaints the item: the error goes to the hook
-    qtbot.waitUntil(lambda: len(reporter.reported) > 0, timeout=3000)
-    assert isinstance(reporter.reported[-1], RuntimeError)
-    del item.paint  # the item's own paint again
+    with pytest.MonkeyPatch.context() as patch:  # undone at the block's end, not by del
+        patch.setattr(item, "paint", _failing_paint.__get__(item))
+        item.update()  # the event loop repaints the item: the error goes to the hook
+        qtbot.waitUntil(lambda: len(reporter.reported) > 0, timeout=3000)
+    assert isinstance(reporter.reported[-1], RuntimeError)  # the item's own paint again
     qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=3000)
     box = reporter.box
     assert box.objectName() == DIALOG_OBJECT_NAME
