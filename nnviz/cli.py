@@ -9,6 +9,12 @@
     nnviz export FILE.nnviz -o OUT     OUT: .npz, .json, .weights.h5, .onnx or .py
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
                                        training state
+    nnviz examples                     the bundled examples, by name
+
+Wherever a project file is asked for, a bundled example's name does too (``nnviz train
+xor``, ``nnviz info lecture``); a file of that name in the current folder wins. A bundled
+example is never written: ``train`` saves its result to ``NAME.nnviz`` in the current
+folder (or ``-o``).
 
 Errors are one line on stderr and a non-zero exit status (1; 2 for a wrong command line),
 never a traceback. Only the window imports Qt, so the other commands run on machines
@@ -94,7 +100,9 @@ def _top_parser() -> _Parser:
         "  export FILE.nnviz -o OUT\n"
         "                     write the weights (.npz, .json, .weights.h5), an ONNX model\n"
         "                     (.onnx) or Keras code (.py, with its .weights.h5 beside it)\n"
-        "  info FILE.nnviz    show the layers, parameter counts and training state",
+        "  info FILE.nnviz    show the layers, parameter counts and training state\n"
+        "  examples           list the bundled examples; FILE.nnviz may be an example's\n"
+        "                     name (nnviz train xor, nnviz info lecture)",
     )
     parser.add_argument("file", nargs="?", metavar="FILE.nnviz", help="a project file to open")
     from nnviz.version import __version__
@@ -149,9 +157,58 @@ def _info_parser() -> _Parser:
 # ------------------------------------------------------------------------ commands
 
 
+def _examples_parser() -> _Parser:
+    return _Parser(
+        prog=f"{PROG} examples",
+        description="List the example projects that ship with nnviz. Any command that takes "
+        "FILE.nnviz takes an example's name too (nnviz train xor, nnviz info lecture).",
+    )
+
+
+def project_path(name: str) -> str:
+    """The project file a command line names: ``name`` itself when such a file exists (a
+    path always wins), else the bundled example of that name (``xor``, ``lecture.nnviz``).
+
+    Raises :class:`NnvizError` naming the examples when it is neither.
+    """
+    from nnviz import resources
+
+    if os.path.exists(name):
+        return name
+    if os.sep not in name and "/" not in name:
+        try:
+            return str(resources.example_path(name))
+        except KeyError:
+            pass
+    if os.sep in name or "/" in name or name.endswith(resources.EXAMPLE_SUFFIX):
+        raise NnvizError(f"There is no file '{name}'.")  # plainly a path: say just that
+    known = ", ".join(p.stem for _, p in resources.examples())
+    raise NnvizError(f"There is no file '{name}', nor a bundled example of that name "
+                     f"(examples: {known}).")
+
+
+def _examples(out: TextIO) -> int:
+    from nnviz import resources
+    from nnviz.project import Project
+
+    for title, path in resources.examples():
+        try:
+            project = Project.load(path, check_data=False)
+            chain = project.design.chain()
+            shape = "-".join(str(spec.units) for spec in chain)
+            data = project.dataset.name or "no data set"
+            what = f"{shape} network on {data}"
+        except NnvizError as error:  # a damaged installation: say so, list the rest
+            what = f"(cannot be read: {_one_line(error)})"
+        print(f"{path.stem:<10} {title:<8} {what}", file=out)
+    print("Open one with `nnviz NAME`, train it with `nnviz train NAME -o OUT.nnviz`.",
+          file=out)
+    return 0
+
+
 def _open_window(args, open_window) -> int:
-    if args.file is not None and not os.path.exists(args.file):
-        raise NnvizError(f"There is no file '{args.file}'.")
+    if args.file is not None:
+        args.file = project_path(args.file)
     if open_window is None:
         # The engine knows no window: the installed `nnviz` command (ui.launcher) brings it.
         raise NnvizError("This is the headless command line (train, export, info); the "
@@ -160,10 +217,12 @@ def _open_window(args, open_window) -> int:
 
 
 def _train(args, out: TextIO, err: TextIO) -> int:
+    from nnviz import resources
     from nnviz.project import Project
     from nnviz.session import Session
 
-    session = Session(Project.load(args.file))
+    source = project_path(args.file)
+    session = Session(Project.load(source))
     changes = {}
     if args.learning_rate is not None:
         changes["learning_rate"] = args.learning_rate
@@ -202,7 +261,13 @@ def _train(args, out: TextIO, err: TextIO) -> int:
     bar.close()
     if diverged:
         raise NnvizError(f"{stepper.diverged} Nothing was saved.")
-    target = args.output or args.file
+    target = args.output or source
+    if args.output is None and resources.is_example(source):
+        # A bundled example is never written: the result goes beside the user instead.
+        target = os.path.basename(source)
+        if os.path.exists(target):
+            raise NnvizError(f"'{target}' exists in this folder; nothing was saved. Give "
+                             f"the result a name with -o OUT.nnviz.")
     session.save(target)
     parts = [f"{k} {v:.4f}" for k, v in stepper.history.last_epoch().items()]
     print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''}: " + ", ".join(parts), file=out)
@@ -221,7 +286,7 @@ def _export(args, out: TextIO) -> int:
             f"'{os.path.basename(target)}': the output must end in "
             + ", ".join(EXPORT_SUFFIXES) + "."
         )
-    project = Project.load(args.file, check_data=False)
+    project = Project.load(project_path(args.file), check_data=False)
     model = project.build_model()
     if suffix == ".onnx":
         from nnviz.onnx_export import export_onnx
@@ -244,7 +309,7 @@ def _export(args, out: TextIO) -> int:
 def _info(args, out: TextIO) -> int:
     from nnviz.project import Project
 
-    project = Project.load(args.file, check_data=False)
+    project = Project.load(project_path(args.file), check_data=False)
     model = project.build_model()
 
     def say(text: str = "") -> None:
@@ -291,7 +356,8 @@ def _info(args, out: TextIO) -> int:
 # ------------------------------------------------------------------------ entry point
 
 
-_COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_parser}
+_COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_parser,
+             "examples": _examples_parser}
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
@@ -318,6 +384,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return _export(args, out)
         if command == "info":
             return _info(args, out)
+        if command == "examples":
+            return _examples(out)
         return _open_window(args, open_window)
     except NnvizError as error:
         print(f"{prog}: error: {_one_line(error)}", file=err)

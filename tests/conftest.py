@@ -12,3 +12,18 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 # JAX warns once that it found no GPU or TPU; on a CPU-only machine that is the point.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+def pytest_report_header(config):
+    """The versions this run tests with (CI installs today's, in a fresh environment)."""
+    from importlib import metadata
+
+    names = ("numpy", "PySide6-Essentials", "pyqtgraph", "psygnal", "h5py", "onnx",
+             "onnxruntime", "keras", "jax", "jaxlib", "pytest", "pytest-qt", "hypothesis")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return "nnviz tests with: " + ", ".join(found)

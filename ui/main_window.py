@@ -477,7 +477,7 @@ class MainWindow(QMainWindow):
             self._clamp_docks()
         self._clamped = True
         # Fit once the docks have their sizes and the canvas its final viewport.
-        QTimer.singleShot(0, self.canvas.fit)
+        QTimer.singleShot(0, self.canvas, self.canvas.fit)
 
     def _palette_panel(self) -> QWidget:
         panel = QWidget()

@@ -213,3 +213,17 @@ def test_the_installed_package_trains_in_its_process(installed):
         session.close()
         """)
     assert result.stdout.split() == ["finished", "50", "True"], result.stdout + result.stderr
+
+
+def test_the_readmes_command_lines_run_from_the_wheel(installed):
+    """The README's `nnviz train/info/export/examples` lines, as written, from a folder
+    with no clone beside it (they name bundled examples, never a clone's files)."""
+    from tests.io.test_readme import command_lines, section
+
+    ran = []
+    for argv, _comment in command_lines(section("The command line")):
+        if argv[:1] in (["train"], ["info"], ["export"], ["examples"]):
+            ran.append(installed.command(*argv).stdout)
+    assert len(ran) >= 5
+    assert (installed.run_dir / "xor-trained.nnviz").is_file()
+    assert (installed.run_dir / "xor.onnx").is_file()

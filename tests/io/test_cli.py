@@ -210,3 +210,48 @@ def test_progress_bar_on_a_terminal_redraws_one_line():
     bar.close()
     text = stream.getvalue()
     assert text.count("\r") == 5 and text.endswith("[####] 100%\n")
+
+
+# ---------------------------------------------------------------- bundled examples by name
+
+
+def test_examples_lists_every_bundled_example_by_name():
+    from nnviz import resources
+
+    status, out, err = run(["examples"])
+    assert status == 0, err
+    rows = out.splitlines()
+    names = [p.stem for _, p in resources.examples()]
+    assert [row.split()[0] for row in rows[: len(names)]] == names
+    assert "2-3-2 network on two_gaussians" in rows[names.index("lecture")]
+    assert "nnviz train NAME" in rows[-1]
+
+
+def test_a_command_takes_an_examples_name_and_never_writes_the_example(tmp_path, monkeypatch):
+    from nnviz import resources
+
+    monkeypatch.chdir(tmp_path)
+    bundled = resources.example_path("xor").read_bytes()
+    status, out, err = run(["info", "lecture"])
+    assert status == 0 and "Total params: 17" in out, err
+    status, out, err = run(["train", "xor", "--epochs", "2"])
+    assert status == 0, err
+    assert "Saved xor.nnviz" in out
+    assert len(Project.load(tmp_path / "xor.nnviz").history["epoch_loss"]) == 2
+    assert resources.example_path("xor").read_bytes() == bundled
+    # Again: the copy here is not overwritten by a run from the example.
+    status, out, err = run(["train", "xor", "--epochs", "1"])
+    assert status == 1 and "-o OUT.nnviz" in err and out == ""
+    assert len(Project.load(tmp_path / "xor.nnviz").history["epoch_loss"]) == 2
+    assert resources.example_path("xor").read_bytes() == bundled
+
+
+def test_a_path_wins_over_an_examples_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    mine = Project.lecture_example()
+    mine.update_training(epochs=7)
+    mine.save(tmp_path / "xor")  # a file called like an example, in the current folder
+    status, out, _ = run(["info", "xor"])
+    assert status == 0 and "7 per run" in out
+    status, _, err = run(["info", "nothing-of-that-name"])
+    assert status == 1 and "examples: lecture, xor" in err

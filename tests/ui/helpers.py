@@ -27,3 +27,22 @@ def type_into(box, text: str) -> None:
     QTest.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(line, text)
     QTest.keyClick(line, Qt.Key.Key_Return)
+
+
+#: How long :func:`assert_never` watches for an event that must not happen, in ms.
+NEVER_MS = 500
+
+
+def assert_never(qtbot, happened, what: str, timeout: int = NEVER_MS) -> None:
+    """Watch, with the event loop running, for ``happened()`` (the sign of a bug) and fail
+    the moment it is true; pass when it stays false for ``timeout`` ms.
+
+    Used where a test must show that something does *not* happen (a batch after Pause, a
+    rebuild): waiting a fixed time and looking once misses an event that comes and goes,
+    and passes when a bug shows up a moment later than the look.
+    """
+    try:
+        qtbot.waitUntil(happened, timeout=timeout)
+    except qtbot.TimeoutError:
+        return
+    raise AssertionError(what)

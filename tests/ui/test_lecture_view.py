@@ -12,12 +12,7 @@ from nnviz.training import Stepper
 from tests.ui.helpers import reference_stepper as reference
 from ui.training.lecture_view import BASE_PIXEL_SIZE, FIT_FLOOR, fmt
 
-
-@pytest.fixture
-def window(make_window):
-    win = make_window(size=(1400, 900))
-    win.fit_network()
-    return win
+pytestmark = pytest.mark.window(size=(1400, 900), fit=True)
 
 
 def click_step(qtbot, win) -> None:

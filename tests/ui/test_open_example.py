@@ -20,7 +20,7 @@ from ui.resources import icon_path
 Ctrl = Qt.KeyboardModifier.ControlModifier
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def errors(monkeypatch):
     """Every error dialog's text, instead of a modal box; unsaved changes are discarded."""
     shown = []
@@ -34,14 +34,7 @@ def errors(monkeypatch):
     return shown
 
 
-@pytest.fixture
-def window(qtbot, errors):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(ask_unsaved=True)
 
 
 @pytest.fixture

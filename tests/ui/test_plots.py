@@ -9,10 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from ui.theme import DARK, LIGHT
 from ui.training.panel import CLASS_COLORS
 
-
-@pytest.fixture
-def window(make_window):
-    return make_window(size=(1400, 900))
+pytestmark = pytest.mark.window(size=(1400, 900))
 
 
 def click_epochs(qtbot, win, n: int) -> None:

@@ -14,12 +14,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from nnviz.errors import ProjectFileError
 from nnviz.project import Project
-from ui.main_window import MainWindow
 
 Btn = QMessageBox.StandardButton
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def boxes(monkeypatch):
     """Every message box: the unsaved-changes question gets ``answer``; others are logged."""
     log = {"answer": Btn.Save, "questions": [], "errors": []}
@@ -35,17 +34,7 @@ def boxes(monkeypatch):
     return log
 
 
-@pytest.fixture
-def window(qtbot, boxes):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(size=(1200, 800), ask_unsaved=True)
 
 
 def surrogate_project(tmp_path):

@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from nnviz.resources import example_path
 from tests.ui.helpers import type_into
-from ui import MainWindow
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def dialogs(monkeypatch):
     """Message boxes answer at once; what they would have said is kept."""
     log = {"questions": [], "errors": []}
@@ -39,16 +38,7 @@ def dialogs(monkeypatch):
     return log
 
 
-@pytest.fixture
-def window(qtbot, dialogs):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(size=(1300, 850), ask_unsaved=True)
 
 
 def _choose(qtbot, combo, data) -> None:

@@ -5,12 +5,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from nnviz.project import Project
-from ui import MainWindow
 
 Btn = QMessageBox.StandardButton
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def questions(monkeypatch):
     """Every "save changes?" question asked, answered with Discard."""
     asked = []
@@ -24,15 +23,7 @@ def questions(monkeypatch):
     return asked
 
 
-@pytest.fixture
-def window(qtbot, questions):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(size=(1200, 760), ask_unsaved=True)
 
 
 def _train_a_little(qtbot, window):

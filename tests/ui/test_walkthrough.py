@@ -22,8 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nnviz.project import Project
 from nnviz.resources import example_path
-from tests.ui.helpers import type_into
-from ui import MainWindow
+from tests.ui.helpers import assert_never, type_into
 from ui.palette import LAYER_MIME_TYPE
 from ui.training.panel import LOAD_CSV
 
@@ -35,7 +34,7 @@ SHOTS = Path(tempfile.gettempdir()) / "nnviz-walkthrough"
 # ---------------------------------------------------------------- fixtures and gestures
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def dialogs(monkeypatch):
     """Answer "save changes?" with Discard and record every error box the window shows."""
     log = {"questions": [], "errors": []}
@@ -60,19 +59,7 @@ def dialogs(monkeypatch):
     return log
 
 
-@pytest.fixture
-def window(qtbot, dialogs):
-    """The app as a newcomer opens it: the lecture's example, shown and active."""
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1300, 850)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
-    qtbot.waitUntil(lambda: win.training.snapshot is not None, timeout=5000)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(size=(1300, 850), ask_unsaved=True)
 
 
 def chain_ids(window) -> list[str]:
@@ -315,10 +302,10 @@ def test_changing_the_epochs_keeps_the_training_so_far(window, qtbot):
     weights = window.design.to_dict()["connections"]
     type_epochs(qtbot, panel, "100")
     assert window.project.training.epochs == 100
-    qtbot.wait(300)  # a rebuild, if one were scheduled, has happened by now
-    assert window.design.to_dict()["connections"] == weights
-    assert ctl.plots.point_count("epoch_loss") == 1, "the loss plot was wiped"
-    assert panel.counters.text() == counters, panel.counters.text()
+    # A rebuild of the run would change the weights, wipe the plot or reset the counters.
+    assert_never(qtbot, lambda: window.design.to_dict()["connections"] != weights
+                 or ctl.plots.point_count("epoch_loss") != 1
+                 or panel.counters.text() != counters, "the run was rebuilt")
     qtbot.mouseClick(panel.epoch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 2, timeout=5000)
     assert panel.counters.text().startswith("epoch 3 · step 80")
@@ -414,9 +401,10 @@ def test_deleting_the_output_layer_explains_and_training_refuses(window, qtbot, 
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     assert panel.train_button.text() == "Train" and not panel.train_button.isChecked()
     assert "output layer" in panel.message.text()
-    qtbot.wait(200)  # anything the worker was (wrongly) asked to do would arrive by now
-    assert window.session.stepper is None and not window.session.training
-    assert ctl.snapshot is None or not ctl.snapshot.running
+    # Anything the worker was (wrongly) asked to do would show as a run or a running frame.
+    assert_never(qtbot, lambda: window.session.stepper is not None or window.session.training
+                 or (ctl.snapshot is not None and ctl.snapshot.running),
+                 "a network without an output layer started training")
     assert ctl.frames >= frames
     save_shot(window, "no-output-layer.png")
 

@@ -23,7 +23,7 @@ from ui.theme import DARK, LIGHT
 Btn = QMessageBox.StandardButton
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # every box of the module's windows is answered
 def answers(monkeypatch):
     """Answers for the unsaved-changes question (default: discard) and a log of questions/errors."""
     log = {"answer": Btn.Discard, "questions": [], "errors": []}
@@ -39,15 +39,7 @@ def answers(monkeypatch):
     return log
 
 
-@pytest.fixture
-def window(qtbot, answers):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+pytestmark = pytest.mark.window(size=(1200, 760), ask_unsaved=True)
 
 
 def _layer_of_kind(design, kind):

@@ -268,7 +268,7 @@ class TrainingController(QObject):
             # A window manager may give the full-screen size a moment later: the column
             # follows the window's size while presenting (see eventFilter).
             w.installEventFilter(self)
-            QTimer.singleShot(0, self._size_presentation_docks)
+            QTimer.singleShot(0, self.window, self._size_presentation_docks)
         else:
             w.removeEventFilter(self)
             for dock in self._hidden_docks:
@@ -285,7 +285,7 @@ class TrainingController(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         """While presenting, the window's new size re-sizes the step column (once settled)."""
         if self._presentation and watched is self.window and event.type() == QEvent.Type.Resize:
-            QTimer.singleShot(0, self._size_presentation_docks)
+            QTimer.singleShot(0, self.window, self._size_presentation_docks)
         return False
 
     def _size_presentation_docks(self) -> None:

@@ -180,7 +180,7 @@ class LectureView(QDockWidget):
             if win is not None and win is not self._watched_window:
                 self._watched_window = win
                 win.installEventFilter(self)  # its resizes widen the view again
-            QTimer.singleShot(0, self._widen)  # after the window went full screen
+            QTimer.singleShot(0, self, self._widen)  # after the window went full screen
         elif self._scale <= 1:
             self._restore_width()
 
@@ -254,10 +254,10 @@ class LectureView(QDockWidget):
                     abs(new.width() - old.width()) > 24:
                 if not self._refit_pending:
                     self._refit_pending = True
-                    QTimer.singleShot(0, self._refit)
+                    QTimer.singleShot(0, self, self._refit)
         if kind == QEvent.Type.Resize and watched is self._watched_window and \
                 self._fit and self._scale > 1:
-            QTimer.singleShot(0, self._widen)  # the window's new width (full screen)
+            QTimer.singleShot(0, self, self._widen)  # the window's new width (full screen)
         if kind == QEvent.Type.FontChange and watched is self.browser and \
                 self.browser.font().pixelSize() != self._shown_size:
             # The application style sheet (set by the theme switch) gave the browser the
