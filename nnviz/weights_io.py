@@ -270,7 +270,8 @@ def _expected_shapes(model) -> list[tuple[int, ...]]:
 
 
 def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
-    """Set ``arrays`` (Keras order) as the model's weights after checking count and shapes."""
+    """Set ``arrays`` (Keras order) as the model's weights after checking count, shapes and
+    that every number is finite (NaN or infinity is refused, naming the array)."""
     entries = weight_entries(model)
     shapes = _expected_shapes(model)
     name = os.path.basename(path)
@@ -295,7 +296,17 @@ def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
                 f"but this model needs {shape}; the file was saved from another network.",
                 path=path,
             )
-        converted.append(array.astype(dtype, copy=True))
+        with np.errstate(over="ignore", invalid="ignore"):  # too large for float32: inf
+            array = array.astype(dtype, copy=True)
+        if not np.all(np.isfinite(array)):
+            # A diverged run's file (or a hostile one): loading it would make every
+            # prediction NaN without a word. Writers still store such numbers, for study.
+            bad = array.ravel()[~np.isfinite(array.ravel())][0]
+            raise ProjectFileError(
+                f"'{name}': the {kind} of layer '{layer_name}' holds {bad} "
+                f"({int(np.count_nonzero(~np.isfinite(array)))} of {array.size} numbers are "
+                "not finite); nnviz loads only finite weights.", path=path)
+        converted.append(array)
     model.set_weights(converted)
 
 
