@@ -13,8 +13,8 @@ import numpy as np
 
 from nnviz.errors import NnvizError
 
-__all__ = ["ArgumentError", "check_batch_size", "check_finite", "check_targets",
-           "check_training_arrays"]
+__all__ = ["ArgumentError", "check_batch_size", "check_finite", "check_fit_arguments",
+           "check_targets", "check_training_arrays"]
 
 
 class ArgumentError(NnvizError, ValueError):
@@ -55,7 +55,8 @@ def check_targets(model, y: np.ndarray, name: str = "y") -> None:
       ``0 .. units-1`` (not NaN, not negative: NumPy would wrap them silently);
     * categorical cross-entropy: one one-hot row of ``units`` values per sample (a column
       of labels would otherwise be broadcast against every output);
-    * every other loss: one value per output unit.
+    * every other loss: one value per output unit; binary cross-entropy's in [0, 1] and
+      categorical cross-entropy's >= 0 (they are probabilities).
     """
     loss = model.loss.name
     units = int(model.output_dim)
@@ -82,6 +83,7 @@ def check_targets(model, y: np.ndarray, name: str = "y") -> None:
     else:
         shape_ok = y.ndim == 2 and y.shape[1] == units
     if shape_ok:
+        _check_target_range(loss, y, name)
         return
     if loss == "categorical_crossentropy":
         raise ArgumentError(
@@ -91,6 +93,50 @@ def check_targets(model, y: np.ndarray, name: str = "y") -> None:
     raise ArgumentError(
         f"{name} has shape {y.shape}, but the output layer has {units} units: each sample "
         f"needs {units} target value(s).")
+
+
+def _check_target_range(loss: str, y: np.ndarray, name: str) -> None:
+    """Cross-entropy targets are probabilities: binary ones in [0, 1], categorical ones >= 0.
+
+    A binary label of 2 or -1 makes the loss unbounded below (training drives it to minus
+    infinity instead of fitting anything); a negative categorical target rewards the
+    wrong class. Soft labels (0.3, label smoothing) stay allowed.
+    """
+    if loss == "binary_crossentropy":
+        bad, what = (y < 0) | (y > 1), "binary cross-entropy needs targets between 0 and 1"
+    elif loss == "categorical_crossentropy":
+        bad, what = y < 0, "categorical cross-entropy needs targets of 0 or more"
+    else:
+        return
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        value = y.reshape(len(y), -1)[row][bad.reshape(len(y), -1)[row]][0]
+        raise ArgumentError(
+            f"{name} holds {value:g} (sample {row}), but {what} (class labels or "
+            "probabilities).")
+
+
+def check_fit_arguments(epochs, initial_epoch, validation_split) -> tuple[int, int, float]:
+    """``fit``'s ``epochs`` and ``initial_epoch`` as whole numbers >= 0 and
+    ``validation_split`` as a number in ``[0, 1)``; ArgumentError naming the one refused.
+
+    Keras would silently train nothing for ``epochs=-1`` or take a negative fraction of
+    the samples; refusing says what was meant.
+    """
+    counts = []
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
+                not isinstance(value, numbers.Integral)
+                and (not np.isfinite(value) or value != int(value))):
+            raise ArgumentError(f"{name} must be a whole number of epochs, not {value!r}.")
+        if value < 0:
+            raise ArgumentError(f"{name} must be 0 or more, not {value}.")
+        counts.append(int(value))
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
+            or not 0 <= validation_split < 1:
+        raise ArgumentError(f"validation_split must be a fraction from 0 up to (not "
+                            f"including) 1, not {validation_split!r}.")
+    return counts[0], counts[1], float(validation_split)
 
 
 def check_training_arrays(model, x: np.ndarray, y: np.ndarray, x_name: str = "x",

@@ -93,6 +93,10 @@ class _Layer:
     line: int
 
 
+# Whole numbers this long are no setting of any network (and would fill a message).
+_HUGE = 10 ** 18
+
+
 def _fail(node: ast.AST | None, message: str):
     raise KerasImportError(message, getattr(node, "lineno", None))
 
@@ -119,6 +123,9 @@ def _literal(node: ast.AST, what: str):
 
 def _int(node: ast.AST, what: str, low: int = 1) -> int:
     value = _literal(node, what)
+    if isinstance(value, int) and abs(value) >= _HUGE:  # not quoted: hundreds of digits
+        _fail(node, f"{what} is a number of {len(str(abs(value)))} digits, too large "
+                    "for any setting.")
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         _fail(node, f"{what} must be a whole number of at least {low}, not {value!r}.")
     return value
@@ -128,7 +135,11 @@ def _number(node: ast.AST, what: str) -> float:
     value = _literal(node, what)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(node, f"{what} must be a number, not {value!r}.")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # a whole number of hundreds of digits: no float holds it
+        _fail(node, f"{what} is a number of {len(str(abs(value)))} digits, too large "
+                    "for any setting.")
 
 
 def _string(node: ast.AST, what: str) -> str:

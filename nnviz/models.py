@@ -23,7 +23,7 @@ import numpy as np
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz import saving as _saving
-from nnviz.checks import check_batch_size, check_training_arrays
+from nnviz.checks import check_batch_size, check_fit_arguments, check_training_arrays
 from nnviz.layers import Dense, InputLayer, Layer
 from nnviz.training import History, Stepper, accuracy_kind, count_correct
 
@@ -216,6 +216,8 @@ class Sequential:
         """
         if self.loss is None:
             raise ValueError("Compile the model (model.compile(optimizer, loss)) before fit().")
+        epochs, initial_epoch, validation_split = check_fit_arguments(
+            epochs, initial_epoch, validation_split)
         x = np.asarray(x, dtype=self.dtype)
         y = np.asarray(y, dtype=self.dtype)
         x_val = y_val = None

@@ -28,6 +28,7 @@ Every reader raises :class:`~nnviz.errors.ProjectFileError` with one sentence on
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -162,7 +163,9 @@ def resolve_target(path: str | os.PathLike) -> str:
     """The file a save to ``path`` must write: the end of its symlink chain, if it is one.
 
     Raises ProjectFileError if that file exists and is read-only (no write bit set for
-    anyone: checked on the mode bits, as ``os.access`` says yes to root), or is a folder.
+    anyone: checked on the mode bits, as ``os.access`` says yes to root), is a folder or
+    is not a regular file (a FIFO, a device such as ``/dev/null``, a socket), or if the
+    link chain is a loop.
     """
     path = os.fspath(path)
     target = os.path.realpath(path) if os.path.islink(path) else path
@@ -171,9 +174,19 @@ def resolve_target(path: str | os.PathLike) -> str:
     except FileNotFoundError:
         return target
     except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ProjectFileError(
+                f"Cannot write '{path}': it is a symbolic link that leads back to itself "
+                "(a loop); save under another name.", path) from err
         raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
     if stat.S_ISDIR(info.st_mode):
         raise ProjectFileError(f"Cannot write '{path}': it is a folder.", path)
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO, a device (/dev/null) or a socket: the rename would replace it by a
+        # regular file (as root, /dev/null itself), and writing into it is no save.
+        raise ProjectFileError(
+            f"Cannot write '{path}': it is not a regular file (a pipe, a device or a "
+            "socket); save to a file instead.", path)
     if info.st_mode & 0o222 == 0:
         raise ProjectFileError(
             f"Cannot write '{path}': the file is read-only. Save under another name, "
@@ -257,7 +270,8 @@ def _expected_shapes(model) -> list[tuple[int, ...]]:
 
 
 def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
-    """Set ``arrays`` (Keras order) as the model's weights after checking count and shapes."""
+    """Set ``arrays`` (Keras order) as the model's weights after checking count, shapes and
+    that every number is finite (NaN or infinity is refused, naming the array)."""
     entries = weight_entries(model)
     shapes = _expected_shapes(model)
     name = os.path.basename(path)
@@ -282,7 +296,17 @@ def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
                 f"but this model needs {shape}; the file was saved from another network.",
                 path=path,
             )
-        converted.append(array.astype(dtype, copy=True))
+        with np.errstate(over="ignore", invalid="ignore"):  # too large for float32: inf
+            array = array.astype(dtype, copy=True)
+        if not np.all(np.isfinite(array)):
+            # A diverged run's file (or a hostile one): loading it would make every
+            # prediction NaN without a word. Writers still store such numbers, for study.
+            bad = array.ravel()[~np.isfinite(array.ravel())][0]
+            raise ProjectFileError(
+                f"'{name}': the {kind} of layer '{layer_name}' holds {bad} "
+                f"({int(np.count_nonzero(~np.isfinite(array)))} of {array.size} numbers are "
+                "not finite); nnviz loads only finite weights.", path=path)
+        converted.append(array)
     model.set_weights(converted)
 
 

@@ -32,6 +32,7 @@ from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
+from ui import disk_guard
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self._clamped = False
         self._untitled_name = "Lecture example" if project is None else "Untitled"
         self._example_stem: str | None = None
+        self._on_disk = disk_guard.DiskStamp()  # the file as last opened or saved
         self._how_to: HowToDialog | None = None
         self._n_features: int | None = None
         self._n_targets: int | None = None
@@ -530,6 +532,7 @@ class MainWindow(QMainWindow):
             self._as_untitled_copy(path)
         else:
             self._add_recent(path)
+            self._on_disk.remember(path)
         self._show_message(f"Opened {Path(path).name}")
         return True
 
@@ -548,6 +551,12 @@ class MainWindow(QMainWindow):
                        f"{Path(path).name} is one of nnviz's bundled examples and stays as it "
                        "is; save your copy under another name (File > Save As).")
             return False
+        if self._on_disk.changed(path):
+            answer = disk_guard.ask_changed_on_disk(self, Path(path).name)
+            if answer == disk_guard.SAVE_AS:
+                return self._on_save_as()
+            if answer != disk_guard.OVERWRITE:
+                return False
         try:
             self.session.save(path)
         except (NnvizError, OSError) as error:
@@ -562,6 +571,7 @@ class MainWindow(QMainWindow):
                        "Your work is still open; try File > Save As.")
             return False
         self._add_recent(path)
+        self._on_disk.remember(path)
         self._update_title()
         self._show_message(f"Saved {Path(path).name}")
         return True

@@ -89,6 +89,6 @@ def is_example(path: str | os.PathLike) -> bool:
     """Whether ``path`` is one of the bundled example files (which must never be written)."""
     try:
         resolved = Path(path).resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError for a symlink loop
         return False
     return resolved.parent == EXAMPLES_DIR.resolve() and resolved.suffix == EXAMPLE_SUFFIX

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
 from ui.canvas.items import em_width, pixel_font
+from ui.errors import guarded
 
 _LINE_BYTES = 32  # a QLineF is four doubles
 
@@ -421,6 +422,7 @@ class ConnectionBundleItem(QGraphicsItem):
             self.update()
 
     # ------------------------------------------------------------ QGraphicsItem
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
         return QRectF(self._rect)
 
@@ -432,6 +434,7 @@ class ConnectionBundleItem(QGraphicsItem):
             QPointF(self._x1, float(self._yt.max())), QPointF(self._x0, float(self._ys.max())),
         ])
 
+    @guarded(QPainterPath)
     def shape(self) -> QPainterPath:
         """The fan the lines fill: what rubber-band selection intersects."""
         path = QPainterPath()
@@ -481,6 +484,7 @@ class ConnectionBundleItem(QGraphicsItem):
             self._cache["buckets"] = keys
         return keys
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         """Cull, pick the level of detail, and draw (see the module's docstring)."""
@@ -680,14 +684,17 @@ class ConnectionBundleItem(QGraphicsItem):
         rgb = share * self._colors.rgb_positive + (1 - share) * self._colors.rgb_negative
         premul = np.clip(np.rint(rgb * alpha[..., None]), 0, 255).astype(np.uint32)
         a8 = np.clip(np.rint(alpha * 255), 0, 255).astype(np.uint32)
-        argb = np.ascontiguousarray(
-            (a8 << 24) | (premul[..., 0] << 16) | (premul[..., 1] << 8) | premul[..., 2])
+        argb = (a8 << 24) | (premul[..., 0] << 16) | (premul[..., 1] << 8) | premul[..., 2]
+        if self._x0 > self._x1:
+            # A bundle drawn right to left: its columns reversed here, in NumPy, rather
+            # than by QImage.mirrored (deprecated in PySide6 6.9+, a warning that is an
+            # error under -W error) or flipped (absent before Qt 6.9).
+            argb = argb[:, ::-1]
+        argb = np.ascontiguousarray(argb)
         image = QImage(argb.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32_Premultiplied)
         image = image.copy()  # own the pixels; the NumPy buffer goes away
         left, right = min(self._x0, self._x1), max(self._x0, self._x1)
         target = QRectF(left, top, right - left, bottom - top)
-        if self._x0 > self._x1:
-            image = image.mirrored(True, False)
         self._cache["density"] = (image, target)
         return image, target
 

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.errors import guarded
 
 
 def _scale_of(painter: QPainter) -> float:
@@ -254,6 +255,7 @@ class NeuronItems(QGraphicsItem):
         return self._fills
 
     # QGraphicsItem
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         r = style.CARD_WIDTH / 2
         h = self._layer.units * self._layer.spacing
@@ -261,6 +263,7 @@ class NeuronItems(QGraphicsItem):
         extra = 2.2 * self.names_extent() if self._class_names else 0.0
         return QRectF(-r, -h / 2 - 4, 2 * r + extra, h + 8)
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         layer = self._layer
@@ -456,16 +459,19 @@ class PortItem(QGraphicsItem):
             self._state = state
             self.update()
 
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         r = style.PORT_RADIUS_PX + 4
         return QRectF(-r, -r, 2 * r, 2 * r)
 
+    @guarded(QPainterPath)
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         r = style.PORT_RADIUS_PX + 3  # a little larger than drawn: easier to hit
         path.addEllipse(QPointF(0, 0), r, r)
         return path
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         colors = self.layer.colors
@@ -545,9 +551,11 @@ class LayerLabelItem(QGraphicsItem):
         self._rect = QRectF(-w / 2, -h, w, h)
         self.update()
 
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         return QRectF(self._rect)
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         colors = self._layer.colors
@@ -652,14 +660,17 @@ class LayerItem(QGraphicsItem):
         return None
 
     # QGraphicsItem
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self.card_rect().adjusted(-8, -8, 8, 10)
 
+    @guarded(QPainterPath)
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(self.card_rect(), style.CARD_RADIUS, style.CARD_RADIUS)
         return path
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         colors = self.colors
@@ -723,9 +734,11 @@ class ProblemItem(QGraphicsItem):
         self._text_rect = QRectF(26, 7, text.width() + 2, text.height())
         self._rect = QRectF(0, 0, self._text_rect.right() + 10, self._text_rect.bottom() + 7)
 
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self._rect.adjusted(-1, -1, 1, 1)
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         accent = self._colors.error if self._error else self._colors.warning

@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.errors import guarded
 
 __all__ = ["NeuronMapItem", "layer_image", "MAP_RADIUS", "MIN_RADIUS_PX"]
 
@@ -107,6 +108,7 @@ class NeuronMapItem(QGraphicsItem):
         return QRectF(-r, y - 0.45 * r, 2 * r, 0.9 * r)
 
     # QGraphicsItem
+    @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         layer = self._layer
         h = layer.units * layer.spacing
@@ -123,6 +125,7 @@ class NeuronMapItem(QGraphicsItem):
             self._clip, self._clip_key = path, key
         return self._clip
 
+    @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         image, layer = self._image, self._layer

@@ -34,6 +34,7 @@ from ui.canvas.items import (
     ProblemItem,
 )
 from ui.canvas.neuron_maps import NeuronMapItem, layer_image
+from ui.errors import guarded
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
 
@@ -887,6 +888,7 @@ class CanvasScene(QGraphicsScene):
         return self._wire is not None
 
     # ------------------------------------------------------------ background
+    @guarded()
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         """A soft neutral background with a faint grid that thins out when zoomed out."""
         painter.fillRect(rect, self.colors.background)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsView
 from nnviz.errors import DesignError, NnvizError
 from ui.canvas import style
 from ui.canvas.scene import CanvasScene
+from ui.errors import guarded
 
 MIN_SCALE = 0.02
 MAX_SCALE = 12.0
@@ -349,6 +350,7 @@ class CanvasView(QGraphicsView):
         self._show_legend = bool(on)
         self.viewport().update()
 
+    @guarded()
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         if not self._show_legend or not self.canvas_scene.bundle_items():
             return
