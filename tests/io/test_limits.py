@@ -123,7 +123,8 @@ def test_weights_over_the_limit_are_refused_before_they_are_read(tmp_path):
     data = lecture_data()
     data["design"] = {"layers": layers, "connections": conns}
     message = refused(write(tmp_path, data))
-    assert "connections[1].kernel brings the design's weights to more than" in message
+    assert "connections[1] (1500 x 1500 neurons) brings the design's weights to more than" \
+        in message
 
 
 def test_a_long_layer_name_is_refused(tmp_path):
@@ -174,14 +175,15 @@ def test_the_document_refuses_the_same_sizes():
         design.add_layer("hidden")
 
 
-def test_building_more_weights_than_the_limit_is_refused():
+def test_connecting_more_weights_than_the_limit_is_refused():
+    # Issue 19 point 5: the design refuses the connection itself (it would draw 16.8
+    # million lines), not only build_model.
     design = Design()
     ids = [design.add_layer("input", units=4096), design.add_layer("hidden", units=4096),
            design.add_layer("output", units=2, activation="linear")]
-    design.connect(ids[0], ids[1])
-    design.connect(ids[1], ids[2])
-    with pytest.raises(DesignError, match="at most 4,000,000"):
-        design.build_model()
+    with pytest.raises(DesignError, match="16,781,314 weights.*at most 4,000,000"):
+        design.connect(ids[0], ids[1])
+    assert design.connections == []
 
 
 def test_a_sixty_layer_chain_validates_and_round_trips():
