@@ -809,22 +809,22 @@ def _check_segments(flat: list[float]) -> None:
     place the points with integer arithmetic, so the batches they stand for together
     stay below 2**53 (the run's counters' own bound).
     """
-    where = "'history.batch_segments'"
+    where = "history.batch_segments"
     if len(flat) % 2:
-        raise ProjectFileError(f"{where} must be pairs [stride, count, ...]; it has an odd "
+        raise ProjectFileError(f"'{where}' must be pairs [stride, count, ...]; it has an odd "
                                f"number of values ({len(flat):,}).")
     total = 0
     for k, value in enumerate(flat):
         if not (math.isfinite(value) and value >= 1 and value == int(value)
                 and value < 2 ** 53):
             raise ProjectFileError(
-                f"{where}[{k}] is {value!r}; each stride and count must be a whole number "
+                f"'{where}[{k}]' is {value!r}; each stride and count must be a whole number "
                 "of at least 1.")
         if k % 2:
             total += int(flat[k - 1]) * int(value)
             if total >= 2 ** 53:
                 raise ProjectFileError(
-                    f"{where} stands for more than 2**53 batches; a run has fewer.")
+                    f"'{where}' stands for more than 2**53 batches; a run has fewer.")
 
 
 def _spec_key(spec: DatasetSpec):
