@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -802,19 +803,42 @@ class Session:
         return _Kept(copy, self.undo_stack.keep(), fields)
 
     def _put_back(self, kept: _Kept) -> None:
-        """Bring back what :meth:`_keep` noted (lock held); the views hear it all again."""
+        """Bring back what :meth:`_keep` noted (lock held); then the views hear it all again.
+
+        The content comes back with every signal blocked: a view that failed on the new
+        content would fail again on a half-restored one. Then each view is told on its
+        own, so one that still fails does not keep the others from showing the document.
+        """
+        p = self.project
         self._disconnect()
         try:
-            self.project.replace_with(kept.project)
+            with p.events.blocked(), p.training.events.blocked(), p.design.events.blocked():
+                p.replace_with(kept.project)
         finally:
             self._connect()
         self.undo_stack.restore(kept.undo)
-        problem = kept.fields.pop("problem")
-        for name, value in kept.fields.items():
+        fields = dict(kept.fields)
+        self.problem = fields.pop("problem")
+        for name, value in fields.items():
             setattr(self, name, value)
-        self._set_problem(problem)
-        self.events.run_started.emit("")
-        self.events.state_changed.emit()
+        t = p.training
+        self._disconnect()  # the session has its state back already: only the views hear
+        try:
+            for tell in (p.design.events.reset.emit,
+                         lambda: t.events.learning_rate.emit(t.learning_rate, t.learning_rate),
+                         p.events.dataset_changed.emit, p.events.settings_changed.emit,
+                         p.events.history_changed.emit, p.events.path_changed.emit,
+                         lambda: self.events.problem_changed.emit(self.problem),
+                         lambda: self.events.run_started.emit(""),
+                         self.events.state_changed.emit):
+                try:
+                    tell()
+                except Exception:  # noqa: BLE001 (the document is back; the others are told)
+                    # A view that fails on the document it showed before is a bug of its
+                    # own: reported on stderr, not in place of the error that undid the open.
+                    traceback.print_exc()
+        finally:
+            self._connect()
 
 
 @dataclass
