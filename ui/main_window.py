@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz import keras_code, onnx_export, resources, weights_io
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
+from nnviz.limits import elide
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
 from ui.canvas import CanvasScene, CanvasView
@@ -531,10 +532,12 @@ class MainWindow(QMainWindow):
             # Not one of ours: a bug in a view. _adopt put everything back as it was; the
             # traceback goes to stderr for a report, the user gets a dialog.
             traceback.print_exc()
+            # A signal's error wraps the view's own (psygnal: "raise ... from"); name that.
+            cause = error.__cause__ if error.__cause__ is not None else error
             show_error(self, "Cannot open the project",
                        f"Opening {Path(path).name} failed unexpectedly "
-                       f"({type(error).__name__}: {error}). The project you had open is "
-                       "still open, as it was.")
+                       f"({type(cause).__name__}: {elide(str(cause).strip(), 300)}). The "
+                       "project you had open is still open, as it was.")
             return False
         if resources.is_example(path):
             self._as_untitled_copy(path)

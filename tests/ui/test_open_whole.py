@@ -99,7 +99,8 @@ def test_point3_a_view_failing_half_way_through_an_open_puts_everything_back(
     monkeypatch.setattr(binder, "show_settings", tripping_view)
     errors = _errors(monkeypatch)
     assert not window.open_file(_b_file(tmp_path))
-    assert errors and "failed unexpectedly" in errors[0] and "still open" in errors[0]
+    assert errors and "failed unexpectedly (ValueError: a view tripped over the new data set)" \
+        in errors[0] and "still open" in errors[0]
     assert "a view tripped" in capsys.readouterr().err  # the traceback, for a report
     assert _state(window) == before
     assert window.training.panel.dataset_combo.currentData() == "two_gaussians"
