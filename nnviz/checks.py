@@ -12,8 +12,10 @@ import numbers
 import numpy as np
 
 from nnviz.errors import NnvizError
+from nnviz.limits import batch_problem
 
-__all__ = ["ArgumentError", "check_batch_size", "check_finite", "check_fit_arguments",
+__all__ = ["ArgumentError", "check_batch_memory", "check_batch_size", "check_finite",
+           "check_fit_arguments",
            "check_targets", "check_training_arrays"]
 
 
@@ -155,3 +157,16 @@ def check_training_arrays(model, x: np.ndarray, y: np.ndarray, x_name: str = "x"
     check_finite(x, x_name)
     model._ensure_built(x.shape[1])
     check_targets(model, y, y_name)
+
+
+def check_batch_memory(model, batch_size: int, n_samples: int) -> None:
+    """Refuse batches whose activations would cost more than the size model allows.
+
+    A batch of ``min(batch_size, n_samples)`` samples through every neuron of ``model``
+    (input included) is at most :data:`nnviz.limits.MAX_BATCH_ACTIVATIONS` numbers:
+    checked before the first batch allocates anything (ArgumentError otherwise).
+    """
+    neurons = int(model.input_dim or 0) + sum(int(layer.units) for layer in model.dense_layers)
+    problem = batch_problem(batch_size, n_samples, neurons)
+    if problem:
+        raise ArgumentError(problem)

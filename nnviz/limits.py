@@ -7,18 +7,32 @@ box, the training panel's boxes). ``docs/limits.md`` explains each.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 __all__ = [
+    "MAX_BATCH_ACTIVATIONS",
     "MAX_BATCH_SIZE",
     "MAX_EPOCHS",
     "MAX_HISTORY_POINTS",
+    "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
+    "MAX_JSON_VALUES",
     "MAX_LAYERS",
     "MAX_LAYER_NAME",
+    "MAX_MESSAGE",
+    "MAX_PATH",
     "MAX_PROJECT_FILE_BYTES",
     "MAX_SAMPLES",
     "MAX_SEED",
+    "MAX_TEXT",
     "MAX_UNITS",
     "MAX_WEIGHTS",
+    "batch_problem",
+    "design_weights",
+    "elide",
+    "json_counts",
+    "weights_problem",
 ]
 
 MAX_UNITS = 4096
@@ -56,3 +70,99 @@ MAX_JSON_DEPTH = 32
 
 MAX_PROJECT_FILE_BYTES = 200 * 1024 * 1024
 """Size of a ``.nnviz`` file."""
+
+MAX_JSON_VALUES = 20_000_000
+"""Values in a project file: numbers, texts, true/false/null, lists and objects together.
+
+Parsed, a value costs Python about 32 bytes (a float and its place in a list), so this
+bounds a file's parsed form near 640 MB whatever its text; a design at
+:data:`MAX_WEIGHTS` with its history and a few snapshots holds well under it. Counted in
+the file's bytes before it is parsed."""
+
+MAX_JSON_CONTAINERS = 2_000_000
+"""Lists and objects in a project file (an empty list costs Python 56 bytes or more for
+the 2 or 3 bytes ``[],`` of text). A design's weights need one list per kernel row."""
+
+MAX_BATCH_ACTIVATIONS = 20_000_000
+"""Samples of one batch times the neurons of the network (input and output included).
+
+Training holds several arrays of this size at once (weighted sums, activations and their
+gradients, about 160 MB each in float64), so a batch of 100,000 samples through
+2-4096-900-2 (500 million, more than 10 GB) is refused; 784-128-10 trains in batches of
+up to 21,000 samples. The batch is the smaller of ``training.batch_size`` and the
+training samples."""
+
+MAX_MESSAGE = 1000
+"""Characters of a message read from a file (``run.diverged``); a longer one is elided
+(its end replaced by "…") rather than refused: the file opens."""
+
+MAX_TEXT = 1000
+"""Characters of a text field read from a file that names something (``dataset.target``,
+a CSV column's name)."""
+
+MAX_PATH = 4096
+"""Characters of a path read from a file (``dataset.path``), the longest path Linux takes."""
+
+
+# ------------------------------------------------------------------------ the size model
+
+
+def design_weights(kernels: Iterable[tuple[int, int]], biases: Iterable[int]) -> int:
+    """The weights of a design: ``m * n`` per connection from ``m`` to ``n`` neurons (a line
+    drawn per weight) plus one bias per neuron of every hidden and output layer.
+
+    Counted from the layers' sizes, never from the weights present: a design without
+    weights draws and builds as many.
+    """
+    return sum(m * n for m, n in kernels) + sum(biases)
+
+
+def weights_problem(n_weights: int) -> str | None:
+    """Why a design of ``n_weights`` weights is too big (one sentence), or None."""
+    if n_weights <= MAX_WEIGHTS:
+        return None
+    return (f"The network would have {n_weights:,} weights (one line drawn for each); nnviz "
+            f"allows at most {MAX_WEIGHTS:,}. Give some layers fewer neurons.")
+
+
+def batch_problem(batch_size: int, n_samples: int, neurons: int) -> str | None:
+    """Why training batches of ``batch_size`` (of ``n_samples``) through ``neurons`` neurons
+    would cost too much memory (one sentence), or None. See :data:`MAX_BATCH_ACTIVATIONS`."""
+    rows = max(1, min(int(batch_size), int(n_samples)))
+    total = rows * int(neurons)
+    if total <= MAX_BATCH_ACTIVATIONS:
+        return None
+    fits = max(1, MAX_BATCH_ACTIVATIONS // max(int(neurons), 1))
+    return (f"A batch of {rows:,} samples through {neurons:,} neurons holds {total:,} numbers "
+            f"per array (about {total * 8 * 4 / 2**30:.1f} GB to train); nnviz allows at most "
+            f"{MAX_BATCH_ACTIVATIONS:,}. Use a batch size of at most {fits:,}, or fewer neurons.")
+
+
+def elide(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to at most ``limit`` characters, its end replaced by "…" when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1] + "…"
+
+
+def json_counts(raw: bytes) -> tuple[int, int]:
+    """``(values, containers)`` of the JSON text ``raw``: upper bounds, counted in its bytes.
+
+    ``values`` is the commas plus the lists and objects plus one (every value but the
+    first follows a comma or opens a container); ``containers`` the ``[`` and ``{``. All
+    of them are counted at C speed (about 0.1 s for 200 MB). Only when that is over a
+    limit and the file has few texts are the texts taken out and the count repeated, so a
+    comma inside a name never counts; a file of millions of texts keeps the fast count.
+    """
+    commas, containers = raw.count(b","), raw.count(b"[") + raw.count(b"{")
+    over = commas + containers + 1 > MAX_JSON_VALUES or containers > MAX_JSON_CONTAINERS
+    if not over or raw.count(b'"') > _EXACT_COUNT_QUOTES:
+        return commas + containers + 1, containers
+    outside = _JSON_STRING.sub(b'""', raw)
+    containers = outside.count(b"[") + outside.count(b"{")
+    return outside.count(b",") + containers + 1, containers
+
+
+# Taking the texts out costs about a microsecond a text: 200,000 of them, 0.2 s.
+_EXACT_COUNT_QUOTES = 400_000
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')

@@ -47,10 +47,17 @@ from nnviz.limits import (
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
     MAX_HISTORY_POINTS,
+    MAX_JSON_CONTAINERS,
     MAX_JSON_DEPTH,
+    MAX_JSON_VALUES,
+    MAX_MESSAGE,
+    MAX_PATH,
     MAX_PROJECT_FILE_BYTES,
     MAX_SAMPLES,
     MAX_SEED,
+    MAX_TEXT,
+    elide,
+    json_counts,
 )
 from nnviz.run_file import run_from_dict, run_to_dict
 from nnviz.version import __version__
@@ -276,9 +283,22 @@ class DatasetSpec:
             path = data.get("path")
             if not isinstance(path, str) or not path:
                 raise ProjectFileError(f"'{where}.path' must be the CSV file's path.")
+            if len(path) > MAX_PATH:
+                raise ProjectFileError(
+                    f"'{where}.path' has {len(path):,} characters; nnviz reads paths of at "
+                    f"most {MAX_PATH:,}.")
             target = data.get("target", -1)
             if isinstance(target, bool) or not isinstance(target, (int, str)):
                 raise ProjectFileError(f"'{where}.target' must be a column name or index.")
+            if isinstance(target, str) and len(target) > MAX_TEXT:
+                raise ProjectFileError(
+                    f"'{where}.target' has {len(target):,} characters; nnviz reads column "
+                    f"names of at most {MAX_TEXT:,}.")
+            columns = datasets.MAX_CSV_COLUMNS
+            if isinstance(target, int) and not -columns <= target < columns:
+                raise ProjectFileError(
+                    f"'{where}.target' is {target}; a CSV file has at most {columns:,} "
+                    "columns.")
             allowed = {"header", "standardize", "validation_split", "seed", "task", "delimiter"}
             for key in params:
                 if key not in allowed:
@@ -538,6 +558,9 @@ class Project:
         project = cls(design, training, dataset, history, path)
         if history:
             project.run = run_from_dict(data.get("run"), _weight_shapes(design))
+            if isinstance(project.run.get("diverged"), str):
+                # Shown in the status bar and the training panel: a message, so elided.
+                project.run["diverged"] = elide(project.run["diverged"], MAX_MESSAGE)
         return project
 
     def save(self, path: str | os.PathLike | None = None) -> None:
@@ -607,6 +630,18 @@ class Project:
         other = _sniff_binary(raw)
         if other:
             raise ProjectFileError(f"'{name}' is {other}, not an nnviz project file.", path)
+        # Counted in the bytes before parsing: the parsed form of a few MB of "[]," is GBs.
+        n_values, n_containers = json_counts(raw)
+        if n_containers > MAX_JSON_CONTAINERS:
+            raise ProjectFileError(
+                f"Cannot open '{name}': it holds {n_containers:,} lists and objects; nnviz "
+                f"reads project files of at most {MAX_JSON_CONTAINERS:,}.", path)
+        if n_values > MAX_JSON_VALUES:
+            raise ProjectFileError(
+                f"Cannot open '{name}': its commas and brackets announce {n_values:,} values "
+                f"(numbers, texts, lists and objects); nnviz reads project files of at most "
+                f"{MAX_JSON_VALUES:,}.",
+                path)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
@@ -695,7 +730,11 @@ def _weight_shapes(design: Design) -> list[tuple] | None:
 
 
 def _check_dataset_params(params: dict, where: str) -> None:
-    """Every data set option is one number, text, true/false or null, within its limit."""
+    """Every data set option is one value of its own type, within its limit.
+
+    The window shows these in its boxes (Size, Noise, Split) as they are, so a text where
+    a number belongs is refused here, not met by a view half-way through opening.
+    """
     for key, value in params.items():
         if value is not None and not isinstance(value, (bool, int, float, str)):
             raise ProjectFileError(
@@ -706,6 +745,41 @@ def _check_dataset_params(params: dict, where: str) -> None:
         if isinstance(value, int) and not isinstance(value, bool) and value > high:
             raise ProjectFileError(
                 f"'{where}.params.{key}' is {value}; nnviz allows at most {high:,} ({key}).")
+    for key, value in params.items():
+        rule = _PARAM_RULES.get(key)
+        if rule is not None and not rule[1](value):
+            raise ProjectFileError(
+                f"'{where}.params.{key}' must be {rule[0]}, not {_show_value(value)}.")
+
+
+def _is_whole(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+#: What each data set option may be: (what the message says, the test).
+_PARAM_RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "n_samples": ("a whole number of at least 1, or null",
+                  lambda v: v is None or (_is_whole(v) and v >= 1)),
+    "noise": ("a number of 0 or more, or null", lambda v: v is None or (_is_real(v) and v >= 0)),
+    "seed": ("a whole number of 0 or more", lambda v: _is_whole(v) and v >= 0),
+    "validation_split": ("a number from 0 up to (not including) 1",
+                         lambda v: _is_real(v) and 0 <= v < 1),
+    "standardize": ("true or false", lambda v: isinstance(v, bool)),
+    "header": ("true, false or null", lambda v: v is None or isinstance(v, bool)),
+    "task": ("'classification', 'regression' or null",
+             lambda v: v in (None, "classification", "regression")),
+    "delimiter": ("',', ';', a tab or null", lambda v: v in (None, ",", ";", "\t")),
+}
+
+
+def _show_value(value: Any) -> str:
+    """``value`` for a message, a long text cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _read_history(data: Any) -> dict:
@@ -723,7 +797,34 @@ def _read_history(data: Any) -> dict:
             raise ProjectFileError(f"'history.{key}' must be a flat list of numbers.")
         array = decode_array(values, f"'history.{key}'", ndim=1)
         out[key] = [float(x) for x in array]
+    if "batch_segments" in out:
+        _check_segments(out["batch_segments"])
     return out
+
+
+def _check_segments(flat: list[float]) -> None:
+    """``history.batch_segments`` is ``[stride, count, ...]`` of whole numbers >= 1.
+
+    Each point of a thinned per-batch series stands for ``stride`` batches; the plots
+    place the points with integer arithmetic, so the batches they stand for together
+    stay below 2**53 (the run's counters' own bound).
+    """
+    where = "history.batch_segments"
+    if len(flat) % 2:
+        raise ProjectFileError(f"'{where}' must be pairs [stride, count, ...]; it has an odd "
+                               f"number of values ({len(flat):,}).")
+    total = 0
+    for k, value in enumerate(flat):
+        if not (math.isfinite(value) and value >= 1 and value == int(value)
+                and value < 2 ** 53):
+            raise ProjectFileError(
+                f"'{where}[{k}]' is {value!r}; each stride and count must be a whole number "
+                "of at least 1.")
+        if k % 2:
+            total += int(flat[k - 1]) * int(value)
+            if total >= 2 ** 53:
+                raise ProjectFileError(
+                    f"'{where}' stands for more than 2**53 batches; a run has fewer.")
 
 
 def _spec_key(spec: DatasetSpec):

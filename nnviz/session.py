@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -39,7 +40,7 @@ import numpy as np
 from psygnal import Signal, SignalGroup
 
 from nnviz.errors import NnvizError, TrainingDiverged
-from nnviz.project import DatasetSpec, Project
+from nnviz.project import DatasetSpec, Project, TrainingSettings
 from nnviz.training import History, RunState, Stepper
 from nnviz.training_process import ProcessFailed, TrainingProcess, apply_delta
 from nnviz.undo import Command, array_bytes
@@ -741,20 +742,116 @@ class Session:
         """Open ``other`` in this session: a new document, a new run, an empty undo stack.
 
         The session takes the new content as a whole and builds the run once, from the
-        file's history, instead of reacting to each field as it changes.
+        file's history, instead of reacting to each field as it changes. Whole or not at
+        all: if anything raises on the way (a view that cannot show a value), the session
+        is put back as it was (see :meth:`replacing`) and the error raised.
+        """
+        with self.replacing(other):
+            pass
+
+    @contextlib.contextmanager
+    def replacing(self, other: Project) -> Iterator[None]:
+        """Open ``other``, then run the block (the window's own updates for it).
+
+        If opening or the block raises, the content, the run, its data and the undo stack
+        (with its saved mark) are put back as they were before, the views are told, and
+        the error goes on: a failed open leaves the open document exactly as it was, so
+        a Save afterwards writes what the user had.
         """
         self.stop_training()
         with self._paused():
-            self._open = None
-            self._disconnect()
+            kept = self._keep()
             try:
-                self.project.replace_with(other)
-            finally:
-                self._connect()
-            self._data, self._data_key = None, None
-            self.undo_stack.clear()
-            self._start_run("", continue_saved=True)
-        self.events.state_changed.emit()
+                self._take(other)
+            except BaseException:
+                self._put_back(kept)
+                raise
+        try:
+            self.events.state_changed.emit()
+            yield
+        except BaseException:
+            with self._paused():
+                self._put_back(kept)
+            raise
+
+    def _take(self, other: Project) -> None:
+        """Swap ``other``'s content in (lock held): the data first, before anything changes."""
+        data, key = None, _spec_key(other.dataset)
+        if other.dataset.name is not None:
+            try:
+                data = other.dataset.load()
+            except NnvizError:
+                data, key = None, None  # the new run says why (its problem)
+        self._open = None
+        self._disconnect()
+        try:
+            self.project.replace_with(other)
+        finally:
+            self._connect()
+        self._data, self._data_key = data, (key if data is not None else None)
+        self.undo_stack.clear()
+        self._start_run("", continue_saved=True)
+
+    def _keep(self) -> _Kept:
+        """What :meth:`_put_back` needs: a copy of the content and the run as it is."""
+        p = self.project
+        copy = Project(None, TrainingSettings.from_dict(p.training.to_dict()),
+                       _copy_spec(p.dataset), p.history, p.path)
+        copy.design.replace_with(p.design)
+        copy.run = dict(p.run)
+        fields = {name: getattr(self, name) for name in _Kept.FIELDS}
+        return _Kept(copy, self.undo_stack.keep(), fields)
+
+    def _put_back(self, kept: _Kept) -> None:
+        """Bring back what :meth:`_keep` noted (lock held); then the views hear it all again.
+
+        The content comes back with every signal blocked: a view that failed on the new
+        content would fail again on a half-restored one. Then each view is told on its
+        own, so one that still fails does not keep the others from showing the document.
+        """
+        p = self.project
+        self._disconnect()
+        try:
+            with p.events.blocked(), p.training.events.blocked(), p.design.events.blocked():
+                p.replace_with(kept.project)
+        finally:
+            self._connect()
+        self.undo_stack.restore(kept.undo)
+        fields = dict(kept.fields)
+        self.problem = fields.pop("problem")
+        for name, value in fields.items():
+            setattr(self, name, value)
+        t = p.training
+        self._disconnect()  # the session has its state back already: only the views hear
+        try:
+            for tell in (p.design.events.reset.emit,
+                         lambda: t.events.learning_rate.emit(t.learning_rate, t.learning_rate),
+                         p.events.dataset_changed.emit, p.events.settings_changed.emit,
+                         p.events.history_changed.emit, p.events.path_changed.emit,
+                         lambda: self.events.problem_changed.emit(self.problem),
+                         lambda: self.events.run_started.emit(""),
+                         self.events.state_changed.emit):
+                try:
+                    tell()
+                except Exception:  # noqa: BLE001 (the document is back; the others are told)
+                    # A view that fails on the document it showed before is a bug of its
+                    # own: reported on stderr, not in place of the error that undid the open.
+                    traceback.print_exc()
+        finally:
+            self._connect()
+
+
+@dataclass
+class _Kept:
+    """The session before a replacement: content, undo stack and run (see ``_keep``)."""
+
+    #: The session's attributes that make up its run and data.
+    FIELDS = ("stepper", "_open", "travel_index", "_now", "_data", "_data_key", "_synced",
+              "_shapes", "problem")
+
+    project: Project
+    undo: tuple
+    fields: dict
 
 
 # ---------------------------------------------------------------------- helpers

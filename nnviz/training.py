@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz.checks import check_batch_size, check_training_arrays
+from nnviz.checks import check_batch_memory, check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
 from nnviz.losses import Loss
 
@@ -440,6 +440,9 @@ class Stepper:
         self.y_val = None if y_val is None else np.asarray(y_val, dtype=dtype)
         if self.x_val is not None and self.y_val is not None and len(self.x_val):
             check_training_arrays(model, self.x_val, self.y_val, "x_val", "y_val")
+        # Validation is evaluated in batches of the same size: the larger set counts.
+        check_batch_memory(model, self.batch_size,
+                           max(len(self.x), 0 if self.x_val is None else len(self.x_val)))
         self.snapshot_every_epoch = snapshot_every_epoch
         self.max_snapshots = int(max_snapshots)
         self.max_snapshot_bytes = int(max_snapshot_bytes)

@@ -170,6 +170,18 @@ class UndoStack:
         self._clean_index = self._index
         self.changed.emit()
 
+    def keep(self) -> tuple:
+        """What :meth:`restore` needs to bring the stack back as it is now (its commands,
+        its position, its saved mark): a replacement that failed half-way is undone."""
+        return (list(self._commands), list(self._sizes), self._index, self._clean_index)
+
+    def restore(self, kept: tuple) -> None:
+        """Bring back the stack :meth:`keep` noted; the commands are not run."""
+        commands, sizes, self._index, self._clean_index = kept
+        self._commands[:], self._sizes[:] = commands, sizes
+        self._macros.clear()
+        self.changed.emit()
+
     def clear(self) -> None:
         """Forget every command; the current state becomes the clean one."""
         self._commands.clear()

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 from nnviz import activations, initializers
 from nnviz.document import Design
 from nnviz.errors import DesignError
+from nnviz.limits import MAX_UNITS
 from ui.canvas.style import neuron_prefix
 
 KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
-MAX_UNITS = 4096
 WEIGHT_RANGE = 1e6
 DECIMALS = 4
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz import keras_code, onnx_export, resources, weights_io
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
+from nnviz.limits import elide
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
 from ui import disk_guard
@@ -527,7 +528,19 @@ class MainWindow(QMainWindow):
         except (ProjectFileError, DesignError, DatasetError) as error:
             show_error(self, "Cannot open the project", error)
             return False
-        self._adopt(loaded)
+        try:
+            self._adopt(loaded)
+        except Exception as error:  # noqa: BLE001 (a failed open must never lose the work)
+            # Not one of ours: a bug in a view. _adopt put everything back as it was; the
+            # traceback goes to stderr for a report, the user gets a dialog.
+            traceback.print_exc()
+            # A signal's error wraps the view's own (psygnal: "raise ... from"); name that.
+            cause = error.__cause__ if error.__cause__ is not None else error
+            show_error(self, "Cannot open the project",
+                       f"Opening {Path(path).name} failed unexpectedly "
+                       f"({type(cause).__name__}: {elide(str(cause).strip(), 300)}). The "
+                       "project you had open is still open, as it was.")
+            return False
         if resources.is_example(path):
             self._as_untitled_copy(path)
         else:
@@ -601,10 +614,23 @@ class MainWindow(QMainWindow):
         return answer == Btn.Discard
 
     def _adopt(self, loaded: Project) -> None:
-        """Take ``loaded``'s content into ``self.project`` in place (one project per window)."""
-        self.session.replace_project(loaded)
-        self._read_dataset_shape()
-        self._after_document_loaded()
+        """Take ``loaded``'s content into ``self.project`` in place (one project per window).
+
+        Whole or not at all: if the session or any view raises on the way, the session
+        puts the document, its run and its undo stack back (``Session.replacing``), the
+        window its own fields, and the error goes on to the caller.
+        """
+        mine = (self._example_stem, self._untitled_name, self._n_features, self._n_targets)
+        try:
+            with self.session.replacing(loaded):
+                self._read_dataset_shape()
+                self._after_document_loaded()
+        except BaseException:
+            self._example_stem, self._untitled_name, self._n_features, self._n_targets = mine
+            self._update_title()
+            self._update_edit_actions()
+            self.update_validation()
+            raise
 
     def _after_document_loaded(self) -> None:
         self._example_stem = None

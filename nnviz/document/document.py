@@ -50,7 +50,7 @@ from nnviz.document.specs import (
 from nnviz.document.specs import quote as _quote
 from nnviz.document.validation import Problem
 from nnviz.errors import DesignError
-from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS
+from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, design_weights, weights_problem
 from nnviz.undo import UndoStack
 
 __all__ = ["Design", "DesignEvents"]
@@ -203,6 +203,8 @@ class Design:
         if len(self._layers) >= MAX_LAYERS:
             raise DesignError(f"A design holds at most {MAX_LAYERS} layers in nnviz.")
         units = DEFAULT_UNITS[kind] if units is None else _check_units(units)
+        if kind != "input":
+            self._check_size(extra_bias=units)
         activation = DEFAULT_ACTIVATION[kind] if activation is None else activation
         _check_activation(kind, activation)
         initializer = DEFAULT_INITIALIZER if initializer is None else _check_initializer(initializer)
@@ -293,6 +295,7 @@ class Design:
             raise DesignError(
                 f"{_quote(source)} is already connected to {_quote(target)}.", target_id
             )
+        self._check_size(extra_kernel=(source.units, target.units), layer_id=target_id)
         self.undo_stack.push(
             _commands.Connect(self, Connection(source_id, target_id), f"Connect {source.name} to {target.name}")
         )
@@ -318,6 +321,7 @@ class Design:
         units = _check_units(units)
         if units == spec.units:
             return
+        self._check_size(units={layer_id: units}, layer_id=layer_id)
         self.undo_stack.push(_commands.SetUnits(self, spec, units))
 
     def set_activation(self, layer_id: str, name: str) -> None:
@@ -430,6 +434,24 @@ class Design:
 
     # ------------------------------------------------------------------ primitive edits
     # These change the content and emit events, without undo; commands call them.
+    def weight_count(self, units: Mapping[str, int] | None = None) -> int:
+        """The design's weights by the size model of :mod:`nnviz.limits`: a kernel per
+        connection and a bias per hidden and output layer, counted from the layers' sizes
+        (``units`` overrides some of them: the count an edit would give)."""
+        size = {s.id: s.units for s in self._layers}
+        size.update(units or {})
+        return design_weights(((size[c.source], size[c.target]) for c in self._connections),
+                              (size[s.id] for s in self._layers if s.kind != "input"))
+
+    def _check_size(self, units: Mapping[str, int] | None = None,
+                    extra_kernel: tuple[int, int] = (0, 0), extra_bias: int = 0,
+                    layer_id: str | None = None) -> None:
+        """Refuse (DesignError) an edit that would take the design over MAX_WEIGHTS."""
+        total = self.weight_count(units) + extra_kernel[0] * extra_kernel[1] + extra_bias
+        problem = weights_problem(total)
+        if problem:
+            raise DesignError(problem, layer_id)
+
     def _index_of(self, layer_id: str) -> int:
         for index, spec in enumerate(self._layers):
             if spec.id == layer_id:

@@ -138,11 +138,12 @@ def load_into(design: Design, data: Any) -> None:
                 raise ProjectFileError(f"{where}.{axis} must be a number.")
             pos.append(float(value))
         specs.append(LayerSpec(layer_id, kind, name, units, activation, initializer, *pos))
+        if kind != "input":  # its bias, counted whether the file holds it or not
+            count_weights(units, f"{where}.units")
         bias = item.get("bias")
         if bias is not None:
             if kind == "input":
                 raise ProjectFileError(f"{where}.bias must be null: an input layer has no bias.")
-            count_weights(units, f"{where}.bias")
             biases[layer_id] = read_array(bias, (units,), f"{where}.bias")
     by_id = {s.id: s for s in specs}
     conns: list[Connection] = []
@@ -169,10 +170,12 @@ def load_into(design: Design, data: Any) -> None:
             raise ProjectFileError(f"{where}.source is an output layer, which feeds no layer.")
         conns.append(conn)
         seen_conns.add(conn)
+        # Counted from the layers' sizes, kernel or not: a connection without weights
+        # still draws a line per weight and builds them all.
+        shape = (by_id[conn.source].units, by_id[conn.target].units)
+        count_weights(shape[0] * shape[1], f"{where} ({shape[0]} x {shape[1]} neurons)")
         kernel = item.get("kernel")
         if kernel is not None:
-            shape = (by_id[conn.source].units, by_id[conn.target].units)
-            count_weights(shape[0] * shape[1], f"{where}.kernel")
             kernels[conn] = read_array(kernel, shape, f"{where}.kernel")
     # New ids continue after the file's, so an id is never reused within a session
     # (an undone deletion may still bring the old layer back).
