@@ -63,6 +63,6 @@ SAVED_SNAPSHOT_BYTES = 48 * 1024 * 1024
 
 A save keeps as many as fit, evenly spread over the run (the first one first, then the
 latest): a small network keeps all of them, a 2-1500-1500-2 one (2.3 million weights,
-24 MB a snapshot in the file) keeps 2, a design of :data:`MAX_WEIGHTS` keeps 1. With the
+23 MB a snapshot in the file) keeps 2, a design of :data:`MAX_WEIGHTS` keeps 1. With the
 current weights (about 22 bytes a weight as text) a saved file stays well under
 :data:`MAX_PROJECT_FILE_BYTES` however long the run."""
