@@ -64,7 +64,7 @@ from nnviz.limits import (
 )
 from nnviz.run_file import run_from_dict, run_to_dict
 from nnviz.version import __version__
-from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
+from nnviz.weights_io import atomic_output, decode_array, encode_array, iter_readable
 
 __all__ = [
     "FORMAT_NAME",
@@ -608,7 +608,8 @@ class Project:
         base_dir = os.path.dirname(os.path.abspath(path))
         name = os.path.basename(path)
         try:
-            text = dumps_readable(self.to_dict(base_dir))
+            # In pieces (a row each): a big network's file is never one string in memory.
+            pieces = list(iter_readable(self.to_dict(base_dir)))
         except ValueError as err:  # a NaN or infinite weight: JSON cannot hold it
             raise ProjectFileError(
                 f"Cannot save '{name}': a weight is NaN or infinite; "
@@ -617,7 +618,7 @@ class Project:
         try:
             # Encoded before the file is opened: a text that UTF-8 cannot hold never
             # leaves a half-written temporary file behind.
-            raw = text.encode("utf-8")
+            raw = [piece.encode("utf-8") for piece in pieces]
         except UnicodeEncodeError as err:
             # A lone surrogate ("\ud800"), which a JSON file can spell as an escape.
             bad = ascii(err.object[err.start:err.end])
@@ -625,10 +626,10 @@ class Project:
                 f"Cannot save '{name}': it contains the character {bad}, which is not a "
                 "letter and cannot be written to a file (a name read from a damaged file?); "
                 "rename the layer or change the text that holds it.", path) from err
-        del text  # a big network's text: one copy in memory at a time, not two
+        del pieces  # one copy of a big network's text in memory at a time, not two
         try:
             with atomic_output(path, "wb") as handle:
-                handle.write(raw)
+                handle.writelines(raw)
                 handle.write(b"\n")
         except OSError as err:
             raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
