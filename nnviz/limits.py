@@ -28,6 +28,7 @@ __all__ = [
     "MAX_TEXT",
     "MAX_UNITS",
     "MAX_WEIGHTS",
+    "SAVED_SNAPSHOT_BYTES",
     "batch_problem",
     "design_weights",
     "elide",
@@ -166,3 +167,12 @@ def json_counts(raw: bytes) -> tuple[int, int]:
 # Taking the texts out costs about a microsecond a text: 200,000 of them, 0.2 s.
 _EXACT_COUNT_QUOTES = 400_000
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+SAVED_SNAPSHOT_BYTES = 48 * 1024 * 1024
+"""Bytes the time-travel snapshots may take in a saved ``.nnviz`` file (``run.snapshots``).
+
+A save keeps as many as fit, evenly spread over the run (the first one first, then the
+latest): a small network keeps all of them, a 2-1500-1500-2 one (2.3 million weights,
+23 MB a snapshot in the file) keeps 2, a design of :data:`MAX_WEIGHTS` keeps 1. With the
+current weights (about 22 bytes a weight as text) a saved file stays well under
+:data:`MAX_PROJECT_FILE_BYTES` however long the run."""

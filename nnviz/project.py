@@ -14,7 +14,8 @@ A ``.nnviz`` file is human-readable JSON::
                    "metrics": ["accuracy"], "shuffle": true},
       "dataset":  {"name": "moons", "params": {"n_samples": 200, ...}}
                or {"name": "csv", "path": "data/mine.csv", "target": -1, "params": {...}},
-      "history":  {"batch_loss": [...], "epoch_loss": [...], ...}  # History.to_dict()
+      "history":  {"batch_loss": [...], "epoch_loss": [...], ...}, # History.to_dict()
+      "run":      {"counters": [...], "snapshots": [...], ...}     # nnviz.run_file
     }
 
 Weights are written with Python's shortest round-trip float text, so a float64 weight reads
@@ -22,9 +23,18 @@ back bit for bit. A CSV data set's path is stored relative to the project file, 
 folder with both can be moved as a whole. Numbers JSON cannot hold (a NaN loss in the
 history) are written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
 
-Saving is atomic (a temporary file beside the target, then a rename). Loading never lets
-a Python error through: every problem raises :class:`~nnviz.errors.ProjectFileError` with
-one sentence that names the file and the field, fit to show in a dialog. Files of older
+The time-travel snapshots (``run.snapshots``) are the bulk of a trained big network's
+run: since format 2 each of their arrays is the array's bytes in base64 (exact, 10.7
+characters a float64 weight instead of about 22), and a save keeps only the snapshots
+that fit :data:`~nnviz.limits.SAVED_SNAPSHOT_BYTES`, evenly spread over the run. So the
+file of the largest design nnviz allows stays well under what it opens
+(:data:`~nnviz.limits.MAX_PROJECT_FILE_BYTES`). Format 1 (snapshots as lists of numbers)
+still opens.
+
+Saving is atomic (a temporary file beside the target, then a rename). The window saves
+from :meth:`Project.copy_for_save` on a thread of its own. Loading never lets a Python
+error through: every problem raises :class:`~nnviz.errors.ProjectFileError` with one
+sentence that names the file and the field, fit to show in a dialog. Files of older
 format versions are upgraded on load by the functions in ``_MIGRATIONS``.
 """
 from __future__ import annotations
@@ -61,7 +71,7 @@ from nnviz.limits import (
 )
 from nnviz.run_file import run_from_dict, run_to_dict
 from nnviz.version import __version__
-from nnviz.weights_io import atomic_output, decode_array, dumps_readable, encode_array
+from nnviz.weights_io import atomic_output, decode_array, encode_array, iter_readable
 
 __all__ = [
     "FORMAT_NAME",
@@ -75,7 +85,7 @@ __all__ = [
 ]
 
 FORMAT_NAME = "nnviz-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PROJECT_SUFFIX = ".nnviz"
 
 _VERSION = __version__  # "saved_by": the nnviz that wrote the file
@@ -321,10 +331,19 @@ class DatasetSpec:
 
 # ------------------------------------------------------------------------ migrations
 
+def _packed_snapshots(data: dict) -> dict:
+    """1 -> 2: snapshot arrays may now be packed bytes; a version-1 file's lists still read.
+
+    Nothing to rewrite: version 2 only added the packed form (``nnviz.run_file``), so a
+    version-1 file is a valid version-2 file as it stands.
+    """
+    return data
+
+
 #: ``version -> function`` upgrading a file's data from that version to the next one.
 #: Version 1 is the first; when the format changes, bump FORMAT_VERSION and add the step
 #: from the old version here, so every file ever written still opens.
-_MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+_MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _packed_snapshots}
 
 
 def migrate(data: dict, version: int) -> dict:
@@ -563,12 +582,46 @@ class Project:
                 project.run["diverged"] = elide(project.run["diverged"], MAX_MESSAGE)
         return project
 
+    def copy_for_save(self, path: str | os.PathLike | None = None) -> Project:
+        """A copy of the project to :meth:`save` on another thread, taken in milliseconds.
+
+        Made on the thread that owns the project; the copy is then only read, so edits and
+        training may go on while it is written. The design's arrays and the history are
+        copied; the snapshots' arrays are shared (a run never writes them after it took
+        them). The copy's path is ``path`` (default: :attr:`path`); this project's own
+        path changes with :meth:`saved_to` once the copy is written.
+        """
+        if path is None:
+            path = self.path
+        if path is None:
+            raise ProjectFileError("Choose a file name to save the project to.")
+        design = Design()
+        design.replace_with(self.design)
+        training = TrainingSettings(**self.training.to_dict())
+        dataset = replace(self.dataset, params=copy.deepcopy(self.dataset.params))
+        history = {k: list(v) for k, v in self.history.items()}
+        clone = Project(design, training, dataset, history, os.fspath(path))
+        clone.run = dict(self.run)
+        if "snapshots" in clone.run:
+            clone.run["snapshots"] = list(clone.run["snapshots"])
+        return clone
+
+    def saved_to(self, path: str | os.PathLike) -> None:
+        """Remember that the project is now saved at ``path`` (emits ``path_changed``)."""
+        path = os.fspath(path)
+        changed = self.path != path
+        self.path = path
+        if changed:
+            self.events.path_changed.emit()
+
     def save(self, path: str | os.PathLike | None = None) -> None:
         """Write the project to ``path`` (default: :attr:`path`) atomically; remember the path.
 
         A temporary file is written beside the target and renamed over it, so a crash
         mid-save leaves the old file as it was. Every failure is a ProjectFileError that
         says why (a full disk, a read-only file, a NaN weight, text that UTF-8 cannot hold).
+        Only the time-travel snapshots that fit ``SAVED_SNAPSHOT_BYTES`` are written
+        (:func:`nnviz.run_file.thin_snapshots`); the project in memory keeps all of them.
         """
         if path is None:
             path = self.path
@@ -578,7 +631,8 @@ class Project:
         base_dir = os.path.dirname(os.path.abspath(path))
         name = os.path.basename(path)
         try:
-            text = dumps_readable(self.to_dict(base_dir))
+            # In pieces (a row each): a big network's file is never one string in memory.
+            pieces = list(iter_readable(self.to_dict(base_dir)))
         except ValueError as err:  # a NaN or infinite weight: JSON cannot hold it
             raise ProjectFileError(
                 f"Cannot save '{name}': a weight is NaN or infinite; "
@@ -587,7 +641,7 @@ class Project:
         try:
             # Encoded before the file is opened: a text that UTF-8 cannot hold never
             # leaves a half-written temporary file behind.
-            raw = (text + "\n").encode("utf-8")
+            raw = [piece.encode("utf-8") for piece in pieces]
         except UnicodeEncodeError as err:
             # A lone surrogate ("\ud800"), which a JSON file can spell as an escape.
             bad = ascii(err.object[err.start:err.end])
@@ -595,15 +649,14 @@ class Project:
                 f"Cannot save '{name}': it contains the character {bad}, which is not a "
                 "letter and cannot be written to a file (a name read from a damaged file?); "
                 "rename the layer or change the text that holds it.", path) from err
+        del pieces  # one copy of a big network's text in memory at a time, not two
         try:
             with atomic_output(path, "wb") as handle:
-                handle.write(raw)
+                handle.writelines(raw)
+                handle.write(b"\n")
         except OSError as err:
             raise ProjectFileError(f"Cannot write '{path}': {err.strerror or err}.", path) from err
-        changed = self.path != path
-        self.path = path
-        if changed:
-            self.events.path_changed.emit()
+        self.saved_to(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, check_data: bool = True) -> Project:

@@ -164,6 +164,7 @@ class Session:
         self._remote: Stepper | None = None  # the stepper the process holds a copy of
         self._remote_target: int | None = None
         self._run_token = 0  # a new one per run: the process gets the data once per run
+        self._saving: list | None = None  # begin_save's copy and the undo stack then
         self._connect()
         self._start_run("", continue_saved=True)
 
@@ -734,9 +735,53 @@ class Session:
 
     def save(self, path=None) -> None:
         """Save the project (with its history and run) to ``path`` or its own path."""
+        copy = self.begin_save(path)
+        try:
+            copy.save()
+        except BaseException:
+            self.end_save(copy, False)
+            raise
+        self.end_save(copy, True)
+
+    def begin_save(self, path=None) -> Project:
+        """Start a save: the project's copy whose ``save()`` may run on another thread.
+
+        The run is committed and the project copied here (milliseconds, on this thread);
+        the state now is the one the file will hold, so it is marked saved now: edits and
+        training going on while the copy is written count as changes. Call
+        :meth:`end_save` with whether ``copy.save()`` succeeded.
+        """
+        if self._saving is not None:
+            raise RuntimeError("begin_save() while another save is under way")
         self.commit()
-        self.project.save(path)
+        copy = self.project.copy_for_save(path)
+        clean = self.undo_stack.clean_index
         self.undo_stack.set_clean()
+        self._saving = [copy, clean, False]  # [copy, clean index before, stack moved since]
+        self.undo_stack.changed.connect(self._moved_while_saving)
+        return copy
+
+    def _moved_while_saving(self) -> None:
+        if self._saving is not None:
+            self._saving[2] = True
+
+    def end_save(self, copy: Project, ok: bool) -> None:
+        """Finish :meth:`begin_save`: take the copy's path, or (``ok=False``) unmark the state.
+
+        After a failed write the saved state is the one before, if the undo stack has not
+        moved since; if it has, no state counts as saved (the window will ask before it
+        closes).
+        """
+        saving = self._saving
+        if saving is None or saving[0] is not copy:
+            raise RuntimeError("end_save() without its begin_save()")
+        self._saving = None
+        self.undo_stack.changed.disconnect(self._moved_while_saving)
+        _copy, clean, moved = saving
+        if ok:
+            self.project.saved_to(copy.path)
+        else:
+            self.undo_stack.set_clean_index(None if moved else clean)
 
     def replace_project(self, other: Project) -> None:
         """Open ``other`` in this session: a new document, a new run, an empty undo stack.

@@ -182,6 +182,18 @@ class UndoStack:
         self._macros.clear()
         self.changed.emit()
 
+    @property
+    def clean_index(self) -> int | None:
+        """The :attr:`index` of the saved state, or None when no state is the saved one."""
+        return self._clean_index
+
+    def set_clean_index(self, index: int | None) -> None:
+        """Mark the state at ``index`` as saved (None: none is); undoes a :meth:`set_clean`."""
+        if index is not None and not 0 <= index <= len(self._commands):
+            raise ValueError(f"clean index {index} is outside the stack (0..{len(self._commands)})")
+        self._clean_index = index
+        self.changed.emit()
+
     def clear(self) -> None:
         """Forget every command; the current state becomes the clean one."""
         self._commands.clear()

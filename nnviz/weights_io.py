@@ -56,6 +56,7 @@ __all__ = [
     "encode_array",
     "decode_array",
     "dumps_readable",
+    "iter_readable",
 ]
 
 #: The suffixes :func:`save_weights` and :func:`load_weights` understand.
@@ -74,25 +75,43 @@ def dumps_readable(data, indent: int = 1) -> str:
     A kernel's rows stay readable (one row per line) instead of one number per line.
     Non-finite floats are refused (``ValueError``), as JSON has no text for them.
     """
+    return "".join(iter_readable(data, indent))
+
+
+def iter_readable(data, indent: int = 1) -> Iterator[str]:
+    """:func:`dumps_readable`'s text in pieces (a field's name, a kernel's row, ...).
+
+    A big network's file is written piece by piece: no string of the whole file is built,
+    and a thread making it lets others run between pieces.
+    """
 
     def flat(value) -> bool:
         return not isinstance(value, (dict, list)) or (
             isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
         )
 
-    def write(value, level: int) -> str:
+    def write(value, level: int) -> Iterator[str]:
         if flat(value):
-            return json.dumps(value, allow_nan=False, ensure_ascii=False)
+            yield json.dumps(value, allow_nan=False, ensure_ascii=False)
+            return
         pad = " " * (indent * (level + 1))
         end = " " * (indent * level)
         if isinstance(value, dict):
             if not value:
-                return "{}"
-            items = [f"{pad}{json.dumps(str(k), ensure_ascii=False)}: {write(v, level + 1)}"
-                     for k, v in value.items()]
-            return "{\n" + ",\n".join(items) + "\n" + end + "}"
-        items = [pad + write(v, level + 1) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + end + "]"
+                yield "{}"
+                return
+            yield "{\n"
+            for n, (k, v) in enumerate(value.items()):
+                sep = ",\n" if n else ""
+                yield f"{sep}{pad}{json.dumps(str(k), ensure_ascii=False)}: "
+                yield from write(v, level + 1)
+            yield "\n" + end + "}"
+            return
+        yield "[\n"
+        for n, v in enumerate(value):
+            yield (",\n" + pad) if n else pad
+            yield from write(v, level + 1)
+        yield "\n" + end + "]"
 
     return write(data, 0)
 

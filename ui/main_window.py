@@ -34,6 +34,7 @@ from nnviz.limits import elide
 from nnviz.project import Project, TrainingSettings
 from nnviz.session import Session
 from ui import disk_guard
+from ui.background import run_and_wait
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog, plain_tooltip, show_about, show_error
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
             self.session.use_process()
         self._needs_default_sizes = True
         self._clamped = False
+        self._saving = False  # a save is being written (see save_file)
+        self._close_after_save = False
         self._untitled_name = "Lecture example" if project is None else "Untitled"
         self._example_stem: str | None = None
         self._on_disk = disk_guard.DiskStamp()  # the file as last opened or saved
@@ -557,40 +560,68 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def save_file(self, path: str | os.PathLike) -> bool:
-        """Save the project to ``path`` (atomically); True on success, else a dialog says why."""
+        """Save the project to ``path`` (atomically); True on success, else a dialog says why.
+
+        The project is copied here, in milliseconds, and the copy is written on a thread
+        of its own (``ui.background.run_and_wait``): meanwhile the window keeps painting
+        and training goes on, but clicks and keys wait, and this call returns once the
+        file is written, so scripts and tests get the answer as before. A close asked for
+        meanwhile happens after the save.
+        """
         path = os.fspath(path)
         if resources.is_example(path):
             show_error(self, "Cannot save the project",
                        f"{Path(path).name} is one of nnviz's bundled examples and stays as it "
                        "is; save your copy under another name (File > Save As).")
             return False
+        if self._saving:
+            return False  # called again from inside the save's wait: that save decides
         if self._on_disk.changed(path):
             answer = disk_guard.ask_changed_on_disk(self, Path(path).name)
             if answer == disk_guard.SAVE_AS:
                 return self._on_save_as()
             if answer != disk_guard.OVERWRITE:
                 return False
+        copy = None
+        self._saving = True
         try:
-            self.session.save(path)
+            copy = self.session.begin_save(path)
+            self.statusBar().showMessage(f"Saving {Path(path).name}…")
+            run_and_wait(copy.save, name="nnviz-save")
         except (NnvizError, OSError) as error:
+            self._end_save(copy, False)
             show_error(self, "Cannot save the project", error)
             return False
         except Exception as error:  # noqa: BLE001 (a failed save must never lose the work)
             # Not one of ours: a bug. The traceback goes to stderr for a report, the user
             # gets a dialog, and the document stays open and modified.
+            self._end_save(copy, False)
             traceback.print_exc()
             show_error(self, "Cannot save the project",
                        f"The save failed unexpectedly ({type(error).__name__}: {error}). "
                        "Your work is still open; try File > Save As.")
             return False
+        self._end_save(copy, True)
         self._add_recent(path)
         self._on_disk.remember(path)
         self._update_title()
         self._show_message(f"Saved {Path(path).name}")
         return True
 
+    def _end_save(self, copy: Project | None, ok: bool) -> None:
+        """The save of ``copy`` is over: tell the session; a close asked for meanwhile runs."""
+        self._saving = False
+        if copy is not None:
+            self.session.end_save(copy, ok)
+        self.statusBar().clearMessage()
+        if self._close_after_save:
+            self._close_after_save = False
+            QTimer.singleShot(0, self, self.close)
+
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; False means the user cancelled."""
+        if self._saving:
+            return False  # a save is being written: Open, New or Close wait for it
         # Training in progress counts: it becomes an undo step before the question.
         self.session.commit()
         if not self.is_modified():
@@ -975,6 +1006,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Ask about unsaved changes, remember the layout, stop training, then close."""
+        if self._saving:
+            # The window manager's close button is not input that a save's wait holds
+            # back: close once the file is written.
+            self._close_after_save = True
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return
