@@ -401,14 +401,17 @@ class Session:
         self.process_problem = text
         print(f"nnviz: training continues without its process: {text}", file=sys.stderr)
 
-    def _check_process(self) -> None:
-        """Notice a process that could not start, died or stopped answering (lock held)."""
+    def _check_process(self) -> bool:
+        """Notice a process that could not start, died or stopped answering (lock held);
+        whether it failed now."""
         if self.process is None:
-            return
+            return False
         try:
             self.process.check()
         except ProcessFailed as error:
             self._process_failed(error)
+            return True
+        return False
 
     def _train_remote(self, stepper: Stepper, target: int) -> str:
         """One chunk in the process (lock held): apply what has arrived; the status
@@ -647,7 +650,10 @@ class Session:
                 self._leave_travel(keep=True)
             target = self.project.training.epochs
             trace = None
-            self._check_process()
+            if self._check_process():
+                # The caller chose its way to train (a chunk in the process needs no
+                # should_stop): it chooses again.
+                return "running", None
             remote = not traced and self.trains_in_process()
             if not remote:
                 self._settle()  # training here: the process hands its run back first

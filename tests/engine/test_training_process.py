@@ -374,10 +374,11 @@ def test_a_python_that_cannot_be_started_is_said_too(monkeypatch):
     session.use_process()
     try:
         assert session.start_training() == ""
-        status, _ = session.train_chunk(lambda: True)
-        assert status == "running" and session.stepper.global_step > 0
+        assert session.train_chunk(lambda: True) == ("running", None)
         assert session.process_problem.startswith("The training process could not start: ")
         assert "/nonexistent/python3" in session.process_problem
+        assert session.train_chunk(lambda: True) == ("running", None)
+        assert session.stepper.global_step > 0  # here
     finally:
         session.close()
 
