@@ -167,3 +167,20 @@ def test_a_stopped_process_is_said_and_replaced_and_never_holds_the_window(qtbot
     assert panel.counters.text().split(" · ")[1] == f"step {step}"
     assert len(session.history.batch_loss) == step
     assert window.undo_action.text().startswith("&Undo Train (")
+
+
+def test_a_window_deleted_without_close_ends_its_training_process(qtbot):
+    # Not make_window: its teardown closes the window, and this one is never closed.
+    from ui.main_window import MainWindow
+
+    window = _long_run(MainWindow(Project.lecture_example()))
+    window.show()
+    qtbot.waitExposed(window)
+    session = _train_in_process(qtbot, window)
+    child = session.process._proc
+    thread = window.training.thread
+    window.deleteLater()  # never closed: no closeEvent, no shutdown
+    qtbot.waitUntil(lambda: child.poll() is not None, timeout=10000)
+    assert child.returncode == 0  # asked to quit, not killed
+    assert session.process is None and not session.training
+    assert not thread.isRunning()  # a running QThread destroyed would abort the app
