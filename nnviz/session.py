@@ -41,8 +41,7 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project
 from nnviz.training import History, RunState, Stepper
-from nnviz.training_process import (ANSWER_TIMEOUT, ProcessFailed, TrainingProcess,
-                                    apply_delta)
+from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess, apply_delta
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import resources
+from nnviz import resources, training_process
 from nnviz import session as session_module
-from nnviz import training_process
 from nnviz.project import Project
 from nnviz.session import Session
 
