@@ -42,13 +42,15 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project, TrainingSettings
 from nnviz.training import History, RunState, Stepper
-from nnviz.training_process import ProcessFailed, TrainingProcess, apply_delta
+from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess, apply_delta
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
 
 #: Settings whose change starts a new run (the weights that fit are kept).
 RUN_SETTINGS = ("loss", "batch_size", "shuffle", "dtype", "metrics", "seed")
+#: Training processes a session starts again after one died or stopped answering.
+MAX_REPLACEMENTS = 3
 #: Settings that patch the live run: history and counters stay.
 PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs")
 
@@ -165,6 +167,7 @@ class Session:
         self._remote_target: int | None = None
         self._run_token = 0  # a new one per run: the process gets the data once per run
         self._saving: list | None = None  # begin_save's copy and the undo stack then
+        self._replacements = 0  # processes started again after one was lost
         self._connect()
         self._start_run("", continue_saved=True)
 
@@ -368,41 +371,73 @@ class Session:
         """Whether :meth:`train_chunk` trains in the process now (it has started)."""
         return self.process is not None and self.process.ready()
 
-    def _settle(self) -> None:
-        """Take the run back from the process: it stops after its batch (lock held)."""
+    def _settle(self, last_epoch: int | None = None) -> None:
+        """Take the run back from the process (lock held): the deltas that have arrived
+        are applied (those up to ``last_epoch`` if given) and the child is told to stop;
+        nothing waits for it."""
         stepper, self._remote = self._remote, None
         process = self.process
         if stepper is None or process is None:
             return
         try:
             for delta in process.stop():
+                if last_epoch is not None and delta["state"].epoch > last_epoch:
+                    break  # past the last epoch: the run goes on from the one before
                 apply_delta(stepper, delta)
         except ProcessFailed as error:
             self._process_failed(error)
 
     def _process_failed(self, error: Exception) -> None:
-        # Training goes on here, from the last state the process sent (a whole one).
+        # Training goes on here, from the last state the process sent (a whole one). A
+        # process that died or stopped answering after it had started is replaced (a few
+        # times a session: one that fails every time is not restarted for ever).
         self._remote = None
-        self.process_problem = str(error)
-        print(f"nnviz: training continues without its process: {error}", file=sys.stderr)
+        process = self.process
+        text = str(error)
+        if process is not None and process.lost and self._replacements < MAX_REPLACEMENTS:
+            self._replacements += 1
+            self.process = TrainingProcess(process.chunk_seconds)
+            self.process.start()
+            text += " A new training process is starting."
+        self.process_problem = text
+        print(f"nnviz: training continues without its process: {text}", file=sys.stderr)
+
+    def _check_process(self) -> bool:
+        """Notice a process that could not start, died or stopped answering (lock held);
+        whether it failed now."""
+        if self.process is None:
+            return False
+        try:
+            self.process.check()
+        except ProcessFailed as error:
+            self._process_failed(error)
+            return True
+        return False
 
     def _train_remote(self, stepper: Stepper, target: int) -> str:
-        """One chunk in the process (lock held): apply what it sends; the status."""
+        """One chunk in the process (lock held): apply what has arrived; the status
+        ("running" too when nothing has arrived yet)."""
         process = self.process
+        if self._remote is stepper and process.running and self._remote_target != target:
+            # Epochs changed while training: take the run back (not past the new last
+            # epoch) and load it again.
+            self._settle(last_epoch=max(target, stepper.epoch))
+            if not self.trains_in_process():
+                return "running"  # it failed meanwhile: the next chunk trains here
+            process = self.process
         if self._remote is not stepper:
             process.load(stepper, self._run_token)
             self._remote = stepper
-        elif process.running and self._remote_target != target:
-            for delta in process.stop():  # Epochs changed while training
-                apply_delta(stepper, delta)
         if not process.running:
             if stepper.epoch >= target:
                 return "finished"
             process.run(max(1, target - stepper.epoch))
             self._remote_target = target
-        delta = process.next_delta()
-        apply_delta(stepper, delta)
-        return delta["status"]
+        status = "running"
+        for delta in process.take():
+            apply_delta(stepper, delta)
+            status = delta["status"]
+        return status
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
         self.undo_stack.push(_SessionCommand(self, text, apply))
@@ -602,6 +637,11 @@ class Session:
         first chunk after Train notes the state to undo to.
         """
         interrupt = self.interrupt
+        process = self.process
+        if not traced and process is not None and process.running:
+            # The process trains: wait for its next delta without the lock, so that a
+            # command never waits for the child (bounded: a silent child is given up).
+            process.wait(ANSWER_TIMEOUT)
         with self.lock:
             stepper = self.stepper
             if not self.training or stepper is None:
@@ -611,6 +651,10 @@ class Session:
                 self._leave_travel(keep=True)
             target = self.project.training.epochs
             trace = None
+            if self._check_process():
+                # The caller chose its way to train (a chunk in the process needs no
+                # should_stop): it chooses again.
+                return "running", None
             remote = not traced and self.trains_in_process()
             if not remote:
                 self._settle()  # training here: the process hands its run back first

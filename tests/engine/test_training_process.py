@@ -1,9 +1,17 @@
 """Training in a child process (no Qt): the same run bit for bit, taken back whole on any
 command, and training goes on here when the process fails."""
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from nnviz import resources
+from nnviz import resources, training_process
+from nnviz import session as session_module
 from nnviz.project import Project
 from nnviz.session import Session
 
@@ -179,13 +187,15 @@ def test_a_large_network_trains_in_the_process_too(remote):
 def test_training_goes_on_here_when_the_process_dies(remote, capsys):
     there = remote(epochs=100_000, optimizer="adam", learning_rate=0.01)
     run_chunks(there, until=lambda s: s.stepper.global_step > 0)
-    there.process._proc.kill()
+    killed = there.process._proc
+    killed.kill()
     steps = there.stepper.global_step
     for _ in range(5):
         status, _ = there.train_chunk(lambda: True)
         assert status == "running"
-    assert "process" in there.process_problem
-    assert not there.trains_in_process()
+    assert there.process_problem.startswith("The training process ended")
+    assert there.process_problem.endswith("A new training process is starting.")
+    assert there.process.pid != killed.pid  # replaced (it starts while training goes on)
     assert there.stepper.global_step > steps  # trained here, from the last state sent
     there.pause()
     # The state it went on from was whole: Adam counted every step, the epochs' losses
@@ -283,3 +293,226 @@ def test_a_process_nobody_closed_ends_with_its_session():
     del session
     gc.collect()
     assert child.wait(5) is not None
+
+
+# ---------------------------------------------------------------------- isolation (#19.2)
+PLANTED = ("queue", "numpy", "pickle", "threading", "traceback", "subprocess", "dataclasses",
+           "sitecustomize", "usercustomize")
+
+
+def plant(folder, marks):
+    """Modules named like the ones the child imports, each leaving a mark when it runs."""
+    for name in PLANTED:
+        (folder / f"{name}.py").write_text(
+            f"open({str(marks / name)!r}, 'w').close()\n", encoding="utf-8")
+    (folder / "nnviz").mkdir()
+    (folder / "nnviz" / "__init__.py").write_text(
+        f"open({str(marks / 'nnviz')!r}, 'w').close()\n", encoding="utf-8")
+
+
+def test_the_process_runs_nnviz_not_the_modules_of_the_launch_folder(tmp_path, monkeypatch):
+    # A student unpacks a course zip (lecture.nnviz and a queue.py) and starts nnviz there.
+    course, marks = tmp_path / "course", tmp_path / "marks"
+    course.mkdir()
+    marks.mkdir()
+    plant(course, marks)
+    monkeypatch.chdir(course)
+    # Started as `python -m ...` there, or with PYTHONPATH naming it: the parent's path has it.
+    monkeypatch.setattr(sys, "path", ["", str(course)] + sys.path)
+    monkeypatch.setenv("PYTHONPATH", str(course))
+    session = make()
+    session.use_process()
+    try:
+        assert session.process.wait_ready(), session.process.failure
+        assert run_chunks(session) == "finished"
+        assert session.trains_in_process() and session.process_problem == ""
+    finally:
+        session.close()
+    assert sorted(p.name for p in marks.iterdir()) == []
+
+
+def test_the_childs_path_leaves_out_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), "/elsewhere"] + sys.path)
+    path = training_process.child_path()
+    assert "" not in path and str(tmp_path) not in path and "/elsewhere" in path
+    # The folder this nnviz comes from is always there (a source tree, an editable install).
+    assert str(Path(training_process.__file__).resolve().parent.parent) in path
+
+
+def test_a_process_that_cannot_start_says_why_and_training_goes_on_here(tmp_path,
+                                                                        monkeypatch):
+    # Its nnviz cannot be imported (a broken install): the child says so before it dies.
+    broken = tmp_path / "broken"
+    (broken / "nnviz").mkdir(parents=True)
+    (broken / "nnviz" / "__init__.py").write_text("raise ImportError('a broken install')\n",
+                                                   encoding="utf-8")
+    real = training_process.child_path
+    monkeypatch.setattr(training_process, "child_path", lambda: [str(broken)] + real())
+    session = make(epochs=100_000)
+    session.use_process()
+    try:
+        assert session.start_training() == ""
+        for _ in range(10_000):
+            session.train_chunk(lambda: True)
+            if session.process_problem:
+                break
+            session.process.wait(0.05)  # the child's answer
+        assert session.process_problem == ("The training process could not start: "
+                                           "ImportError: a broken install")
+        assert session.stepper.global_step > 0 and not session.trains_in_process()
+        assert session.process.pid is None  # ended, and not started again
+        session.pause()
+    finally:
+        session.close()
+
+
+def test_a_python_that_cannot_be_started_is_said_too(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    session = make()
+    session.use_process()
+    try:
+        assert session.start_training() == ""
+        assert session.train_chunk(lambda: True) == ("running", None)
+        assert session.process_problem.startswith("The training process could not start: ")
+        assert "/nonexistent/python3" in session.process_problem
+        assert session.train_chunk(lambda: True) == ("running", None)
+        assert session.stepper.global_step > 0  # here
+    finally:
+        session.close()
+
+
+# ---------------------------------------------------------------------- a stopped child (#19.10)
+class Worker:
+    """The window's worker without a window: train_chunk again and again on a thread."""
+
+    def __init__(self, session):
+        self.session = session
+        self.stop = threading.Event()
+        self.errors: list = []
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        try:
+            while not self.stop.is_set():
+                status, _ = self.session.train_chunk(lambda: True)
+                if status == "stopped":
+                    self.stop.wait(0.002)
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            self.errors.append(error)
+
+    def __enter__(self):
+        assert self.session.start_training() == ""
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive() and not self.errors
+
+
+def until(condition, timeout=10.0):
+    """Wait for ``condition()`` (polling), at most ``timeout`` seconds; its last value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return value
+
+
+def in_thread(command, timeout=5.0):
+    """Run ``command`` on a thread of its own: whether it returned within ``timeout``."""
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (command(), done.set()), daemon=True)
+    thread.start()
+    return done.wait(timeout)
+
+
+def stop_child(session):
+    """SIGSTOP the session's training process (a debugger, a frozen machine); its Popen."""
+    proc = session.process._proc
+    os.kill(proc.pid, signal.SIGSTOP)
+    return proc
+
+
+def test_a_command_never_waits_for_a_stopped_process(remote):
+    there = remote(epochs=100_000)
+    with Worker(there):
+        assert until(lambda: there.trains_in_process() and there.stepper.global_step > 100)
+        proc = stop_child(there)
+        # Pause while the child is stopped (it took 27 s: the worker held the lock while
+        # it waited 30 s for a delta). The run is the last state the child sent.
+        assert in_thread(there.pause)
+        assert not there.training
+        steps = there.stepper.global_step
+        assert steps > 0 and len(there.history.batch_loss) == steps
+        assert there.undo_stack.undo_text.startswith("Train (")
+        # A rename while it is stopped: a command of its own, at once too.
+        hidden = [spec for spec in there.design.chain() if spec.kind == "hidden"][0]
+        assert in_thread(lambda: there.design.set_name(hidden.id, "Renamed"))
+        # Train again: the silent child is noticed before anything is sent to it, ended,
+        # and replaced; meanwhile training goes on here from where Pause left it.
+        assert there.start_training() == ""
+        assert until(lambda: "stopped answering" in there.process_problem)
+        assert proc.wait(5) == -signal.SIGKILL
+        assert until(lambda: there.stepper.global_step > steps + 100)
+        assert until(lambda: there.trains_in_process() and there.process.pid != proc.pid)
+        there.pause()
+    assert len(there.history.batch_loss) == there.stepper.global_step
+    assert there.model.get_weights()[0] is not None
+    assert [s.name for s in there.design.chain() if s.kind == "hidden"] == ["Renamed"]
+
+
+def test_a_process_that_stops_answering_while_training_is_replaced(remote):
+    there = remote(epochs=100_000, optimizer="adam", learning_rate=0.01)
+    with Worker(there):
+        assert until(lambda: there.trains_in_process() and there.stepper.global_step > 100)
+        proc = stop_child(there)
+        # Noticed by the training alone (no command), within a second of silence.
+        assert until(lambda: "stopped answering" in there.process_problem)
+        assert there.process_problem == (
+            "The training process stopped answering (nothing for 1 s) and was ended. "
+            "A new training process is starting.")
+        assert proc.wait(5) == -signal.SIGKILL
+        assert until(lambda: there.trains_in_process() and there.process.pid != proc.pid)
+        steps = there.stepper.global_step
+        assert until(lambda: there.stepper.global_step > steps + 100)  # in the new one
+        there.pause()
+    state = there.stepper.get_state()
+    assert state.optimizer[0] == there.stepper.global_step  # a whole state throughout
+    assert len(there.history.batch_loss) == there.stepper.global_step
+
+
+def test_a_process_is_replaced_a_few_times_only(remote, monkeypatch):
+    monkeypatch.setattr(session_module, "MAX_REPLACEMENTS", 1)
+    there = remote(epochs=100_000)
+    pids = []
+    with Worker(there):
+        for _ in range(2):
+            assert until(lambda: there.trains_in_process() and there.process.pid not in pids)
+            pids.append(there.process.pid)
+            stop_child(there)
+
+            def given_up():
+                with there.lock:  # the worker's chunk is done (the problem is set)
+                    return there.process.pid != pids[-1]
+            assert until(given_up)
+        assert not there.trains_in_process() and there.process.failure
+        assert "A new training process" not in there.process_problem
+        steps = there.stepper.global_step
+        assert until(lambda: there.stepper.global_step > steps + 100)  # here
+        there.pause()
+
+
+def test_pause_and_train_again_quickly_keep_training_in_the_process(remote):
+    # Pause does not wait for the child's last delta: a stop read while the child still
+    # trains an older run must stop that one, not the next.
+    there = remote(epochs=100_000)
+    for _ in range(30):
+        run_chunks(there, until=lambda s: s.trains_in_process() and s.process.running)
+        there.pause()
+    steps = there.stepper.global_step
+    run_chunks(there, until=lambda s: s.stepper.global_step > steps + 100, limit=100_000)
+    assert there.trains_in_process() and there.process_problem == ""
+    there.pause()
+    assert len(there.history.batch_loss) == there.stepper.global_step

@@ -1,6 +1,10 @@
 """The window trains in a process of its own (issue 14): it draws while the network trains
 on another core, Pause takes the whole run back at once, and the process ends with the
 window."""
+import os
+import signal
+import sys
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -116,3 +120,67 @@ def test_the_training_process_can_be_turned_off(qtbot, make_window, monkeypatch)
     qtbot.waitUntil(lambda: window.session.stepper.global_step > 100, timeout=10000)
     _press(qtbot, window.training.panel.train_button)
     qtbot.waitUntil(lambda: not window.session.training, timeout=5000)
+
+
+def test_a_window_whose_process_cannot_start_trains_in_its_thread_and_says_so(
+        qtbot, window, monkeypatch):
+    # No Python to start the child with (a packaged app, a deleted interpreter).
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    _long_run(window)
+    session, panel = window.session, window.training.panel
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: "could not start" in window.statusBar().currentMessage(),
+                    timeout=10000)
+    assert window.statusBar().currentMessage().startswith(
+        "Training continues in the window's thread: The training process could not start: ")
+    step = session.stepper.global_step
+    qtbot.waitUntil(lambda: session.stepper.global_step > step + 100, timeout=10000)
+    assert not session.trains_in_process()
+    _press(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: not session.training, timeout=5000)
+    assert len(session.history.batch_loss) == session.stepper.global_step
+
+
+def test_a_stopped_process_is_said_and_replaced_and_never_holds_the_window(qtbot, window):
+    _long_run(window)
+    session, panel = window.session, window.training.panel
+    _train_in_process(qtbot, window)
+    child = session.process._proc
+    os.kill(child.pid, signal.SIGSTOP)  # a debugger, a frozen machine
+    qtbot.waitUntil(lambda: "stopped answering" in window.statusBar().currentMessage(),
+                    timeout=10000)
+    assert window.statusBar().currentMessage() == (
+        "Training continues in the window's thread: The training process stopped answering "
+        "(nothing for 1 s) and was ended. A new training process is starting.")
+    assert child.wait(5) == -signal.SIGKILL
+    # A new process takes the run over where the old one left it.
+    qtbot.waitUntil(lambda: session.trains_in_process() and session.process.running
+                    and session.process.pid != child.pid, timeout=30000)
+    step = session.stepper.global_step
+    qtbot.waitUntil(lambda: session.stepper.global_step > step + 100, timeout=10000)
+    # Stopped again, then Pause at once: the click returns with the run as last sent.
+    child = session.process._proc
+    os.kill(child.pid, signal.SIGSTOP)
+    _press(qtbot, panel.train_button)
+    assert not session.training and not session.process.running
+    step = session.stepper.global_step
+    assert panel.counters.text().split(" · ")[1] == f"step {step}"
+    assert len(session.history.batch_loss) == step
+    assert window.undo_action.text().startswith("&Undo Train (")
+
+
+def test_a_window_deleted_without_close_ends_its_training_process(qtbot):
+    # Not make_window: its teardown closes the window, and this one is never closed.
+    from ui.main_window import MainWindow
+
+    window = _long_run(MainWindow(Project.lecture_example()))
+    window.show()
+    qtbot.waitExposed(window)
+    session = _train_in_process(qtbot, window)
+    child = session.process._proc
+    thread = window.training.thread
+    window.deleteLater()  # never closed: no closeEvent, no shutdown
+    qtbot.waitUntil(lambda: child.poll() is not None, timeout=10000)
+    assert child.returncode == 0  # asked to quit, not killed
+    assert session.process is None and not session.training
+    assert not thread.isRunning()  # a running QThread destroyed would abort the app

@@ -65,6 +65,11 @@ class TrainingController(QObject):
         self.sig_stop.connect(self.worker.stop, Qt.ConnectionType.QueuedConnection)
         self.thread.start()
         self._alive = True
+        # A window deleted without close() (deleteLater, its parent gone) still ends its
+        # training: the thread (a running QThread must not be destroyed) and the process.
+        # A function of its own: the controller's C++ half is gone by then.
+        window.destroyed.connect(
+            lambda *_a, s=self.session, t=self.thread, g=self.worker.gate: _end_training(s, t, g))
         self._told_problem = ""  # the training process's failure, once told
 
         self.binder = SettingsBinder(self.panel, self.session, window)
@@ -340,6 +345,15 @@ class TrainingController(QObject):
                 # Never terminate(): report instead; the stop flag is already set.
                 raise RuntimeError("The training thread did not stop within 10 s.")
         self.session.close()  # and its training process
+
+
+def _end_training(session, thread: QThread, gate) -> None:
+    """Stop the training thread and the session's process of a window that is gone."""
+    session.stop_training()
+    gate.release()
+    thread.quit()  # the worker's loop ends with the thread's event loop
+    thread.wait(10000)
+    session.close()
 
 
 _frozen = False
