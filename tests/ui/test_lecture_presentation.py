@@ -25,7 +25,7 @@ def result_block(browser, text: str):
     found = None
     for block in blocks(browser):
         # A sum over the batch ends with its "per sample" link.
-        if " ".join(block.text().split()).removesuffix(" per sample").endswith(text):
+        if " ".join(block.text().split()).removesuffix("per sample").rstrip().endswith(text):
             found = block
     assert found is not None, (text, browser.toPlainText())
     return found

@@ -799,7 +799,7 @@ class LectureView(QDockWidget):
 
     def _samples_link(self) -> str:
         label = "hide the samples" if self._samples_open else "per sample"
-        return f' <a href="{SAMPLES_LINK}">{label}</a>'
+        return f'&nbsp; <a href="{SAMPLES_LINK}">{label}</a>'
 
     def _parameter_gradients(self, pos: int, j: int, trace) -> str:
         """``∂L/∂b`` and ``∂L/∂w`` of the first incoming line: sums over the batch."""
