@@ -354,7 +354,7 @@ class Softmax(Activation):
     formula = "a_j = exp(z_j) / Σ_k exp(z_k)"
     label = "Softmax"
     derivative_formula = "∂a_j/∂z_k = a_j · (δ_jk − a_k)"
-    formula_html = "e<sup>{z}</sup> / Σ<sub>k</sub> e<sup><i>z</i><sub>k</sub></sup>"
+    formula_html = "e<sup>{z}</sup> / Σ<sub>j</sub> e<sup><i>z</i><sub>j</sub></sup>"
     derivative_html = "∂{a}/∂<i>z</i><sub>k</sub> = {a} · (δ<sub>jk</sub> − <i>a</i><sub>k</sub>)"
     element_wise = False
 

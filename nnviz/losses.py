@@ -33,7 +33,8 @@ class Loss:
     name = "loss"
     #: The name menus show.
     label = "Loss"
-    #: The formula as plain text, for one sample with k outputs ``p_j`` and targets ``y_j``.
+    #: The formula as plain text, for one sample with k outputs ``p_j`` and targets ``y_j``
+    #: (``k`` is only ever the count, ``j`` the index; ``ln`` the natural logarithm).
     formula = "L"
     #: The same formula in HTML, as the lecture view writes it.
     formula_html = "<i>L</i>"
@@ -115,7 +116,7 @@ class MeanSquaredError(Loss):
     name = "mean_squared_error"
     formula = "L = (1/k) Σ_j (y_j − p_j)²"
     label = "Mean squared error"
-    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> (<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>)²"
+    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>j</sub> (<i>y</i><sub>j</sub> − <i>ŷ</i><sub>j</sub>)²"
     term_html = "({y} − {p})²"
     combine_html = "({terms}) / {k}"
     gradient_formula = "∂L/∂ŷ_j = 2·(ŷ_j − y_j) / (k·B)"
@@ -146,7 +147,7 @@ class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
     formula = "L = (1/k) Σ_j |y_j − p_j|"
     label = "Mean absolute error"
-    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>k</sub> |<i>y</i><sub>k</sub> − <i>ŷ</i><sub>k</sub>|"
+    formula_html = "<i>L</i> = (1/<i>k</i>) Σ<sub>j</sub> |<i>y</i><sub>j</sub> − <i>ŷ</i><sub>j</sub>|"
     term_html = "|{y} − {p}|"
     combine_html = "({terms}) / {k}"
     gradient_formula = "∂L/∂ŷ_j = sign(ŷ_j − y_j) / (k·B)"
@@ -168,11 +169,11 @@ class BinaryCrossentropy(Loss):
     """
 
     name = "binary_crossentropy"
-    formula = "L = −(1/k) Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)]"
+    formula = "L = −(1/k) Σ_j [y_j ln p_j + (1 − y_j) ln(1 − p_j)]"
     label = "Binary cross-entropy"
-    formula_html = ("<i>L</i> = −(1/<i>k</i>) Σ<sub>k</sub> [<i>y</i><sub>k</sub> · log <i>ŷ</i><sub>k</sub> + "
-                    "(1 − <i>y</i><sub>k</sub>) · log(1 − <i>ŷ</i><sub>k</sub>)]")
-    term_html = "[{y}·log {p} + (1 − {y})·log(1 − {p})]"
+    formula_html = ("<i>L</i> = −(1/<i>k</i>) Σ<sub>j</sub> [<i>y</i><sub>j</sub> · ln <i>ŷ</i><sub>j</sub> + "
+                    "(1 − <i>y</i><sub>j</sub>) · ln(1 − <i>ŷ</i><sub>j</sub>)]")
+    term_html = "[{y}·ln {p} + (1 − {y})·ln(1 − {p})]"
     combine_html = "−({terms}) / {k}"
     gradient_formula = "∂L/∂ŷ_j = (ŷ_j − y_j) / (ŷ_j·(1 − ŷ_j)·k·B)"
     gradient_html = "({p} − {y}) / ({p}·(1 − {p})·{k}·{B})"
@@ -202,10 +203,10 @@ class CategoricalCrossentropy(Loss):
     """
 
     name = "categorical_crossentropy"
-    formula = "L = −Σ_j y_j log p_j"
+    formula = "L = −Σ_j y_j ln p_j"
     label = "Categorical cross-entropy"
-    formula_html = "<i>L</i> = −Σ<sub>k</sub> <i>y</i><sub>k</sub> · log <i>ŷ</i><sub>k</sub>"
-    term_html = "{y}·log {p}"
+    formula_html = "<i>L</i> = −Σ<sub>j</sub> <i>y</i><sub>j</sub> · ln <i>ŷ</i><sub>j</sub>"
+    term_html = "{y}·ln {p}"
     combine_html = "−({terms})"
     #: Keras first rescales ŷ to sum to 1 (s = Σ_k ŷ_k): that adds the 1/s term (for one-hot
     #: targets; s is 1 after a softmax).
@@ -266,9 +267,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """
 
     name = "sparse_categorical_crossentropy"
-    formula = "L = −log p_c  (c = the true class)"
+    formula = "L = −ln p_c  (c = the true class)"
     label = "Sparse categorical cross-entropy"
-    formula_html = "<i>L</i> = −log <i>ŷ</i><sub>c</sub> (<i>c</i> = the true class)"
+    formula_html = "<i>L</i> = −ln <i>ŷ</i><sub>c</sub> (<i>c</i> = the true class)"
 
     def prepare(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)

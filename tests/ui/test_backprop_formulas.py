@@ -66,7 +66,7 @@ DERIVED = {
     "categorical_crossentropy": lambda p, y, k, B, s: (1 / s - y / p) / B,
     "sparse_categorical_crossentropy": lambda p, y, k, B, s: (1 / s - y / p) / B,
 }
-SYMBOLS = {"y": "y1", "p": "ŷ1", "k": "k", "B": "B", "s": "Σk ŷk"}
+SYMBOLS = {"y": "y1", "p": "ŷ1", "k": "k", "B": "B", "s": "Σj ŷj"}
 
 
 def evaluate(template: str, **values) -> float:
@@ -90,55 +90,58 @@ def clipped(loss, p_row, y_row, j: int) -> bool:
         return bool(np.any(~((row >= losses.EPSILON) & (row <= 1 - losses.EPSILON))))
 
 
-def chain_through(act: str, text: str, layer: int, trace, a_name: str) -> None:
-    """``∂L/∂z1 = ∂L/∂a1 · f′(z1)`` (or softmax's Jacobian) as shown, checked by arithmetic."""
+def chain_through(act: str, text: str, layer: int, trace, zs: str, a_sym: str) -> None:
+    """``∂L/∂z = ∂L/∂a · f′(z)`` (or softmax's Jacobian) as shown, checked by arithmetic;
+    ``zs``, ``a_sym``: the neuron's symbols as read (``zh1``, ``ah1``; ``zy1``, ``ŷ1``)."""
     cls = activations.ACTIVATIONS[act]
     dA, dZ = trace.dA[layer][0], trace.dZ[layer][0]
     a_row, z = trace.a[layer][0], trace.z[layer][:1]
     if cls.element_wise:
         fprime = float(cls().derivative(z)[0, 0])
         np.testing.assert_allclose(dA[0] * fprime, dZ[0], rtol=1e-9, atol=1e-15)
-        assert f"∂L/∂z1 = ∂L/∂{a_name}1 · f′(z1) = {factor(dA[0])} · {factor(fprime)} = " \
+        assert f"∂L/∂{zs} = ∂L/∂{a_sym} · f′({zs}) = {factor(dA[0])} · {factor(fprime)} = " \
                f"{fmt(dZ[0])}" in text, text
-        sym = plain(cls.derivative_html.format(z="z1", zp="z1", neg_z=M + "z1",
-                                               a=f"{a_name}1"))
+        sym = plain(cls.derivative_html.format(z=zs, zp=zs, neg_z=M + zs, a=a_sym))
         zv, av = float(z[0, 0]), float(a_row[0])
         num = plain(cls.derivative_html.format(z=fmt(zv), zp=factor(zv), neg_z=fmt(-zv),
                                                a=factor(av)))
-        expected = f"f′(z1) = {sym}" if sym == num else \
-            f"f′(z1) = {sym} = {num} = {fmt(fprime)}"
+        expected = f"f′({zs}) = {sym}" if sym == num else \
+            f"f′({zs}) = {sym} = {num} = {fmt(fprime)}"
         assert expected in text, text
     else:
         s = float(np.sum(dA * a_row))
         np.testing.assert_allclose(a_row[0] * (dA[0] - s), dZ[0], rtol=1e-9, atol=1e-15)
         terms = " + ".join(f"{factor(dA[c])}·{factor(a_row[c])}" for c in range(len(a_row)))
-        assert f"Σk = {terms} = {fmt(s)}" in text, text
-        assert f"∂L/∂z1 = {factor(a_row[0])} · ({factor(dA[0])} − {factor(s)}) = " \
+        assert f"Σi = {terms} = {fmt(s)}" in text, text
+        assert f"∂L/∂{zs} = {factor(a_row[0])} · ({factor(dA[0])} − {factor(s)}) = " \
                f"{fmt(dZ[0])}" in text, text
 
 
-def parameter_gradients(text: str, layer: int, trace, prev: str) -> None:
-    """``∂L/∂b1`` and ``∂L/∂w1,1``: sums over the batch, as shown and as traced."""
+def parameter_gradients(text: str, layer: int, trace, unit: str, prev: str) -> None:
+    """``∂L/∂b`` and ``∂L/∂w`` of the first incoming line: sums over the batch, as shown
+    and as traced. ``unit``: the neuron's canvas name, ``prev`` its first input's."""
     dz = trace.dZ[layer][:, 0]
     a_prev = trace.x if layer == 0 else trace.a[layer - 1]
     np.testing.assert_allclose(dz.sum(), trace.db[layer][0], rtol=1e-9, atol=1e-15)
     terms = " + ".join([fmt(dz[0])] + [factor(v) for v in dz[1:]])
-    assert f"∂L/∂b1 = Σsamples ∂L/∂z1 = {terms} = {fmt(trace.db[layer][0])}" in text, text
+    assert f"∂L/∂b{unit} = Σsamples ∂L/∂z{unit} = {terms} = {fmt(trace.db[layer][0])}" \
+        in text, text
     np.testing.assert_allclose(np.sum(dz * a_prev[:, 0]), trace.dW[layer][0, 0],
                                rtol=1e-9, atol=1e-15)
     terms = " + ".join(f"{factor(dz[s])}·{factor(a_prev[s, 0])}" for s in range(len(dz)))
-    assert f"∂L/∂w1,1 = Σsamples ∂L/∂z1 · {prev}1 = {terms} = " \
+    prev_value = "x1" if prev == "x1" else f"a{prev}"
+    assert f"∂L/∂w{prev}→{unit} = Σsamples ∂L/∂z{unit} · {prev_value} = {terms} = " \
            f"{fmt(trace.dW[layer][0, 0])}" in text, text
 
 
-def updates(text: str, layer: int, trace) -> None:
-    """The bias's and the first weight's SGD update, labelled and as the engine did it."""
+def updates(text: str, layer: int, trace, unit: str, prev: str) -> None:
+    """The bias's and the first weight's SGD update, old and new, as the engine did it."""
     for sym, before, after, grad in (
-            ("b1", trace.b_before[layer][0], trace.b_after[layer][0], trace.db[layer][0]),
-            ("w1,1", trace.W_before[layer][0, 0], trace.W_after[layer][0, 0],
+            (f"b{unit}", trace.b_before[layer][0], trace.b_after[layer][0], trace.db[layer][0]),
+            (f"w{prev}→{unit}", trace.W_before[layer][0, 0], trace.W_after[layer][0, 0],
              trace.dW[layer][0, 0])):
         np.testing.assert_allclose(before - LR * grad, after, rtol=1e-9, atol=1e-15)
-        assert f"after the update: {sym} = {sym} − lr · ∂L/∂{sym} = {fmt(before)} − " \
+        assert f"new {sym} = old {sym} − lr · ∂L/∂{sym} = {fmt(before)} − " \
                f"{LR} · {factor(grad)} = {fmt(after)}" in text, text
 
 
@@ -158,11 +161,11 @@ def test_output_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_n
     shortcut = loss.shortcut_html.get(act)
     if clipped(loss, np.asarray(y_pred[0], dtype=float), np.asarray(y_true[0]), 0):
         assert f"∂L/∂ŷ1 = {fmt(dA)} The loss clipped this sample's ŷ" in text, text
-        chain_through(act, text, 1, trace, "ŷ")
+        chain_through(act, text, 1, trace, "zy1", "ŷ1")
     elif shortcut and act == "softmax":
-        # Softmax + cross-entropy: ∂L/∂z = (ŷ − y)/B, the Jacobian and the log cancelled.
+        # Softmax + cross-entropy: ∂L/∂z = (ŷ − y)/B, the Jacobian and the ln cancelled.
         np.testing.assert_allclose(evaluate(shortcut, p=p, y=y, k=k, B=B, s=s), dZ, rtol=1e-6)
-        assert f"∂L/∂z1 = {plain(shortcut.format(**SYMBOLS))} = " \
+        assert f"∂L/∂zy1 = {plain(shortcut.format(**SYMBOLS))} = " \
                f"{plain(shortcut.format(**num))} = {fmt(dZ)}" in text, text
         assert f"÷{B}: the mean over the B = {B} samples of the batch" in text, text
     else:
@@ -172,14 +175,14 @@ def test_output_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_n
         assert f"∂L/∂ŷ1 = {plain(loss.gradient_html.format(**SYMBOLS))} = " \
                f"{plain(loss.gradient_html.format(**num))} = {fmt(dA)} ÷{B}: the loss is " \
                f"the mean over the B = {B} samples of the batch" in text, text
-        chain_through(act, text, 1, trace, "ŷ")
+        chain_through(act, text, 1, trace, "zy1", "ŷ1")
         if shortcut:  # sigmoid + binary cross-entropy: the same as (ŷ − y)/(k·B)
             np.testing.assert_allclose(evaluate(shortcut, p=p, y=y, k=k, B=B, s=s), dZ,
                                        rtol=1e-6)
             assert f"the same as {plain(shortcut.format(**SYMBOLS))} = " \
                    f"{plain(shortcut.format(**num))} = {fmt(dZ)}" in text, text
-    parameter_gradients(text, 1, trace, "a")
-    updates(text, 1, trace)
+    parameter_gradients(text, 1, trace, "y1", "h1")
+    updates(text, 1, trace, "y1", "h1")
 
 
 @pytest.mark.parametrize("loss_name", losses.names())
@@ -191,13 +194,15 @@ def test_hidden_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_n
     dA = float(trace.dA[0][0, 0])
     np.testing.assert_allclose(W_next[0] @ dz_next, dA, rtol=1e-9, atol=1e-15)
     terms = " + ".join(f"{factor(W_next[0, c])}·{factor(dz_next[c])}" for c in range(2))
-    assert "∂L/∂a1 = Σk w1,k · ∂L/∂zk (k: the neurons of Output)" in text, text
+    # Each term by the canvas's names: no index that also counts (k), no a1 that is also
+    # the output's ŷ1, no w1,1 that names two lines.
+    assert "∂L/∂ah1 = wh1→y1·∂L/∂zy1 + wh1→y2·∂L/∂zy2" in text, text
     assert f"= {terms} = {fmt(dA)}" in text, text
-    chain_through(act, text, 0, trace, "a")
-    parameter_gradients(text, 0, trace, "x")
-    updates(text, 0, trace)
+    chain_through(act, text, 0, trace, "zh1", "ah1")
+    parameter_gradients(text, 0, trace, "h1", "x1")
+    updates(text, 0, trace, "h1", "x1")
     # The weighted sum is the one of this batch, before its update, and says so.
-    assert "(weights before this batch's update)" in text
+    assert "(old weights: before this batch's update)" in text
 
 
 def test_the_loss_registry_gradients_are_the_engines(qtbot):

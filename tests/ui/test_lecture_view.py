@@ -59,11 +59,12 @@ def test_a_clicked_neuron_shows_the_engines_weighted_sum_and_activation(qtbot, w
     z = x @ W[:, 1] + b[1]
     np.testing.assert_allclose(z, trace.z[0][0, 1])
     text = window.training.lecture.plain_text()
-    assert "Neuron 2 of Hidden 1" in text
+    assert "Neuron h2 of Hidden 1" in text
     filled = f"{factor(W[0, 1])}·{factor(x[0])} + {factor(W[1, 1])}·{factor(x[1])} + " \
              f"{factor(b[1])} = {fmt(trace.z[0][0, 1])}"
     assert filled in " ".join(text.split())
-    assert f"max(0, {fmt(trace.z[0][0, 1])}) = {fmt(trace.a[0][0, 1])}" in text
+    assert f"ah2 = relu(zh2) = max(0, {fmt(trace.z[0][0, 1])}) = {fmt(trace.a[0][0, 1])}" \
+        in text
 
 
 def test_after_the_loss_stage_the_loss_formula_has_the_samples_numbers(qtbot, window):
@@ -75,7 +76,7 @@ def test_after_the_loss_stage_the_loss_formula_has_the_samples_numbers(qtbot, wi
     text = " ".join(window.training.lecture.plain_text().split())
     y, y_pred = trace.y[0], trace.y_pred[0]
     assert "Loss: categorical crossentropy" in text
-    terms = " + ".join(f"{fmt(y[c], 0)}·log {fmt(y_pred[c])}" for c in range(len(y)))
+    terms = " + ".join(f"{fmt(y[c], 0)}·ln {fmt(y_pred[c])}" for c in range(len(y)))
     sample_loss = -float(np.sum(y * np.log(y_pred)))
     assert f"({terms}) = {fmt(sample_loss)}" in text
     assert f"mean over the 4 samples of the batch: L = {fmt(trace.loss)}" in text
@@ -93,13 +94,12 @@ def test_a_clicked_connection_shows_its_gradient_and_sgd_update(qtbot, window):
     g = trace.dW[1][2, 0]
     w_old, w_new = trace.W_before[1][2, 0], trace.W_after[1][2, 0]
     np.testing.assert_allclose(w_new, w_old - 0.1 * g)
-    assert "Connection Hidden 1 neuron 3 → Output neuron 1" in text
-    assert "∂L/∂w3,1 = Σsamples ∂L/∂z1 · a3" in text
+    assert "Connection h3 → y1 Hidden 1 neuron 3 → Output neuron 1" in text
+    assert "∂L/∂wh3→y1 = Σsamples ∂L/∂zy1 · ah3" in text
     assert f"= {fmt(g)}" in text
-    # Both values, labelled: the inspector shows the one after the update.
-    assert f"before the update: w3,1 = {fmt(w_old)} after the update: w3,1 = {fmt(w_new)}" \
-        in text
-    assert f"after the update: w3,1 = w3,1 − lr · ∂L/∂w3,1 = {fmt(w_old)} − 0.1 · " \
+    # Both values, old and new: the inspector shows the new one.
+    assert f"wh3→y1: old {fmt(w_old)} → new {fmt(w_new)}" in text
+    assert f"new wh3→y1 = old wh3→y1 − lr · ∂L/∂wh3→y1 = {fmt(w_old)} − 0.1 · " \
         f"{factor(g)} = {fmt(w_new)}" in text
     np.testing.assert_allclose(window.project.design.kernel(hidden, output)[2, 0], w_new)
 
@@ -209,13 +209,13 @@ def test_every_activation_shows_its_registered_formula_filled_in(qtbot, name):
             "neg_z": fmt(-z), "a": fmt(a)}
     if cls.element_wise:
         rhs = " ".join(_plain(cls.formula_html.format(**fill)).split())
-        expected = f"a1 = z1 = {fmt(a)}" if name == "linear" else \
-            f"a1 = {name}(z1) = {rhs} = {fmt(a)}"
+        expected = f"ah1 = zh1 = {fmt(a)}" if name == "linear" else \
+            f"ah1 = {name}(zh1) = {rhs} = {fmt(a)}"
         assert expected in text, text
-        rule = _plain(cls.derivative_html.format(z="z1", zp="z1", neg_z="−z1", a="a1"))
-        assert f"f′(z1) = {' '.join(rule.split())}" in text, text
+        rule = _plain(cls.derivative_html.format(z="zh1", zp="zh1", neg_z="−zh1", a="ah1"))
+        assert f"f′(zh1) = {' '.join(rule.split())}" in text, text
     else:
-        assert f"= {fmt(a)}" in text and "Σk" in text, text
+        assert f"= {fmt(a)}" in text and "Σj" in text, text
 
 
 @pytest.mark.parametrize("loss", losses.names())
@@ -235,7 +235,7 @@ def test_every_optimizer_menu_entry_shows_its_registered_rule(qtbot, key):
     text = _show(qtbot, ("connection", "h", "out", 0, 0), trace, model, "relu",
                  "categorical_crossentropy", key)
     if key == "sgd":
-        assert "after the update: w1,1 = w1,1 − lr · ∂L/∂w1,1 =" in text, text
+        assert "new wh1→y1 = old wh1→y1 − lr · ∂L/∂wh1→y1 =" in text, text
     else:
         assert optimizers.title(name, settings["momentum"]) in text, text
         assert " ".join(optimizers.formula(name, settings["momentum"]).split()) in text, text

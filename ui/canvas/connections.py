@@ -186,6 +186,7 @@ class ConnectionBundleItem(QGraphicsItem):
         self._rect = QRectF()
         self._exposed = QRectF()  # the part being painted (item coordinates)
         self._values: np.ndarray | None = None
+        self._previous: np.ndarray | None = None  # the weights before an update, or None
         self._mode = "weights"
         self._scale = 1.0
         self._hover: tuple[int, int] | None = None
@@ -259,6 +260,17 @@ class ConnectionBundleItem(QGraphicsItem):
         self._cache.clear()
         self.update()
 
+    def set_previous(self, values: np.ndarray | None) -> None:
+        """The weights before the update just shown (None: none). While set, a line whose
+        number changed is labelled ``old → new``, so the lines never mix the two."""
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64)
+            if values.shape != self.shape_units:
+                values = None
+        self._previous = values
+        self._cache.pop("labels", None)
+        self.update()
+
     def set_value_scale(self, scale: float) -> None:
         """The ``|value|`` that gets the widest pen (the largest one on the canvas)."""
         scale = float(scale) if np.isfinite(scale) and scale > 0 else 1.0
@@ -298,7 +310,7 @@ class ConnectionBundleItem(QGraphicsItem):
         lines, no label is drawn and :attr:`WeightLabels.note` says so instead.
         """
         scale = float(scale)
-        key = (scale, self._label_scale, id(self._values), self._x0, self._x1)
+        key = (scale, self._label_scale, id(self._values), id(self._previous), self._x0, self._x1)
         cached = self._cache.get("labels")
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -319,6 +331,9 @@ class ConnectionBundleItem(QGraphicsItem):
         px = self.label_pixels()
         flat = values.ravel()
         texts = [label_number(v) for v in flat.tolist()]
+        if self._previous is not None and self._mode == "weights":
+            old = [label_number(v) for v in self._previous.ravel().tolist()]
+            texts = [t if o == t else f"{o} → {t}" for o, t in zip(old, texts)]
         widths = np.array([em_width(t) * px + 8.0 for t in texts])
         height = px * 1.3 + 2.0
         # Device-sized boxes in "scene x scale" space: the same as pixels on screen.

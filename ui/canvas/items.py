@@ -520,6 +520,7 @@ class LayerLabelItem(QGraphicsItem):
         self._title_font = _font(10.5, bold=True)
         self._detail_font = _font(9.0)
         self._rect = QRectF()
+        self._note = ""
 
     def set_text_scale(self, factor: float) -> None:
         """Larger (or smaller) type: 10.5 pt name and 9 pt details times ``factor``."""
@@ -531,6 +532,16 @@ class LayerLabelItem(QGraphicsItem):
     def text_scale(self) -> float:
         """The factor set by :meth:`set_text_scale` (1.0 = normal)."""
         return self._scale
+
+    def set_note(self, note: str) -> None:
+        """A third line under the details (e.g. "numbers: before the update"), or ''."""
+        if note != self._note:
+            self._note = note
+            self.refresh()
+
+    def note(self) -> str:
+        """The note line drawn under the details ('' for none)."""
+        return self._note
 
     def texts(self) -> tuple[str, str]:
         """(name, details) as drawn: e.g. ("Hidden 1", "3 units · relu")."""
@@ -545,9 +556,12 @@ class LayerLabelItem(QGraphicsItem):
         """Re-measure after the name, units or activation changed."""
         self.prepareGeometryChange()
         title, details = self.texts()
+        detail = QFontMetricsF(self._detail_font)
         w = max(QFontMetricsF(self._title_font).horizontalAdvance(title),
-                QFontMetricsF(self._detail_font).horizontalAdvance(details)) + 8
-        h = QFontMetricsF(self._title_font).height() + QFontMetricsF(self._detail_font).height() + 2
+                detail.horizontalAdvance(details), detail.horizontalAdvance(self._note)) + 8
+        h = QFontMetricsF(self._title_font).height() + detail.height() + 2
+        if self._note:
+            h += detail.height()
         self._rect = QRectF(-w / 2, -h, w, h)
         self.update()
 
@@ -567,8 +581,13 @@ class LayerLabelItem(QGraphicsItem):
         painter.drawText(QRectF(r.left(), r.top(), r.width(), th), Qt.AlignmentFlag.AlignCenter, title)
         painter.setFont(self._detail_font)
         painter.setPen(colors.muted)
-        painter.drawText(QRectF(r.left(), r.top() + th, r.width(), r.height() - th),
+        dh = QFontMetricsF(self._detail_font).height()
+        painter.drawText(QRectF(r.left(), r.top() + th, r.width(), dh),
                          Qt.AlignmentFlag.AlignCenter, details)
+        if self._note:
+            painter.setPen(colors.title)
+            painter.drawText(QRectF(r.left(), r.top() + th + dh, r.width(), dh),
+                             Qt.AlignmentFlag.AlignCenter, self._note)
 
 
 class LayerItem(QGraphicsItem):

@@ -37,6 +37,8 @@ from ui.canvas.neuron_maps import NeuronMapItem, layer_image
 from ui.errors import guarded
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
+#: Over each layer at the update stage: its numbers are the forward pass's, old weights.
+BEFORE_UPDATE_NOTE = "numbers: before the update"
 
 
 class CanvasScene(QGraphicsScene):
@@ -379,12 +381,37 @@ class CanvasScene(QGraphicsScene):
                     numbers[ids[m + 1]] = (dz[0], trace.a[m][0], "a")
         self.set_neuron_values(values)
         self.set_neuron_numbers(numbers)
+        # The update changes the weights, not the neurons: their numbers are still the
+        # forward pass with the old weights, and say so until a forward stage redoes them.
+        for m, layer_id in enumerate(ids[1:]):
+            item = self._layers.get(layer_id)
+            if item is None:
+                continue
+            if kind == "update":
+                item.label.set_note(BEFORE_UPDATE_NOTE)
+            elif kind != "forward" or trace.a[m] is not None:
+                item.label.set_note("")
+        if kind != "update":
+            self.set_edge_previous(None)
         if kind in ("forward", "backward"):
             self.highlight_layer(ids[layer + 1])
         elif kind == "loss":
             self.highlight_layer(ids[-1])
         else:
             self.highlight_layer(None)
+
+    def set_edge_previous(self, before) -> None:
+        """Label each changed line ``old → new`` (``before``: the weights before the update,
+        as :meth:`animate_update` takes them), or plainly again (None)."""
+        start = self._as_kernel_map(before) if before is not None else {}
+        for key, bundle in self._bundles.items():
+            bundle.set_previous(start.get(key))
+
+    def clear_stage_marks(self) -> None:
+        """No "before the update" notes, no ``old → new`` labels (no stage shown)."""
+        for item in self._layers.values():
+            item.label.set_note("")
+        self.set_edge_previous(None)
 
     def highlight_layer(self, layer_id: str | None) -> None:
         """Make one layer glow (the layer the current training stage works on), or none."""
@@ -532,6 +559,7 @@ class CanvasScene(QGraphicsScene):
         weights are shown again. Returns the running animation.
         """
         start, end = self._as_kernel_map(before), self._as_kernel_map(after)
+        self.set_edge_previous(start)
         keys = [k for k in end if k in start and np.shape(start[k]) == np.shape(end[k])]
         if self._animation is not None:
             self._animation.stop()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -66,20 +67,32 @@ def presentation_column_width(window_width: int) -> int:
 #: How many terms of a long sum are written out before "… + (n more)".
 MAX_TERMS = 4
 MINUS = "\u2212"
+#: The anchor on the current stage's heading: the view scrolls it to its top.
+STAGE_ANCHOR = "stage"
+#: The "per sample" link under a sum, and the anchor of the table it opens.
+SAMPLES_LINK = "nnviz:samples"
+SAMPLES_ANCHOR = "samples"
 
 
 def fmt(value: float, digits: int = 3) -> str:
     """A number as the lecture view writes it: ``digits`` decimals, a real minus sign.
 
-    Tiny values keep significant digits (``2.5e−05``) so a gradient never reads as 0.
+    Below 0.1 a number keeps three significant digits (``0.0294``, ``−0.00120``), so the
+    terms written out in a sum add up to the sum shown (one significant digit made a
+    printed equation 16 % off); below 10⁻⁴ in scientific form (``2.50e−05``), so a
+    gradient never reads as 0. ``digits=0`` writes whole numbers (0/1 targets).
     """
     v = float(value)
     if not math.isfinite(v):
         return "NaN" if v != v else ("∞" if v > 0 else MINUS + "∞")
-    if v != 0 and abs(v) < 10 ** -digits:
+    if digits > 0 and v != 0 and abs(v) < 1e-4:
         text = f"{v:.2e}"
     else:
-        text = f"{v:.{digits}f}"
+        places = digits
+        if digits > 0 and v != 0 and abs(v) < 0.1:
+            # 2 - floor(log10|v|) decimals leave three significant digits.
+            places = max(digits, 2 - math.floor(math.log10(abs(v))))
+        text = f"{v:.{places}f}"
         if text.startswith("-") and float(text) == 0:
             text = text[1:]
     return text.replace("-", MINUS)
@@ -98,6 +111,50 @@ def _p(value: float) -> str:
 
 def _sub(name: str, *idx) -> str:
     return f"<i>{name}</i><sub>{','.join(str(i) for i in idx)}</sub>"
+
+
+def unit_name(pos: int, j, n_layers: int) -> str:
+    """The canvas's name of neuron ``j`` (0-based, or a letter index) of layer ``pos``:
+    ``x1`` (input), ``h1`` (hidden), ``y1`` (output). With more than one hidden layer the
+    hidden names carry the layer's number as a superscript (``h1⁽²⁾``), so no name means
+    two neurons."""
+    idx = j + 1 if isinstance(j, int) else j
+    if pos == 0:
+        return f"x{idx}"
+    if pos >= n_layers - 1:
+        return f"y{idx}"
+    return f"h{idx}" + (f"<sup>({pos})</sup>" if n_layers > 3 else "")
+
+
+class _Names:
+    """The symbols of one page, each naming exactly one thing (the canvas's neuron names):
+    ``z_h1``, ``a_h1`` (a hidden neuron's output), ``ŷ_1`` (output neuron y1's output; its
+    target is ``y_1``), ``x_1``, ``b_h1``, ``w_x1→h1`` (the line from x1 to h1)."""
+
+    def __init__(self, n_layers: int):
+        self.n = max(int(n_layers), 2)
+
+    def unit(self, pos: int, j) -> str:
+        return unit_name(pos, j, self.n)
+
+    def z(self, pos: int, j) -> str:
+        return f"<i>z</i><sub>{self.unit(pos, j)}</sub>"
+
+    def a(self, pos: int, j) -> str:
+        """The neuron's output: ``x_1`` (an input), ``a_h1`` (hidden), ``ŷ_1`` (output)."""
+        idx = j + 1 if isinstance(j, int) else j
+        if pos == 0:
+            return f"<i>x</i><sub>{idx}</sub>"
+        if pos >= self.n - 1:
+            return f"<i>ŷ</i><sub>{idx}</sub>"
+        return f"<i>a</i><sub>{self.unit(pos, j)}</sub>"
+
+    def b(self, pos: int, j) -> str:
+        return f"<i>b</i><sub>{self.unit(pos, j)}</sub>"
+
+    def w(self, pos: int, i, j) -> str:
+        """The weight on the line from neuron ``i`` of layer ``pos - 1`` to ``j`` of ``pos``."""
+        return f"<i>w</i><sub>{self.unit(pos - 1, i)}→{self.unit(pos, j)}</sub>"
 
 
 def _v(text: str) -> str:
@@ -125,12 +182,23 @@ p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
 .err { color: %(error)s; font-weight: bold; }
 .stage { font-weight: 600; margin-bottom: 0px; }
 .run { color: %(value)s; font-weight: 600; }
+table.samples { margin-left: %(indent)spx; font-size: %(small)spx; }
+table.samples th, table.samples td { padding-right: %(gap)spx; text-align: right; }
 """
 
 
 _AUTO_NOTE = ('<p class="note">Neuron 1 of the layer this stage computed: click a neuron or '
               'a connection to follow it instead.</p>')
 _ASIDE = '<br><span class="note">each incoming weight likewise (click a connection)</span>'
+
+
+def _folded(text: str) -> str:
+    """A section in its compact form: no asides, no explanatory notes inside a formula's
+    paragraph, no sub-heading "Backward: the chain rule" (the stage's heading says it)."""
+    text = text.replace(_ASIDE, "")
+    text = re.sub(r'<br><span class="note">.*?</span>', "", text)
+    text = re.sub(r"<!--b-->.*?<!--/b-->", "", text)
+    return re.sub(r"<h3>Backward: the chain rule[^<]*</h3>", "", text)
 
 
 class LectureView(QDockWidget):
@@ -159,6 +227,12 @@ class LectureView(QDockWidget):
         self._fit = True
         self._narrow_width: int | None = None  # the width before presentation widened it
         self._watched_window = None
+        self._state = None  # the last show_state arguments (the "per sample" link redraws)
+        self._names = _Names(3)
+        self._samples_open = False
+        self._focus = STAGE_ANCHOR  # the anchor scrolled to the top after a render
+        self._keep_focus = False
+        self.browser.anchorClicked.connect(self._on_anchor)
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
@@ -338,13 +412,37 @@ class LectureView(QDockWidget):
         self.browser.setHtml(f'<body style="font-size: {size}px">{text}</body>')
 
     def _fits(self) -> bool:
-        return self.browser.document().size().height() <= self.browser.viewport().height()
+        """Whether the stage's part of the page (from its heading to the end) fits the view."""
+        return self.browser.document().size().height() - self._scroll_target(STAGE_ANCHOR) \
+            <= self.browser.viewport().height()
+
+    def _scroll_target(self, name: str) -> float:
+        """The scroll position that puts the anchor ``name`` at the view's top, with the
+        page's margin above it as at the page's start (0 without the anchor)."""
+        top = self.anchor_top(name)
+        return 0.0 if top is None else max(0.0, top - self.browser.document().documentMargin())
+
+    def anchor_top(self, name: str) -> float | None:
+        """Where the paragraph holding the anchor ``name`` starts on the page (pixels from
+        the page's top), or None when the page has no such anchor."""
+        doc = self.browser.document()
+        layout = doc.documentLayout()
+        doc.size()  # lays the page out
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                if name in it.fragment().charFormat().anchorNames():
+                    return layout.blockBoundingRect(block).top()
+                it += 1
+            block = block.next()
+        return None
 
     def _render_fitted(self) -> None:
         """Render the page; an enlarged page (scale above 1 with ``fit``, as in presentation
-        mode) that does not fit the view is drawn smaller, down to ``FIT_FLOOR`` of its
-        size, then in its compact form; then the page's end, the latest result, is scrolled
-        into view."""
+        mode) whose current stage (its heading to the page's end) does not fit the view is
+        drawn smaller, down to ``FIT_FLOOR`` of its size, then in its compact form; then the
+        stage's heading is scrolled to the view's top (earlier stages above it)."""
         wanted = self.pixel_size()
         pages = [self._last_html or ""]
         if self._compact_html and self._compact_html != pages[0]:
@@ -369,11 +467,11 @@ class LectureView(QDockWidget):
             if best is not None:
                 chosen = (text, best)
                 break
-        if chosen is None:  # fits nowhere: the compact page at the floor, its end in view
+        if chosen is None:  # fits nowhere: the compact page at the floor, its heading on top
             chosen = (pages[-1], floor)
         if self._shown_html != chosen:
             self._draw(*chosen)
-        self._keep_end_in_view()
+        self._scroll_to_focus()
 
     def _draw(self, text: str, size: int) -> None:
         if self._shown_size != size:
@@ -385,12 +483,13 @@ class LectureView(QDockWidget):
         """Whether the view shows the compact page (an enlarged page too long for it)."""
         return self._shown_html is not None and self._shown_html[0] != self._last_html
 
-    def _keep_end_in_view(self) -> None:
-        """Scroll to the page's end: it is in the order training computes it, so the last
-        lines are the result of the latest stage."""
-        self.browser.document().size()  # lays the page out, so the scroll range is right
+    def _scroll_to_focus(self) -> None:
+        """Scroll the current stage's heading (or the per-sample table just opened) to the
+        view's top: what the stage newly derived follows it, earlier stages are above. A
+        page without a stage (nothing stepped) starts at its top."""
+        name = self._focus if self.anchor_top(self._focus) is not None else STAGE_ANCHOR
         bar = self.browser.verticalScrollBar()
-        bar.setValue(bar.maximum())
+        bar.setValue(min(round(self._scroll_target(name)), bar.maximum()))
 
     def _refit(self) -> None:
         self._refit_pending = False
@@ -413,30 +512,43 @@ class LectureView(QDockWidget):
         ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training runs:
         ``trace`` is None and the view says when the formulas come back).
 
-        The page is in the order training computes it (forward, loss, backward, update),
-        so its last lines are the latest result; the view keeps them in sight.
+        The page is in the order training computes it (forward, loss, backward, update);
+        the stage's heading stands right above what the stage newly derived, and the view
+        opens with that heading at its top (earlier stages are scrolled above it).
         """
-        parts: list[str] = []
+        self._state = (selection, trace, weights, info)
+        if not self._keep_focus:
+            self._focus = "stage"
+        self._keep_focus = False
+        ids = info.get("ids") or []
+        self._names = _Names(len(ids))
+        top: list[str] = []
         if info.get("diverged"):
-            parts.append(f'<p class="err">{html.escape(info["diverged"])}</p>')
+            top.append(f'<p class="err">{html.escape(info["diverged"])}</p>')
         running = bool(info.get("running")) and trace is None
         if running:
-            parts.append('<p class="run">Training is running: every batch changes the '
-                         'numbers. Pause, then Step (PageDown) to see the formulas filled in '
-                         'with one batch again.</p>')
+            top.append('<p class="run">Training is running: every batch changes the '
+                       'numbers. Pause, then Step (PageDown) to see the formulas filled in '
+                       'with one batch again.</p>')
+        stage_block = short_block = ""
         if trace is not None:
             n = len(trace.x)
-            parts.append(f'<p class="stage">{html.escape(trace.stage.label)}</p>')
-            parts.append(f'<p class="note">Epoch {trace.epoch + 1}, batch {trace.batch + 1}: '
-                         f'numbers of sample 1 of its {n}'
-                         + (f"; ∂L/∂w and ∂L/∂b add up all {n}.</p>" if n > 1 else ".</p>"))
-        ids = info.get("ids") or []
+            # The heading carries the anchor the view scrolls to (see _scroll_to_focus).
+            heading = (f'<p class="stage"><a name="{STAGE_ANCHOR}">'
+                       f'{html.escape(trace.stage.label)}</a>')
+            where = f"Epoch {trace.epoch + 1}, batch {trace.batch + 1}"
+            stage_block = heading + (
+                f'</p><p class="note">{where}: numbers of sample 1 of its {n}'
+                + (f"; ∂L/∂w and ∂L/∂b add up all {n} (“per sample” lists them).</p>"
+                   if n > 1 else ".</p>"))
+            short_block = heading + (f'</p><p class="note">{where} · sample 1 of {n}</p>'
+                                     if n > 1 else f'</p><p class="note">{where}</p>')
         if weights is None and (trace is None or trace.W_before is None):
             selection = None
         auto = selection is None and trace is not None and len(ids) > 1
         if auto:
             selection = self._stage_selection(trace, ids)
-        sections: list[str] = []
+        sections: list[tuple[str, str]] = []  # (stage kind, html) in training's order
         try:
             if selection and selection[0] == "neuron" and selection[1] in ids:
                 sections = self._neuron(ids.index(selection[1]), int(selection[2]), trace,
@@ -448,36 +560,50 @@ class LectureView(QDockWidget):
             # The selection refers to neurons the last published model did not have yet
             # (an edit in flight); the next frame brings the rebuilt model.
             sections = []
-        if sections and auto:
-            parts.append(_AUTO_NOTE)
         loss_html = ""
         if trace is not None and trace.loss is not None:
             loss_html = self._loss(trace, info)
-        compact = list(parts)
-        if sections:
-            # Chronological: forward, the loss, backward, update.
-            parts.append(sections[0])
-            parts.append(loss_html)
-            parts.extend(sections[1:])
-            # For a page too long for the view (presentation mode): the forward pass in
-            # one line when later stages follow it, the loss in one line, no asides.
-            first = sections[0]
-            if len(sections) > 1 and selection[0] == "neuron":
-                first = self._neuron_summary(ids.index(selection[1]), int(selection[2]),
-                                             trace, info)
-            short_loss = self._loss_line(trace) if loss_html and trace.stage.kind != "loss" \
-                else loss_html
-            compact += [first, short_loss, *(s.replace(_ASIDE, "") for s in sections[1:])]
-        else:
-            if not loss_html and not running:
-                parts.append('<p class="hint">Select a neuron or a connection on the canvas '
-                             'to see its formula filled in with the live numbers; press Step '
-                             'to run training one stage at a time.</p>')
-            parts.append(loss_html)
-            compact = parts
-        if auto and sections:
-            compact = [c for c in compact if c != _AUTO_NOTE]
-        self._show_pages("".join(parts), "".join(compact))
+        # Chronological: forward, the loss, backward, update.
+        ordered = sections[:1] + ([("loss", loss_html)] if loss_html else []) + sections[1:]
+        if not sections and not loss_html and not running:
+            ordered = [("", '<p class="hint">Select a neuron or a connection on the canvas to '
+                            'see its formula filled in with the live numbers; press Step to '
+                            'run training one stage at a time.</p>')]
+        # For a page too long for the view (presentation mode): the forward pass in one
+        # line when later stages follow it, the loss in one line, no asides.
+        short = list(ordered)
+        if sections and len(sections) > 1 and selection[0] == "neuron":
+            short[0] = ("forward", self._neuron_summary(ids.index(selection[1]),
+                                                        int(selection[2]), trace, info))
+        short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
+                  else _folded(text)) for kind, text in short]
+        auto_note = _AUTO_NOTE if auto and sections else ""
+        kind = trace.stage.kind if trace is not None else None
+        # Which neuron it is stands at the end: the stage's own lines come first.
+        self._show_pages(self._page(top, stage_block, ordered, kind) + auto_note,
+                         self._page(top, short_block, short, kind))
+
+    @staticmethod
+    def _page(top: list[str], stage_block: str, sections: list[tuple[str, str]],
+              kind: str | None) -> str:
+        """The page: the stage's heading right above the first section the stage computed
+        (at the top when the selection shows nothing of this stage)."""
+        at = next((k for k, (s_kind, _text) in enumerate(sections) if s_kind == kind), 0)
+        texts = [text for _kind, text in sections]
+        return "".join(top + texts[:at] + [stage_block] + texts[at:])
+
+    def _on_anchor(self, url) -> None:
+        """The "per sample" link: open (or close) the batch's table under the sum."""
+        if url.toString() != SAMPLES_LINK or self._state is None:
+            return
+        self._samples_open = not self._samples_open
+        self._focus = SAMPLES_ANCHOR if self._samples_open else "stage"
+        self._keep_focus = True
+        self.show_state(*self._state)
+
+    def samples_open(self) -> bool:
+        """Whether the per-sample table of the batch is shown (the "per sample" link)."""
+        return self._samples_open
 
     @staticmethod
     def _stage_selection(trace, ids):
@@ -490,15 +616,19 @@ class LectureView(QDockWidget):
         return None
 
     # --- a neuron -------------------------------------------------------------
-    def _neuron(self, pos: int, j: int, trace, weights, info) -> list[str]:
-        """[head and forward pass, backward pass, update] of neuron ``j`` of layer ``pos``."""
+    def _neuron(self, pos: int, j: int, trace, weights, info) -> list[tuple[str, str]]:
+        """[forward pass, backward pass, update] of neuron ``j`` of layer ``pos``, each as
+        (the stage kind that computes it, html)."""
+        N = self._names
         names = info.get("names") or []
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         if pos == 0:
-            head = f"<h3>Input {j + 1} of {name}</h3>"
+            head = f"<h3>Input {N.unit(0, j)} of {name}</h3>"
             if trace is None:
-                return [head + '<p class="hint">Step forward to feed a sample in.</p>']
-            return [head + f'<p class="f">{_sub("x", j + 1)} = {_v(fmt(trace.x[0, j]))}</p>']
+                return [("forward", head + '<p class="hint">Step forward to feed a sample '
+                                           'in.</p>')]
+            return [("forward", head + f'<p class="f">{N.a(0, j)} = '
+                                       f'{_v(fmt(trace.x[0, j]))}</p>')]
         layer = pos - 1
         W, b = self._layer_weights(layer, trace, weights)
         w_col, b_j = W[:, j], float(b[j])
@@ -506,15 +636,15 @@ class LectureView(QDockWidget):
         if trace is not None:
             x = trace.x[0] if layer == 0 else (
                 trace.a[layer - 1][0] if trace.a[layer - 1] is not None else None)
-        prev = "x" if layer == 0 else "a"
         n_in = len(w_col)
-        out = [f"<h3>Neuron {j + 1} of {name}</h3>"]
-        symbolic = _terms([f"{_sub('w', i + 1, j + 1)}·{_sub(prev, i + 1)}"
-                           for i in range(n_in)], n_in) + f" + {_sub('b', j + 1)}"
+        zj = N.z(pos, j)
+        out = [f"<h3>Neuron {N.unit(pos, j)} of {name}</h3>"]
+        symbolic = _terms([f"{N.w(pos, i, j)}·{N.a(pos - 1, i)}" for i in range(n_in)],
+                          n_in) + f" + {N.b(pos, j)}"
         updated = trace is not None and trace.W_after is not None
-        before = ' <span class="note">(weights before this batch\'s update)</span>' \
+        before = ' <span class="note">(old weights: before this batch\'s update)</span>' \
             if updated else ""
-        out.append(f'<p class="f">{_sub("z", j + 1)} = {symbolic}{before}</p>')
+        out.append(f'<p class="f">{zj} = {symbolic}{before}</p>')
         z_val = None
         if trace is not None and trace.z[layer] is not None:
             z_val = float(trace.z[layer][0, j])
@@ -524,48 +654,50 @@ class LectureView(QDockWidget):
                 '<span class="hint">(computed at the forward step)</span>'
             out.append(f'<p class="f">&nbsp;&nbsp;= {filled} + {_p(b_j)} = {z_text}</p>')
         else:
-            filled = _terms([f"{_p(w_col[i])}·{_sub(prev, i + 1)}" for i in range(n_in)], n_in)
+            filled = _terms([f"{_p(w_col[i])}·{N.a(pos - 1, i)}" for i in range(n_in)], n_in)
             out.append(f'<p class="f">&nbsp;&nbsp;= {filled} + {_p(b_j)}</p>')
         act = self._act_name(layer, info)
         a_val = None
         if trace is not None and trace.a[layer] is not None:
             a_val = float(trace.a[layer][0, j])
-        out.append(self._activation(act, j, z_val, a_val,
+        out.append(self._activation(act, pos, j, z_val, a_val,
                                     trace.z[layer][0] if z_val is not None else None))
-        sections = ["".join(out)]
+        sections = [("forward", "".join(out))]
         if trace is not None and layer < len(trace.dZ) and trace.dZ[layer] is not None:
-            sections.append(self._backward(layer, j, act, trace, weights, info))
+            sections.append(("backward", self._backward(pos, j, act, trace, weights, info)))
         if updated:
-            sections.append(self._neuron_update(layer, j, trace, info))
+            sections.append(("update", self._neuron_update(pos, j, trace, info)))
         return sections
 
-    @staticmethod
-    def _neuron_summary(pos: int, j: int, trace, info) -> str:
-        """The neuron's forward pass in one line: its heading, ``z_j`` and ``a_j``."""
+    def _neuron_summary(self, pos: int, j: int, trace, info) -> str:
+        """The neuron's forward pass in one line: its heading, ``z`` and its output."""
+        N = self._names
         names = info.get("names") or []
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         layer = pos - 1
         z, a = trace.z[layer], trace.a[layer]
         if pos == 0 or z is None or a is None:
             return ""
-        return (f"<h3>Neuron {j + 1} of {name}</h3>"
-                f'<p class="f">{_sub("z", j + 1)} = {_v(fmt(z[0, j]))}, '
-                f'{_sub("a", j + 1)} = {_v(fmt(a[0, j]))}</p>')
+        return (f"<h3>Neuron {N.unit(pos, j)} of {name}</h3>"
+                f'<p class="f">{N.z(pos, j)} = {_v(fmt(z[0, j]))}, '
+                f'{N.a(pos, j)} = {_v(fmt(a[0, j]))}</p>')
 
     @staticmethod
     def _act_name(layer: int, info) -> str:
         acts = info.get("activations") or []
         return acts[layer] if layer < len(acts) else "linear"
 
-    def _backward(self, layer: int, j: int, act: str, trace, weights, info) -> str:
-        """Back-propagation through neuron ``j`` of Dense layer ``layer``, with the numbers.
+    def _backward(self, pos: int, j: int, act: str, trace, weights, info) -> str:
+        """Back-propagation through neuron ``j`` of layer ``pos``, with the numbers.
 
-        Output layer: ``∂L/∂ŷ_j`` from the loss's registered gradient (with its ÷B) and
-        ``f′(z_j)``, or the softmax + cross-entropy shortcut ``(ŷ_j − y_j)/B``. Hidden
-        layer: ``∂L/∂a_j = Σ_k w_jk·∂L/∂z_k`` over the next layer, then ``· f′(z_j)``.
-        Then ``∂L/∂b_j`` and ``∂L/∂w_1j``, summed over the batch.
+        Output layer: ``∂L/∂ŷ_1`` from the loss's registered gradient (with its ÷B) and
+        ``f′(z_y1)``, or the softmax + cross-entropy shortcut ``(ŷ_1 − y_1)/B``. Hidden
+        layer: ``∂L/∂a_h1 = w_h1→y1·∂L/∂z_y1 + ...`` over the next layer, then ``· f′``.
+        Then ``∂L/∂b`` and ``∂L/∂w`` of its first incoming line, summed over the batch.
         """
-        zj, aj = _sub("z", j + 1), _sub("a", j + 1)
+        N = self._names
+        layer = pos - 1
+        zj, aj = N.z(pos, j), N.a(pos, j)
         dz = float(trace.dZ[layer][0, j])
         da = float(trace.dA[layer][0, j])
         n_batch = len(trace.x)
@@ -579,7 +711,6 @@ class LectureView(QDockWidget):
             cls = None
         element_wise = cls is None or cls.element_wise
         if last:
-            yj = _sub("ŷ", j + 1)
             loss = self._loss_object(info)
             shortcut = loss.shortcut_html.get(act) if loss is not None else None
             sym, num = self._gradient_fill(loss, trace, j) if loss is not None else ({}, {})
@@ -587,26 +718,26 @@ class LectureView(QDockWidget):
                       f'B = {n_batch} samples of the batch</span>')
             clipped = loss is not None and self._clipped(loss, trace, j)
             if clipped:
-                out.append(f'<p class="f">∂L/∂{yj} = {_v(fmt(da))}<br><span class="note">The '
+                out.append(f'<p class="f">∂L/∂{aj} = {_v(fmt(da))}<br><span class="note">The '
                            f"loss clipped this sample's ŷ to [10<sup>−7</sup>, 1 − "
                            f"10<sup>−7</sup>] (an output outside 0..1): the gradient formula "
                            f"does not apply, and is 0 where it clipped.</span></p>")
-                out.append(self._through_activation(cls, layer, j, trace, "ŷ"))
+                out.append(self._through_activation(cls, pos, j, trace))
             elif shortcut and not element_wise:
                 out.append(f'<p class="f">∂L/∂{zj} = {shortcut.format(**sym)} = '
                            f'{shortcut.format(**num)} = {_v(fmt(dz))}'
                            f'<br><span class="note">{html.escape(cls.label)} with '
-                           f'{html.escape(loss.label.lower())}: the Jacobian and the log '
+                           f'{html.escape(loss.label.lower())}: the Jacobian and the ln '
                            f'cancel to ŷ − y; ÷{n_batch}: the mean over the B = {n_batch} '
                            f'samples of the batch</span></p>')
             else:
                 if loss is not None:
-                    out.append(f'<p class="f">∂L/∂{yj} = {loss.gradient_html.format(**sym)} = '
+                    out.append(f'<p class="f">∂L/∂{aj} = {loss.gradient_html.format(**sym)} = '
                                f'{loss.gradient_html.format(**num)} = {_v(fmt(da))}'
                                f'{b_note}</p>')
                 else:
-                    out.append(f'<p class="f">∂L/∂{yj} = {_v(fmt(da))}</p>')
-                out.append(self._through_activation(cls, layer, j, trace, "ŷ"))
+                    out.append(f'<p class="f">∂L/∂{aj} = {_v(fmt(da))}</p>')
+                out.append(self._through_activation(cls, pos, j, trace))
                 if shortcut:
                     out.append(f'<p class="note">{html.escape(cls.label)} with '
                                f'{html.escape(loss.label.lower())}: the same as '
@@ -614,22 +745,31 @@ class LectureView(QDockWidget):
                                f'{fmt(dz)}</p>')
         else:
             names = info.get("names") or []
-            nxt = html.escape(names[layer + 2]) if layer + 2 < len(names) else "next layer"
+            nxt = html.escape(names[pos + 1]) if pos + 1 < len(names) else "next layer"
             W_next = self._layer_weights(layer + 1, trace, weights)[0]
             dz_next = trace.dZ[layer + 1][0]
-            k = len(dz_next)
-            terms = _terms([f"{_p(W_next[j, c])}·{_p(dz_next[c])}" for c in range(k)], k)
-            out.append(f'<p class="f">∂L/∂{aj} = Σ<sub>k</sub> {_sub("w", j + 1, "k")} · '
-                       f'∂L/∂{_sub("z", "k")} <span class="note">(k: the neurons of '
-                       f'{nxt})</span></p>'
+            count = len(dz_next)
+            if count <= MAX_TERMS:  # every term by name: no index to explain
+                rule = " + ".join(f"{N.w(pos + 1, j, c)}·∂L/∂{N.z(pos + 1, c)}"
+                                  for c in range(count))
+                where = ""
+            else:
+                rule = f"Σ<sub>i</sub> {N.w(pos + 1, j, 'i')} · ∂L/∂{N.z(pos + 1, 'i')}"
+                where = (f' <span class="note">(i = 1 … {count}: the neurons of '
+                         f'{nxt})</span>')
+            terms = _terms([f"{_p(W_next[j, c])}·{_p(dz_next[c])}" for c in range(count)],
+                           count)
+            out.append(f'<p class="f">∂L/∂{aj} = {rule}{where}</p>'
                        f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(da))}</p>')
-            out.append(self._through_activation(cls, layer, j, trace, "a"))
-        out.append(self._parameter_gradients(layer, j, trace))
+            out.append(self._through_activation(cls, pos, j, trace))
+        out.append(self._parameter_gradients(pos, j, trace))
         return "".join(out)
 
-    def _through_activation(self, cls, layer: int, j: int, trace, a_name: str) -> str:
-        """``∂L/∂z_j = ∂L/∂a_j · f′(z_j)`` with f′'s value (softmax: its Jacobian)."""
-        zj, aj = _sub("z", j + 1), _sub(a_name, j + 1)
+    def _through_activation(self, cls, pos: int, j: int, trace) -> str:
+        """``∂L/∂z = ∂L/∂a · f′(z)`` with f′'s value (softmax: its Jacobian)."""
+        N = self._names
+        layer = pos - 1
+        zj, aj = N.z(pos, j), N.a(pos, j)
         dz = float(trace.dZ[layer][0, j])
         da_row = trace.dA[layer][0]
         a_row = trace.a[layer][0]
@@ -638,9 +778,10 @@ class LectureView(QDockWidget):
             k = len(a_row)
             s = float(np.sum(da_row * a_row))
             terms = _terms([f"{_p(da_row[c])}·{_p(a_row[c])}" for c in range(k)], k)
-            return (f'<p class="f">∂L/∂{zj} = {aj} · (∂L/∂{aj} − Σ<sub>k</sub> '
-                    f'∂L/∂{_sub(a_name, "k")} · {_sub(a_name, "k")})</p>'
-                    f'<p class="f">&nbsp;&nbsp;Σ<sub>k</sub> = {terms} = {fmt(s)}</p>'
+            a_i = N.a(pos, "i")
+            return (f'<p class="f">∂L/∂{zj} = {aj} · (∂L/∂{aj} − Σ<sub>i</sub> '
+                    f'∂L/∂{a_i} · {a_i})</p>'
+                    f'<p class="f">&nbsp;&nbsp;Σ<sub>i</sub> = {terms} = {fmt(s)}</p>'
                     f'<p class="f">&nbsp;&nbsp;∂L/∂{zj} = {_p(a)} · ({_p(da)} − {_p(s)}) = '
                     f'{_v(fmt(dz))}</p>')
         if cls is None:
@@ -656,42 +797,84 @@ class LectureView(QDockWidget):
                 f'{_v(fmt(dz))}</p>'
                 f'<p class="f">&nbsp;&nbsp;f′({zj}) = {rule}</p>')
 
-    @staticmethod
-    def _parameter_gradients(layer: int, j: int, trace) -> str:
-        """``∂L/∂b_j`` and ``∂L/∂w_1j``: sums over the batch's samples."""
+    def _samples_link(self) -> str:
+        label = "hide the samples" if self._samples_open else "per sample"
+        return f'&nbsp; <a href="{SAMPLES_LINK}">{label}</a>'
+
+    def _parameter_gradients(self, pos: int, j: int, trace) -> str:
+        """``∂L/∂b`` and ``∂L/∂w`` of the first incoming line: sums over the batch."""
+        N = self._names
+        layer = pos - 1
         dz = trace.dZ[layer][:, j]
         n = len(dz)
-        zj = _sub("z", j + 1)
+        zj = N.z(pos, j)
         out = []
+        link = self._samples_link() if n > 1 else ""
         db = trace.db[layer] if layer < len(trace.db) else None
         if db is not None:
             if n == 1:
-                out.append(f'<p class="f">∂L/∂{_sub("b", j + 1)} = ∂L/∂{zj} = '
+                out.append(f'<p class="f">∂L/∂{N.b(pos, j)} = ∂L/∂{zj} = '
                            f'{_v(fmt(db[j]))}</p>')
             else:
                 terms = _terms([fmt(dz[0])] + [_p(v) for v in dz[1:]], n)
-                out.append(f'<p class="f">∂L/∂{_sub("b", j + 1)} = Σ<sub>samples</sub> '
-                           f'∂L/∂{zj} = {terms} = {_v(fmt(db[j]))}</p>')
+                # The compact page keeps the link of the ∂L/∂w line below only (one line
+                # less): the "<!--b-->" marks this one.
+                out.append(f'<p class="f">∂L/∂{N.b(pos, j)} = Σ<sub>samples</sub> '
+                           f'∂L/∂{zj} = {terms} = {_v(fmt(db[j]))}<!--b-->{link}<!--/b--></p>')
         dW = trace.dW[layer] if layer < len(trace.dW) else None
         if dW is not None:
-            prev = "x" if layer == 0 else "a"
             a_prev = trace.x if layer == 0 else trace.a[layer - 1]
-            w1 = _sub("w", 1, j + 1)
             terms = _terms([f"{_p(dz[s])}·{_p(a_prev[s, 0])}" for s in range(n)], n)
             sigma = "Σ<sub>samples</sub> " if n > 1 else ""
-            out.append(f'<p class="f">∂L/∂{w1} = {sigma}∂L/∂{zj} · {_sub(prev, 1)} = '
-                       f'{terms} = {_v(fmt(dW[0, j]))}{_ASIDE}</p>')
+            out.append(f'<p class="f">∂L/∂{N.w(pos, 0, j)} = {sigma}∂L/∂{zj} · '
+                       f'{N.a(pos - 1, 0)} = {terms} = {_v(fmt(dW[0, j]))}{link}{_ASIDE}</p>')
+        if n > 1 and self._samples_open:
+            out.append(self._samples_table(pos, 0, j, trace))
         return "".join(out)
 
-    def _neuron_update(self, layer: int, j: int, trace, info) -> str:
-        """The update of the neuron's bias and first incoming weight, before → after."""
+    def _samples_table(self, pos: int, i: int, j: int, trace) -> str:
+        """Every sample of the batch: its inputs x and targets y, the factors of the sums
+        (``a`` of the line's source, ``∂L/∂z`` of its target), their product, and the sums
+        (``∂L/∂b``, ``∂L/∂w``) in the last row."""
+        N = self._names
+        layer = pos - 1
+        a_prev = trace.x if layer == 0 else trace.a[layer - 1]
+        dz = trace.dZ[layer][:, j]
+        a_own = trace.a[layer][:, j]
+        n = len(dz)
+
+        def row_of(values) -> str:
+            values = np.ravel(values)
+            shown = ", ".join(fmt(v, 0 if float(v) in (0, 1) else 3) for v in values[:MAX_TERMS])
+            return shown + (", …" if len(values) > MAX_TERMS else "")
+
+        head = ["sample", "<i>x</i>", "<i>y</i>", N.a(pos, j), N.a(pos - 1, i),
+                f"∂L/∂{N.z(pos, j)}", f"∂L/∂{N.z(pos, j)}·{N.a(pos - 1, i)}"]
+        rows = [f"<tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>"]
+        for s in range(n):
+            cells = [str(s + 1), row_of(trace.x[s]), row_of(trace.y[s]), fmt(a_own[s]),
+                     fmt(a_prev[s, i]), fmt(dz[s]), fmt(dz[s] * a_prev[s, i])]
+            rows.append(f"<tr>{''.join(f'<td>{c}</td>' for c in cells)}</tr>")
+        db = trace.db[layer][j] if trace.db[layer] is not None else float(np.sum(dz))
+        dw = trace.dW[layer][i, j]
+        rows.append(f'<tr><td>Σ</td><td></td><td></td><td></td><td></td>'
+                    f'<td>{_v(fmt(db))}</td><td>{_v(fmt(dw))}</td></tr>')
+        return (f'<p class="note"><a name="{SAMPLES_ANCHOR}">The batch, sample by sample'
+                f'</a> (the canvas shows sample 1):</p>'
+                f'<table class="samples" cellspacing="0" cellpadding="3">{"".join(rows)}'
+                f'</table>')
+
+    def _neuron_update(self, pos: int, j: int, trace, info) -> str:
+        """The update of the neuron's bias and first incoming weight, old → new."""
+        N = self._names
+        layer = pos - 1
         out = ["<h3>Update</h3>"]
         if trace.b_before[layer] is not None and trace.db[layer] is not None:
             out.append(self._update_line(
-                _sub("b", j + 1), float(trace.b_before[layer][j]),
+                N.b(pos, j), float(trace.b_before[layer][j]),
                 float(trace.b_after[layer][j]), float(trace.db[layer][j]), trace, info))
         out.append(self._update_line(
-            _sub("w", 1, j + 1), float(trace.W_before[layer][0, j]),
+            N.w(pos, 0, j), float(trace.W_before[layer][0, j]),
             float(trace.W_after[layer][0, j]), float(trace.dW[layer][0, j]), trace, info))
         return "".join(out)
 
@@ -708,35 +891,33 @@ class LectureView(QDockWidget):
             return optimizer, 0.0, optimizer, ""
 
     def _update_line(self, sym: str, before: float, after, grad: float, trace, info) -> str:
-        """``after the update: p = p − lr·∂L/∂p = ...`` (plain SGD) or before → after.
+        """``new p = old p − lr · ∂L/∂p = ...`` (plain SGD) or old → new.
 
         ``after`` None: the update is still to come (plain SGD shows what it will do).
         """
         lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
         opt_name, momentum, title, rule = self._optimizer(info)
-        after_label = '<span class="note">after the update:</span> '
         if opt_name == "sgd" and not momentum:
             # Plain SGD only: p − lr · ∂L/∂p is exactly its rule.
-            if after is None:
-                return (f'<p class="f"><span class="note">at the update:</span> {sym} = {sym} − '
-                        f'lr · ∂L/∂{sym} = {fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = '
-                        f'{_v(fmt(before - lr * grad))}</p>')
-            return (f'<p class="f">{after_label}{sym} = {sym} − lr · ∂L/∂{sym} = '
-                    f'{fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = {_v(fmt(after))}</p>')
+            when = '<span class="note">at the update:</span> ' if after is None else ""
+            value = before - lr * grad if after is None else after
+            return (f'<p class="f">{when}new {sym} = old {sym} − lr · ∂L/∂{sym} = '
+                    f'{fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = {_v(fmt(value))}</p>')
         # Momentum, Adam and RMSprop step from running averages of the gradients, not
-        # by lr · ∂L/∂p: show what the engine did, before and after.
+        # by lr · ∂L/∂p: show what the engine did, old and new.
         if after is None:
             return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) updates {sym} from '
                     f"its running averages of the gradients{self._rule(rule)}"
                     f'<br><span class="note">(applied at the update step)</span></p>')
         return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) moved {sym} from its '
-                f"running averages of the gradients: before the update {sym} = {fmt(before)}"
-                f" → after it {sym} = {_v(fmt(after))}{self._rule(rule)}</p>")
+                f"running averages of the gradients: old {sym} = {fmt(before)}"
+                f" → new {sym} = {_v(fmt(after))}{self._rule(rule)}</p>")
 
-    def _activation(self, act: str, j: int, z, a, z_row) -> str:
-        """``a_j = f(z_j)`` from the activation's own formula (``formula_html``), filled in
+    def _activation(self, act: str, pos: int, j: int, z, a, z_row) -> str:
+        """``a = f(z)`` from the activation's own formula (``formula_html``), filled in
         with ``z`` and the engine's ``a`` when known."""
-        zj, aj = _sub("z", j + 1), _sub("a", j + 1)
+        N = self._names
+        zj, aj = N.z(pos, j), N.a(pos, j)
         try:
             cls = type(activations.get(act))
         except ValueError:
@@ -745,7 +926,7 @@ class LectureView(QDockWidget):
         if z is None:
             rhs = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj) if template else \
                 f"{html.escape(act)}({zj})"
-            rule = self._derivative(act, j)
+            rule = self._derivative(act, zj, aj)
             return f'<p class="f">{aj} = {rhs}{rule}</p>'
         value = _v(fmt(a)) if a is not None else "…"
         zt = fmt(z)
@@ -769,34 +950,37 @@ class LectureView(QDockWidget):
         return f'<p class="f">{aj} = {cls.name}({zj}) = {filled} = {value}</p>'
 
     @staticmethod
-    def _derivative(act: str, j: int) -> str:
-        """`` with f′(z_j) = ...`` from the activation's ``derivative_html`` ('' if none)."""
+    def _derivative(act: str, zj: str, aj: str) -> str:
+        """`` with f′(z) = ...`` from the activation's ``derivative_html`` ('' if none)."""
         try:
             cls = type(activations.get(act))
         except ValueError:
             return ""
         if not cls.element_wise:
             return ""
-        zj, aj = _sub("z", j + 1), _sub("a", j + 1)
         rule = cls.derivative_html.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
         return f'<br><span class="note">f′({zj}) = {rule}</span>'
 
     # --- a connection -----------------------------------------------------------
-    def _connection(self, pos: int, i: int, j: int, trace, weights, info) -> list[str]:
-        """[the weight, its gradient, its update] of the connection ``i`` → ``j``."""
+    def _connection(self, pos: int, i: int, j: int, trace, weights,
+                    info) -> list[tuple[str, str]]:
+        """[the weight, its gradient, its update] of the line ``i`` → ``j``, each as (the
+        stage kind that computes it, html)."""
+        N = self._names
         layer = pos - 1
         names = info.get("names") or []
         src = html.escape(names[pos - 1]) if pos - 1 < len(names) else "previous layer"
         tgt = html.escape(names[pos]) if pos < len(names) else "layer"
         W, _b = self._layer_weights(layer, trace, weights)
         w = float(W[i, j])
-        wij = _sub("w", i + 1, j + 1)
-        prev = "x" if layer == 0 else "a"
-        head = f"<h3>Connection {src} neuron {i + 1} → {tgt} neuron {j + 1}</h3>"
+        wij = N.w(pos, i, j)
+        zj, a_i = N.z(pos, j), N.a(pos - 1, i)
+        head = (f"<h3>Connection {N.unit(pos - 1, i)} → {N.unit(pos, j)}</h3>"
+                f'<p class="note">{src} neuron {i + 1} → {tgt} neuron {j + 1}</p>')
         if trace is not None and trace.W_after is not None:
-            value = (f'<p class="f"><span class="note">before the update:</span> {wij} = '
-                     f'{_v(fmt(w))}<br><span class="note">after the update:</span> {wij} = '
-                     f'{_v(fmt(trace.W_after[layer][i, j]))}</p>')
+            value = (f'<p class="f">{wij}: old {_v(fmt(w))} → new '
+                     f'{_v(fmt(trace.W_after[layer][i, j]))} <span class="note">(this '
+                     f"batch's update)</span></p>")
         elif trace is not None:
             value = (f'<p class="f">{wij} = {_v(fmt(w))} <span class="note">(before this '
                      f"batch's update)</span></p>")
@@ -804,24 +988,28 @@ class LectureView(QDockWidget):
             value = f'<p class="f">{wij} = {_v(fmt(w))}</p>'
         dW = trace.dW[layer] if trace is not None and layer < len(trace.dW) else None
         if dW is None:
-            return [head + value,
-                    f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · {_sub(prev, i + 1)} '
-                    f'<span class="hint">(computed at the backward step)</span></p>']
+            return [("forward", head + value),
+                    ("backward", f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
+                                 f'<span class="hint">(computed at the backward step)</span>'
+                                 f'</p>')]
         g = float(dW[i, j])
         a_prev = trace.x if layer == 0 else trace.a[layer - 1]
         dz = trace.dZ[layer]
         n = len(a_prev)
         if n == 1:
-            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{_sub("z", j + 1)} · {_sub(prev, i + 1)} '
+            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
                     f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
         else:
             terms = _terms([f"{_p(dz[s, j])}·{_p(a_prev[s, i])}" for s in range(n)], n)
-            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{_sub("z", j + 1)} · '
-                    f"{_sub(prev, i + 1)}</p>"
-                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}</p>')
+            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}</p>'
+                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}'
+                    f'{self._samples_link()}</p>')
+            if self._samples_open:
+                grad += self._samples_table(pos, i, j, trace)
         after = float(trace.W_after[layer][i, j]) if trace.W_after is not None else None
         before = float(trace.W_before[layer][i, j]) if trace.W_before is not None else w
-        return [head + value, grad, self._update_line(wij, before, after, g, trace, info)]
+        return [("forward", head + value), ("backward", grad),
+                ("update", self._update_line(wij, before, after, g, trace, info))]
 
     @staticmethod
     def _rule(rule: str) -> str:
@@ -861,7 +1049,7 @@ class LectureView(QDockWidget):
             y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
         y, p = float(y_true[0, j]), float(y_pred[0, j])
         sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
-               "s": "Σ<sub>k</sub> <i>ŷ</i><sub>k</sub>"}
+               "s": "Σ<sub>j</sub> <i>ŷ</i><sub>j</sub>"}
         num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
                "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
         return sym, num

@@ -293,6 +293,7 @@ class FramePresenter(QObject):
         scene.set_neuron_numbers(None)
         scene.highlight_layer(None)
         scene.set_edge_values(None)
+        scene.clear_stage_marks()
 
     def _draw_canvas(self, frame: Frame) -> None:
         scene = self.window.scene
