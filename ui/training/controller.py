@@ -34,8 +34,8 @@ __all__ = ["TrainingController", "PRESENTATION_MIN_TEXT_PX", "lift_fonts", "rest
 PRESENTATION_MIN_TEXT_PX = 20
 #: Presentation mode, training: the plots' share of the window's height, and their least
 #: height (the output map is square and at least 300x300 beside its legend and axes).
-PRESENTATION_PLOTS_SHARE = 0.4
-PRESENTATION_PLOTS_MIN = 400
+PRESENTATION_PLOTS_SHARE = 0.45
+PRESENTATION_PLOTS_MIN = 440
 
 
 def presentation_plots_height(window_height: int) -> int:

@@ -82,6 +82,9 @@ LEGEND_TEXT_SIZE = "10pt"
 PRESENTATION_PLOT_PX = 20
 PRESENTATION_READOUT_PX = 28
 
+#: The least width of a plot with a legend (pixels).
+PLOT_MIN_WIDTH = 260
+
 #: Room above the loss curves, as a share of their range (the legend is outside the plot).
 HEADROOM = 0.1
 
@@ -183,6 +186,10 @@ def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWi
         item.layout.addItem(item.legend, 2, 3)
         item.layout.setColumnSpacing(2, 8)
     _plain_axes(w)
+    if legend:
+        # Room for the axis, some data and the legend: a narrow window (1366x768) must not
+        # squeeze the plot until the legend's words are cut at its right edge.
+        w.setMinimumWidth(PLOT_MIN_WIDTH)
     return w
 
 
@@ -746,7 +753,7 @@ class PlotsDock(QDockWidget):
 
     def class_legend_entries(self) -> list[tuple[str, str]]:
         """The output map's class legend: ``(name, colour "#rrggbb")`` per class."""
-        return [(label.text, sample.opts["brush"].color().name())
+        return [(label.text, sample.item.opts["brush"].color().name())
                 for sample, label in self.class_legend.items]
 
     def set_current_samples(self, x) -> None:
@@ -798,12 +805,16 @@ class PlotsDock(QDockWidget):
         width, height = split.width(), split.height()
         if width < 50 or height < 50:
             return
+        # The data area square: as wide as the plot's height leaves it (less the title
+        # and the bottom axis), plus what the left axis and the class legend take.
+        item = self.boundary_plot.getPlotItem()
+        chrome_v = item.titleLabel.boundingRect().height() + item.getAxis("bottom").height() + 16
+        chrome_h = item.getAxis("left").width() + self.class_legend.boundingRect().width() + 24
         note = self.boundary_note.sizeHint().height() if self.boundary_note.text() else 0
-        # The legend of the classes sits right of the map: room for it too.
-        legend = int(self.class_legend.boundingRect().width()) + 16
-        side = min(height - note + legend, width // 2)
+        side = int(min(height - note - chrome_v + chrome_h, width // 2))
         rest = max(0, width - side - 2 * split.handleWidth())
-        split.setSizes([rest // 2, rest - rest // 2, side])
+        if abs(split.sizes()[2] - side) > 2:
+            split.setSizes([rest // 2, rest - rest // 2, side])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Keep the output map square in presentation mode."""
