@@ -339,6 +339,7 @@ class PlotsDock(QDockWidget):
         item.layout.addItem(self.class_legend, 2, 3)
         item.layout.setColumnSpacing(2, 8)
         self._class_samples: list = []
+        self.boundary_plot.setMinimumWidth(PLOT_MIN_WIDTH)
         self.boundary_image = pg.ImageItem()
         self.boundary_plot.addItem(self.boundary_image)
         self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=4))
@@ -348,8 +349,8 @@ class PlotsDock(QDockWidget):
         self.data_points.setZValue(1)
         self.fit_curve.setZValue(2)
         #: The samples of the batch being stepped through, ringed over the data.
-        self.current_points = pg.ScatterPlotItem(size=20, brush=None,
-                                                 pen=pg.mkPen("#000000", width=3))
+        self.current_points = pg.ScatterPlotItem(size=15, brush=None,
+                                                 pen=pg.mkPen("#000000", width=2))
         self.current_points.setZValue(3)
         self.boundary_plot.addItem(self.current_points)
         self.boundary_note = QLabel("", objectName="boundaryNote")
@@ -455,7 +456,7 @@ class PlotsDock(QDockWidget):
         t = theme_for(dark)
         for plot in self.plot_widgets():
             style_plot(plot, dark, self._text_px)
-        self.current_points.setPen(pg.mkPen(t.plot_foreground, width=3))
+        self.current_points.setPen(pg.mkPen(t.plot_foreground, width=2))
         self._bg_rgb = np.array(pg.mkColor(t.plot_background).getRgb()[:3], dtype=np.float64)
         if self._task != "classification":
             self.data_points.setBrush(pg.mkBrush(t.plot_foreground))
@@ -750,6 +751,7 @@ class PlotsDock(QDockWidget):
             self._class_samples.append(sample)
             legend.addItem(sample, name)
         style_plot(self.boundary_plot, bool(self._dark), self._text_px)
+
 
     def class_legend_entries(self) -> list[tuple[str, str]]:
         """The output map's class legend: ``(name, colour "#rrggbb")`` per class."""
