@@ -59,7 +59,7 @@ def run(argv: list[str] | None = None) -> int:
     from ui.main_window import MainWindow  # after the QApplication: it builds widgets
 
     window = MainWindow()
-    window.show()
+    window.show_first()
     if files:
         window.open_file(files[0])
     return app.exec()

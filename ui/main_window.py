@@ -13,7 +13,7 @@ import os
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -74,6 +74,27 @@ SETTINGS_DARK = "view/dark"
 SETTINGS_LAST_DIR = "files/lastDir"
 # Bump when the set of docks changes so an old saved layout is not applied to new docks.
 STATE_VERSION = 2
+#: The window's size on a first start when the screen has room for it (frame excluded).
+FIRST_START_SIZE = QSize(1440, 900)
+#: Room a window manager's frame and title bar take around the window (pixels, each way).
+FRAME_ALLOWANCE = QSize(16, 48)
+
+
+def first_start_geometry(available: QRect, wanted: QSize = FIRST_START_SIZE) -> tuple[QRect, bool]:
+    """Where a first start puts the window on a screen whose free area is ``available``.
+
+    Returns ``(geometry, maximized)``. A screen with room for ``wanted`` plus a frame gets
+    a window of that size, centred; a smaller screen (1366x768: a 1440x900 window would
+    put the buttons, the lecture view and the plots off the screen) gets a maximized
+    window, and ``geometry`` is then the whole free area (the size it has once normal).
+    """
+    room = QSize(available.width() - FRAME_ALLOWANCE.width(),
+                 available.height() - FRAME_ALLOWANCE.height())
+    if room.width() >= wanted.width() and room.height() >= wanted.height():
+        rect = QRect(0, 0, wanted.width(), wanted.height())
+        rect.moveCenter(available.center())
+        return rect, False
+    return QRect(available.x(), available.y(), max(1, room.width()), max(1, room.height())), True
 
 
 def _with_suffix(path: str, chosen_filter: str, filters) -> str:
@@ -164,7 +185,9 @@ class MainWindow(QMainWindow):
         self.undo_stack.changed.connect(self._update_edit_actions)
         self.project.events.settings_changed.connect(self._on_settings_changed)
 
-        self.resize(1440, 900)
+        #: Whether a first start asks for a maximized window (see :meth:`show_first`).
+        self.start_maximized = False
+        self._place_on_screen()
         self._arrange_docks()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
@@ -478,12 +501,30 @@ class MainWindow(QMainWindow):
         if self._needs_default_sizes:
             self._needs_default_sizes = False
             self._apply_default_sizes()
+            self.training.fold_plots_until_history()
         else:
             # A layout remembered from a session where a dock had grown is not kept.
             self._clamp_docks()
         self._clamped = True
         # Fit once the docks have their sizes and the canvas its final viewport.
         QTimer.singleShot(0, self.canvas, self.canvas.fit)
+
+    def _place_on_screen(self, available: QRect | None = None) -> None:
+        """A first start's size: :func:`first_start_geometry` of the screen's free area."""
+        if available is None:
+            screen = self.screen() or QApplication.primaryScreen()
+            available = screen.availableGeometry() if screen is not None else \
+                QRect(0, 0, FIRST_START_SIZE.width(), FIRST_START_SIZE.height())
+        rect, self.start_maximized = first_start_geometry(available)
+        self.setGeometry(rect)
+
+    def show_first(self) -> None:
+        """Show the window as a start should: maximized on a screen too small for the first
+        start's size (no remembered geometry), else as it was placed or remembered."""
+        if self.start_maximized:
+            self.showMaximized()
+        else:
+            self.show()
 
     def _palette_panel(self) -> QWidget:
         panel = QWidget()
@@ -990,8 +1031,9 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         settings = QSettings()
         geometry = settings.value(SETTINGS_GEOMETRY)
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            # The remembered state (maximized or not) comes with the geometry.
+            self.start_maximized = False
         state = settings.value(SETTINGS_STATE)
         if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
             self._needs_default_sizes = False
@@ -1015,6 +1057,9 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        # The layout to remember is the window's own, not presentation mode's full screen.
+        if self.training is not None and self.training.presentation_mode:
+            self.training.set_presentation_mode(False)
         self.save_settings()
         self.shutdown()
         event.accept()

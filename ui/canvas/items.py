@@ -46,28 +46,34 @@ def _font(point_size: float, bold: bool = False) -> QFont:
     return font
 
 
-_PIXEL_FONTS: dict[tuple[int, bool], QFont] = {}
-_EM_WIDTHS: dict[tuple[str, bool], float] = {}
+_PIXEL_FONTS: dict[tuple[int, bool, int], QFont] = {}
+_EM_WIDTHS: dict[tuple[str, bool, int], float] = {}
+#: Presentation mode writes the numbers in the neurons this narrow (percent of the normal
+#: width): a five-character "-1.27" then fits a circle at 28 px instead of 25 px, and from
+#: a room's back row the height of the digits counts more than their width.
+CONDENSED_STRETCH = 82
 
 
-def pixel_font(pixels: float, bold: bool = False) -> QFont:
-    """A font ``pixels`` device pixels tall (its em), cached by size."""
-    key = (max(int(pixels), 1), bool(bold))
+def pixel_font(pixels: float, bold: bool = False, stretch: int = 100) -> QFont:
+    """A font ``pixels`` device pixels tall (its em), ``stretch`` percent wide, cached."""
+    key = (max(int(pixels), 1), bool(bold), int(stretch))
     font = _PIXEL_FONTS.get(key)
     if font is None:
         font = QFont()
         font.setPixelSize(key[0])
         font.setBold(bold)
+        if stretch != 100:
+            font.setStretch(int(stretch))
         _PIXEL_FONTS[key] = font
     return font
 
 
-def em_width(text: str, bold: bool = False) -> float:
+def em_width(text: str, bold: bool = False, stretch: int = 100) -> float:
     """How wide ``text`` is in ems (its width at a 1 px font), measured once per text."""
-    key = (text, bool(bold))
+    key = (text, bool(bold), int(stretch))
     width = _EM_WIDTHS.get(key)
     if width is None:
-        width = QFontMetricsF(pixel_font(100, bold)).horizontalAdvance(text) / 100.0
+        width = QFontMetricsF(pixel_font(100, bold, stretch)).horizontalAdvance(text) / 100.0
         _EM_WIDTHS[key] = width
     return width
 
@@ -105,6 +111,16 @@ class NeuronItems(QGraphicsItem):
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
         self._class_names: list[str] | None = None
+        #: The numbers' width in percent (presentation mode: condensed, see
+        #: :data:`CONDENSED_STRETCH`).
+        self._stretch = 100
+
+    def set_condensed(self, on: bool) -> None:
+        """Write the numbers condensed (presentation mode), so they can be taller."""
+        stretch = CONDENSED_STRETCH if on else 100
+        if stretch != self._stretch:
+            self._stretch = stretch
+            self.update()
 
     # values
     def set_values(self, values: np.ndarray | None) -> None:
@@ -217,7 +233,8 @@ class NeuronItems(QGraphicsItem):
         main, sub, label = self.numbers()
         texts = [short_number(v) for v in main] if main is not None else ["-0.00"]
         # Regular weight: bold digits are 10 % wider, and at these sizes need not be bold.
-        value = min(0.8 * r, 1.8 * r / max(em_width(t) for t in texts), style.VALUE_MAX_PX)
+        value = min(0.8 * r, 1.8 * r / max(em_width(t, False, self._stretch) for t in texts),
+                    style.VALUE_MAX_PX)
         gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
         captions = ([f"{label} {short_number(v)}".strip() for v in sub] if sub is not None
                     else ["z -0.00"])
@@ -336,7 +353,7 @@ class NeuronItems(QGraphicsItem):
         half = style.CARD_WIDTH / 2 * scale
         gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
         prefix = style.neuron_prefix(layer.kind)
-        value_font = pixel_font(sizes["value"])
+        value_font = pixel_font(sizes["value"], stretch=self._stretch)
         name_font = pixel_font(sizes["name"], bold=True) if sizes["name"] else None
         caption_font = pixel_font(sizes["caption"]) if sizes["caption"] and sub is not None else None
         centre = Qt.AlignmentFlag.AlignCenter

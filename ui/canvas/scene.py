@@ -179,6 +179,7 @@ class CanvasScene(QGraphicsScene):
             item.neurons.set_class_names(self._output_labels)
         if self._label_scale != 1.0:
             item.label.set_text_scale(self._label_scale)
+            item.neurons.set_condensed(self._label_scale > 1.0)
         return item
 
     def _add_bundle(self, source_id: str, target_id: str) -> ConnectionBundleItem:
@@ -427,6 +428,8 @@ class CanvasScene(QGraphicsScene):
         self._label_scale = float(factor)
         for item in self._layers.values():
             item.label.set_text_scale(self._label_scale)
+            # Larger labels mean presentation mode: the neurons' numbers condensed, taller.
+            item.neurons.set_condensed(self._label_scale > 1.0)
         for bundle in self._bundles.values():
             bundle.set_label_scale(self._label_scale)
 

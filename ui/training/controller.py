@@ -16,7 +16,8 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
@@ -25,7 +26,52 @@ from ui.training.plots import PlotsDock
 from ui.training.presenter import FramePresenter
 from ui.training.worker import TrainingWorker
 
-__all__ = ["TrainingController"]
+__all__ = ["TrainingController", "PRESENTATION_MIN_TEXT_PX", "lift_fonts", "restore_fonts",
+           "presentation_plots_height"]
+
+#: Presentation mode: no text of the window below this many pixels (a 1920x1080 projector's
+#: back row); the steps, the readouts and the lecture view are larger still.
+PRESENTATION_MIN_TEXT_PX = 20
+#: Presentation mode, training: the plots' share of the window's height, and their least
+#: height (the output map is square and at least 300x300 beside its legend and axes).
+PRESENTATION_PLOTS_SHARE = 0.45
+PRESENTATION_PLOTS_MIN = 440
+
+
+def presentation_plots_height(window_height: int) -> int:
+    """The plots dock's height while training in presentation mode."""
+    return max(PRESENTATION_PLOTS_MIN, round(window_height * PRESENTATION_PLOTS_SHARE))
+
+
+def lift_fonts(root: QWidget, minimum: int, skip=()) -> list:
+    """Give every widget under ``root`` whose text is smaller than ``minimum`` pixels a font
+    of ``minimum`` pixels; returns what :func:`restore_fonts` needs to undo it.
+
+    Widgets in ``skip`` and their children keep their fonts (views that draw their own
+    text at their own sizes: the canvas, the plots, the lecture view).
+    """
+    saved = []
+    skipped = (*skip, *root.findChildren(QGraphicsView))
+    for widget in [root, *root.findChildren(QWidget)]:
+        if any(s is widget or s.isAncestorOf(widget) for s in skipped):
+            continue
+        if QFontInfo(widget.font()).pixelSize() >= minimum:
+            continue
+        explicit = widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+        saved.append((widget, QFont(widget.font()) if explicit else None))
+        font = QFont(widget.font())
+        font.setPixelSize(minimum)
+        widget.setFont(font)
+    return saved
+
+
+def restore_fonts(saved: list) -> None:
+    """Undo :func:`lift_fonts`: explicit fonts back, inherited ones inherited again."""
+    for widget, font in reversed(saved):
+        try:
+            widget.setFont(font if font is not None else QFont())
+        except RuntimeError:  # deleted since (a dock's contents rebuilt): nothing to undo
+            continue
 
 
 class TrainingController(QObject):
@@ -55,8 +101,13 @@ class TrainingController(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.plots)
 
         self._presentation = False
-        self._was_fullscreen = False
+        #: The window's state (maximized, normal, full screen) before presentation mode.
+        self._state_before = Qt.WindowState.WindowNoState
         self._hidden_docks: list = []
+        self._lifted_fonts: list = []
+        #: Presentation mode folded the plots away (stepping): they come back to train.
+        self._plots_folded = False
+        self._folded_before = False
 
         self.thread = QThreadWithName()
         self.worker = TrainingWorker(self.session)
@@ -133,6 +184,7 @@ class TrainingController(QObject):
         ev.state_changed.connect(self._on_session_state_changed)
         ev.problem_changed.connect(self._on_session_problem)
         ev.training_changed.connect(self.panel.set_running)
+        ev.training_changed.connect(self._on_training_changed)
         self.window.scene.sig_selection_changed.connect(self.presenter.set_selection)
         # A tap of Space on the canvas is a step too (held with a drag, Space pans).
         self.window.canvas.sig_space_tapped.connect(lambda: self.step("stage"))
@@ -155,6 +207,9 @@ class TrainingController(QObject):
         self.panel.set_message(text, error=bool(text))
 
     def _on_frame_drawn(self) -> None:
+        if self._plots_folded and not self._presentation \
+                and self.plots.point_count("batch_loss"):
+            self._fold_plots(False)  # something to plot now
         problem = self.session.process_problem
         if problem and problem != self._told_problem:
             # Training goes on, on the window's own thread (slower while it draws).
@@ -177,8 +232,13 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ commands
     def step(self, kind: str = "stage") -> None:
-        """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch"."""
+        """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch".
+
+        In presentation mode a step folds the plots away: the network gets the room.
+        """
         self.panel.set_message("")
+        if self._presentation:
+            self._fold_plots(True)
         trace = self.session.step(kind)
         if trace is None and self.session.stepper is None:
             self.panel.set_message(self.session.problem, error=True)
@@ -255,6 +315,7 @@ class TrainingController(QObject):
         self._presentation = on
         self.presentation_action.setChecked(on)
         self.panel.set_presentation_mode(on)
+        self.plots.set_presentation_mode(on)
         self.lecture.set_font_scale(1.7 if on else 1.0)
         for sc, presentation_only in self._shortcuts:
             if presentation_only:
@@ -266,7 +327,16 @@ class TrainingController(QObject):
             self._hidden_docks = [d for d in docks if d.isVisible()]
             for dock in self._hidden_docks:
                 dock.hide()
-            self._was_fullscreen = w.isFullScreen()
+            self._state_before = w.windowState()
+            # Every other text of the window at least 20 px (tabs, Code, counters, menus).
+            self._lifted_fonts = lift_fonts(w, PRESENTATION_MIN_TEXT_PX,
+                                            skip=(self.lecture.widget(),))
+            # The status bar's labels are re-polished on every change (their style sheet
+            # states): a style-sheet size outlives that, a font set once would not.
+            w.statusBar().setStyleSheet(
+                f"QStatusBar, QStatusBar QLabel {{ font-size: {PRESENTATION_MIN_TEXT_PX}px; }}")
+            self._folded_before = self._plots_folded
+            self._fold_plots(not self.session.training)
             w.showFullScreen()
             w.canvas.set_presentation_mode(True)
             self._size_presentation_docks()
@@ -276,11 +346,15 @@ class TrainingController(QObject):
             QTimer.singleShot(0, self.window, self._size_presentation_docks)
         else:
             w.removeEventFilter(self)
+            restore_fonts(self._lifted_fonts)
+            self._lifted_fonts = []
+            w.statusBar().setStyleSheet("")
+            # The saved layout below brings the plots back as they were (folded or not).
+            self._plots_folded = self._folded_before
             for dock in self._hidden_docks:
                 dock.show()
             self._hidden_docks = []
-            if not self._was_fullscreen:
-                w.showNormal()
+            restore_window_state(w, self._state_before)
             w.canvas.set_presentation_mode(False)
             saved, self._saved_layout = getattr(self, "_saved_layout", None), None
             if saved is not None:
@@ -300,7 +374,42 @@ class TrainingController(QObject):
             return
         width = presentation_column_width(w.width())
         w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+        if self.plots.isVisible() and not self.plots.isFloating():
+            w.resizeDocks([self.plots], [presentation_plots_height(w.height())],
+                          Qt.Orientation.Vertical)
         w.canvas.fit()
+
+    def _fold_plots(self, fold: bool) -> None:
+        """Presentation mode: the plots away while stepping (their curves wait for a run),
+        back while training. A plots dock the user had closed stays closed."""
+        if fold == self._plots_folded:
+            return
+        if fold:
+            if not self.plots.isVisible():
+                return
+            self._plots_folded = True
+            self.plots.hide()
+        else:
+            self._plots_folded = False
+            self.plots.show()
+        if self._presentation:
+            QTimer.singleShot(0, self.window, self._size_presentation_docks)
+
+    def fold_plots_until_history(self) -> None:
+        """A first start: no plots strip while it has nothing to plot (the canvas gets the
+        room); it unfolds with the first point of the loss, or when training starts."""
+        if not self._presentation and self.plots.point_count("batch_loss") == 0:
+            self._fold_plots(True)
+
+    def _on_training_changed(self, running: bool) -> None:
+        """The folded plots return when training starts."""
+        if running:
+            self._fold_plots(False)
+
+    @property
+    def plots_folded(self) -> bool:
+        """Whether presentation mode has folded the plots away (stepping)."""
+        return self._plots_folded
 
     @property
     def presentation_mode(self) -> bool:
@@ -354,6 +463,20 @@ def _end_training(session, thread: QThread, gate) -> None:
     thread.quit()  # the worker's loop ends with the thread's event loop
     thread.wait(10000)
     session.close()
+
+
+def restore_window_state(window, state) -> None:
+    """Show ``window`` full screen, maximized or normal, as ``state`` (a windowState) says.
+
+    Leaving presentation mode gives back the state before it: a maximized window stays
+    maximized (``showNormal`` would shrink it to its last normal size).
+    """
+    if state & Qt.WindowState.WindowFullScreen:
+        window.showFullScreen()
+    elif state & Qt.WindowState.WindowMaximized:
+        window.showMaximized()
+    else:
+        window.showNormal()
 
 
 _frozen = False

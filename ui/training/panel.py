@@ -51,6 +51,13 @@ CLASS_COLORS = [LIGHT.negative_weight, LIGHT.positive_weight, "#2e9e6b", "#8b4fd
                 "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
 
 
+#: Presentation mode: the steps' buttons, counters and messages, and the step heading at
+#: most (it shrinks to two lines, down to 20 px), in pixels: legible from a room's back row.
+PRESENTATION_CONTROL_PX = 21
+PRESENTATION_STAGE_PX = 28
+CONTROLS_TITLE = "Step through training"
+
+
 class EpochProgress(QProgressBar):
     """The epoch's progress bar, painted with the rest of the window.
 
@@ -262,7 +269,7 @@ class TrainingPanel(QDockWidget):
         form.addRow("Seed", self.seed)
 
         # --- the steps -------------------------------------------------------
-        self.controls_box = QGroupBox("Step through training")
+        self.controls_box = QGroupBox(CONTROLS_TITLE)
         controls = QVBoxLayout(self.controls_box)
         self.stage_label = StageLabel("Next: -", objectName="stageLabel")
         font = self.stage_label.font()
@@ -305,7 +312,7 @@ class TrainingPanel(QDockWidget):
         self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
         self.speed_combo.setToolTip("How fast Train goes; slow speeds show every batch's numbers")
         row = QHBoxLayout()
-        lab = QLabel("Speed")
+        self.speed_label = lab = QLabel("Speed")
         lab.setProperty("role", "hint")
         row.addWidget(lab)
         row.addWidget(self.speed_combo, 1)
@@ -457,15 +464,27 @@ class TrainingPanel(QDockWidget):
         self.settings_box.setVisible(not on)
         self.travel_box.setVisible(not on)
         self.show_gradients.setVisible(not on)
+        # The speed is a setting too, chosen before the lecture: its row would push the
+        # progress out of a 1366x768 screen's column at presentation sizes.
+        self.speed_combo.setVisible(not on)
+        self.speed_label.setVisible(not on)
+        # The box's title is a line of height the column lacks on a small screen.
+        self.controls_box.setTitle("" if on else CONTROLS_TITLE)
         font = QFont(self._base_font)
         if on:
-            font.setPointSizeF(self._base_font.pointSizeF() * 1.45)
-        self.controls_box.setFont(font)
-        self.message.setFont(font)
+            font.setPixelSize(PRESENTATION_CONTROL_PX)
+        # Each widget of the steps gets the size itself: a group box's font does not reach
+        # children the style sheet has polished.
+        for widget in (self.controls_box, self.message, *self._step_buttons(),
+                       self.speed_combo, self.speed_label, self.progress, self.counters):
+            widget.setFont(font)
         stage_font = QFont(font)
-        stage_font.setPointSizeF(font.pointSizeF() * (1.1 if on else 1.35))
+        if on:
+            stage_font.setPixelSize(PRESENTATION_STAGE_PX)
+        else:
+            stage_font.setPointSizeF(font.pointSizeF() * 1.35)
         stage_font.setWeight(QFont.Weight.DemiBold)
         # At most two lines on a projector: the step buttons and the progress stay in view.
         self.stage_label.set_wanted_font(stage_font, 2 if on else None)
         for b in self._step_buttons():
-            b.setMinimumHeight(52 if on else 34)
+            b.setMinimumHeight(40 if on else 34)

@@ -76,6 +76,15 @@ def nice_ceiling(x: float) -> float:
     return float(10 * decade)
 
 
+#: The legends' text in the window (presentation mode sets pixel sizes instead).
+LEGEND_TEXT_SIZE = "10pt"
+#: Presentation mode: the plots' texts (ticks, labels, legends) in pixels, and the readouts'.
+PRESENTATION_PLOT_PX = 20
+PRESENTATION_READOUT_PX = 28
+
+#: The least width of a plot with a legend (pixels).
+PLOT_MIN_WIDTH = 260
+
 #: Room above the loss curves, as a share of their range (the legend is outside the plot).
 HEADROOM = 0.1
 
@@ -170,13 +179,17 @@ def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWi
     if legend:
         item = w.getPlotItem()
         # offset=None: not anchored inside the view box; the plot's layout places it.
-        item.legend = pg.LegendItem(offset=None, labelTextSize="10pt", colCount=1,
+        item.legend = pg.LegendItem(offset=None, labelTextSize=LEGEND_TEXT_SIZE, colCount=1,
                                     verSpacing=-8, frame=False)
         item.legend.layout.setContentsMargins(0, 0, 0, 0)
         # Right of the data, level with it (the plots' height is the scarcer).
         item.layout.addItem(item.legend, 2, 3)
         item.layout.setColumnSpacing(2, 8)
     _plain_axes(w)
+    if legend:
+        # Room for the axis, some data and the legend: a narrow window (1366x768) must not
+        # squeeze the plot until the legend's words are cut at its right edge.
+        w.setMinimumWidth(PLOT_MIN_WIDTH)
     return w
 
 
@@ -194,24 +207,38 @@ def _plain_axes(plot: pg.PlotWidget) -> None:
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def style_plot(plot: pg.PlotWidget, dark: bool) -> None:
-    """Give one plot the theme's background, axis, tick-label, title, grid and legend colours."""
+def style_plot(plot: pg.PlotWidget, dark: bool, text_px: int | None = None) -> None:
+    """Give one plot the theme's background, axis, tick-label, title, grid and legend colours.
+
+    ``text_px`` (presentation mode) sets every text of the plot, ticks, axis labels and
+    legend, to that many pixels (the title a little larger); None gives the window's sizes.
+    """
     t = theme_for(dark)
     plot.setBackground(t.plot_background)
     item = plot.getPlotItem()
     tick_font = QFont()
-    tick_font.setPointSizeF(9.5)
+    if text_px:
+        tick_font.setPixelSize(text_px)
+    else:
+        tick_font.setPointSizeF(9.5)
+    label_style = {"color": t.plot_foreground,
+                   "font-size": f"{text_px}px" if text_px else "9.5pt"}
     for side in ("left", "bottom"):
         axis = item.getAxis(side)
         # The grid lines are drawn with the axis pen at the grid's alpha.
         axis.setPen(pg.mkPen(t.plot_grid))
         axis.setTextPen(pg.mkPen(t.plot_foreground))
         axis.setStyle(tickFont=tick_font)
+        if axis.labelText:
+            axis.setLabel(axis.labelText, **label_style)
+        axis.setTickFont(tick_font)
     title = item.titleLabel
-    title.setText(title.text, color=t.plot_foreground, size="11pt")
+    title.setText(title.text, color=t.plot_foreground,
+                  size=f"{text_px + 2}px" if text_px else "11pt")
     legend = item.legend
     if legend is not None:
         legend.setLabelTextColor(t.plot_foreground)
+        legend.setLabelTextSize(f"{text_px}px" if text_px else LEGEND_TEXT_SIZE)
         bg = pg.mkColor(t.plot_background)
         bg.setAlpha(200)  # the curves stay visible through it
         legend.setBrush(pg.mkBrush(bg))
@@ -300,8 +327,19 @@ class PlotsDock(QDockWidget):
         self.boundary_plot = pg.PlotWidget()
         self.boundary_plot.setObjectName("boundaryPlot")
         self.boundary_plot.setTitle("Output over the inputs")
+        # Equal axes for two inputs (set_data): a circle of points looks like a circle.
         self.boundary_plot.setAspectLocked(False)
         _plain_axes(self.boundary_plot)
+        # The classes' colours, named, right of the map (outside the data).
+        item = self.boundary_plot.getPlotItem()
+        item.legend = self.class_legend = pg.LegendItem(
+            offset=None, labelTextSize=LEGEND_TEXT_SIZE, colCount=1, verSpacing=-8,
+            frame=False)
+        self.class_legend.layout.setContentsMargins(0, 0, 0, 0)
+        item.layout.addItem(self.class_legend, 2, 3)
+        item.layout.setColumnSpacing(2, 8)
+        self._class_samples: list = []
+        self.boundary_plot.setMinimumWidth(PLOT_MIN_WIDTH)
         self.boundary_image = pg.ImageItem()
         self.boundary_plot.addItem(self.boundary_image)
         self.fit_curve = self.boundary_plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=4))
@@ -310,6 +348,11 @@ class PlotsDock(QDockWidget):
         # The network's fitted curve over the points it fits (1-D data), not under them.
         self.data_points.setZValue(1)
         self.fit_curve.setZValue(2)
+        #: The samples of the batch being stepped through, ringed over the data.
+        self.current_points = pg.ScatterPlotItem(size=15, brush=None,
+                                                 pen=pg.mkPen("#000000", width=2))
+        self.current_points.setZValue(3)
+        self.boundary_plot.addItem(self.current_points)
         self.boundary_note = QLabel("", objectName="boundaryNote")
         self.boundary_note.setProperty("role", "hint")
         self.boundary_note.setWordWrap(True)
@@ -386,6 +429,13 @@ class PlotsDock(QDockWidget):
         self._neuron_hist = None
         self._dark: bool | None = None
         self._bg_rgb = np.full(3, 255.0)
+        #: Presentation mode's text size in pixels (None: the window's sizes).
+        self._text_px: int | None = None
+        self._readout_font = QFont(self.loss_readout.font())
+        #: Presentation mode keeps the output map square (see :meth:`square_output_map`).
+        self._square_map = False
+        self._split = split
+        self._normal_split: list[int] | None = None
         self.set_theme(is_dark())
         self._update_readouts()
 
@@ -405,7 +455,8 @@ class PlotsDock(QDockWidget):
         self._dark = dark
         t = theme_for(dark)
         for plot in self.plot_widgets():
-            style_plot(plot, dark)
+            style_plot(plot, dark, self._text_px)
+        self.current_points.setPen(pg.mkPen(t.plot_foreground, width=2))
         self._bg_rgb = np.array(pg.mkColor(t.plot_background).getRgb()[:3], dtype=np.float64)
         if self._task != "classification":
             self.data_points.setBrush(pg.mkBrush(t.plot_foreground))
@@ -642,9 +693,18 @@ class PlotsDock(QDockWidget):
             self.loss_marker.setValue(epoch)
 
     # ------------------------------------------------------------------ data and boundary
-    def set_data(self, x: np.ndarray | None, y: np.ndarray | None, task: str) -> None:
-        """Show the training points over the input plane (2-D) or against the target (1-D)."""
+    def set_data(self, x: np.ndarray | None, y: np.ndarray | None, task: str,
+                 class_names=None) -> None:
+        """Show the training points over the input plane (2-D) or against the target (1-D).
+
+        Classes take :data:`CLASS_COLORS` (as the data preview and the output neurons do),
+        named in the map's legend by ``class_names`` ("class 0", ... without).
+        """
         self._task = task
+        self.current_points.setData([], [])
+        self._set_class_legend(y, task, class_names)
+        # Two inputs: equal axes (a unit of x1 as long as one of x2).
+        self.boundary_plot.setAspectLocked(x is not None and x.shape[1] == 2)
         self._update_readouts()
         self._shown_boundary = None
         self.tabs.setTabVisible(self.tabs.indexOf(self.accuracy_plot), task == "classification")
@@ -674,6 +734,95 @@ class PlotsDock(QDockWidget):
             self.boundary_plot.setLabel("bottom", "x")
             self.boundary_plot.setLabel("left", "y")
         self.boundary_plot.autoRange()
+
+    def _set_class_legend(self, y, task: str, class_names) -> None:
+        """One legend entry per class: its colour and its name."""
+        legend = self.class_legend
+        legend.clear()
+        self._class_samples = []
+        if task != "classification" or y is None:
+            return
+        count = y.shape[1] if y.ndim == 2 and y.shape[1] > 1 else 2
+        names = [str(n) for n in class_names] if class_names and \
+            len(class_names) == count else [f"class {k}" for k in range(count)]
+        for k, name in enumerate(names):
+            sample = pg.ScatterPlotItem(size=12, pen=pg.mkPen("#ffffff", width=1),
+                                        brush=pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]))
+            self._class_samples.append(sample)
+            legend.addItem(sample, name)
+        style_plot(self.boundary_plot, bool(self._dark), self._text_px)
+
+
+    def class_legend_entries(self) -> list[tuple[str, str]]:
+        """The output map's class legend: ``(name, colour "#rrggbb")`` per class."""
+        return [(label.text, sample.item.opts["brush"].color().name())
+                for sample, label in self.class_legend.items]
+
+    def set_current_samples(self, x) -> None:
+        """Ring the samples ``x`` (the batch being stepped) in the output map (None: none).
+
+        Only for data with two inputs, the map's plane; the ring is drawn over the points.
+        """
+        if x is None or np.ndim(x) != 2 or np.shape(x)[1] != 2:
+            self.current_points.setData([], [])
+            return
+        x = np.asarray(x, dtype=np.float64)
+        self.current_points.setData(x[:, 0], x[:, 1])
+
+    def current_samples(self) -> np.ndarray:
+        """The ringed samples' coordinates, shape ``(n, 2)`` (n = 0 without)."""
+        xs, ys = self.current_points.getData()
+        if xs is None or not len(xs):
+            return np.zeros((0, 2))
+        return np.column_stack([xs, ys])
+
+    # ------------------------------------------------------------------ presentation
+    def set_presentation_mode(self, on: bool) -> None:
+        """Texts a lecture hall reads: ticks, labels, legends at ``PRESENTATION_PLOT_PX``,
+        the readouts at ``PRESENTATION_READOUT_PX``; the output map kept square."""
+        self._text_px = PRESENTATION_PLOT_PX if on else None
+        for plot in self.plot_widgets():
+            style_plot(plot, bool(self._dark), self._text_px)
+        font = QFont(self._readout_font)
+        if on:
+            font.setPixelSize(PRESENTATION_READOUT_PX)
+        for label in (self.loss_readout, self.accuracy_readout):
+            label.setFont(font)
+        if on and not self._square_map:
+            self._normal_split = self._split.sizes()
+        elif not on and self._square_map and self._normal_split:
+            self._split.setSizes(self._normal_split)
+        self._square_map = on
+        self.square_output_map()
+
+    def text_pixel_size(self) -> int | None:
+        """The plots' text size in presentation mode (None: the window's)."""
+        return self._text_px
+
+    def square_output_map(self) -> None:
+        """Presentation mode: the output map as wide as it is tall, the curves share the rest."""
+        if not self._square_map:
+            return
+        split = self._split
+        width, height = split.width(), split.height()
+        if width < 50 or height < 50:
+            return
+        # The data area square: as wide as the plot's height leaves it (less the title
+        # and the bottom axis), plus what the left axis and the class legend take.
+        item = self.boundary_plot.getPlotItem()
+        chrome_v = item.titleLabel.boundingRect().height() + item.getAxis("bottom").height() + 16
+        chrome_h = item.getAxis("left").width() + self.class_legend.boundingRect().width() + 24
+        note = self.boundary_note.sizeHint().height() if self.boundary_note.text() else 0
+        side = int(min(height - note - chrome_v + chrome_h, width // 2))
+        rest = max(0, width - side - 2 * split.handleWidth())
+        if abs(split.sizes()[2] - side) > 2:
+            split.setSizes([rest // 2, rest - rest // 2, side])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Keep the output map square in presentation mode."""
+        super().resizeEvent(event)
+        if self._square_map:
+            QTimer.singleShot(0, self, self.square_output_map)
 
     def set_boundary(self, boundary: dict | None) -> None:
         """Draw the worker's grid of outputs: one ``setImage`` (2-D) or ``setData`` (1-D)."""
@@ -730,7 +879,7 @@ class PlotsDock(QDockWidget):
             self.neuron_map_title = None
             self.boundary_note.setVisible(True)
             plot.setTitle("Output over the inputs")
-            style_plot(plot, bool(self._dark))
+            style_plot(plot, bool(self._dark), self._text_px)
             if self._neuron_hist is not None and self._neuron_hist.xData is not None \
                     and len(self._neuron_hist.xData):
                 self._neuron_hist.setData([], [])
@@ -749,7 +898,7 @@ class PlotsDock(QDockWidget):
         self.boundary_note.setVisible(False)
         self.neuron_map_title = title or "Neuron"
         plot.setTitle(f"{self.neuron_map_title}, a in [{lo:.2g}, {hi:.2g}]")
-        style_plot(plot, bool(self._dark))
+        style_plot(plot, bool(self._dark), self._text_px)
         if values.ndim == 2 and rect is not None:
             if self._neuron_hist is not None:
                 self._neuron_hist.setData([], [])

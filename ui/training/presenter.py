@@ -67,6 +67,7 @@ class FramePresenter(QObject):
         self._last_part = dict.fromkeys(_PLOT_PARTS, 0.0)
         self._next_part = 0
         self._drawing = False
+        self._ringed = None  # the samples ringed in the output map (a trace's x)
         self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
         self._slider = None  # what the time slider shows: (snapshots, travel index)
         self._draw_timer = QTimer(self)
@@ -79,13 +80,16 @@ class FramePresenter(QObject):
         """A new run (or none): the data, the plots and the layer ids start again."""
         session = self.session
         self.trace = None
+        self._ringed = None
         self.layer_ids = []
         try:  # the previews follow the data set even when the network does not fit it
             data = session.dataset()
         except NnvizError:
             data = None
         if data is not None:
-            self.plots.set_data(data.x_train, data.y_train, data.task)
+            self.plots.set_data(data.x_train, data.y_train, data.task,
+                                class_names=data.class_names if data.is_classification
+                                else None)
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
             self.window.scene.set_output_labels(data.class_names if data.is_classification
@@ -200,6 +204,10 @@ class FramePresenter(QObject):
         elif frame.running:
             self.trace = None
         done = f"Done: {self.trace.stage.label} · " if self.trace is not None else ""
+        ringed = self.trace.x if self.trace is not None else None
+        if ringed is not self._ringed:  # the batch being stepped, ringed in the output map
+            self._ringed = ringed
+            self.plots.set_current_samples(ringed)
         stage = f"{done}Next: {frame.next_stage}"
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
             p.stage_label.setText(stage)
