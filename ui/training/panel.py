@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 from nnviz import losses, optimizers
 from ui.theme import LIGHT, is_dark, theme_for
 
-__all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
+__all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
+           "CLASS_COLORS"]
 
 #: The "Load CSV..." entry at the end of the data set list.
 LOAD_CSV = "Load CSV..."
@@ -43,6 +44,11 @@ LOAD_CSV = "Load CSV..."
 #: Speed choices: (label, batches per second; 0 = as fast as possible).
 SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/s", 10.0),
           ("30 steps/s", 30.0), ("As fast as possible", 0.0)]
+#: The speed the window starts at: a pace a class can follow. Each step of Train is one
+#: batch, so the lecture's example (40 batches an epoch) shows an epoch in about 1.5 s, and
+#: the loss and the boundary change in front of the class for a minute or more, rather than
+#: 50 epochs in one second "as fast as possible" (still a choice in the list).
+DEFAULT_SPEED = 30.0
 
 #: One colour per class, shared by the preview, the boundary plot and its points. With two
 #: classes, class 1 (the positive one) is blue and class 0 orange, as positive and negative
@@ -302,7 +308,7 @@ class TrainingPanel(QDockWidget):
         self.speed_combo = QComboBox(objectName="speedCombo")
         for label, value in SPEEDS:
             self.speed_combo.addItem(label, value)
-        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
+        self.speed_combo.setCurrentIndex(self.speed_combo.findData(DEFAULT_SPEED))
         self.speed_combo.setToolTip("How fast Train goes; slow speeds show every batch's numbers")
         row = QHBoxLayout()
         lab = QLabel("Speed")
