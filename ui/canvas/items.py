@@ -514,7 +514,10 @@ class LayerLabelItem(QGraphicsItem):
         super().__init__(parent)
         self._layer = parent
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # The title is part of its card: a click selects the layer (Ctrl adds it), a drag
+        # moves it. It took no clicks before, and a click on it cleared the selection, so
+        # Delete after clicking a layer's name did nothing.
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._scale = 1.0
         self._title_font = _font(10.5, bold=True)
@@ -527,6 +530,17 @@ class LayerLabelItem(QGraphicsItem):
         self._title_font = _font(10.5 * self._scale, bold=True)
         self._detail_font = _font(9.0 * self._scale)
         self.refresh()
+
+    # The card's own handlers (Qt's select-and-move) take the title's presses, drags and
+    # releases: they work in scene coordinates, so the card moves as if grabbed itself.
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mousePressEvent(self._layer, event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mouseMoveEvent(self._layer, event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mouseReleaseEvent(self._layer, event)
 
     def text_scale(self) -> float:
         """The factor set by :meth:`set_text_scale` (1.0 = normal)."""

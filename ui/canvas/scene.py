@@ -145,7 +145,12 @@ class CanvasScene(QGraphicsScene):
         for item in self._layers.values():
             card = item.sceneBoundingRect()
             extent = item.neurons.names_extent()
-            rect = rect.united(card.adjusted(0, 0, extent, 0) if extent else card)
+            if extent:
+                # The class names reach ``extent`` past the card's edge (not past its
+                # shadow's margin, which the bounding rect adds).
+                edge = item.mapRectToScene(item.card_rect())
+                card = card.united(edge.adjusted(0, 0, extent, 0))
+            rect = rect.united(card)
         for bundle in self._bundles.values():
             rect = rect.united(bundle.sceneBoundingRect())
         return rect

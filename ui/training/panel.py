@@ -196,6 +196,9 @@ class TrainingPanel(QDockWidget):
 
     #: The user asked for "Load CSV..." in the data set list.
     sig_load_csv_requested = Signal()
+    #: A value was typed into a field and confirmed with Enter (the field keeps the focus
+    #: until the controller hands it on).
+    sig_field_entered = Signal()
 
     def __init__(self, parent=None):
         super().__init__("Training", parent)
@@ -361,6 +364,13 @@ class TrainingPanel(QDockWidget):
         # keystroke (typing "100" epochs would otherwise pass through 1 and 10 first).
         for spin in (self.noise, self.size, self.split, self.batch_size, self.epochs, self.seed):
             spin.setKeyboardTracking(False)
+        # Enter confirms a field (editingFinished while it still has the focus; leaving it
+        # emits editingFinished too, without the focus): the controller then hands the keys
+        # back, so Space and PageDown step instead of typing into the field.
+        for spin in (self.learning_rate, self.noise, self.size, self.split, self.batch_size,
+                     self.epochs, self.seed):
+            spin.editingFinished.connect(
+                lambda spin=spin: self.sig_field_entered.emit() if spin.hasFocus() else None)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
                       self.speed_combo):
