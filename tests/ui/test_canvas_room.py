@@ -292,7 +292,7 @@ def test_message_bubbles_do_not_overlap(make_window):
     win.design.disconnect(hidden, out)
     QApplication.processEvents()
     fit_with_keys(win)
-    bubbles = [b for b in win.scene.problem_items() if b.parentItem() is not None]
+    bubbles = [b for b in win.scene.problem_items() if b.layer is not None]
     assert len(bubbles) >= 2
 
     def on_screen():
