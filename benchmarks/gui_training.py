@@ -107,6 +107,8 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
     win.resize(*size)
     win.show()
     ctl = win.training
+    # Measured "As fast as possible" (the window starts at a pace a class can watch).
+    ctl.panel.speed_combo.setCurrentIndex(ctl.panel.speed_combo.findData(0.0))
 
     def spin(ms: int) -> None:
         loop = QEventLoop()
@@ -185,7 +187,7 @@ def main(argv=None) -> int:
                         help="train on the window's training thread, not in its process")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
-    what = {"lecture": "2-3-2 relu/softmax (lecture example), two_gaussians",
+    what = {"lecture": "2-3-2 relu/softmax (lecture example), circles",
             "tanh": "2-3-1 tanh/linear, MSE, SGD 0.03, plane"}[args.project]
     print(f"network {what}, window {width}x{height}; {args.runs} runs of "
           f"{args.seconds:.0f} s each, {args.slices} slices alternated with headless")

@@ -215,7 +215,7 @@ def test_the_data_set_is_loaded_once_per_spec(monkeypatch):
     spec = session.project.dataset
     session.set_dataset(DatasetSpec(spec.name, {**spec.params, "noise": 0.3}))
     assert len(loads) == n + 1
-    assert session.undo_stack.undo_text == "Change the two_gaussians data set"
+    assert session.undo_stack.undo_text == "Change the circles data set"
 
 
 def test_a_data_set_that_cannot_load_changes_nothing(tmp_path):

@@ -102,7 +102,7 @@ def test_info_shows_summary_and_training_state(project_file):
     assert status == 0, err
     assert 'Model: "sequential"' in out and "Total params: 17" in out
     assert "(None, 3)" in out and "(None, 2)" in out
-    assert "two_gaussians" in out and "categorical_crossentropy" in out
+    assert "circles" in out and "categorical_crossentropy" in out
     assert "sgd (learning rate 0.1)" in out and "not trained yet" in out
     run(["train", project_file, "--epochs", "2"])
     assert "trained 2 epochs; loss " in run(["info", project_file])[1]
@@ -223,7 +223,7 @@ def test_examples_lists_every_bundled_example_by_name():
     rows = out.splitlines()
     names = [p.stem for _, p in resources.examples()]
     assert [row.split()[0] for row in rows[: len(names)]] == names
-    assert "2-3-2 network on two_gaussians" in rows[names.index("lecture")]
+    assert "2-3-2 network on circles" in rows[names.index("lecture")]
     assert "nnviz train NAME" in rows[-1]
 
 

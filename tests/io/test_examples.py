@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = resources.EXAMPLES_DIR
 EXPECTED = {
     # stem: (data set, layer units input..output, hidden activations, output activation)
-    "lecture": ("two_gaussians", [2, 3, 2], ["relu"], "softmax"),
+    "lecture": ("circles", [2, 3, 2], ["relu"], "softmax"),
     "xor": ("xor", [2, 4, 2], ["tanh"], "softmax"),
     "spiral": ("spiral", [2, 16, 16, 2], ["tanh", "tanh"], "softmax"),
     "sine": ("sine", [1, 16, 1], ["tanh"], "linear"),

@@ -67,7 +67,7 @@ def test_file_is_readable_json_with_format_and_version(tmp_path):
     assert data["format"] == "nnviz-project" and data["version"] == FORMAT_VERSION
     assert set(data) >= {"design", "training", "dataset", "history"}
     assert data["training"]["optimizer"] == "sgd" and data["training"]["learning_rate"] == 0.05
-    assert data["dataset"]["name"] == "two_gaussians"
+    assert data["dataset"]["name"] == "circles"
     positions = [(layer["x"], layer["y"]) for layer in data["design"]["layers"]]
     assert positions == [(s.x, s.y) for s in project.design.layers]
     # A kernel row is one line of the file (readable, not one number per line).

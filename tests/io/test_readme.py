@@ -270,6 +270,9 @@ def test_project_file_has_the_fields_the_readme_shows(trained):
     assert lecture["design"]["connections"][0]["kernel"][0][0] == quoted
     assert Project.load(resources.example_path("lecture")).design.kernel(
         "layer-1", "layer-2")[0, 0] == quoted
+    # ... and its data set, as the sample quotes it.
+    dataset = json.loads("{" + re.search(r'("dataset": \{.*?\}\})', sample, re.S).group(1) + "}")
+    assert dataset["dataset"] == lecture["dataset"]
 
 
 def test_keras_names_save_and_load_a_project(workdir):

@@ -25,8 +25,8 @@ DEFAULT_SIZE = (1300, 850)
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "window(size=..., ask_unsaved=False, fit=False): the window fixture's "
-        "options for this module or test (see tests/ui/conftest.py)")
+        "markers", "window(size=..., ask_unsaved=False, fit=False, fast=True): the window "
+        "fixture's options for this module or test (see tests/ui/conftest.py)")
 
 
 @pytest.fixture(autouse=True)
@@ -89,11 +89,14 @@ def no_window_outlives_its_test(qapp):
 
 @pytest.fixture
 def make_window(qtbot, monkeypatch):
-    """``make(project=None, size=(1300, 850), ask_unsaved=False, fit=False)``: a shown,
-    active MainWindow whose first frame is drawn.
+    """``make(project=None, size=(1300, 850), ask_unsaved=False, fit=False, fast=True)``: a
+    shown, active MainWindow whose first frame is drawn.
 
     Unless ``ask_unsaved``, its "save changes?" question always answers "discard" (a test
     that drives the question itself asks for it). ``fit`` fits the network into the view.
+    ``fast`` sets Train's speed to "As fast as possible", as a user can: the window starts
+    at a pace a class can watch (a minute or more for the lecture's example), and a test
+    waiting for a run to end would wait that long; ``fast=False`` keeps the window's own.
     The window is active before it is returned, so window shortcuts (Space, PageDown, F11)
     reach it. After the test it is closed, its training stopped and it is deleted.
     """
@@ -102,7 +105,7 @@ def make_window(qtbot, monkeypatch):
 
     windows = []
 
-    def make(project=None, size=DEFAULT_SIZE, ask_unsaved=False, fit=False):
+    def make(project=None, size=DEFAULT_SIZE, ask_unsaved=False, fit=False, fast=True):
         win = MainWindow(project if project is not None else Project.lecture_example())
         windows.append(win)
         if not ask_unsaved:
@@ -118,6 +121,9 @@ def make_window(qtbot, monkeypatch):
                         or win.session.stepper is None, timeout=5000)
         if fit:
             win.fit_network()
+        if fast:
+            combo = win.training.panel.speed_combo
+            combo.setCurrentIndex(combo.findData(0.0))
         return win
 
     yield make

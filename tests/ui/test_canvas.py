@@ -290,7 +290,7 @@ def test_validation_problems_appear_next_to_the_layer(qtbot, view, design):
     assert blocker.args[0]
     bubbles = scene.problem_items()
     assert bubbles
-    assert any(b.parentItem() is scene.layer_item(hidden) for b in bubbles)
+    assert any(b.layer is scene.layer_item(hidden) for b in bubbles)
 
 
 def test_zoom_keys_fit_and_reset(view):

@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from nnviz import resources
+from nnviz.project import DatasetSpec
 from ui.canvas import style
 from ui.canvas.connections import label_number
 from ui.canvas.view import LEGEND_MARGIN, LEGEND_SIZE
@@ -277,6 +278,8 @@ def test_iris_output_neurons_carry_the_class_names(make_window, qtbot):
     qtbot.waitUntil(lambda: QToolTip.isVisible() and "versicolor" in QToolTip.text(), timeout=2000)
     # Numbered classes ("class 0") are not written: the neurons' names say as much.
     assert win.open_file(resources.example_path("lecture"))
+    assert win.scene.layer_item(chain(win)[-1]).neurons.class_names() == ["outer", "inner"]
+    win.session.set_dataset(DatasetSpec("two_gaussians", {"n_samples": 200, "seed": 0}))
     assert win.scene.layer_item(chain(win)[-1]).neurons.class_names() is None
 
 
@@ -289,7 +292,7 @@ def test_message_bubbles_do_not_overlap(make_window):
     win.design.disconnect(hidden, out)
     QApplication.processEvents()
     fit_with_keys(win)
-    bubbles = [b for b in win.scene.problem_items() if b.parentItem() is not None]
+    bubbles = [b for b in win.scene.problem_items() if b.layer is not None]
     assert len(bubbles) >= 2
 
     def on_screen():

@@ -238,8 +238,8 @@ class NeuronItems(QGraphicsItem):
         gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
         captions = ([f"{label} {short_number(v)}".strip() for v in sub] if sub is not None
                     else ["z -0.00"])
-        caption = min(0.8 * gap, 0.92 * style.CARD_WIDTH * scale
-                      / max(em_width(t) for t in captions), 0.85 * value)
+        caption = min(0.8 * gap, self._caption_width(scale) / max(em_width(t) for t in captions),
+                      0.85 * value)
         # The name sits between the input port (on the card's edge) and the circle.
         margin = (style.CARD_WIDTH / 2 - layer.radius) * scale - style.PORT_RADIUS_PX - 3 - 0.1 * r
         name = min(0.6 * r, 0.95 * margin / em_width(f"{style.neuron_prefix(layer.kind)}"
@@ -251,6 +251,37 @@ class NeuronItems(QGraphicsItem):
             "name": name if name >= style.CAPTION_MIN_PX else None,
             "class": klass,
         }
+
+    @staticmethod
+    def _caption_width(scale: float) -> float:
+        """The pixels a caption may take: the card's width less a port and a gap each side
+        (the captions of a layer's middle neurons are level with its ports)."""
+        return style.CARD_WIDTH * scale - 2 * (style.PORT_RADIUS_PX + 5)
+
+    def caption_slot(self, k: int, scale: float) -> QRectF:
+        """Where neuron ``k``'s caption is written (item coordinates, at view ``scale``):
+        under its circle, between the ports, and never past the card's bottom edge."""
+        layer = self._layer
+        gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6)
+        width = self._caption_width(scale) / scale
+        top = float(layer.offsets[k]) + layer.radius
+        bottom = min(top + gap, layer.height / 2 - 2.0 / scale)
+        return QRectF(-width / 2, top, width, max(bottom - top, 0.0))
+
+    def caption_text_rect(self, k: int, scale: float) -> QRectF | None:
+        """The rectangle neuron ``k``'s caption text covers (item coordinates, at view
+        ``scale``), or None when no caption is written at that zoom."""
+        main, sub, label = self.numbers()
+        size = self.text_pixel_sizes(scale)["caption"]
+        if sub is None or size is None:
+            return None
+        slot = self.caption_slot(k, scale)
+        device = QRectF(slot.left() * scale, slot.top() * scale, slot.width() * scale,
+                        slot.height() * scale)
+        text = QFontMetricsF(pixel_font(size)).boundingRect(
+            device, int(Qt.AlignmentFlag.AlignCenter), f"{label} {short_number(sub[k])}".strip())
+        return QRectF(text.left() / scale, text.top() / scale, text.width() / scale,
+                      text.height() / scale)
 
     def values(self) -> np.ndarray | None:
         """The activations shown, or None."""
@@ -275,10 +306,12 @@ class NeuronItems(QGraphicsItem):
     @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
         r = style.CARD_WIDTH / 2
-        h = self._layer.units * self._layer.spacing
+        # The whole card: the last neuron's caption is written down to its bottom edge (the
+        # cached picture is cut at this rectangle: "target 0.00" lost its lower half).
+        h = max(self._layer.height, self._layer.units * self._layer.spacing + 8)
         # Class names beside the card: room for them at the smallest zoom they show at.
         extra = 2.2 * self.names_extent() if self._class_names else 0.0
-        return QRectF(-r, -h / 2 - 4, 2 * r + extra, h + 8)
+        return QRectF(-r, -h / 2, 2 * r + extra, h)
 
     @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -351,7 +384,6 @@ class NeuronItems(QGraphicsItem):
         scale = _scale_of(painter)
         r = layer.radius * scale
         half = style.CARD_WIDTH / 2 * scale
-        gap = max(layer.spacing - 2 * layer.radius, layer.radius * 0.6) * scale
         prefix = style.neuron_prefix(layer.kind)
         value_font = pixel_font(sizes["value"], stretch=self._stretch)
         name_font = pixel_font(sizes["name"], bold=True) if sizes["name"] else None
@@ -378,7 +410,7 @@ class NeuronItems(QGraphicsItem):
             if caption_font is not None:
                 painter.setPen(colors.muted)
                 painter.setFont(caption_font)
-                painter.drawText(QRectF(c.x() - half, c.y() + r, 2 * half, gap), centre,
+                painter.drawText(t.mapRect(self.caption_slot(k, scale)), centre,
                                  f"{sub_label} {short_number(sub[k])}".strip())
         painter.restore()
 
@@ -531,7 +563,10 @@ class LayerLabelItem(QGraphicsItem):
         super().__init__(parent)
         self._layer = parent
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # The title is part of its card: a click selects the layer (Ctrl adds it), a drag
+        # moves it. It took no clicks before, and a click on it cleared the selection, so
+        # Delete after clicking a layer's name did nothing.
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._scale = 1.0
         self._title_font = _font(10.5, bold=True)
@@ -545,6 +580,17 @@ class LayerLabelItem(QGraphicsItem):
         self._title_font = _font(10.5 * self._scale, bold=True)
         self._detail_font = _font(9.0 * self._scale)
         self.refresh()
+
+    # The card's own handlers (Qt's select-and-move) take the title's presses, drags and
+    # releases: they work in scene coordinates, so the card moves as if grabbed itself.
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mousePressEvent(self._layer, event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mouseMoveEvent(self._layer, event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        QGraphicsItem.mouseReleaseEvent(self._layer, event)
 
     def text_scale(self) -> float:
         """The factor set by :meth:`set_text_scale` (1.0 = normal)."""
@@ -749,13 +795,19 @@ class LayerItem(QGraphicsItem):
 
 
 class ProblemItem(QGraphicsItem):
-    """A validation message in a bubble, pinned under the layer it concerns (screen-sized)."""
+    """A validation message in a bubble, pinned under the layer it concerns (screen-sized).
+
+    A scene item of its own at ``style.Z_PROBLEM`` (above every card); :attr:`layer` is the
+    card it is pinned under (None for a message about the whole design).
+    """
 
     MAX_WIDTH = 260.0
 
     def __init__(self, message: str, colors: style.CanvasColors, error: bool = False):
         super().__init__()
         self.message = message
+        #: The card this bubble sits under, or None.
+        self.layer: LayerItem | None = None
         self._colors = colors
         self._error = error
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)

@@ -147,7 +147,12 @@ class CanvasScene(QGraphicsScene):
         for item in self._layers.values():
             card = item.sceneBoundingRect()
             extent = item.neurons.names_extent()
-            rect = rect.united(card.adjusted(0, 0, extent, 0) if extent else card)
+            if extent:
+                # The class names reach ``extent`` past the card's edge (not past its
+                # shadow's margin, which the bounding rect adds).
+                edge = item.mapRectToScene(item.card_rect())
+                card = card.united(edge.adjusted(0, 0, extent, 0))
+            rect = rect.united(card)
         for bundle in self._bundles.values():
             rect = rect.united(bundle.sceneBoundingRect())
         return rect
@@ -276,6 +281,8 @@ class CanvasScene(QGraphicsScene):
             return
         for bundle in self._bundles_of(item.layer_id):
             self._place_bundle(bundle)
+        if any(bubble.layer is item for bubble in self._problem_items):
+            self._layout_bubbles()  # its message goes with it
 
     # ------------------------------------------------------------ showing numbers
     def set_neuron_values(self, values: Mapping[str, np.ndarray] | None) -> None:
@@ -600,8 +607,8 @@ class CanvasScene(QGraphicsScene):
     # ------------------------------------------------------------ problems
     def _refresh_problems(self) -> None:
         for item in self._problem_items:
-            # A bubble on a layer card goes with the card: when the card was removed the
-            # bubble is gone (deleted, or out of this scene) and must not be removed again.
+            # A bubble may be gone already (deleted, or out of this scene when the scene
+            # was cleared): it must not be removed again.
             if shiboken6.isValid(item) and item.scene() is self:
                 self.removeItem(item)
         self._problem_items = []
@@ -616,11 +623,12 @@ class CanvasScene(QGraphicsScene):
                 rect = self.content_rect()
                 corner = rect.bottomLeft() + QPointF(0, 40) if not rect.isEmpty() else QPointF(0, 0)
                 bubble.setPos(corner)
-                self.addItem(bubble)
             else:
-                layer = self._layers[layer_id]
-                bubble.setParentItem(layer)
-                bubble.setPos(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
+                # A bubble is a scene item of its own, not a child of its card: a child
+                # stacks only among its card's children, so the next card (or a selected
+                # one) was drawn over it. _layout_bubbles keeps it under its card.
+                bubble.layer = self._layers[layer_id]
+            self.addItem(bubble)
             self._problem_items.append(bubble)
         self._layout_bubbles()
         self.sig_problems_changed.emit(list(self._problems))
@@ -632,15 +640,15 @@ class CanvasScene(QGraphicsScene):
         at the current zoom, a bubble that would overlap one to its left is moved down
         below it (bubbles are taken left to right).
         """
-        pinned = [b for b in self._problem_items if isinstance(b.parentItem(), LayerItem)]
+        pinned = [b for b in self._problem_items if b.layer is not None]
         scale = self._view_scale
         placed: list[QRectF] = []
         self._bubble_depth = 0.0
         # A bubble never reaches past the network's right edge (fit leaves no room there).
         right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
                     default=0.0) * scale
-        for bubble in sorted(pinned, key=lambda b: b.parentItem().pos().x()):
-            layer = bubble.parentItem()
+        for bubble in sorted(pinned, key=lambda b: b.layer.pos().x()):
+            layer = bubble.layer
             anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
             size = bubble.boundingRect().size()
             rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())
@@ -653,8 +661,7 @@ class CanvasScene(QGraphicsScene):
             # How far below its card the lowest bubble reaches, in pixels (fit keeps it in view).
             self._bubble_depth = max(self._bubble_depth,
                                      rect.bottom() - (anchor.y() - 12) * scale)
-            bubble.setPos(-style.CARD_WIDTH / 2 + (rect.left() / scale - anchor.x()),
-                          layer.height / 2 + 12 + (rect.top() / scale - anchor.y()))
+            bubble.setPos(rect.left() / scale, rect.top() / scale)
 
     def bubble_depth(self) -> float:
         """How far (screen pixels) the message bubbles reach below the cards they are under."""

@@ -147,6 +147,10 @@ class TrainingController(QObject):
         p.show_gradients.toggled.connect(lambda _on: self.presenter.redraw_canvas())
         p.time_slider.valueChanged.connect(self._on_time_slider)
         p.now_button.clicked.connect(lambda: self.travel_to(None))
+        # After Enter in a field the canvas takes the keys: Space and PageDown step there
+        # (in the field, Space would replace the value just typed).
+        p.sig_field_entered.connect(
+            lambda: self.window.canvas.setFocus(Qt.FocusReason.OtherFocusReason))
 
     def _wire_shortcuts(self) -> None:
         w = self.window

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 from nnviz import losses, optimizers
 from ui.theme import LIGHT, is_dark, theme_for
 
-__all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "LOAD_CSV", "CLASS_COLORS"]
+__all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
+           "CLASS_COLORS"]
 
 #: The "Load CSV..." entry at the end of the data set list.
 LOAD_CSV = "Load CSV..."
@@ -43,6 +44,11 @@ LOAD_CSV = "Load CSV..."
 #: Speed choices: (label, batches per second; 0 = as fast as possible).
 SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/s", 10.0),
           ("30 steps/s", 30.0), ("As fast as possible", 0.0)]
+#: The speed the window starts at: a pace a class can follow. Each step of Train is one
+#: batch, so the lecture's example (40 batches an epoch) shows an epoch in about 1.5 s, and
+#: the loss and the boundary change in front of the class for a minute or more, rather than
+#: 50 epochs in one second "as fast as possible" (still a choice in the list).
+DEFAULT_SPEED = 30.0
 
 #: One colour per class, shared by the preview, the boundary plot and its points. With two
 #: classes, class 1 (the positive one) is blue and class 0 orange, as positive and negative
@@ -197,6 +203,9 @@ class TrainingPanel(QDockWidget):
 
     #: The user asked for "Load CSV..." in the data set list.
     sig_load_csv_requested = Signal()
+    #: A value was typed into a field and confirmed with Enter (the field keeps the focus
+    #: until the controller hands it on).
+    sig_field_entered = Signal()
 
     def __init__(self, parent=None):
         super().__init__("Training", parent)
@@ -309,7 +318,7 @@ class TrainingPanel(QDockWidget):
         self.speed_combo = QComboBox(objectName="speedCombo")
         for label, value in SPEEDS:
             self.speed_combo.addItem(label, value)
-        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
+        self.speed_combo.setCurrentIndex(self.speed_combo.findData(DEFAULT_SPEED))
         self.speed_combo.setToolTip("How fast Train goes; slow speeds show every batch's numbers")
         row = QHBoxLayout()
         self.speed_label = lab = QLabel("Speed")
@@ -362,6 +371,13 @@ class TrainingPanel(QDockWidget):
         # keystroke (typing "100" epochs would otherwise pass through 1 and 10 first).
         for spin in (self.noise, self.size, self.split, self.batch_size, self.epochs, self.seed):
             spin.setKeyboardTracking(False)
+        # Enter confirms a field (editingFinished while it still has the focus; leaving it
+        # emits editingFinished too, without the focus): the controller then hands the keys
+        # back, so Space and PageDown step instead of typing into the field.
+        for spin in (self.learning_rate, self.noise, self.size, self.split, self.batch_size,
+                     self.epochs, self.seed):
+            spin.editingFinished.connect(
+                lambda spin=spin: self.sig_field_entered.emit() if spin.hasFocus() else None)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
                       self.speed_combo):
