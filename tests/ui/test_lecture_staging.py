@@ -84,6 +84,7 @@ def test_the_per_sample_link_opens_the_batch_table_under_the_sum(qtbot, window):
     assert top is not None and (abs(top - 4 - bar.value()) <= 2 or bar.value() == bar.maximum())
 
 
+@pytest.mark.window(size=(1900, 1060))  # "old → new" labels need room between the layers
 def test_the_update_stage_labels_lines_old_to_new_and_neurons_before_the_update(qtbot,
                                                                                window):
     ref = reference(window.project)

@@ -144,7 +144,7 @@ def test_the_stepped_batch_is_ringed_and_classes_share_one_colour_code(window, q
     assert len(ringed) >= 1
     # One colour per class: the legend's, the data points', the boundary's.
     entries = plots.class_legend_entries()
-    assert [name for name, _ in entries] == ["class 0", "class 1"]
+    assert [name for name, _ in entries] == window.session.dataset().class_names
     assert [color for _, color in entries] == [c.lower() for c in CLASS_COLORS[:2]]
     brushes = {b.color().name() for b in plots.data_points.data["brush"]}
     assert brushes == {c.lower() for c in CLASS_COLORS[:2]}

@@ -51,7 +51,7 @@ _EM_WIDTHS: dict[tuple[str, bool, int], float] = {}
 #: Presentation mode writes the numbers in the neurons this narrow (percent of the normal
 #: width): a five-character "-1.27" then fits a circle at 28 px instead of 25 px, and from
 #: a room's back row the height of the digits counts more than their width.
-CONDENSED_STRETCH = 82
+CONDENSED_STRETCH = 78
 
 
 def pixel_font(pixels: float, bold: bool = False, stretch: int = 100) -> QFont:

@@ -55,7 +55,7 @@ FIT_FLOOR = 0.7
 #: Presentation mode's right column (the steps above the lecture view) takes this share of
 #: the window's width: the formulas wrap little, and the canvas keeps the rest for numbers
 #: at least 24 px tall at 1920x1080. The controller sizes the column with it too.
-PRESENTATION_SHARE = 0.24
+PRESENTATION_SHARE = 0.22
 #: ... but never narrower than this (the two-line stage heading and the formulas need it).
 PRESENTATION_MIN_WIDTH = 400
 
