@@ -191,6 +191,10 @@ class MainWindow(QMainWindow):
         self._arrange_docks()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
+        if self._needs_default_sizes:
+            # Folded before the first show: the three plots' least width would otherwise
+            # widen a small window as it appears.
+            self.training.fold_plots_until_history()
         self._read_dataset_shape()
         self._after_document_loaded()
         if self.project.path and resources.is_example(self.project.path):

@@ -74,7 +74,7 @@ def test_point3_a_refused_open_leaves_the_window_and_save_writes_what_the_user_h
     saved = Project.load(a)
     assert saved == Project.from_dict(before["content"], str(tmp_path))
     assert saved.design.chain()[1].units == 5 and saved.training.learning_rate == 0.25
-    assert saved.dataset.name == "two_gaussians"
+    assert saved.dataset.name == Project.lecture_example().dataset.name  # A's, not B's moons
     # The next opens of a good file work (two failed after the half-adoption).
     for _ in range(2):
         assert window.open_file(_b_file(tmp_path))
@@ -103,7 +103,8 @@ def test_point3_a_view_failing_half_way_through_an_open_puts_everything_back(
         in errors[0] and "still open" in errors[0]
     assert "a view tripped" in capsys.readouterr().err  # the traceback, for a report
     assert _state(window) == before
-    assert window.training.panel.dataset_combo.currentData() == "two_gaussians"
+    assert window.training.panel.dataset_combo.currentData() == \
+        Project.lecture_example().dataset.name
     # Undo still walks back through A's edits.
     window.undo_stack.undo()
     assert window.project.training.learning_rate == 0.1

@@ -176,6 +176,8 @@ def test_a_window_deleted_without_close_ends_its_training_process(qtbot):
     window = _long_run(MainWindow(Project.lecture_example()))
     window.show()
     qtbot.waitExposed(window)
+    speed = window.training.panel.speed_combo  # as fast as possible: the process trains
+    speed.setCurrentIndex(speed.findData(0.0))
     session = _train_in_process(qtbot, window)
     child = session.process._proc
     thread = window.training.thread

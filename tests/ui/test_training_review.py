@@ -167,7 +167,7 @@ def test_a_softmax_neuron_with_a_huge_z_is_written_not_a_crash(qtbot):
     info = {"ids": ["in", "out"], "names": ["Input", "Output"], "activations": ["softmax"]}
     view.show_state(("neuron", "out", 0), trace, weights, info)
     text = view.plain_text()
-    assert "Neuron 1 of Output" in text and "∞" in text, text
+    assert "Neuron y1 of Output" in text and "∞" in text, text
 
 
 # ---------------------------------------------------------------- 3, 4, 11: history

@@ -653,6 +653,10 @@ class LayerLabelItem(QGraphicsItem):
                              Qt.AlignmentFlag.AlignCenter, self._note)
 
 
+#: What a card's bounding rect adds around the card for its shadow (left, top, right, bottom).
+SHADOW_MARGINS = (-8, -8, 8, 10)
+
+
 class LayerItem(QGraphicsItem):
     """One layer of the design as a card; moved by dragging, selected by clicking.
 
@@ -744,7 +748,7 @@ class LayerItem(QGraphicsItem):
     # QGraphicsItem
     @guarded(QRectF)
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return self.card_rect().adjusted(-8, -8, 8, 10)
+        return self.card_rect().adjusted(*SHADOW_MARGINS)
 
     @guarded(QPainterPath)
     def shape(self) -> QPainterPath:

@@ -27,6 +27,7 @@ from nnviz.errors import DesignError
 from ui.canvas import style
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.items import (
+    SHADOW_MARGINS,
     LayerItem,
     LayerLabelItem,
     NeuronItems,
@@ -150,7 +151,9 @@ class CanvasScene(QGraphicsScene):
             if extent:
                 # The class names reach ``extent`` past the card's edge (not past its
                 # shadow's margin, which the bounding rect adds).
-                edge = item.mapRectToScene(item.card_rect())
+                # The card itself is its (guarded) bounding rect less the shadow's margin.
+                left, top, right, bottom = SHADOW_MARGINS
+                edge = card.adjusted(-left, -top, -right, -bottom)
                 card = card.united(edge.adjusted(0, 0, extent, 0))
             rect = rect.united(card)
         for bundle in self._bundles.values():

@@ -389,7 +389,7 @@ class TrainingController(QObject):
         if fold == self._plots_folded:
             return
         if fold:
-            if not self.plots.isVisible():
+            if self.plots.isHidden():  # closed by the user (isVisible is False before a show)
                 return
             self._plots_folded = True
             self.plots.hide()
