@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from nnviz.document import Design
+from nnviz.export_formats import save_weights
 from nnviz.keras_code import lecture_code
 from nnviz.keras_import import KerasImportError, parse_keras
 from nnviz.project import DatasetSpec, Project, TrainingSettings
-from nnviz.weights_io import save_weights
 
 
 def deep_project(dtype: str = "float64") -> Project:
