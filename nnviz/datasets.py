@@ -43,6 +43,9 @@ import numpy as np
 from nnviz import resources
 from nnviz.errors import DatasetError
 
+# load_csv's resource limits live with every other limit (nnviz/limits.py, docs/limits.md).
+from nnviz.limits import MAX_CSV_BYTES, MAX_CSV_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
+
 __all__ = [
     "DATASETS",
     "Dataset",
@@ -55,15 +58,6 @@ __all__ = [
     "load_csv",
 ]
 
-# Resource limits of load_csv (issue 10, point 6); the lead may move them to nnviz/limits.py.
-#: Bytes of CSV text read at most (after decompressing a .csv.gz): 200 MB.
-MAX_CSV_BYTES = 200 * 1024**2
-#: Rows of data (samples) a CSV file may have, as many as the window's samples limit.
-MAX_CSV_ROWS = 100_000
-#: Columns (inputs plus the target) a CSV row may have: the window's units limit.
-MAX_CSV_COLUMNS = 4096
-#: Different classes a classification target may have (checked before one-hot encoding).
-MAX_CSV_CLASSES = 1000
 
 #: Where the bundled files live: ``nnviz/resources/data``, inside the installed package.
 DATA_DIR = resources.DATA_DIR

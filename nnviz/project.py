@@ -936,7 +936,7 @@ def save_model(model, path: str | os.PathLike) -> None:
     if not path.lower().endswith(PROJECT_SUFFIX):
         raise ProjectFileError(
             f"'{os.path.basename(path)}': nnviz saves whole models as {PROJECT_SUFFIX} files; "
-            "for weights only use save_weights() with .npz, .json or .weights.h5."
+            "for the weights only use save_weights() (with a weight file's suffix, e.g. .npz)."
         )
     Project.from_model(model).save(path)
 

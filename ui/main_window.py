@@ -789,7 +789,8 @@ class MainWindow(QMainWindow):
     def _on_export_weights(self) -> bool:
         filters = ";;".join(name for name, _ in WEIGHT_FILTERS)
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export weights", str(Path(self._start_dir()) / "weights.npz"), filters)
+            self, "Export weights", str(Path(self._start_dir()) / f"weights{WEIGHT_FILTERS[0][1]}"),
+            filters)
         if not path:
             return False
         self._remember_dir(path)
