@@ -1,7 +1,7 @@
 """The palette: the kinds of layer a student drags onto the canvas (nnviz.layer_kinds).
 
 A drag carries the private MIME type ``application/x-nnviz-layer`` whose data is the
-kind as bytes (``b"input"``, ``b"hidden"``, ``b"output"``); the canvas reads it on drop.
+kind's name as bytes (``b"hidden"``); the canvas reads it on drop.
 Double-click or Enter on an entry emits ``sig_add_layer(kind)`` instead, and the window
 places the new layer next to the existing ones.
 """

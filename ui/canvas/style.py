@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 from nnviz.layer_kinds import LAYER_KINDS
 from ui.theme import Theme, theme_for
 
-# The palette's drag payload: the kind of layer as bytes (b"input", b"hidden", b"output").
+# The palette's drag payload: the kind of layer's name as bytes (b"hidden"; nnviz.layer_kinds).
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
 # ---------------------------------------------------------------- stacking order
