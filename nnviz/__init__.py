@@ -14,13 +14,13 @@ from nnviz.version import __version__  # noqa: E402
 
 __all__ = ["__version__"]
 
+from nnviz import export_formats as _export_formats  # noqa: E402
 from nnviz import onnx_export as _onnx_export  # noqa: E402
 from nnviz import project as _project  # noqa: E402
 from nnviz import saving as _saving  # noqa: E402
-from nnviz import weights_io as _weights_io  # noqa: E402
 
 _saving.register("save_model", _project.save_model)
 _saving.register("load_model", _project.load_model)
-_saving.register("save_weights", _weights_io.save_weights)
-_saving.register("load_weights", _weights_io.load_weights)
+_saving.register("save_weights", _export_formats.save_weights)
+_saving.register("load_weights", _export_formats.load_weights)
 _saving.register("export_onnx", _onnx_export.export_onnx)

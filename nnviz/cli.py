@@ -6,7 +6,7 @@
     nnviz FILE.nnviz                   the window, with that project
     nnviz train FILE.nnviz [--epochs N] [--learning-rate R] [--batch-size B] [--seed S]
                            [-o OUT.nnviz]
-    nnviz export FILE.nnviz -o OUT     OUT: .npz, .json, .weights.h5, .onnx or .py
+    nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.export_formats)
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
                                        training state
     nnviz examples                     the bundled examples, by name
@@ -28,12 +28,12 @@ import re
 import sys
 from typing import NoReturn, TextIO
 
+from nnviz import export_formats
 from nnviz.errors import NnvizError
 
 __all__ = ["main", "TextProgressBar"]
 
 PROG = "nnviz"
-EXPORT_SUFFIXES = (".npz", ".json", ".weights.h5", ".onnx", ".py")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,8 +98,8 @@ def _top_parser() -> _Parser:
         epilog="commands (each has its own --help):\n"
         "  train FILE.nnviz   train headless and save the result\n"
         "  export FILE.nnviz -o OUT\n"
-        "                     write the weights (.npz, .json, .weights.h5), an ONNX model\n"
-        "                     (.onnx) or Keras code (.py, with its .weights.h5 beside it)\n"
+        "                     write the network to OUT, in the format its suffix names\n"
+        "                     (nnviz export --help lists them)\n"
         "  info FILE.nnviz    show the layers, parameter counts and training state\n"
         "  examples           list the bundled examples; FILE.nnviz may be an example's\n"
         "                     name (nnviz train xor, nnviz info lecture)",
@@ -134,10 +134,8 @@ def _train_parser() -> _Parser:
 def _export_parser() -> _Parser:
     parser = _Parser(
         prog=f"{PROG} export",
-        description="Export a project's network. The suffix of OUT picks the format: .npz "
-        "(NumPy), .json (nested lists), .weights.h5 (Keras 3's weights file), .onnx (an ONNX "
-        "model, input 'input' of shape (batch, features)) or .py (Keras code that rebuilds the "
-        "model; its .weights.h5 is written beside it).",
+        description="Export a project's network. The suffix of OUT picks the format: "
+        + export_formats.describe() + ".",
     )
     parser.add_argument("file", metavar="FILE.nnviz", help="the project to export")
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
@@ -279,30 +277,10 @@ def _export(args, out: TextIO) -> int:
     from nnviz.project import Project
 
     target = args.output
-    lower = target.lower()
-    suffix = next((s for s in EXPORT_SUFFIXES if lower.endswith(s)), None)
-    if suffix is None:
-        raise NnvizError(
-            f"'{os.path.basename(target)}': the output must end in "
-            + ", ".join(EXPORT_SUFFIXES) + "."
-        )
+    fmt = export_formats.for_path(target)  # before loading: a wrong name costs nothing
     project = Project.load(project_path(args.file), check_data=False)
-    model = project.build_model()
-    if suffix == ".onnx":
-        from nnviz.onnx_export import export_onnx
-
-        export_onnx(model, target)
-        print(f"Wrote {target}", file=out)
-    elif suffix == ".py":
-        from nnviz.keras_code import export_keras
-
-        py_path, weights = export_keras(model, target)
-        print(f"Wrote {py_path} and {weights}", file=out)
-    else:
-        from nnviz.weights_io import save_weights
-
-        save_weights(model, target)
-        print(f"Wrote {target}", file=out)
+    written = fmt.export(project.build_model(), target)
+    print("Wrote " + " and ".join(written), file=out)
     return 0
 
 

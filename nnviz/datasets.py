@@ -43,56 +43,26 @@ import numpy as np
 from nnviz import resources
 from nnviz.errors import DatasetError
 
+# load_csv's resource limits live with every other limit (nnviz/limits.py, docs/limits.md).
+from nnviz.limits import MAX_CSV_BYTES, MAX_CSV_CLASSES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
+
 __all__ = [
-    "BUILTIN",
+    "DATASETS",
     "Dataset",
+    "DatasetInfo",
     "DATA_DIR",
     "default_params",
+    "get",
+    "names",
     "load",
     "load_csv",
 ]
 
-# Resource limits of load_csv (issue 10, point 6); the lead may move them to nnviz/limits.py.
-#: Bytes of CSV text read at most (after decompressing a .csv.gz): 200 MB.
-MAX_CSV_BYTES = 200 * 1024**2
-#: Rows of data (samples) a CSV file may have, as many as the window's samples limit.
-MAX_CSV_ROWS = 100_000
-#: Columns (inputs plus the target) a CSV row may have: the window's units limit.
-MAX_CSV_COLUMNS = 4096
-#: Different classes a classification target may have (checked before one-hot encoding).
-MAX_CSV_CLASSES = 1000
 
 #: Where the bundled files live: ``nnviz/resources/data``, inside the installed package.
 DATA_DIR = resources.DATA_DIR
 
-#: The built-in data sets: name -> one-line description (what the data set menu shows).
-BUILTIN: dict[str, str] = {
-    "xor": "XOR: points in the four quadrants; the class says whether x1 and x2 have the "
-    "same sign (not linearly separable).",
-    "circles": "Circles: a ring of points around a disc of points (needs a hidden layer).",
-    "two_gaussians": "Two Gaussians: two round clouds of points, one per class "
-    "(linearly separable).",
-    "spiral": "Spiral: two interleaved spiral arms (hard: needs several hidden neurons).",
-    "moons": "Moons: two interleaving half-moons.",
-    "sine": "Sine (regression): y = sin(x) for x in [-pi, pi].",
-    "plane": "Plane (regression): y = 0.8*x1 - 0.5*x2 + 0.3 for x1, x2 in [-2, 2].",
-    "iris": "Iris: 4 measurements (cm) of 150 iris flowers, 3 species (Fisher, 1936).",
-    "digits": "Digits: 1797 handwritten digits as 8x8 images (pixels scaled to 0..1), 10 classes.",
-}
-
-# Noise (standard deviation, in input units; in target units for the regressions) that
-# makes each generated set look like the picture in a textbook at 200 samples.
-_DEFAULT_NOISE = {
-    "xor": 0.1,
-    "circles": 0.1,
-    "two_gaussians": 0.2,
-    "spiral": 0.1,
-    "moons": 0.1,
-    "sine": 0.1,
-    "plane": 0.1,
-}
 _DEFAULT_N_SAMPLES = 200
-_BUNDLED = ("iris", "digits")
 _CSV_NAME = "csv"
 
 # Spellings of "no value here" that spreadsheets and R/pandas write into CSV files.
@@ -220,10 +190,10 @@ def default_params(name: str) -> dict:
     The keys say which parameters apply: the generated sets have ``n_samples`` and
     ``noise``; iris and digits have ``n_samples`` (``None``: all of them) but no ``noise``.
     """
-    name = _check_name(name)
-    params: dict = {"n_samples": _DEFAULT_N_SAMPLES if name not in _BUNDLED else None}
-    if name not in _BUNDLED:
-        params["noise"] = _DEFAULT_NOISE[name]
+    info = get(name)
+    params: dict = {"n_samples": None if info.bundled else _DEFAULT_N_SAMPLES}
+    if not info.bundled:
+        params["noise"] = info.noise
     params.update(seed=0, validation_split=0.2, standardize=False)
     return params
 
@@ -237,7 +207,7 @@ def load(
     standardize: bool = False,
     **csv_options,
 ) -> Dataset:
-    """Make or load the data set called ``name`` (a key of :data:`BUILTIN`).
+    """Make or load the data set called ``name`` (a key of :data:`DATASETS`).
 
     ``n_samples``: how many samples (``None``: 200 for a generated set, all for iris and
     digits; for those two a number picks that many at random). ``noise``: the standard
@@ -259,7 +229,8 @@ def load(
         return load_csv(
             seed=seed, validation_split=validation_split, standardize=standardize, **csv_options
         )
-    name = _check_name(name)
+    info = get(name)
+    name = info.name
     if csv_options:
         unknown = ", ".join(sorted(csv_options))
         raise DatasetError(f"load() got options it does not know for '{name}': {unknown}.")
@@ -267,7 +238,7 @@ def load(
     validation_split = _check_split(validation_split)
     rng = np.random.default_rng(seed)
 
-    if name in _BUNDLED:
+    if info.bundled:
         if noise is not None and noise != 0:
             raise DatasetError(f"{name} is measured data; noise cannot be added to it.")
         x, y_idx, feature_names, class_names = _bundled(name)
@@ -282,9 +253,9 @@ def load(
         params = {"n_samples": n_samples}
     else:
         n = _check_n_samples(_DEFAULT_N_SAMPLES if n_samples is None else n_samples, name=name)
-        noise = _check_noise(_DEFAULT_NOISE[name] if noise is None else noise)
+        noise = _check_noise(info.noise if noise is None else noise)
         with np.errstate(over="ignore", invalid="ignore"):
-            x, y, feature_names, class_names, target_names = _GENERATORS[name](n, noise, rng)
+            x, y, feature_names, class_names, target_names = info.generator(n, noise, rng)
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise DatasetError(
                 f"The noise {noise:g} is so large that some samples of {name} are no longer "
@@ -305,17 +276,24 @@ def load(
         class_names=class_names,
         target_names=target_names,
         params=params,
-        description=BUILTIN[name],
+        description=info.description,
         label=name,
         standardize=standardize,
     )
 
 
-def _check_name(name: str) -> str:
-    if not isinstance(name, str) or name.strip().lower() not in BUILTIN:
-        known = ", ".join(BUILTIN)
+def get(name: str) -> DatasetInfo:
+    """The registry's record of the built-in data set ``name`` (DatasetError if none)."""
+    key = name.strip().lower() if isinstance(name, str) else name
+    if key not in DATASETS:
+        known = ", ".join(DATASETS)
         raise DatasetError(f"There is no data set called {name!r}; the data sets are: {known}.")
-    return name.strip().lower()
+    return DATASETS[key]
+
+
+def names() -> list[str]:
+    """The built-in data sets' names, in the order menus show them."""
+    return list(DATASETS)
 
 
 def _check_seed(seed) -> int:
@@ -495,15 +473,56 @@ def _plane(n: int, noise: float, rng: np.random.Generator):
     return x, y, ["x1", "x2"], [], ["y"]
 
 
-_GENERATORS = {
-    "xor": _xor,
-    "circles": _circles,
-    "two_gaussians": _two_gaussians,
-    "spiral": _spiral,
-    "moons": _moons,
-    "sine": _sine,
-    "plane": _plane,
-}
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One built-in data set: what menus show and how it is made.
+
+    A generated set has a ``generator(n, noise, rng) -> (x, y, feature_names, class_names,
+    target_names)`` and its default ``noise``; a bundled one names its file in
+    ``nnviz/resources/data`` (``bundled``), whose inputs are divided by ``input_scale``.
+    """
+
+    name: str
+    #: The short name (``"Two Gaussians"``).
+    title: str
+    #: One line on what it is (the data set list's tooltip).
+    description: str
+    #: How many classes; 0 for a regression.
+    classes: int
+    generator: Callable | None = None
+    #: The default noise of a generated set (standard deviation, in input units; in target
+    #: units for a regression), chosen so it looks like a textbook's picture at 200 samples.
+    noise: float | None = None
+    bundled: str | None = None
+    input_scale: float = 1.0
+
+    @property
+    def task(self) -> str:
+        """``"classification"`` or ``"regression"``."""
+        return "classification" if self.classes else "regression"
+
+
+#: The built-in data sets, by name, in menu order. A new data set is one record here.
+DATASETS: dict[str, DatasetInfo] = {info.name: info for info in (
+    DatasetInfo("xor", "XOR", "XOR: points in the four quadrants; the class says whether x1 "
+                "and x2 have the same sign (not linearly separable).", 2, _xor, 0.1),
+    DatasetInfo("circles", "Circles", "Circles: a ring of points around a disc of points "
+                "(needs a hidden layer).", 2, _circles, 0.1),
+    DatasetInfo("two_gaussians", "Two Gaussians", "Two Gaussians: two round clouds of points, "
+                "one per class (linearly separable).", 2, _two_gaussians, 0.2),
+    DatasetInfo("spiral", "Spiral", "Spiral: two interleaved spiral arms (hard: needs several "
+                "hidden neurons).", 2, _spiral, 0.1),
+    DatasetInfo("moons", "Moons", "Moons: two interleaving half-moons.", 2, _moons, 0.1),
+    DatasetInfo("sine", "Sine", "Sine (regression): y = sin(x) for x in [-pi, pi].", 0, _sine,
+                0.1),
+    DatasetInfo("plane", "Plane", "Plane (regression): y = 0.8*x1 - 0.5*x2 + 0.3 for x1, x2 in "
+                "[-2, 2].", 0, _plane, 0.1),
+    DatasetInfo("iris", "Iris", "Iris: 4 measurements (cm) of 150 iris flowers, 3 species "
+                "(Fisher, 1936).", 3, bundled="iris.csv"),
+    # Each pixel counts the set bits of a 4x4 block: 0..16, scaled to 0..1.
+    DatasetInfo("digits", "Digits", "Digits: 1797 handwritten digits as 8x8 images (pixels "
+                "scaled to 0..1), 10 classes.", 10, bundled="digits.csv.gz", input_scale=16.0),
+)}
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +531,8 @@ _GENERATORS = {
 
 @cache
 def _bundled_cached(name: str):
-    path = resources.data_path("iris.csv" if name == "iris" else "digits.csv.gz")
+    info = get(name)
+    path = resources.data_path(info.bundled)
     if not path.is_file():
         raise DatasetError(
             f"The bundled data file {path} is missing; reinstall nnviz to restore it."
@@ -520,8 +540,8 @@ def _bundled_cached(name: str):
     table = _read_table(path, header=True, delimiter=",")
     parsed = _parse_table(table, target=-1, task="classification")
     x, index, feature_names, class_names = parsed[0], parsed[1], parsed[2], parsed[3]
-    if name == "digits":
-        x = x / 16.0  # each pixel counts the set bits of a 4x4 block: 0..16 -> 0..1
+    if info.input_scale != 1.0:
+        x = x / info.input_scale
     x.flags.writeable = False
     index.flags.writeable = False
     return x, index, tuple(feature_names), tuple(class_names)

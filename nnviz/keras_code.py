@@ -31,7 +31,7 @@ from nnviz import optimizers as _optimizers
 from nnviz.errors import DesignError, ProjectFileError
 from nnviz.losses import Loss
 from nnviz.optimizers import Optimizer
-from nnviz.weights_io import atomic_output, save_weights
+from nnviz.weights_io import atomic_output, save_h5
 
 __all__ = ["keras_code", "export_keras", "weights_path_for", "lecture_code", "LectureCode"]
 
@@ -144,7 +144,7 @@ def export_keras(model, py_path: str | os.PathLike) -> tuple[str, str]:
     """Write the Keras code to ``py_path`` and the weights beside it; return both paths."""
     py_path = os.fspath(py_path)
     weights = weights_path_for(py_path)
-    save_weights(model, weights)
+    save_h5(model, weights)
     code = keras_code(model, os.path.basename(weights))
     try:
         with atomic_output(py_path, "w") as handle:

@@ -53,8 +53,8 @@ _SEQUENTIAL = {"keras.Sequential", "keras.models.Sequential"}
 _DENSE = {"keras.layers.Dense"}
 _ACTIVATION = {"keras.layers.Activation"}
 _INPUT = {"keras.Input", "keras.layers.Input", "keras.layers.InputLayer"}
-_OPTIMIZER_CLASSES = {f"keras.optimizers.{cls}": name
-                      for name, cls in (("sgd", "SGD"), ("adam", "Adam"), ("rmsprop", "RMSprop"))}
+_OPTIMIZER_CLASSES = {f"keras.optimizers.{cls.keras_class}": name
+                      for name, cls in _optimizers.OPTIMIZERS.items()}
 _SET_FLOATX = {"keras.config.set_floatx", "keras.backend.set_floatx"}
 # Modules an ``import`` may name (what they bind is resolved through these).
 _MODULES = {"keras", "keras.layers", "keras.models", "keras.optimizers", "keras.config",
@@ -68,11 +68,9 @@ _BARE = {
     "Sequential": "keras.models.Sequential", "Dense": "keras.layers.Dense",
     "Activation": "keras.layers.Activation", "Input": "keras.layers.Input",
     "InputLayer": "keras.layers.InputLayer",
-    "SGD": "keras.optimizers.SGD", "Adam": "keras.optimizers.Adam",
-    "RMSprop": "keras.optimizers.RMSprop",
+    # The optimizer classes, by their Keras names (SGD, Adam, RMSprop), from the registry.
+    **{path.rsplit(".", 1)[1]: path for path in _OPTIMIZER_CLASSES},
 }
-# Keras's default learning rate of each optimizer given by name (``optimizer='sgd'``).
-_KERAS_DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.001}
 
 
 class KerasImportError(NnvizError):
@@ -480,11 +478,14 @@ class _Reader:
     def optimizer(self, node: ast.AST) -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             name = node.value.lower()
-            if name not in _KERAS_DEFAULT_LR:
-                _fail(node, f"the optimizer {node.value!r} is not one nnviz has "
-                            "('sgd', 'adam', 'rmsprop').")
-            self.settings.update(optimizer=name, learning_rate=_KERAS_DEFAULT_LR[name],
-                                 momentum=0.0, optimizer_options={})
+            if name not in _optimizers.OPTIMIZERS:
+                known = ", ".join(repr(n) for n in _optimizers.names())
+                _fail(node, f"the optimizer {node.value!r} is not one nnviz has ({known}).")
+            # A name takes Keras's defaults, read from the optimizer's constructor.
+            self.settings.update(optimizer=name,
+                                 learning_rate=_optimizers.keras_learning_rate(name),
+                                 momentum=_optimizers.options(name).get("momentum", 0.0),
+                                 optimizer_options={})
             return
         if not isinstance(node, ast.Call):
             _fail(node, f"the optimizer must be a name like 'sgd' or SGD(learning_rate=...), "
@@ -513,8 +514,8 @@ class _Reader:
                 allowed = ", ".join(["learning_rate", *options])
                 _fail(node, f"{cls.rsplit('.', 1)[1]}({arg}=...) is not an argument nnviz "
                             f"reads; it reads {allowed}.")
-        lr = values.pop("learning_rate", _KERAS_DEFAULT_LR[name])
-        momentum = values.pop("momentum", 0.0)
+        lr = values.pop("learning_rate", _optimizers.keras_learning_rate(name))
+        momentum = values.pop("momentum", options.get("momentum", 0.0))
         self.settings.update(optimizer=name, learning_rate=lr, momentum=momentum,
                              optimizer_options=values)
 

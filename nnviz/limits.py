@@ -13,6 +13,10 @@ from collections.abc import Iterable
 __all__ = [
     "MAX_BATCH_ACTIVATIONS",
     "MAX_BATCH_SIZE",
+    "MAX_CSV_BYTES",
+    "MAX_CSV_CLASSES",
+    "MAX_CSV_COLUMNS",
+    "MAX_CSV_ROWS",
     "MAX_EPOCHS",
     "MAX_HISTORY_POINTS",
     "MAX_JSON_CONTAINERS",
@@ -53,6 +57,18 @@ MAX_LAYER_NAME = 200
 
 MAX_SAMPLES = 100_000
 """Samples of a built-in data set (``n_samples``; the training panel's Size box)."""
+
+MAX_CSV_BYTES = 200 * 1024**2
+"""Bytes of CSV text read at most (after decompressing a ``.csv.gz``): 200 MB."""
+
+MAX_CSV_ROWS = MAX_SAMPLES
+"""Rows of data (samples) a CSV file may have: as many as a built-in data set."""
+
+MAX_CSV_COLUMNS = MAX_UNITS
+"""Columns (inputs plus the target) a CSV row may have: as many as a layer's units."""
+
+MAX_CSV_CLASSES = 1000
+"""Different classes a classification target may have (checked before one-hot encoding)."""
 
 MAX_BATCH_SIZE = 100_000
 """Samples in one batch (the training panel's Batch box)."""

@@ -279,7 +279,7 @@ class Sequential:
         _saving.call("save_model", self, path)
 
     def save_weights(self, path) -> None:
-        """Write the weights; the format follows the suffix: ``.weights.h5``, ``.npz`` or ``.json``."""
+        """Write the weights; the suffix picks the format (:mod:`nnviz.export_formats`)."""
         _saving.call("save_weights", self, path)
 
     def load_weights(self, path) -> None:

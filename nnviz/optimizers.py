@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "OPTIMIZERS", "get", "names", "choices",
            "presets", "resolve", "label", "title", "formula", "options", "has_momentum",
-           "default_learning_rate"]
+           "default_learning_rate", "keras_learning_rate"]
 
 
 class Optimizer:
@@ -323,6 +323,14 @@ def default_learning_rate(name: str) -> float:
     return _class(name).default_learning_rate
 
 
+def keras_learning_rate(name: str) -> float:
+    """Keras's default learning rate of optimizer ``name`` (``optimizer='adam'``: 0.001).
+
+    Read from the constructor, whose defaults are Keras's.
+    """
+    return _KERAS_LEARNING_RATE[_class(name).name]
+
+
 def _class(name: str) -> type[Optimizer]:
     key = str(name).lower()
     if key not in OPTIMIZERS:
@@ -337,6 +345,9 @@ def _constructor_options(cls: type[Optimizer]) -> dict:
 
 # Static: computed once at import, so nothing per call.
 _OPTIONS = {name: _constructor_options(cls) for name, cls in OPTIMIZERS.items()}
+_KERAS_LEARNING_RATE = {
+    name: float(inspect.signature(cls.__init__).parameters["learning_rate"].default)
+    for name, cls in OPTIMIZERS.items()}
 
 
 def get(identifier: str | Optimizer, **config) -> Optimizer:

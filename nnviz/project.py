@@ -317,10 +317,10 @@ class DatasetSpec:
             if base_dir is not None and not os.path.isabs(path):
                 path = os.path.normpath(os.path.join(base_dir, path))
             return cls("csv", dict(params), path, target)
-        if not isinstance(name, str) or name not in datasets.BUILTIN:
+        if not isinstance(name, str) or name not in datasets.DATASETS:
             raise ProjectFileError(
                 f"'{where}.name' must be 'csv' or a built-in data set "
-                f"({', '.join(datasets.BUILTIN)}), not {name!r}."
+                f"({', '.join(datasets.DATASETS)}), not {name!r}."
             )
         allowed = set(datasets.default_params(name))
         for key in params:
@@ -939,7 +939,7 @@ def save_model(model, path: str | os.PathLike) -> None:
     if not path.lower().endswith(PROJECT_SUFFIX):
         raise ProjectFileError(
             f"'{os.path.basename(path)}': nnviz saves whole models as {PROJECT_SUFFIX} files; "
-            "for weights only use save_weights() with .npz, .json or .weights.h5."
+            "for the weights only use save_weights() (with a weight file's suffix, e.g. .npz)."
         )
     Project.from_model(model).save(path)
 

@@ -1,6 +1,7 @@
 """Save a model's weights to a file, and load them back: ``.npz``, ``.json``, ``.weights.h5``.
 
-The format is picked by the file name's suffix:
+One ``save_*``/``load_*`` pair per format; :mod:`nnviz.export_formats` picks the pair by
+the file name's suffix (``model.save_weights(path)`` goes through it):
 
 ``.npz``
     NumPy's archive: one array per kernel and per bias, named after the layer,
@@ -47,20 +48,19 @@ import numpy as np
 from nnviz.errors import ProjectFileError
 
 __all__ = [
-    "WEIGHT_SUFFIXES",
     "atomic_output",
-    "load_weights",
-    "save_weights",
-    "weights_format",
+    "save_npz",
+    "load_npz",
+    "save_json",
+    "load_json",
+    "save_h5",
+    "load_h5",
     "weight_entries",
     "encode_array",
     "decode_array",
     "dumps_readable",
     "iter_readable",
 ]
-
-#: The suffixes :func:`save_weights` and :func:`load_weights` understand.
-WEIGHT_SUFFIXES = (".weights.h5", ".npz", ".json")
 
 JSON_FORMAT = "nnviz-weights"
 JSON_VERSION = 1
@@ -121,26 +121,6 @@ def _check_built(model) -> None:
         raise ProjectFileError(
             "The model has no weights yet: give it an input shape (or train it) first."
         )
-
-
-def weights_format(path: str | os.PathLike) -> str:
-    """The format named by ``path``'s suffix: ``"h5"``, ``"npz"`` or ``"json"``.
-
-    Raises ProjectFileError for any other suffix (a plain ``.h5`` included: Keras 3 itself
-    insists on ``.weights.h5``).
-    """
-    name = os.fspath(path).lower()
-    if name.endswith(".weights.h5"):
-        return "h5"
-    if name.endswith(".npz"):
-        return "npz"
-    if name.endswith(".json"):
-        return "json"
-    raise ProjectFileError(
-        f"'{os.path.basename(os.fspath(path))}' has no weight file suffix nnviz knows; "
-        "use .npz, .json or .weights.h5.",
-        path=os.fspath(path),
-    )
 
 
 #: A temporary file of ours (``.<name>.<8 hex>.tmp<suffix>``) this much older than now
@@ -255,11 +235,8 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
 
 
 def _suffix(name: str) -> str:
-    lower = name.lower()
-    for suffix in (".weights.h5", ".npz", ".json", ".nnviz", ".onnx", ".py"):
-        if lower.endswith(suffix):
-            return suffix
-    return ""
+    # The last suffix is enough: np.savez wants ".npz", h5py and the rest do not look.
+    return os.path.splitext(name)[1]
 
 
 def _write_error(path: str, err: OSError) -> ProjectFileError:
@@ -332,31 +309,52 @@ def _check_and_set(model, arrays: list[np.ndarray], path: str) -> None:
 # --------------------------------------------------------------------------- public API
 
 
-def save_weights(model, path: str | os.PathLike) -> None:
-    """Write ``model``'s weights to ``path``, in the format its suffix names (see module doc)."""
+def _write(model, path: str | os.PathLike, writer: Callable) -> None:
     path = os.fspath(path)
-    fmt = weights_format(path)
     _check_built(model)
-    writer: Callable = {"npz": _save_npz, "json": _save_json, "h5": _save_h5}[fmt]
     try:
         writer(model, path)
     except OSError as err:
         raise _write_error(path, err) from err
 
 
-def load_weights(model, path: str | os.PathLike) -> None:
-    """Read weights from ``path`` (format by suffix) into ``model``, checking every shape.
-
-    The model keeps its old weights if anything is wrong with the file.
-    """
+def _load(model, path: str | os.PathLike, reader: Callable) -> None:
     path = os.fspath(path)
-    fmt = weights_format(path)
     _check_built(model)
     if not os.path.isfile(path):
         raise ProjectFileError(f"No weight file at '{path}'.", path=path)
-    reader: Callable = {"npz": _read_npz, "json": _read_json, "h5": _read_h5}[fmt]
     arrays = reader(model, path)
     _check_and_set(model, arrays, path)
+
+
+def save_npz(model, path: str | os.PathLike) -> None:
+    """Write ``model``'s weights to ``path`` as a NumPy ``.npz`` archive (see module doc)."""
+    _write(model, path, _save_npz)
+
+
+def load_npz(model, path: str | os.PathLike) -> None:
+    """Read an ``.npz`` into ``model``, every shape checked; on error the model keeps its weights."""
+    _load(model, path, _read_npz)
+
+
+def save_json(model, path: str | os.PathLike) -> None:
+    """Write ``model``'s weights to ``path`` as nnviz's ``.json`` (see module doc)."""
+    _write(model, path, _save_json)
+
+
+def load_json(model, path: str | os.PathLike) -> None:
+    """Read a ``.json`` into ``model``, every shape checked; on error the model keeps its weights."""
+    _load(model, path, _read_json)
+
+
+def save_h5(model, path: str | os.PathLike) -> None:
+    """Write ``model``'s weights to ``path`` as Keras 3's ``.weights.h5`` (see module doc)."""
+    _write(model, path, _save_h5)
+
+
+def load_h5(model, path: str | os.PathLike) -> None:
+    """Read a Keras ``.weights.h5`` into ``model``; on error the model keeps its weights."""
+    _load(model, path, _read_h5)
 
 
 # --------------------------------------------------------------------------- .npz

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 from nnviz import activations, initializers
 from nnviz.document import Design
 from nnviz.errors import DesignError
+from nnviz.layer_kinds import LAYER_KINDS
 from nnviz.limits import MAX_UNITS
 from ui.canvas.style import neuron_prefix
 
-KIND_TITLES = {"input": "Input layer", "hidden": "Hidden layer", "output": "Output layer"}
 WEIGHT_RANGE = 1e6
 DECIMALS = 4
 
@@ -319,7 +319,8 @@ class InspectorDock(QDockWidget):
 
     def _show_layer(self, layer_id: str) -> None:
         spec = self.design.layer(layer_id)
-        self._layer_heading.setText(KIND_TITLES.get(spec.kind, "Layer"))
+        kind = LAYER_KINDS.get(spec.kind)
+        self._layer_heading.setText(kind.label if kind else "Layer")
         is_input = spec.kind == "input"
         with QSignalBlocker(self.name_edit):
             self.name_edit.setText(spec.name)

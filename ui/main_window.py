@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import keras_code, onnx_export, resources, weights_io
+from nnviz import export_formats, resources
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.limits import elide
@@ -53,14 +53,8 @@ MAX_RECENT = 8
 # layer (scene units): far enough that the two columns and their ports do not overlap.
 NEW_LAYER_SPACING = 220.0
 
-# Export weights: (filter shown in the dialog, suffix the file gets).
-WEIGHT_FILTERS = (
-    ("NumPy arrays (*.npz)", ".npz"),
-    ("JSON (*.json)", ".json"),
-    ("Keras weights (*.weights.h5)", ".weights.h5"),
-    ("ONNX model (*.onnx)", ".onnx"),
-    ("Keras code (*.py)", ".py"),
-)
+# Export weights: (filter shown in the dialog, suffix the file gets), from the registry.
+WEIGHT_FILTERS = tuple((f.filter, f.suffix) for f in export_formats.FORMATS.values())
 IMAGE_FILTERS = (("PNG image (*.png)", ".png"), ("SVG drawing (*.svg)", ".svg"))
 PYTHON_FILTER = "Python / Keras code (*.py *.txt)"
 PDF_FILTER = "PDF document (*.pdf)"
@@ -829,16 +823,8 @@ class MainWindow(QMainWindow):
     def export_weights(self, path: str) -> bool:
         """Export the network's weights (or Keras code) to ``path``, by its suffix."""
         try:
-            model = self.project.build_model()
-            lower = path.lower()
-            if lower.endswith(".onnx"):
-                onnx_export.export_onnx(model, path)
-                written = [path]
-            elif lower.endswith(".py"):
-                written = list(keras_code.export_keras(model, path))
-            else:
-                weights_io.save_weights(model, path)
-                written = [path]
+            fmt = export_formats.for_path(path)
+            written = fmt.export(self.project.build_model(), path)
         except NnvizError as error:
             show_error(self, "Cannot export the weights", error)
             return False
@@ -848,7 +834,8 @@ class MainWindow(QMainWindow):
     def _on_export_weights(self) -> bool:
         filters = ";;".join(name for name, _ in WEIGHT_FILTERS)
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export weights", str(Path(self._start_dir()) / "weights.npz"), filters)
+            self, "Export weights", str(Path(self._start_dir()) / f"weights{WEIGHT_FILTERS[0][1]}"),
+            filters)
         if not path:
             return False
         self._remember_dir(path)

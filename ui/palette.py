@@ -1,7 +1,7 @@
-"""The palette: the three kinds of layer a student drags onto the canvas.
+"""The palette: the kinds of layer a student drags onto the canvas (nnviz.layer_kinds).
 
 A drag carries the private MIME type ``application/x-nnviz-layer`` whose data is the
-kind as bytes (``b"input"``, ``b"hidden"``, ``b"output"``); the canvas reads it on drop.
+kind's name as bytes (``b"hidden"``); the canvas reads it on drop.
 Double-click or Enter on an entry emits ``sig_add_layer(kind)`` instead, and the window
 places the new layer next to the existing ones.
 """
@@ -11,20 +11,11 @@ from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QSizePolicy
 
+from nnviz.layer_kinds import LAYER_KINDS
 from ui.resources import icon_path
 
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
-
-# (kind, label, tooltip): the lecture's own words for the three kinds of layer.
-PALETTE_ENTRIES = (
-    ("input", "Input layer",
-     "The data enters here: one neuron per input feature (no weights, no activation)."),
-    ("hidden", "Hidden layer",
-     "A Dense layer between input and output: z = W·x + b, then an activation (relu)."),
-    ("output", "Output layer",
-     "The last Dense layer: one neuron per class (softmax) or per predicted value."),
-)
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ROW_HEIGHT = 46  # a 32 px icon with breathing room; rows are easy targets on a touchpad
@@ -54,10 +45,10 @@ class PaletteWidget(QListWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setToolTip("Drag a layer onto the canvas, or double-click it to add one.")
-        for kind, label, tip in PALETTE_ENTRIES:
-            item = QListWidgetItem(layer_icon(kind), label)
-            item.setData(KIND_ROLE, kind)
-            item.setToolTip(tip)
+        for kind in LAYER_KINDS.values():  # the registry's labels: the lecture's own words
+            item = QListWidgetItem(layer_icon(kind.name), kind.label)
+            item.setData(KIND_ROLE, kind.name)
+            item.setToolTip(kind.tooltip)
             item.setSizeHint(QSize(0, ROW_HEIGHT))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsDragEnabled)
@@ -65,7 +56,7 @@ class PaletteWidget(QListWidget):
         self.itemDoubleClicked.connect(self._on_item_activated)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        """Tall enough for every entry, so the dock need not scroll for three rows."""
+        """Tall enough for every entry, so the dock need not scroll for its few rows."""
         rows = self.count() * (ROW_HEIGHT + 2 * self.spacing())
         return QSize(super().sizeHint().width(), rows + 2 * self.frameWidth() + 16)
 
@@ -73,7 +64,7 @@ class PaletteWidget(QListWidget):
         return self.sizeHint()
 
     def item_for_kind(self, kind: str) -> QListWidgetItem:
-        """The entry for "input", "hidden" or "output"."""
+        """The entry for a kind of layer (``"hidden"``); KeyError if it has none."""
         for row in range(self.count()):
             if self.item(row).data(KIND_ROLE) == kind:
                 return self.item(row)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from nnviz.layer_kinds import get as get_kind
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -54,9 +56,7 @@ class Theme:
     selection: str
     positive_weight: str
     negative_weight: str
-    input_layer: str
-    hidden_layer: str
-    output_layer: str
+    ok: str  # a layer that checks out (the green ring); the layer kinds' colours: layer_color
     # plots and lecture view (pyqtgraph and rich text ignore the widget palette)
     plot_background: str
     plot_foreground: str
@@ -68,8 +68,10 @@ class Theme:
         return QColor(getattr(self, field))
 
     def layer_color(self, kind: str) -> QColor:
-        """The identifying colour of a layer kind: "input", "hidden" or "output"."""
-        return QColor(getattr(self, f"{kind}_layer"))
+        """The identifying colour of a layer kind, the registry's for this theme
+        (:mod:`nnviz.layer_kinds`)."""
+        record = get_kind(kind)
+        return QColor(record.colour_dark if self.dark else record.colour)
 
 
 LIGHT = Theme(
@@ -100,9 +102,7 @@ LIGHT = Theme(
     selection="#2f6fde",
     positive_weight="#2f78d0",
     negative_weight="#e0702c",
-    input_layer="#2e9e6b",
-    hidden_layer="#2f6fde",
-    output_layer="#8b4fd6",
+    ok="#2e9e6b",
     plot_background="#ffffff",
     plot_foreground="#3a4252",
     plot_grid="#9aa3b2",
@@ -137,9 +137,7 @@ DARK = Theme(
     selection="#5b9cf6",
     positive_weight="#5aa7ff",
     negative_weight="#ff9552",
-    input_layer="#43c28a",
-    hidden_layer="#5b9cf6",
-    output_layer="#b487f2",
+    ok="#43c28a",
     plot_background="#16181d",
     plot_foreground="#c9cfd9",
     plot_grid="#6b7587",

@@ -39,10 +39,7 @@ from nnviz.document import validation as _validation
 from nnviz.document.arrays import arrays_equal, copy_array, readonly
 from nnviz.document.specs import (
     ACTIVATIONS,
-    DEFAULT_ACTIVATION,
     DEFAULT_INITIALIZER,
-    DEFAULT_NAME,
-    DEFAULT_UNITS,
     KINDS,
     Connection,
     LayerSpec,
@@ -50,6 +47,8 @@ from nnviz.document.specs import (
 from nnviz.document.specs import quote as _quote
 from nnviz.document.validation import Problem
 from nnviz.errors import DesignError
+from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.layer_kinds import listed as _listed_kinds
 from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, design_weights, weights_problem
 from nnviz.undo import UndoStack
 
@@ -193,19 +192,17 @@ class Design:
     ) -> str:
         """Add a layer of ``kind`` centred at ``(x, y)`` and return its id.
 
-        Defaults: input 2 units, hidden 3 relu, output 2 softmax; names "Input",
-        "Hidden 1", "Hidden 2", ..., "Output" (made unique).
+        The units, activation and name default to the kind's record in
+        :mod:`nnviz.layer_kinds` ("Input", "Hidden 1", "Hidden 2", ..., "Output", made unique).
         """
         if kind not in KINDS:
-            raise DesignError(
-                f"'{kind}' is not a kind of layer; use 'input', 'hidden' or 'output'."
-            )
+            raise DesignError(f"'{kind}' is not a kind of layer; use {_listed_kinds()}.")
         if len(self._layers) >= MAX_LAYERS:
             raise DesignError(f"A design holds at most {MAX_LAYERS} layers in nnviz.")
-        units = DEFAULT_UNITS[kind] if units is None else _check_units(units)
+        units = LAYER_KINDS[kind].units if units is None else _check_units(units)
         if kind != "input":
             self._check_size(extra_bias=units)
-        activation = DEFAULT_ACTIVATION[kind] if activation is None else activation
+        activation = LAYER_KINDS[kind].activation if activation is None else activation
         _check_activation(kind, activation)
         initializer = DEFAULT_INITIALIZER if initializer is None else _check_initializer(initializer)
         if name is None:
@@ -407,9 +404,9 @@ class Design:
 
     def _default_name(self, kind: str) -> str:
         taken = {s.name for s in self._layers}
-        base = DEFAULT_NAME[kind]
-        if kind == "hidden":
-            n = sum(1 for s in self._layers if s.kind == "hidden") + 1
+        base = LAYER_KINDS[kind].stem
+        if LAYER_KINDS[kind].numbered:
+            n = sum(1 for s in self._layers if s.kind == kind) + 1
             while f"{base} {n}" in taken:
                 n += 1
             return f"{base} {n}"

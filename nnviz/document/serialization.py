@@ -14,15 +14,15 @@ import numpy as np
 
 from nnviz import initializers as _initializers
 from nnviz.document.specs import (
-    DEFAULT_ACTIVATION,
     DEFAULT_INITIALIZER,
-    DEFAULT_NAME,
     KINDS,
     Connection,
     LayerSpec,
     allowed_activations,
 )
 from nnviz.errors import ProjectFileError
+from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.layer_kinds import listed as _listed_kinds
 from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS
 
 if TYPE_CHECKING:
@@ -100,14 +100,14 @@ def load_into(design: Design, data: Any) -> None:
         seen_ids.add(layer_id)
         kind = item.get("kind")
         if kind not in KINDS:
-            raise ProjectFileError(f"{where}.kind must be 'input', 'hidden' or 'output'.")
+            raise ProjectFileError(f"{where}.kind must be {_listed_kinds()}.")
         units = item.get("units")
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
             raise ProjectFileError(f"{where}.units must be a positive whole number.")
         if units > MAX_UNITS:
             raise ProjectFileError(
                 f"{where}.units is {units}; nnviz allows at most {MAX_UNITS} neurons in a layer.")
-        activation = item.get("activation", DEFAULT_ACTIVATION[kind])
+        activation = item.get("activation", LAYER_KINDS[kind].activation)
         if activation not in allowed_activations(kind):
             raise ProjectFileError(
                 f"{where}.activation must be one of {', '.join(allowed_activations(kind))}.")
@@ -118,9 +118,9 @@ def load_into(design: Design, data: Any) -> None:
         name = item.get("name")
         if name is None:  # a hand-written file may leave names out
             k = n + 1
-            while f"{DEFAULT_NAME[kind]} {k}" in names:
+            while f"{LAYER_KINDS[kind].stem} {k}" in names:
                 k += 1
-            name = f"{DEFAULT_NAME[kind]} {k}"
+            name = f"{LAYER_KINDS[kind].stem} {k}"
         if not isinstance(name, str) or not name.strip():
             raise ProjectFileError(f"{where}.name must be a text that is not empty.")
         if len(name) > MAX_LAYER_NAME:

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from nnviz import activations as _activations
+from nnviz.layer_kinds import LAYER_KINDS
 
 __all__ = [
     "ACTIVATIONS",
-    "DEFAULT_ACTIVATION",
     "DEFAULT_INITIALIZER",
-    "DEFAULT_NAME",
-    "DEFAULT_UNITS",
     "KINDS",
     "Connection",
     "LayerSpec",
@@ -25,18 +23,12 @@ __all__ = [
     "quote_names",
 ]
 
-KINDS = ("input", "hidden", "output")
-"""The kinds of layer a design holds."""
+KINDS = tuple(LAYER_KINDS)
+"""The kinds of layer a design holds (their defaults: :mod:`nnviz.layer_kinds`)."""
 
 ACTIVATIONS = tuple(_activations.names())
 """Activation names a layer may have (Keras's names: "linear", "relu", "sigmoid", ...)."""
 
-DEFAULT_UNITS = {"input": 2, "hidden": 3, "output": 2}
-"""Units of a new layer of each kind."""
-DEFAULT_ACTIVATION = {"input": "linear", "hidden": "relu", "output": "softmax"}
-"""Activation of a new layer of each kind."""
-DEFAULT_NAME = {"input": "Input", "hidden": "Hidden", "output": "Output"}
-"""The start of a new layer's name, by kind ("Hidden 1", "Hidden 2", ...)."""
 DEFAULT_INITIALIZER = "glorot_uniform"
 """The kernel initializer of a new layer (Keras's default)."""
 

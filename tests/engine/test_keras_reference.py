@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnviz import activations
 from nnviz.training import Stepper
 from tests.engine.keras_helpers import (
     NetSpec,
@@ -29,7 +30,7 @@ ATOL = 1e-6
 # Keras 3.x on NumPy 2 warns about __array__(copy=...) on every tensor conversion.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
-ACTIVATIONS = ["linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "softmax"]
+ACTIVATIONS = activations.names()  # the registry: a new activation is compared with Keras too
 
 
 @pytest.fixture(autouse=True, scope="module")

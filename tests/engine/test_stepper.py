@@ -4,6 +4,7 @@ import re
 import numpy as np
 import pytest
 
+from nnviz import activations
 from nnviz.errors import TrainingDiverged
 from nnviz.layers import Dense
 from nnviz.models import Sequential
@@ -220,7 +221,8 @@ def _net(activation, loss, out_units, out_activation, optimizer=None, seed=5):
     return m
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear", "elu"])
+# Every registered activation: each has (or inherits) its own fast-path version.
+@pytest.mark.parametrize("activation", activations.names())
 @pytest.mark.parametrize("loss, out_units, out_activation", [
     ("categorical_crossentropy", 2, "softmax"),
     ("mse", 1, "linear"),

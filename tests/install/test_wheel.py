@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from nnviz import export_formats
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
@@ -151,7 +153,7 @@ def test_version_info_and_every_export_format(installed):
         "from nnviz.resources import example_path; print(example_path('xor'))").stdout.strip()
     info = installed.command("info", xor).stdout
     assert "Total params" in info and "(None, 2)" in info
-    for suffix in (".npz", ".json", ".weights.h5", ".onnx", ".py"):
+    for suffix in export_formats.suffixes():
         target = installed.run_dir / f"xor{suffix}"
         installed.command("export", xor, "-o", target)
         assert target.stat().st_size > 0, suffix

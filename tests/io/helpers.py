@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz import activations
 from nnviz.layers import Dense
 from nnviz.models import Sequential
 
-#: Every activation nnviz has, so each format is checked with all of them.
-ALL_ACTIVATIONS = ("relu", "elu", "softplus", "leaky_relu", "tanh", "sigmoid", "linear", "softmax")
+#: Every activation nnviz has, from its registry (softmax last: an output layer's), so
+#: each format is checked with all of them, a new activation included.
+ALL_ACTIVATIONS = tuple(sorted(activations.names(), key=lambda name: name == "softmax"))
 
 
 def deep_model(dtype: str = "float64", use_bias_last: bool = True) -> Sequential:
     """3 inputs through one layer of each activation, weights from a fixed seed (not zero biases)."""
-    layers = [Dense(5, input_shape=(3,), activation=ALL_ACTIVATIONS[0])]
-    units = [4, 4, 4, 3, 3, 3, 2]
-    for n, activation in zip(units, ALL_ACTIVATIONS[1:]):
+    # 5, 4, 4, 4, 3, 3, 3, ... units, then 2 outputs.
+    units = [max(3, 5 - (i + 2) // 3) for i in range(len(ALL_ACTIVATIONS) - 1)] + [2]
+    layers = [Dense(units[0], input_shape=(3,), activation=ALL_ACTIVATIONS[0])]
+    for n, activation in zip(units[1:], ALL_ACTIVATIONS[1:]):
         layers.append(Dense(n, activation=activation))
     if not use_bias_last:
         layers[-1] = Dense(2, activation="softmax", use_bias=False)

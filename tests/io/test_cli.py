@@ -10,9 +10,9 @@ import types
 import numpy as np
 import pytest
 
+from nnviz import export_formats
 from nnviz.cli import TextProgressBar, main
 from nnviz.project import Project
-from nnviz.weights_io import WEIGHT_SUFFIXES
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_train_diverging_says_so_and_saves_nothing(project_file):
     assert project_file.read_bytes() == before
 
 
-@pytest.mark.parametrize("suffix", [*WEIGHT_SUFFIXES, ".onnx", ".py"])
+@pytest.mark.parametrize("suffix", export_formats.suffixes())
 def test_export_each_format(project_file, tmp_path, suffix):
     target = tmp_path / f"out{suffix}"
     status, out, err = run(["export", project_file, "-o", target])

@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from nnviz.errors import ProjectFileError
-from nnviz.weights_io import STALE_TEMP_SECONDS, atomic_output, load_weights, save_weights
+from nnviz.export_formats import load_weights, save_weights
+from nnviz.weights_io import STALE_TEMP_SECONDS, atomic_output
 from tests.io.helpers import lecture_model, weights_equal
 
 ROOT = Path(__file__).resolve().parents[2]

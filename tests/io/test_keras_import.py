@@ -18,11 +18,12 @@ import textwrap
 import numpy as np
 import pytest
 
+from nnviz import optimizers
 from nnviz.document import Design
+from nnviz.export_formats import save_weights
 from nnviz.keras_code import lecture_code
 from nnviz.keras_import import KerasImportError, parse_keras
 from nnviz.project import DatasetSpec, Project, TrainingSettings
-from nnviz.weights_io import save_weights
 
 
 def deep_project(dtype: str = "float64") -> Project:
@@ -124,6 +125,18 @@ def test_optimizer_by_name_takes_keras_default_learning_rate():
     design, settings = parse_keras(text)
     assert settings["learning_rate"] == 0.001 and settings["optimizer"] == "adam"
     assert design.chain()[0].units == 3
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer_by_name_or_bare_class_takes_its_constructors_defaults(name):
+    cls = optimizers.OPTIMIZERS[name]
+    model = "model = Sequential([Dense(2, input_dim=3, activation='softmax')])\n"
+    for spelling in (repr(name), f"{cls.keras_class}()"):
+        text = model + f"model.compile(optimizer={spelling}, loss='categorical_crossentropy')\n"
+        _design, settings = parse_keras(text)
+        assert settings["optimizer"] == name, spelling
+        assert settings["learning_rate"] == cls().learning_rate, spelling
+        assert settings["momentum"] == getattr(cls(), "momentum", 0.0), spelling
 
 
 def test_model_add_form():

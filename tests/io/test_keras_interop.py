@@ -20,7 +20,7 @@ import keras  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from nnviz import activations  # noqa: E402
+from nnviz import activations, optimizers  # noqa: E402
 from nnviz.keras_code import export_keras, keras_code  # noqa: E402
 from nnviz.layers import Dense  # noqa: E402
 from nnviz.models import Sequential  # noqa: E402
@@ -186,3 +186,12 @@ def test_onnx_layer_without_bias_is_matmul(tmp_path):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     x = sample_inputs("float32")
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model.predict(x), atol=2e-6)
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_each_optimizers_defaults_are_keras_own(name):
+    """The Keras import reads its defaults from our constructors: they must be Keras's."""
+    config = keras.optimizers.get(name).get_config()
+    assert optimizers.keras_learning_rate(name) == pytest.approx(config["learning_rate"])
+    for option, default in optimizers.options(name).items():
+        assert config[option] == pytest.approx(default), option

@@ -150,7 +150,7 @@ def test_engine_inventory_is_what_the_readme_lists():
         assert initializers.get(name, seed=0)((2, 3), np.float64).shape == (2, 3)
     names = re.search(r"Data sets: (.*?),\s+and your own CSV", text, re.S).group(1)
     for name in re.split(r",\s*", names.replace("\n", " ")):
-        assert name.strip() in datasets.BUILTIN, name
+        assert name.strip() in datasets.DATASETS, name
     assert callable(datasets.load_csv)
     from nnviz.layers import Dense
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from nnviz.errors import ProjectFileError
+from nnviz.export_formats import load_weights, save_weights
 from nnviz.keras_import import KerasImportError, parse_keras
 from nnviz.layers import Dense
 from nnviz.models import Sequential
-from nnviz.weights_io import load_weights, save_weights
 
 
 def _model(dtype="float64"):

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from nnviz.errors import ProjectFileError
+from nnviz.export_formats import save_weights
 from nnviz.layers import Dense
 from nnviz.models import Sequential
 from nnviz.project import Project
-from nnviz.weights_io import resolve_target, save_weights
+from nnviz.weights_io import resolve_target
 
 
 def _model():

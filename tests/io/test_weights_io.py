@@ -11,13 +11,15 @@ import h5py
 import numpy as np
 import pytest
 
+from nnviz import export_formats
 from nnviz.errors import ProjectFileError
+from nnviz.export_formats import load_weights, save_weights
 from nnviz.layers import Dense
 from nnviz.models import Sequential
-from nnviz.weights_io import decode_array, encode_array, load_weights, save_weights
+from nnviz.weights_io import decode_array, encode_array
 from tests.io.helpers import deep_model, lecture_model, weights_equal
 
-SUFFIXES = (".npz", ".json", ".weights.h5")
+SUFFIXES = export_formats.suffixes(weights_only=True)  # every weight file format
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)

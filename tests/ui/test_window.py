@@ -1,5 +1,6 @@
 """The designer window driven as a user drives it: palette drags, keys, menus, files."""
 import json
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSettings, Qt
@@ -15,6 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 
+from nnviz import export_formats
 from nnviz.project import Project
 from ui import MainWindow
 from ui.palette import LAYER_MIME_TYPE
@@ -295,13 +297,30 @@ def test_corrupt_file_shows_an_error_and_keeps_the_document(window, answers, tmp
 
 
 def test_export_weights_and_image(window, tmp_path):
-    for name in ("w.npz", "w.json", "w.weights.h5", "m.onnx", "model.py"):
-        assert window.export_weights(str(tmp_path / name)), name
-        assert (tmp_path / name).stat().st_size > 0
-    assert (tmp_path / "model.weights.h5").is_file()
+    for fmt in export_formats.FORMATS.values():  # every format the registry has
+        path = tmp_path / f"model{fmt.suffix}"
+        assert window.export_weights(str(path)), fmt.suffix
+        assert path.stat().st_size > 0
+        if fmt.companion is not None:
+            assert Path(fmt.companion(str(path))).is_file()
     assert window.export_image(str(tmp_path / "net.png"))
     assert window.export_image(str(tmp_path / "net.svg"))
     assert (tmp_path / "net.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_the_export_dialog_offers_every_registered_format(window, tmp_path, monkeypatch):
+    """File > Export Weights lists the registry's formats; a bare name gets the chosen one's suffix."""
+    for fmt in export_formats.FORMATS.values():
+        offered = []
+
+        def answer(_parent, _title, _start, filters, fmt=fmt, offered=offered):
+            offered.append(filters.split(";;"))
+            return str(tmp_path / "bare"), fmt.filter
+
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+        window.export_weights_action.trigger()
+        assert offered == [[f.filter for f in export_formats.FORMATS.values()]]
+        assert (tmp_path / f"bare{fmt.suffix}").is_file(), fmt.suffix
 
 
 # ---------------------------------------------------------------- looks and settings

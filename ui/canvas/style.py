@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QColor
 
+from nnviz.layer_kinds import LAYER_KINDS
 from ui.theme import Theme, theme_for
 
-# The palette's drag payload: the kind of layer as bytes (b"input", b"hidden", b"output").
+# The palette's drag payload: the kind of layer's name as bytes (b"hidden"; nnviz.layer_kinds).
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
 # ---------------------------------------------------------------- stacking order
@@ -82,8 +83,9 @@ def neuron_offsets(units: int) -> np.ndarray:
 
 
 def neuron_prefix(kind: str) -> str:
-    """The letter neurons are labelled with: x for inputs, h for hidden, y for outputs."""
-    return {"input": "x", "hidden": "h", "output": "y"}.get(kind, "n")
+    """The letter neurons are labelled with (the kind's ``prefix``: x, h, y; else n)."""
+    record = LAYER_KINDS.get(kind)
+    return record.prefix if record else "n"
 
 
 # ---------------------------------------------------------------- colours
@@ -113,7 +115,7 @@ class CanvasColors:
         self.negative = QColor(t.negative_weight)
         self.error = QColor(t.error)
         self.warning = QColor(t.warning)
-        self.ok = QColor(t.input_layer)
+        self.ok = QColor(t.ok)
         self.shadow = QColor(0, 0, 0, 90 if t.dark else 28)
         self.neutral_line = QColor(t.neuron_border)
         self.neutral_line.setAlpha(255)

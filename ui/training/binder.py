@@ -89,7 +89,7 @@ class SettingsBinder(QObject):
         self.csv_job: CsvLoadJob | None = None
         self.csv_progress: QProgressDialog | None = None
         p = panel
-        p.set_dataset_names(list(datasets.BUILTIN))
+        p.set_datasets([(info.name, info.description) for info in datasets.DATASETS.values()])
         p.learning_rate.valueChanged.connect(
             lambda v: self._set(learning_rate=float(v)))
         p.batch_size.valueChanged.connect(lambda v: self._set(batch_size=int(v)))
@@ -140,12 +140,12 @@ class SettingsBinder(QObject):
                 p.dataset_combo.setItemText(i, label)
         p.dataset_combo.setCurrentIndex(max(i, 0))
         # Only the fields that apply to this data set are enabled (a CSV file has a fixed
-        # number of rows and no noise; iris and digits have no noise).
-        applies = set(datasets.default_params(name)) if name in datasets.BUILTIN else \
-            {"validation_split"}
+        # number of rows and no noise; a bundled set has its file's samples and no noise).
+        info = datasets.DATASETS.get(name)
+        applies = set(datasets.default_params(name)) if info else {"validation_split"}
         params = d.params or {}
         p.noise.setEnabled("noise" in applies)
-        p.size.setEnabled("n_samples" in applies and name not in ("iris", "digits"))
+        p.size.setEnabled("n_samples" in applies and info is not None and not info.bundled)
         p.noise.setValue(float(params.get("noise") or 0.0))
         p.size.setValue(int(params.get("n_samples") or 200))
         p.split.setValue(float(params.get("validation_split", 0.2)))
@@ -175,7 +175,7 @@ class SettingsBinder(QObject):
         d = self.session.project.dataset
         if d.name is None:
             return
-        applies = set(datasets.default_params(d.name)) if d.name in datasets.BUILTIN else \
+        applies = set(datasets.default_params(d.name)) if d.name in datasets.DATASETS else \
             {"validation_split", "seed", "header", "standardize", "task", "delimiter"}
         params = {k: v for k, v in params.items() if k in applies}
         if not params:

@@ -426,12 +426,14 @@ class TrainingPanel(QDockWidget):
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ display
-    def set_dataset_names(self, names) -> None:
-        """Fill the data set list with ``names`` then "Load CSV..."."""
+    def set_datasets(self, entries) -> None:
+        """Fill the data set list with ``(name, tooltip)`` entries then "Load CSV..."."""
         self.dataset_combo.blockSignals(True)
         self.dataset_combo.clear()
-        for name in names:
+        for name, tip in entries:
             self.dataset_combo.addItem(name, name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, tip,
+                                           Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.addItem(LOAD_CSV, LOAD_CSV)
         self.dataset_combo.blockSignals(False)
 
