@@ -63,7 +63,7 @@ def make_project(name: str, batch_size: int | None = None) -> Project:
                             Dense(10, activation="softmax")])
         model.compile(optimizer="sgd", loss="categorical_crossentropy")
         project = Project.from_model(model)
-        project.set_dataset(DatasetSpec(None, {"validation_split": 0.2}, _mlp_csv(), -1))
+        project.set_dataset(DatasetSpec("csv", {"validation_split": 0.2}, _mlp_csv(), -1))
         project.update_training(loss="categorical_crossentropy", optimizer="sgd",
                                 learning_rate=0.05, momentum=0.0, batch_size=batch_size or 32,
                                 epochs=MANY_EPOCHS, metrics=["accuracy"], shuffle=True)

@@ -526,6 +526,11 @@ class Stepper:
         return self._stages[self._pos]
 
     @property
+    def mid_batch(self) -> bool:
+        """Whether a batch is part-way through its stages (stepped stage by stage)."""
+        return self._pos != 0
+
+    @property
     def stages(self) -> list[Stage]:
         """The stages of one batch, in order."""
         return list(self._stages)
