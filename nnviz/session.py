@@ -238,7 +238,7 @@ class Session:
     def _still_status(self, mid_run: RunStatus | None = None) -> tuple[RunStatus, str]:
         """The status of a run that is not training, from its state: no run, diverged,
         every epoch done, nothing trained yet; else ``mid_run`` (by default: paused if it
-        was training or paused, stepping otherwise)."""
+        was trained (training, paused, finished), stepping otherwise)."""
         stepper = self.stepper
         if stepper is None:
             return RunStatus.IDLE, self.problem
@@ -249,8 +249,8 @@ class Session:
         if stepper.global_step == 0 and not stepper.mid_batch and not stepper.history.batch_loss:
             return RunStatus.IDLE, ""
         if mid_run is None:
-            mid_run = RunStatus.PAUSED if self.status in (RunStatus.PAUSED, RunStatus.TRAINING) \
-                else RunStatus.STEPPING
+            trained = (RunStatus.PAUSED, RunStatus.TRAINING, RunStatus.FINISHED)
+            mid_run = RunStatus.PAUSED if self.status in trained else RunStatus.STEPPING
         return mid_run, ""
 
     def _refresh_status(self, mid_run: RunStatus | None = None) -> None:

@@ -201,6 +201,11 @@ class FramePresenter(QObject):
             self.trace = frame.trace
         elif frame.running:
             self.trace = None
+        trace = self.trace
+        # Between its loss stage and its update, a stepped batch's loss is in no history yet.
+        self.plots.set_stage_loss(float(trace.loss) if trace is not None and trace.loss is not None
+                                  and trace.stage.kind != "update" and not frame.running
+                                  else None)
         done = f"Done: {self.trace.stage.label} · " if self.trace is not None else ""
         stage = f"{done}Next: {frame.next_stage}"
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
