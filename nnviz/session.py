@@ -177,6 +177,7 @@ class Session:
         self._run_token = 0  # a new one per run: the process gets the data once per run
         self._saving: list | None = None  # begin_save's copy and the undo stack then
         self._replacements = 0  # processes started again after one was lost
+        self._applying = 0  # > 0 while a session command changes settings
         self._connect()
         self._start_run("", continue_saved=True)
 
@@ -377,7 +378,7 @@ class Session:
 
     def _restore(self, memento: _Memento) -> None:
         """Bring back a state of the session (undo/redo of a session command)."""
-        with self._paused():
+        with self._paused(), self._applying_settings():
             self.project.update_training(**memento.training)
             if _spec_key(self.project.dataset) != _spec_key(memento.dataset):
                 self.project.set_dataset(_copy_spec(memento.dataset))
@@ -512,7 +513,20 @@ class Session:
         return status
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
-        self.undo_stack.push(_SessionCommand(self, text, apply))
+        def applying() -> None:
+            with self._applying_settings():
+                apply()
+        self.undo_stack.push(_SessionCommand(self, text, applying))
+
+    @contextlib.contextmanager
+    def _applying_settings(self) -> Iterator[None]:
+        """Settings changed in the block belong to a session command (no undo step of
+        their own: see :meth:`_on_setting`)."""
+        self._applying += 1
+        try:
+            yield
+        finally:
+            self._applying -= 1
 
     # ------------------------------------------------------------------ reacting
     def _on_stack_about_to_change(self, what: str) -> None:
@@ -567,7 +581,24 @@ class Session:
             self.events.state_changed.emit()
 
     def _on_setting(self, info) -> None:
+        """A setting changed: the run follows it. A change made straight on the settings
+        (``project.training.learning_rate = 0.5``, not :meth:`set_setting`) becomes its
+        undo step here, so that every change of a setting is one."""
         name = info.signal.name
+        if self._applying:
+            self._follow_setting(name)
+            return
+        new, old = info.args
+        training = self.project.training.to_dict()
+        training[name] = old
+        run = self._memento().run  # the run before it (a new run may replace it)
+        before = _Memento(training, _copy_spec(self.project.dataset), run)
+        self._follow_setting(name)
+        self.undo_stack.record(_SessionCommand(
+            self, f"Set {_SETTING_LABELS.get(name, name)} to {_show(new)}", before=before,
+            after=self._memento()))
+
+    def _follow_setting(self, name: str) -> None:
         if name in RUN_SETTINGS:
             self.stop_training()
             label = _SETTING_LABELS.get(name, name)

@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
         for signal in (events.run_started, events.state_changed, events.problem_changed):
             signal.connect(self._schedule_run_state)
         # The status comes through the controller: a run ends on the training thread.
-        self.training.sig_status.connect(self._schedule_run_state)
+        self.training.sig_status.connect(self.update_run_state)
         self._run_state_timer = QTimer(self)
         self._run_state_timer.setSingleShot(True)
         self._run_state_timer.setInterval(0)
