@@ -43,7 +43,7 @@ from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project, TrainingSettings
 from nnviz.run_status import RunStatus, position, status_text
 from nnviz.training import History, RunState, Stepper
-from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess, apply_delta
+from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
@@ -454,9 +454,9 @@ class Session:
             return
         try:
             for delta in process.stop():
-                if last_epoch is not None and delta["state"].epoch > last_epoch:
+                if last_epoch is not None and delta.state.epoch > last_epoch:
                     break  # past the last epoch: the run goes on from the one before
-                apply_delta(stepper, delta)
+                stepper.apply_delta(delta)
         except ProcessFailed as error:
             self._process_failed(error)
 
@@ -508,8 +508,8 @@ class Session:
             self._remote_target = target
         status = "running"
         for delta in process.take():
-            apply_delta(stepper, delta)
-            status = delta["status"]
+            stepper.apply_delta(delta)
+            status = delta.status
         return status
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
