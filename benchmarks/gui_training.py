@@ -32,19 +32,18 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import tempfile
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 from nnviz.layers import Dense  # noqa: E402
 from nnviz.models import Sequential  # noqa: E402

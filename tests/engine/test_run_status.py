@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from nnviz import resources
+from nnviz import session as session_module
 from nnviz.project import Project
 from nnviz.run_status import RunStatus, position
-from nnviz import session as session_module
 from nnviz.session import Session
 
 
