@@ -1,15 +1,20 @@
 """Training speed with the window attached, against the headless stepper; frames and stalls.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/gui_training.py \
-        [--project lecture|tanh] [--size 1600x1000] [--seconds 6] [--runs 3] [--slices 3]
-        [--in-thread]
+        [--project lecture|tanh|mlp784] [--size 1600x1000] [--seconds 6] [--runs 3]
+        [--slices 3] [--busy N] [--in-thread]
 
-Two projects:
+Three projects:
 
 - ``lecture``: the lecture's 2-3-2 (relu, softmax, categorical cross-entropy, SGD 0.1) on
   two Gaussian clouds, batches of 4 (``--batch-size`` changes it);
 - ``tanh``: TensorFlow Playground's small regression net, 2-3-1 (tanh hidden layer, linear
-  output), mean squared error, SGD 0.03, batches of 10, on the 2-feature ``plane`` data.
+  output), mean squared error, SGD 0.03, batches of 10, on the 2-feature ``plane`` data;
+- ``mlp784``: an MNIST-sized 784-128-10 (relu, softmax) on 2,000 random 784-pixel samples
+  of 10 classes (written to a temporary CSV file), batches of 32.
+
+``--busy N`` starts N processes that only spin while everything is measured: the
+machine's other work (a compiler, a browser tab) competes for the cores.
 
 For each it prints the samples per second of the session's run alone (headless, the same
 ``Stepper.run`` the worker calls) and with the window training and drawing, their ratio
@@ -25,15 +30,18 @@ medians of the runs are printed with the load average beside them.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -47,7 +55,18 @@ MANY_EPOCHS = 1_000_000
 
 
 def make_project(name: str, batch_size: int | None = None) -> Project:
-    """The benchmark's project: ``"lecture"`` (2-3-2) or ``"tanh"`` (2-3-1, Playground's)."""
+    """The benchmark's project: ``"lecture"`` (2-3-2), ``"tanh"`` (2-3-1, Playground's) or
+    ``"mlp784"`` (784-128-10)."""
+    if name == "mlp784":
+        model = Sequential([Dense(128, input_shape=(784,), activation="relu"),
+                            Dense(10, activation="softmax")])
+        model.compile(optimizer="sgd", loss="categorical_crossentropy")
+        project = Project.from_model(model)
+        project.set_dataset(DatasetSpec("csv", {"validation_split": 0.2}, _mlp_csv(), -1))
+        project.update_training(loss="categorical_crossentropy", optimizer="sgd",
+                                learning_rate=0.05, momentum=0.0, batch_size=batch_size or 32,
+                                epochs=MANY_EPOCHS, metrics=["accuracy"], shuffle=True)
+        return project
     if name == "lecture":
         project = Project.lecture_example()
         project.update_training(epochs=MANY_EPOCHS, batch_size=batch_size or 4)
@@ -61,6 +80,31 @@ def make_project(name: str, batch_size: int | None = None) -> Project:
                             momentum=0.0, batch_size=batch_size or 10, epochs=MANY_EPOCHS,
                             metrics=[], shuffle=True)
     return project
+
+
+_MLP_CSV: list[str] = []
+
+
+def _mlp_csv() -> str:
+    """A CSV file of 2,000 random 784-pixel samples with 10 classes (made once)."""
+    if not _MLP_CSV:
+        rng = np.random.default_rng(0)
+        x = rng.random((2000, 784)).round(3)
+        labels = rng.integers(0, 10, 2000)
+        folder = tempfile.mkdtemp(prefix="nnviz-bench-")
+        path = os.path.join(folder, "mlp784.csv")
+        with open(path, "w") as f:
+            f.write(",".join(f"p{i}" for i in range(784)) + ",label\n")
+            for row, label in zip(x, labels):
+                f.write(",".join(f"{v:g}" for v in row) + f",c{label}\n")
+        _MLP_CSV.append(path)
+    return _MLP_CSV[0]
+
+
+def _spin_forever() -> None:
+    """A busy process: the machine's other work."""
+    while True:
+        pass
 
 
 def headless_stepper(project: Project) -> Stepper:
@@ -175,7 +219,7 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", choices=["lecture", "tanh"], default="lecture")
+    parser.add_argument("--project", choices=["lecture", "tanh", "mlp784"], default="lecture")
     parser.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--runs", type=int, default=3)
@@ -183,14 +227,31 @@ def main(argv=None) -> int:
                         help="default: 4 (lecture), 10 (tanh)")
     parser.add_argument("--slices", type=int, default=3,
                         help="headless and windowed slices alternated within each run")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="extra processes that only spin while measuring")
     parser.add_argument("--in-thread", action="store_true",
                         help="train on the window's training thread, not in its process")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     what = {"lecture": "2-3-2 relu/softmax (lecture example), circles",
-            "tanh": "2-3-1 tanh/linear, MSE, SGD 0.03, plane"}[args.project]
+            "tanh": "2-3-1 tanh/linear, MSE, SGD 0.03, plane",
+            "mlp784": "784-128-10 relu/softmax, 2000 random samples"}[args.project]
     print(f"network {what}, window {width}x{height}; {args.runs} runs of "
-          f"{args.seconds:.0f} s each, {args.slices} slices alternated with headless")
+          f"{args.seconds:.0f} s each, {args.slices} slices alternated with headless; "
+          f"{args.busy} busy process{'es' if args.busy != 1 else ''}")
+    busy = [multiprocessing.get_context("spawn").Process(target=_spin_forever, daemon=True)
+            for _ in range(args.busy)]
+    for process in busy:
+        process.start()
+    try:
+        return _measure(args, width, height)
+    finally:
+        for process in busy:
+            process.kill()
+            process.join()
+
+
+def _measure(args, width: int, height: int) -> int:
     guis, ratios, loads = [], [], []
     for run in range(args.runs):
         gui = with_window(args.project, args.seconds, (width, height), args.batch_size,

@@ -129,6 +129,18 @@ class TrainingSettings:
     metrics: list = field(default_factory=lambda: ["accuracy"])
     shuffle: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_built", True)
+
+    def __setattr__(self, name: str, value) -> None:
+        """Every field is validated as it is set (ProjectFileError with the message the
+        window shows), and stored normalised: an invalid value never reaches a run."""
+        if name in _FIELD_NAMES and self.__dict__.get("_built"):
+            merged = {f: getattr(self, f) for f in _FIELD_NAMES}
+            merged[name] = value
+            value = _check_settings(merged, "training")[name]
+        super().__setattr__(name, value)
+
     def make_optimizer(self):
         """A new nnviz optimizer with these settings (``SGD(learning_rate=0.1, momentum=0)``)."""
         from nnviz import optimizers
@@ -157,6 +169,9 @@ class TrainingSettings:
                 raise ProjectFileError(f"'{where}.{key}' is not a training setting nnviz knows.")
         values = {**settings.to_dict(), **data}
         return cls(**_check_settings(values, where))
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(TrainingSettings))
 
 
 def _check_settings(v: dict, where: str) -> dict:

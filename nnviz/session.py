@@ -41,8 +41,9 @@ from psygnal import Signal, SignalGroup
 
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project, TrainingSettings
+from nnviz.run_status import RunStatus, position, status_text
 from nnviz.training import History, RunState, Stepper
-from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess, apply_delta
+from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
@@ -73,8 +74,11 @@ class SessionEvents(SignalGroup):
     state_changed = Signal()
     #: Why no run can be built ("" when it can): an invalid design, a missing data set.
     problem_changed = Signal(str)
-    #: Training started (True) or stopped (False).
-    training_changed = Signal(bool)
+    #: The run's status changed (:class:`~nnviz.run_status.RunStatus`, and why: the
+    #: divergence message, "Done: 50 epochs trained.", the problem). The one event views
+    #: render the run's state from. Emitted on the thread that changed it: a run that ends
+    #: by itself ends on the thread calling :meth:`Session.train_chunk`.
+    status_changed = Signal(object, str)
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,13 @@ class Session:
         self.interrupt = threading.Event()
         self.stepper: Stepper | None = None
         self.problem = ""
-        #: True from Train until Pause, the last epoch, or divergence.
-        self.training = False
+        #: What the run is doing (see :class:`~nnviz.run_status.RunStatus`); only the
+        #: session sets it, and says so with ``events.status_changed``.
+        self.status = RunStatus.IDLE
+        #: Why it is in that status (the divergence message, "Done: ...", the problem).
+        self.status_reason = ""
+        self._announced = (RunStatus.IDLE, "")
+        self._owner = threading.current_thread()  # the thread that may touch the document
         #: Index of the time-travel snapshot shown, or None for "now".
         self.travel_index: int | None = None
         self._now: RunState | None = None
@@ -168,6 +177,7 @@ class Session:
         self._run_token = 0  # a new one per run: the process gets the data once per run
         self._saving: list | None = None  # begin_save's copy and the undo stack then
         self._replacements = 0  # processes started again after one was lost
+        self._applying = 0  # > 0 while a session command changes settings
         self._connect()
         self._start_run("", continue_saved=True)
 
@@ -208,6 +218,61 @@ class Session:
     def settings(self):
         """The training settings (``project.training``; evented fields)."""
         return self.project.training
+
+    @property
+    def training(self) -> bool:
+        """True from Train until Pause, the last epoch, or divergence."""
+        return self.status is RunStatus.TRAINING
+
+    # ------------------------------------------------------------------ status
+    def _set_status(self, status: RunStatus, reason: str = "", announce: bool = True) -> None:
+        self.status, self.status_reason = status, reason
+        if announce:
+            self._announce()
+
+    def _announce(self) -> None:
+        now = (self.status, self.status_reason)
+        if now != self._announced:
+            self._announced = now
+            self.events.status_changed.emit(*now)
+
+    def _still_status(self, mid_run: RunStatus | None = None) -> tuple[RunStatus, str]:
+        """The status of a run that is not training, from its state: no run, diverged,
+        every epoch done, nothing trained yet; else ``mid_run`` (by default: paused if it
+        was trained (training, paused, finished), stepping otherwise)."""
+        stepper = self.stepper
+        if stepper is None:
+            return RunStatus.IDLE, self.problem
+        if stepper.diverged:
+            return RunStatus.DIVERGED, stepper.diverged
+        if self.epochs_done():
+            return RunStatus.FINISHED, f"Done: {stepper.epoch} epochs trained."
+        if stepper.global_step == 0 and not stepper.mid_batch and not stepper.history.batch_loss:
+            return RunStatus.IDLE, ""
+        if mid_run is None:
+            trained = (RunStatus.PAUSED, RunStatus.TRAINING, RunStatus.FINISHED)
+            mid_run = RunStatus.PAUSED if self.status in trained else RunStatus.STEPPING
+        return mid_run, ""
+
+    def _refresh_status(self, mid_run: RunStatus | None = None) -> None:
+        """Derive the status of a run that is not training and announce it if it changed."""
+        if not self.training:
+            self._set_status(*self._still_status(mid_run))
+
+    def position(self) -> tuple[int, int]:
+        """The 1-based (epoch, batch) every view shows (see :func:`nnviz.run_status.position`)."""
+        s = self.stepper
+        if s is None:
+            return 1, 0
+        return position(s.epoch, s.batch_index, s.batches_per_epoch, s.mid_batch,
+                        self.project.training.epochs)
+
+    def status_text(self) -> str:
+        """The one line saying what the run does ("Training…", "Paused at epoch 3", ...)."""
+        s = self.stepper
+        epoch, batch = self.position()
+        return status_text(self.status, self.status_reason, epoch, batch,
+                           s.epoch if s is not None else 0, s is not None)
 
     @property
     def model(self):
@@ -260,24 +325,32 @@ class Session:
                 # ValueError: the engine's word for data that does not fit the network.
                 self._set_problem(str(error))
                 self._shapes = None
-                self.events.run_started.emit(reason)
-                return False
-            if state is not None:
-                stepper.set_state(replace(state, weights=model.get_weights()))
-            elif continue_saved and self.project.history:
-                run = self.project.run or {}
-                stepper.continue_from(History.from_dict(self.project.history),
-                                      snapshots=run.get("snapshots", ()),
-                                      counters=run.get("counters"))
-                stepper.diverged = run.get("diverged")
-            self.stepper = stepper
-            self._shapes = self._shape_key()
-            self._synced = [w.copy() for w in model.get_weights()]
-            self._set_problem("")
-            if fresh_weights:
-                self._publish_weights()
+                self._set_status(RunStatus.IDLE, self.problem, announce=False)
+            else:
+                self._install(stepper, model, state, continue_saved, fresh_weights)
         self.events.run_started.emit(reason)
-        return True
+        self._announce()
+        return self.stepper is not None
+
+    def _install(self, stepper: Stepper, model, state: RunState | None, continue_saved: bool,
+                 fresh_weights: bool) -> None:
+        """Make ``stepper`` the run (lock held): its state, the document's weights, status."""
+        if state is not None:
+            stepper.set_state(replace(state, weights=model.get_weights()))
+        elif continue_saved and self.project.history:
+            run = self.project.run or {}
+            stepper.continue_from(History.from_dict(self.project.history),
+                                  snapshots=run.get("snapshots", ()),
+                                  counters=run.get("counters"))
+            stepper.diverged = run.get("diverged")
+        self.stepper = stepper
+        self._shapes = self._shape_key()
+        self._synced = [w.copy() for w in model.get_weights()]
+        self._set_problem("")
+        if fresh_weights:
+            self._publish_weights()
+        if not self.training:
+            self._set_status(*self._still_status(), announce=False)
 
     def _set_problem(self, text: str) -> None:
         if text != self.problem:
@@ -305,8 +378,7 @@ class Session:
 
     def _restore(self, memento: _Memento) -> None:
         """Bring back a state of the session (undo/redo of a session command)."""
-        with self._paused():
-            self.training = False
+        with self._paused(), self._applying_settings():
             self.project.update_training(**memento.training)
             if _spec_key(self.project.dataset) != _spec_key(memento.dataset):
                 self.project.set_dataset(_copy_spec(memento.dataset))
@@ -318,6 +390,7 @@ class Session:
                     self.stepper.set_state(memento.run)
                     self._publish_weights()
             self._store_history()
+            self._refresh_status()
         self.events.state_changed.emit()
 
     def _publish_weights(self) -> None:
@@ -381,9 +454,9 @@ class Session:
             return
         try:
             for delta in process.stop():
-                if last_epoch is not None and delta["state"].epoch > last_epoch:
+                if last_epoch is not None and delta.state.epoch > last_epoch:
                     break  # past the last epoch: the run goes on from the one before
-                apply_delta(stepper, delta)
+                stepper.apply_delta(delta)
         except ProcessFailed as error:
             self._process_failed(error)
 
@@ -435,12 +508,25 @@ class Session:
             self._remote_target = target
         status = "running"
         for delta in process.take():
-            apply_delta(stepper, delta)
-            status = delta["status"]
+            stepper.apply_delta(delta)
+            status = delta.status
         return status
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
-        self.undo_stack.push(_SessionCommand(self, text, apply))
+        def applying() -> None:
+            with self._applying_settings():
+                apply()
+        self.undo_stack.push(_SessionCommand(self, text, applying))
+
+    @contextlib.contextmanager
+    def _applying_settings(self) -> Iterator[None]:
+        """Settings changed in the block belong to a session command (no undo step of
+        their own: see :meth:`_on_setting`)."""
+        self._applying += 1
+        try:
+            yield
+        finally:
+            self._applying -= 1
 
     # ------------------------------------------------------------------ reacting
     def _on_stack_about_to_change(self, what: str) -> None:
@@ -495,7 +581,24 @@ class Session:
             self.events.state_changed.emit()
 
     def _on_setting(self, info) -> None:
+        """A setting changed: the run follows it. A change made straight on the settings
+        (``project.training.learning_rate = 0.5``, not :meth:`set_setting`) becomes its
+        undo step here, so that every change of a setting is one."""
         name = info.signal.name
+        if self._applying:
+            self._follow_setting(name)
+            return
+        new, old = info.args
+        training = self.project.training.to_dict()
+        training[name] = old
+        run = self._memento().run  # the run before it (a new run may replace it)
+        before = _Memento(training, _copy_spec(self.project.dataset), run)
+        self._follow_setting(name)
+        self.undo_stack.record(_SessionCommand(
+            self, f"Set {_SETTING_LABELS.get(name, name)} to {_show(new)}", before=before,
+            after=self._memento()))
+
+    def _follow_setting(self, name: str) -> None:
         if name in RUN_SETTINGS:
             self.stop_training()
             label = _SETTING_LABELS.get(name, name)
@@ -503,6 +606,7 @@ class Session:
             return
         stepper = self.stepper
         if stepper is None or name == "epochs":
+            self._refresh_status()  # more epochs: a finished run is not finished any more
             return
         with self._paused():
             t = self.project.training
@@ -599,7 +703,11 @@ class Session:
             self._store_history()
             self.undo_stack.record(_SessionCommand(self, text, before=self._wrap(before),
                                                    after=self._memento()))
+            # A step past the last epoch is stepping too (only training stops there).
+            self._set_status(*(RunStatus.DIVERGED, stepper.diverged) if stepper.diverged
+                             else (RunStatus.STEPPING, ""), announce=False)
         self.events.state_changed.emit()
+        self._announce()
         return trace
 
     def _wrap(self, run: RunState) -> _Memento:
@@ -623,8 +731,7 @@ class Session:
             return self.stepper.diverged
         if self.process is not None:
             self.process.start()  # it starts while the first chunks train here
-        self.training = True
-        self.events.training_changed.emit(True)
+        self._set_status(RunStatus.TRAINING)
         return ""
 
     def train_chunk(self, should_stop: Callable[[], bool] | None = None,
@@ -666,7 +773,10 @@ class Session:
                 diverged = stepper.diverged is not None
             elif remote:
                 try:
-                    return self._train_remote(stepper, target), None
+                    status = self._train_remote(stepper, target)
+                    if status in ("finished", "diverged"):
+                        status = self._end_run(status)
+                    return status, None
                 except ProcessFailed as error:
                     self._process_failed(error)
                     return "running", None
@@ -677,23 +787,48 @@ class Session:
                 diverged = stepper.run(should_stop=stop,
                                        max_epochs=max(1, target - stepper.epoch))
             if diverged:
-                return "diverged", trace
+                return self._end_run("diverged"), trace
             if stepper.epoch >= target:
-                return "finished", trace
+                return self._end_run("finished"), trace
             return "running", trace
+
+    def _end_run(self, status: str) -> str:
+        """The run ended by itself (the last epoch, divergence): training stops here, in
+        the session, whoever called :meth:`train_chunk` and whether or not anything draws.
+
+        On the session's own thread the training becomes its undo step at once; a chunk
+        on another thread leaves that to the next command there (:meth:`close_run`: the
+        window calls it when it hears ``status_changed``), since the document and its
+        views belong to that thread.
+        """
+        stepper = self.stepper
+        if status == "diverged":
+            self._set_status(RunStatus.DIVERGED, stepper.diverged or "", announce=False)
+        else:
+            self._set_status(RunStatus.FINISHED, f"Done: {stepper.epoch} epochs trained.",
+                             announce=False)
+        if threading.current_thread() is self._owner:
+            self.close_run()
+        self._announce()
+        return status
 
     def stop_training(self) -> None:
         """Stop training after the current batch (the run stays open: see :meth:`close_run`)."""
         if not self.training:
             return
         with self._paused():
-            self.training = False
-        self.events.training_changed.emit(False)
+            self._set_status(RunStatus.PAUSED, announce=False)
+        self._announce()
 
     def pause(self) -> None:
         """Stop training and record what it did as one undo step ("Train (12 epochs)")."""
         self.stop_training()
         self.close_run()
+        self._refresh_status()
+
+    def run_open(self) -> bool:
+        """Whether training since Train waits to become its undo step (see :meth:`close_run`)."""
+        return self._open is not None
 
     def close_run(self) -> None:
         """Record the training since Train as one undo step; the document gets the weights."""
@@ -728,11 +863,16 @@ class Session:
         if not self.ensure_run():
             raise NnvizError(self.problem)
         stepper = self.stepper
-        with self._paused():
-            self._open = stepper.get_state()
-            n = self.project.training.epochs if epochs is None else int(epochs)
-            diverged = stepper.run(progress=progress, max_epochs=n)
-        self.close_run()
+        self._set_status(RunStatus.TRAINING)
+        try:
+            with self._paused():
+                self._open = stepper.get_state()
+                n = self.project.training.epochs if epochs is None else int(epochs)
+                diverged = stepper.run(progress=progress, max_epochs=n)
+        finally:
+            self._set_status(RunStatus.PAUSED, announce=False)
+            self.close_run()
+            self._refresh_status()
         return diverged
 
     # ------------------------------------------------------------------ time travel
@@ -755,6 +895,7 @@ class Session:
                 self.travel_index = int(index)
                 self.stepper.model.set_weights(snapshots[index][1])
         self.events.state_changed.emit()
+        self._refresh_status()
 
     def _leave_travel(self, keep: bool) -> None:
         if self.travel_index is None:
@@ -919,7 +1060,7 @@ class Session:
                          p.events.history_changed.emit, p.events.path_changed.emit,
                          lambda: self.events.problem_changed.emit(self.problem),
                          lambda: self.events.run_started.emit(""),
-                         self.events.state_changed.emit):
+                         self.events.state_changed.emit, self._announce):
                 try:
                     tell()
                 except Exception:  # noqa: BLE001 (the document is back; the others are told)
@@ -936,7 +1077,7 @@ class _Kept:
 
     #: The session's attributes that make up its run and data.
     FIELDS = ("stepper", "_open", "travel_index", "_now", "_data", "_data_key", "_synced",
-              "_shapes", "problem")
+              "_shapes", "problem", "status", "status_reason")
 
     project: Project
     undo: tuple

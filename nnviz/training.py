@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -30,7 +30,8 @@ from nnviz.losses import Loss
 _BASE_PREPARE = Loss.prepare
 
 __all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind",
-           "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions"]
+           "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions",
+           "RunData", "RunPayload", "RunDelta"]
 
 #: Bytes the time-travel snapshots of a run may take together (256 MB). Beyond it (or
 #: beyond ``max_snapshots``) every other snapshot is dropped, keeping the first and the
@@ -320,6 +321,14 @@ class RunState:
         """Epochs completed."""
         return self.counters[0]
 
+    def without_history(self, same_order: bool = False) -> RunState:
+        """This state with an empty history and no snapshots (and no shuffled order when
+        ``same_order``: the receiver has it): what a delta carries besides its new points."""
+        pos, work, trace, order, rng = self.position
+        return RunState(self.weights, self.optimizer, self.counters,
+                        (pos, work, trace, None if same_order else order, rng), self.sums,
+                        History(), [], self.diverged)
+
     @property
     def global_step(self) -> int:
         """Batches trained in all."""
@@ -414,6 +423,56 @@ def _layer_title(model, index: int) -> str:
     return f"hidden layer {index + 1}"
 
 
+@dataclass
+class RunData:
+    """A run's data set: sent to another process once per run, not with every load."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+
+
+@dataclass
+class RunPayload:
+    """What a copy of a stepper needs to train elsewhere (:meth:`Stepper.to_payload`):
+    the compiled model, the stepper's options and its whole state, without the data set
+    (:class:`RunData`), the history (new points come back in deltas) or the snapshots'
+    arrays (their epochs only: for thinning)."""
+
+    model: object
+    batch_size: int
+    shuffle: bool
+    seed: int
+    snapshot_every_epoch: bool
+    max_snapshots: int
+    max_snapshot_bytes: int
+    stop_on_divergence: bool
+    state: RunState
+    snapshot_epochs: list
+
+
+@dataclass
+class RunDelta:
+    """What a copy's run changed since its last delta (:meth:`Stepper.take_delta`),
+    applied with :meth:`Stepper.apply_delta`: after it the stepper is the copy's run, whole.
+
+    ``state`` is the whole state but for the history and the snapshots (its shuffled order
+    is None when ``same_order``: it travels once per epoch); ``history`` the points added,
+    ``snapshots`` every snapshot as ``(epoch, weights or None when the receiver has it)``.
+    ``status`` is "running", "finished" or "diverged"; ``run`` names the run, ``final``
+    ends it.
+    """
+
+    state: RunState
+    same_order: bool
+    history: dict
+    snapshots: list
+    status: str = "running"
+    run: int = 0
+    final: bool = False
+
+
 class Stepper:
     """Trains a compiled model on a data set, at whatever grain the caller asks for.
 
@@ -455,6 +514,7 @@ class Stepper:
         self._fast: _FastPath | None = None
         self._shuffled: tuple | None = None
         self._safe = False  # replaying a chunk with a backup before every update
+        self._sent_order = None  # the shuffled order the last delta carried (take_delta)
         self._stages = self._make_stages()
         self._restart()
 
@@ -524,6 +584,11 @@ class Stepper:
     def next_stage(self) -> Stage:
         """The stage :meth:`step` will perform next."""
         return self._stages[self._pos]
+
+    @property
+    def mid_batch(self) -> bool:
+        """Whether a batch is part-way through its stages (stepped stage by stage)."""
+        return self._pos != 0
 
     @property
     def stages(self) -> list[Stage]:
@@ -970,6 +1035,66 @@ class Stepper:
     def _check_not_diverged(self) -> None:
         if self.diverged:
             raise TrainingDiverged(self.diverged)
+
+    # --- the wire format: a copy trains elsewhere ---------------------------------------
+    def run_data(self) -> RunData:
+        """The data set this stepper trains on (shared, not copied)."""
+        return RunData(self.x, self.y, self.x_val, self.y_val)
+
+    def to_payload(self) -> RunPayload:
+        """What :meth:`from_payload` needs to make a copy of this run elsewhere."""
+        state = self.get_state().without_history()
+        return RunPayload(self.model, self.batch_size, self.shuffle, self.seed,
+                          self.snapshot_every_epoch, self.max_snapshots,
+                          self.max_snapshot_bytes, self.stop_on_divergence, state,
+                          [epoch for epoch, _w in self.snapshots])
+
+    @classmethod
+    def from_payload(cls, payload: RunPayload, data: RunData) -> Stepper:
+        """A copy of the run :meth:`to_payload` described, training on ``data``."""
+        stepper = cls(payload.model, data.x, data.y, batch_size=payload.batch_size,
+                      shuffle=payload.shuffle, seed=payload.seed, x_val=data.x_val,
+                      y_val=data.y_val, snapshot_every_epoch=payload.snapshot_every_epoch,
+                      max_snapshots=payload.max_snapshots,
+                      max_snapshot_bytes=payload.max_snapshot_bytes,
+                      stop_on_divergence=payload.stop_on_divergence)
+        stepper.set_state(payload.state)
+        # The snapshots' weights stay with the sender; their epochs count for thinning.
+        stepper.snapshots[:] = [(epoch, None) for epoch in payload.snapshot_epochs]
+        return stepper
+
+    def take_delta(self, status: str = "running", run: int = 0,
+                   final: bool = False) -> RunDelta:
+        """What this copy's run changed since its last delta; its history is handed over
+        (forgotten here) and so are the new snapshots' arrays."""
+        history = {}
+        for name in History.KEYS:
+            series = getattr(self.history, name)
+            if series:
+                history[name] = list(series)
+                del series[:]
+        snapshots = list(self.snapshots)
+        self.snapshots[:] = [(epoch, None) for epoch, _w in snapshots]
+        same_order = self._order is self._sent_order
+        self._sent_order = self._order
+        return RunDelta(self.get_state().without_history(same_order), same_order, history,
+                        snapshots, status, run, final)
+
+    def apply_delta(self, delta: RunDelta) -> None:
+        """Bring this stepper up to a delta of its copy's run: after it, it is the copy's
+        run as of that delta, whole (should the copy be lost next, nothing is half old)."""
+        state = delta.state
+        if delta.same_order:
+            pos, work, trace, _order, rng = state.position
+            state = replace(state, position=(pos, work, trace, self._order, rng))
+        self.set_state(state, history=False)
+        for name, values in delta.history.items():
+            series = getattr(self.history, name)
+            for value in values:
+                series.append(value)  # a batch series thins itself as it grows
+        kept = dict(self.snapshots)
+        self.snapshots[:] = [(epoch, weights if weights is not None else kept[epoch])
+                             for epoch, weights in delta.snapshots]
 
     def restore_snapshot(self, index: int) -> None:
         """Make snapshot ``index`` the model's weights (time travel); training goes on from there.

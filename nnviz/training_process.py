@@ -23,13 +23,18 @@ given up and killed.
 
 Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
 
-* parent -> child: ``("load", state, token, data)``, ``("run", max_epochs, seconds, run)``,
+* parent -> child: ``("load", payload, token, data)`` (a
+  :class:`~nnviz.training.RunPayload` from ``Stepper.to_payload``, and a
+  :class:`~nnviz.training.RunData` or None), ``("run", max_epochs, seconds, run)``,
   ``("stop", run)``, ``("quit",)``;
-* child -> parent: ``("ready",)``, ``("alive",)``, ``("delta", delta)`` (``delta["final"]``
-  ends a run, ``delta["run"]`` names it), ``("error", text)``. A delta is the run's whole
-  state but for the history and the snapshots' arrays (:class:`~nnviz.training.RunState`),
-  plus the history points and the snapshots added since the last one, so the session's
-  stepper is whole after each.
+* child -> parent: ``("ready",)``, ``("alive",)``, ``("delta", delta)`` (a
+  :class:`~nnviz.training.RunDelta` from ``Stepper.take_delta``: ``final`` ends a run,
+  ``run`` names it), ``("error", text)``. A delta is the run's whole state but for the
+  history and the snapshots' arrays, plus the history points and the snapshots added since
+  the last one, so the session's stepper is whole after each (``Stepper.apply_delta``).
+
+The wire format is the stepper's own public dataclasses: nothing here reads a private
+field of the stepper.
 
 The data set travels once per run (``token``), not with every load.
 """
@@ -46,12 +51,12 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from nnviz.errors import NnvizError
+from nnviz.training import RunDelta, Stepper
 
-__all__ = ["TrainingProcess", "ProcessFailed", "apply_delta", "CHUNK_SECONDS",
+__all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS",
            "ANSWER_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT"]
 
 #: Seconds of training between two deltas: the frame rate the child feeds (45 a second).
@@ -62,8 +67,6 @@ HEARTBEAT_SECONDS = 0.2
 ANSWER_TIMEOUT = 1.0
 #: The longest the child may take to start (it imports NumPy and nnviz) before it is given up.
 START_TIMEOUT = 60.0
-#: Stepper attributes holding the data set (sent once per run, not with every load).
-_DATA_FIELDS = ("x", "y", "x_val", "y_val")
 
 #: What the child runs (``python -I -c``): the parent's import path without the launch
 #: folder, then nnviz; a failed import is answered as an error, so the parent can say why.
@@ -298,20 +301,8 @@ class TrainingProcess:
 
     def load(self, stepper, token) -> None:
         """Give the child a copy of ``stepper`` (its data set once per ``token``)."""
-        state = dict(vars(stepper))
-        data = None
-        if token != self._token:
-            data = {name: state[name] for name in _DATA_FIELDS}
-        for name in _DATA_FIELDS:
-            state[name] = None
-        state["_shuffled"] = None  # a shuffled copy of the data: made again there
-        # The fast path's buffers: its gradients are views of one flat array, and a pickle
-        # would make them separate arrays. Made again there.
-        state["_fast"] = None
-        state["history"] = type(stepper.history)()  # new points come back; none go
-        # The snapshots' weights stay here; the child keeps their epochs (for thinning).
-        state["snapshots"] = [(epoch, None) for epoch, _w in stepper.snapshots]
-        self._send(("load", (type(stepper), state), token, data))
+        data = stepper.run_data() if token != self._token else None
+        self._send(("load", stepper.to_payload(), token, data))
         self._token = token
         self._loaded = True
 
@@ -327,11 +318,11 @@ class TrainingProcess:
         """Wait (any thread, no lock needed) until an answer waits, at most ``timeout``."""
         return self._inbox.wait(timeout)
 
-    def take(self) -> list[dict]:
+    def take(self) -> list[RunDelta]:
         """The deltas of the run that have arrived (without waiting; apply them in order).
 
         Raises :class:`ProcessFailed` if the child answered with an error or died."""
-        deltas: list[dict] = []
+        deltas: list[RunDelta] = []
         if self._proc is None:
             return deltas
         while (message := self._inbox.take()) is not None:
@@ -339,14 +330,14 @@ class TrainingProcess:
                 self.lost = message[0] == "dead"
                 self._fail(_text(message, "The training process failed"))
             delta = message[1]
-            if not self.running or delta.get("run") != self._run:
+            if not self.running or delta.run != self._run:
                 continue  # a run the session has taken back already
             deltas.append(delta)
-            if delta["final"]:
+            if delta.final:
                 self.running = False
         return deltas
 
-    def stop(self) -> list[dict]:
+    def stop(self) -> list[RunDelta]:
         """Take the run back now: the deltas that have arrived (apply them); the child
         stops after its batch, and what it trains meanwhile is dropped. Load the run
         again before the next :meth:`run`."""
@@ -414,48 +405,7 @@ def _end(proc: subprocess.Popen, outbox: queue.SimpleQueue, threads: tuple,
             pass
 
 
-def apply_delta(stepper, delta: dict) -> None:
-    """Bring ``stepper`` up to a delta of the child's run: after it, the stepper is the
-    child's run as of that delta, whole (should the child die next, nothing is half old)."""
-    state = delta["state"]
-    if delta["same_order"]:  # the epoch's shuffled order travels once per epoch
-        pos, work, trace, _order, rng = state.position
-        state = replace(state, position=(pos, work, trace, stepper._order, rng))
-    stepper.set_state(state, history=False)
-    history = stepper.history
-    for name, values in delta["history"].items():
-        series = getattr(history, name)
-        for value in values:
-            series.append(value)  # a batch series thins itself as it grows
-    kept = dict(stepper.snapshots)
-    stepper.snapshots[:] = [(epoch, weights if weights is not None else kept[epoch])
-                            for epoch, weights in delta["snapshots"]]
-
-
 # ---------------------------------------------------------------------- child side
-def _drain(stepper, sent: dict) -> dict:
-    """The run's state and what it added since the last delta (the child forgets the
-    history it sends); ``sent`` remembers the shuffled order sent last."""
-    history = {}
-    for name in stepper.history.KEYS:
-        series = getattr(stepper.history, name)
-        if series:
-            history[name] = list(series)
-            del series[:]
-    snapshots = list(stepper.snapshots)
-    stepper.snapshots[:] = [(epoch, None) for epoch, _w in snapshots]
-    # Weights, optimizer memory, counters, position, order, random generator, epoch sums,
-    # divergence: everything but the history (sent above) and the snapshots' arrays.
-    state = stepper.get_state()
-    pos, work, trace, order, rng = state.position
-    same_order = stepper._order is sent.get("order")
-    sent["order"] = stepper._order
-    state = replace(state, history=type(stepper.history)(), snapshots=[],
-                    position=(pos, work, trace, None if same_order else order, rng))
-    return {"state": state, "same_order": same_order, "history": history,
-            "snapshots": snapshots}
-
-
 def _stop_after(seconds: float, stopped: Callable[[], bool]):
     """A ``should_stop`` for one chunk: true after ``seconds`` or once ``stopped()``."""
     deadline = time.perf_counter() + seconds
@@ -510,7 +460,7 @@ def child_main() -> None:
     send(("ready",))
     threading.Thread(target=beat, daemon=True).start()
     stepper = None
-    data: dict = {}
+    data = None
     while True:
         message = inbox.get()
         kind = message[0]
@@ -521,13 +471,10 @@ def child_main() -> None:
                 # shutdown would abort on its lock.
                 os._exit(0)
             if kind == "load":
-                (cls, state), _token, new_data = message[1:]
+                payload, _token, new_data = message[1:]
                 if new_data is not None:
                     data = new_data
-                stepper = cls.__new__(cls)
-                stepper.__dict__.update(state)
-                stepper.__dict__.update(data)
-                sent = {}  # the parent has this order; the first delta sends it anyway
+                stepper = Stepper.from_payload(payload, data)
             elif kind == "run":
                 _max_epochs, seconds, run = message[1:]
                 target = stepper.epoch + _max_epochs
@@ -539,12 +486,10 @@ def child_main() -> None:
                                            max_epochs=max(1, target - stepper.epoch))
                     status = ("diverged" if diverged else
                               "finished" if stepper.epoch >= target else "running")
-                    delta = _drain(stepper, sent)
-                    delta["status"] = status
-                    delta["run"] = run
-                    delta["final"] = status != "running" or stopped()
+                    delta = stepper.take_delta(status, run,
+                                               final=status != "running" or stopped())
                     send(("delta", delta))
-                    if delta["final"]:
+                    if delta.final:
                         break
         except Exception:  # noqa: BLE001 - any failure goes back to the parent as text
             text = traceback.format_exc()

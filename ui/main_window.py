@@ -32,6 +32,7 @@ from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.limits import elide
 from nnviz.project import Project, TrainingSettings
+from nnviz.run_status import RunStatus
 from nnviz.session import Session
 from ui import disk_guard
 from ui.background import run_and_wait
@@ -378,52 +379,24 @@ class MainWindow(QMainWindow):
         self._validation_timer.setSingleShot(True)
         self._validation_timer.setInterval(0)
         self._validation_timer.timeout.connect(self.update_validation)
-        self._paused_by_user = False
         events = self.session.events
-        for signal in (events.run_started, events.state_changed, events.training_changed,
-                       events.problem_changed):
+        for signal in (events.run_started, events.state_changed, events.problem_changed):
             signal.connect(self._schedule_run_state)
-        events.training_changed.connect(self._on_training_changed)
-        events.run_started.connect(self._on_run_started_for_state)
-        self.training.sig_frame.connect(self._on_frame_for_run_state)
+        # The status comes through the controller: a run ends on the training thread.
+        self.training.sig_status.connect(self.update_run_state)
         self._run_state_timer = QTimer(self)
         self._run_state_timer.setSingleShot(True)
         self._run_state_timer.setInterval(0)
         self._run_state_timer.timeout.connect(self.update_run_state)
         self.update_run_state()
 
-    def _on_training_changed(self, running: bool) -> None:
-        # Stopped while not diverged and not done: the user paused (Pause, Ctrl+Space, F5).
-        self._paused_by_user = not running
-
-    def _on_run_started_for_state(self, *args) -> None:
-        self._paused_by_user = False
-
     def _schedule_run_state(self, *args) -> None:
         self._run_state_timer.start()
 
-    def _on_frame_for_run_state(self) -> None:
-        frame = self.training.snapshot
-        if frame is not None and (frame.diverged or frame.finished):
-            self.update_run_state()
-
     def run_state_text(self) -> str:
-        """What the run is doing, as the status bar's "runStateLabel" says it."""
-        session = self.session
-        stepper = session.stepper
-        if stepper is None:
-            return "Not ready to train" if session.problem else "Ready"
-        if stepper.diverged:
-            return f"Diverged: {stepper.diverged.split('. ')[0]}"
-        if session.training:
-            return "Training…"
-        if session.epochs_done():
-            return f"Done: {stepper.epoch} epochs trained"
-        if self._paused_by_user:
-            return f"Paused at epoch {stepper.epoch + 1}"
-        if stepper.global_step == 0 and stepper.trace is None and not stepper.history.batch_loss:
-            return "Ready to train"
-        return f"Stepping: epoch {stepper.epoch + 1}, batch {stepper.batch_index + 1}"
+        """What the run is doing, as the status bar's "runStateLabel" says it (the
+        session's status, rendered: see :meth:`nnviz.session.Session.status_text`)."""
+        return self.session.status_text()
 
     def update_run_state(self) -> None:
         """Say in the status bar what the run is doing (training, paused, diverged, done)."""
@@ -777,7 +750,7 @@ class MainWindow(QMainWindow):
             # "Ready to train" only while it is true: while training runs, or after it
             # diverged, the state label beside this one says so and this one only that
             # the design is OK.
-            busy = self.run_state_text().startswith(("Training", "Diverged"))
+            busy = self.session.status in (RunStatus.TRAINING, RunStatus.DIVERGED)
             label.setText(f"✓ {'Network OK' if busy else 'Ready to train'}: {n_layers} layers, "
                           f"{len(self.design.connections)} connections.")
             label.setToolTip("")

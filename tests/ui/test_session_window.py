@@ -43,7 +43,10 @@ def _train_epochs(qtbot, window, n: int) -> None:
     ctl = window.training
     assert window.project.training.epochs == window.session.stepper.epoch + n
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.training, timeout=15000)
+    # The session ends the run on the training thread; the window then makes it an undo
+    # step and draws it (the run is closed).
+    qtbot.waitUntil(lambda: not window.session.training and not window.session.run_open(),
+                    timeout=15000)
     assert window.session.stepper.epoch == window.project.training.epochs
 
 

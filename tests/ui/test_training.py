@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
+from nnviz.run_status import RunStatus
 from tests.ui.helpers import assert_never, type_into
 from tests.ui.helpers import reference_stepper as _reference
 from ui.training.lecture_view import fmt
@@ -114,7 +115,7 @@ def test_loss_plot_gains_points_and_falls_on_an_easy_set(make_window, qtbot):
     win = make_window(project)
     ctl = win.training
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ctl.snapshot.finished or ctl.snapshot.epoch >= 8, timeout=15000)
+    qtbot.waitUntil(lambda: win.session.status is RunStatus.FINISHED, timeout=15000)
     qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 8, timeout=5000)
     epoch_loss = ctl.plots.series("epoch_loss")
     assert epoch_loss[-1] < 0.5 * epoch_loss[0]
@@ -284,7 +285,7 @@ def test_loss_plot_range_covers_the_history_after_training(make_window, qtbot):
     win = make_window(project)
     ctl = win.training
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ctl.snapshot.finished, timeout=15000)
+    qtbot.waitUntil(lambda: win.session.status is RunStatus.FINISHED, timeout=15000)
     qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 6, timeout=5000)
     (x0, x1), (y0, y1) = ctl.plots.loss_plot.getViewBox().viewRange()
     assert x0 <= 0 and 6 <= x1 <= 11  # the 1-2-5 step above 6 epochs, plus padding

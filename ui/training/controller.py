@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from nnviz.run_status import RunStatus
 from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
@@ -88,6 +89,8 @@ class TrainingController(QObject):
     sig_stop = Signal()
     #: A frame was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
+    #: The session's status changed (status, reason), delivered on the GUI thread.
+    sig_status = Signal(object, str)
 
     def __init__(self, window):
         super().__init__(window)
@@ -187,8 +190,10 @@ class TrainingController(QObject):
         ev.run_started.connect(self._on_session_run_started)
         ev.state_changed.connect(self._on_session_state_changed)
         ev.problem_changed.connect(self._on_session_problem)
-        ev.training_changed.connect(self.panel.set_running)
-        ev.training_changed.connect(self._on_training_changed)
+        # The session announces its status on the thread that changed it (a run ends on
+        # the training thread): a Qt signal brings it to this one.
+        self.sig_status.connect(self._on_status)
+        ev.status_changed.connect(self._status_from_session)
         self.window.scene.sig_selection_changed.connect(self.presenter.set_selection)
         # A tap of Space on the canvas is a step too (held with a drag, Space pans).
         self.window.canvas.sig_space_tapped.connect(lambda: self.step("stage"))
@@ -220,20 +225,29 @@ class TrainingController(QObject):
             self._told_problem = problem
             self.window.statusBar().showMessage(
                 "Training continues in the window's thread: " + problem.split("\n")[0], 15000)
-        frame = self.presenter.frame
-        if frame is not None and self.session.training:
-            if frame.diverged:
-                self._finish_training(frame.diverged, error=True)
-            elif frame.finished:
-                self._finish_training(f"Done: {frame.epoch} epochs trained.")
         self.sig_frame.emit()
 
-    def _finish_training(self, message: str, error: bool = False) -> None:
-        """The run ended by itself (the last epoch, divergence): record it as one step."""
-        self.session.pause()
-        self.panel.set_message(message, error=error)
-        self.window.statusBar().showMessage(message.split(". ")[0], 8000)
+    def _status_from_session(self, status, reason: str) -> None:
+        # Any thread: queued to the GUI thread when it is not the GUI's.
+        self.sig_status.emit(status, reason)
 
+    def _on_status(self, status, reason: str) -> None:
+        """Render the session's run status (the session decided it; nothing is kept here)."""
+        if not self._alive:
+            return
+        session = self.session
+        training = session.status is RunStatus.TRAINING
+        self.panel.set_running(training)
+        self._on_training_changed(training)
+        if status in (RunStatus.FINISHED, RunStatus.DIVERGED) and session.status is status \
+                and session.run_open():
+            # A run the session ended on the training thread: the training since Train
+            # becomes its undo step here, on the document's thread.
+            session.close_run()
+            self.panel.set_message(reason, error=status is RunStatus.DIVERGED)
+            self.window.statusBar().showMessage(reason.split(". ")[0], 8000)
+        if not training:
+            self.presenter.show_now()
     # ------------------------------------------------------------------ commands
     def step(self, kind: str = "stage") -> None:
         """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch".

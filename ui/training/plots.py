@@ -422,6 +422,8 @@ class PlotsDock(QDockWidget):
         self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
                                       dtype=np.float64)
         self._task = "classification"
+        #: The loss of the batch being stepped (its loss stage is done, its update not yet).
+        self._stage_loss: float | None = None
         self._shown_boundary = None
         self._last_boundary = None
         #: The neuron whose map the output-map plot shows instead (its title), or None.
@@ -633,13 +635,23 @@ class PlotsDock(QDockWidget):
             lambda v: f"{100 * v:.1f} %"))
         self.accuracy_readout.setVisible(self._task == "classification")
 
+    def set_stage_loss(self, value: float | None) -> None:
+        """The loss of the batch being stepped, once its loss stage is done (None: none)."""
+        if value != self._stage_loss:
+            self._stage_loss = value
+            self._update_readouts()
+
     def _readout(self, title: str, epoch_key: str, batch_key: str, val_key: str, text) -> str:
         series = self._series
         parts = []
         if len(series[epoch_key]):
             parts.append(f'train <b style="color:{TRAIN_COLOR}">'
                          f"{text(series[epoch_key].values[-1])}</b>")
-        elif len(series[batch_key]):
+        if title == "Loss" and self._stage_loss is not None:
+            # The loss stage computed L: the readout shows it at once, not "–".
+            parts.append(f'this batch <b style="color:{TRAIN_COLOR}">'
+                         f"{text(self._stage_loss)}</b>")
+        elif not len(series[epoch_key]) and len(series[batch_key]):
             parts.append(f'last batch <b style="color:{TRAIN_COLOR}">'
                          f"{text(series[batch_key].values[-1])}</b>")
         if len(series[val_key]):

@@ -21,6 +21,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
+from nnviz.run_status import RunStatus
 from nnviz.training import History
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
@@ -144,7 +145,8 @@ class FramePresenter(QObject):
             "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
             "learning_rate": t.learning_rate,
             "diverged": session.stepper.diverged if session.stepper is not None else None,
-            "running": session.training,
+            # The session's status, rendered: only it says whether training runs.
+            "running": session.status is RunStatus.TRAINING,
         }
 
     def set_selection(self, selection) -> None:
@@ -203,6 +205,11 @@ class FramePresenter(QObject):
             self.trace = frame.trace
         elif frame.running:
             self.trace = None
+        trace = self.trace
+        # Between its loss stage and its update, a stepped batch's loss is in no history yet.
+        self.plots.set_stage_loss(float(trace.loss) if trace is not None and trace.loss is not None
+                                  and trace.stage.kind != "update" and not frame.running
+                                  else None)
         done = f"Done: {self.trace.stage.label} · " if self.trace is not None else ""
         ringed = self.trace.x if self.trace is not None else None
         if ringed is not self._ringed:  # the batch being stepped, ringed in the output map
@@ -211,8 +218,8 @@ class FramePresenter(QObject):
         stage = f"{done}Next: {frame.next_stage}"
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
             p.stage_label.setText(stage)
-        epochs = self.session.project.training.epochs
-        p.counters.setText(f"epoch {min(frame.epoch + 1, max(epochs, frame.epoch))} · "
+        # The session's one count (the Lecture view's trace and the status bar say the same).
+        p.counters.setText(f"epoch {frame.position[0]} · "
                            f"step {frame.global_step} · {frame.samples_seen} samples seen")
         now = time.perf_counter()
         fast = frame.running and frame.trace is None and not full

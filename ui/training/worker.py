@@ -85,13 +85,14 @@ class Frame:
     travel_index: int | None
     boundary: dict | None
     diverged: str | None = None
-    finished: bool = False
+    #: The 1-based (epoch, batch) every view shows (:meth:`nnviz.session.Session.position`).
+    position: tuple = (1, 0)
     #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
     neuron_maps: dict | None = None
 
 
 def take_frame(session, trace=None, boundary: dict | None = None, running: bool = False,
-               finished: bool = False, neuron_maps: dict | None = None) -> Frame:
+               neuron_maps: dict | None = None) -> Frame:
     """A :class:`Frame` of the session's run now (call with the run held still)."""
     stepper = session.stepper
     return Frame(
@@ -108,7 +109,7 @@ def take_frame(session, trace=None, boundary: dict | None = None, running: bool 
         travel_index=session.travel_index,
         boundary=boundary,
         diverged=stepper.diverged,
-        finished=finished,
+        position=session.position(),
         neuron_maps=neuron_maps,
     )
 
@@ -320,14 +321,14 @@ class TrainingWorker(QObject):
 
     def _publish(self, trace, status: str) -> None:
         session = self.session
-        finished = status == "finished"
+        ended = status != "running"
         with session.lock:
             if session.stepper is None:
                 return
             now = time.perf_counter()
             # Every BOUNDARY_INTERVAL, or less often for a network whose map is dear
             # (at most a tenth of the time goes to it).
-            if finished or now - self._last_boundary >= max(BOUNDARY_INTERVAL,
+            if ended or now - self._last_boundary >= max(BOUNDARY_INTERVAL,
                                                             10 * self._boundary_cost):
                 self._boundary = output_map(session.stepper.model, self._plane)
                 self._maps = neuron_maps_of(session, self._plane) if self.neuron_maps_on \
@@ -335,12 +336,10 @@ class TrainingWorker(QObject):
                 self._last_boundary = now
                 self._boundary_cost = time.perf_counter() - now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
-                               running=status == "running", finished=finished,
-                               neuron_maps=self._maps)
+                               running=status == "running", neuron_maps=self._maps)
         with self._lock:
             previous = self._slot
             if previous is not None and frame.trace is None:
                 frame.trace = previous.trace  # an unread trace must not be lost
-            frame.finished = frame.finished or (previous is not None and previous.finished)
             self._slot = frame
         self.sig_frame_ready.emit()

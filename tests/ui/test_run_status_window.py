@@ -1,0 +1,85 @@
+"""Issue 20 point 1 / issue 21 point 6: every view renders the session's one run status.
+
+"Training is running" stayed in the Lecture view after training ended and under a
+divergence message; the panel said epoch 50 while the Lecture view said Epoch 51; the
+loss readout said "Loss: –" at the very stage that computes L.
+"""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from nnviz import resources
+from nnviz.project import Project
+from nnviz.run_status import RunStatus
+
+RUNNING = "Training is running"
+
+
+def state(window) -> str:
+    QApplication.processEvents()
+    return window.findChild(QLabel, "runStateLabel").text()
+
+
+def test_a_finished_run_leaves_no_running_text_anywhere(make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=300)
+    win = make_window(project)
+    ctl = win.training
+    said = []
+    ctl.presenter.sig_frame.connect(lambda: said.append(RUNNING in ctl.lecture.plain_text()))
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.session.status is RunStatus.FINISHED, timeout=30000)
+    qtbot.waitUntil(lambda: state(win) == "Done: 300 epochs trained", timeout=5000)
+    assert any(said)  # it did say so while training
+    assert RUNNING not in ctl.lecture.plain_text()
+    assert ctl.panel.train_button.text() == "Train" and not ctl.panel.train_button.isChecked()
+    assert ctl.panel.counters.text().startswith("epoch 300 ·")
+    assert win.session.undo_stack.undo_text == "Train (300 epochs)"
+
+
+def test_divergence_shows_no_running_text(make_window, qtbot):
+    session_project = Project.load(resources.example_path("sine"))
+    session_project.update_training(optimizer="sgd", learning_rate=10.0, epochs=500)
+    win = make_window(session_project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.session.status is RunStatus.DIVERGED, timeout=20000)
+    qtbot.waitUntil(lambda: state(win).startswith("Diverged: "), timeout=5000)
+    text = ctl.lecture.plain_text()
+    assert win.session.stepper.diverged.split(". ")[0] in text
+    assert RUNNING not in text
+    assert ctl.panel.train_button.text() == "Train"
+
+
+def test_one_epoch_count_past_the_last_epoch(make_window, qtbot):
+    project = Project.lecture_example()
+    project.update_training(epochs=1)
+    win = make_window(project)
+    ctl = win.training
+    qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.session.status is RunStatus.FINISHED or
+                    ctl.panel.counters.text().startswith("epoch 1 ·"), timeout=5000)
+    assert ctl.panel.counters.text().startswith("epoch 1 ·")
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)  # into epoch 2
+    qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+    lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())
+    assert lecture is not None
+    assert ctl.panel.counters.text().startswith(f"epoch {lecture.group(1)} ·")
+    assert state(win) == f"Stepping: epoch {lecture.group(1)}, batch {lecture.group(2)}"
+
+
+def test_the_loss_stage_fills_the_loss_readout(window, qtbot):
+    ctl = window.training
+    assert ctl.plots.readout_text().startswith("Loss: –")
+    while window.session.stepper.next_stage.kind != "loss":
+        qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)  # the loss stage
+    qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+    loss = ctl.trace.loss
+    assert loss is not None
+    assert ctl.plots.readout_text().startswith(f"Loss: this batch {loss:.4g}")
