@@ -35,11 +35,16 @@ ACTIVATIONS = activations.names()  # the registry: a new activation is compared 
 
 @pytest.fixture(autouse=True, scope="module")
 def keras_float64():
-    """Keras in float64 for this module (1e-6 needs it), restored afterwards."""
-    previous = keras.config.floatx()
+    """Keras in float64 for this module (1e-6 needs it), restored afterwards.
+
+    The dtype policy too: a policy another test set (and restored as an explicit policy)
+    would otherwise win over floatx, and the reference would quietly compute in float32."""
+    previous = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield
-    keras.config.set_floatx(previous)
+    keras.config.set_floatx(previous[0])
+    keras.config.set_dtype_policy(previous[1])
 
 
 def fit_both(spec, n=N_SAMPLES, batch_size=BATCH_SIZE, epochs=EPOCHS, **fit_kwargs):
