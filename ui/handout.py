@@ -260,11 +260,11 @@ def _settings_lines(project: Project) -> list[str]:
 
 
 def nice_ticks(lo: float, hi: float, whole: bool = False) -> tuple[list[float], list[str]]:
-    """At most five round tick values covering ``[lo, hi]`` (steps of 1, 2 or 5 times a
+    """At most seven round tick values covering ``[lo, hi]`` (steps of 1, 2 or 5 times a
     power of ten; whole numbers only with ``whole``) and their labels, written out in
     full with as many decimals as the step needs (``1000``, never ``1e+03``)."""
     span = hi - lo if hi > lo else (abs(hi) or 1.0)
-    raw = span / 4
+    raw = span / 5
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
     if whole:
