@@ -51,7 +51,7 @@ from nnviz.session import Session
 from ui.canvas import CanvasScene
 from ui.training.lecture_view import LectureView
 
-__all__ = ["export_handout", "HandoutResult", "LAYOUT_DPI", "SLIDE_SIZE"]
+__all__ = ["export_handout", "render_page", "HandoutResult", "LAYOUT_DPI", "SLIDE_SIZE"]
 
 #: The layout is done in CSS pixels (96 per inch) and scaled to the device.
 LAYOUT_DPI = 96
@@ -468,9 +468,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             copy.show(trace)
             label = trace.stage.label
             labels.append(label)
-            heading = f"Stage {index + 1} of {len(stages)}: {label}"
-            sub = (f"Epoch {trace.epoch + 1}, batch {trace.batch + 1} · "
-                   f"{len(trace.x)} samples in the batch; the numbers are the first sample's")
+            heading, sub = _stage_titles(trace, index, len(stages))
             if painter is not None:
                 pdf.newPage()
                 texts.append(_stage_layout(painter, content, copy, heading, sub))
@@ -508,6 +506,47 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
         except OSError as error:
             raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
     return HandoutResult(total if path is not None else 0, labels, slides, texts)
+
+
+def _stage_titles(trace, index: int, count: int) -> tuple[str, str]:
+    """A stage page's heading and the line under it."""
+    return (f"Stage {index + 1} of {count}: {trace.stage.label}",
+            f"Epoch {trace.epoch + 1}, batch {trace.batch + 1} · {len(trace.x)} samples in "
+            f"the batch; the numbers are the first sample's")
+
+
+def render_page(session: Session, stage: str, path: str | os.PathLike, name: str = "network",
+                dpi: int = 110) -> Path:
+    """Draw the handout's page of the stage labelled ``stage`` (as the PDF lays it out)
+    into an A4 PNG at ``dpi``, for documentation. ``session`` is read, never changed."""
+    copy = _Copy(session)
+    stepper = copy.session.stepper
+    if stepper.next_stage != stepper.stages[0]:
+        copy.session.step("batch")
+    labels = [s.label for s in stepper.stages]
+    if stage not in labels:
+        raise NnvizError(f"The network has no stage {stage!r}; it has {', '.join(labels)}.")
+    for _ in range(labels.index(stage) + 1):
+        trace = copy.session.step("stage")
+    copy.show(trace)
+    scale = dpi / LAYOUT_DPI
+    size = QPageSize(QPageSize.PageSizeId.A4).sizePixels(dpi)
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+    page = QRectF(0, 0, size.width() / scale, size.height() / scale).adjusted(
+        margin, margin, -margin, -margin)
+    heading, sub = _stage_titles(trace, labels.index(stage), len(labels))
+    _stage_layout(painter, page.adjusted(0, 0, 0, -24), copy, heading, sub)
+    _footer(painter, page, labels.index(stage) + 2, len(labels) + 2, name)
+    painter.end()
+    path = Path(path)
+    if not image.save(str(path)):
+        raise NnvizError(f"Could not write the image file {path}; check the folder is writable.")
+    return path
 
 
 def _write_slide(path: Path, copy: _Copy, heading: str, sub: str) -> Path:
