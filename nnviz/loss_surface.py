@@ -31,7 +31,8 @@ import numpy as np
 
 from nnviz.layers import Dense
 
-__all__ = ["loss_surface", "connection_direction", "pca_directions", "random_directions",
+__all__ = ["loss_surface", "connection_direction", "largest_connections", "pca_directions",
+           "random_directions",
            "project", "DEFAULT_GRID"]
 
 #: Points per side of the grid a surface is evaluated on.
@@ -123,6 +124,22 @@ def connection_direction(weights, layer: int, i: int, j: int) -> list[np.ndarray
     kernel = out[2 * int(layer)]
     kernel[int(i), int(j)] = 1.0
     return out
+
+
+def largest_connections(weights, count: int = 2) -> list[tuple[int, int, int]]:
+    """The ``count`` connections with the largest ``|w|``, as ``(layer, i, j)`` (kernel
+    ``[i, j]`` of Dense layer ``layer``), largest first: the weights the network leans on
+    most, so the plane through them shows the loss changing. Fewer when the network has
+    fewer connections; biases are not connections.
+    """
+    found = []
+    for layer, kernel in enumerate(weights[0::2]):
+        kernel = np.abs(np.nan_to_num(np.asarray(kernel, dtype=np.float64)))
+        for flat in np.argsort(kernel, axis=None)[::-1][:count]:
+            i, j = np.unravel_index(int(flat), kernel.shape)
+            found.append((float(kernel[i, j]), layer, int(i), int(j)))
+    found.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+    return [(layer, i, j) for _size, layer, i, j in found[:count]]
 
 
 def _flatten(weights) -> np.ndarray:

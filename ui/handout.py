@@ -23,6 +23,7 @@ whole.
 from __future__ import annotations
 
 import datetime
+import math
 import os
 from pathlib import Path
 
@@ -50,7 +51,7 @@ from nnviz.session import Session
 from ui.canvas import CanvasScene
 from ui.training.lecture_view import LectureView
 
-__all__ = ["export_handout", "HandoutResult", "LAYOUT_DPI", "SLIDE_SIZE"]
+__all__ = ["export_handout", "render_page", "HandoutResult", "LAYOUT_DPI", "SLIDE_SIZE"]
 
 #: The layout is done in CSS pixels (96 per inch) and scaled to the device.
 LAYOUT_DPI = 96
@@ -65,12 +66,25 @@ _CURVES = {"loss": QColor("#1a73e8"), "val_loss": QColor("#e8710a"),
            "batch_loss": QColor(26, 115, 232, 90)}
 
 
-class HandoutResult:
-    """What :func:`export_handout` wrote: ``pages`` (count), ``stages`` (labels) and
-    ``slides`` (the PNG paths, empty without a slides folder)."""
+#: The printed pages list the batch sample by sample (the live view's "per sample"
+#: table) when the batch has at most this many samples; a longer table would not fit a page.
+PRINTED_TABLE_SAMPLES = 8
+#: The formulas' scale on paper (1 = the live view's 20 px): at most, and at least when a
+#: long page is shrunk to fit below the canvas.
+PAGE_TEXT_SCALE, PAGE_TEXT_MIN = 0.8, 0.5
+#: On a slide the formulas grow to fill their column, up to this scale.
+SLIDE_TEXT_MAX = 1.5
 
-    def __init__(self, pages: int, stages: list[str], slides: list[Path]):
+
+class HandoutResult:
+    """What :func:`export_handout` wrote: ``pages`` (count), ``stages`` (labels),
+    ``slides`` (the PNG paths, empty without a slides folder) and ``texts`` (each PDF
+    page's text as drawn, in order; empty without a PDF)."""
+
+    def __init__(self, pages: int, stages: list[str], slides: list[Path],
+                 texts: list[str] | None = None):
         self.pages, self.stages, self.slides = pages, stages, slides
+        self.texts = texts or []
 
 
 def _font(pixels: float, bold: bool = False, mono: bool = False) -> QFont:
@@ -103,6 +117,9 @@ class _Copy:
         self.scene.set_item_caching(False)  # vectors and text, not cached bitmaps
         self.lecture = LectureView()
         self.lecture.set_theme(False)
+        # The live view's pages, for paper: the same derivation, nothing to click.
+        self.lecture.set_printed(
+            True, samples_table=project.training.batch_size <= PRINTED_TABLE_SAMPLES)
         self.ids = [spec.id for spec in project.design.chain()]
 
     def info(self) -> dict:
@@ -114,17 +131,6 @@ class _Copy:
                 "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
                 else "momentum",
                 "learning_rate": t.learning_rate, "diverged": self.session.stepper.diverged}
-
-    def selection_for(self, trace):
-        """The neuron or connection whose formula best explains the stage."""
-        kind, layer, ids = trace.stage.kind, trace.stage.layer, self.ids
-        if kind == "forward":
-            return ("neuron", ids[layer + 1], 0)
-        if kind == "loss":
-            return ("neuron", ids[-1], 0)
-        if kind == "backward":
-            return ("connection", ids[layer], ids[layer + 1], 0, 0)
-        return ("connection", ids[-2], ids[-1], 0, 0)
 
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
@@ -142,7 +148,14 @@ class _Copy:
         else:
             scene.set_edge_values(None)
         weights = self.session.stepper.model.get_weights()
-        self.lecture.show_state(self.selection_for(trace), trace, weights, self.info())
+        # Nothing selected: the live view explains neuron 1 of the stage's layer, with the
+        # whole chain rule on a backward stage (the output's ∂L/∂z, the hidden layer's
+        # Σ w·∂L/∂z and f′, then ∂L/∂b and ∂L/∂w), as the Lecture view shows it.
+        self.lecture.show_state(None, trace, weights, self.info())
+
+    def text(self) -> str:
+        """The formulas of the stage shown, as plain text."""
+        return self.lecture.plain_text()
 
     def clear(self) -> None:
         """The canvas as the design draws it (no stage)."""
@@ -153,13 +166,23 @@ class _Copy:
 
 
 # ---------------------------------------------------------------------- drawing
-def _draw_scene(painter: QPainter, scene: CanvasScene, rect: QRectF) -> float:
-    """Draw the canvas scene centred at the top of ``rect``; return the height used."""
+def _draw_scene(painter: QPainter, scene: CanvasScene, rect: QRectF,
+                fill: bool = False) -> float:
+    """Draw the canvas scene centred at the top of ``rect``; return the height used.
+
+    ``fill`` (a slide): the canvas, its grid included, fills all of ``rect`` with the
+    network as large as fits in its middle.
+    """
     source = scene.content_rect()
     if source.isEmpty():
         source = QRectF(-200, -150, 400, 300)
     source = source.adjusted(-60, -70, 60, 90)  # labels above cards, bubbles below
-    scale = min(rect.width() / source.width(), rect.height() / source.height(), 1.5)
+    scale = min(rect.width() / source.width(), rect.height() / source.height(),
+                2.5 if fill else 1.5)
+    if fill:  # more of the canvas around the network, in the rectangle's shape
+        centre = source.center()
+        source = QRectF(0, 0, rect.width() / scale, rect.height() / scale)
+        source.moveCenter(centre)
     w, h = source.width() * scale, source.height() * scale
     # The canvas writes the numbers on the neurons only when they are large on screen:
     # record the drawing at a size where they are (a QPicture keeps it as vectors and
@@ -177,6 +200,19 @@ def _draw_scene(painter: QPainter, scene: CanvasScene, rect: QRectF) -> float:
     painter.drawPicture(0, 0, picture)
     painter.restore()
     return h
+
+
+def _fit_scale(document, rect: QRectF, largest: float, smallest: float) -> float:
+    """The largest scale, from ``largest`` down to ``smallest``, at which ``document``
+    wrapped to ``rect``'s width fits its height (``smallest`` when none does)."""
+    doc = document.clone()
+    scale = largest
+    while scale > smallest:
+        doc.setTextWidth(rect.width() / scale)
+        if doc.size().height() * scale <= rect.height():
+            return scale
+        scale -= 0.025
+    return smallest
 
 
 def _draw_document(painter: QPainter, document, rect: QRectF, scale: float) -> float:
@@ -223,8 +259,34 @@ def _settings_lines(project: Project) -> list[str]:
     ]
 
 
-def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int) -> None:
-    """The loss per batch (light), per epoch and on the validation set, on plain axes."""
+def nice_ticks(lo: float, hi: float, whole: bool = False) -> tuple[list[float], list[str]]:
+    """At most seven round tick values covering ``[lo, hi]`` (steps of 1, 2 or 5 times a
+    power of ten; whole numbers only with ``whole``) and their labels, written out in
+    full with as many decimals as the step needs (``1000``, never ``1e+03``)."""
+    span = hi - lo if hi > lo else (abs(hi) or 1.0)
+    raw = span / 5
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    if whole:
+        step = max(1.0, float(round(step)))
+    first = math.floor(lo / step + 1e-9) * step
+    ticks = [first]
+    while ticks[-1] < hi - step * 1e-9:
+        ticks.append(first + len(ticks) * step)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    labels = [f"{t:.{decimals}f}".replace("-", "\u2212") for t in ticks]
+    labels = [label[1:] if label.startswith("\u2212") and float(t) == 0 else label
+              for label, t in zip(labels, ticks)]
+    return ticks, labels
+
+
+#: Up to this many points a curve also marks each point with a dot (few batches trained).
+CURVE_DOTS = 30
+
+
+def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int) -> list[str]:
+    """The loss per batch (light), per epoch and on the validation set, on plain axes with
+    round ticks; returns the tick labels drawn."""
     series = {
         "batch_loss": (np.arange(1, len(history.batch_loss) + 1, dtype=float),
                        np.asarray(history.batch_loss, dtype=float)),
@@ -245,28 +307,27 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
         _text(painter, plot.adjusted(10, 10, 0, 0), "No training yet: the curve starts with "
               "the first batch.", _font(13), _MUTED)
         painter.restore()
-        return
+        return []
     x_max = max(float(series["batch_loss"][0][-1]) if len(history.batch_loss) else 1.0, 1.0)
-    y_lo, y_hi = 0.0, float(finite.max()) * 1.05 or 1.0
-    if float(finite.min()) < 0:
-        y_lo = float(finite.min()) * 1.05
+    x_ticks, x_labels = nice_ticks(0.0, x_max, whole=True)
+    y_lo = min(float(finite.min()), 0.0)
+    y_ticks, y_labels = nice_ticks(y_lo, float(finite.max()) * 1.05 or 1.0)
+    x_max, y_lo, y_hi = x_ticks[-1], y_ticks[0], y_ticks[-1]
 
     def point(x, y):
-        return QPointF(plot.left() + (x / x_max) * plot.width() if x_max else plot.left(),
+        return QPointF(plot.left() + (x / x_max) * plot.width(),
                        plot.bottom() - (y - y_lo) / (y_hi - y_lo) * plot.height())
 
     painter.setFont(axis_font)
     painter.setPen(_MUTED)
-    for k in range(5):
-        y = y_lo + (y_hi - y_lo) * k / 4
+    for y, label in zip(y_ticks, y_labels):
         p = point(0, y)
         painter.drawText(QRectF(rect.left(), p.y() - 8, 50, 16),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{y:.3g}")
-    for k in range(5):
-        x = x_max * k / 4
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+    for x, label in zip(x_ticks, x_labels):
         p = point(x, y_lo)
         painter.drawText(QRectF(p.x() - 30, plot.bottom() + 4, 60, 16),
-                         Qt.AlignmentFlag.AlignHCenter, f"{x:.3g}")
+                         Qt.AlignmentFlag.AlignHCenter, label)
     painter.drawText(QRectF(plot.left(), plot.bottom() + 20, plot.width(), 16),
                      Qt.AlignmentFlag.AlignHCenter, "batches trained")
     legend_y = plot.top()
@@ -278,14 +339,18 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
             continue
         pen = QPen(_CURVES[key], 1.0 if key == "batch_loss" else 2.2)
         painter.setPen(pen)
-        path = QPainterPath()
         points = [point(x, y) for x, y in zip(xs[ok], ys[ok])]
-        path.moveTo(points[0])
-        for p in points[1:]:
-            path.lineTo(p)
-        painter.drawPath(path)
-        if len(points) == 1:
-            painter.drawEllipse(points[0], 3, 3)
+        if len(points) > 1:  # a path of one point is no line (and a malformed PDF path)
+            path = QPainterPath()
+            path.moveTo(points[0])
+            for p in points[1:]:
+                path.lineTo(p)
+            painter.drawPath(path)
+        if len(points) <= CURVE_DOTS:  # few points: each one visible
+            painter.setBrush(QColor(_CURVES[key].rgb()))
+            for p in points:
+                painter.drawEllipse(p, 3.5, 3.5)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawLine(QPointF(plot.right() - 230, legend_y + 8),
                          QPointF(plot.right() - 200, legend_y + 8))
         painter.setPen(_INK)
@@ -293,6 +358,7 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
                          Qt.AlignmentFlag.AlignLeft, labels[key])
         legend_y += 18
     painter.restore()
+    return y_labels + x_labels
 
 
 def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str) -> None:
@@ -304,16 +370,19 @@ def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str)
 
 
 def _stage_layout(painter: QPainter, rect: QRectF, copy: _Copy, heading: str,
-                  sub: str, doc_scale: float) -> None:
+                  sub: str) -> str:
     """A stage: heading, the canvas and the formulas (stacked on paper, side by side on
-    a wide slide)."""
+    a wide slide, where both fill the frame). Returns the text drawn."""
     y = rect.top()
     y += _text(painter, QRectF(rect.left(), y, rect.width(), 40), heading, _font(20, True))
     y += _text(painter, QRectF(rect.left(), y + 2, rect.width(), 30), sub, _font(12), _MUTED) + 10
     body = QRectF(rect.left(), y, rect.width(), rect.bottom() - y)
+    document = copy.lecture.browser.document()
     if body.width() > body.height():  # a slide
-        canvas = QRectF(body.left(), body.top(), body.width() * 0.58, body.height())
-        text = QRectF(canvas.right() + 20, body.top(), body.width() * 0.42 - 20, body.height())
+        canvas = QRectF(body.left(), body.top(), body.width() * 0.55, body.height())
+        _draw_scene(painter, copy.scene, canvas, fill=True)
+        text = QRectF(canvas.right() + 20, body.top(), body.width() * 0.45 - 20, body.height())
+        scale = _fit_scale(document, text, SLIDE_TEXT_MAX, PAGE_TEXT_MIN)
     else:
         canvas = QRectF(body.left(), body.top(), body.width(), body.height() * 0.42)
         used = _draw_scene(painter, copy.scene, canvas)
@@ -321,10 +390,9 @@ def _stage_layout(painter: QPainter, rect: QRectF, copy: _Copy, heading: str,
                       body.bottom() - body.top() - used - 14)
         painter.setPen(QPen(QColor("#dadce0"), 1))
         painter.drawLine(QPointF(text.left(), text.top() - 7), QPointF(text.right(), text.top() - 7))
-        _draw_document(painter, copy.lecture.browser.document(), text, doc_scale)
-        return
-    _draw_scene(painter, copy.scene, canvas)
-    _draw_document(painter, copy.lecture.browser.document(), text, doc_scale)
+        scale = _fit_scale(document, text, PAGE_TEXT_SCALE, PAGE_TEXT_MIN)
+    _draw_document(painter, document, text, scale)
+    return "\n".join([heading, sub, copy.text()])
 
 
 def export_handout(session: Session, path: str | os.PathLike | None, name: str = "network",
@@ -366,6 +434,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
     scale = PDF_DPI / LAYOUT_DPI
     margin = MARGIN_MM / 25.4 * LAYOUT_DPI
     labels: list[str] = []
+    texts: list[str] = []
     try:
         if painter is not None:
             painter.scale(scale, scale)
@@ -391,6 +460,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
                   code, _font(10.5, mono=True))
             _footer(painter, page, 1, total, name)
+            texts.append("\n".join([name, *_settings_lines(project), code]))
         for index in range(len(stages)):
             trace = copy.session.step("stage")
             if trace is None:
@@ -398,12 +468,10 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             copy.show(trace)
             label = trace.stage.label
             labels.append(label)
-            heading = f"Stage {index + 1} of {len(stages)}: {label}"
-            sub = (f"Epoch {trace.epoch + 1}, batch {trace.batch + 1} · "
-                   f"{len(trace.x)} samples in the batch; the numbers are the first sample's")
+            heading, sub = _stage_titles(trace, index, len(stages))
             if painter is not None:
                 pdf.newPage()
-                _stage_layout(painter, content, copy, heading, sub, 0.8)
+                texts.append(_stage_layout(painter, content, copy, heading, sub))
                 _footer(painter, page, index + 2, total, name)
             if slides_dir is not None:
                 slides.append(_write_slide(slides_dir / f"stage-{index + 1:02d}.png",
@@ -414,14 +482,16 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             y += _text(painter, QRectF(content.left(), y, content.width(), 40),
                        "The loss so far", _font(20, True)) + 6
             history = copy.session.history
-            note = (f"{len(history.batch_loss)} batches trained "
+            count = len(history.batch_loss)
+            note = (f"{count} {'batch' if count == 1 else 'batches'} trained "
                     f"({stepper.batches_per_epoch} per epoch), this handout's batch included.")
             y += _text(painter, QRectF(content.left(), y, content.width(), 30), note,
                        _font(12), _MUTED) + 10
-            _draw_curve(painter, QRectF(content.left(), y, content.width(),
-                                        content.height() * 0.5), history,
-                        stepper.batches_per_epoch)
+            ticks = _draw_curve(painter, QRectF(content.left(), y, content.width(),
+                                                content.height() * 0.5), history,
+                                stepper.batches_per_epoch)
             _footer(painter, page, total, total, name)
+            texts.append("\n".join(["The loss so far", note, *ticks]))
     except BaseException:
         if painter is not None and painter.isActive():
             painter.end()
@@ -435,7 +505,48 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             os.replace(part, path)
         except OSError as error:
             raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
-    return HandoutResult(total if path is not None else 0, labels, slides)
+    return HandoutResult(total if path is not None else 0, labels, slides, texts)
+
+
+def _stage_titles(trace, index: int, count: int) -> tuple[str, str]:
+    """A stage page's heading and the line under it."""
+    return (f"Stage {index + 1} of {count}: {trace.stage.label}",
+            f"Epoch {trace.epoch + 1}, batch {trace.batch + 1} · {len(trace.x)} samples in "
+            f"the batch; the numbers are the first sample's")
+
+
+def render_page(session: Session, stage: str, path: str | os.PathLike, name: str = "network",
+                dpi: int = 110) -> Path:
+    """Draw the handout's page of the stage labelled ``stage`` (as the PDF lays it out)
+    into an A4 PNG at ``dpi``, for documentation. ``session`` is read, never changed."""
+    copy = _Copy(session)
+    stepper = copy.session.stepper
+    if stepper.next_stage != stepper.stages[0]:
+        copy.session.step("batch")
+    labels = [s.label for s in stepper.stages]
+    if stage not in labels:
+        raise NnvizError(f"The network has no stage {stage!r}; it has {', '.join(labels)}.")
+    for _ in range(labels.index(stage) + 1):
+        trace = copy.session.step("stage")
+    copy.show(trace)
+    scale = dpi / LAYOUT_DPI
+    size = QPageSize(QPageSize.PageSizeId.A4).sizePixels(dpi)
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+    page = QRectF(0, 0, size.width() / scale, size.height() / scale).adjusted(
+        margin, margin, -margin, -margin)
+    heading, sub = _stage_titles(trace, labels.index(stage), len(labels))
+    _stage_layout(painter, page.adjusted(0, 0, 0, -24), copy, heading, sub)
+    _footer(painter, page, labels.index(stage) + 2, len(labels) + 2, name)
+    painter.end()
+    path = Path(path)
+    if not image.save(str(path)):
+        raise NnvizError(f"Could not write the image file {path}; check the folder is writable.")
+    return path
 
 
 def _write_slide(path: Path, copy: _Copy, heading: str, sub: str) -> Path:
@@ -445,7 +556,7 @@ def _write_slide(path: Path, copy: _Copy, heading: str, sub: str) -> Path:
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     painter.scale(1.5, 1.5)  # lay out on 1280 x 720, drawn at 1920 x 1080
     rect = QRectF(0, 0, SLIDE_SIZE.width() / 1.5, SLIDE_SIZE.height() / 1.5).adjusted(32, 28, -32, -28)
-    _stage_layout(painter, rect, copy, heading, sub, 0.8)
+    _stage_layout(painter, rect, copy, heading, sub)
     painter.end()
     if not image.save(str(path)):
         raise NnvizError(f"Could not write the image file {path}; check the folder is writable.")

@@ -9,7 +9,8 @@ The plane is one of:
 
 * **Two connections**: pick a connection on the canvas and press "Selected connection →
   axis 1", then another for axis 2. The axes are those two weights' values; every other
-  weight stays where it was when the surface was computed.
+  weight stays where it was when the surface was computed. Until the user picks, the two
+  connections with the largest ``|w|`` are the axes, so the dock opens on a surface.
 * **Principal directions of the run**: the two directions in which the run's snapshots
   differ most from the current weights (SVD); the path lies nearly in this plane.
 * **Random directions**: two random, filter-normalised directions (as in loss-landscape
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -98,6 +100,7 @@ class LossSurfaceDock(QDockWidget):
         self.window = window
         self.session = window.session
         self.axes: list = [None, None]
+        self._auto_axes = False  # the axes are the largest |w|, not the user's pick
         self.surface = None
         self._selection = None
         self._plane: dict | None = None
@@ -154,6 +157,9 @@ class LossSurfaceDock(QDockWidget):
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("lossSurfacePlot")
         self.plot.setMinimumSize(120, 120)
+        # The plot takes the room the dock has, no more: its size hint (640 x 480) would
+        # make the scroll area's page taller than the dock (the status below it hidden).
+        self.plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.plot.setTitle("Loss over two weights")
         for side in ("left", "bottom"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
@@ -190,6 +196,7 @@ class LossSurfaceDock(QDockWidget):
         window.scene.sig_selection_changed.connect(self.set_selection)
         window.training.sig_frame.connect(self._on_frame)
         self.session.events.run_started.connect(self._on_run_started)
+        self.visibilityChanged.connect(self._on_visible)
         self._on_mode()
 
     # ------------------------------------------------------------------ inputs
@@ -208,6 +215,8 @@ class LossSurfaceDock(QDockWidget):
         """Use ``("connection", src, tgt, i, j)`` as axis ``n`` (0 or 1); both set: compute."""
         if not (isinstance(connection, tuple) and connection[0] == "connection"):
             return
+        if self._auto_axes:  # the user's first pick replaces both automatic axes
+            self.axes, self._auto_axes = [None, None], False
         self.axes[n] = tuple(connection[1:])
         if self.mode() != "connections":
             self.mode_combo.setCurrentIndex(0)
@@ -220,12 +229,46 @@ class LossSurfaceDock(QDockWidget):
         self.set_selection(self._selection)
         self.span_spin.setValue(2.0 if connections else 1.0)
         self.span_spin.setEnabled(self.mode() != "pca")
+        if connections and not all(a is not None for a in self.axes):
+            self._pick_axes()
         self._describe_axes()
         if not connections or all(a is not None for a in self.axes):
-            self.compute()
+            if self.isVisible():
+                self.compute()
+            else:
+                self._clear("")  # computed when the dock is shown
         else:
             self._clear("Click a connection on the canvas, then “Selected → axis 1”; then "
                         "another connection for axis 2.")
+
+    def _pick_axes(self) -> None:
+        """Both axes unchosen: the two connections with the largest |w| (a surface at
+        once, over the weights the network leans on most)."""
+        stepper = self.session.stepper
+        try:
+            ids = [spec.id for spec in self.session.design.chain()]
+        except NnvizError:
+            return
+        if stepper is None or any(a is not None for a in self.axes):
+            return
+        with self.session.lock:
+            weights = stepper.model.get_weights()
+        picked = ls.largest_connections(weights)
+        if len(picked) == 2 and len(ids) == len(weights) // 2 + 1:
+            self.axes = [(ids[m], ids[m + 1], i, j) for m, i, j in picked]
+            self._auto_axes = True
+
+    def _on_visible(self, visible: bool) -> None:
+        """Shown (its tab raised) without a surface: compute it now."""
+        if visible and self.surface is None and self._plane is None and \
+                (self.mode() != "connections" or all(a is not None for a in self.axes)):
+            self.compute()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Follow the application's theme (the plot's background, axes and title)."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            style_plot(self.plot, is_dark())
+        super().changeEvent(event)
 
     def _connection_name(self, axis) -> str:
         src, tgt, i, j = axis
@@ -242,7 +285,8 @@ class LossSurfaceDock(QDockWidget):
             self.axes_label.setText("")
             return
         names = [self._connection_name(a) if a is not None else "not chosen" for a in self.axes]
-        self.axes_label.setText(f"Axis 1: {names[0]}\nAxis 2: {names[1]}")
+        note = "\n(the largest |w|; pick others on the canvas)" if self._auto_axes else ""
+        self.axes_label.setText(f"Axis 1: {names[0]}\nAxis 2: {names[1]}{note}")
 
     def _on_run_started(self, _reason: str) -> None:
         """A new run (a new network or data): the old surface no longer applies."""
@@ -254,9 +298,15 @@ class LossSurfaceDock(QDockWidget):
             ids = []
         self.axes = [a if a is not None and self._layer_of(a, ids) is not None else None
                      for a in self.axes]
+        if self._auto_axes:  # new weights: their own largest |w|
+            self.axes, self._auto_axes = [None, None], False
+            if self.mode() == "connections":
+                self._pick_axes()
         self._describe_axes()
         self._clear("The network or data changed: press Recompute."
                     if self.mode() != "connections" or all(self.axes) else "")
+        if self._auto_axes and self.isVisible():
+            self.compute()  # nothing of the user's to keep: the new run's surface at once
 
     @staticmethod
     def _layer_of(axis, ids) -> int | None:

@@ -129,3 +129,11 @@ def test_directions_and_projection():
     assert np.dot(*flat) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="train a few epochs"):
         pca_directions([w], w)
+
+
+def test_largest_connections_rank_kernels_by_size_not_biases():
+    from nnviz.loss_surface import largest_connections
+    weights = [np.array([[0.1, -3.0], [2.0, 0.5]]), np.array([9.0, 9.0]),
+               np.array([[2.5], [-0.2]]), np.array([-9.0])]
+    assert largest_connections(weights) == [(0, 0, 1), (1, 0, 0)]
+    assert largest_connections(weights, count=3) == [(0, 0, 1), (1, 0, 0), (0, 1, 0)]

@@ -155,3 +155,46 @@ def test_principal_directions_draw_the_runs_path(win, qtbot):
     assert (x[-1], y[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)
     assert dock.current_point() == pytest.approx((0.0, 0.0), abs=1e-9)
     assert "principal direction 1" in dock.plot.getPlotItem().getAxis("bottom").labelText
+
+
+def test_the_surface_opens_on_the_two_largest_weights(win, qtbot):
+    dock = win.findChild(QDockWidget, "lossSurfaceDock")
+    with qtbot.waitSignal(dock.sig_computed, timeout=10000):
+        dock.raise_()  # the user opens its tab: nothing to pick first
+    inp, hidden, out = _chain(win)
+    w = win.session.model.get_weights()
+    ranked = sorted(((abs(float(k[i, j])), (ids, i, j)) for ids, k in
+                     (((inp, hidden), w[0]), ((hidden, out), w[2]))
+                     for i in range(k.shape[0]) for j in range(k.shape[1])), reverse=True)
+    assert dock.axes == [(*ids, i, j) for _size, (ids, i, j) in ranked[:2]]
+    alphas, betas, losses = dock.surface
+    assert losses.shape == (41, 41) and np.all(np.isfinite(losses))
+    assert losses.max() > losses.min()  # a surface, not a flat colour
+    assert "largest |w|" in dock.axes_label.text()
+    # The dot sits on the two weights' values.
+    values = [w[2 * _chain(win).index(src)][i, j] for src, _tgt, i, j in dock.axes]
+    assert dock.current_point() == pytest.approx(tuple(values))
+
+
+def test_the_surface_follows_the_dark_theme(win, qtbot):
+    from ui.theme import theme_for
+    dock = win.findChild(QDockWidget, "lossSurfaceDock")
+    win.set_dark(True)
+    qtbot.waitUntil(lambda: dock.plot.backgroundBrush().color().name()
+                    == theme_for(True).plot_background, timeout=2000)
+    win.set_dark(False)
+    qtbot.waitUntil(lambda: dock.plot.backgroundBrush().color().name()
+                    == theme_for(False).plot_background, timeout=2000)
+
+
+@pytest.mark.window(size=(1440, 900))  # the window's first-start size
+def test_the_surface_fits_its_dock(win, qtbot):
+    dock = win.findChild(QDockWidget, "lossSurfaceDock")
+    with qtbot.waitSignal(dock.sig_computed, timeout=10000):
+        dock.raise_()
+    scroll = dock.widget()
+    qtbot.waitUntil(lambda: scroll.widget().height() <= scroll.viewport().height())
+    assert scroll.verticalScrollBar().maximum() == 0
+    bottom = dock.status.mapTo(scroll.viewport(), dock.status.rect().bottomLeft()).y()
+    assert bottom <= scroll.viewport().height()  # the status line is in the dock
+    assert dock.plot.height() >= 150

@@ -217,3 +217,17 @@ def test_the_previews_follow_the_data_set_box(qtbot, window):
         px, _py = panel._preview_points.getData()
         np.testing.assert_allclose(px, data.x[:, 0])
         assert len(plots.data_points.data) == len(data.x_train)
+
+
+@pytest.mark.window(size=(1600, 960))
+def test_every_legend_name_is_shown_whole(window, qtbot):
+    qtbot.mouseClick(window.training.panel.epoch_button, Qt.MouseButton.LeftButton)
+    plots = window.training.plots
+    qtbot.waitUntil(lambda: plots.boundary_plot.isVisible() and bool(plots.class_legend.items))
+    for plot in (plots.boundary_plot, plots.loss_plot, plots.accuracy_plot):
+        legend = plot.getPlotItem().legend
+        plot.getPlotItem().layout.activate()
+        for _sample, label in legend.items:
+            text = label.item.mapRectToScene(label.item.boundingRect())
+            shown = plot.mapFromScene(text).boundingRect()
+            assert plot.viewport().rect().contains(shown), (plot.objectName(), label.text)

@@ -230,6 +230,7 @@ class LectureView(QDockWidget):
         self._state = None  # the last show_state arguments (the "per sample" link redraws)
         self._names = _Names(3)
         self._samples_open = False
+        self._printed = False  # for paper: no links, no "click" notes
         self._focus = STAGE_ANCHOR  # the anchor scrolled to the top after a render
         self._keep_focus = False
         self.browser.anchorClicked.connect(self._on_anchor)
@@ -539,7 +540,7 @@ class LectureView(QDockWidget):
             where = f"Epoch {trace.epoch + 1}, batch {trace.batch + 1}"
             stage_block = heading + (
                 f'</p><p class="note">{where}: numbers of sample 1 of its {n}'
-                + (f"; ∂L/∂w and ∂L/∂b add up all {n} (“per sample” lists them).</p>"
+                + (f"; ∂L/∂w and ∂L/∂b add up all {n}{self._lists_them()}.</p>"
                    if n > 1 else ".</p>"))
             short_block = heading + (f'</p><p class="note">{where} · sample 1 of {n}</p>'
                                      if n > 1 else f'</p><p class="note">{where}</p>')
@@ -577,11 +578,13 @@ class LectureView(QDockWidget):
                                                         int(selection[2]), trace, info))
         short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
                   else _folded(text)) for kind, text in short]
-        auto_note = _AUTO_NOTE if auto and sections else ""
+        auto_note = _AUTO_NOTE if auto and sections and not self._printed else ""
         kind = trace.stage.kind if trace is not None else None
         # Which neuron it is stands at the end: the stage's own lines come first.
-        self._show_pages(self._page(top, stage_block, ordered, kind) + auto_note,
-                         self._page(top, short_block, short, kind))
+        full = self._page(top, stage_block, ordered, kind) + auto_note
+        if self._printed:  # paper has nothing to click
+            full = full.replace(_ASIDE, "")
+        self._show_pages(full, self._page(top, short_block, short, kind))
 
     @staticmethod
     def _page(top: list[str], stage_block: str, sections: list[tuple[str, str]],
@@ -600,6 +603,19 @@ class LectureView(QDockWidget):
         self._focus = SAMPLES_ANCHOR if self._samples_open else "stage"
         self._keep_focus = True
         self.show_state(*self._state)
+
+    def set_printed(self, printed: bool, samples_table: bool = False) -> None:
+        """Pages for paper (the handout and its slides): no "per sample" link and no
+        "click ..." notes; ``samples_table`` prints the batch's per-sample table under the
+        sums. Takes effect with the next :meth:`show_state`."""
+        self._printed = bool(printed)
+        self._samples_open = bool(printed and samples_table)
+
+    def _lists_them(self) -> str:
+        """Where the batch's samples are listed: the link, the printed table, or nowhere."""
+        if not self._printed:
+            return " (“per sample” lists them)"
+        return " (the table lists them)" if self._samples_open else ""
 
     def samples_open(self) -> bool:
         """Whether the per-sample table of the batch is shown (the "per sample" link)."""
@@ -798,6 +814,8 @@ class LectureView(QDockWidget):
                 f'<p class="f">&nbsp;&nbsp;f′({zj}) = {rule}</p>')
 
     def _samples_link(self) -> str:
+        if self._printed:
+            return ""
         label = "hide the samples" if self._samples_open else "per sample"
         return f'&nbsp; <a href="{SAMPLES_LINK}">{label}</a>'
 

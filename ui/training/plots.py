@@ -185,12 +185,21 @@ def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWi
         # Right of the data, level with it (the plots' height is the scarcer).
         item.layout.addItem(item.legend, 2, 3)
         item.layout.setColumnSpacing(2, 8)
+        _title_across(item)
     _plain_axes(w)
     if legend:
         # Room for the axis, some data and the legend: a narrow window (1366x768) must not
         # squeeze the plot until the legend's words are cut at its right edge.
         w.setMinimumWidth(PLOT_MIN_WIDTH)
     return w
+
+
+def _title_across(item: pg.PlotItem) -> None:
+    """The title over the data and the legend column: in the data's column alone, a long
+    title ("Output over the inputs") made that column as wide as itself, the plot wider
+    than its widget, and the legend's names were cut off at the widget's right edge."""
+    item.layout.removeItem(item.titleLabel)
+    item.layout.addItem(item.titleLabel, 0, 1, 1, 3)
 
 
 def _plain_axes(plot: pg.PlotWidget) -> None:
@@ -338,6 +347,7 @@ class PlotsDock(QDockWidget):
         self.class_legend.layout.setContentsMargins(0, 0, 0, 0)
         item.layout.addItem(self.class_legend, 2, 3)
         item.layout.setColumnSpacing(2, 8)
+        _title_across(item)
         self._class_samples: list = []
         self.boundary_plot.setMinimumWidth(PLOT_MIN_WIDTH)
         self.boundary_image = pg.ImageItem()
