@@ -24,6 +24,12 @@ run's status, :meth:`~Runner.wait` waits outside the session's lock for the next
 :meth:`~Runner.stop` takes the run back (the session's stepper is then the whole run) and
 :meth:`~Runner.close` ends the runner. The session holds its lock around every call but
 :meth:`~Runner.wait`. Training inline or in the process gives the same run bit for bit.
+(``stop`` leaves the session's stepper whole instead of returning a ``RunState``: a copy
+of the weights and the optimizer's memory per command would cost for nothing.)
+
+Steps (one stage, a batch, an epoch) and :meth:`~nnviz.session.Session.train` (the command
+line's blocking Train, with its progress per epoch) are single commands on the calling
+thread: they train inline whatever the runner, after it has handed the run back.
 """
 from __future__ import annotations
 

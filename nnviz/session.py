@@ -41,8 +41,8 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project, TrainingSettings
 from nnviz.run_status import RunStatus, position, status_text
-from nnviz.training import History, RunState, Stepper
 from nnviz.runners import InlineRunner, Runner
+from nnviz.training import History, RunState, Stepper
 from nnviz.training_process import ANSWER_TIMEOUT
 from nnviz.undo import Command, array_bytes
 

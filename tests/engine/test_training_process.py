@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import resources, training_process
-from nnviz import runners
+from nnviz import resources, runners, training_process
 from nnviz.project import Project
 from nnviz.runners import ProcessRunner
 from nnviz.session import Session
