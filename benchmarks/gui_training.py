@@ -144,10 +144,17 @@ def with_window(project_name: str, seconds: float, size: tuple[int, int],
     app = QApplication.instance() or QApplication([])
     from ui.main_window import MainWindow
 
-    win = MainWindow(make_project(project_name, batch_size))
+    # The runner is chosen when the window's session is made: --in-thread says so then.
+    saved = os.environ.get("NNVIZ_TRAINING_PROCESS")
+    os.environ["NNVIZ_TRAINING_PROCESS"] = "0" if in_thread else "1"
+    try:
+        win = MainWindow(make_project(project_name, batch_size))
+    finally:
+        if saved is None:
+            os.environ.pop("NNVIZ_TRAINING_PROCESS")
+        else:
+            os.environ["NNVIZ_TRAINING_PROCESS"] = saved
     win.maybe_save = lambda: True  # no "save changes?" question at the end
-    if in_thread:
-        win.session.use_process(False)
     win.resize(*size)
     win.show()
     ctl = win.training

@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnviz.project import Project  # noqa: E402
+from nnviz.runners import ProcessRunner  # noqa: E402
 from nnviz.session import Session  # noqa: E402
 
 
@@ -32,8 +33,7 @@ def trains_in_process(epochs: int = 100_000):
     """A session training in its process, and the thread that drives it (the worker)."""
     project = Project.lecture_example()
     project.update_training(epochs=epochs)
-    session = Session(project)
-    session.use_process()
+    session = Session(project, runner=ProcessRunner())
     assert session.process.wait_ready(), session.process.failure
     assert session.start_training() == ""
     done = threading.Event()

@@ -30,7 +30,6 @@ How the document and the run stay in step:
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -42,16 +41,15 @@ from psygnal import Signal, SignalGroup
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.project import DatasetSpec, Project, TrainingSettings
 from nnviz.run_status import RunStatus, position, status_text
+from nnviz.runners import InlineRunner, Runner
 from nnviz.training import History, RunState, Stepper
-from nnviz.training_process import ANSWER_TIMEOUT, ProcessFailed, TrainingProcess
+from nnviz.training_process import ANSWER_TIMEOUT
 from nnviz.undo import Command, array_bytes
 
 __all__ = ["Session", "SessionEvents", "RUN_SETTINGS", "PATCH_SETTINGS"]
 
 #: Settings whose change starts a new run (the weights that fit are kept).
 RUN_SETTINGS = ("loss", "batch_size", "shuffle", "dtype", "metrics", "seed")
-#: Training processes a session starts again after one died or stopped answering.
-MAX_REPLACEMENTS = 3
 #: Settings that patch the live run: history and counters stay.
 PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs")
 
@@ -144,7 +142,10 @@ def _run_bytes(run: RunState | None) -> int:
 class Session:
     """A project, its data, its run and its one undo stack (see the module's text)."""
 
-    def __init__(self, project: Project | None = None):
+    def __init__(self, project: Project | None = None, runner: Runner | None = None):
+        """``runner`` decides where training runs (see :mod:`nnviz.runners`), once, here:
+        by default an :class:`~nnviz.runners.InlineRunner` (this process, the calling
+        thread); the window gives :func:`~nnviz.runners.default_runner`."""
         self.project = project if project is not None else Project.lecture_example()
         self.events = SessionEvents()
         #: Held by whoever moves the run: the training thread for one chunk, a command here.
@@ -168,15 +169,10 @@ class Session:
         self._synced: list[np.ndarray] | None = None
         self._open: RunState | None = None
         self._shapes: tuple | None = None
-        #: The child process that trains on another core (see :meth:`use_process`), or None.
-        self.process: TrainingProcess | None = None
-        #: Why training fell back from the process to this one ("" if it did not).
-        self.process_problem = ""
-        self._remote: Stepper | None = None  # the stepper the process holds a copy of
-        self._remote_target: int | None = None
+        #: Where training runs (chosen once, here).
+        self.runner: Runner = runner if runner is not None else InlineRunner()
         self._run_token = 0  # a new one per run: the process gets the data once per run
         self._saving: list | None = None  # begin_save's copy and the undo stack then
-        self._replacements = 0  # processes started again after one was lost
         self._applying = 0  # > 0 while a session command changes settings
         self._connect()
         self._start_run("", continue_saved=True)
@@ -424,93 +420,32 @@ class Session:
         finally:
             self.interrupt.clear()
 
-    # ------------------------------------------------------------------ the process
-    def use_process(self, on: bool = True) -> None:
-        """Train on another core, in a child process (the window does; see
-        :mod:`nnviz.training_process`). The process starts with the first training."""
-        with self._paused():
-            if on and self.process is None:
-                self.process = TrainingProcess()
-            elif not on and self.process is not None:
-                self.process.close()
-                self.process = None
+    # ------------------------------------------------------------------ the runner
+    @property
+    def process(self):
+        """The runner's training process (:class:`~nnviz.training_process.TrainingProcess`),
+        or None: an inline runner has none, a closed one has none any more."""
+        return self.runner.process
+
+    @property
+    def process_problem(self) -> str:
+        """Why training fell back from the process to this one ("" if it did not)."""
+        return self.runner.problem
 
     def close(self) -> None:
-        """Stop training and the training process (the window closes)."""
+        """Stop training and end the runner (its training process: the window closes)."""
         self.stop_training()
-        self.use_process(False)
+        with self._paused():
+            self.runner.close()
 
     def trains_in_process(self) -> bool:
-        """Whether :meth:`train_chunk` trains in the process now (it has started)."""
-        return self.process is not None and self.process.ready()
+        """Whether :meth:`train_chunk` trains outside this process now (the runner says)."""
+        return self.runner.trains_elsewhere()
 
     def _settle(self, last_epoch: int | None = None) -> None:
-        """Take the run back from the process (lock held): the deltas that have arrived
-        are applied (those up to ``last_epoch`` if given) and the child is told to stop;
-        nothing waits for it."""
-        stepper, self._remote = self._remote, None
-        process = self.process
-        if stepper is None or process is None:
-            return
-        try:
-            for delta in process.stop():
-                if last_epoch is not None and delta.state.epoch > last_epoch:
-                    break  # past the last epoch: the run goes on from the one before
-                stepper.apply_delta(delta)
-        except ProcessFailed as error:
-            self._process_failed(error)
-
-    def _process_failed(self, error: Exception) -> None:
-        # Training goes on here, from the last state the process sent (a whole one). A
-        # process that died or stopped answering after it had started is replaced (a few
-        # times a session: one that fails every time is not restarted for ever).
-        self._remote = None
-        process = self.process
-        text = str(error)
-        if process is not None and process.lost and self._replacements < MAX_REPLACEMENTS:
-            self._replacements += 1
-            self.process = TrainingProcess(process.chunk_seconds)
-            self.process.start()
-            text += " A new training process is starting."
-        self.process_problem = text
-        print(f"nnviz: training continues without its process: {text}", file=sys.stderr)
-
-    def _check_process(self) -> bool:
-        """Notice a process that could not start, died or stopped answering (lock held);
-        whether it failed now."""
-        if self.process is None:
-            return False
-        try:
-            self.process.check()
-        except ProcessFailed as error:
-            self._process_failed(error)
-            return True
-        return False
-
-    def _train_remote(self, stepper: Stepper, target: int) -> str:
-        """One chunk in the process (lock held): apply what has arrived; the status
-        ("running" too when nothing has arrived yet)."""
-        process = self.process
-        if self._remote is stepper and process.running and self._remote_target != target:
-            # Epochs changed while training: take the run back (not past the new last
-            # epoch) and load it again.
-            self._settle(last_epoch=max(target, stepper.epoch))
-            if not self.trains_in_process():
-                return "running"  # it failed meanwhile: the next chunk trains here
-            process = self.process
-        if self._remote is not stepper:
-            process.load(stepper, self._run_token)
-            self._remote = stepper
-        if not process.running:
-            if stepper.epoch >= target:
-                return "finished"
-            process.run(max(1, target - stepper.epoch))
-            self._remote_target = target
-        status = "running"
-        for delta in process.take():
-            stepper.apply_delta(delta)
-            status = delta.status
-        return status
+        """Take the run back from the runner (lock held): the session's stepper is the
+        whole run after this (see :meth:`nnviz.runners.Runner.stop`)."""
+        self.runner.stop(last_epoch)
 
     def _command(self, text: str, apply: Callable[[], None]) -> None:
         def applying() -> None:
@@ -729,8 +664,7 @@ class Session:
                     "press Reset to train again.")
         if self.stepper.diverged:
             return self.stepper.diverged
-        if self.process is not None:
-            self.process.start()  # it starts while the first chunks train here
+        self.runner.start()  # a child starts while the first chunks train here
         self._set_status(RunStatus.TRAINING)
         return ""
 
@@ -744,11 +678,10 @@ class Session:
         first chunk after Train notes the state to undo to.
         """
         interrupt = self.interrupt
-        process = self.process
-        if not traced and process is not None and process.running:
-            # The process trains: wait for its next delta without the lock, so that a
-            # command never waits for the child (bounded: a silent child is given up).
-            process.wait(ANSWER_TIMEOUT)
+        if not traced:
+            # A runner that trains elsewhere: wait for its next delta without the lock, so
+            # that a command never waits for the child (bounded: a silent child is given up).
+            self.runner.wait(ANSWER_TIMEOUT)
         with self.lock:
             stepper = self.stepper
             if not self.training or stepper is None:
@@ -756,41 +689,15 @@ class Session:
             if self._open is None:
                 self._open = self._now if self.travel_index is not None else stepper.get_state()
                 self._leave_travel(keep=True)
-            target = self.project.training.epochs
-            trace = None
-            if self._check_process():
-                # The caller chose its way to train (a chunk in the process needs no
-                # should_stop): it chooses again.
-                return "running", None
-            remote = not traced and self.trains_in_process()
-            if not remote:
-                self._settle()  # training here: the process hands its run back first
-            if traced:
-                try:
-                    trace = stepper.step_batch()
-                except TrainingDiverged:
-                    pass
-                diverged = stepper.diverged is not None
-            elif remote:
-                try:
-                    status = self._train_remote(stepper, target)
-                    if status in ("finished", "diverged"):
-                        status = self._end_run(status)
-                    return status, None
-                except ProcessFailed as error:
-                    self._process_failed(error)
-                    return "running", None
-            else:
-                def stop() -> bool:
-                    return interrupt.is_set() or (should_stop is not None and should_stop())
 
-                diverged = stepper.run(should_stop=stop,
-                                       max_epochs=max(1, target - stepper.epoch))
-            if diverged:
-                return self._end_run("diverged"), trace
-            if stepper.epoch >= target:
-                return self._end_run("finished"), trace
-            return "running", trace
+            def stop() -> bool:
+                return interrupt.is_set() or (should_stop is not None and should_stop())
+
+            status, trace = self.runner.chunk(stepper, self.project.training.epochs,
+                                              self._run_token, stop, traced)
+            if status in ("finished", "diverged"):
+                status = self._end_run(status)
+            return status, trace
 
     def _end_run(self, status: str) -> str:
         """The run ended by itself (the last epoch, divergence): training stops here, in

@@ -59,8 +59,9 @@ from nnviz.training import RunDelta, Stepper
 __all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS",
            "ANSWER_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT"]
 
-#: Seconds of training between two deltas: the frame rate the child feeds (45 a second).
-CHUNK_SECONDS = 1 / 45
+#: Seconds of training between two deltas: the frame rate the child feeds (60 a second;
+#: the window draws each, and no training of its own competes with the drawing).
+CHUNK_SECONDS = 1 / 60
 #: Seconds between two "alive" messages of the child (also while a long batch trains).
 HEARTBEAT_SECONDS = 0.2
 #: A child silent this long (no delta, no "alive") is stopped or hung: it is given up.

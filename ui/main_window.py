@@ -33,6 +33,7 @@ from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
 from nnviz.limits import elide
 from nnviz.project import Project, TrainingSettings
 from nnviz.run_status import RunStatus
+from nnviz.runners import default_runner
 from nnviz.session import Session
 from ui import disk_guard
 from ui.background import run_and_wait
@@ -119,12 +120,11 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
         #: The one owner of the project, its run and its undo stack.
-        self.session = Session(project if project is not None else Project.lecture_example())
         # Training runs in a process of its own (started by the first Train): the window
-        # draws on one core while the network trains on another. NNVIZ_TRAINING_PROCESS=0
-        # trains on the window's training thread instead (slower; for comparison).
-        if os.environ.get("NNVIZ_TRAINING_PROCESS", "1") != "0":
-            self.session.use_process()
+        # draws on one core while the network trains on another. The runner decides
+        # (NNVIZ_TRAINING_PROCESS=0 trains on the window's training thread instead).
+        self.session = Session(project if project is not None else Project.lecture_example(),
+                               runner=default_runner())
         self._needs_default_sizes = True
         self._clamped = False
         self._saving = False  # a save is being written (see save_file)

@@ -12,13 +12,14 @@ from nnviz import resources
 from nnviz import session as session_module
 from nnviz.project import Project
 from nnviz.run_status import RunStatus, position
+from nnviz.runners import ProcessRunner
 from nnviz.session import Session
 
 
-def make(epochs=2, **training):
+def make(epochs=2, runner=None, **training):
     project = Project.lecture_example()
     project.update_training(epochs=epochs, **training)
-    return Session(project)
+    return Session(project, runner=runner)
 
 
 def diverging():
@@ -113,8 +114,7 @@ def test_a_run_ended_on_another_thread_waits_for_its_undo_step_there():
 
 
 def test_a_killed_child_changes_nothing_of_the_status():
-    session = make(epochs=30)
-    session.use_process()
+    session = make(epochs=30, runner=ProcessRunner())
     try:
         assert session.process.wait_ready(), session.process.failure
         seen = record(session)

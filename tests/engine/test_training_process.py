@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import resources, training_process
-from nnviz import session as session_module
+from nnviz import resources, runners, training_process
 from nnviz.project import Project
+from nnviz.runners import ProcessRunner
 from nnviz.session import Session
 
 
-def make(epochs=40, **training):
+def make(epochs=40, process=False, **training):
     project = Project.lecture_example()
     project.update_training(epochs=epochs, **training)
-    return Session(project)
+    return Session(project, runner=ProcessRunner() if process else None)
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ def remote():
     sessions = []
 
     def build(**kwargs):
-        session = make(**kwargs)
-        session.use_process()
+        session = make(**kwargs, process=True)
         assert session.process.wait_ready(), session.process.failure
         sessions.append(session)
         return session
@@ -134,14 +133,13 @@ def test_epochs_lowered_while_training_stop_the_process_there(remote):
 
 
 def test_divergence_in_the_process_is_divergence_here():
-    def sine():
-        session = Session(Project.load(resources.example_path("sine")))
+    def sine(runner=None):
+        session = Session(Project.load(resources.example_path("sine")), runner=runner)
         session.set_setting(learning_rate=10.0)
         return session
     here = sine()
     assert here.train() is True
-    there = sine()
-    there.use_process()
+    there = sine(ProcessRunner())
     assert there.process.wait_ready()
     assert run_chunks(there) == "diverged"
     there.pause()
@@ -270,11 +268,11 @@ def test_a_run_started_here_and_continued_in_the_process_is_one_run(remote):
     # The window's order: the first chunks train here while the process starts (so the
     # fast path's buffers exist here), then the process takes the run over mid-epoch.
     there = remote(epochs=30)
-    process, there.process = there.process, None
+    process, there.runner.process = there.runner.process, None
     assert there.start_training() == ""
     there.train_chunk(lambda: there.stepper.global_step >= 57)  # mid-epoch 2
     assert there.stepper._fast is not None
-    there.process = process
+    there.runner.process = process
     assert there.trains_in_process()
     assert run_chunks(there) == "finished"
     there.pause()
@@ -286,8 +284,7 @@ def test_a_run_started_here_and_continued_in_the_process_is_one_run(remote):
 def test_a_process_nobody_closed_ends_with_its_session():
     import gc
 
-    session = make()
-    session.use_process()
+    session = make(process=True)
     assert session.process.wait_ready()
     child = session.process._proc
     del session
@@ -320,8 +317,7 @@ def test_the_process_runs_nnviz_not_the_modules_of_the_launch_folder(tmp_path, m
     # Started as `python -m ...` there, or with PYTHONPATH naming it: the parent's path has it.
     monkeypatch.setattr(sys, "path", ["", str(course)] + sys.path)
     monkeypatch.setenv("PYTHONPATH", str(course))
-    session = make()
-    session.use_process()
+    session = make(process=True)
     try:
         assert session.process.wait_ready(), session.process.failure
         assert run_chunks(session) == "finished"
@@ -349,8 +345,7 @@ def test_a_process_that_cannot_start_says_why_and_training_goes_on_here(tmp_path
                                                    encoding="utf-8")
     real = training_process.child_path
     monkeypatch.setattr(training_process, "child_path", lambda: [str(broken)] + real())
-    session = make(epochs=100_000)
-    session.use_process()
+    session = make(epochs=100_000, process=True)
     try:
         assert session.start_training() == ""
         for _ in range(10_000):
@@ -369,8 +364,7 @@ def test_a_process_that_cannot_start_says_why_and_training_goes_on_here(tmp_path
 
 def test_a_python_that_cannot_be_started_is_said_too(monkeypatch):
     monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
-    session = make()
-    session.use_process()
+    session = make(process=True)
     try:
         assert session.start_training() == ""
         assert session.train_chunk(lambda: True) == ("running", None)
@@ -484,7 +478,7 @@ def test_a_process_that_stops_answering_while_training_is_replaced(remote):
 
 
 def test_a_process_is_replaced_a_few_times_only(remote, monkeypatch):
-    monkeypatch.setattr(session_module, "MAX_REPLACEMENTS", 1)
+    monkeypatch.setattr(runners, "MAX_REPLACEMENTS", 1)
     there = remote(epochs=100_000)
     pids = []
     with Worker(there):

@@ -202,9 +202,9 @@ def _pyproject_version() -> str:
 def test_the_installed_package_trains_in_its_process(installed):
     # The child process imports nnviz from where it is installed (no source tree on the path).
     result = installed.python_code("""\
+        from nnviz.runners import ProcessRunner
         from nnviz.session import Session
-        session = Session()
-        session.use_process()
+        session = Session(runner=ProcessRunner())
         assert session.process.wait_ready(), session.process.failure
         assert session.start_training() == ""
         status = "running"

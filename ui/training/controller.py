@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
@@ -478,8 +479,9 @@ def _end_training(session, thread: QThread, gate) -> None:
     """Stop the training thread and the session's process of a window that is gone."""
     session.stop_training()
     gate.release()
-    thread.quit()  # the worker's loop ends with the thread's event loop
-    thread.wait(10000)
+    if shiboken6.isValid(thread):  # else deleted after shutdown() had ended its loop
+        thread.quit()  # the worker's loop ends with the thread's event loop
+        thread.wait(10000)
     session.close()
 
 

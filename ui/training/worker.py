@@ -7,14 +7,19 @@ and again while the session is training, and after each chunk leaves a :class:`F
 ``sig_frame_ready``. Frames overwrite each other: the window draws the newest one and never
 a backlog, however fast training runs.
 
-Two ways to train, one loop:
+Where training runs is the session's runner's decision (:mod:`nnviz.runners`); the worker
+asks (``session.trains_in_process()``) and drives one of two loops:
 
-* **In the session's process** (the window's usual way, once the process has started;
-  see :mod:`nnviz.training_process`): the network trains on another core and each chunk
-  here only applies what the process sent in the last 1/45 s. The worker never waits for
-  the window: frames the window has not drawn yet are replaced by newer ones, so the frame
-  rate is the window's own and training keeps its speed.
-* **On this thread** (while the process starts, if it failed, and at slow speeds): the two
+* **In the training process** (the window's usual way, once the child has started): the
+  network trains on another core and each chunk here only applies the delta the child
+  sent in the last 1/60 s. No Python training runs in this process, so nothing here
+  hands the GIL over: no gate, no chunk sized to the drawing. The worker never waits for
+  the window: frames the window has not drawn yet are replaced by newer ones, so the
+  frame rate is the window's own (up to the child's 60 deltas a second) and training
+  keeps its speed.
+* **On this thread** (an inline runner, ``NNVIZ_TRAINING_PROCESS=0``; a process runner
+  while its child starts, after it failed, and for a paced run, which the runner trains
+  inline one traced batch at a time): the two
   threads share Python's GIL, so while training runs every Qt call of the GUI waits up to a
   switch interval (5 ms) to get it back. So training and drawing take turns: the worker
   trains a chunk sized to the frame budget (:data:`FRAME_SECONDS` minus the time the last
@@ -279,15 +284,16 @@ class TrainingWorker(QObject):
         session = self.session
         began = time.perf_counter()
         if self.speed is None and session.trains_in_process():
-            # Training runs on another core: this thread only brings its deltas in, one
-            # frame each, between two frames of the window (the gate), and never waits
-            # for the window to draw: frames it does not draw are replaced by newer ones.
+            # Training runs on another core: no Python training on this side, so no GIL
+            # to hand over (no gate, no chunk sized to the drawing). This thread only
+            # brings the newest delta in, one frame each (the child sends one every
+            # 1/60 s), and never waits for the window to draw: frames it does not draw
+            # are replaced by newer ones.
             if session.interrupt.is_set():
                 # A command waits for the run: let it have the lock (a lock is not fair,
                 # and this thread would take it back at once).
                 self._ensure_timer().start(2)
                 return
-            self.gate.wait()
             status, trace = session.train_chunk()
             if status == "stopped":
                 return

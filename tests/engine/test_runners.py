@@ -1,0 +1,121 @@
+"""One runner decides where training runs (no Qt): inline and in the process, the same run
+bit for bit and the same status sequences; the runner is chosen when the session is made."""
+import numpy as np
+import pytest
+
+from nnviz import resources
+from nnviz.project import Project
+from nnviz.run_status import RunStatus
+from nnviz.runners import InlineRunner, ProcessRunner, default_runner
+from nnviz.session import Session
+from tests.engine.test_training_process import assert_same_run
+
+
+def lecture(epochs):
+    project = Project.lecture_example()
+    project.update_training(epochs=epochs, optimizer="adam", learning_rate=0.01)
+    return project
+
+
+def diverging():
+    project = Project.load(resources.example_path("sine"))
+    project.update_training(optimizer="sgd", learning_rate=10.0, epochs=200)
+    return project
+
+
+@pytest.fixture
+def sessions():
+    """Sessions made with a runner of the kind asked for, closed at the end."""
+    made = []
+
+    def build(kind, project):
+        runner = ProcessRunner() if kind == "process" else InlineRunner()
+        session = Session(project, runner=runner)
+        if kind == "process":
+            assert runner.process.wait_ready(), runner.process.failure
+        made.append(session)
+        return session
+    yield build
+    for session in made:
+        session.close()
+
+
+def record(session):
+    seen = []
+    session.events.status_changed.connect(lambda status, reason: seen.append(status))
+    return seen
+
+
+def chunks(session, until=lambda s: False, limit=100_000):
+    """What the window's worker does: chunk after chunk (no window)."""
+    status = "running"
+    for _ in range(limit):
+        status, _trace = session.train_chunk(lambda: True)
+        if status != "running" or until(session):
+            break
+    return status
+
+
+def test_the_same_run_inline_and_in_the_process_bit_for_bit(sessions):
+    inline, process = sessions("inline", lecture(25)), sessions("process", lecture(25))
+    for session in (inline, process):
+        seen = record(session)
+        assert session.start_training() == ""
+        assert chunks(session) == "finished"
+        # Ended by the session itself: no pause, no window.
+        assert seen == [RunStatus.TRAINING, RunStatus.FINISHED]
+        assert session.undo_stack.undo_text == "Train (25 epochs)"
+    assert process.trains_in_process() and not inline.trains_in_process()
+    assert process.process_problem == ""
+    assert_same_run(inline, process)
+
+
+@pytest.mark.parametrize("kind", ["inline", "process"])
+def test_pause_and_train_on_say_the_same_statuses(sessions, kind):
+    session = sessions(kind, lecture(100_000))
+    seen = record(session)
+    session.start_training()
+    chunks(session, until=lambda s: s.stepper.global_step > 300)
+    session.pause()
+    assert session.status is RunStatus.PAUSED and not session.process_problem
+    steps = session.stepper.global_step
+    assert len(session.history.batch_loss) == steps
+    session.set_setting(epochs=session.stepper.epoch + 2)
+    session.start_training()
+    assert chunks(session) == "finished"
+    assert seen == [RunStatus.TRAINING, RunStatus.PAUSED, RunStatus.TRAINING,
+                    RunStatus.FINISHED]
+    assert session.stepper.global_step > steps
+
+
+@pytest.mark.parametrize("kind", ["inline", "process"])
+def test_divergence_says_the_same_status_inline_and_in_the_process(sessions, kind):
+    session = sessions(kind, diverging())
+    seen = record(session)
+    session.start_training()
+    assert chunks(session) == "diverged"
+    assert seen == [RunStatus.TRAINING, RunStatus.DIVERGED]
+    assert session.status_reason == session.stepper.diverged
+    assert all(np.all(np.isfinite(w)) for w in session.model.get_weights())
+
+
+def test_a_paced_chunk_trains_inline_while_the_process_is_ready(sessions):
+    # A paced run ("30 steps/s") shows every batch's stages: the process runner trains
+    # such a chunk here, and the child is not started on a run.
+    session = sessions("process", lecture(5))
+    assert session.start_training() == ""
+    status, trace = session.train_chunk(traced=True)
+    assert status == "running" and trace is not None
+    assert session.stepper.global_step == 1
+    assert not session.process.running and session.trains_in_process()
+    session.pause()
+
+
+def test_the_runner_is_chosen_once_when_the_session_is_made(monkeypatch):
+    assert isinstance(Session().runner, InlineRunner)  # the command line, the tests
+    monkeypatch.setenv("NNVIZ_TRAINING_PROCESS", "0")
+    assert isinstance(default_runner(), InlineRunner)
+    monkeypatch.setenv("NNVIZ_TRAINING_PROCESS", "1")
+    runner = default_runner()
+    assert isinstance(runner, ProcessRunner) and runner.process.pid is None  # not started
+    runner.close()
