@@ -4,7 +4,7 @@ A ``.nnviz`` file is human-readable JSON::
 
     {
       "format": "nnviz-project",
-      "version": 1,
+      "version": 2,
       "saved_by": "nnviz 0.1.0",
       "design":   {"layers": [...], "connections": [...]},      # Design.to_dict(): layers
                                                                 # with positions, the weights
