@@ -74,6 +74,8 @@ def test_every_text_is_at_least_20_px_in_presentation_at_1920x1080(make_window, 
     # The Code tab (behind the lecture view) and the counters.
     assert QFontInfo(window.code_dock.text.font()).pixelSize() >= 20
     assert QFontInfo(ctl.panel.counters.font()).pixelSize() >= 20
+    # The canvas's line legend (thickness and colour), drawn over the canvas.
+    assert window.canvas.legend_text_pixels() >= 20
     # The plots: ticks, axis labels, titles, legends (shown once training starts).
     plots = ctl.plots
     for plot in plots.plot_widgets():
@@ -219,3 +221,18 @@ def test_nothing_is_cut_at_1366x768(make_window, qtbot):
         assert inside.contains(legend.sceneBoundingRect()), plot.objectName()
         for _sample, label in legend.items:
             assert inside.contains(label.sceneBoundingRect()), (plot.objectName(), label.text)
+
+
+@pytest.mark.parametrize(("size", "share"), [((1920, 1080), 0.55), ((1366, 768), 0.4)])
+def test_the_steps_take_what_they_need_and_the_lecture_view_the_rest(make_window, qtbot, size,
+                                                                     share):
+    """In presentation the right column's height goes to the derivation: the steps get
+    their own height (no scroll bar, nothing cut), the Lecture view all the rest."""
+    window = make_window(size=(1300, 850))
+    enter_at(window, qtbot, size)
+    step(qtbot, window)
+    panel, lecture = window.training.panel, window.training.lecture
+    qtbot.waitUntil(lambda: not panel.widget().verticalScrollBar().isVisible(), timeout=3000)
+    column = panel.height() + lecture.height()
+    assert panel.height() <= panel.steps_height() + 40
+    assert lecture.height() >= share * column, (panel.height(), lecture.height())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, QSizeF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView
 
@@ -28,6 +28,10 @@ PRESENTATION_TEXT_SCALE = 1.6  # layer names and the legend in presentation mode
 ZOOM_STEP = 1.25
 LEGEND_SIZE = QSizeF(236.0, 88.0)  # the line-colour legend's box, screen pixels
 LEGEND_MARGIN = 14.0  # between the legend and the view's bottom-left corner
+#: The legend's size in presentation mode, times its desktop size: its 8.5 pt text (11 px
+#: on a 96 dpi screen) becomes 21 px, legible from a room's back row.
+PRESENTATION_LEGEND_SCALE = 1.9
+LEGEND_POINT_SIZE = 8.5
 # Fit's margins around the network, screen pixels: little at the sides (the lines run card
 # to card), more above (layer names) and below (message bubbles, the legend's corner).
 FIT_MARGIN_SIDE = 28.0
@@ -166,8 +170,9 @@ class CanvasView(QGraphicsView):
         bottom = max(FIT_MARGIN_BOTTOM, self.canvas_scene.bubble_depth() + 8)
         free = vp.adjusted(FIT_MARGIN_SIDE, top, -FIT_MARGIN_SIDE, -bottom)
         if self._show_legend and self.canvas_scene.bundle_items():
-            legend_top = vp.bottom() - LEGEND_MARGIN - LEGEND_SIZE.height() - 8
-            legend_right = LEGEND_MARGIN + LEGEND_SIZE.width() + 8
+            size = self.legend_size()
+            legend_top = vp.bottom() - LEGEND_MARGIN - size.height() - 8
+            legend_right = LEGEND_MARGIN + size.width() + 8
             above = QRectF(free.left(), free.top(), free.width(), max(legend_top - free.top(), 50))
             beside = QRectF(max(free.left(), legend_right), free.top(),
                             max(free.right() - legend_right, 50), free.height())
@@ -357,23 +362,39 @@ class CanvasView(QGraphicsView):
         # The legend changes only with the theme and the edge mode: drawn once into a
         # pixmap, a frame blits it instead of laying out text and rounded boxes again.
         ratio = self.devicePixelRatioF()
-        key = (id(self.canvas_scene.colors), self.canvas_scene.edge_mode(), ratio)
+        scale = self.legend_scale()
+        size = self.legend_size()
+        key = (id(self.canvas_scene.colors), self.canvas_scene.edge_mode(), ratio, scale)
         if self._legend_key != key:
-            pixmap = QPixmap(int(LEGEND_SIZE.width() * ratio) + 2,
-                             int(LEGEND_SIZE.height() * ratio) + 2)
+            pixmap = QPixmap(int(size.width() * ratio) + 2, int(size.height() * ratio) + 2)
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(Qt.GlobalColor.transparent)
             legend_painter = QPainter(pixmap)
             legend_painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            legend_painter.scale(scale, scale)
             self._paint_legend(legend_painter, QPointF(0.5, LEGEND_SIZE.height() + 0.5))
             legend_painter.end()
             self._legend, self._legend_key = pixmap, key
         painter.save()
         painter.resetTransform()
         painter.drawPixmap(QPointF(LEGEND_MARGIN,
-                                   self.viewport().height() - LEGEND_MARGIN - LEGEND_SIZE.height()),
+                                   self.viewport().height() - LEGEND_MARGIN - size.height()),
                            self._legend)
         painter.restore()
+
+    def legend_scale(self) -> float:
+        """How much larger than on the desktop the line legend is drawn (presentation)."""
+        return PRESENTATION_LEGEND_SCALE if self._presentation else 1.0
+
+    def legend_size(self) -> QSizeF:
+        """The line legend's box on screen, in pixels."""
+        return LEGEND_SIZE * self.legend_scale()
+
+    def legend_text_pixels(self) -> float:
+        """How tall the line legend's text is on screen, in pixels."""
+        font = QFont()
+        font.setPointSizeF(LEGEND_POINT_SIZE)
+        return QFontInfo(font).pixelSize() * self.legend_scale()
 
     def _paint_legend(self, painter: QPainter, bottom_left: QPointF) -> None:
         colors = self.canvas_scene.colors
@@ -381,7 +402,7 @@ class CanvasView(QGraphicsView):
         symbol = "dL/dw" if gradients else "weight"
         rows = [(colors.positive, f"{symbol} > 0"), (colors.negative, f"{symbol} < 0")]
         font = QFont()
-        font.setPointSizeF(8.5)
+        font.setPointSizeF(LEGEND_POINT_SIZE)
         painter.setFont(font)
         w, h = LEGEND_SIZE.width(), LEGEND_SIZE.height()
         box = QRectF(bottom_left.x(), bottom_left.y() - h, w, h)

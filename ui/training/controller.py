@@ -393,6 +393,13 @@ class TrainingController(QObject):
             return
         width = presentation_column_width(w.width())
         w.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+        # The column's height: the steps get what they need, the lecture view the rest
+        # (the stage's derivation is what the room reads).
+        if self.lecture.isVisible() and not self.lecture.isFloating():
+            steps = self.panel.steps_height()
+            column = self.panel.height() + self.lecture.height()
+            w.resizeDocks([self.panel, self.lecture], [steps, max(column - steps, 200)],
+                          Qt.Orientation.Vertical)
         if self.plots.isVisible() and not self.plots.isFloating():
             w.resizeDocks([self.plots], [presentation_plots_height(w.height())],
                           Qt.Orientation.Vertical)

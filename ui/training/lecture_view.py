@@ -578,7 +578,9 @@ class LectureView(QDockWidget):
                                                         int(selection[2]), trace, info))
         short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
                   else _folded(text)) for kind, text in short]
-        auto_note = _AUTO_NOTE if auto and sections and not self._printed else ""
+        # A how-to for the desktop: on paper and on a projector (enlarged) it is left out.
+        auto_note = _AUTO_NOTE if auto and sections and not self._printed \
+            and self._scale <= 1 else ""
         kind = trace.stage.kind if trace is not None else None
         # Which neuron it is stands at the end: the stage's own lines come first.
         full = self._page(top, stage_block, ordered, kind) + auto_note

@@ -473,6 +473,18 @@ class TrainingPanel(QDockWidget):
         self.train_button.setText("Pause" if running else "Train")
         self.train_button.blockSignals(False)
 
+    def steps_height(self) -> int:
+        """The height the dock needs to show the steps and the message below them (its
+        title bar included): in presentation mode the rest of the column is the lecture
+        view's."""
+        scroll = self.widget()
+        body = scroll.widget().sizeHint().height()  # hidden rows take no room in the layout
+        title = self.height() - scroll.height()
+        # A line to spare: a longer stage name may wrap the heading once more before the
+        # column is sized again (a scroll bar would narrow the heading further still).
+        spare = QFontMetrics(self.stage_label.font()).lineSpacing()
+        return body + title + 2 * scroll.frameWidth() + spare
+
     def set_presentation_mode(self, on: bool) -> None:
         """Reduce the panel to the steps, in large type, for a lecture hall.
 
