@@ -225,10 +225,11 @@ class NeuronItems(QGraphicsItem):
         return [c.name() for c in self._class_colors] if self._class_colors else None
 
     def _mark_size(self) -> tuple[float, float]:
-        """``(gap, diameter)`` of the class marks in scene units: they grow with the
-        neurons, so the room :meth:`names_extent` keeps for them holds at every zoom."""
-        radius = self._layer.radius
-        return 0.3 * radius, 0.75 * radius
+        """``(gap, diameter)`` of the class marks in scene units (so the room
+        :meth:`names_extent` keeps for them holds at every zoom). A gap, the dot and a gap
+        fit the 14 units the class names always kept before their text: the marks do
+        not widen the network, nor shrink it when the view fits it."""
+        return 3.0, min(0.75 * self._layer.radius, 8.0)
 
     def class_mark_rect(self, k: int) -> QRectF | None:
         """Where neuron ``k``'s class mark is drawn (item coordinates), or None without."""
