@@ -145,6 +145,19 @@ DARK = Theme(
 )
 
 
+#: One colour per class, shared by every view of the classes: the data preview, the output
+#: map's points and its class legend, and the marks beside the canvas's output neurons. With
+#: two classes, class 1 (the positive one) is blue and class 0 orange, as positive and
+#: negative weights are. The same colours in both themes, so a class keeps its colour when
+#: the theme changes; each is mid-light, readable on the light and on the dark canvas.
+CLASS_COLORS = [LIGHT.negative_weight, LIGHT.positive_weight, "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
+                "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
+
+
+def class_color(k: int) -> str:
+    """The colour of class ``k`` (``#rrggbb``): :data:`CLASS_COLORS`, repeated past its end."""
+    return CLASS_COLORS[int(k) % len(CLASS_COLORS)]
+
 def theme_for(dark: bool) -> Theme:
     """The dark theme when ``dark`` is true, else the light one."""
     return DARK if dark else LIGHT

@@ -111,6 +111,7 @@ class NeuronItems(QGraphicsItem):
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
         self._class_names: list[str] | None = None
+        self._class_colors: list[QColor] | None = None
         #: The numbers' width in percent (presentation mode: condensed, see
         #: :data:`CONDENSED_STRETCH`).
         self._stretch = 100
@@ -211,12 +212,44 @@ class NeuronItems(QGraphicsItem):
         """The class names written beside the neurons, or None."""
         return list(self._class_names) if self._class_names else None
 
+    def set_class_colors(self, colors: list[str] | None) -> None:
+        """The colour of each neuron's class (an output layer's), drawn as a mark right of
+        the card, or None. Used only when there is one colour per neuron."""
+        self.prepareGeometryChange()
+        colors = [QColor(c) for c in colors] if colors else None
+        self._class_colors = colors if colors and len(colors) == self._layer.units else None
+        self.update()
+
+    def class_mark_colors(self) -> list[str] | None:
+        """The colour (``#rrggbb``) of each neuron's class mark, or None without marks."""
+        return [c.name() for c in self._class_colors] if self._class_colors else None
+
+    def _mark_size(self) -> tuple[float, float]:
+        """``(gap, diameter)`` of the class marks in scene units (so the room
+        :meth:`names_extent` keeps for them holds at every zoom). A gap, the dot and a gap
+        fit the 14 units the class names always kept before their text: the marks do
+        not widen the network, nor shrink it when the view fits it."""
+        return 3.0, min(0.75 * self._layer.radius, 8.0)
+
+    def class_mark_rect(self, k: int) -> QRectF | None:
+        """Where neuron ``k``'s class mark is drawn (item coordinates), or None without."""
+        if not self._class_colors or not 0 <= k < len(self._class_colors):
+            return None
+        gap, size = self._mark_size()
+        return QRectF(style.CARD_WIDTH / 2 + gap, float(self._layer.offsets[k]) - size / 2,
+                      size, size)
+
     def names_extent(self) -> float:
-        """How far (scene units) the class names reach right of the card's edge (0 without)."""
-        if not self._class_names:
-            return 0.0
-        widest = max(em_width(name) for name in self._class_names)
-        return 14.0 + widest * self._layer.radius * 0.62
+        """How far (scene units) the class marks and names reach right of the card's edge
+        (0 without either)."""
+        extent = 0.0
+        if self._class_colors:
+            gap, size = self._mark_size()
+            extent = 2 * gap + size
+        if self._class_names:
+            widest = max(em_width(name) for name in self._class_names)
+            extent = max(extent, 14.0) + widest * self._layer.radius * 0.62
+        return extent
 
     def text_pixel_sizes(self, scale: float) -> dict[str, float | None]:
         """The pixel sizes of the texts on the neurons at view ``scale`` (pixels per unit).
@@ -310,7 +343,7 @@ class NeuronItems(QGraphicsItem):
         # cached picture is cut at this rectangle: "target 0.00" lost its lower half).
         h = max(self._layer.height, self._layer.units * self._layer.spacing + 8)
         # Class names beside the card: room for them at the smallest zoom they show at.
-        extra = 2.2 * self.names_extent() if self._class_names else 0.0
+        extra = 2.2 * self.names_extent()
         return QRectF(-r, -h / 2, 2 * r + extra, h)
 
     @guarded()
@@ -368,6 +401,8 @@ class NeuronItems(QGraphicsItem):
             painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
         if numbers_on:
             self._paint_numbers(painter, lo, hi, fill_colors, sizes, main, sub, sub_label)
+        if self._class_colors:
+            self._paint_class_marks(painter, lo, hi)
         if label_on and self._class_names:
             self._paint_class_names(painter, lo, hi, sizes["class"])
 
@@ -414,10 +449,28 @@ class NeuronItems(QGraphicsItem):
                                  f"{sub_label} {short_number(sub[k])}".strip())
         painter.restore()
 
+    def _paint_class_marks(self, painter: QPainter, lo: int, hi: int) -> None:
+        """Each neuron's class colour as a dot right of the card, like the class's points
+        in the output map (output cards have no output port there)."""
+        # A thin ring in the card's border colour keeps a dot that is close to the
+        # canvas's own colour (the grey class on the dark theme) apart from it.
+        pen = QPen(self._layer.colors.neuron_border, 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        for k in range(lo, hi):
+            painter.setBrush(QBrush(self._class_colors[k]))
+            painter.drawEllipse(self.class_mark_rect(k))
+
     def _paint_class_names(self, painter: QPainter, lo: int, hi: int, pixels: float) -> None:
-        """Each neuron's class name right of the card (past the output port)."""
+        """Each neuron's class name right of the card (past the output port, or past the
+        class marks)."""
         layer = self._layer
         t = painter.worldTransform()
+        scale = _scale_of(painter)
+        start = style.PORT_RADIUS_PX + 8
+        if self._class_colors:
+            gap, size = self._mark_size()
+            start = max(start, (2 * gap + size) * scale)
         font = pixel_font(pixels, bold=True)
         height = QFontMetricsF(font).height()
         painter.save()
@@ -426,7 +479,7 @@ class NeuronItems(QGraphicsItem):
         painter.setPen(layer.colors.title)
         for k in range(lo, hi):
             c = _map(t, style.CARD_WIDTH / 2, float(layer.offsets[k]))
-            painter.drawText(QRectF(c.x() + style.PORT_RADIUS_PX + 8, c.y() - height / 2,
+            painter.drawText(QRectF(c.x() + start, c.y() - height / 2,
                                     em_width(self._class_names[k], True) * pixels + 8, height),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              self._class_names[k])

@@ -36,6 +36,7 @@ from ui.canvas.items import (
 )
 from ui.canvas.neuron_maps import NeuronMapItem, layer_image
 from ui.errors import guarded
+from ui.theme import class_color
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
 #: Over each layer at the update stage: its numbers are the forward pass's, old weights.
@@ -78,6 +79,7 @@ class CanvasScene(QGraphicsScene):
         self._animation: QVariantAnimation | None = None
         self._hit_tolerance = style.HIT_TOLERANCE_PX
         self._output_labels: list[str] | None = None
+        self._output_classes = 0  # the data set's class count (0: not a classification)
         self._show_weight_labels = False
         self._view_scale = 1.0
         self._bubble_depth = 0.0
@@ -183,8 +185,7 @@ class CanvasScene(QGraphicsScene):
         self._layers[spec.id] = item
         self.addItem(item)
         item.neurons.set_show_numbers(self._show_numbers)
-        if item.kind == "output":
-            item.neurons.set_class_names(self._output_labels)
+        self._label_output(item)
         if self._label_scale != 1.0:
             item.label.set_text_scale(self._label_scale)
             item.neurons.set_condensed(self._label_scale > 1.0)
@@ -240,7 +241,7 @@ class CanvasScene(QGraphicsScene):
         item.sync(self._design.layer(layer_id))
         if layer_id in self._map_items:
             self._map_items[layer_id].set_image(None)  # drawn for the old unit count
-        item.neurons.set_class_names(self._output_labels if item.kind == "output" else None)
+        self._label_output(item)
         for bundle in self._bundles_of(layer_id):
             self._place_bundle(bundle)
         self._refresh_values()
@@ -444,19 +445,28 @@ class CanvasScene(QGraphicsScene):
             bundle.set_label_scale(self._label_scale)
 
     def set_output_labels(self, names: list[str] | None) -> None:
-        """Write the class names beside the output layer's neurons (one per unit), or none.
+        """Write the class names beside the output layer's neurons (one per unit), or none,
+        and mark each of them with its class's colour (:data:`ui.theme.CLASS_COLORS`).
 
         The presenter gives the data set's ``class_names`` at every new run; names that
         do not match the output layer's units are not shown, nor names that only number
         the classes ("class 0", "class 1": the neurons' own names say as much).
         """
         names = [str(n) for n in names] if names else None
+        # Every class gets its colour mark, named or only numbered.
+        self._output_classes = len(names) if names else 0
         if names and all(n == f"class {k}" for k, n in enumerate(names)):
             names = None
         self._output_labels = names
         for item in self._layers.values():
-            if item.kind == "output":
-                item.neurons.set_class_names(self._output_labels)
+            self._label_output(item)
+
+    def _label_output(self, item: LayerItem) -> None:
+        """Give an output layer's neurons their class names and class colours (others none)."""
+        output = item.kind == "output"
+        item.neurons.set_class_names(self._output_labels if output else None)
+        item.neurons.set_class_colors([class_color(k) for k in range(self._output_classes)]
+                                      if output and self._output_classes else None)
 
     def output_labels(self) -> list[str] | None:
         """The class names given by :meth:`set_output_labels`, or None."""

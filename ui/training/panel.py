@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import losses, optimizers
-from ui.theme import LIGHT, is_dark, theme_for
+from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
            "CLASS_COLORS"]
@@ -50,11 +50,6 @@ SPEEDS = [("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0), ("10 steps/
 #: 50 epochs in one second "as fast as possible" (still a choice in the list).
 DEFAULT_SPEED = 30.0
 
-#: One colour per class, shared by the preview, the boundary plot and its points. With two
-#: classes, class 1 (the positive one) is blue and class 0 orange, as positive and negative
-#: weights are (TensorFlow Playground's convention, see ``ui.theme``).
-CLASS_COLORS = [LIGHT.negative_weight, LIGHT.positive_weight, "#2e9e6b", "#8b4fd6", "#c62f3b", "#b28a00",
-                "#1b9aaa", "#7a5c3e", "#d6509e", "#5d6676"]
 
 
 #: Presentation mode: the steps' buttons, counters and messages, and the step heading at

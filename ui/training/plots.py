@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.training import History, batch_positions
-from ui.theme import is_dark, theme_for
-from ui.training.panel import CLASS_COLORS
+from ui.theme import CLASS_COLORS, is_dark, theme_for
 
 __all__ = ["PlotsDock", "GrowingSeries", "weight_norms", "nice_ceiling"]
 
