@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        # A closed window is deleted (its widgets, session and run with it): a script or a
+        # test that opens many windows in one process does not keep every one it closed.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.setWindowIcon(QIcon(icon_path("nnviz")))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)

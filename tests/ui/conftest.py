@@ -46,6 +46,19 @@ def isolated_settings(tmp_path, qapp):
     QCoreApplication.setApplicationName(old[1])
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Before pytest-qt closes the test's widgets: forget those already deleted (a closed
+    MainWindow deletes itself), which it would otherwise try to close again."""
+    import shiboken6
+
+    widgets = getattr(item, "qt_widgets", None)
+    if widgets:
+        item.qt_widgets = [(ref, close) for ref, close in widgets
+                           if ref() is not None and shiboken6.isValid(ref())]
+    return (yield)
+
+
 def delete_now() -> None:
     """Run the pending ``deleteLater`` calls: ``processEvents`` never does, and between two
     tests no event loop runs that would."""

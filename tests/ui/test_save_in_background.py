@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
@@ -91,5 +92,7 @@ def test_a_close_asked_for_during_the_save_happens_after_it(qtbot, window, held_
     held_save["meanwhile"] = close
     assert window.save_file(path)  # the scripting call still answers when it is written
     assert held_save["gui_ran"] and held_save["visible"]  # the close waited for the file
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    # Closed once the file is written (a closed window deletes itself).
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window) or not window.isVisible(),
+                    timeout=5000)
     assert len(Project.load(path).design.layers) == 4

@@ -367,3 +367,23 @@ def test_geometry_and_docks_are_remembered(qtbot, answers):
     second.reset_layout()
     assert not second.inspector.isHidden()
     second.shutdown()
+
+
+def test_a_closed_window_is_freed_with_its_session_and_run(qtbot):
+    """Issue 19: a closed window was never freed (+20 MB each in a script that opens many)."""
+    import gc
+    import weakref
+
+    from tests.ui.conftest import delete_now
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.maybe_save = lambda: True
+    window, session = weakref.ref(win), weakref.ref(win.session)
+    win.close()
+    del win
+    delete_now()
+    gc.collect()
+    assert window() is None and session() is None
