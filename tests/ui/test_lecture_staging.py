@@ -84,7 +84,6 @@ def test_the_per_sample_link_opens_the_batch_table_under_the_sum(qtbot, window):
     assert top is not None and (abs(top - 4 - bar.value()) <= 2 or bar.value() == bar.maximum())
 
 
-@pytest.mark.window(size=(1900, 1060))  # "old → new" labels need room between the layers
 def test_the_update_stage_labels_lines_old_to_new_and_neurons_before_the_update(qtbot,
                                                                                window):
     ref = reference(window.project)
@@ -96,7 +95,7 @@ def test_the_update_stage_labels_lines_old_to_new_and_neurons_before_the_update(
     scene, ids = window.scene, window.training.layer_ids
     bundle = scene.bundle_item(ids[1], ids[2])
     scale = window.canvas.transform().m11()
-    expected = {f"{label_number(o)} → {label_number(n)}"
+    expected = {f"{label_number(o)}→{label_number(n)}"
                 for o, n in zip(trace.W_before[1].ravel(), trace.W_after[1].ravel())
                 if label_number(o) != label_number(n)}
     assert expected  # the lecture example's update changes some labels

@@ -4,7 +4,7 @@ Random actions from the menus, the keys (Space, PageDown, Ctrl+Z, Ctrl+Shift+Z, 
 Delete, Ctrl+E, Ctrl+Space), the training panel (buttons clicked, spin boxes and combos
 driven by the keyboard), and the canvas (clicks and drags), with every dialog answered
 automatically (message boxes, file dialogs to temporary paths). Training runs part of the
-time. The seed is fixed; the duration is ``NNVIZ_MONKEY_SECONDS`` (15 by default, so the suite stays fast; run
+time. The seed is fixed; the duration is ``NNVIZ_MONKEY_SECONDS`` (10 by default, so the suite stays fast; run
 ``benchmarks/monkey.py`` for a longer walk).
 
 It fails on any exception (pytest-qt reports exceptions raised inside Qt virtuals and
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.project import Project
 
-SECONDS = float(os.environ.get("NNVIZ_MONKEY_SECONDS", "15"))
+SECONDS = float(os.environ.get("NNVIZ_MONKEY_SECONDS", "10"))
 SEED = int(os.environ.get("NNVIZ_MONKEY_SEED", "20240610"))
 Ctrl, Shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 NoMod = Qt.KeyboardModifier.NoModifier

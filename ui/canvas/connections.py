@@ -333,7 +333,7 @@ class ConnectionBundleItem(QGraphicsItem):
         texts = [label_number(v) for v in flat.tolist()]
         if self._previous is not None and self._mode == "weights":
             old = [label_number(v) for v in self._previous.ravel().tolist()]
-            texts = [t if o == t else f"{o} → {t}" for o, t in zip(old, texts)]
+            texts = [t if o == t else f"{o}→{t}" for o, t in zip(old, texts)]
         widths = np.array([em_width(t) * px + 8.0 for t in texts])
         height = px * 1.3 + 2.0
         # Device-sized boxes in "scene x scale" space: the same as pixels on screen.
