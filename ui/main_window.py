@@ -30,6 +30,7 @@ from nnviz.errors import DatasetError, DesignError, ProjectFileError
 from nnviz.project import Project
 from nnviz.runners import default_runner
 from nnviz.session import Session
+from ui import dock_layout
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog
@@ -166,7 +167,7 @@ class MainWindow(QMainWindow):
         #: Whether a first start asks for a maximized window (see :meth:`show_first`).
         self.start_maximized = False
         self._place_on_screen()
-        self._arrange_docks()
+        dock_layout.arrange_docks(self)
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
         if self._needs_default_sizes:
@@ -220,61 +221,6 @@ class MainWindow(QMainWindow):
         self.status_presenter.show_message(text)
 
     # ------------------------------------------------------------------ building
-    def _arrange_docks(self) -> None:
-        """The default layout: building on the left, training on the right, curves below.
-
-        Left: the palette above the inspector (add layers, then edit what is selected).
-        Right: the training panel above the lecture view (run it, read the numbers).
-        Bottom: the plots, low enough that the canvas keeps most of the window.
-        """
-        panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
-        # The side columns run the full height; the plots sit under the canvas only.
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.inspector)
-        self.splitDockWidget(self.palette_dock, self.inspector, Qt.Orientation.Vertical)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lecture)
-        self.splitDockWidget(panel, lecture, Qt.Orientation.Vertical)
-        self.tabifyDockWidget(lecture, self.code_dock)
-        lecture.raise_()
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, plots)
-        # The loss surface is a tab beside the lecture view (it wants height more than width).
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.loss_surface)
-        self.tabifyDockWidget(lecture, self.loss_surface)
-        lecture.raise_()
-
-    def _apply_default_sizes(self) -> None:
-        """The docks' default sizes: narrow side columns, a low plot strip, the rest canvas.
-
-        Only meaningful once the window has its real size, hence called on first show.
-        """
-        panel, lecture, plots = self.training.panel, self.training.lecture, self.training.plots
-        left, right = self._side_widths()
-        self.resizeDocks([self.palette_dock, panel], [left, right], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.palette_dock, self.inspector], [250, 500],
-                         Qt.Orientation.Vertical)
-        # The lecture view's formulas are large (read from the back of a room): half the column.
-        self.resizeDocks([panel, lecture], [self.height() // 2, self.height() // 2],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([plots], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
-
-    def _side_widths(self) -> tuple[int, int]:
-        """Default widths of the left (palette, inspector) and right (training) columns."""
-        return (max(200, min(240, int(self.width() * 0.15))),
-                max(300, min(380, int(self.width() * 0.24))))
-
-    def _clamp_docks(self) -> None:
-        """Shrink a side column that grew past its default width (a restored layout)."""
-        left, right = self._side_widths()
-        docks, sizes = [], []
-        for dock, width in ((self.palette_dock, left), (self.training.panel, right)):
-            if dock.isVisible() and not dock.isFloating() and dock.width() > width * 1.15:
-                docks.append(dock)
-                sizes.append(width)
-        if docks:
-            self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """On the first show without a remembered layout, give the docks their default sizes."""
         super().showEvent(event)
@@ -282,11 +228,11 @@ class MainWindow(QMainWindow):
             return
         if self._needs_default_sizes:
             self._needs_default_sizes = False
-            self._apply_default_sizes()
+            dock_layout.apply_default_sizes(self)
             self.training.fold_plots_until_history()
         else:
             # A layout remembered from a session where a dock had grown is not kept.
-            self._clamp_docks()
+            dock_layout.clamp_docks(self)
         self._clamped = True
         # Fit once the docks have their sizes and the canvas its final viewport.
         QTimer.singleShot(0, self.canvas, self.canvas.fit)
@@ -491,7 +437,7 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
-        self._apply_default_sizes()
+        dock_layout.apply_default_sizes(self)
 
     def set_dark(self, dark: bool) -> None:
         """Switch the whole window, canvas included, to the dark or light theme."""
