@@ -44,32 +44,28 @@ import json
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
-from psygnal import Signal, SignalGroup, evented
+from psygnal import Signal, SignalGroup
 
-from nnviz import losses as _losses
-from nnviz import optimizers as _optimizers
+# The settings and the data set spec live in modules of their own; they are re-exported
+# here, so ``from nnviz.project import TrainingSettings, DatasetSpec`` keeps working.
+from nnviz.dataset_spec import DatasetSpec, _spec_key
 from nnviz.document import ACTIVATIONS, Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
 from nnviz.limits import (
-    MAX_BATCH_SIZE,
-    MAX_EPOCHS,
     MAX_HISTORY_POINTS,
     MAX_JSON_CONTAINERS,
     MAX_JSON_DEPTH,
     MAX_JSON_VALUES,
     MAX_MESSAGE,
-    MAX_PATH,
     MAX_PROJECT_FILE_BYTES,
-    MAX_SAMPLES,
-    MAX_SEED,
-    MAX_TEXT,
     elide,
     json_counts,
 )
 from nnviz.run_file import run_from_dict, run_to_dict
+from nnviz.settings import _DTYPES, _LOSSES, _OPTIMIZER_OPTIONS, _OPTIMIZERS, TrainingSettings
 from nnviz.version import __version__
 from nnviz.weights_io import atomic_output, decode_array, encode_array, iter_readable
 
@@ -89,262 +85,10 @@ FORMAT_VERSION = 2
 PROJECT_SUFFIX = ".nnviz"
 
 _VERSION = __version__  # "saved_by": the nnviz that wrote the file
-# Derived from the registries in nnviz.losses and nnviz.optimizers (defined there once).
-_LOSSES = tuple(_losses.names())
-_OPTIMIZERS = tuple(_optimizers.names())
-_DTYPES = ("float64", "float32")
-# Keyword arguments each optimizer takes beyond learning_rate (and momentum).
-_OPTIMIZER_OPTIONS = {
-    name: tuple(k for k in _optimizers.options(name) if k != "momentum") for name in _OPTIMIZERS
-}
-_HAS_MOMENTUM = tuple(name for name in _OPTIMIZERS if _optimizers.has_momentum(name))
-
-
-# ------------------------------------------------------------------------ settings
-
-
-@evented
-@dataclass
-class TrainingSettings:
-    """How the network is trained: Keras's ``compile`` and ``fit`` arguments.
-
-    Evented (psygnal): ``settings.events.learning_rate.connect(f)`` hears every change of
-    that field with ``(new, old)``; ``settings.events.all`` hears every field.
-
-    ``optimizer`` is ``"sgd"``, ``"adam"`` or ``"rmsprop"`` with ``learning_rate``,
-    ``momentum`` (SGD and RMSprop) and any other keyword argument of the Keras optimizer in
-    ``optimizer_options`` (``{"nesterov": True}``, ``{"beta_1": 0.9}``, ...). ``seed`` draws
-    the initial weights and the order of the samples (when ``shuffle``).
-    """
-
-    loss: str = "categorical_crossentropy"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.1
-    momentum: float = 0.0
-    optimizer_options: dict = field(default_factory=dict)
-    batch_size: int = 4
-    epochs: int = 50
-    seed: int = 0
-    dtype: str = "float64"
-    metrics: list = field(default_factory=lambda: ["accuracy"])
-    shuffle: bool = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_built", True)
-
-    def __setattr__(self, name: str, value) -> None:
-        """Every field is validated as it is set (ProjectFileError with the message the
-        window shows), and stored normalised: an invalid value never reaches a run."""
-        if name in _FIELD_NAMES and self.__dict__.get("_built"):
-            merged = {f: getattr(self, f) for f in _FIELD_NAMES}
-            merged[name] = value
-            value = _check_settings(merged, "training")[name]
-        super().__setattr__(name, value)
-
-    def make_optimizer(self):
-        """A new nnviz optimizer with these settings (``SGD(learning_rate=0.1, momentum=0)``)."""
-        from nnviz import optimizers
-
-        kwargs = {"learning_rate": self.learning_rate, **self.optimizer_options}
-        if self.optimizer in _HAS_MOMENTUM:
-            kwargs["momentum"] = self.momentum
-        return optimizers.get(self.optimizer, **kwargs)
-
-    def to_dict(self) -> dict:
-        """Plain JSON-able data."""
-        return copy.deepcopy({f.name: getattr(self, f.name) for f in fields(self)})
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str = "training") -> TrainingSettings:
-        """Settings from :meth:`to_dict` data; missing fields take the defaults.
-
-        Raises ProjectFileError naming the bad field.
-        """
-        if not isinstance(data, dict):
-            raise ProjectFileError(f"'{where}' must be an object with the training settings.")
-        settings = cls()
-        known = {f.name for f in fields(cls)}
-        for key in data:
-            if key not in known:
-                raise ProjectFileError(f"'{where}.{key}' is not a training setting nnviz knows.")
-        values = {**settings.to_dict(), **data}
-        return cls(**_check_settings(values, where))
-
-
-_FIELD_NAMES = frozenset(f.name for f in fields(TrainingSettings))
-
-
-def _check_settings(v: dict, where: str) -> dict:
-    """Validate every training setting; return them normalised (ProjectFileError if wrong)."""
-
-    def fail(key, what):
-        raise ProjectFileError(f"'{where}.{key}' must be {what}, not {v[key]!r}.")
-
-    def is_number(x):
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-    def is_int(x):
-        return isinstance(x, int) and not isinstance(x, bool)
-
-    out = dict(v)
-    loss = v["loss"]
-    aliases = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
-    if not isinstance(loss, str) or aliases.get(loss.lower(), loss.lower()) not in _LOSSES:
-        fail("loss", "one of " + ", ".join(_LOSSES))
-    out["loss"] = aliases.get(loss.lower(), loss.lower())
-    if not isinstance(v["optimizer"], str) or v["optimizer"].lower() not in _OPTIMIZERS:
-        fail("optimizer", "one of " + ", ".join(_OPTIMIZERS))
-    out["optimizer"] = v["optimizer"].lower()
-    if not is_number(v["learning_rate"]) or v["learning_rate"] <= 0:
-        fail("learning_rate", "a positive number")
-    out["learning_rate"] = float(v["learning_rate"])
-    if not is_number(v["momentum"]) or not 0 <= v["momentum"] < 1:
-        fail("momentum", "a number from 0 up to (not including) 1")
-    out["momentum"] = float(v["momentum"])
-    options = v["optimizer_options"]
-    if not isinstance(options, dict):
-        fail("optimizer_options", "an object of the optimizer's keyword arguments")
-    allowed = _OPTIMIZER_OPTIONS[out["optimizer"]]
-    for key, value in options.items():
-        if key not in allowed:
-            raise ProjectFileError(
-                f"'{where}.optimizer_options.{key}' is not an option of {out['optimizer']}; "
-                f"it takes {', '.join(allowed)}."
-            )
-        if key == "nesterov":
-            if not isinstance(value, bool):
-                raise ProjectFileError(f"'{where}.optimizer_options.nesterov' must be true or false.")
-        elif not is_number(value) or value < 0:
-            raise ProjectFileError(f"'{where}.optimizer_options.{key}' must be a number >= 0.")
-    out["optimizer_options"] = dict(options)
-    for key, low, high in (("batch_size", 1, MAX_BATCH_SIZE), ("epochs", 1, MAX_EPOCHS),
-                           ("seed", 0, MAX_SEED)):
-        if not is_int(v[key]) or v[key] < low:
-            fail(key, f"a whole number of at least {low}")
-        if v[key] > high:
-            raise ProjectFileError(
-                f"'{where}.{key}' is {v[key]}; nnviz allows at most {high:,} ({key}).")
-    if v["dtype"] not in _DTYPES:
-        fail("dtype", "'float64' or 'float32'")
-    if not isinstance(v["metrics"], list) or not all(m == "accuracy" for m in v["metrics"]):
-        fail("metrics", "[] or [\"accuracy\"]")
-    out["metrics"] = list(v["metrics"])
-    if not isinstance(v["shuffle"], bool):
-        fail("shuffle", "true or false")
-    return out
-
-
-@dataclass
-class DatasetSpec:
-    """Which data set a project trains on: a built-in one by name, or a CSV file.
-
-    Built-in: ``DatasetSpec("moons", {"n_samples": 200, "noise": 0.1, "seed": 0})`` means
-    ``nnviz.datasets.load("moons", **params)``. CSV: ``DatasetSpec("csv", params,
-    csv_path="data.csv", target=-1)`` means ``nnviz.datasets.load_csv(csv_path,
-    target=target, **params)``; in memory ``csv_path`` is absolute (or relative to the
-    working folder), in the file it is relative to the project file. ``name=None``: no data
-    set chosen yet.
-    """
-
-    name: str | None = None
-    params: dict = field(default_factory=dict)
-    csv_path: str | None = None
-    target: int | str | None = None
-
-    @property
-    def is_csv(self) -> bool:
-        """Whether the data come from a CSV file."""
-        return self.name == "csv"
-
-    def load(self):
-        """The :class:`nnviz.datasets.Dataset` this spec names (DatasetError if it cannot)."""
-        from nnviz import datasets
-        from nnviz.errors import DatasetError
-
-        if self.name is None:
-            raise DatasetError("This project has no data set yet; choose one first.")
-        if self.is_csv:
-            if not self.csv_path:
-                raise DatasetError("The project's CSV data set names no file.")
-            target = -1 if self.target is None else self.target
-            return datasets.load_csv(self.csv_path, target=target, **self.params)
-        return datasets.load(self.name, **self.params)
-
-    def to_dict(self, base_dir: str | None = None) -> dict:
-        """JSON-able data; a CSV path is made relative to ``base_dir`` (with ``/``)."""
-        out: dict = {"name": self.name, "params": copy.deepcopy(self.params)}
-        if self.is_csv:
-            path = self.csv_path
-            if path and base_dir is not None:
-                absolute = os.path.abspath(path)
-                try:
-                    path = os.path.relpath(absolute, base_dir)
-                except ValueError:  # another drive on Windows: keep it absolute
-                    path = absolute
-            out["path"] = None if path is None else path.replace(os.sep, "/")
-            out["target"] = self.target
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Any, base_dir: str | None = None,
-                  where: str = "dataset") -> DatasetSpec:
-        """A spec from :meth:`to_dict` data; a relative CSV path is resolved against ``base_dir``."""
-        from nnviz import datasets
-
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise ProjectFileError(f"'{where}' must be an object naming the data set.")
-        name = data.get("name")
-        params = data.get("params", {})
-        if not isinstance(params, dict):
-            raise ProjectFileError(f"'{where}.params' must be an object of the data set's options.")
-        if not all(isinstance(k, str) for k in params):
-            raise ProjectFileError(f"'{where}.params' has a key that is not a text.")
-        _check_dataset_params(params, where)
-        if name is None:
-            return cls()
-        if name == "csv":
-            path = data.get("path")
-            if not isinstance(path, str) or not path:
-                raise ProjectFileError(f"'{where}.path' must be the CSV file's path.")
-            if len(path) > MAX_PATH:
-                raise ProjectFileError(
-                    f"'{where}.path' has {len(path):,} characters; nnviz reads paths of at "
-                    f"most {MAX_PATH:,}.")
-            target = data.get("target", -1)
-            if isinstance(target, bool) or not isinstance(target, (int, str)):
-                raise ProjectFileError(f"'{where}.target' must be a column name or index.")
-            if isinstance(target, str) and len(target) > MAX_TEXT:
-                raise ProjectFileError(
-                    f"'{where}.target' has {len(target):,} characters; nnviz reads column "
-                    f"names of at most {MAX_TEXT:,}.")
-            columns = datasets.MAX_CSV_COLUMNS
-            if isinstance(target, int) and not -columns <= target < columns:
-                raise ProjectFileError(
-                    f"'{where}.target' is {target}; a CSV file has at most {columns:,} "
-                    "columns.")
-            allowed = {"header", "standardize", "validation_split", "seed", "task", "delimiter"}
-            for key in params:
-                if key not in allowed:
-                    raise ProjectFileError(f"'{where}.params.{key}' is not an option of a CSV data set.")
-            path = path.replace("/", os.sep)
-            if base_dir is not None and not os.path.isabs(path):
-                path = os.path.normpath(os.path.join(base_dir, path))
-            return cls("csv", dict(params), path, target)
-        if not isinstance(name, str) or name not in datasets.DATASETS:
-            raise ProjectFileError(
-                f"'{where}.name' must be 'csv' or a built-in data set "
-                f"({', '.join(datasets.DATASETS)}), not {name!r}."
-            )
-        allowed = set(datasets.default_params(name))
-        for key in params:
-            if key not in allowed:
-                raise ProjectFileError(f"'{where}.params.{key}' is not an option of the {name} data set.")
-        return cls(name, dict(params))
 
 
 # ------------------------------------------------------------------------ migrations
+
 
 def _packed_snapshots(data: dict) -> dict:
     """1 -> 2: snapshot arrays may now be packed bytes; a version-1 file's lists still read.
@@ -800,58 +544,6 @@ def _weight_shapes(design: Design) -> list[tuple] | None:
     return shapes
 
 
-def _check_dataset_params(params: dict, where: str) -> None:
-    """Every data set option is one value of its own type, within its limit.
-
-    The window shows these in its boxes (Size, Noise, Split) as they are, so a text where
-    a number belongs is refused here, not met by a view half-way through opening.
-    """
-    for key, value in params.items():
-        if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise ProjectFileError(
-                f"'{where}.params.{key}' must be a number, a text, true/false or null.")
-    limits = {"n_samples": MAX_SAMPLES, "seed": MAX_SEED}
-    for key, high in limits.items():
-        value = params.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value > high:
-            raise ProjectFileError(
-                f"'{where}.params.{key}' is {value}; nnviz allows at most {high:,} ({key}).")
-    for key, value in params.items():
-        rule = _PARAM_RULES.get(key)
-        if rule is not None and not rule[1](value):
-            raise ProjectFileError(
-                f"'{where}.params.{key}' must be {rule[0]}, not {_show_value(value)}.")
-
-
-def _is_whole(x) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_real(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-#: What each data set option may be: (what the message says, the test).
-_PARAM_RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
-    "n_samples": ("a whole number of at least 1, or null",
-                  lambda v: v is None or (_is_whole(v) and v >= 1)),
-    "noise": ("a number of 0 or more, or null", lambda v: v is None or (_is_real(v) and v >= 0)),
-    "seed": ("a whole number of 0 or more", lambda v: _is_whole(v) and v >= 0),
-    "validation_split": ("a number from 0 up to (not including) 1",
-                         lambda v: _is_real(v) and 0 <= v < 1),
-    "standardize": ("true or false", lambda v: isinstance(v, bool)),
-    "header": ("true, false or null", lambda v: v is None or isinstance(v, bool)),
-    "task": ("'classification', 'regression' or null",
-             lambda v: v in (None, "classification", "regression")),
-    "delimiter": ("',', ';', a tab or null", lambda v: v in (None, ",", ";", "\t")),
-}
-
-
-def _show_value(value: Any) -> str:
-    """``value`` for a message, a long text cut short."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
 
 def _read_history(data: Any) -> dict:
     if not isinstance(data, dict):
@@ -897,10 +589,6 @@ def _check_segments(flat: list[float]) -> None:
                 raise ProjectFileError(
                     f"'{where}' stands for more than 2**53 batches; a run has fewer.")
 
-
-def _spec_key(spec: DatasetSpec):
-    path = None if spec.csv_path is None else os.path.abspath(spec.csv_path)
-    return (spec.name, json.dumps(spec.params, sort_keys=True, default=str), path, spec.target)
 
 
 def _history_key(history: dict):

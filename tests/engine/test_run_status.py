@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnviz import resources
-from nnviz import session as session_module
+from nnviz.design_sync import _design_weights  # the document -> run link (Session delegates to it)
 from nnviz.project import Project
 from nnviz.run_status import RunStatus, position
 from nnviz.runners import ProcessRunner
@@ -57,7 +57,7 @@ def test_training_to_the_end_is_ended_by_the_session():
     assert session.undo_stack.undo_text == "Train (2 epochs)"
     assert session.status_text() == "Done: 2 epochs trained"
     model = session.model.get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(model, session_module._design_weights(session.design)))
+    assert all(np.array_equal(a, b) for a, b in zip(model, _design_weights(session.design)))
     # A chunk after the end trains nothing.
     assert session.train_chunk() == ("stopped", None)
 

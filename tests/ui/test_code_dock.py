@@ -142,7 +142,7 @@ def test_file_import_keras_code(window, qtbot, tmp_path, monkeypatch):
     # A refused file says why in a dialog and changes nothing.
     path.write_text("model = Sequential([Dense(3, input_shape=(2,)), Conv2D(3, 3)])\n")
     errors = []
-    monkeypatch.setattr("ui.main_window.show_error",
+    monkeypatch.setattr("ui.file_actions.show_error",
                         lambda parent, title, error: errors.append(str(error)))
     action.trigger()
     assert errors and errors[0].startswith("Line 1: 'Conv2D' is not a layer nnviz has")

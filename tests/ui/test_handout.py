@@ -89,7 +89,7 @@ def test_export_slides_one_png_per_stage(window, tmp_path, monkeypatch):
 def test_handout_of_an_untrainable_design_says_why(window, tmp_path, monkeypatch):
     window.design.remove(layer_ids=[window.design.chain()[-1].id])
     errors = []
-    monkeypatch.setattr("ui.main_window.show_error",
+    monkeypatch.setattr("ui.file_actions.show_error",
                         lambda parent, title, error: errors.append(str(error)))
     assert not window.export_handout(str(tmp_path / "h.pdf"))
     assert errors and "trained" in errors[0]

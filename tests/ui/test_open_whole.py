@@ -19,7 +19,7 @@ from tests.ui.helpers import type_into
 
 def _errors(monkeypatch) -> list[str]:
     errors: list[str] = []
-    monkeypatch.setattr("ui.main_window.show_error",
+    monkeypatch.setattr("ui.file_actions.show_error",
                         lambda parent, title, error: errors.append(f"{title}: {error}"))
     return errors
 
