@@ -3,15 +3,13 @@
 A layer is a rounded card holding a column of neuron circles (:class:`NeuronItems`, one
 item painting them all), with an input port on its left edge and an output port on its
 right (:class:`PortItem`), and a label above it (:class:`LayerLabelItem`: name, units,
-activation). :class:`ProblemItem` is a validation message pinned under the layer it is about.
+activation). Validation messages pinned under a layer are :class:`ui.canvas.callouts.ProblemItem`.
 
 The items only draw and report gestures; every change of the design goes through the
 scene, which calls the design's commands and redraws on the design's events.
 """
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -31,55 +29,16 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.canvas.text import (  # noqa: F401 (short_number, em_width: re-exported)
+    CONDENSED_STRETCH,
+    _font,
+    _map,
+    _scale_of,
+    em_width,
+    pixel_font,
+    short_number,
+)
 from ui.errors import guarded
-
-
-def _scale_of(painter: QPainter) -> float:
-    t = painter.worldTransform()
-    return math.hypot(t.m11(), t.m12()) or 1.0
-
-
-def _font(point_size: float, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSizeF(point_size)
-    font.setBold(bold)
-    return font
-
-
-_PIXEL_FONTS: dict[tuple[int, bool, int], QFont] = {}
-_EM_WIDTHS: dict[tuple[str, bool, int], float] = {}
-#: Presentation mode writes the numbers in the neurons this narrow (percent of the normal
-#: width): a five-character "-1.27" then fits a circle at 28 px instead of 25 px, and from
-#: a room's back row the height of the digits counts more than their width.
-CONDENSED_STRETCH = 78
-
-
-def pixel_font(pixels: float, bold: bool = False, stretch: int = 100) -> QFont:
-    """A font ``pixels`` device pixels tall (its em), ``stretch`` percent wide, cached."""
-    key = (max(int(pixels), 1), bool(bold), int(stretch))
-    font = _PIXEL_FONTS.get(key)
-    if font is None:
-        font = QFont()
-        font.setPixelSize(key[0])
-        font.setBold(bold)
-        if stretch != 100:
-            font.setStretch(int(stretch))
-        _PIXEL_FONTS[key] = font
-    return font
-
-
-def em_width(text: str, bold: bool = False, stretch: int = 100) -> float:
-    """How wide ``text`` is in ems (its width at a 1 px font), measured once per text."""
-    key = (text, bool(bold), int(stretch))
-    width = _EM_WIDTHS.get(key)
-    if width is None:
-        width = QFontMetricsF(pixel_font(100, bold, stretch)).horizontalAdvance(text) / 100.0
-        _EM_WIDTHS[key] = width
-    return width
-
-
-def _map(t: QTransform, x: float, y: float) -> QPointF:
-    return t.map(QPointF(x, y))
 
 
 class NeuronItems(QGraphicsItem):
@@ -516,22 +475,6 @@ class NeuronItems(QGraphicsItem):
         painter.drawRect(rect)
 
 
-def short_number(value: float) -> str:
-    """A number in at most 5 characters, to fit inside a neuron: ``0.53``, ``-1.20``, ``3e-5``.
-
-    Two decimals between 0.01 and 1000 (and for 0); otherwise one significant digit with a
-    short exponent. The tooltip and the lecture view give the exact value.
-    """
-    v = float(value)
-    if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if v == 0 or 0.01 <= abs(v) < 1000:
-        text = f"{v:.2f}"
-        return "0.00" if text == "-0.00" else text
-    mantissa, exponent = f"{v:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
 class PortItem(QGraphicsItem):
     """A layer's input (``role="in"``, left edge) or output (``role="out"``, right edge) port.
 
@@ -850,54 +793,3 @@ class LayerItem(QGraphicsItem):
             self.setZValue(style.Z_LAYER_SELECTED if bool(value) else style.Z_LAYER)
         return super().itemChange(change, value)
 
-
-class ProblemItem(QGraphicsItem):
-    """A validation message in a bubble, pinned under the layer it concerns (screen-sized).
-
-    A scene item of its own at ``style.Z_PROBLEM`` (above every card); :attr:`layer` is the
-    card it is pinned under (None for a message about the whole design).
-    """
-
-    MAX_WIDTH = 260.0
-
-    def __init__(self, message: str, colors: style.CanvasColors, error: bool = False):
-        super().__init__()
-        self.message = message
-        #: The card this bubble sits under, or None.
-        self.layer: LayerItem | None = None
-        self._colors = colors
-        self._error = error
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setZValue(style.Z_PROBLEM)
-        # Qt reads a tooltip that looks like markup as HTML: the message quotes layer names.
-        self.setToolTip("<p style='white-space:pre-wrap'>" + html.escape(message) + "</p>")
-        self._font = _font(9.0)
-        metrics = QFontMetricsF(self._font)
-        text = metrics.boundingRect(QRectF(0, 0, self.MAX_WIDTH, 1000),
-                                    int(Qt.TextFlag.TextWordWrap), message)
-        self._text_rect = QRectF(26, 7, text.width() + 2, text.height())
-        self._rect = QRectF(0, 0, self._text_rect.right() + 10, self._text_rect.bottom() + 7)
-
-    @guarded(QRectF)
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect.adjusted(-1, -1, 1, 1)
-
-    @guarded()
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        accent = self._colors.error if self._error else self._colors.warning
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        fill = QColor(self._colors.bubble)
-        painter.setBrush(fill)
-        painter.setPen(QPen(accent, 1.2))
-        painter.drawRoundedRect(self._rect, 7, 7)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(accent)
-        painter.drawEllipse(QPointF(14, self._text_rect.top() + 7.5), 7, 7)
-        painter.setPen(QColor("#ffffff"))
-        painter.setFont(_font(8.5, bold=True))
-        painter.drawText(QRectF(7, self._text_rect.top() + 0.5, 14, 14), Qt.AlignmentFlag.AlignCenter, "!")
-        painter.setFont(self._font)
-        painter.setPen(self._colors.title)
-        painter.drawText(self._text_rect, int(Qt.TextFlag.TextWordWrap), self.message)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, 
 from nnviz.document import Design, Problem
 from nnviz.errors import DesignError
 from ui.canvas import style
+from ui.canvas.callouts import ProblemItem
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.items import (
     SHADOW_MARGINS,
@@ -32,7 +33,6 @@ from ui.canvas.items import (
     LayerLabelItem,
     NeuronItems,
     PortItem,
-    ProblemItem,
 )
 from ui.canvas.neuron_maps import NeuronMapItem, layer_image
 from ui.errors import guarded
