@@ -374,6 +374,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was saved.", file=err)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`nnviz examples | head -1`): nothing more to say. Python
+        # would raise again flushing stdout at exit, so it is pointed at the null device.
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _one_line(error: Exception) -> str:

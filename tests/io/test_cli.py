@@ -255,3 +255,15 @@ def test_a_path_wins_over_an_examples_name(tmp_path, monkeypatch):
     assert status == 0 and "7 per run" in out
     status, _, err = run(["info", "nothing-of-that-name"])
     assert status == 1 and "examples: lecture, xor" in err
+
+
+def test_a_reader_that_stops_early_is_no_traceback():
+    """`nnviz examples | head -1`: the pipe closes under the command; it ends quietly."""
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert main(["examples"], stdout=ClosedPipe(), stderr=err) == 0
+    assert err.getvalue() == ""
