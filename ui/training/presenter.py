@@ -220,7 +220,7 @@ class FramePresenter(QObject):
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
             p.stage_label.setText(stage)
         # The session's one count (the Lecture view's trace and the status bar say the same).
-        p.counters.setText(f"epoch {frame.position[0]} · "
+        p.counters.setText(f"epoch {frame.position.epoch} · "
                            f"step {frame.global_step} · {frame.samples_seen} samples seen")
         now = time.perf_counter()
         fast = frame.running and frame.trace is None and not full
