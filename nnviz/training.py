@@ -648,9 +648,8 @@ class Stepper:
         opt._state = None if slots is None else [
             {k: v.copy() for k, v in s.items()} for s in slots]
         c, p = state.counters, state.position
-        self.epoch, self.batch_index = c.epoch, c.batch_index
-        self.global_step, self.samples_seen = c.global_step, c.samples_seen
-        self._pos = p.stage_index
+        self.epoch, self.batch_index, self.global_step = c.epoch, c.batch_index, c.global_step
+        self.samples_seen, self._pos = c.samples_seen, p.stage_index
         self._work = None if p.work is None else {
             k: (list(v) if isinstance(v, list) else v) for k, v in p.work.items()}
         self.trace = None if p.trace is None else p.trace.copy()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import shiboken6
@@ -43,15 +42,6 @@ from ui.theme import class_color
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
 #: Over each layer at the update stage: its numbers are the forward pass's, old weights.
 BEFORE_UPDATE_NOTE = "numbers: before the update"
-
-
-@dataclass(frozen=True)
-class PortAt:
-    """A layer's port under the pointer (``role`` "in" or "out"): a wiring handle, never a
-    selection."""
-
-    layer: str
-    role: str
 
 
 class CanvasScene(QGraphicsScene):
@@ -736,14 +726,14 @@ class CanvasScene(QGraphicsScene):
         return self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
                           Qt.SortOrder.DescendingOrder, self._device_transform())
 
-    def describe_at(self, pos: QPointF) -> Selection | PortAt:
+    def describe_at(self, pos: QPointF) -> Selection | PortItem:
         """What is under the scene point ``pos``, in ``sig_selection_changed``'s terms.
 
-        ``NeuronSel``, ``LayerSel``, ``ConnectionSel``, a :class:`PortAt` or None.
+        ``NeuronSel``, ``LayerSel``, ``ConnectionSel``, a ``PortItem`` (never selected) or None.
         """
         for item in self._items_at(pos):
             if isinstance(item, PortItem):
-                return PortAt(item.layer.layer_id, item.role)
+                return item
             if isinstance(item, (NeuronItems, LayerLabelItem)):
                 item = item.parentItem()
             if isinstance(item, LayerItem):
@@ -758,7 +748,7 @@ class CanvasScene(QGraphicsScene):
     def tooltip_at(self, pos: QPointF) -> str | None:
         """The tooltip for the scene point ``pos``: a neuron's or a line's name and exact value."""
         what = self.describe_at(pos)
-        if what is None or isinstance(what, PortAt):
+        if what is None or isinstance(what, PortItem):
             return None
         if isinstance(what, LayerSel):
             item = self._layers[what.layer]
@@ -818,7 +808,7 @@ class CanvasScene(QGraphicsScene):
         if self._wire is not None or event.button() != Qt.MouseButton.LeftButton:
             return
         what = self.describe_at(event.scenePos())
-        if isinstance(what, PortAt):
+        if isinstance(what, PortItem):
             return
         self._set_selection(what)
 

@@ -506,13 +506,12 @@ class LectureView(QDockWidget):
     def show_state(self, selection: Selection, trace, weights, info: dict) -> None:
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
-        ``selection``: a :data:`nnviz.selection.Selection` (None, ``LayerSel``, ``NeuronSel``
-        or ``ConnectionSel``) as the canvas announces it. With nothing selected, a stepped stage explains neuron 1
-        of the layer it computed (the loss stage: the loss). ``weights``:
-        ``model.get_weights()`` as last published. ``info``: ``ids`` (layer ids
-        input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its name),
-        ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training runs:
-        ``trace`` is None and the view says when the formulas come back).
+        ``selection``: what the canvas announces (an ``nnviz.selection.Selection``); with nothing
+        selected, a stepped stage explains neuron 1 of the layer it computed (the loss stage:
+        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: ``ids``
+        (layer ids input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its
+        name), ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training
+        runs: ``trace`` is None and the view says when the formulas come back).
 
         The page is in the order training computes it (forward, loss, backward, update);
         the stage's heading stands right above what the stage newly derived, and the view
