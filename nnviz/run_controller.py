@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nnviz.errors import NnvizError, TrainingDiverged
-from nnviz.run_status import RunStatus, position, status_text
+from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
 from nnviz.training import History, RunState, Stepper
 from nnviz.training_process import ANSWER_TIMEOUT
@@ -79,12 +79,12 @@ class RunController:
         if not self._s.training:
             self.set_status(*self.still_status(mid_run))
 
-    def position(self) -> tuple[int, int]:
+    def position(self) -> ShownPosition:
         """See :meth:`nnviz.session.Session.position`."""
         s = self._s
         stepper = s.stepper
         if stepper is None:
-            return 1, 0
+            return ShownPosition(1, 0)
         return position(stepper.epoch, stepper.batch_index, stepper.batches_per_epoch,
                         stepper.mid_batch, s.project.training.epochs)
 
@@ -92,8 +92,8 @@ class RunController:
         """See :meth:`nnviz.session.Session.status_text`."""
         s = self._s
         stepper = s.stepper
-        epoch, batch = self.position()
-        return status_text(s.status, s.status_reason, epoch, batch,
+        shown = self.position()
+        return status_text(s.status, s.status_reason, shown.epoch, shown.batch,
                            stepper.epoch if stepper is not None else 0, stepper is not None)
 
     def epochs_done(self) -> bool:

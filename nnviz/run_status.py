@@ -7,8 +7,9 @@ render :func:`status_text` and :func:`position` and keep no state of their own.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
-__all__ = ["RunStatus", "status_text", "position"]
+__all__ = ["RunStatus", "ShownPosition", "status_text", "position"]
 
 
 class RunStatus(str, enum.Enum):
@@ -28,23 +29,31 @@ class RunStatus(str, enum.Enum):
     DIVERGED = "diverged"
 
 
+@dataclass(frozen=True)
+class ShownPosition:
+    """The 1-based epoch and batch every view shows (the panel, the status bar)."""
+
+    epoch: int
+    batch: int
+
+
 def position(epoch: int, batch_index: int, batches_per_epoch: int, mid_batch: bool,
-             epochs: int) -> tuple[int, int]:
+             epochs: int) -> ShownPosition:
     """The 1-based (epoch, batch) every view shows: the batch being computed or next.
 
     Once all ``epochs`` are trained it is the last one (50 of 50, never "epoch 51"),
     until a step goes past them: then it is that batch, as the Lecture view's trace says.
     """
     if epoch >= epochs and epoch > 0 and batch_index == 0 and not mid_batch:
-        return epoch, batches_per_epoch
-    return epoch + 1, batch_index + 1
+        return ShownPosition(epoch, batches_per_epoch)
+    return ShownPosition(epoch + 1, batch_index + 1)
 
 
 def status_text(status: RunStatus, reason: str, epoch: int, batch: int,
                 epochs_trained: int, can_build: bool) -> str:
     """The one line saying what the run does ("Training…", "Paused at epoch 3", ...).
 
-    ``epoch``/``batch`` come from :func:`position`; ``epochs_trained`` is the run's
+    ``epoch``/``batch`` are :func:`position`'s; ``epochs_trained`` is the run's
     completed epochs; ``can_build`` whether a run exists at all.
     """
     if status is RunStatus.TRAINING:

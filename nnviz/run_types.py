@@ -7,13 +7,14 @@ Re-exported by :mod:`nnviz.training`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nnviz.history import History
 
-__all__ = ["Stage", "StageTrace", "RunState", "RunData", "RunPayload", "RunDelta"]
+__all__ = ["Stage", "StageTrace", "Counters", "RunPosition", "RunState", "RunData", "RunPayload",
+           "RunDelta"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,31 @@ class StageTrace:
         return c
 
 
+@dataclass(frozen=True)
+class Counters:
+    """How far a run has come: epochs completed, the batch within the epoch (0-based),
+    batches trained in all and samples seen in all."""
+
+    epoch: int
+    batch_index: int
+    global_step: int
+    samples_seen: int
+
+
+@dataclass(frozen=True)
+class RunPosition:
+    """Where a run is within its batch and epoch: the next stage's index within the batch
+    (0: between batches), the stages' work so far (None between batches), the last stage's
+    trace, the epoch's shuffled order (None: not shuffled yet, or the receiver of a delta
+    has it) and the random generator's state."""
+
+    stage_index: int
+    work: dict | None
+    trace: StageTrace | None
+    order: np.ndarray | None
+    rng: dict
+
+
 @dataclass
 class RunState:
     """A stepper's whole state at one moment (see :meth:`Stepper.get_state`).
@@ -73,8 +99,8 @@ class RunState:
 
     weights: list
     optimizer: tuple
-    counters: tuple
-    position: tuple
+    counters: Counters
+    position: RunPosition
     sums: tuple
     history: History
     snapshots: list
@@ -83,20 +109,19 @@ class RunState:
     @property
     def epoch(self) -> int:
         """Epochs completed."""
-        return self.counters[0]
+        return self.counters.epoch
 
     def without_history(self, same_order: bool = False) -> RunState:
         """This state with an empty history and no snapshots (and no shuffled order when
         ``same_order``: the receiver has it): what a delta carries besides its new points."""
-        pos, work, trace, order, rng = self.position
-        return RunState(self.weights, self.optimizer, self.counters,
-                        (pos, work, trace, None if same_order else order, rng), self.sums,
+        position = replace(self.position, order=None) if same_order else self.position
+        return RunState(self.weights, self.optimizer, self.counters, position, self.sums,
                         History(), [], self.diverged)
 
     @property
     def global_step(self) -> int:
         """Batches trained in all."""
-        return self.counters[2]
+        return self.counters.global_step
 
 
 @dataclass

@@ -45,7 +45,7 @@ from psygnal import Signal, SignalGroup
 from nnviz.design_sync import PATCH_SETTINGS, RUN_SETTINGS, DesignSync
 from nnviz.project import DatasetSpec, Project
 from nnviz.run_controller import RunController
-from nnviz.run_status import RunStatus
+from nnviz.run_status import RunStatus, ShownPosition
 from nnviz.runners import InlineRunner, Runner
 from nnviz.session_commands import SessionCommands
 from nnviz.session_files import SessionFiles
@@ -154,7 +154,7 @@ class Session:
         return self._run.dataset()
 
     # ------------------------------------------------------------------ status
-    def position(self) -> tuple[int, int]:
+    def position(self) -> ShownPosition:
         """The 1-based (epoch, batch) every view shows (see :func:`nnviz.run_status.position`)."""
         return self._run.position()
 

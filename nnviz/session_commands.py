@@ -82,10 +82,10 @@ def _run_bytes(run: RunState | None) -> int:
     """
     if run is None:
         return 0
-    _pos, work, trace, order, _rng = run.position
-    total = array_bytes(run.weights, run.optimizer, work, order)
-    if trace is not None:
-        total += array_bytes(vars(trace))
+    position = run.position
+    total = array_bytes(run.weights, run.optimizer, position.work, position.order)
+    if position.trace is not None:
+        total += array_bytes(vars(position.trace))
     total += 8 * sum(len(getattr(run.history, k)) for k in History.KEYS)
     return total + 8 * len(run.snapshots)
 

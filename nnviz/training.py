@@ -30,11 +30,21 @@ from nnviz.errors import TrainingDiverged
 # so ``from nnviz.training import History, RunState, Stepper`` keeps working.
 from nnviz.history import MAX_BATCH_POINTS, BatchSeries, History, batch_positions
 from nnviz.losses import Loss
-from nnviz.run_types import RunData, RunDelta, RunPayload, RunState, Stage, StageTrace
+from nnviz.run_types import (
+    Counters,
+    RunData,
+    RunDelta,
+    RunPayload,
+    RunPosition,
+    RunState,
+    Stage,
+    StageTrace,
+)
 
 _BASE_PREPARE = Loss.prepare
 
-__all__ = ["Stage", "StageTrace", "History", "RunState", "Stepper", "accuracy_kind",
+__all__ = ["Stage", "StageTrace", "History", "Counters", "RunPosition", "RunState", "Stepper",
+           "accuracy_kind",
            "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions",
            "RunData", "RunPayload", "RunDelta"]
 
@@ -613,10 +623,11 @@ class Stepper:
         return RunState(
             weights=self.model.get_weights(),
             optimizer=(opt.iterations, slots),
-            counters=(self.epoch, self.batch_index, self.global_step, self.samples_seen),
-            position=(self._pos, work, None if self.trace is None else self.trace.copy(),
-                      None if self._order is None else self._order.copy(),
-                      self._rng.bit_generator.state),
+            counters=Counters(self.epoch, self.batch_index, self.global_step, self.samples_seen),
+            position=RunPosition(self._pos, work,
+                                 None if self.trace is None else self.trace.copy(),
+                                 None if self._order is None else self._order.copy(),
+                                 self._rng.bit_generator.state),
             sums=(self._loss_sum, self._correct, self._count),
             history=self.history.copy(),
             # The snapshots' arrays are never written after they are taken: share them.
@@ -636,15 +647,15 @@ class Stepper:
         opt.iterations = iterations
         opt._state = None if slots is None else [
             {k: v.copy() for k, v in s.items()} for s in slots]
-        self.epoch, self.batch_index, self.global_step, self.samples_seen = state.counters
-        pos, work, trace, order, rng = state.position
-        self._pos = pos
-        self._work = None if work is None else {
-            k: (list(v) if isinstance(v, list) else v) for k, v in work.items()}
-        self.trace = None if trace is None else trace.copy()
-        self._order = None if order is None else order.copy()
+        c, p = state.counters, state.position
+        self.epoch, self.batch_index, self.global_step = c.epoch, c.batch_index, c.global_step
+        self.samples_seen, self._pos = c.samples_seen, p.stage_index
+        self._work = None if p.work is None else {
+            k: (list(v) if isinstance(v, list) else v) for k, v in p.work.items()}
+        self.trace = None if p.trace is None else p.trace.copy()
+        self._order = None if p.order is None else p.order.copy()
         self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = rng
+        self._rng.bit_generator.state = p.rng
         self._loss_sum, self._correct, self._count = state.sums
         self.diverged = state.diverged
         if not history:
@@ -748,8 +759,7 @@ class Stepper:
         run as of that delta, whole (should the copy be lost next, nothing is half old)."""
         state = delta.state
         if delta.same_order:
-            pos, work, trace, _order, rng = state.position
-            state = replace(state, position=(pos, work, trace, self._order, rng))
+            state = replace(state, position=replace(state.position, order=self._order))
         self.set_state(state, history=False)
         for name, values in delta.history.items():
             series = getattr(self.history, name)

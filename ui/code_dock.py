@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from nnviz.errors import DesignError, NnvizError
 from nnviz.keras_code import LectureCode, lecture_code
 from nnviz.keras_import import parse_keras
+from nnviz.selection import Selection, layer_of
 from ui.theme import is_dark, theme_for
 
 __all__ = ["CodeDock", "apply_import"]
@@ -159,16 +160,10 @@ class CodeDock(QDockWidget):
         QGuiApplication.clipboard().setText(self.plain_text())
         self.sig_message.emit("Copied the Keras code to the clipboard")
 
-    def set_selection(self, selection) -> None:
-        """Follow the canvas's selection: ("layer", id), ("neuron", id, j),
-        ("connection", source, target, i, j) or None."""
-        layer = None
-        if isinstance(selection, tuple) and len(selection) >= 2:
-            if selection[0] in ("layer", "neuron"):
-                layer = selection[1]
-            elif selection[0] == "connection" and len(selection) >= 3:
-                layer = selection[2]  # the weights belong to the target's Dense line
-        self._selected_layer = layer
+    def set_selection(self, selection: Selection) -> None:
+        """Follow the canvas's selection (a :data:`nnviz.selection.Selection`): a layer's
+        or neuron's line, or a connection's target's (its weights are that Dense's kernel)."""
+        self._selected_layer = layer_of(selection)
         self._highlight()
 
     def _highlight(self) -> None:

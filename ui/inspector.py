@@ -37,6 +37,7 @@ from nnviz.document import Design
 from nnviz.errors import DesignError
 from nnviz.layer_kinds import LAYER_KINDS
 from nnviz.limits import MAX_UNITS
+from nnviz.selection import ConnectionSel, LayerSel, NeuronSel, Selection
 from ui.canvas.style import neuron_prefix
 
 WEIGHT_RANGE = 1e6
@@ -120,8 +121,8 @@ def _fmt(value) -> str:
 class InspectorDock(QDockWidget):
     """The dock (``objectName`` "inspector") showing and editing the selected item.
 
-    ``set_selection(selection)`` takes what ``scene.sig_selection_changed`` emits:
-    ``None``, ``("layer", id)``, ``("neuron", id, j)`` or ``("connection", src, tgt, i, j)``.
+    ``set_selection(selection)`` takes what ``scene.sig_selection_changed`` emits, a
+    :data:`nnviz.selection.Selection`: ``None``, ``LayerSel``, ``NeuronSel`` or ``ConnectionSel``.
     ``show_values(z, a)`` gives it the latest forward pass (dicts layer id -> array of
     shape ``(units,)`` or ``(batch, units)``; the first sample is shown).
     """
@@ -133,7 +134,7 @@ class InspectorDock(QDockWidget):
         super().__init__("Inspector", parent)
         self.setObjectName("inspector")
         self.design = design
-        self.selection = None
+        self.selection: Selection = None
         self._z: dict = {}
         self._a: dict = {}
         self._grad: dict = {}
@@ -269,9 +270,9 @@ class InspectorDock(QDockWidget):
         return page
 
     # --- public -------------------------------------------------------------------
-    def set_selection(self, selection) -> None:
+    def set_selection(self, selection: Selection) -> None:
         """Show ``selection`` (what ``scene.sig_selection_changed`` emits)."""
-        self.selection = tuple(selection) if selection else None
+        self.selection = selection
         self.refresh()
 
     def show_values(self, z: dict | None = None, a: dict | None = None,
@@ -293,29 +294,32 @@ class InspectorDock(QDockWidget):
             self.selection = sel = None
         if sel is None:
             self._stack.setCurrentIndex(0)
-        elif sel[0] == "layer":
-            self._show_layer(sel[1])
+        elif isinstance(sel, LayerSel):
+            self._show_layer(sel.layer)
             self._stack.setCurrentIndex(1)
-        elif sel[0] == "neuron":
-            self._show_neuron(sel[1], sel[2])
+        elif isinstance(sel, NeuronSel):
+            self._show_neuron(sel.layer, sel.index)
             self._stack.setCurrentIndex(2)
-        elif sel[0] == "connection":
-            self._show_connection(*sel[1:])
+        elif isinstance(sel, ConnectionSel):
+            self._show_connection(sel.source, sel.target, sel.i, sel.j)
             self._stack.setCurrentIndex(3)
 
     # --- showing ------------------------------------------------------------------
-    def _selection_exists(self, sel) -> bool:
+    def _selection_exists(self, sel: Selection) -> bool:
         ids = {layer.id for layer in self.design.layers}
-        if sel[0] in ("layer", "neuron"):
-            if sel[1] not in ids:
-                return False
-            return sel[0] == "layer" or sel[2] < self.design.layer(sel[1]).units
-        if sel[0] == "connection":
-            src, tgt, i, j = sel[1:]
-            wired = any(c.source == src and c.target == tgt for c in self.design.connections)
-            return (wired and i < self.design.layer(src).units
-                    and j < self.design.layer(tgt).units)
+        if isinstance(sel, LayerSel):
+            return sel.layer in ids
+        if isinstance(sel, NeuronSel):
+            return sel.layer in ids and sel.index < self.design.layer(sel.layer).units
+        if isinstance(sel, ConnectionSel):
+            wired = any((c.source, c.target) == sel.key for c in self.design.connections)
+            return (wired and sel.i < self.design.layer(sel.source).units
+                    and sel.j < self.design.layer(sel.target).units)
         return False
+
+    def _selected_layer(self) -> str | None:
+        """The selected layer's id when a whole layer is selected (its fields are shown)."""
+        return self.selection.layer if isinstance(self.selection, LayerSel) else None
 
     def _show_layer(self, layer_id: str) -> None:
         spec = self.design.layer(layer_id)
@@ -400,8 +404,8 @@ class InspectorDock(QDockWidget):
             self.refresh()
 
     def _on_name_edited(self) -> None:
-        if self.selection and self.selection[0] == "layer":
-            layer_id = self.selection[1]
+        layer_id = self._selected_layer()
+        if layer_id is not None:
             name = self.name_edit.text().strip()
             if name and name != self.design.layer(layer_id).name:
                 self._apply(self.design.set_name, layer_id, name)
@@ -409,34 +413,34 @@ class InspectorDock(QDockWidget):
                 self.refresh()
 
     def _on_units_edited(self, value: int) -> None:
-        if self.selection and self.selection[0] == "layer":
-            layer_id = self.selection[1]
+        layer_id = self._selected_layer()
+        if layer_id is not None:
             if value != self.design.layer(layer_id).units:
                 self._apply(self.design.set_units, layer_id, value)
 
     def _on_activation_edited(self, index: int) -> None:
-        if self.selection and self.selection[0] == "layer":
-            layer_id = self.selection[1]
+        layer_id = self._selected_layer()
+        if layer_id is not None:
             name = self.activation_combo.itemText(index)
             if name != self.design.layer(layer_id).activation:
                 self._apply(self.design.set_activation, layer_id, name)
 
     def _on_initializer_edited(self, index: int) -> None:
-        if self.selection and self.selection[0] == "layer":
-            layer_id = self.selection[1]
+        layer_id = self._selected_layer()
+        if layer_id is not None:
             name = self.initializer_combo.itemText(index)
             if name != self.design.layer(layer_id).initializer:
                 self._apply(self.design.set_initializer, layer_id, name)
 
     def _on_bias_edited(self, value: float) -> None:
-        if self.selection and self.selection[0] == "neuron":
-            _, layer_id, j = self.selection
-            self._apply(self.design.set_bias, layer_id, j, value)
+        sel = self.selection
+        if isinstance(sel, NeuronSel):
+            self._apply(self.design.set_bias, sel.layer, sel.index, value)
 
     def _on_weight_edited(self, value: float) -> None:
-        if self.selection and self.selection[0] == "connection":
-            _, src, tgt, i, j = self.selection
-            self._apply(self.design.set_weight, src, tgt, i, j, value)
+        sel = self.selection
+        if isinstance(sel, ConnectionSel):
+            self._apply(self.design.set_weight, sel.source, sel.target, sel.i, sel.j, value)
 
     # --- document events ------------------------------------------------------------
     def _on_design_changed(self, *args) -> None:

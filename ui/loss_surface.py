@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import loss_surface as ls
 from nnviz.errors import NnvizError
+from nnviz.selection import ConnectionSel, Selection
 from ui.canvas import style
 from ui.theme import is_dark
 from ui.training.plots import style_plot
@@ -204,20 +205,21 @@ class LossSurfaceDock(QDockWidget):
         """"connections", "pca" or "random"."""
         return self.mode_combo.currentData()
 
-    def set_selection(self, selection) -> None:
+    def set_selection(self, selection: Selection) -> None:
         """The canvas's selection: the axis buttons take a selected connection."""
         self._selection = selection
-        ok = isinstance(selection, tuple) and selection[0] == "connection"
+        ok = isinstance(selection, ConnectionSel)
         for button in (self.axis1_button, self.axis2_button):
             button.setEnabled(ok and self.mode() == "connections")
 
-    def set_axis(self, n: int, connection) -> None:
-        """Use ``("connection", src, tgt, i, j)`` as axis ``n`` (0 or 1); both set: compute."""
-        if not (isinstance(connection, tuple) and connection[0] == "connection"):
+    def set_axis(self, n: int, connection: Selection) -> None:
+        """Use the weight ``connection`` (a ``ConnectionSel``; anything else is ignored) as
+        axis ``n`` (0 or 1); both set: compute."""
+        if not isinstance(connection, ConnectionSel):
             return
         if self._auto_axes:  # the user's first pick replaces both automatic axes
             self.axes, self._auto_axes = [None, None], False
-        self.axes[n] = tuple(connection[1:])
+        self.axes[n] = (connection.source, connection.target, connection.i, connection.j)
         if self.mode() != "connections":
             self.mode_combo.setCurrentIndex(0)
         self._describe_axes()

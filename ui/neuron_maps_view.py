@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
 from nnviz.errors import NnvizError
+from nnviz.selection import NeuronSel, Selection
 from ui.canvas import style
 from ui.training.worker import input_plane, neuron_maps_of
 
@@ -74,14 +75,14 @@ class NeuronMapsLink(QObject):
         self._show_selected()
 
     # ------------------------------------------------------------------ the large map
-    def _on_selection(self, selection) -> None:
-        if isinstance(selection, tuple) and selection[0] == "neuron":
-            _kind, layer_id, k = selection
+    def _on_selection(self, selection: Selection) -> None:
+        if isinstance(selection, NeuronSel):
+            layer_id = selection.layer
             try:
                 kind = self.window.scene.layer_item(layer_id).kind
             except KeyError:
                 kind = "input"
-            self.selected = (layer_id, int(k)) if kind != "input" else None
+            self.selected = (layer_id, int(selection.index)) if kind != "input" else None
         else:
             self.selected = None
         self._shown = None

@@ -11,7 +11,7 @@ import pytest
 from nnviz import resources
 from nnviz.design_sync import _design_weights  # the document -> run link (Session delegates to it)
 from nnviz.project import Project
-from nnviz.run_status import RunStatus, position
+from nnviz.run_status import RunStatus, ShownPosition, position
 from nnviz.runners import ProcessRunner
 from nnviz.session import Session
 
@@ -69,7 +69,7 @@ def test_pause_then_more_epochs_then_finished():
     session.train_chunk(lambda: session.stepper.global_step >= 5)
     session.pause()
     assert session.status is RunStatus.PAUSED
-    assert session.status_text() == f"Paused at epoch {session.position()[0]}"
+    assert session.status_text() == f"Paused at epoch {session.position().epoch}"
     assert chunks(session) == "stopped"  # paused: nothing trains
     session.start_training()
     assert chunks(session) == "finished"
@@ -148,9 +148,9 @@ def test_one_epoch_count_after_the_last_epoch_and_past_it():
     session = make(epochs=2)
     session.start_training()
     chunks(session)
-    assert session.position()[0] == 2  # done: the last epoch, not "epoch 3"
+    assert session.position().epoch == 2  # done: the last epoch, not "epoch 3"
     trace = session.step("stage")  # a stage into the next batch
-    assert session.position() == (trace.epoch + 1, trace.batch + 1) == (3, 1)
+    assert session.position() == ShownPosition(trace.epoch + 1, trace.batch + 1) == ShownPosition(3, 1)
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -161,4 +161,4 @@ def test_one_epoch_count_after_the_last_epoch_and_past_it():
     ((5, 3, 10, False, 5), (6, 4)),
 ])
 def test_position(args, expected):
-    assert position(*args) == expected
+    assert position(*args) == ShownPosition(*expected)

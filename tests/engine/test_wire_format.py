@@ -42,8 +42,8 @@ def test_a_copy_from_its_payload_and_deltas_is_the_same_run_bit_for_bit():
     a, b = here.get_state(), there_source.get_state()
     assert all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights))
     assert a.counters == b.counters and a.sums == b.sums
-    assert a.position[4] == b.position[4]  # the random generator
-    assert np.array_equal(a.position[3], b.position[3])  # the shuffled order
+    assert a.position.rng == b.position.rng
+    assert np.array_equal(a.position.order, b.position.order)
     assert here.history.to_dict() == there_source.history.to_dict()
     assert [e for e, _w in here.snapshots] == [e for e, _w in there_source.snapshots]
     assert all(np.array_equal(x, y) for (_e, ws), (_f, vs) in
@@ -57,8 +57,8 @@ def test_the_order_travels_once_per_epoch():
     first = copy.take_delta()
     copy.run(should_stop=lambda: copy.batch_index >= 6, max_epochs=1)
     second = copy.take_delta()
-    assert not first.same_order and first.state.position[3] is not None
-    assert second.same_order and second.state.position[3] is None
+    assert not first.same_order and first.state.position.order is not None
+    assert second.same_order and second.state.position.order is None
 
 
 def test_no_private_stepper_field_is_read_outside_training_py():

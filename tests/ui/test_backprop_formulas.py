@@ -12,6 +12,7 @@ import pytest
 from nnviz import activations, losses
 from nnviz.layers import Dense
 from nnviz.models import Sequential
+from nnviz.selection import NeuronSel
 from nnviz.training import Stepper
 from ui.training.lecture_view import LectureView, fmt
 
@@ -149,7 +150,7 @@ def updates(text: str, layer: int, trace, unit: str, prev: str) -> None:
 @pytest.mark.parametrize("act", activations.names())
 def test_output_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_name):
     model, trace = traced(act, loss_name)
-    text = page(qtbot, ("neuron", "out", 0), model, trace, loss_name)
+    text = page(qtbot, NeuronSel("out", 0), model, trace, loss_name)
     loss = losses.get(loss_name)
     y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
     p, y = float(y_pred[0, 0]), float(y_true[0, 0])
@@ -189,7 +190,7 @@ def test_output_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_n
 @pytest.mark.parametrize("act", activations.names())
 def test_hidden_neuron_backward_for_every_activation_and_loss(qtbot, act, loss_name):
     model, trace = traced(act, loss_name)
-    text = page(qtbot, ("neuron", "h", 0), model, trace, loss_name)
+    text = page(qtbot, NeuronSel("h", 0), model, trace, loss_name)
     W_next, dz_next = trace.W_before[1], trace.dZ[1][0]
     dA = float(trace.dA[0][0, 0])
     np.testing.assert_allclose(W_next[0] @ dz_next, dA, rtol=1e-9, atol=1e-15)

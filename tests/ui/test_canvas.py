@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from nnviz.document import Design
+from nnviz.selection import ConnectionSel, NeuronSel
 from ui.canvas import LAYER_MIME_TYPE, CanvasScene, CanvasView, ProblemItem
 from ui.canvas.style import format_value
 
@@ -191,7 +192,7 @@ def test_clicking_a_connection_selects_it_and_delete_disconnects(qtbot, view, de
     point = line_point(bundle, 0, 1)
     with qtbot.waitSignal(scene.sig_selection_changed, timeout=1000) as blocker:
         QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=to_view(view, point))
-    assert blocker.args[0] == ("connection", inp, hidden, 0, 1)
+    assert blocker.args[0] == ConnectionSel(inp, hidden, 0, 1)
     assert bundle.isSelected()
     QTest.keyClick(view.viewport(), Qt.Key.Key_Delete)
     assert not design.has_connection(inp, hidden)
@@ -204,7 +205,7 @@ def test_clicking_a_neuron_emits_its_selection(qtbot, view, design):
     centre = item.mapToScene(QPointF(0, item.offsets[2]))
     with qtbot.waitSignal(view.canvas_scene.sig_selection_changed, timeout=1000) as blocker:
         QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=to_view(view, centre))
-    assert blocker.args[0] == ("neuron", hidden, 2)
+    assert blocker.args[0] == NeuronSel(hidden, 2)
 
 
 def line_point(bundle, i: int, j: int, t: float = 0.25) -> QPointF:

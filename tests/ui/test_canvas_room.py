@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from nnviz import resources
 from nnviz.project import DatasetSpec
+from nnviz.selection import ConnectionSel, LayerSel
 from ui.canvas import style
 from ui.canvas.connections import label_number
 from ui.canvas.view import LEGEND_MARGIN, LEGEND_SIZE
@@ -115,7 +116,7 @@ def test_clicking_a_connection_never_widens_the_dock(make_window, qtbot):
         with qtbot.waitSignal(win.scene.sig_selection_changed, timeout=2000):
             QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
         QApplication.processEvents()
-        assert win.inspector.selection == ("connection", src, tgt, i, j)
+        assert win.inspector.selection == ConnectionSel(src, tgt, i, j)
         assert win.palette_dock.width() == left and win.inspector.width() == left
         assert win.canvas.viewport().width() == canvas_width
     # Nor does a neuron (bias and sums in a form) or a layer (name, lists).
@@ -128,7 +129,7 @@ def test_clicking_a_connection_never_widens_the_dock(make_window, qtbot):
         QApplication.processEvents()
         assert win.palette_dock.width() == left and win.inspector.width() == left
         assert win.canvas.viewport().width() == canvas_width
-    assert win.inspector.selection == ("layer", hidden)
+    assert win.inspector.selection == LayerSel(hidden)
     pos = win.canvas.mapFromScene(line_point(win, inp, hidden, 1, 2))
     QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     # The inspector names the line as the canvas does.

@@ -5,6 +5,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox
 
 from nnviz.document import Design
+from nnviz.selection import ConnectionSel, LayerSel, NeuronSel
 from ui.inspector import InspectorDock
 
 
@@ -44,7 +45,7 @@ def test_nothing_selected_shows_a_hint(inspector):
 
 def test_layer_units_edit_is_one_undo_step(inspector, design):
     hidden = _ids(design)[1]
-    inspector.set_selection(("layer", hidden))
+    inspector.set_selection(LayerSel(hidden))
     assert inspector.units_spin.value() == 3
     assert inspector.name_edit.text() == design.layer(hidden).name
     count = design.undo_stack.count
@@ -60,7 +61,7 @@ def test_layer_units_edit_is_one_undo_step(inspector, design):
 
 def test_layer_name_and_activation_edits(inspector, design):
     hidden = _ids(design)[1]
-    inspector.set_selection(("layer", hidden))
+    inspector.set_selection(LayerSel(hidden))
     _type_into(inspector.name_edit, "Features")
     assert design.layer(hidden).name == "Features"
     combo = inspector.activation_combo
@@ -75,14 +76,14 @@ def test_layer_name_and_activation_edits(inspector, design):
 
 
 def test_input_layer_has_no_activation_choice(inspector, design):
-    inspector.set_selection(("layer", _ids(design)[0]))
+    inspector.set_selection(LayerSel(_ids(design)[0]))
     assert not inspector.activation_combo.isEnabled()
     assert not inspector.initializer_combo.isEnabled()
 
 
 def test_model_change_shows_in_widget_without_an_edit(inspector, design):
     hidden = _ids(design)[1]
-    inspector.set_selection(("layer", hidden))
+    inspector.set_selection(LayerSel(hidden))
     count = design.undo_stack.count
     design.set_units(hidden, 4)
     assert inspector.units_spin.value() == 4
@@ -91,7 +92,7 @@ def test_model_change_shows_in_widget_without_an_edit(inspector, design):
 
 def test_refused_edit_becomes_a_message_and_restores_the_field(inspector, design):
     hidden, output = _ids(design)[1], _ids(design)[2]
-    inspector.set_selection(("layer", hidden))
+    inspector.set_selection(LayerSel(hidden))
     messages = []
     inspector.sig_message.connect(messages.append)
     _type_into(inspector.name_edit, design.layer(output).name)
@@ -102,7 +103,7 @@ def test_refused_edit_becomes_a_message_and_restores_the_field(inspector, design
 def test_connection_weight_typed_by_hand_and_undone(inspector, design):
     src, tgt, _ = _ids(design)
     before = design.kernel(src, tgt).copy()
-    inspector.set_selection(("connection", src, tgt, 1, 2))
+    inspector.set_selection(ConnectionSel(src, tgt, 1, 2))
     assert inspector.weight_spin.value() == pytest.approx(before[1, 2], abs=1e-4)
     _type_into(inspector.weight_spin, "2.5")
     after = design.kernel(src, tgt)
@@ -115,13 +116,13 @@ def test_connection_weight_typed_by_hand_and_undone(inspector, design):
 
 def test_neuron_bias_and_values(inspector, design):
     _, hidden, _ = _ids(design)
-    inspector.set_selection(("neuron", hidden, 0))
+    inspector.set_selection(NeuronSel(hidden, 0))
     assert inspector._stack.currentIndex() == 2
     assert inspector._z_label.text() == "—"
     _type_into(inspector.bias_spin, "-0.75")
     assert design.bias(hidden)[0] == pytest.approx(-0.75)
     inspector.show_values(z={hidden: [[0.5, 1.0, -2.0]]}, a={hidden: [[0.5, 1.0, 0.0]]})
-    inspector.set_selection(("neuron", hidden, 2))
+    inspector.set_selection(NeuronSel(hidden, 2))
     assert inspector._z_label.text() == "-2.0000"
     assert inspector._a_label.text() == "0.0000"
     design.undo()
@@ -130,6 +131,6 @@ def test_neuron_bias_and_values(inspector, design):
 
 def test_selection_cleared_when_its_layer_goes(inspector, design):
     hidden = _ids(design)[1]
-    inspector.set_selection(("neuron", hidden, 2))
+    inspector.set_selection(NeuronSel(hidden, 2))
     design.remove_layer(hidden)
     assert inspector.selection is None and inspector._stack.currentIndex() == 0

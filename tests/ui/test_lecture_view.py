@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from nnviz import activations, losses, optimizers
+from nnviz.selection import ConnectionSel, NeuronSel
 from nnviz.training import Stepper
 from tests.ui.helpers import reference_stepper as reference
 from ui.training.lecture_view import BASE_PIXEL_SIZE, FIT_FLOOR, fmt
@@ -27,7 +28,7 @@ def click_neuron(qtbot, win, layer_id: str, j: int) -> None:
     point = win.canvas.mapFromScene(item.mapToScene(QPointF(0, item.offsets[j])))
     with qtbot.waitSignal(win.scene.sig_selection_changed, timeout=2000) as blocker:
         QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    assert blocker.args[0] == ("neuron", layer_id, j)
+    assert blocker.args[0] == NeuronSel(layer_id, j)
 
 
 def click_connection(qtbot, win, src: str, tgt: str, i: int, j: int) -> None:
@@ -38,7 +39,7 @@ def click_connection(qtbot, win, src: str, tgt: str, i: int, j: int) -> None:
     with qtbot.waitSignal(scene.sig_selection_changed, timeout=2000) as blocker:
         QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton,
                          pos=win.canvas.mapFromScene(point))
-    assert blocker.args[0] == ("connection", src, tgt, i, j)
+    assert blocker.args[0] == ConnectionSel(src, tgt, i, j)
 
 
 def factor(value: float) -> str:
@@ -203,7 +204,7 @@ def _show(qtbot, selection, trace, model, activation, loss, optimizer="sgd"):
 def test_every_activation_shows_its_registered_formula_filled_in(qtbot, name):
     cls = activations.ACTIVATIONS[name]
     model, trace = _traced(name, "categorical_crossentropy")
-    text = _show(qtbot, ("neuron", "h", 0), trace, model, name, "categorical_crossentropy")
+    text = _show(qtbot, NeuronSel("h", 0), trace, model, name, "categorical_crossentropy")
     z, a = float(trace.z[0][0, 0]), float(trace.a[0][0, 0])
     fill = {"z": fmt(z), "zp": f"({fmt(z)})" if fmt(z).startswith("−") else fmt(z),
             "neg_z": fmt(-z), "a": fmt(a)}
@@ -232,7 +233,7 @@ def test_every_loss_shows_its_registered_formula_and_the_engines_value(qtbot, lo
 def test_every_optimizer_menu_entry_shows_its_registered_rule(qtbot, key):
     name, settings = optimizers.resolve(key)
     model, trace = _traced("relu", "categorical_crossentropy", name, settings["momentum"])
-    text = _show(qtbot, ("connection", "h", "out", 0, 0), trace, model, "relu",
+    text = _show(qtbot, ConnectionSel("h", "out", 0, 0), trace, model, "relu",
                  "categorical_crossentropy", key)
     if key == "sgd":
         assert "new wh1→y1 = old wh1→y1 − lr · ∂L/∂wh1→y1 =" in text, text

@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
 
 from nnviz.neuron_maps import DEFAULT_GRID, neuron_maps
+from nnviz.selection import NeuronSel
 from ui.training.worker import input_plane
 
 
@@ -58,7 +59,7 @@ def test_every_neuron_shows_its_map_and_a_click_shows_it_large(win, qtbot):
     plots = win.training.plots
     assert plots.neuron_map_title is None
     _click_scene(win, qtbot, _neuron_point(win, hidden, 1))
-    assert win.scene.selection() == ("neuron", hidden, 1)
+    assert win.scene.selection() == NeuronSel(hidden, 1)
     assert plots.neuron_map_title == "h2 of Hidden 1"
     shown = plots.boundary_image.image
     assert shown.shape[:2] == (DEFAULT_GRID, DEFAULT_GRID)

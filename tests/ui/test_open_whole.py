@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 
 from nnviz import limits
 from nnviz.project import Project
+from nnviz.selection import LayerSel
 from nnviz.session import Session
 from tests.ui.helpers import type_into
 
@@ -160,10 +161,10 @@ def test_point5_a_file_of_two_4096_unit_layers_without_weights_is_refused(
 def test_point5_the_units_box_refuses_a_size_over_the_weight_limit(window, qtbot):
     inspector = window.inspector
     first, hidden, _output = (s.id for s in window.design.chain())
-    inspector.set_selection(("layer", first))
+    inspector.set_selection(LayerSel(first))
     type_into(inspector.units_spin, "4096")
     assert window.design.layer(first).units == 4096  # 4096 x 3: allowed
-    inspector.set_selection(("layer", hidden))
+    inspector.set_selection(LayerSel(hidden))
     count = window.undo_stack.count
     type_into(inspector.units_spin, "4096")  # 4096 x 4096: 16.8 million lines
     assert window.design.layer(hidden).units == 3 and window.undo_stack.count == count

@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 
 from nnviz import datasets, layer_kinds
 from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.selection import LayerSel
 from ui.canvas import style
 from ui.palette import KIND_ROLE
 from ui.resources import icon_path
@@ -61,7 +62,7 @@ def test_each_kind_added_from_the_palette_starts_with_its_defaults(window, qtbot
         assert (spec.kind, spec.units, spec.activation) == (kind.name, kind.units,
                                                             kind.activation)
         assert spec.name.startswith(kind.stem)
-        window.inspector.set_selection(("layer", spec.id))
+        window.inspector.set_selection(LayerSel(spec.id))
         assert window.inspector._layer_heading.text() == kind.label
         assert style.neuron_prefix(kind.name) == kind.prefix
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from nnviz.document import Design
 from nnviz.project import DatasetSpec, Project
 from nnviz.run_status import RunStatus
+from nnviz.selection import ConnectionSel, NeuronSel
 from tests.ui.helpers import assert_never, type_into
 from tests.ui.helpers import reference_stepper as _reference
 from ui.training.lecture_view import fmt
@@ -32,7 +33,7 @@ def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window
     orig = scene.set_neuron_values
     scene.set_neuron_values = lambda values: (shown.append(values), orig(values))[1]
     hidden, output = ctl.layer_ids[1], ctl.layer_ids[2]
-    scene.sig_selection_changed.emit(("neuron", hidden, 1))
+    scene.sig_selection_changed.emit(NeuronSel(hidden, 1))
     labels = [s.label for s in ref.stages]
     assert len(labels) == 6  # forward x2, loss, backward x2, update
     for expected_label in labels:
@@ -61,7 +62,7 @@ def test_step_goes_through_every_stage_and_shows_the_engines_numbers(make_window
                 np.testing.assert_allclose(win.project.design.kernel(src, tgt), w_after)
                 np.testing.assert_allclose(win.project.design.bias(tgt), b_after)
     # A connection's gradient and its SGD update, as the engine computed them.
-    scene.sig_selection_changed.emit(("connection", hidden, output, 2, 0))
+    scene.sig_selection_changed.emit(ConnectionSel(hidden, output, 2, 0))
     text = ctl.lecture.plain_text()
     assert f"= {fmt(trace.dW[1][2, 0])}" in text
     assert f"= {fmt(trace.W_after[1][2, 0])}" in text

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nnviz.project import Project
 from nnviz.resources import example_path
+from nnviz.selection import ConnectionSel
 from tests.ui.helpers import assert_never, type_into
 from ui.palette import LAYER_MIME_TYPE
 from ui.training.panel import LOAD_CSV
@@ -183,7 +184,7 @@ def test_newcomer_adds_a_hidden_layer_rewires_saves_and_reopens(
     with qtbot.waitSignal(scene.sig_selection_changed, timeout=2000) as selected:
         QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
                          pos=connection_point(window, hidden1, out, 0, 1))
-    assert selected.args[0][:3] == ("connection", hidden1, out)
+    assert isinstance(selected.args[0], ConnectionSel) and selected.args[0].key == (hidden1, out)
     QTest.keyClick(window.canvas.viewport(), Qt.Key.Key_Delete)
     assert not design.has_connection(hidden1, out)
 

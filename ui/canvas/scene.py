@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsScene, 
 
 from nnviz.document import Design, Problem
 from nnviz.errors import DesignError
+from nnviz.selection import ConnectionSel, LayerSel, NeuronSel, Selection, touches
 from ui.canvas import style
 from ui.canvas.callouts import ProblemItem
 from ui.canvas.connections import ConnectionBundleItem
@@ -46,8 +47,9 @@ BEFORE_UPDATE_NOTE = "numbers: before the update"
 class CanvasScene(QGraphicsScene):
     """The design drawn as a graph: layers, their neurons, and every connection.
 
-    ``sig_selection_changed(object)`` says what the user clicked: ``None``,
-    ``("layer", id)``, ``("neuron", id, index)`` or ``("connection", src, tgt, i, j)``.
+    ``sig_selection_changed(object)`` says what the user clicked, a
+    :data:`nnviz.selection.Selection`: ``None``, ``LayerSel(layer)``,
+    ``NeuronSel(layer, index)`` or ``ConnectionSel(source, target, i, j)``.
     ``sig_problems_changed(list)`` gives :meth:`Design.validate`'s problems after every
     change of the design (the window shows them in its status bar); ``sig_message(str)``
     a one-off message such as why a connection was refused.
@@ -72,7 +74,7 @@ class CanvasScene(QGraphicsScene):
         # (a lecture-size net at fit), so big nets stay uncluttered.
         self._show_numbers = True
         self._label_scale = 1.0
-        self._selection: object = None
+        self._selection: Selection = None
         self._problems: list[Problem] = []
         self._problem_items: list[ProblemItem] = []
         self._wire: dict | None = None
@@ -140,7 +142,7 @@ class CanvasScene(QGraphicsScene):
         """The design's current validation problems (as shown on the canvas)."""
         return list(self._problems)
 
-    def selection(self) -> object:
+    def selection(self) -> Selection:
         """What was last clicked, as emitted by ``sig_selection_changed``."""
         return self._selection
 
@@ -232,7 +234,7 @@ class CanvasScene(QGraphicsScene):
         self._map_items.pop(layer_id, None)
         if self._highlighted == layer_id:
             self._highlighted = None
-        if isinstance(self._selection, tuple) and self._selection[1] == layer_id:
+        if touches(self._selection, layer_id):
             self._set_selection(None)
         self._refresh_problems()
 
@@ -265,7 +267,7 @@ class CanvasScene(QGraphicsScene):
         if bundle is not None:
             self.removeItem(bundle)
             sel = self._selection
-            if isinstance(sel, tuple) and sel[0] == "connection" and tuple(sel[1:3]) == key:
+            if isinstance(sel, ConnectionSel) and sel.key == key:
                 self._set_selection(None)
 
     def _on_design_weights_changed(self) -> None:
@@ -724,38 +726,37 @@ class CanvasScene(QGraphicsScene):
         return self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
                           Qt.SortOrder.DescendingOrder, self._device_transform())
 
-    def describe_at(self, pos: QPointF):
+    def describe_at(self, pos: QPointF) -> Selection | PortItem:
         """What is under the scene point ``pos``, in ``sig_selection_changed``'s terms.
 
-        ``("neuron", id, index)``, ``("layer", id)``, ``("connection", src, tgt, i, j)``,
-        ``("port", id, role)`` or None.
+        ``NeuronSel``, ``LayerSel``, ``ConnectionSel``, a ``PortItem`` (never selected) or None.
         """
         for item in self._items_at(pos):
             if isinstance(item, PortItem):
-                return ("port", item.layer.layer_id, item.role)
+                return item
             if isinstance(item, (NeuronItems, LayerLabelItem)):
                 item = item.parentItem()
             if isinstance(item, LayerItem):
                 k = item.neuron_at(item.mapFromScene(pos))
-                return ("neuron", item.layer_id, k) if k is not None else ("layer", item.layer_id)
+                return NeuronSel(item.layer_id, k) if k is not None else LayerSel(item.layer_id)
             if isinstance(item, ConnectionBundleItem):
                 edge = item.edge_at(item.mapFromScene(pos))
                 if edge is not None:
-                    return ("connection", item.source_id, item.target_id, edge[0], edge[1])
+                    return ConnectionSel(item.source_id, item.target_id, int(edge[0]), int(edge[1]))
         return None
 
     def tooltip_at(self, pos: QPointF) -> str | None:
         """The tooltip for the scene point ``pos``: a neuron's or a line's name and exact value."""
         what = self.describe_at(pos)
-        if what is None or what[0] == "port":
+        if what is None or isinstance(what, PortItem):
             return None
-        if what[0] == "layer":
-            item = self._layers[what[1]]
+        if isinstance(what, LayerSel):
+            item = self._layers[what.layer]
             name, details = item.label.texts()
             return f"{name}: {details}"
-        if what[0] == "neuron":
-            _, layer_id, k = what
-            item = self._layers[layer_id]
+        if isinstance(what, NeuronSel):
+            k = what.index
+            item = self._layers[what.layer]
             label = f"{style.neuron_prefix(item.kind)}{k + 1}"
             lines = [f"{label}: neuron {k + 1} of {item.name}"]
             names = item.neurons.class_names()
@@ -774,7 +775,7 @@ class CanvasScene(QGraphicsScene):
             if bias is not None:
                 lines.append(f"bias b = {style.format_value(bias[k])}")
             return "\n".join(lines)
-        _, src, tgt, i, j = what
+        src, tgt, i, j = what.source, what.target, what.i, what.j
         bundle = self._bundles[(src, tgt)]
         s_item, t_item = self._layers[src], self._layers[tgt]
         a = f"{style.neuron_prefix(s_item.kind)}{i + 1}"
@@ -793,14 +794,13 @@ class CanvasScene(QGraphicsScene):
         event.accept()
 
     # ------------------------------------------------------------ selection
-    def _set_selection(self, what) -> None:
+    def _set_selection(self, what: Selection) -> None:
         if what == self._selection:
             return
         self._selection = what
         for key, bundle in self._bundles.items():
-            marked = (isinstance(what, tuple) and what[0] == "connection"
-                      and tuple(what[1:3]) == key)
-            bundle.set_marked_edge((what[3], what[4]) if marked else None)
+            marked = isinstance(what, ConnectionSel) and what.key == key
+            bundle.set_marked_edge((what.i, what.j) if marked else None)
         self.sig_selection_changed.emit(what)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
@@ -808,7 +808,7 @@ class CanvasScene(QGraphicsScene):
         if self._wire is not None or event.button() != Qt.MouseButton.LeftButton:
             return
         what = self.describe_at(event.scenePos())
-        if what is not None and what[0] == "port":
+        if isinstance(what, PortItem):
             return
         self._set_selection(what)
 

@@ -41,6 +41,7 @@ from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
 
 from nnviz import activations, losses, optimizers
+from nnviz.selection import ConnectionSel, NeuronSel, Selection
 from ui.theme import is_dark, theme_for
 
 __all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE"]
@@ -502,16 +503,15 @@ class LectureView(QDockWidget):
         return self.browser.toPlainText()
 
     # ------------------------------------------------------------------ content
-    def show_state(self, selection, trace, weights, info: dict) -> None:
+    def show_state(self, selection: Selection, trace, weights, info: dict) -> None:
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
-        ``selection``: None, ("layer", id), ("neuron", id, j) or ("connection", src, tgt, i, j)
-        as the canvas announces it. With nothing selected, a stepped stage explains neuron 1
-        of the layer it computed (the loss stage: the loss). ``weights``:
-        ``model.get_weights()`` as last published. ``info``: ``ids`` (layer ids
-        input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its name),
-        ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training runs:
-        ``trace`` is None and the view says when the formulas come back).
+        ``selection``: what the canvas announces (an ``nnviz.selection.Selection``); with nothing
+        selected, a stepped stage explains neuron 1 of the layer it computed (the loss stage:
+        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: ``ids``
+        (layer ids input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its
+        name), ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training
+        runs: ``trace`` is None and the view says when the formulas come back).
 
         The page is in the order training computes it (forward, loss, backward, update);
         the stage's heading stands right above what the stage newly derived, and the view
@@ -551,12 +551,12 @@ class LectureView(QDockWidget):
             selection = self._stage_selection(trace, ids)
         sections: list[tuple[str, str]] = []  # (stage kind, html) in training's order
         try:
-            if selection and selection[0] == "neuron" and selection[1] in ids:
-                sections = self._neuron(ids.index(selection[1]), int(selection[2]), trace,
-                                        weights, info)
-            elif selection and selection[0] == "connection" and selection[2] in ids:
-                sections = self._connection(ids.index(selection[2]), int(selection[3]),
-                                            int(selection[4]), trace, weights, info)
+            if isinstance(selection, NeuronSel) and selection.layer in ids:
+                sections = self._neuron(ids.index(selection.layer), int(selection.index),
+                                        trace, weights, info)
+            elif isinstance(selection, ConnectionSel) and selection.target in ids:
+                sections = self._connection(ids.index(selection.target), int(selection.i),
+                                            int(selection.j), trace, weights, info)
         except (IndexError, ValueError):
             # The selection refers to neurons the last published model did not have yet
             # (an edit in flight); the next frame brings the rebuilt model.
@@ -573,9 +573,9 @@ class LectureView(QDockWidget):
         # For a page too long for the view (presentation mode): the forward pass in one
         # line when later stages follow it, the loss in one line, no asides.
         short = list(ordered)
-        if sections and len(sections) > 1 and selection[0] == "neuron":
-            short[0] = ("forward", self._neuron_summary(ids.index(selection[1]),
-                                                        int(selection[2]), trace, info))
+        if sections and len(sections) > 1 and isinstance(selection, NeuronSel):
+            short[0] = ("forward", self._neuron_summary(ids.index(selection.layer),
+                                                        int(selection.index), trace, info))
         short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
                   else _folded(text)) for kind, text in short]
         # A how-to for the desktop: on paper and on a projector (enlarged) it is left out.
@@ -624,13 +624,13 @@ class LectureView(QDockWidget):
         return self._samples_open
 
     @staticmethod
-    def _stage_selection(trace, ids):
+    def _stage_selection(trace, ids) -> NeuronSel | None:
         """What a stage explains when nothing is selected: neuron 1 of its layer."""
         kind, layer = trace.stage.kind, trace.stage.layer
         if kind in ("forward", "backward") and layer is not None and layer + 1 < len(ids):
-            return ("neuron", ids[layer + 1], 0)
+            return NeuronSel(ids[layer + 1], 0)
         if kind == "update":
-            return ("neuron", ids[-1], 0)
+            return NeuronSel(ids[-1], 0)
         return None
 
     # --- a neuron -------------------------------------------------------------

@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
 from nnviz.run_status import RunStatus
+from nnviz.selection import Selection
 from nnviz.training import History
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
@@ -61,7 +62,7 @@ class FramePresenter(QObject):
         self.frames = 0
         self.trace = None
         self.layer_ids: list[str] = []
-        self._selection = None
+        self._selection: Selection = None
         self._drawn_lists: dict[str, int] = {}
         self._last_canvas = 0.0
         self._last_plots = 0.0
@@ -149,7 +150,7 @@ class FramePresenter(QObject):
             "running": session.status is RunStatus.TRAINING,
         }
 
-    def set_selection(self, selection) -> None:
+    def set_selection(self, selection: Selection) -> None:
         """The canvas's selection changed: the lecture view explains the new one."""
         self._selection = selection
         weights = self.frame.weights if self.frame is not None else None
@@ -219,7 +220,7 @@ class FramePresenter(QObject):
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
             p.stage_label.setText(stage)
         # The session's one count (the Lecture view's trace and the status bar say the same).
-        p.counters.setText(f"epoch {frame.position[0]} · "
+        p.counters.setText(f"epoch {frame.position.epoch} · "
                            f"step {frame.global_step} · {frame.samples_seen} samples seen")
         now = time.perf_counter()
         fast = frame.running and frame.trace is None and not full

@@ -43,6 +43,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
+from nnviz.run_status import ShownPosition
 
 __all__ = ["TrainingWorker", "Frame", "FrameGate", "take_frame", "FRAME_SECONDS",
            "TRAIN_SHARE", "CHUNK_SECONDS", "BOUNDARY_GRID", "neuron_maps_of"]
@@ -91,7 +92,7 @@ class Frame:
     boundary: dict | None
     diverged: str | None = None
     #: The 1-based (epoch, batch) every view shows (:meth:`nnviz.session.Session.position`).
-    position: tuple = (1, 0)
+    position: ShownPosition = ShownPosition(1, 0)
     #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
     neuron_maps: dict | None = None
 
