@@ -44,7 +44,7 @@ from nnviz.errors import NnvizError
 from nnviz.selection import ConnectionSel, Selection
 from ui.canvas import style
 from ui.theme import is_dark
-from ui.training.plots import style_plot
+from ui.training.plot_parts import style_plot
 
 __all__ = ["LossSurfaceDock", "MODES", "MAX_SAMPLES"]
 

@@ -32,177 +32,47 @@ theme's colour. While training runs the view says so instead of showing a stale 
 from __future__ import annotations
 
 import html
-import math
-import re
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
 
-from nnviz import activations, losses, optimizers
+from nnviz import activations
 from nnviz.selection import ConnectionSel, NeuronSel, Selection
 from ui.theme import is_dark, theme_for
+from ui.training.lecture_formulas import LectureFormulas
+from ui.training.lecture_text import (
+    _ASIDE,
+    _AUTO_NOTE,
+    _STYLE,
+    BASE_PIXEL_SIZE,
+    FIT_FLOOR,
+    MAX_SCALE,
+    MAX_TERMS,
+    MIN_SCALE,
+    MINUS,
+    SAMPLES_ANCHOR,
+    SAMPLES_LINK,
+    STAGE_ANCHOR,
+    ZOOM_STEP,
+    _folded,
+    _Names,
+    _p,
+    _terms,
+    _v,
+    fmt,
+    fmt_lr,
+    presentation_column_width,
+)
 
-__all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE"]
-
-#: The formulas' size in pixels at font scale 1: readable from the back of a lecture room.
-BASE_PIXEL_SIZE = 20
-#: The font scales Ctrl+plus / Ctrl+minus step through, and the limits of set_font_scale.
-ZOOM_STEP = 1.15
-MIN_SCALE, MAX_SCALE = 0.5, 4.0
-#: An enlarged page that does not fit the view shrinks, but not below this share of its size.
-FIT_FLOOR = 0.7
-#: Presentation mode's right column (the steps above the lecture view) takes this share of
-#: the window's width: the formulas wrap little, and the canvas keeps the rest for numbers
-#: at least 24 px tall at 1920x1080. The controller sizes the column with it too.
-PRESENTATION_SHARE = 0.22
-#: ... but never narrower than this (the two-line stage heading and the formulas need it).
-PRESENTATION_MIN_WIDTH = 400
-
-
-def presentation_column_width(window_width: int) -> int:
-    """The right column's width in presentation mode, for a window ``window_width`` wide."""
-    return max(PRESENTATION_MIN_WIDTH, round(window_width * PRESENTATION_SHARE))
-
-#: How many terms of a long sum are written out before "… + (n more)".
-MAX_TERMS = 4
-MINUS = "\u2212"
-#: The anchor on the current stage's heading: the view scrolls it to its top.
-STAGE_ANCHOR = "stage"
-#: The "per sample" link under a sum, and the anchor of the table it opens.
-SAMPLES_LINK = "nnviz:samples"
-SAMPLES_ANCHOR = "samples"
+__all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE", "FIT_FLOOR",
+           "presentation_column_width"]
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    """A number as the lecture view writes it: ``digits`` decimals, a real minus sign.
-
-    Below 0.1 a number keeps three significant digits (``0.0294``, ``−0.00120``), so the
-    terms written out in a sum add up to the sum shown (one significant digit made a
-    printed equation 16 % off); below 10⁻⁴ in scientific form (``2.50e−05``), so a
-    gradient never reads as 0. ``digits=0`` writes whole numbers (0/1 targets).
-    """
-    v = float(value)
-    if not math.isfinite(v):
-        return "NaN" if v != v else ("∞" if v > 0 else MINUS + "∞")
-    if digits > 0 and v != 0 and abs(v) < 1e-4:
-        text = f"{v:.2e}"
-    else:
-        places = digits
-        if digits > 0 and v != 0 and abs(v) < 0.1:
-            # 2 - floor(log10|v|) decimals leave three significant digits.
-            places = max(digits, 2 - math.floor(math.log10(abs(v))))
-        text = f"{v:.{places}f}"
-        if text.startswith("-") and float(text) == 0:
-            text = text[1:]
-    return text.replace("-", MINUS)
 
 
-def fmt_lr(value: float) -> str:
-    """A learning rate as a person writes it: ``0.1``, ``0.00001`` (no trailing zeros)."""
-    return np.format_float_positional(float(value), trim="-")
-
-
-def _p(value: float) -> str:
-    """A number as a factor: negative numbers in parentheses."""
-    text = fmt(value)
-    return f"({text})" if text.startswith(MINUS) else text
-
-
-def _sub(name: str, *idx) -> str:
-    return f"<i>{name}</i><sub>{','.join(str(i) for i in idx)}</sub>"
-
-
-def unit_name(pos: int, j, n_layers: int) -> str:
-    """The canvas's name of neuron ``j`` (0-based, or a letter index) of layer ``pos``:
-    ``x1`` (input), ``h1`` (hidden), ``y1`` (output). With more than one hidden layer the
-    hidden names carry the layer's number as a superscript (``h1⁽²⁾``), so no name means
-    two neurons."""
-    idx = j + 1 if isinstance(j, int) else j
-    if pos == 0:
-        return f"x{idx}"
-    if pos >= n_layers - 1:
-        return f"y{idx}"
-    return f"h{idx}" + (f"<sup>({pos})</sup>" if n_layers > 3 else "")
-
-
-class _Names:
-    """The symbols of one page, each naming exactly one thing (the canvas's neuron names):
-    ``z_h1``, ``a_h1`` (a hidden neuron's output), ``ŷ_1`` (output neuron y1's output; its
-    target is ``y_1``), ``x_1``, ``b_h1``, ``w_x1→h1`` (the line from x1 to h1)."""
-
-    def __init__(self, n_layers: int):
-        self.n = max(int(n_layers), 2)
-
-    def unit(self, pos: int, j) -> str:
-        return unit_name(pos, j, self.n)
-
-    def z(self, pos: int, j) -> str:
-        return f"<i>z</i><sub>{self.unit(pos, j)}</sub>"
-
-    def a(self, pos: int, j) -> str:
-        """The neuron's output: ``x_1`` (an input), ``a_h1`` (hidden), ``ŷ_1`` (output)."""
-        idx = j + 1 if isinstance(j, int) else j
-        if pos == 0:
-            return f"<i>x</i><sub>{idx}</sub>"
-        if pos >= self.n - 1:
-            return f"<i>ŷ</i><sub>{idx}</sub>"
-        return f"<i>a</i><sub>{self.unit(pos, j)}</sub>"
-
-    def b(self, pos: int, j) -> str:
-        return f"<i>b</i><sub>{self.unit(pos, j)}</sub>"
-
-    def w(self, pos: int, i, j) -> str:
-        """The weight on the line from neuron ``i`` of layer ``pos - 1`` to ``j`` of ``pos``."""
-        return f"<i>w</i><sub>{self.unit(pos - 1, i)}→{self.unit(pos, j)}</sub>"
-
-
-def _v(text: str) -> str:
-    """A computed value, set off in bold colour."""
-    return f'<span class="val">{text}</span>'
-
-
-def _terms(parts: list[str], n_total: int) -> str:
-    if n_total > MAX_TERMS:
-        return " + ".join(parts[:MAX_TERMS]) + f" + … ({n_total - MAX_TERMS} more)"
-    return " + ".join(parts)
-
-
-# Sizes in pixels (not points) so the text is as large on every screen's DPI setting.
-# The hanging indent keeps a wrapped formula's continuation lines under its right side.
-_STYLE = """
-body { font-size: %(size)spx; }
-h3 { font-size: %(h)spx; font-weight: 600; margin-top: %(gap)spx; margin-bottom: 4px; }
-p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
-.f { font-family: 'STIX Two Math', 'Cambria Math', 'DejaVu Serif', serif;
-     margin-left: %(indent)spx; text-indent: -%(indent)spx; }
-.val { color: %(value)s; font-weight: bold; }
-.hint { color: %(muted)s; }
-.note { color: %(muted)s; font-size: %(small)spx; }
-.err { color: %(error)s; font-weight: bold; }
-.stage { font-weight: 600; margin-bottom: 0px; }
-.run { color: %(value)s; font-weight: 600; }
-table.samples { margin-left: %(indent)spx; font-size: %(small)spx; }
-table.samples th, table.samples td { padding-right: %(gap)spx; text-align: right; }
-"""
-
-
-_AUTO_NOTE = ('<p class="note">Neuron 1 of the layer this stage computed: click a neuron or '
-              'a connection to follow it instead.</p>')
-_ASIDE = '<br><span class="note">each incoming weight likewise (click a connection)</span>'
-
-
-def _folded(text: str) -> str:
-    """A section in its compact form: no asides, no explanatory notes inside a formula's
-    paragraph, no sub-heading "Backward: the chain rule" (the stage's heading says it)."""
-    text = text.replace(_ASIDE, "")
-    text = re.sub(r'<br><span class="note">.*?</span>', "", text)
-    text = re.sub(r"<!--b-->.*?<!--/b-->", "", text)
-    return re.sub(r"<h3>Backward: the chain rule[^<]*</h3>", "", text)
-
-
-class LectureView(QDockWidget):
+class LectureView(LectureFormulas, QDockWidget):
     """The dock "lectureView": a rich-text browser the controller refills every frame.
 
     :meth:`show_state` takes the selection and the latest trace and weights; it only
@@ -883,235 +753,3 @@ class LectureView(QDockWidget):
                 f'</a> (the canvas shows sample 1):</p>'
                 f'<table class="samples" cellspacing="0" cellpadding="3">{"".join(rows)}'
                 f'</table>')
-
-    def _neuron_update(self, pos: int, j: int, trace, info) -> str:
-        """The update of the neuron's bias and first incoming weight, old → new."""
-        N = self._names
-        layer = pos - 1
-        out = ["<h3>Update</h3>"]
-        if trace.b_before[layer] is not None and trace.db[layer] is not None:
-            out.append(self._update_line(
-                N.b(pos, j), float(trace.b_before[layer][j]),
-                float(trace.b_after[layer][j]), float(trace.db[layer][j]), trace, info))
-        out.append(self._update_line(
-            N.w(pos, 0, j), float(trace.W_before[layer][0, j]),
-            float(trace.W_after[layer][0, j]), float(trace.dW[layer][0, j]), trace, info))
-        return "".join(out)
-
-    @staticmethod
-    def _optimizer(info) -> tuple[str, float, str, str]:
-        """(name, momentum, title, rule) of the info's optimizer (a name or a preset)."""
-        optimizer = str(info.get("optimizer") or "sgd")
-        try:  # a name or a menu preset ("momentum")
-            opt_name, opt_settings = optimizers.resolve(optimizer)
-            momentum = float(opt_settings.get("momentum", 0.0))
-            return (opt_name, momentum, optimizers.title(opt_name, momentum),
-                    optimizers.formula(opt_name, momentum))
-        except ValueError:
-            return optimizer, 0.0, optimizer, ""
-
-    def _update_line(self, sym: str, before: float, after, grad: float, trace, info) -> str:
-        """``new p = old p − lr · ∂L/∂p = ...`` (plain SGD) or old → new.
-
-        ``after`` None: the update is still to come (plain SGD shows what it will do).
-        """
-        lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
-        opt_name, momentum, title, rule = self._optimizer(info)
-        if opt_name == "sgd" and not momentum:
-            # Plain SGD only: p − lr · ∂L/∂p is exactly its rule.
-            when = '<span class="note">at the update:</span> ' if after is None else ""
-            value = before - lr * grad if after is None else after
-            return (f'<p class="f">{when}new {sym} = old {sym} − lr · ∂L/∂{sym} = '
-                    f'{fmt(before)} − {fmt_lr(lr)} · {_p(grad)} = {_v(fmt(value))}</p>')
-        # Momentum, Adam and RMSprop step from running averages of the gradients, not
-        # by lr · ∂L/∂p: show what the engine did, old and new.
-        if after is None:
-            return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) updates {sym} from '
-                    f"its running averages of the gradients{self._rule(rule)}"
-                    f'<br><span class="note">(applied at the update step)</span></p>')
-        return (f'<p class="f">{html.escape(title)} (lr = {fmt_lr(lr)}) moved {sym} from its '
-                f"running averages of the gradients: old {sym} = {fmt(before)}"
-                f" → new {sym} = {_v(fmt(after))}{self._rule(rule)}</p>")
-
-    def _activation(self, act: str, pos: int, j: int, z, a, z_row) -> str:
-        """``a = f(z)`` from the activation's own formula (``formula_html``), filled in
-        with ``z`` and the engine's ``a`` when known."""
-        N = self._names
-        zj, aj = N.z(pos, j), N.a(pos, j)
-        try:
-            cls = type(activations.get(act))
-        except ValueError:
-            cls = None
-        template = cls.formula_html if cls is not None else None
-        if z is None:
-            rhs = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj) if template else \
-                f"{html.escape(act)}({zj})"
-            rule = self._derivative(act, zj, aj)
-            return f'<p class="f">{aj} = {rhs}{rule}</p>'
-        value = _v(fmt(a)) if a is not None else "…"
-        zt = fmt(z)
-        if template is None:
-            return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
-        symbolic = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
-        if not cls.element_wise and z_row is not None:
-            # Softmax: each output needs the whole row, so the row's sum is written out.
-            k = len(z_row)
-            exps = _terms([f"e<sup>{fmt(v)}</sup>" for v in z_row], k)
-            # np.exp, not math.exp: a diverging z (> ~709) gives inf, which fmt writes as ∞
-            # (math.exp raised OverflowError and the frame failed).
-            with np.errstate(over="ignore", invalid="ignore"):
-                total = float(np.sum(np.exp(z_row - np.max(z_row))) * np.exp(np.max(z_row)))
-                e_z = float(np.exp(z))
-            return (f'<p class="f">{aj} = {symbolic} = e<sup>{zt}</sup> / ({exps})</p>'
-                    f'<p class="f">&nbsp;&nbsp;= {fmt(e_z)} / {fmt(total)} = {value}</p>')
-        filled = template.format(z=zt, zp=_p(z), neg_z=fmt(-z), a=value)
-        if filled == zt:  # linear: nothing to fill in
-            return f'<p class="f">{aj} = {zj} = {value}</p>'
-        return f'<p class="f">{aj} = {cls.name}({zj}) = {filled} = {value}</p>'
-
-    @staticmethod
-    def _derivative(act: str, zj: str, aj: str) -> str:
-        """`` with f′(z) = ...`` from the activation's ``derivative_html`` ('' if none)."""
-        try:
-            cls = type(activations.get(act))
-        except ValueError:
-            return ""
-        if not cls.element_wise:
-            return ""
-        rule = cls.derivative_html.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
-        return f'<br><span class="note">f′({zj}) = {rule}</span>'
-
-    # --- a connection -----------------------------------------------------------
-    def _connection(self, pos: int, i: int, j: int, trace, weights,
-                    info) -> list[tuple[str, str]]:
-        """[the weight, its gradient, its update] of the line ``i`` → ``j``, each as (the
-        stage kind that computes it, html)."""
-        N = self._names
-        layer = pos - 1
-        names = info.get("names") or []
-        src = html.escape(names[pos - 1]) if pos - 1 < len(names) else "previous layer"
-        tgt = html.escape(names[pos]) if pos < len(names) else "layer"
-        W, _b = self._layer_weights(layer, trace, weights)
-        w = float(W[i, j])
-        wij = N.w(pos, i, j)
-        zj, a_i = N.z(pos, j), N.a(pos - 1, i)
-        head = (f"<h3>Connection {N.unit(pos - 1, i)} → {N.unit(pos, j)}</h3>"
-                f'<p class="note">{src} neuron {i + 1} → {tgt} neuron {j + 1}</p>')
-        if trace is not None and trace.W_after is not None:
-            value = (f'<p class="f">{wij}: old {_v(fmt(w))} → new '
-                     f'{_v(fmt(trace.W_after[layer][i, j]))} <span class="note">(this '
-                     f"batch's update)</span></p>")
-        elif trace is not None:
-            value = (f'<p class="f">{wij} = {_v(fmt(w))} <span class="note">(before this '
-                     f"batch's update)</span></p>")
-        else:
-            value = f'<p class="f">{wij} = {_v(fmt(w))}</p>'
-        dW = trace.dW[layer] if trace is not None and layer < len(trace.dW) else None
-        if dW is None:
-            return [("forward", head + value),
-                    ("backward", f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
-                                 f'<span class="hint">(computed at the backward step)</span>'
-                                 f'</p>')]
-        g = float(dW[i, j])
-        a_prev = trace.x if layer == 0 else trace.a[layer - 1]
-        dz = trace.dZ[layer]
-        n = len(a_prev)
-        if n == 1:
-            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
-                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
-        else:
-            terms = _terms([f"{_p(dz[s, j])}·{_p(a_prev[s, i])}" for s in range(n)], n)
-            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}</p>'
-                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}'
-                    f'{self._samples_link()}</p>')
-            if self._samples_open:
-                grad += self._samples_table(pos, i, j, trace)
-        after = float(trace.W_after[layer][i, j]) if trace.W_after is not None else None
-        before = float(trace.W_before[layer][i, j]) if trace.W_before is not None else w
-        return [("forward", head + value), ("backward", grad),
-                ("update", self._update_line(wij, before, after, g, trace, info))]
-
-    @staticmethod
-    def _rule(rule: str) -> str:
-        """The optimizer's update rule (``nnviz.optimizers``) as a note line, or ''."""
-        return f'<br><span class="note">{html.escape(rule)}</span>' if rule else ""
-
-    # --- the loss ---------------------------------------------------------------
-    @staticmethod
-    def _loss_object(info):
-        """The engine's loss named in ``info`` (None if unknown)."""
-        try:
-            return losses.get(str(info.get("loss") or ""))
-        except ValueError:
-            return None
-
-    @staticmethod
-    def _clipped(loss, trace, j: int) -> bool:
-        """Whether the loss clipped what output ``j``'s gradient of sample 1 depends on (then
-        its formula does not apply): binary cross-entropy ``ŷ_j`` itself, the categorical
-        ones the rescaled prediction of the true class."""
-        if not loss.clips_predictions:
-            return False
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            y, p = loss.prepare(trace.y[:1], trace.y_pred[:1])
-            y, row = np.asarray(y[0], dtype=float), np.asarray(p[0], dtype=float)
-            if isinstance(loss, losses.CategoricalCrossentropy):
-                row = (row / row.sum())[y != 0]
-            else:
-                row = row[j:j + 1]
-            inside = (row >= losses.EPSILON) & (row <= 1 - losses.EPSILON)
-        return not bool(np.all(inside))
-
-    @staticmethod
-    def _gradient_fill(loss, trace, j: int) -> tuple[dict, dict]:
-        """The placeholders of the loss's gradient templates: symbols, and sample 1's numbers."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
-        y, p = float(y_true[0, j]), float(y_pred[0, j])
-        sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
-               "s": "Σ<sub>j</sub> <i>ŷ</i><sub>j</sub>"}
-        num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
-               "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
-        return sym, num
-
-    def _loss_line(self, trace) -> str:
-        """The loss in one line (the compact page after the loss stage)."""
-        n = len(trace.x)
-        mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
-        return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
-
-    def _loss(self, trace, info) -> str:
-        """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
-        name = str(info.get("loss") or "loss")
-        out = [f"<h3>Loss: {html.escape(name.replace('_', ' '))}</h3>"]
-        loss = self._loss_object(info)
-        if loss is not None:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                y_true, y_pred = loss.prepare(trace.y[:1], trace.y_pred[:1])
-                value = float(loss.per_sample(y_true, y_pred)[0])
-            y = np.asarray(y_true[0], dtype=float).ravel()
-            yp = np.asarray(y_pred[0], dtype=float).ravel()
-            out.append(self._loss_terms(loss, y, yp, value))
-        if len(trace.x) > 1 or loss is None:
-            out.append(f'<p class="f">mean over the {len(trace.x)} samples of the batch: '
-                       f"L = {_v(fmt(trace.loss))}</p>")
-        return "".join(out)
-
-    @staticmethod
-    def _loss_terms(loss, y, yp, value: float) -> str:
-        """The loss's own formula (``formula_html``), then its terms (``term_html``,
-        ``combine_html``) with the sample's numbers, then the value."""
-        k = len(yp)
-        if len(y) != k:
-            return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
-        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (0, 1) else 3),
-                                              p=fmt(yp[c])) for c in range(k)], k)
-        filled = loss.combine_html.format(terms=terms, k=k)
-        return f'<p class="f">{loss.formula_html} = {filled} = {_v(fmt(value))}</p>'
-
-    @staticmethod
-    def _layer_weights(layer: int, trace, weights):
-        """The weights the current batch was computed with (before its update)."""
-        if trace is not None and trace.W_before is not None:
-            return trace.W_before[layer], trace.b_before[layer]
-        return weights[2 * layer], weights[2 * layer + 1]
