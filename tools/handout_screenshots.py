@@ -12,16 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDockWidget  # noqa: E402
+from shots import fresh_settings, save_window  # noqa: E402 (tools/ is the script folder)
 
 
 def handout_page(out: Path) -> None:
@@ -62,7 +61,6 @@ def loss_surface(app, out: Path) -> None:
         raise SystemExit(f"No loss surface: {dock.status.text()}")
     QTest.qWait(200)
     app.processEvents()
-    from shots import save_window  # tools/shots.py (tools/ is the script folder)
     save_window(win, out / "loss-surface.png")
 
 
@@ -72,14 +70,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs"))
     args = parser.parse_args(argv)
     out = Path(args.out)
-    folder = tempfile.mkdtemp()
-    QCoreApplication.setOrganizationName("nnviz-screenshots")
-    QCoreApplication.setApplicationName("nnviz-screenshots")
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
     app = QApplication.instance() or QApplication([])
-    handout_page(out)
-    loss_surface(app, out)
+    with fresh_settings():
+        handout_page(out)
+        loss_surface(app, out)
     return 0
 
 

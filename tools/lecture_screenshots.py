@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import fresh_settings  # noqa: E402 (tools/ is the script folder)
 
 
 def settle(app, ms: int = 150) -> None:
@@ -66,35 +66,31 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs"))
     args = parser.parse_args(argv)
     out = Path(args.out)
-    folder = tempfile.mkdtemp()
-    QCoreApplication.setOrganizationName("nnviz-screenshots")
-    QCoreApplication.setApplicationName("nnviz-screenshots")
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
     app = QApplication.instance() or QApplication([])
+    with fresh_settings():
 
-    win = window(app, (1600, 1000))
-    win.fit_network()
-    win.resizeDocks([win.training.lecture], [560], Qt.Orientation.Horizontal)
-    step_to(app, win, "Backward: hidden layer 1")
-    settle(app)
-    win.grab().save(str(out / "backprop.png"))
-    win.training.shutdown()
-    win.close()
+        win = window(app, (1600, 1000))
+        win.fit_network()
+        win.resizeDocks([win.training.lecture], [560], Qt.Orientation.Horizontal)
+        step_to(app, win, "Backward: hidden layer 1")
+        settle(app)
+        win.grab().save(str(out / "backprop.png"))
+        win.training.shutdown()
+        win.close()
 
-    win = window(app, (1920, 1080))
-    QTest.keyClick(win, Qt.Key.Key_F11)
-    settle(app)
-    # The offscreen screen is small; a projector's is the window at 1920x1080.
-    win.showNormal()
-    win.resize(1920, 1080)
-    settle(app, 300)
-    step_to(app, win, "Backward: hidden layer 1", key=Qt.Key.Key_PageDown)
-    settle(app, 300)
-    win.grab().save(str(out / "presentation.png"))
-    win.training.shutdown()
-    win.close()
-    return 0
+        win = window(app, (1920, 1080))
+        QTest.keyClick(win, Qt.Key.Key_F11)
+        settle(app)
+        # The offscreen screen is small; a projector's is the window at 1920x1080.
+        win.showNormal()
+        win.resize(1920, 1080)
+        settle(app, 300)
+        step_to(app, win, "Backward: hidden layer 1", key=Qt.Key.Key_PageDown)
+        settle(app, 300)
+        win.grab().save(str(out / "presentation.png"))
+        win.training.shutdown()
+        win.close()
+        return 0
 
 
 if __name__ == "__main__":

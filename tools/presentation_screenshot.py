@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from shots import save_window, step  # noqa: E402 (tools/ is the script folder)
+from shots import fresh_settings, save_window, step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.theme import default_font  # noqa: E402
@@ -64,10 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     app = QApplication.instance() or QApplication([])
     configure_application_identity()
-    QCoreApplication.setApplicationName("nnviz-screenshot")
-    with tempfile.TemporaryDirectory() as folder:
-        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-            QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+    with fresh_settings():
         app.setFont(default_font())
         print(render(Path(args.out), width, height))
     return 0

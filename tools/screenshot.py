@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from shots import save_window, step  # noqa: E402 (tools/ is the script folder)
+from shots import fresh_settings, save_window, step  # noqa: E402 (tools/ is the script folder)
 
 from ui.app import configure_application_identity  # noqa: E402
 from ui.canvas.style import neuron_offsets  # noqa: E402
@@ -71,10 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     configure_application_identity()
-    with tempfile.TemporaryDirectory() as folder:
-        QCoreApplication.setOrganizationName("nnviz-screenshot")
-        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-            QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+    with fresh_settings():
         app.setFont(default_font())
         print(render(args.out, dark=False))
         if args.dark:

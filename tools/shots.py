@@ -1,6 +1,9 @@
 """What the screenshot scripts in this folder share."""
 from __future__ import annotations
 
+import tempfile
+from contextlib import contextmanager
+
 
 def step(training, kind: str, times: int = 1) -> None:
     """``times`` steps of ``kind`` on a window's TrainingController.
@@ -27,3 +30,17 @@ def save_window(window, path):
     window.hide()
     window.deleteLater()
     return path
+
+
+@contextmanager
+def fresh_settings():
+    """Qt settings read from an empty temporary folder under a screenshot-only name, while
+    the block runs: a developer's remembered layout, theme or files never show up."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+
+    with tempfile.TemporaryDirectory() as folder:
+        QCoreApplication.setOrganizationName("nnviz-screenshots")
+        QCoreApplication.setApplicationName("nnviz-screenshots")
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+        yield folder
