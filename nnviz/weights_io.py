@@ -383,11 +383,6 @@ NPY_HEADER_SLACK = 64 * 1024
 MAX_DEFLATE_RATIO = 1100
 
 
-def _expected_dtype(model) -> np.dtype:
-    weights = model.get_weights()
-    return np.asarray(weights[0]).dtype if weights else np.dtype(np.float64)
-
-
 def _check_declared(name: str, what: str, shape, dtype: np.dtype, expected: tuple[int, ...],
                     path: str) -> None:
     """Refuse a stored array whose declared dtype or shape is not the model's, before reading."""
