@@ -8,9 +8,10 @@ nothing the session does not have, except what it has already drawn.
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
 curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters,
 the progress bar and the canvas follow every frame (the worker paces frames at up to ~45 a
-second); the plots are spread over the frames so that no frame carries them all: the loss
-curves, the weight norms and the output map each come about 10 times a second, each in
-its own frame. Every frame is drawn and painted while the training thread waits (see
+second); the plots and the Lecture view's page are spread over the frames so that no
+frame carries them all: the loss curves, the weight norms, the output map and the page
+each come about 10 times a second, each in its own frame (a closed or tabbed-away dock
+not at all: it catches up when it shows again). Every frame is drawn and painted while the training thread waits (see
 :class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
 told how long it took.
 """
@@ -34,8 +35,9 @@ CANVAS_INTERVAL = 0.0
 #: Seconds between two redraws of each plot part (loss curves, weight norms, output map)
 #: while training fast; the parts take turns, one per frame.
 PLOTS_INTERVAL = 0.1
-#: The plot parts, in the order they take turns.
-_PLOT_PARTS = ("loss", "norms", "accuracy", "boundary")
+#: The plot parts, in the order they take turns (the Lecture view's page is one: its
+#: numbers change every batch, and a page laid out 60 times a second is read by no one).
+_PLOT_PARTS = ("lecture", "loss", "norms", "accuracy", "boundary")
 #: The history series each history part redraws (the points of all are taken every turn).
 _PART_KEYS = {"loss": LOSS_KEYS, "accuracy": ACCURACY_KEYS}
 
@@ -72,6 +74,11 @@ class FramePresenter(QObject):
         self._ringed = None  # the samples ringed in the output map (a trace's x)
         self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
         self._slider = None  # what the time slider shows: (snapshots, travel index)
+        # A closed (or tabbed away) dock is not drawn while training fast: it catches up
+        # when it shows again.
+        self._stale_docks: set = set()
+        lecture.visibilityChanged.connect(lambda shown: shown and self._catch_up(lecture))
+        plots.visibilityChanged.connect(lambda shown: shown and self._catch_up(plots))
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
@@ -226,14 +233,19 @@ class FramePresenter(QObject):
         fast = frame.running and frame.trace is None and not full
         canvas_due = not fast or now - self._last_canvas >= CANVAS_INTERVAL
         part = self._plot_part_due(now) if fast else None
+        # The part drawn this frame: none while its dock is hidden (it catches up when
+        # shown, see _catch_up); the canvas's and the norms' share of the turn still comes.
+        drawn = part if part is None or not self._skipped(
+            self.lecture if part == "lecture" else self.plots) else None
         plots_due = not fast
         self.plots.defer_norms = fast
-        if plots_due or part in _PART_KEYS:
+        if plots_due or drawn in _PART_KEYS:
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
-            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
-        if plots_due or part == "boundary":
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[drawn])
+        if plots_due or drawn == "boundary":
             self.plots.set_boundary(frame.boundary)
+        if plots_due or part == "boundary":
             self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
         self._update_time_slider(frame)
         if not fast or part is not None:
@@ -246,13 +258,36 @@ class FramePresenter(QObject):
             self._draw_canvas(frame)
             if plots_due or part == "norms":
                 self._add_norms(frame)
-        if plots_due or part == "norms":
+        if plots_due or drawn == "norms":
             self.plots.redraw_norms()
-        # While running too: the view says so (an unchanged page costs no relayout).
-        self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+        if not fast or drawn == "lecture":
+            # While running too, on its turn: the view says so (an unchanged page costs
+            # no relayout).
+            self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
         if plots_due:
             self._last_plots = now
         self.sig_frame.emit()
+
+    def _skipped(self, dock) -> bool:
+        """Whether ``dock`` is hidden (closed, or a tab behind another): then it is left
+        out of this frame and noted to catch up."""
+        if dock.isHidden():
+            self._stale_docks.add(dock)
+            return True
+        return False
+
+    def _catch_up(self, dock) -> None:
+        """A dock hidden while training shows again: draw what it missed."""
+        if dock not in self._stale_docks or self.frame is None:
+            return
+        self._stale_docks.discard(dock)
+        if dock is self.lecture:
+            self.lecture.show_state(self._selection, self.trace, self.frame.weights,
+                                    self.info())
+            return
+        self._sync_history(self.frame, redraw=True)
+        self.plots.set_boundary(self.frame.boundary)
+        self.plots.redraw_norms()
 
     def _plot_part_due(self, now: float) -> str | None:
         """The plot part this frame redraws while training fast (at most one), if any is due.
