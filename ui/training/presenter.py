@@ -247,11 +247,14 @@ class FramePresenter(QObject):
             self.plots.set_boundary(frame.boundary)
         if plots_due or part == "boundary":
             self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
-        self._update_time_slider(frame)
-        if not fast or part is not None:
+        if not fast or part == "loss":
+            # A new epoch's snapshot moves the slider's range (and repaints the panel's
+            # box around it): while training fast, with the loss curve's epochs.
+            self._update_time_slider(frame)
+        if not fast or part in ("loss", "boundary"):
             # The bar repaints itself at once on every new value (a paint of its own): it
-            # follows the plots' turns while training fast, where an epoch can take less
-            # than a frame anyway.
+            # follows two of the plots' turns while training fast (about 20 times a
+            # second), where an epoch can take less than a frame anyway.
             p.progress.show_batch(frame.batch_index, frame.batches_per_epoch)
         if canvas_due:
             self._last_canvas = now
