@@ -10,7 +10,7 @@ curve one ``setData``, the lecture view one ``setHtml``. While training fast the
 the progress bar and the canvas follow every frame (the worker paces frames at up to ~45 a
 second); the plots and the Lecture view's page are spread over the frames so that no
 frame carries them all: the loss curves, the weight norms, the output map and the page
-each come about 10 times a second, each in its own frame (a closed or tabbed-away dock
+each come about 10 times a second, each in its own frame (a closed or hidden dock
 not at all: it catches up when it shows again). Every frame is drawn and painted while the training thread waits (see
 :class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
 told how long it took.
@@ -74,7 +74,7 @@ class FramePresenter(QObject):
         self._ringed = None  # the samples ringed in the output map (a trace's x)
         self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
         self._slider = None  # what the time slider shows: (snapshots, travel index)
-        # A closed (or tabbed away) dock is not drawn while training fast: it catches up
+        # A closed (hidden) dock is not drawn while training fast: it catches up
         # when it shows again.
         self._stale_docks: set = set()
         lecture.visibilityChanged.connect(lambda shown: shown and self._catch_up(lecture))
@@ -272,7 +272,7 @@ class FramePresenter(QObject):
         self.sig_frame.emit()
 
     def _skipped(self, dock) -> bool:
-        """Whether ``dock`` is hidden (closed, or a tab behind another): then it is left
+        """Whether ``dock`` is hidden (closed, or folded away): then it is left
         out of this frame and noted to catch up."""
         if dock.isHidden():
             self._stale_docks.add(dock)
