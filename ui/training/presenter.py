@@ -6,12 +6,13 @@ undo, Reset, time travel). Either way, the presenter draws the newest frame; it 
 nothing the session does not have, except what it has already drawn.
 
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
-curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters,
-the progress bar and the canvas follow every frame (the worker paces frames at up to ~45 a
-second); the plots and the Lecture view's page are spread over the frames so that no
-frame carries them all: the loss curves, the weight norms, the output map and the page
-each come about 10 times a second, each in its own frame (a closed or hidden dock
-not at all: it catches up when it shows again). Every frame is drawn and painted while the training thread waits (see
+curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters
+and the canvas follow every frame (the worker paces frames at up to ~45 a second); the
+plots and the Lecture view's page are spread over the frames so that no frame carries
+them all: the loss curves, the weight norms, the output map and the page each come about
+10 times a second, each in its own frame (a closed or hidden dock not at all: it catches
+up when it shows again), and the epoch bar and the time slider with some of those turns.
+Every frame is drawn and painted while the training thread waits (see
 :class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
 told how long it took.
 """
