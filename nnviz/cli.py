@@ -139,6 +139,10 @@ def _export_parser() -> _Parser:
     )
     parser.add_argument("file", metavar="FILE.nnviz", help="the project to export")
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
+    parser.add_argument("--check", action="store_true",
+                        help="then load OUT in its runtime (onnxruntime, Keras, or nnviz for "
+                        ".npz/.json), predict the project's data set and print the largest "
+                        "difference from nnviz's predictions")
     return parser
 
 
@@ -279,9 +283,19 @@ def _export(args, out: TextIO) -> int:
     target = args.output
     fmt = export_formats.for_path(target)  # before loading: a wrong name costs nothing
     project = Project.load(project_path(args.file), check_data=False)
-    written = fmt.export(project.build_model(), target)
+    model = project.build_model()
+    written = fmt.export(model, target)
     print("Wrote " + " and ".join(written), file=out)
-    return 0
+    if not args.check:
+        return 0
+    from nnviz.export_check import check_export
+
+    result = check_export(target, fmt.suffix, model, project.load_dataset().x)
+    print(result.message, file=out)
+    if result.how_to_check:
+        print(result.how_to_check, file=out)
+    # A missing runtime is no failure of the file; a runtime that cannot load it is.
+    return 0 if result.checked or not result.installed else 1
 
 
 def _info(args, out: TextIO) -> int:

@@ -18,6 +18,7 @@ __all__ = [
     "MAX_CSV_COLUMNS",
     "MAX_CSV_ROWS",
     "MAX_EPOCHS",
+    "MAX_EXPORT_CHECK_SAMPLES",
     "MAX_HISTORY_POINTS",
     "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
@@ -57,6 +58,9 @@ MAX_LAYER_NAME = 200
 
 MAX_SAMPLES = 100_000
 """Samples of a built-in data set (``n_samples``; the training panel's Size box)."""
+
+MAX_EXPORT_CHECK_SAMPLES = 1000
+"""Samples predicted when a written export is checked in its runtime (the data set's first)."""
 
 MAX_CSV_BYTES = 200 * 1024**2
 """Bytes of CSV text read at most (after decompressing a ``.csv.gz``): 200 MB."""

@@ -25,6 +25,7 @@ from nnviz.project import Project, TrainingSettings
 from ui import disk_guard
 from ui.background import run_and_wait
 from ui.dialogs import plain_tooltip, show_error
+from ui.export_proof import ExportProof
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -67,6 +68,8 @@ class FileActions:
         #: The bundled example the open document is an untitled copy of, or None.
         self.example_stem: str | None = None
         self.on_disk = disk_guard.DiskStamp()  # the file as last opened or saved
+        #: Checks each weight export in its runtime (:class:`ui.export_proof.ExportProof`).
+        self.proof = ExportProof(window)
 
     def document_name(self) -> str:
         """The open document's name: its file's, or the untitled one."""
@@ -251,11 +254,15 @@ class FileActions:
         w = self._w
         try:
             fmt = export_formats.for_path(path)
-            written = fmt.export(w.project.build_model(), path)
+            model = w.project.build_model()
+            written = fmt.export(model, path)
         except NnvizError as error:
             show_error(w, "Cannot export the weights", error)
             return False
-        w._show_message("Exported " + " and ".join(Path(p).name for p in written))
+        w._show_message("Exported " + " and ".join(Path(p).name for p in written)
+                        + "; checking it…")
+        # Proof of export: the file is loaded in its runtime and predicts as nnviz does.
+        self.proof.start(path, fmt.suffix, model)
         return True
 
     def on_export_weights(self) -> bool:

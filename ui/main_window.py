@@ -70,6 +70,8 @@ STATE_VERSION = 2
 FIRST_START_SIZE = QSize(1440, 900)
 #: Room a window manager's frame and title bar take around the window (pixels, each way).
 FRAME_ALLOWANCE = QSize(16, 48)
+#: Seconds closing the window waits for an export check still running (see shutdown).
+SHUTDOWN_CHECK_WAIT_S = 3.0
 
 
 def first_start_geometry(available: QRect, wanted: QSize = FIRST_START_SIZE) -> tuple[QRect, bool]:
@@ -502,4 +504,7 @@ class MainWindow(QMainWindow):
         """Stop the training thread cleanly (called when the window closes)."""
         if self.training is not None:
             self.training.shutdown()
+        # A check of an export still loading its runtime gets a moment to end; past that it
+        # is a daemon thread and never keeps the program from quitting.
+        self.files.proof.wait(SHUTDOWN_CHECK_WAIT_S)
 
