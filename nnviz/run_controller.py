@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nnviz.errors import NnvizError, TrainingDiverged
+from nnviz.errors import NnvizError
 from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
 from nnviz.training import History, RunState, Stepper
@@ -220,20 +220,11 @@ class RunController:
         if not self.ensure_run():
             return None
         stepper = s.stepper
-        trace = None
         label = stepper.next_stage.label
         with self.paused():
             before = s._travel.state_now()
             s._travel.leave(keep=True)
-            try:
-                if kind == "stage":
-                    trace = stepper.step()
-                elif kind == "batch":
-                    trace = stepper.step_batch()
-                else:
-                    trace = stepper.step_epoch()
-            except TrainingDiverged:
-                trace = stepper.trace.copy() if stepper.trace is not None else None
+            trace = s.runner.step(stepper, kind)  # the runner that trains: one path
             text = {"stage": f"Step ({label})", "batch": "Train one batch",
                     "epoch": "Train one epoch"}[kind]
             s._sync.publish_weights()
@@ -266,6 +257,13 @@ class RunController:
     def train_chunk(self, should_stop: Callable[[], bool] | None = None,
                     traced: bool = False) -> tuple[str, object]:
         """See :meth:`nnviz.session.Session.train_chunk`."""
+        status, trace = self._chunk(None, should_stop, traced)
+        return status, trace
+
+    def _chunk(self, target: int | None, should_stop: Callable[[], bool] | None,
+               traced: bool = False, progress=None) -> tuple[str, object]:
+        """One chunk on the runner toward epoch ``target`` (None: the project's epochs, and
+        a run that gets there or diverges is ended here, see :meth:`_end_run`)."""
         s = self._s
         interrupt = s.interrupt
         if not traced:
@@ -283,9 +281,11 @@ class RunController:
             def stop() -> bool:
                 return interrupt.is_set() or (should_stop is not None and should_stop())
 
-            status, trace = s.runner.chunk(stepper, s.project.training.epochs,
-                                           self.token, stop, traced)
-            if status in ("finished", "diverged"):
+            ends = target is None
+            status, trace = s.runner.chunk(
+                stepper, s.project.training.epochs if ends else target, self.token, stop,
+                traced, progress)
+            if ends and status in ("finished", "diverged"):
                 status = self._end_run(status)
             return status, trace
 
@@ -347,20 +347,22 @@ class RunController:
 
     def train(self, epochs: int | None = None,
               progress: Callable[[Stepper], None] | None = None) -> bool:
-        """See :meth:`nnviz.session.Session.train`."""
+        """See :meth:`nnviz.session.Session.train`: the window's chunks, on this thread."""
         s = self._s
         self.pause()
         if not self.ensure_run():
             raise NnvizError(s.problem)
-        stepper = s.stepper
+        n = s.project.training.epochs if epochs is None else int(epochs)
+        target = s.stepper.epoch + n
+        s.runner.start()
         self.set_status(RunStatus.TRAINING)
+        status = "running"
         try:
-            with self.paused():
-                self.opened = stepper.get_state()
-                n = s.project.training.epochs if epochs is None else int(epochs)
-                diverged = stepper.run(progress=progress, max_epochs=n)
+            while status == "running":
+                status, _trace = self._chunk(target, None, progress=progress)
         finally:
-            self.set_status(RunStatus.PAUSED, announce=False)
+            if s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
             self.close_run()
             self.refresh_status()
-        return diverged
+        return status == "diverged"

@@ -54,6 +54,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nnviz.errors import NnvizError
+from nnviz.inline_runner import InlineRunner
 from nnviz.training import RunDelta, Stepper
 
 __all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS",
@@ -460,6 +461,7 @@ def child_main() -> None:
     threading.Thread(target=read, daemon=True).start()
     send(("ready",))
     threading.Thread(target=beat, daemon=True).start()
+    runner = InlineRunner()
     stepper = None
     data = None
     while True:
@@ -483,10 +485,9 @@ def child_main() -> None:
                 def stopped(run=run) -> bool:
                     return stop_upto[0] >= run
                 while True:
-                    diverged = stepper.run(should_stop=_stop_after(seconds, stopped),
-                                           max_epochs=max(1, target - stepper.epoch))
-                    status = ("diverged" if diverged else
-                              "finished" if stepper.epoch >= target else "running")
+                    # The same code as a chunk trained in the parent (bit for bit).
+                    status, _trace = runner.chunk(stepper, target, run,
+                                                  _stop_after(seconds, stopped))
                     delta = stepper.take_delta(status, run,
                                                final=status != "running" or stopped())
                     send(("delta", delta))
