@@ -31,6 +31,7 @@ class RunController:
     def __init__(self, session: Session):
         self._s = session
         self._announced = (RunStatus.IDLE, "")
+        self._announcing = threading.Lock()
         self._owner = threading.current_thread()  # the thread that may touch the document
         #: The run's state at Train, until the training since becomes its undo step.
         self.opened: RunState | None = None
@@ -50,10 +51,12 @@ class RunController:
     def announce(self) -> None:
         """Emit ``status_changed`` if the status changed since it was last emitted."""
         s = self._s
-        now = (s.status, s.status_reason)
-        if now != self._announced:
+        with self._announcing:  # the training thread and a command may both announce
+            now = (s.status, s.status_reason)
+            if now == self._announced:
+                return
             self._announced = now
-            s.events.status_changed.emit(*now)
+        s.events.status_changed.emit(*now)
 
     def still_status(self, mid_run: RunStatus | None = None) -> tuple[RunStatus, str]:
         """The status of a run that is not training, from its state: no run, diverged,
@@ -314,7 +317,10 @@ class RunController:
         if not self._s.training:
             return
         with self.paused():
-            self.set_status(RunStatus.PAUSED, announce=False)
+            # Asked again with the lock: the chunk we waited for may have ended the run
+            # (the last epoch, divergence), and a finished run is not paused.
+            if self._s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
         self.announce()
 
     def pause(self) -> None:

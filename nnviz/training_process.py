@@ -18,8 +18,11 @@ The child runs nnviz only: it is started isolated (``python -I``: no current fol
 ``PYTHON*`` variables, no user site) and given the parent's import path without the
 current folder, so a ``queue.py`` or ``numpy.py`` in the folder nnviz was started from
 never runs in it. Nothing waits on the child for long: it says "alive" every
-:data:`HEARTBEAT_SECONDS`, and one silent for :data:`ANSWER_TIMEOUT` (stopped, hung) is
-given up and killed.
+:data:`HEARTBEAT_SECONDS`. Its death is its exit or the end of its pipe (said at once); a
+silence is not: after :data:`ANSWER_TIMEOUT` of it the system is asked, and a child that
+is stopped (a debugger, SIGSTOP) is given up and killed, one that has not run for
+:data:`HUNG_TIMEOUT` too, while one that runs or waits for a core (an overloaded machine)
+is waited for.
 
 Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
 
@@ -57,16 +60,22 @@ from nnviz.errors import NnvizError
 from nnviz.inline_runner import InlineRunner
 from nnviz.training import RunDelta, Stepper
 
-__all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS",
-           "ANSWER_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT"]
+__all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS", "ANSWER_TIMEOUT",
+           "HUNG_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT", "child_state"]
 
 #: Seconds of training between two deltas: the frame rate the child feeds (60 a second;
 #: the window draws each, and no training of its own competes with the drawing).
 CHUNK_SECONDS = 1 / 60
 #: Seconds between two "alive" messages of the child (also while a long batch trains).
 HEARTBEAT_SECONDS = 0.2
-#: A child silent this long (no delta, no "alive") is stopped or hung: it is given up.
+#: A child silent this long (no delta, no "alive") is looked at: given up if the system
+#: says it is stopped (a debugger, SIGSTOP), never for its silence alone (see :data:`HUNG_TIMEOUT`).
 ANSWER_TIMEOUT = 1.0
+#: A silent child that has not run at all for this long (no CPU time, not waiting for a
+#: core) is hung and given up; where the system cannot say (no ``/proc``), a child silent
+#: this long. A child that is alive but slow (an overloaded machine) is never given up:
+#: its death is its exit or the end of its pipe.
+HUNG_TIMEOUT = 10.0
 #: The longest the child may take to start (it imports NumPy and nnviz) before it is given up.
 START_TIMEOUT = 60.0
 
@@ -112,6 +121,23 @@ def _same_folder(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def child_state(pid: int) -> tuple[str, int] | None:
+    """What the system says of process ``pid``: its state letter (``R`` running or waiting
+    for a core, ``S``/``D`` sleeping, ``T``/``t`` stopped, ``Z`` ended) and the CPU time it
+    has used (clock ticks); None where the system does not say (no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    # "pid (name) state ppid ... utime stime ...": the name may hold spaces and ")".
+    fields = text[text.rfind(")") + 2:].split()
+    try:
+        return fields[0], int(fields[11]) + int(fields[12])
+    except (IndexError, ValueError):
+        return None
 
 
 class _Inbox:
@@ -181,6 +207,8 @@ class TrainingProcess:
         self._threads: tuple = ()
         self._finalizer: weakref.finalize | None = None
         self._said = False  # whether a failure has been raised to the caller
+        self._cpu: int | None = None  # the child's CPU time when last looked at
+        self._ran = 0.0  # when the child was last seen running (monotonic)
 
     # ---------------------------------------------------------------- life
     def start(self) -> None:
@@ -200,7 +228,7 @@ class TrainingProcess:
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
-        self._started = time.monotonic()
+        self._started = self._ran = time.monotonic()
         self._inbox.beat()
         # The threads hold no reference to this object (its finalizer must be able to run).
         # Writes go through a thread of their own: a child that does not read (stopped)
@@ -258,10 +286,32 @@ class TrainingProcess:
             if time.monotonic() - self._started > START_TIMEOUT:
                 self._fail(f"The training process did not start within {START_TIMEOUT:.0f} s.")
             return
-        if self.silent() > ANSWER_TIMEOUT:
+        if self._proc.poll() is not None:  # it ended (the reader says so too, with why)
             self.lost = True
-            self._fail(f"The training process stopped answering (nothing for "
-                       f"{ANSWER_TIMEOUT:g} s) and was ended.")
+            self._fail(f"The training process ended (exit code {self._proc.returncode}).")
+        if self.silent() > ANSWER_TIMEOUT:
+            waited = self._hung()
+            if waited:
+                self.lost = True
+                self._fail(f"The training process stopped answering (nothing for "
+                           f"{waited:g} s) and was ended.")
+
+    def _hung(self) -> float:
+        """Of a silent child: the silence after which it is given up, if it is stopped or
+        hung (0 while it is alive: running, waiting for a core on a busy machine, or
+        having used CPU time since last looked at)."""
+        now = time.monotonic()
+        state = child_state(self._proc.pid)
+        if state is None:  # the system does not say: silence alone, but a long one
+            return HUNG_TIMEOUT if self.silent() > HUNG_TIMEOUT else 0.0
+        letter, cpu = state
+        if letter in "Tt":  # stopped (SIGSTOP, a debugger): it cannot answer
+            return ANSWER_TIMEOUT
+        if letter == "R" or cpu != self._cpu:
+            self._cpu, self._ran = cpu, now
+            return 0.0
+        quiet = min(self.silent(), now - self._ran)  # neither heard nor seen running
+        return HUNG_TIMEOUT if quiet > HUNG_TIMEOUT else 0.0
 
     def close(self) -> None:
         """Stop the child for good (it exits by itself if the parent dies, too)."""
