@@ -61,7 +61,8 @@ from nnviz.inline_runner import InlineRunner
 from nnviz.training import RunDelta, Stepper
 
 __all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS", "ANSWER_TIMEOUT",
-           "HUNG_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT", "child_state"]
+           "HUNG_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT", "child_state",
+           "child_command", "run_child_if_asked", "CHILD_FLAG"]
 
 #: Seconds of training between two deltas: the frame rate the child feeds (60 a second;
 #: the window draws each, and no training of its own competes with the drawing).
@@ -94,6 +95,27 @@ except BaseException as error:
     raise SystemExit(1)
 child_main()
 """
+
+
+#: The argument that makes a frozen app (PyInstaller) the training process: its entry
+#: point hands it to :func:`run_child_if_asked` before anything else.
+CHILD_FLAG = "--nnviz-training-process"
+
+
+def child_command() -> list[str]:
+    """How the child is started: ``python -I -c`` (nothing of the launch folder or the
+    environment enters it; its import path comes in the code), or, in a frozen app, the
+    app itself with :data:`CHILD_FLAG` (its import path is its bundle, never a folder)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG]
+    return [sys.executable, "-I", "-c", _BOOT.format(path=child_path())]
+
+
+def run_child_if_asked(argv: list[str]) -> None:
+    """Be the training process if ``argv`` (the arguments, without the program) asks for
+    it: a frozen app's entry point calls this first (the installed command does)."""
+    if list(argv) == [CHILD_FLAG]:
+        child_main()  # never returns: the child ends with os._exit
 
 
 class ProcessFailed(NnvizError):
@@ -218,13 +240,11 @@ class TrainingProcess:
         if not sys.executable:
             self.failure = "No Python interpreter to start the training process with."
             return
-        code = _BOOT.format(path=child_path())
         try:
             # Buffered pipes: a delta is larger than a pipe holds at once (64 KB), and
-            # pickle needs whole reads. -I: nothing of the launch folder or the
-            # environment enters the child (its path comes in the code).
-            self._proc = subprocess.Popen([sys.executable, "-I", "-c", code],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            # pickle needs whole reads.
+            self._proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE)
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return

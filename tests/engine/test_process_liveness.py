@@ -6,11 +6,14 @@ long. After a silence the system is asked: a stopped child (SIGSTOP, a debugger;
 stopped-child tests in test_training_process.py) is given up at once, one that has not
 run at all for ``HUNG_TIMEOUT`` too, and one that runs or waits for a core is waited for.
 """
+import sys
+from pathlib import Path
+
 import pytest
 
 from nnviz import training_process
 from nnviz.training_process import HUNG_TIMEOUT, ProcessFailed, child_state
-from tests.engine.test_training_process import remote, run_chunks, until  # noqa: F401
+from tests.engine.test_training_process import make, remote, run_chunks, until  # noqa: F401
 
 
 def given_up(process) -> bool:
@@ -67,3 +70,27 @@ def test_the_system_says_how_a_process_is():
     letter, cpu = child_state(os.getpid())
     assert letter == "R" and cpu >= 0  # this one is running (it reads the file)
     assert child_state(2 ** 22 + 12345) is None  # no such process
+
+
+def test_a_frozen_app_starts_its_training_process_as_itself(tmp_path, monkeypatch):
+    """PyInstaller's app has no ``python -c``: the child is the app itself, started with
+    CHILD_FLAG, and its entry point (the installed command's ``ui.launcher.main``) becomes
+    the training process. Here the "app" is a script whose interpreter runs that entry."""
+    root = Path(__file__).resolve().parents[2]
+    app = tmp_path / "nnviz-app"
+    app.write_text(f"#!{sys.executable} -I\n"
+                   f"import sys\nsys.path.insert(0, {str(root)!r})\n"
+                   "from ui.launcher import main\nsys.exit(main())\n", encoding="utf-8")
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    assert training_process.child_command() == [str(app), training_process.CHILD_FLAG]
+    there = make(epochs=3, process=True)
+    try:
+        assert there.process.wait_ready(), there.process.failure
+        assert there.process._proc.args == [str(app), training_process.CHILD_FLAG]
+        assert run_chunks(there) == "finished"
+        assert there.trains_in_process() and there.process_problem == ""
+        assert there.stepper.epoch == 3
+    finally:
+        there.close()
