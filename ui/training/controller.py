@@ -276,8 +276,7 @@ class TrainingController(QObject):
             self.panel.set_message(why, error=self.session.stepper is None or
                                    bool(self.session.stepper.diverged))
             return
-        self.panel.set_message("")
-        self.window.statusBar().showMessage("Training…", 3000)
+        self.panel.set_message("")  # the status bar's run state says "Training…" (the session)
         _freeze_startup_objects()
         self.sig_start.emit()
 
@@ -285,8 +284,7 @@ class TrainingController(QObject):
         """Pause training after the current batch; what it did becomes one undo step."""
         was = self.session.training
         self.session.pause()
-        if was:
-            self.window.statusBar().showMessage("Paused.", 4000)
+        if was:  # the status bar's run state says where it paused (the session)
             self.presenter.show_now()
 
     def toggle_training(self) -> None:
