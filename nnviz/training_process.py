@@ -17,7 +17,9 @@ weights bit for bit.
 The child runs nnviz only: it is started isolated (``python -I``: no current folder, no
 ``PYTHON*`` variables, no user site) and given the parent's import path without the
 current folder, so a ``queue.py`` or ``numpy.py`` in the folder nnviz was started from
-never runs in it. Nothing waits on the child for long: it says "alive" every
+never runs in it. A frozen app (PyInstaller) starts itself with :data:`CHILD_FLAG` instead
+(:func:`child_command`, :func:`run_child_if_asked`). ``multiprocessing``'s spawn start was
+considered and refused: its child is not isolated (see docs/internals.md). Nothing waits on the child for long: it says "alive" every
 :data:`HEARTBEAT_SECONDS`. Its death is its exit or the end of its pipe (said at once); a
 silence is not: after :data:`ANSWER_TIMEOUT` of it the system is asked, and a child that
 is stopped (a debugger, SIGSTOP) is given up and killed, one that has not run for
