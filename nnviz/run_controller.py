@@ -360,7 +360,8 @@ class RunController:
             raise NnvizError(s.problem)
         n = s.project.training.epochs if epochs is None else int(epochs)
         target = s.stepper.epoch + n
-        s.runner.start()
+        # No runner.start(): a child that is not ready would only watch (the first chunk,
+        # inline, trains to the end); one that is ready takes the chunks.
         self.set_status(RunStatus.TRAINING)
         status = "running"
         try:

@@ -181,3 +181,20 @@ def test_no_code_but_the_inline_runner_moves_a_stepper():
                 if pattern.search(line):
                     found.append(f"{name}:{n}: {line.strip()}")
     assert found == []
+
+
+def test_the_command_lines_train_is_the_windows_chunks_on_any_runner(sessions):
+    """Session.train (the command line's) is the loop of chunks: with a ready child it
+    trains there, with progress per epoch, and gives the run it gives inline."""
+    inline, process = sessions("inline", lecture(3)), sessions("process", lecture(3))
+    epochs = {}
+    for name, session in (("inline", inline), ("process", process)):
+        seen = record(session)
+        seen_epochs = epochs.setdefault(name, [])
+        assert session.train(4, progress=lambda s, e=seen_epochs: e.append(s.epoch)) is False
+        assert session.stepper.epoch == 4  # four more epochs, past the project's three
+        assert seen == [RunStatus.TRAINING, RunStatus.FINISHED]
+        assert session.undo_stack.undo_text == "Train (4 epochs)"
+    assert process.trains_in_process() and process.process.pid is not None
+    assert {1, 2, 3, 4} <= set(epochs["inline"]) and 4 in epochs["process"]
+    assert_same_run(inline, process)
