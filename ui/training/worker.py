@@ -22,7 +22,8 @@ the window:
   batch's stages the child does not send): one regime. The worker trains one chunk
   (:data:`~nnviz.training_process.CHUNK_SECONDS` of the fast path, or one traced batch),
   publishes its frame and waits until the window has drawn it
-  (:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`): while the window
+  (:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`, a paced batch
+  :data:`PACED_HANDOFF_TIMEOUT`): while the window
   draws, no training holds the GIL, so a frame of a few hundred Qt calls is not slowed
   to a switch interval (5 ms) per call.
 
@@ -43,12 +44,15 @@ from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
 from nnviz.training_process import CHUNK_SECONDS
 
-__all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT", "BOUNDARY_GRID",
-           "neuron_maps_of"]
+__all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT",
+           "PACED_HANDOFF_TIMEOUT", "BOUNDARY_GRID", "neuron_maps_of"]
 
 #: Training on this thread: the longest the worker waits for the window to draw a frame
 #: (a busy or hidden window must not stop training).
 HANDOFF_TIMEOUT = 0.1
+#: The same for a paced run's traced batch, which exists to be watched: the first frames
+#: of a run take 70-140 ms on a loaded machine, and each batch should still get its frame.
+PACED_HANDOFF_TIMEOUT = 0.5
 #: Seconds between two recomputations of the output map while training: just under the
 #: presenter's plot interval, since the window shows a new map only that often.
 BOUNDARY_INTERVAL = 0.09
@@ -73,6 +77,8 @@ class Frame:
     batches_per_epoch: int
     samples_seen: int
     global_step: int
+    #: The session's status was training when the frame was taken (the session decides:
+    #: a chunk that ended the run gives a frame that is not running).
     running: bool
     #: The epochs of the stored weight snapshots (for the time-travel slider).
     snapshot_epochs: list
@@ -268,7 +274,8 @@ class TrainingWorker(QObject):
             # Take turns with the window: it draws and paints with the GIL to itself.
             with self._handoff:
                 frame = self._published
-                self._handoff.wait_for(lambda: self._done >= frame, HANDOFF_TIMEOUT)
+                self._handoff.wait_for(lambda: self._done >= frame, HANDOFF_TIMEOUT
+                                       if self.speed is None else PACED_HANDOFF_TIMEOUT)
         # A set speed is a period: the batch, its frame and the wait make 1/speed s
         # together (a fixed wait after them made "30 steps/s" about 15 a second).
         delay = 0 if self.speed is None else max(
@@ -292,7 +299,7 @@ class TrainingWorker(QObject):
                 self._last_boundary = now
                 self._boundary_cost = time.perf_counter() - now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
-                               running=status == "running", neuron_maps=self._maps)
+                               running=session.training, neuron_maps=self._maps)
         with self._lock:
             self._published += 1
             previous = self._slot
