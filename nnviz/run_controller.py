@@ -260,8 +260,7 @@ class RunController:
     def train_chunk(self, should_stop: Callable[[], bool] | None = None,
                     traced: bool = False) -> tuple[str, object]:
         """See :meth:`nnviz.session.Session.train_chunk`."""
-        status, trace = self._chunk(None, should_stop, traced)
-        return status, trace
+        return self._chunk(None, should_stop, traced)
 
     def _chunk(self, target: int | None, should_stop: Callable[[], bool] | None,
                traced: bool = False, progress=None) -> tuple[str, object]:

@@ -19,12 +19,13 @@ The child runs nnviz only: it is started isolated (``python -I``: no current fol
 current folder, so a ``queue.py`` or ``numpy.py`` in the folder nnviz was started from
 never runs in it. A frozen app (PyInstaller) starts itself with :data:`CHILD_FLAG` instead
 (:func:`child_command`, :func:`run_child_if_asked`). ``multiprocessing``'s spawn start was
-considered and refused: its child is not isolated (see docs/internals.md). Nothing waits on the child for long: it says "alive" every
-:data:`HEARTBEAT_SECONDS`. Its death is its exit or the end of its pipe (said at once); a
-silence is not: after :data:`ANSWER_TIMEOUT` of it the system is asked, and a child that
-is stopped (a debugger, SIGSTOP) is given up and killed, one that has not run for
-:data:`HUNG_TIMEOUT` too, while one that runs or waits for a core (an overloaded machine)
-is waited for.
+considered and refused: its child is not isolated (see docs/internals.md).
+
+Nothing waits on the child for long: it says "alive" every :data:`HEARTBEAT_SECONDS`.
+Its death is its exit or the end of its pipe (said at once); a silence is not: after
+:data:`ANSWER_TIMEOUT` of it the system is asked, and a child that is stopped (a debugger,
+SIGSTOP) is given up and killed, one that has not run for :data:`HUNG_TIMEOUT` too, while
+one that runs or waits for a core (an overloaded machine) is waited for.
 
 Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
 
@@ -72,7 +73,8 @@ CHUNK_SECONDS = 1 / 60
 #: Seconds between two "alive" messages of the child (also while a long batch trains).
 HEARTBEAT_SECONDS = 0.2
 #: A child silent this long (no delta, no "alive") is looked at: given up if the system
-#: says it is stopped (a debugger, SIGSTOP), never for its silence alone (see :data:`HUNG_TIMEOUT`).
+#: says it is stopped (a debugger, SIGSTOP), not for so short a silence alone (see
+#: :data:`HUNG_TIMEOUT`).
 ANSWER_TIMEOUT = 1.0
 #: A silent child that has not run at all for this long (no CPU time, not waiting for a
 #: core) is hung and given up; where the system cannot say (no ``/proc``), a child silent
