@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nnviz.errors import NnvizError, TrainingDiverged
+from nnviz.errors import NnvizError
 from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
 from nnviz.training import History, RunState, Stepper
@@ -31,6 +31,7 @@ class RunController:
     def __init__(self, session: Session):
         self._s = session
         self._announced = (RunStatus.IDLE, "")
+        self._announcing = threading.Lock()
         self._owner = threading.current_thread()  # the thread that may touch the document
         #: The run's state at Train, until the training since becomes its undo step.
         self.opened: RunState | None = None
@@ -50,10 +51,12 @@ class RunController:
     def announce(self) -> None:
         """Emit ``status_changed`` if the status changed since it was last emitted."""
         s = self._s
-        now = (s.status, s.status_reason)
-        if now != self._announced:
+        with self._announcing:  # the training thread and a command may both announce
+            now = (s.status, s.status_reason)
+            if now == self._announced:
+                return
             self._announced = now
-            s.events.status_changed.emit(*now)
+        s.events.status_changed.emit(*now)
 
     def still_status(self, mid_run: RunStatus | None = None) -> tuple[RunStatus, str]:
         """The status of a run that is not training, from its state: no run, diverged,
@@ -220,20 +223,11 @@ class RunController:
         if not self.ensure_run():
             return None
         stepper = s.stepper
-        trace = None
         label = stepper.next_stage.label
         with self.paused():
             before = s._travel.state_now()
             s._travel.leave(keep=True)
-            try:
-                if kind == "stage":
-                    trace = stepper.step()
-                elif kind == "batch":
-                    trace = stepper.step_batch()
-                else:
-                    trace = stepper.step_epoch()
-            except TrainingDiverged:
-                trace = stepper.trace.copy() if stepper.trace is not None else None
+            trace = s.runner.step(stepper, kind)  # the runner that trains: one path
             text = {"stage": f"Step ({label})", "batch": "Train one batch",
                     "epoch": "Train one epoch"}[kind]
             s._sync.publish_weights()
@@ -266,6 +260,12 @@ class RunController:
     def train_chunk(self, should_stop: Callable[[], bool] | None = None,
                     traced: bool = False) -> tuple[str, object]:
         """See :meth:`nnviz.session.Session.train_chunk`."""
+        return self._chunk(None, should_stop, traced)
+
+    def _chunk(self, target: int | None, should_stop: Callable[[], bool] | None,
+               traced: bool = False, progress=None) -> tuple[str, object]:
+        """One chunk on the runner toward epoch ``target`` (None: the project's epochs, and
+        a run that gets there or diverges is ended here, see :meth:`_end_run`)."""
         s = self._s
         interrupt = s.interrupt
         if not traced:
@@ -283,9 +283,11 @@ class RunController:
             def stop() -> bool:
                 return interrupt.is_set() or (should_stop is not None and should_stop())
 
-            status, trace = s.runner.chunk(stepper, s.project.training.epochs,
-                                           self.token, stop, traced)
-            if status in ("finished", "diverged"):
+            ends = target is None
+            status, trace = s.runner.chunk(
+                stepper, s.project.training.epochs if ends else target, self.token, stop,
+                traced, progress)
+            if ends and status in ("finished", "diverged"):
                 status = self._end_run(status)
             return status, trace
 
@@ -314,7 +316,10 @@ class RunController:
         if not self._s.training:
             return
         with self.paused():
-            self.set_status(RunStatus.PAUSED, announce=False)
+            # Asked again with the lock: the chunk we waited for may have ended the run
+            # (the last epoch, divergence), and a finished run is not paused.
+            if self._s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
         self.announce()
 
     def pause(self) -> None:
@@ -347,20 +352,23 @@ class RunController:
 
     def train(self, epochs: int | None = None,
               progress: Callable[[Stepper], None] | None = None) -> bool:
-        """See :meth:`nnviz.session.Session.train`."""
+        """See :meth:`nnviz.session.Session.train`: the window's chunks, on this thread."""
         s = self._s
         self.pause()
         if not self.ensure_run():
             raise NnvizError(s.problem)
-        stepper = s.stepper
+        n = s.project.training.epochs if epochs is None else int(epochs)
+        target = s.stepper.epoch + n
+        # No runner.start(): a child that is not ready would only watch (the first chunk,
+        # inline, trains to the end); one that is ready takes the chunks.
         self.set_status(RunStatus.TRAINING)
+        status = "running"
         try:
-            with self.paused():
-                self.opened = stepper.get_state()
-                n = s.project.training.epochs if epochs is None else int(epochs)
-                diverged = stepper.run(progress=progress, max_epochs=n)
+            while status == "running":
+                status, _trace = self._chunk(target, None, progress=progress)
         finally:
-            self.set_status(RunStatus.PAUSED, announce=False)
+            if s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
             self.close_run()
             self.refresh_status()
-        return diverged
+        return status == "diverged"

@@ -124,7 +124,8 @@ class TrainingController(QObject):
         # training: the thread (a running QThread must not be destroyed) and the process.
         # A function of its own: the controller's C++ half is gone by then.
         window.destroyed.connect(
-            lambda *_a, s=self.session, t=self.thread, g=self.worker.gate: _end_training(s, t, g))
+            lambda *_a, s=self.session, t=self.thread, d=self.worker.release:
+            _end_training(s, t, d))
         self._told_problem = ""  # the training process's failure, once told
 
         self.binder = SettingsBinder(self.panel, self.session, window)
@@ -275,8 +276,7 @@ class TrainingController(QObject):
             self.panel.set_message(why, error=self.session.stepper is None or
                                    bool(self.session.stepper.diverged))
             return
-        self.panel.set_message("")
-        self.window.statusBar().showMessage("Training…", 3000)
+        self.panel.set_message("")  # the status bar's run state says "Training…" (the session)
         _freeze_startup_objects()
         self.sig_start.emit()
 
@@ -284,8 +284,7 @@ class TrainingController(QObject):
         """Pause training after the current batch; what it did becomes one undo step."""
         was = self.session.training
         self.session.pause()
-        if was:
-            self.window.statusBar().showMessage("Paused.", 4000)
+        if was:  # the status bar's run state says where it paused (the session)
             self.presenter.show_now()
 
     def toggle_training(self) -> None:
@@ -473,7 +472,7 @@ class TrainingController(QObject):
             return
         self._alive = False
         self.session.stop_training()
-        self.worker.gate.release()
+        self.worker.release()  # a worker waiting for a frame to be drawn goes on
         if self.thread.isRunning():
             self.sig_stop.emit()
             if not self.thread.wait(10000):
@@ -482,10 +481,10 @@ class TrainingController(QObject):
         self.session.close()  # and its training process
 
 
-def _end_training(session, thread: QThread, gate) -> None:
+def _end_training(session, thread: QThread, release) -> None:
     """Stop the training thread and the session's process of a window that is gone."""
     session.stop_training()
-    gate.release()
+    release()  # a worker waiting for a frame to be drawn goes on
     if shiboken6.isValid(thread):  # else deleted after shutdown() had ended its loop
         thread.quit()  # the worker's loop ends with the thread's event loop
         thread.wait(10000)

@@ -7,12 +7,12 @@ nothing the session does not have, except what it has already drawn.
 
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
 curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters,
-the progress bar and the canvas follow every frame (the worker paces frames at up to ~45 a
-second); the plots are spread over the frames so that no frame carries them all: the loss
+the progress bar and the canvas follow every frame (up to the training process's 60 deltas
+a second); the plots are spread over the frames so that no frame carries them all: the loss
 curves, the weight norms and the output map each come about 10 times a second, each in
-its own frame. Every frame is drawn and painted while the training thread waits (see
-:class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
-told how long it took.
+its own frame. Every frame is drawn and painted, then the worker is told
+(:meth:`~ui.training.worker.TrainingWorker.frame_done`): a worker training on the
+window's thread waits for that.
 """
 from __future__ import annotations
 
@@ -181,22 +181,20 @@ class FramePresenter(QObject):
     def draw(self, frame: Frame, full: bool = False) -> None:
         """One frame: counters, canvas, plots, lecture view (a handful of calls each).
 
-        Unless only the counters change, the training thread holds back (the worker's
-        :class:`~ui.training.worker.FrameGate`) from the start of the frame until it is
-        *painted*: the frame's posted work (the scenes' dirty regions, then the window's
-        update request) is sent here, inside the hold, instead of a few event-loop turns
-        later while training runs again.
+        The frame is drawn *and painted* before the worker hears it is done
+        (:meth:`~ui.training.worker.TrainingWorker.frame_done`): its posted work (the
+        scenes' dirty regions, then the window's update request) is sent here, while a
+        worker training on its thread waits, instead of a few event-loop turns later
+        while training runs again.
         """
-        start = time.perf_counter()
-        with self.worker.gate.hold():
-            self._drawing = True
-            try:
-                self._draw_frame(frame, full)
-                QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
-                QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
-            finally:
-                self._drawing = False
-        self.worker.frame_done(time.perf_counter() - start)
+        self._drawing = True
+        try:
+            self._draw_frame(frame, full)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        finally:
+            self._drawing = False
+        self.worker.frame_done()
 
     def _draw_frame(self, frame: Frame, full: bool) -> None:
         self.frame = frame
