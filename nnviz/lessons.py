@@ -92,6 +92,10 @@ CONTROLS: dict[str, LockableControl] = {c.name: c for c in (
 )}
 
 
+#: The control of each training setting that is not a control of its own.
+_SETTING_CONTROL = {"momentum": "optimizer", "optimizer_options": "optimizer"}
+
+
 def names() -> list[str]:
     """The names of the lockable controls, in the dialog's order."""
     return list(CONTROLS)
@@ -129,6 +133,16 @@ class Lesson:
     def is_locked(self, name: str) -> bool:
         """Whether the control ``name`` may not be changed (hidden or locked)."""
         return name in self.hidden or name in self.locked
+
+    def refusal(self, settings) -> str:
+        """Why the window refuses to change ``settings`` (training setting names, or
+        ``"dataset"``): "The learning rate is locked by this lesson." ("" if it may)."""
+        for setting in settings:
+            control = _SETTING_CONTROL.get(setting, setting)
+            if control in CONTROLS and self.is_locked(control):
+                label = CONTROLS[control].label
+                return f"{label} is locked by this lesson (Edit > Lesson… shows it)."
+        return ""
 
     def summary(self) -> str:
         """"2 hidden, 1 locked" (or "no lesson")."""

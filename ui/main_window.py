@@ -47,6 +47,7 @@ from ui.file_actions import (  # noqa: F401 (re-exported: the names the window a
     FileActions,
 )
 from ui.inspector import InspectorDock
+from ui.lesson import LessonApplier
 from ui.loss_surface import LossSurfaceDock
 from ui.menus import build_menus
 from ui.neuron_maps_view import NeuronMapsLink
@@ -173,6 +174,9 @@ class MainWindow(QMainWindow):
         dock_layout.arrange_docks(self)
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
+        #: Hides and locks what the project's lesson says (ui.lesson); after the remembered
+        #: layout, which may show a dock the lesson hides.
+        self.lesson_view = LessonApplier(self)
         if self._needs_default_sizes:
             # Folded before the first show: the three plots' least width would otherwise
             # widen a small window as it appears.
@@ -441,6 +445,7 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
         dock_layout.apply_default_sizes(self)
+        self.lesson_view.reapply_docks()
 
     def set_dark(self, dark: bool) -> None:
         """Switch the whole window, canvas included, to the dark or light theme."""
@@ -478,7 +483,9 @@ class MainWindow(QMainWindow):
         """Remember the geometry and dock layout for the next start."""
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
+        if not self.lesson_view.hides_a_dock():
+            # A lesson's missing panel is not the user's layout for the next start.
+            settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Ask about unsaved changes, remember the layout, stop training, then close."""

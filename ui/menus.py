@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from nnviz import resources
 from ui.dialogs import show_about
+from ui.lesson import show_lesson_dialog
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -91,6 +92,9 @@ ACTIONS = (
                "Delete the selected layers and connections"),
     ActionSpec("select_all_action", "Select &All", lambda w: w._on_select_all, Key.SelectAll,
                "actionSelectAll"),
+    ActionSpec("lesson_action", "&Lesson…", lambda w: (lambda: show_lesson_dialog(w)), None,
+               "actionLesson", "Hide or lock controls, so that the file opens to exactly "
+               "one lesson"),
     # View
     ActionSpec("zoom_in_action", "Zoom &In", lambda w: (lambda: w.canvas.zoom_in()),
                lambda: [QKeySequence(Key.ZoomIn), "Ctrl+="], "actionZoomIn", window_wide=True),
@@ -125,7 +129,7 @@ MENUS = (
                            "import_keras_action", "export_handout_action",
                            "export_slides_action", None, "quit_action")),
     ("&Edit", None, ("undo_action", "redo_action", None, "delete_action",
-                     "select_all_action")),
+                     "select_all_action", None, "lesson_action")),
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
                      "show_weights_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),

@@ -90,3 +90,10 @@ def test_opening_another_project_takes_its_lesson():
     other = Project.lecture_example()
     session.replace_project(other)
     assert not session.project.lesson
+
+
+def test_the_window_refuses_changes_of_locked_settings_by_their_control():
+    lesson = Lesson(hidden=frozenset({"dataset"}), locked=frozenset({"optimizer"}))
+    assert lesson.refusal(["momentum"]).startswith("Optimizer is locked by this lesson")
+    assert lesson.refusal(["dataset"]).startswith("Data set is locked")
+    assert lesson.refusal(["learning_rate", "epochs"]) == ""
