@@ -83,7 +83,8 @@ CONTROLS: dict[str, LockableControl] = {c.name: c for c in (
     LockableControl("weights", "Editing weights",
                     "The bias and weight fields of the Inspector and the weight matrix "
                     "(locked: the matrix opens read-only)",
-                    ("neuronBias", "connectionWeight"), hide_actions=("actionWeightMatrix",)),
+                    ("neuronBias", "connectionWeight", "weightMatrixButton"),
+                    view_only=("weightMatrixButton",), hide_actions=("actionWeightMatrix",)),
     LockableControl("code", "Keras code",
                     "The Code dock and File > Import Keras Code (locked: the code can be "
                     "read and copied, not imported)",

@@ -56,6 +56,7 @@ from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.weight_matrix import install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
 # Where a layer added from the palette by double-click lands, relative to the rightmost
@@ -151,6 +152,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
 
         build_menus(self)  # the menu table: ui.menus
+        # A layer's weight matrix (ui.weight_matrix): from its context menu, the inspector.
+        install_context_menu(self)
+        self.inspector.sig_open_matrix.connect(lambda layer_id: open_weight_matrix(self, layer_id))
         #: The status bar's messages and its two labels (ui.status_bar).
         self.status_presenter = StatusBarPresenter(self)
         self.run_state_label = self.status_presenter.run_state_label
