@@ -322,6 +322,9 @@ class WeightMatrixDialog(QDialog):
             self.table.setCurrentIndex(self.model.index(current.row(), current.column()))
 
     def _on_lesson_changed(self) -> None:
+        if "weights" in self._window.project.lesson.hidden:
+            self.close()  # the lesson hides the weights: so is their matrix
+            return
         locked = self.model.locked()
         self.paste_button.setEnabled(not locked)
         self._update_caption()
