@@ -242,6 +242,10 @@ class LessonDialog(QDialog):
     def set_editable(self, on: bool) -> None:
         """Let the boxes be changed (the lecturer's way; the student's way out)."""
         self.editable = on
+        # Read-only, the dialog only informs: one "Close" button, no OK that does nothing.
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setVisible(on)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
+            "Cancel" if on else "Close")
         self.unlock_button.setEnabled(not on)
         self.clear_button.setEnabled(on)
         for box in self.hide_boxes.values():

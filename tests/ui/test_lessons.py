@@ -120,12 +120,14 @@ def test_a_lesson_opens_read_only_until_the_student_chooses_to_leave_it(qtbot, m
     dialog = _open_dialog(qtbot, window)
     assert not dialog.editable
     assert dialog.note.isVisible()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isVisible()
     box = dialog.hide_boxes["palette"]
     assert box.isChecked() and not box.isEnabled()
     _click(qtbot, box)  # a click on a read-only box changes nothing
     assert box.isChecked()
     _click(qtbot, dialog.unlock_button)
     assert dialog.editable and box.isEnabled()
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isVisible()
     _click(qtbot, box)
     _ok(qtbot, dialog)
     assert not window.project.lesson

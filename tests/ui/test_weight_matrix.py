@@ -81,6 +81,15 @@ def test_a_cell_typed_with_keys_is_one_undoable_weight(qtbot, window):
     qtbot.keyClicks(editor, "2")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.design.bias(hidden)[0] == -2.0, timeout=3000)
+    # Text that is not a number is refused with a message; the bias stays.
+    steps = window.undo_stack.count
+    qtbot.keyClicks(table, "x")
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.message.text() != "", timeout=3000)
+    assert dialog.message.text() == "'x' is not a number; the weight stays as it was."
+    assert window.design.bias(hidden)[0] == -2.0
+    assert window.undo_stack.count == steps
 
 
 def test_copy_then_paste_csv_and_undo_it(qtbot, window):
