@@ -184,15 +184,15 @@ class WeightMatrixModel(QAbstractTableModel):
         return True
 
     # ------------------------------------------------------------------ CSV
-    def copy_text(self, indexes) -> str:
-        """The selected cells' bounding block (or the whole matrix) as CSV."""
+    def copy_text(self, box: tuple[int, int, int, int] | None) -> str:
+        """The cells of ``box`` (top, bottom, left, right; inclusive) as CSV, or the whole
+        matrix for None."""
         if self._values is None:
             return ""
-        if not indexes:
+        if box is None:
             return format_block(self._values)
-        rows = [i.row() for i in indexes]
-        cols = [i.column() for i in indexes]
-        return format_block(self._values[min(rows):max(rows) + 1, min(cols):max(cols) + 1])
+        top, bottom, left, right = box
+        return format_block(self._values[top:bottom + 1, left:right + 1])
 
     def paste_text(self, text: str, row: int, col: int) -> bool:
         """Paste CSV ``text`` from ``(row, col)`` as one undo step; False (and a message) if
@@ -233,8 +233,16 @@ class WeightTable(QTableView):
             super().keyPressEvent(event)
 
     def copy(self) -> None:
-        """Put the selected cells (or the whole matrix) on the clipboard as CSV."""
-        text = self.model().copy_text(self.selectionModel().selectedIndexes())
+        """Put the selected cells (their bounding block; or the whole matrix) on the
+        clipboard as CSV."""
+        # The selection's ranges, not its indexes: Select All on a big layer is one range
+        # but hundreds of thousands of indexes.
+        ranges = self.selectionModel().selection()
+        box = None
+        if not ranges.isEmpty():
+            box = (min(r.top() for r in ranges), max(r.bottom() for r in ranges),
+                   min(r.left() for r in ranges), max(r.right() for r in ranges))
+        text = self.model().copy_text(box)
         if text:
             QGuiApplication.clipboard().setText(text)
 
