@@ -100,6 +100,15 @@ def test_copy_then_paste_csv_and_undo_it(qtbot, window):
     qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     copied = QGuiApplication.clipboard().text()
     assert copied.splitlines()[0] == ",".join(repr(float(x)) for x in before[0])
+    # A block chosen with a click and a Shift+click copies only that block.
+    viewport = table.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(dialog.model.index(0, 1)).center())
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     table.visualRect(dialog.model.index(1, 2)).center())
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    block = QGuiApplication.clipboard().text().splitlines()
+    assert block == [",".join(repr(float(x)) for x in before[r, 1:3]) for r in (0, 1)]
     QGuiApplication.clipboard().setText("1,2\n3,4\n")
     table.setCurrentIndex(dialog.model.index(1, 1))
     qtbot.keyClick(table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
