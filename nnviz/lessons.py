@@ -145,6 +145,10 @@ class Lesson:
                 return f"{label} is locked by this lesson (Edit > Lesson… shows it)."
         return ""
 
+    def locked_settings(self, settings) -> list[str]:
+        """Those of ``settings`` (training setting names) the lesson keeps as they are."""
+        return [name for name in settings if self.refusal([name])]
+
     def summary(self) -> str:
         """"2 hidden, 1 locked" (or "no lesson")."""
         if not self:

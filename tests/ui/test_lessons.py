@@ -156,3 +156,17 @@ def test_menu_actions_of_a_locked_control_are_disabled(window):
     assert window.code_dock.copy_button.isEnabled()
     assert not window.code_dock.import_button.isEnabled()
     assert not window.code_dock.paste.isEnabled()
+
+
+def test_imported_keras_code_keeps_the_settings_the_lesson_locks(window):
+    window.session.set_lesson(Lesson(locked=frozenset({"learning_rate"})))
+    code = ("from keras import Sequential\nfrom keras.layers import Dense\n"
+            "from keras.optimizers import SGD\n"
+            "model = Sequential([Dense(units=4, input_shape=(2,), activation='relu'),\n"
+            "                    Dense(units=2, activation='softmax')])\n"
+            "model.compile(optimizer=SGD(learning_rate=0.5), loss='mean_squared_error')\n")
+    assert window.import_keras_code(code)
+    assert window.design.chain()[1].units == 4
+    assert window.project.training.loss == "mean_squared_error"
+    assert window.project.training.learning_rate == 0.1  # locked: as the lesson set it
+    assert "the lesson keeps learning rate as it was" in window.statusBar().currentMessage()
