@@ -123,6 +123,7 @@ class SessionFiles:
                        _copy_spec(p.dataset), p.history, p.path)
         copy.design.replace_with(p.design)
         copy.run = dict(p.run)
+        copy.lesson = p.lesson
         fields = [(owner, name, getattr(owner, name)) for owner, name in self._kept_fields()]
         return _Kept(copy, s.undo_stack.keep(), fields)
 
@@ -151,6 +152,7 @@ class SessionFiles:
                          lambda: t.events.learning_rate.emit(t.learning_rate, t.learning_rate),
                          p.events.dataset_changed.emit, p.events.settings_changed.emit,
                          p.events.history_changed.emit, p.events.path_changed.emit,
+                         p.events.lesson_changed.emit,
                          lambda: s.events.problem_changed.emit(s.problem),
                          lambda: s.events.run_started.emit(""),
                          s.events.state_changed.emit, s._run.announce):

@@ -197,6 +197,9 @@ class CodeDock(QDockWidget):
         """
         try:
             design, settings = parse_keras(text)
+            # The settings a lesson locks (nnviz.lessons) stay as the lesson set them.
+            kept = self.session.project.lesson.locked_settings(settings)
+            settings = {k: v for k, v in settings.items() if k not in kept}
             apply_import(self.session, design, settings)
         except NnvizError as error:
             message = str(error)
@@ -211,6 +214,7 @@ class CodeDock(QDockWidget):
         self.error_label.hide()
         self.error_label.clear()
         self.refresh()
-        self.sig_message.emit("Imported the Keras code (Edit > Undo takes it back)")
+        note = f"; the lesson keeps {', '.join(kept).replace('_', ' ')} as it was" if kept else ""
+        self.sig_message.emit(f"Imported the Keras code{note} (Edit > Undo takes it back)")
         self.sig_imported.emit()
         return ""

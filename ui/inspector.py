@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -129,6 +130,8 @@ class InspectorDock(QDockWidget):
 
     sig_message = Signal(str)
     """A short message for the status bar (an edit the design refused)."""
+    sig_open_matrix = Signal(str)
+    """The "Weight matrix…" button: open the layer's weight matrix (ui.weight_matrix)."""
 
     def __init__(self, design: Design, parent: QWidget | None = None):
         super().__init__("Inspector", parent)
@@ -222,6 +225,12 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._layer_hint = _hint("")
         layout.addWidget(self._layer_hint)
+        self.matrix_button = QPushButton("Weight matrix…", objectName="weightMatrixButton")
+        self.matrix_button.setToolTip("This layer's weights and biases as a table that edits "
+                                      "and copies/pastes CSV (Ctrl+M)")
+        self.matrix_button.clicked.connect(
+            lambda: self.sig_open_matrix.emit(self._selected_layer() or ""))
+        layout.addWidget(self.matrix_button)
         layout.addStretch(1)
         return page
 
@@ -336,6 +345,7 @@ class InspectorDock(QDockWidget):
             self.initializer_combo.setCurrentText(spec.initializer or "")
         self.activation_combo.setEnabled(not is_input)
         self.initializer_combo.setEnabled(not is_input)
+        self.matrix_button.setEnabled(not is_input)
         incoming = sum(self.design.layer(c.source).units
                        for c in self.design.connections if c.target == layer_id)
         params = 0 if is_input else incoming * spec.units + spec.units

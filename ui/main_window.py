@@ -47,6 +47,7 @@ from ui.file_actions import (  # noqa: F401 (re-exported: the names the window a
     FileActions,
 )
 from ui.inspector import InspectorDock
+from ui.lesson import LessonApplier
 from ui.loss_surface import LossSurfaceDock
 from ui.menus import build_menus
 from ui.neuron_maps_view import NeuronMapsLink
@@ -55,6 +56,7 @@ from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.weight_matrix import install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
 # Where a layer added from the palette by double-click lands, relative to the rightmost
@@ -152,6 +154,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
 
         build_menus(self)  # the menu table: ui.menus
+        # A layer's weight matrix (ui.weight_matrix): from its context menu, the inspector.
+        install_context_menu(self)
+        self.inspector.sig_open_matrix.connect(lambda layer_id: open_weight_matrix(self, layer_id))
         #: The status bar's messages and its two labels (ui.status_bar).
         self.status_presenter = StatusBarPresenter(self)
         self.run_state_label = self.status_presenter.run_state_label
@@ -175,6 +180,9 @@ class MainWindow(QMainWindow):
         dock_layout.arrange_docks(self)
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
+        #: Hides and locks what the project's lesson says (ui.lesson); after the remembered
+        #: layout, which may show a dock the lesson hides.
+        self.lesson_view = LessonApplier(self)
         if self._needs_default_sizes:
             # Folded before the first show: the three plots' least width would otherwise
             # widen a small window as it appears.
@@ -443,6 +451,7 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
         dock_layout.apply_default_sizes(self)
+        self.lesson_view.reapply_docks()
 
     def set_dark(self, dark: bool) -> None:
         """Switch the whole window, canvas included, to the dark or light theme."""
@@ -480,7 +489,9 @@ class MainWindow(QMainWindow):
         """Remember the geometry and dock layout for the next start."""
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
+        if not self.lesson_view.hides_a_dock():
+            # A lesson's missing panel is not the user's layout for the next start.
+            settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Ask about unsaved changes, remember the layout, stop training, then close."""

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from nnviz import resources
 from ui.dialogs import show_about
+from ui.lesson import show_lesson_dialog
+from ui.weight_matrix import open_weight_matrix
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -91,6 +93,9 @@ ACTIONS = (
                "Delete the selected layers and connections"),
     ActionSpec("select_all_action", "Select &All", lambda w: w._on_select_all, Key.SelectAll,
                "actionSelectAll"),
+    ActionSpec("lesson_action", "&Lesson…", lambda w: (lambda: show_lesson_dialog(w)), None,
+               "actionLesson", "Hide or lock controls, so that the file opens to exactly "
+               "one lesson"),
     # View
     ActionSpec("zoom_in_action", "Zoom &In", lambda w: (lambda: w.canvas.zoom_in()),
                lambda: [QKeySequence(Key.ZoomIn), "Ctrl+="], "actionZoomIn", window_wide=True),
@@ -102,6 +107,10 @@ ACTIONS = (
                lambda w: w.scene.set_show_weight_labels, "Ctrl+Shift+W", "actionShowWeights",
                "Write each connection's weight (dL/dw while back-propagating) on its line",
                checkable=True, window_wide=True),
+    ActionSpec("weight_matrix_action", "Weight &Matrix…", lambda w: (lambda: open_weight_matrix(w)),
+               "Ctrl+M", "actionWeightMatrix",
+               "The selected layer's weights as a table: rows are its inputs and the bias, "
+               "columns its units; edit cells, copy and paste CSV", window_wide=True),
     ActionSpec("reset_layout_action", "&Reset Layout", lambda w: w.reset_layout, None,
                "actionResetLayout", "Put every panel back where it started"),
     ActionSpec("light_action", "&Light", lambda w: (lambda: w.set_dark(False)), None,
@@ -125,9 +134,9 @@ MENUS = (
                            "import_keras_action", "export_handout_action",
                            "export_slides_action", None, "quit_action")),
     ("&Edit", None, ("undo_action", "redo_action", None, "delete_action",
-                     "select_all_action")),
+                     "select_all_action", None, "lesson_action")),
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
-                     "show_weights_action", None, "<panels>", "reset_layout_action", None,
+                     "show_weights_action", "weight_matrix_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),
     ("&Help", None, ("how_to_action", "about_action")),
 )

@@ -156,7 +156,17 @@ class SettingsBinder(QObject):
         self.panel.set_message(str(error), error=True)
         self.show_settings()  # the fields show what the project holds, not the refused value
 
+    def _refused(self, settings) -> bool:
+        """A change of a setting the lesson locks (nnviz.lessons) is refused, saying so."""
+        why = self.session.project.lesson.refusal(settings)
+        if why:
+            self.panel.set_message(why, error=True)
+            self.show_settings()
+        return bool(why)
+
     def _set(self, text: str | None = None, **changes) -> None:
+        if self._refused(changes):
+            return
         try:
             self.session.set_setting(text=text, **changes)
         except NnvizError as error:
@@ -167,6 +177,8 @@ class SettingsBinder(QObject):
         t = self.session.project.training
         # A newly chosen optimizer starts at its own learning rate (the registry's).
         lr = optimizers.default_learning_rate(name) if name != t.optimizer else t.learning_rate
+        if self.session.project.lesson.is_locked("learning_rate"):
+            lr = t.learning_rate  # a locked rate stays what the lesson set
         label = self.panel.optimizer_combo.currentText()
         self._set(text=f"Use {label}", optimizer=name, learning_rate=lr, optimizer_options={},
                   **settings)
@@ -184,6 +196,8 @@ class SettingsBinder(QObject):
         self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
 
     def _set_dataset(self, spec: DatasetSpec, data=None) -> bool:
+        if self._refused(["dataset"]):
+            return False
         try:
             self.session.set_dataset(spec, data=data)
         except NnvizError as error:
