@@ -115,7 +115,8 @@ class RunSummary:
 
     ``epoch_loss``/``val_loss`` per finished epoch (epoch 1 first); ``diverged_epoch`` the
     1-based epoch in which it diverged (None if it did not); ``note`` the legend's
-    "diverged at epoch 7: the loss became infinite" ("" if it did not).
+    "diverged at epoch 7: the loss became infinite" ("" if it did not); ``first_loss``
+    the loss of its first batch (where a copy that diverged in epoch 1 is marked).
     """
 
     label: str
@@ -125,6 +126,7 @@ class RunSummary:
     epochs: int
     diverged_epoch: int | None
     note: str
+    first_loss: float | None = None
 
 
 class CompareRun:
@@ -177,7 +179,7 @@ class CompareRun:
         h = self.stepper.history
         return RunSummary(self.label, self.variant.learning_rate, tuple(h.epoch_loss),
                           tuple(h.val_loss), self.stepper.epoch, self.diverged_epoch,
-                          self.note())
+                          self.note(), h.batch_loss[0] if len(h.batch_loss) else None)
 
 
 class Comparison:

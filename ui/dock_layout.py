@@ -38,6 +38,10 @@ def arrange_docks(window: MainWindow) -> None:
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.loss_surface)
     window.tabifyDockWidget(lecture, window.loss_surface)
     lecture.raise_()
+    # Training > Compare…'s curves: a tab beside the plots, hidden until a comparison.
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.compare.dock)
+    window.tabifyDockWidget(plots, window.compare.dock)
+    window.compare.dock.hide()
 
 
 def apply_default_sizes(window: MainWindow) -> None:
