@@ -1,13 +1,14 @@
-"""The confusion matrices (training and validation) as a tab beside the plots, live.
+"""The confusion matrices (training and validation) in a dock of their own, live.
 
-:class:`ConfusionView` ("confusionView", the plots dock's "Confusion" tab) shows, for a
-classification data set, two tables: the training set's and the validation set's
+:class:`ConfusionView` (the dock "confusionDock", a tab beside the Lecture view, the Code
+and the Loss Surface: a column tall enough for both tables) shows, for a classification
+data set, two tables: the training set's and the validation set's
 confusion matrix (row: the true class, column: the class the network answers), each row
 ending with that class's accuracy, and the overall accuracy above. The diagonal (right
 answers) is shaded green, the confusions red, by their share of the row.
 
 It follows training: after the frames the window draws, at most every
-:data:`REFRESH_MS`, and only while its tab is shown (a hidden tab catches up when it is
+:data:`REFRESH_MS`, and only while it is shown (a hidden tab catches up when it is
 raised), it evaluates a private copy of the network with the frame's weights on the
 run's data (:func:`nnviz.confusion.confusion_of_model`): the session's model, which may
 be training on another thread, is never used. For a regression data set it shows one
@@ -22,7 +23,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QDockWidget,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -62,6 +63,8 @@ class _MatrixTable(QTableWidget):
         self.setRowCount(k)
         self.setColumnCount(k + 1)
         self.setHorizontalHeaderLabels([f"→ {n}" for n in names] + ["accuracy"])
+        for c in range(k):
+            self.horizontalHeaderItem(c).setToolTip(f"Answered {names[c]}")
         self.setVerticalHeaderLabels(list(names))
         self.horizontalHeaderItem(k).setToolTip("The share of this class's samples answered "
                                                 "right")
@@ -103,50 +106,50 @@ class _MatrixTable(QTableWidget):
                          for r in range(k)], dtype=np.int64).reshape(k, k)
 
 
-class ConfusionView(QWidget):
-    """The "Confusion" tab: ``train_table`` ("confusionTrain"), ``val_table``
+class ConfusionView(QDockWidget):
+    """The dock "confusionDock": ``train_table`` ("confusionTrain"), ``val_table``
     ("confusionValidation"), their titles, and ``note`` ("confusionNote": why there is
     no matrix). ``results`` holds the last ``{"train": Confusion, "validation": ...}``;
     ``refresh()`` evaluates now."""
 
     def __init__(self, window):
-        super().__init__()
-        self.setObjectName("confusionView")
+        super().__init__("Confusion Matrix", window)
+        self.setObjectName("confusionDock")
         self.window = window
         self.session = window.session
         self.results: dict[str, Confusion | None] = {"train": None, "validation": None}
         self._model = None
         self._data = None
         self._classes: list[str] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
         self.note = QLabel("", objectName="confusionNote")
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
         layout.addWidget(self.note)
-        row = QHBoxLayout()
         self.train_title = QLabel("Training", objectName="confusionTrainTitle")
         self.val_title = QLabel("Validation", objectName="confusionValidationTitle")
         self.train_table = _MatrixTable("confusionTrain")
         self.val_table = _MatrixTable("confusionValidation")
         for title, table in ((self.train_title, self.train_table),
                              (self.val_title, self.val_table)):
-            column = QVBoxLayout()
             title.setWordWrap(True)
-            column.addWidget(title)
-            column.addWidget(table, 1)
-            row.addLayout(column, 1)
-        layout.addLayout(row, 1)
+            layout.addWidget(title)
+            layout.addWidget(table, 1)
+        hint = QLabel("Rows: the true class; columns: the network's answer; the diagonal "
+                      "is right. Accuracy: the share of the class answered right.")
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.setWidget(body)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._stale = True
 
-        plots = window.training.plots
-        self.tabs = plots.tabs
-        self.tabs.addTab(self, "Confusion")
-        self.tabs.currentChanged.connect(lambda _i: self._catch_up())
+        self.visibilityChanged.connect(lambda _shown: self._catch_up())
         window.training.sig_frame.connect(self._schedule)
         events = self.session.events
         events.run_started.connect(lambda _reason: self.new_run())
@@ -197,8 +200,8 @@ class ConfusionView(QWidget):
 
     # ------------------------------------------------------------------ following it
     def shown(self) -> bool:
-        """Whether the tab is the one shown (a hidden tab waits)."""
-        return self.tabs.currentWidget() is self and self.isVisible()
+        """Whether it is on screen (a closed dock or a tab under another waits)."""
+        return self.isVisible()
 
     def _schedule(self) -> None:
         self._stale = True

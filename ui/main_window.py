@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self.training.sig_frame.connect(self._on_training_frame)
         self.neuron_maps = NeuronMapsLink(self)
         self.loss_surface = LossSurfaceDock(self)
-        #: Training > Compare… (its dock, its thread) and the plots' Confusion tab.
+        #: Training > Compare… (its dock, its thread) and the confusion matrices' dock.
         self.compare = CompareController(self)
         self.confusion = ConfusionView(self)
         self.scene.sig_message.connect(self._show_message)

@@ -1,7 +1,8 @@
-"""The plots' Confusion tab: live while training, the model's own answers, none for regression."""
+"""The Confusion Matrix dock: live while training, the model's own answers, none for regression."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabBar
 
 from nnviz.confusion import confusion
 from nnviz.project import DatasetSpec, Project
@@ -10,13 +11,15 @@ pytestmark = pytest.mark.window(size=(1400, 900))
 
 
 def show_confusion_tab(qtbot, window):
-    """Click the plots' "Confusion" tab (the plots unfold first, as Train would)."""
-    window.training.plots.show()
-    tabs = window.training.plots.tabs
-    bar = tabs.tabBar()
-    index = tabs.indexOf(window.confusion)
-    assert tabs.tabText(index) == "Confusion"
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    """Click the "Confusion Matrix" tab of the right column's docks."""
+    for bar in window.findChildren(QTabBar):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        if "Confusion Matrix" in titles and bar.isVisible():
+            rect = bar.tabRect(titles.index("Confusion Matrix"))
+            qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=rect.center())
+            break
+    else:
+        raise AssertionError("no tab for the confusion matrix")
     qtbot.waitUntil(lambda: window.confusion.shown(), timeout=3000)
     return window.confusion
 
