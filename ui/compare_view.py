@@ -222,6 +222,9 @@ class CompareDock(QDockWidget):
         """Follow the application's theme."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             style_plot(self.plot, is_dark())
+            # A legend label takes its new colour only when its text is set again.
+            for _sample, label in self.plot.getPlotItem().legend.items:
+                label.setText(label.text)
         super().changeEvent(event)
 
     def clear(self, epochs: int = 1) -> None:

@@ -57,17 +57,19 @@ class _MatrixTable(QTableWidget):
             header.setMinimumSectionSize(24)
 
     def set_classes(self, names: list[str]) -> None:
-        """Rows "true <name>", columns the predicted names and "accuracy"."""
+        """Rows "true <name>", columns the predicted names and "acc." (accuracy)."""
         k = len(names)
         self.clear()
         self.setRowCount(k)
         self.setColumnCount(k + 1)
-        self.setHorizontalHeaderLabels([f"→ {n}" for n in names] + ["accuracy"])
+        self.setHorizontalHeaderLabels([f"→ {n}" for n in names] + ["acc."])
+        # The accuracy ("100%") keeps its width; the classes share the rest.
+        self.horizontalHeader().setSectionResizeMode(k, QHeaderView.ResizeMode.ResizeToContents)
         for c in range(k):
             self.horizontalHeaderItem(c).setToolTip(f"Answered {names[c]}")
         self.setVerticalHeaderLabels(list(names))
-        self.horizontalHeaderItem(k).setToolTip("The share of this class's samples answered "
-                                                "right")
+        self.horizontalHeaderItem(k).setToolTip("Accuracy: the share of this class's samples "
+                                                "answered right")
         for r in range(k):
             for c in range(k + 1):
                 item = QTableWidgetItem("")
