@@ -33,7 +33,7 @@ from nnviz import optimizers
 from nnviz.errors import NnvizError
 from nnviz.history import History
 from nnviz.limits import MAX_COMPARE_RUNS
-from nnviz.training import Stepper
+from nnviz.training import SNAPSHOT_BYTES, Stepper
 
 __all__ = ["DEFAULT_FACTORS", "Variant", "variants", "CompareRun", "RunSummary",
            "Comparison", "rate_label"]
@@ -205,8 +205,11 @@ class Comparison:
             copy_ = copy.deepcopy(model)
             copy_.set_weights(start)
             copy_.optimizer = variant.make_optimizer()
+            # The copies share one run's snapshot budget: eight copies of a big network
+            # keep fewer epochs each, not eight times the memory.
             stepper = Stepper(copy_, x, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                              x_val=x_val, y_val=y_val)
+                              x_val=x_val, y_val=y_val,
+                              max_snapshot_bytes=SNAPSHOT_BYTES // len(variants))
             self.runs.append(CompareRun(variant, stepper))
 
     @classmethod

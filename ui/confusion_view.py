@@ -8,7 +8,8 @@ ending with that class's accuracy, and the overall accuracy above. The diagonal 
 answers) is shaded green, the confusions red, by their share of the row.
 
 It follows training: after the frames the window draws, at most every
-:data:`REFRESH_MS`, and only while it is shown (a hidden tab catches up when it is
+:data:`REFRESH_MS` (less often when one evaluation takes long: it takes at most a tenth of
+the window's time), and only while it is shown (a hidden tab catches up when it is
 raised), it evaluates a private copy of the network with the frame's weights on the
 run's data (:func:`nnviz.confusion.confusion_of_model`): the session's model, which may
 be training on another thread, is never used. For a regression data set it shows one
@@ -17,6 +18,7 @@ line saying why there is no matrix.
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -232,12 +234,16 @@ class ConfusionView(QDockWidget):
                 [np.shape(w) for w in model.get_weights()]:
             return  # a frame of an older network: the new run's comes next
         self._stale = False
+        start = time.perf_counter()
         model.set_weights(weights)
         k = len(self._classes)
         with np.errstate(all="ignore"):  # diverged weights: NaN outputs are answers too
             train = confusion_of_model(model, data.x, data.y, k)
             val = confusion_of_model(model, data.x_val, data.y_val, k) \
                 if data.x_val is not None and len(data.x_val) else None
+        # A big data set or network evaluates less often: at most a tenth of the time.
+        spent = time.perf_counter() - start
+        self._timer.setInterval(max(REFRESH_MS, int(spent * 10_000)))
         self.results = {"train": train, "validation": val}
         self.train_table.show_confusion(train)
         self.train_title.setText(self._title("Training", train))
