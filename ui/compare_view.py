@@ -165,13 +165,17 @@ class _CompareTask(QObject):
     @Slot()
     def run(self) -> None:
         """Train every copy (numbers only: no Qt object is touched but the signals)."""
+        done, error = False, "an error inside nnviz (it is reported)"
         try:
             done = self.comparison.run(self.stop.is_set, self._progress)
-        except (NnvizError, ValueError, FloatingPointError, MemoryError) as error:
-            self.sig_done.emit(False, str(error))
-            return
-        self.sig_progress.emit(self.comparison.summaries())
-        self.sig_done.emit(done, "")
+            error = ""
+        except (NnvizError, ValueError, FloatingPointError, MemoryError) as refused:
+            error = str(refused)
+        finally:
+            # Whatever happened, the window hears the end (an unforeseen error goes on
+            # to the error report after this): the Compare action never stays disabled.
+            self.sig_progress.emit(self.comparison.summaries())
+            self.sig_done.emit(done, error)
 
     def _progress(self, summaries) -> None:
         now = time.perf_counter()

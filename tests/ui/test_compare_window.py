@@ -158,3 +158,16 @@ def test_the_loss_surface_shows_each_copy_s_path_in_its_curve_s_colour(qtbot, wi
     click(qtbot, window.compare.dock.show_paths)
     assert window.compare.path_curves() == []
     assert not any(p in surface.plot.getPlotItem().items for p in paths)
+
+
+def test_a_comparison_that_fails_says_why_and_frees_the_action(qtbot, window, monkeypatch):
+    from nnviz import compare
+
+    def no_room(self, should_stop=None, progress=None):
+        raise MemoryError("no room for the copies")
+
+    monkeypatch.setattr(compare.Comparison, "run", no_room)
+    assert compare_with_clicks(qtbot, window) is False
+    assert window.compare.dock.status.text() == \
+        "The comparison stopped: no room for the copies"
+    assert window.compare_action.isEnabled() and not window.compare.running
