@@ -9,6 +9,8 @@
     nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.export_formats)
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
                                        training state
+    nnviz compare FILE.nnviz [--factors F ...] [--optimizers NAME ...] [--epochs N]
+                                       copies at other learning rates, side by side
     nnviz examples                     the bundled examples, by name
 
 Wherever a project file is asked for, a bundled example's name does too (``nnviz train
@@ -29,6 +31,7 @@ import sys
 from typing import NoReturn, TextIO
 
 from nnviz import export_formats
+from nnviz.cli_compare import compare_parser, run_compare
 from nnviz.errors import NnvizError
 
 __all__ = ["main", "TextProgressBar"]
@@ -101,6 +104,7 @@ def _top_parser() -> _Parser:
         "                     write the network to OUT, in the format its suffix names\n"
         "                     (nnviz export --help lists them)\n"
         "  info FILE.nnviz    show the layers, parameter counts and training state\n"
+        "  compare FILE.nnviz train copies at x0.1, x1, x10 the learning rate\n"
         "  examples           list the bundled examples; FILE.nnviz may be an example's\n"
         "                     name (nnviz train xor, nnviz info lecture)",
     )
@@ -349,7 +353,8 @@ def _info(args, out: TextIO) -> int:
 
 
 _COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_parser,
-             "examples": _examples_parser}
+             "examples": _examples_parser,
+             "compare": lambda: compare_parser(_Parser, PROG)}
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
@@ -378,6 +383,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return _info(args, out)
         if command == "examples":
             return _examples(out)
+        if command == "compare":
+            return run_compare(args, project_path, out)
         return _open_window(args, open_window)
     except NnvizError as error:
         print(f"{prog}: error: {_one_line(error)}", file=err)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "MAX_BATCH_ACTIVATIONS",
     "MAX_BATCH_SIZE",
+    "MAX_COMPARE_RUNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_CLASSES",
     "MAX_CSV_COLUMNS",
@@ -79,6 +80,11 @@ MAX_BATCH_SIZE = 100_000
 
 MAX_EPOCHS = 1_000_000
 """Epochs of one training run (the training panel's Epochs box)."""
+
+MAX_COMPARE_RUNS = 8
+"""Copies one comparison trains side by side (Training > Compare…: learning rates and
+optimizers). Each copy holds the network, its optimizer's memory and its snapshots, and
+the copies train in turn: eight keep the overlaid curves readable and the wait short."""
 
 MAX_SEED = 2**31 - 1
 """The largest random seed (seeds go from 0 to this, the panel's Seed box)."""

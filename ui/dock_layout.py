@@ -37,7 +37,14 @@ def arrange_docks(window: MainWindow) -> None:
     # The loss surface is a tab beside the lecture view (it wants height more than width).
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.loss_surface)
     window.tabifyDockWidget(lecture, window.loss_surface)
+    # The confusion matrices too: two tables stacked want the column's height.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.confusion)
+    window.tabifyDockWidget(lecture, window.confusion)
     lecture.raise_()
+    # Training > Compare…'s curves: a tab beside the plots, hidden until a comparison.
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.compare.dock)
+    window.tabifyDockWidget(plots, window.compare.dock)
+    window.compare.dock.hide()
 
 
 def apply_default_sizes(window: MainWindow) -> None:

@@ -437,6 +437,20 @@ class LossSurfaceDock(QDockWidget):
             return None
         return float(data[0][0]), float(data[1][0])
 
+    def plane_coordinates(self, path) -> np.ndarray | None:
+        """Where the weight lists of ``path`` lie on the plane drawn now, in the plot's axis
+        coordinates (``(n, 2)``), or None: no surface yet, or no weights of its shapes (a
+        comparison's paths are drawn with this; see ui.compare_view)."""
+        plane = self._plane
+        if plane is None:
+            return None
+        c = plane["center"]
+        shapes = [np.shape(w) for w in c]
+        path = [w for w in path if w is not None and [np.shape(a) for a in w] == shapes]
+        if not path:
+            return None
+        return ls.project(path, c, plane["dir1"], plane["dir2"]) + plane["offset"]
+
     def _on_frame(self) -> None:
         if self._plane is not None and self.isVisible():
             self._update_path()
@@ -450,10 +464,8 @@ class LossSurfaceDock(QDockWidget):
         snapshots = list(stepper.snapshots)
         if force or len(snapshots) != self._snapshot_count:
             self._snapshot_count = len(snapshots)
-            shapes = [np.shape(w) for w in c]
-            path = [w for _e, w in snapshots if [np.shape(a) for a in w] == shapes]
-            if path:
-                xy = ls.project(path, c, d1, d2) + offset
+            xy = self.plane_coordinates([w for _e, w in snapshots])
+            if xy is not None:
                 self.path_curve.setData(xy[:, 0], xy[:, 1])
             else:
                 self.path_curve.setData([], [])

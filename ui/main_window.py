@@ -33,6 +33,8 @@ from nnviz.session import Session
 from ui import dock_layout
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
+from ui.compare_view import CompareController
+from ui.confusion_view import ConfusionView
 from ui.dialogs import HowToDialog
 from ui.file_actions import (  # noqa: F401 (re-exported: the names the window always had)
     IMAGE_FILTERS,
@@ -144,6 +146,9 @@ class MainWindow(QMainWindow):
         self.training.sig_frame.connect(self._on_training_frame)
         self.neuron_maps = NeuronMapsLink(self)
         self.loss_surface = LossSurfaceDock(self)
+        #: Training > Compare… (its dock, its thread) and the confusion matrices' dock.
+        self.compare = CompareController(self)
+        self.confusion = ConfusionView(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.
@@ -515,6 +520,7 @@ class MainWindow(QMainWindow):
         """Stop the training thread cleanly (called when the window closes)."""
         if self.training is not None:
             self.training.shutdown()
+        self.compare.shutdown()
         # A check of an export still loading its runtime gets a moment to end; past that it
         # is a daemon thread and never keeps the program from quitting.
         self.files.proof.wait(SHUTDOWN_CHECK_WAIT_S)

@@ -117,6 +117,11 @@ ACTIONS = (
                "actionLightTheme", checkable=True),
     ActionSpec("dark_action", "&Dark", lambda w: (lambda: w.set_dark(True)), "Ctrl+Shift+D",
                "actionDarkTheme", checkable=True, window_wide=True),
+    # Training
+    ActionSpec("compare_action", "&Compare…", lambda w: w.compare.open_dialog, None,
+               "actionCompare",
+               "Train copies from the same start at ×0.1, ×1 and ×10 the learning rate "
+               "(or other optimizers) and overlay their loss curves"),
     # Help
     ActionSpec("how_to_action", "&How to Use nnviz", lambda w: w.show_how_to,
                Key.HelpContents, "actionHowTo", window_wide=True),
@@ -138,6 +143,7 @@ MENUS = (
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
                      "show_weights_action", "weight_matrix_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),
+    ("&Training", "trainingMenu", ("compare_action",)),
     ("&Help", None, ("how_to_action", "about_action")),
 )
 
