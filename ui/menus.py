@@ -108,6 +108,11 @@ ACTIONS = (
                "actionLightTheme", checkable=True),
     ActionSpec("dark_action", "&Dark", lambda w: (lambda: w.set_dark(True)), "Ctrl+Shift+D",
                "actionDarkTheme", checkable=True, window_wide=True),
+    # Training
+    ActionSpec("predict_action", "&Predict then Reveal", lambda w: w.training.set_predict,
+               None, "actionPredictReveal",
+               "Each Step hides the stage's results and asks its question; Step again reveals",
+               checkable=True),
     # Help
     ActionSpec("how_to_action", "&How to Use nnviz", lambda w: w.show_how_to,
                Key.HelpContents, "actionHowTo", window_wide=True),
@@ -129,6 +134,7 @@ MENUS = (
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
                      "show_weights_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),
+    ("&Training", "trainingMenu", ("predict_action",)),
     ("&Help", None, ("how_to_action", "about_action")),
 )
 
