@@ -132,9 +132,8 @@ class TrainingController(QObject):
         self.presenter = FramePresenter(window, self.panel, self.plots, self.lecture,
                                         self.session, self.worker)
         self.presenter.sig_frame.connect(self._on_frame_drawn)
-        # Predict then reveal: the question line across the window's top.
+        # Predict then reveal: the question line over the canvas's top.
         self.predict_bar = PredictBar(window)
-        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.predict_bar)
         self.presenter.sig_question.connect(self.predict_bar.show_question)
         self.worker.sig_frame_ready.connect(self.presenter.on_frame_ready,
                                             Qt.ConnectionType.QueuedConnection)

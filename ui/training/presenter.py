@@ -245,9 +245,12 @@ class FramePresenter(QObject):
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
             self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
-        if (plots_due or part == "boundary") and not hiding:
-            self.plots.set_boundary(frame.boundary)
-            self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
+        if plots_due or part == "boundary":
+            # A stage waiting for its reveal shows no map made with the weights it moved.
+            if not hiding:
+                self.plots.set_boundary(frame.boundary)
+            self.window.scene.set_neuron_maps(None if hiding else frame.neuron_maps,
+                                              hidden=self.trace is not None)
         self._update_time_slider(frame)
         if not fast or part is not None:
             # The bar repaints itself at once on every new value (a paint of its own): it
