@@ -167,8 +167,7 @@ def _forward_ask(t: StageTrace, c: QuestionContext) -> str:
     if c.activations[t.stage.layer] == "relu":
         return f"Will {c.unit(pos, c.neuron_in(pos))} fire (a > 0) or stay at 0?"
     units = len(t.z[t.stage.layer][0]) if t.z[t.stage.layer] is not None else 1
-    return (f"Which neuron of {c.names[pos]} will be most active: "
-            f"{_choices([c.unit(pos, k) for k in range(units)])}?")
+    return f"Which of {_choices([c.unit(pos, k) for k in range(units)])} will be most active?"
 
 
 def _forward_hidden(t: StageTrace, c: QuestionContext) -> str:
@@ -220,12 +219,13 @@ def _output_answer(t: StageTrace, c: QuestionContext) -> str:
     if units > 1:
         k = int(np.argmax(y_hat))
         names = _output_names(c, units)
-        text = f"{names[k]} wins: ŷ = {num(y_hat[k])}"
+        text = f"{names[k]} wins, ŷ = {num(y_hat[k])}"
         target = t.y[0]
         if target.shape == (units,) and np.all((target == 0) | (target == 1)) \
                 and target.sum() == 1:
             right = int(np.argmax(target))
-            text += "; the target is " + ("this one" if right == k else names[right])
+            text += " (the target)" if right == k else \
+                f" (target: {c.unit(c.n_layers - 1, right)})"
         return text
     threshold = 0.5 if c.activations[-1] == "sigmoid" else float(t.y[0, 0])
     side = "above" if y_hat[0] > threshold else "below"
@@ -239,16 +239,16 @@ def _loss_reference(t: StageTrace, c: QuestionContext) -> tuple[float, str] | No
     if "crossentropy" not in c.loss:
         return None
     k = 2 if c.loss.startswith("binary") else max(int(t.y.shape[1]), 2)
-    return math.log(k), f"ln {k} = {num(math.log(k))}, the loss of an even guess"
+    return math.log(k), f"ln {k} = {num(math.log(k))}, an even guess"
 
 
 def _loss_ask(t: StageTrace, c: QuestionContext) -> str:
     if c.previous_loss is not None:
-        return f"Is the loss larger or smaller than last time ({num(c.previous_loss)})?"
+        return "Is the loss larger or smaller than last time?"
     ref = _loss_reference(t, c)
     if ref is not None:
-        return f"Is the loss above or below {ref[1]}?"
-    return "Is the loss above or below 1?"
+        return f"Is the loss above {ref[1]}?"
+    return "Is the loss above 1?"
 
 
 def _loss_answer(t: StageTrace, c: QuestionContext) -> str:
@@ -279,11 +279,10 @@ def _backward_hidden(t: StageTrace, c: QuestionContext) -> str:
 def _backward_answer(t: StageTrace, c: QuestionContext) -> str:
     pos, i, j, _w = _backward_weight(t, c)
     g = float(t.dW[pos - 1][i, j])
-    sign = "+" if g > 0 else ""
     if g == 0:
         return "neither: ∂L/∂w = 0"
-    way = "down" if g > 0 else "up"
-    return f"{way}: ∂L/∂w = {sign}{num(g)}, and w moves against the gradient"
+    # w moves against its gradient: w ← w − lr·∂L/∂w.
+    return f"down: ∂L/∂w = +{num(g)} > 0" if g > 0 else f"up: ∂L/∂w = {num(g)} < 0"
 
 
 def _update_weight(t: StageTrace, c: QuestionContext) -> tuple[int, int, int, str]:
@@ -309,7 +308,7 @@ def _update_answer(t: StageTrace, c: QuestionContext) -> str:
 #: One question per stage kind (forward through a hidden layer, through the output layer,
 #: the loss, backward through a layer, the update), in training's order.
 QUESTIONS: dict[str, Question] = {q.kind: q for q in (
-    Question("forward", "A hidden neuron: will it fire (relu), or which is most active?",
+    Question("forward", "A hidden neuron: will it fire (relu), or which one is most active?",
              _forward_ask, _forward_hidden, _forward_answer),
     Question("output", "Which output wins (or: above or below the target)?",
              _output_ask, _output_hidden, _output_answer),

@@ -79,7 +79,7 @@ def test_the_lecture_views_numbers_are_hidden_then_shown(qtbot, window):
     press_step(qtbot, window)
     loss = window.session.stepper.trace.loss
     text = window.training.lecture.plain_text()
-    assert "Predict: Is the loss above or below ln 2" in text and "L = ?" in text
+    assert "Predict: Is the loss above ln 2" in text and "L = ?" in text
     assert fmt(loss) not in text
     press_step(qtbot, window)
     assert fmt(loss) in window.training.lecture.plain_text()
@@ -151,3 +151,33 @@ def test_a_question_follows_the_selected_neuron(qtbot, window):
     qtbot.waitUntil(lambda: window.training.predict_bar.text()
                     == "Predict: Will h3 fire (a > 0) or stay at 0?")
     assert "a(h3) = ?" in window.training.lecture.plain_text()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_presentation_mode_asks_in_large_type_above_the_network(qtbot, window, size):
+    from PySide6.QtGui import QFontMetricsF
+
+    from tests.ui.test_projector import enter_at
+    from ui.training.predict_bar import PRESENTATION_QUESTION_PX
+
+    enter_at(window, qtbot, size)
+    window.predict_action.trigger()
+    bar = window.training.predict_bar
+    sizes = []
+    for _ in range(2 * len(window.session.stepper.stages)):  # every stage asked, then revealed
+        before = window.training.frames
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda before=before: window.training.frames > before, timeout=5000)
+        text = bar.text()
+        assert text.startswith(("Predict: ", "Revealed: "))
+        label = bar.label
+        # One line, whole: the text fits the label's width at the size it is drawn.
+        assert QFontMetricsF(label.font()).horizontalAdvance(text) <= label.width()
+        sizes.append(bar.pixel_size())
+    # Questions at full size; no line smaller than 28 px (a back row reads 20 px).
+    assert sizes[0] == PRESENTATION_QUESTION_PX and min(sizes) >= 28, sizes
+    # The network is drawn below the bar, not under it.
+    window.canvas.fit()
+    top = window.canvas.mapFromScene(window.scene.content_rect().topLeft()).y()
+    assert top >= bar.geometry().bottom()
+    assert bar.width() == window.canvas.viewport().width()

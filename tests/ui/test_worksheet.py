@@ -31,7 +31,7 @@ def test_the_worksheet_asks_each_stage_and_answers_on_the_last_page(window, tmp_
     assert result.pages == len(texts) == len(stages) + 2
     questions = ["Will h1 fire (a > 0) or stay at 0?",
                  "Which output wins: y1",
-                 "Is the loss above or below ln 2 = 0.693, the loss of an even guess?",
+                 "Is the loss above ln 2 = 0.693, an even guess?",
                  "Will the gradient push w(h1→y1) up or down?",
                  "Will the gradient push w(x1→h1) up or down?",
                  "Will w(h1→y1) grow or shrink?"]
