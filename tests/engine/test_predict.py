@@ -108,3 +108,39 @@ def test_predict_reveal_waits_for_one_stage_and_off_reveals(session):
     assert state.waiting(t2) and not state.waiting(t1)
     state.set_on(False)
     assert not state.waiting(t2)
+
+
+def _trace(kind, layer, z, a, y, loss=None):
+    from nnviz.run_types import Stage, StageTrace
+    return StageTrace(stage=Stage(kind, layer, kind), epoch=0, batch=0, step=0,
+                      x=np.zeros((1, 2)), y=np.asarray(y, dtype=float), z=z, a=a, loss=loss)
+
+
+def test_other_activations_regression_and_many_outputs_get_their_own_wording():
+    ctx = QuestionContext(ids=("i", "h", "o"), names=("Input", "Hidden 1", "Output"),
+                          activations=("tanh", "linear"), loss="mean_squared_error")
+    z = np.array([[0.2, -0.1, 0.9]])
+    t = _trace("forward", 0, [z, None], [np.tanh(z), None], [[0.5]])
+    q = question_for(t, ctx)
+    assert q.text == "Which of h1, h2 or h3 will be most active?"
+    assert q.answer == f"h3: a = {predict.num(np.tanh(0.9))}"
+    out = _trace("forward", 1, [z, np.array([[0.8]])], [np.tanh(z), np.array([[0.8]])], [[0.5]])
+    q = question_for(out, ctx)
+    assert q.text == "Will y1 be above or below its target 0.500?"
+    assert q.answer == "above: ŷ = 0.800, target 0.500"
+    sigmoid = QuestionContext(**{**ctx.__dict__, "activations": ("relu", "sigmoid")})
+    assert question_for(out, sigmoid).text == "Will y1 be above or below 0.5?"
+    loss = _trace("loss", None, out.z, out.a, [[0.5]], loss=0.045)
+    assert question_for(loss, ctx).text == "Is the loss above 1?"
+    assert question_for(loss, ctx).answer == "below: L = 0.045"
+    ten = np.eye(10)[[3]]
+    many = _trace("forward", 1, [z, ten], [np.tanh(z), ten], np.eye(10)[[7]])
+    q = question_for(many, ctx)
+    assert q.text == "Which output wins: y1 … y10?"
+    assert q.answer == "y4 wins, ŷ = 1.000 (target: y8)"
+
+
+def test_names_with_several_hidden_layers_say_which_layer():
+    assert predict.unit_label(2, 0, 4) == "h1⁽²⁾" and predict.unit_label(1, 2, 3) == "h3"
+    assert predict.weight_label(2, 0, 1, 4) == "w(h1⁽¹⁾→h2⁽²⁾)"
+    assert predict.weight_label(3, 1, 0, 4) == "w(h2⁽²⁾→y1)"
