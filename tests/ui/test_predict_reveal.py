@@ -132,6 +132,14 @@ def test_undo_and_the_toggle_leak_nothing(qtbot, window):
     texts = [window.scene.written_value(ids[1], k) for k in range(3)]
     assert all(t in (None, "?") for t in texts)
     assert fmt(hidden_value[0]) not in window.training.lecture.plain_text()
+    # Time travel and back to now: the run's weights, never the hidden stage's numbers.
+    slider = window.training.panel.time_slider
+    slider.setValue(0)
+    qtbot.waitUntil(lambda: window.session.travel_index == 0)
+    slider.setValue(slider.maximum())
+    qtbot.waitUntil(lambda: window.session.travel_index is None)
+    assert all(window.scene.written_value(ids[1], k) in (None, "?") for k in range(3))
+    assert fmt(hidden_value[0]) not in window.training.lecture.plain_text()
     # Turning the toggle on again does not show them either; turning it off reveals.
     menu_action = window.findChild(QAction, "actionPredictReveal")
     qtbot.keyClick(window, Qt.Key.Key_PageDown)  # a new hidden stage (the output layer)
