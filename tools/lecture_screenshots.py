@@ -2,7 +2,9 @@
 
 Writes ``docs/backprop.png`` (the lecture's example at 1600x1000 stepped to the backward
 pass through the hidden layer: the chain rule with its numbers) and
-``docs/presentation.png`` (the same stage in presentation mode at 1920x1080).
+``docs/presentation.png`` (the same stage in presentation mode at 1920x1080) and
+``docs/predict.png`` (predict then reveal at 1600x1000: the update waiting for its reveal,
+its question over the canvas, "?" on the changed weights).
 Settings come from an empty temporary folder, so a developer's layout never shows up.
 """
 from __future__ import annotations
@@ -88,6 +90,19 @@ def main(argv=None) -> int:
         step_to(app, win, "Backward: hidden layer 1", key=Qt.Key.Key_PageDown)
         settle(app, 300)
         win.grab().save(str(out / "presentation.png"))
+        win.training.shutdown()
+        win.close()
+
+        win = window(app, (1600, 1000))
+        win.fit_network()
+        win.resizeDocks([win.training.lecture], [560], Qt.Orientation.Horizontal)
+        win.show_weights_action.trigger()
+        win.predict_action.trigger()  # Training > Predict then Reveal
+        settle(app)
+        step_to(app, win, next(s.label for s in win.session.stepper.stages
+                               if s.kind == "update"))
+        settle(app)
+        win.grab().save(str(out / "predict.png"))
         win.training.shutdown()
         win.close()
         return 0

@@ -298,16 +298,23 @@ class FileActions:
         return self._w.export_image(_with_suffix(path, chosen, IMAGE_FILTERS))
 
     def export_handout(self, path: str | os.PathLike | None,
-                       slides_dir: str | os.PathLike | None = None) -> bool:
+                       slides_dir: str | os.PathLike | None = None,
+                       worksheet: bool = False) -> bool:
         """See :meth:`ui.main_window.MainWindow.export_handout`."""
         from ui.handout import export_handout
+        from ui.worksheet import export_worksheet
 
         w = self._w
         name = Path(self.document_name()).stem if w.project.path else self.document_name()
         try:
-            export_handout(w.session, path, name, slides_dir=slides_dir)
+            if worksheet:
+                if path is None:
+                    raise NnvizError("A worksheet is a PDF: give the file to write.")
+                export_worksheet(w.session, path, name)
+            else:
+                export_handout(w.session, path, name, slides_dir=slides_dir)
         except (NnvizError, OSError) as error:
-            show_error(w, "Cannot export the handout", error)
+            show_error(w, f"Cannot export the {'worksheet' if worksheet else 'handout'}", error)
             return False
         written = Path(path).name if path is not None else Path(slides_dir).name
         w._show_message(f"Exported {written}")
@@ -323,6 +330,18 @@ class FileActions:
             path += ".pdf"
         self.remember_dir(path)
         return self._w.export_handout(path)
+
+    def on_export_worksheet(self) -> bool:
+        """File > Export Worksheet…"""
+        path, _ = QFileDialog.getSaveFileName(
+            self._w, "Export worksheet", str(Path(self.start_dir()) / "worksheet.pdf"),
+            PDF_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        self.remember_dir(path)
+        return self._w.export_handout(path, worksheet=True)
 
     def on_export_slides(self) -> bool:
         """File > Export Slides…"""

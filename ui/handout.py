@@ -361,10 +361,11 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
     return y_labels + x_labels
 
 
-def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str) -> None:
+def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str,
+            what: str = "handout") -> None:
     font = _font(10)
     rect = QRectF(page.left(), page.bottom() - 16, page.width(), 16)
-    _text(painter, rect, f"nnviz handout · {name}", font, _MUTED)
+    _text(painter, rect, f"nnviz {what} · {name}", font, _MUTED)
     _text(painter, rect, f"page {number} of {total}", font, _MUTED,
           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
@@ -417,50 +418,16 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             slides_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise NnvizError(f"Cannot make the folder {slides_dir}: {error.strerror}.") from error
-    part = None
+    part = page = content = None
     if path is not None:
-        path = Path(path)
-        part = path.with_name(path.name + ".part")
-        pdf = QPdfWriter(str(part))
-        pdf.setResolution(PDF_DPI)
-        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-        pdf.setTitle(f"nnviz handout: {name}")
-        pdf.setCreator("nnviz")
-        painter = QPainter()
-        if not painter.begin(pdf):
-            raise NnvizError(f"Cannot write the PDF file {path}; check the folder exists and "
-                             "is writable.")
-    scale = PDF_DPI / LAYOUT_DPI
-    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+        path, part, pdf, painter, page, content = _begin_pdf(path, f"nnviz handout: {name}")
     labels: list[str] = []
     texts: list[str] = []
     try:
         if painter is not None:
-            painter.scale(scale, scale)
-            page = QRectF(0, 0, pdf.width() / scale, pdf.height() / scale).adjusted(
-                margin, margin, -margin, -margin)
-            content = page.adjusted(0, 0, 0, -24)
-            # ---- title page
-            y = content.top()
-            y += _text(painter, QRectF(content.left(), y, content.width(), 60),
-                       f"{name}", _font(28, True))
-            y += _text(painter, QRectF(content.left(), y + 2, content.width(), 30),
-                       f"One batch of training, stage by stage · nnviz · "
-                       f"{datetime.date.today().isoformat()}", _font(13), _MUTED) + 14
-            copy.clear()
-            net = QRectF(content.left(), y, content.width(), content.height() * 0.36)
-            y += _draw_scene(painter, copy.scene, net) + 14
-            for line in _settings_lines(copy.session.project):
-                y += _text(painter, QRectF(content.left(), y, content.width(), 60), line,
-                           _font(13)) + 4
-            y += 12
-            project = copy.session.project
-            code = lecture_code(project.design, project.training, project.dataset).text
-            _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
-                  code, _font(10.5, mono=True))
+            texts.append(_title_page(painter, content, copy, name, "One batch of training, "
+                                     "stage by stage"))
             _footer(painter, page, 1, total, name)
-            texts.append("\n".join([name, *_settings_lines(project), code]))
         for index in range(len(stages)):
             trace = copy.session.step("stage")
             if trace is None:
@@ -493,19 +460,74 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             _footer(painter, page, total, total, name)
             texts.append("\n".join(["The loss so far", note, *ticks]))
     except BaseException:
-        if painter is not None and painter.isActive():
-            painter.end()
-        if part is not None and part.exists():
-            part.unlink()
+        _end_pdf(painter, part, None)
         raise
+    _end_pdf(painter, part, path)
+    return HandoutResult(total if path is not None else 0, labels, slides, texts)
+
+
+def _begin_pdf(path, title: str):
+    """An A4 PDF being written to ``path`` + ".part": ``(path, part, pdf, painter, page,
+    content)``, the painter scaled to layout pixels, ``page`` inside the margins and
+    ``content`` above the footer."""
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    pdf = QPdfWriter(str(part))
+    pdf.setResolution(PDF_DPI)
+    pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                  QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    pdf.setTitle(title)
+    pdf.setCreator("nnviz")
+    painter = QPainter()
+    if not painter.begin(pdf):
+        raise NnvizError(f"Cannot write the PDF file {path}; check the folder exists and "
+                         "is writable.")
+    scale = PDF_DPI / LAYOUT_DPI
+    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+    painter.scale(scale, scale)
+    page = QRectF(0, 0, pdf.width() / scale, pdf.height() / scale).adjusted(
+        margin, margin, -margin, -margin)
+    return path, part, pdf, painter, page, page.adjusted(0, 0, 0, -24)
+
+
+def _end_pdf(painter: QPainter | None, part: Path | None, path: Path | None) -> None:
+    """Finish the PDF: ``part`` becomes ``path`` (atomically), or is deleted (None)."""
     if painter is not None and painter.isActive():
         painter.end()
-    if part is not None:
-        try:
-            os.replace(part, path)
-        except OSError as error:
-            raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
-    return HandoutResult(total if path is not None else 0, labels, slides, texts)
+    if part is None:
+        return
+    if path is None:
+        if part.exists():
+            part.unlink()
+        return
+    try:
+        os.replace(part, path)
+    except OSError as error:
+        raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
+
+
+def _title_page(painter: QPainter, content: QRectF, copy: _Copy, name: str,
+                what: str) -> str:
+    """The first page: the name, ``what`` the document is, the network, its settings and
+    the lecture's Keras code. Returns the text drawn."""
+    y = content.top()
+    y += _text(painter, QRectF(content.left(), y, content.width(), 60),
+               f"{name}", _font(28, True))
+    y += _text(painter, QRectF(content.left(), y + 2, content.width(), 30),
+               f"{what} · nnviz · {datetime.date.today().isoformat()}", _font(13),
+               _MUTED) + 14
+    copy.clear()
+    net = QRectF(content.left(), y, content.width(), content.height() * 0.36)
+    y += _draw_scene(painter, copy.scene, net) + 14
+    for line in _settings_lines(copy.session.project):
+        y += _text(painter, QRectF(content.left(), y, content.width(), 60), line,
+                   _font(13)) + 4
+    y += 12
+    project = copy.session.project
+    code = lecture_code(project.design, project.training, project.dataset).text
+    _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
+          code, _font(10.5, mono=True))
+    return "\n".join([name, *_settings_lines(project), code])
 
 
 def _stage_titles(trace, index: int, count: int) -> tuple[str, str]:

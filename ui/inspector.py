@@ -98,6 +98,15 @@ def _number_box(object_name: str) -> QDoubleSpinBox:
     return box
 
 
+def _mask(box: QDoubleSpinBox, hidden: bool) -> None:
+    """Predict, then reveal: a number box shows "?" (its value not set in it) until revealed."""
+    box.setSpecialValueText("?" if hidden else "")
+    if hidden:
+        with QSignalBlocker(box):
+            box.setValue(box.minimum())  # the special text shows at the minimum
+        box.setEnabled(False)
+
+
 def _form() -> QFormLayout:
     form = QFormLayout()
     form.setContentsMargins(0, 6, 0, 0)
@@ -141,6 +150,7 @@ class InspectorDock(QDockWidget):
         self._z: dict = {}
         self._a: dict = {}
         self._grad: dict = {}
+        self._hidden: tuple[frozenset, frozenset] = (frozenset(), frozenset())
 
         self._stack = QStackedWidget()
         self._stack.addWidget(self._build_empty_page())
@@ -296,6 +306,14 @@ class InspectorDock(QDockWidget):
         self._grad = dict(gradients or {})
         self.refresh()
 
+    def set_hidden(self, edges=(), biases=()) -> None:
+        """Predict, then reveal: the weights of ``edges`` (``(source, target)`` pairs) and
+        the biases of the layers ``biases`` show "?" until the next Step reveals them."""
+        wanted = (frozenset(edges), frozenset(biases))
+        if wanted != self._hidden:
+            self._hidden = wanted
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-read everything shown from the design (and the latest values)."""
         sel = self.selection
@@ -363,6 +381,7 @@ class InspectorDock(QDockWidget):
         with QSignalBlocker(self.bias_spin):
             self.bias_spin.setValue(float(bias[j]) if bias is not None else 0.0)
         self.bias_spin.setEnabled(bias is not None)
+        _mask(self.bias_spin, layer_id in self._hidden[1])
         z = self._pick(self._z.get(layer_id), j)
         a = self._pick(self._a.get(layer_id), j)
         self._z_label.setText(_fmt(z))
@@ -388,6 +407,7 @@ class InspectorDock(QDockWidget):
         with QSignalBlocker(self.weight_spin):
             self.weight_spin.setValue(float(kernel[i, j]) if kernel is not None else 0.0)
         self.weight_spin.setEnabled(kernel is not None)
+        _mask(self.weight_spin, (src, tgt) in self._hidden[0])
         grad = self._grad.get((src, tgt))
         self._grad_label.setText(_fmt(grad[i, j]) if grad is not None else "—")
         self._connection_hint.setText(

@@ -338,10 +338,12 @@ class MainWindow(QMainWindow):
         return self.files.import_keras_file(path)
 
     def export_handout(self, path: str | os.PathLike | None,
-                       slides_dir: str | os.PathLike | None = None) -> bool:
-        """Write the handout PDF (and/or one PNG per stage into ``slides_dir``); the
-        window's run, weights and undo stack are not touched (see ui.handout)."""
-        return self.files.export_handout(path, slides_dir)
+                       slides_dir: str | os.PathLike | None = None,
+                       worksheet: bool = False) -> bool:
+        """Write the handout PDF (and/or one PNG per stage into ``slides_dir``); with
+        ``worksheet``, the worksheet PDF instead (each stage's question, the answers last:
+        see ui.worksheet). The window's run, weights and undo stack are not touched."""
+        return self.files.export_handout(path, slides_dir, worksheet)
 
     def recent_files(self) -> list[str]:
         """The recently opened or saved projects, newest first."""

@@ -78,6 +78,9 @@ ACTIONS = (
     ActionSpec("export_handout_action", "Export &Handout…",
                lambda w: w.files.on_export_handout, None, "actionExportHandout",
                "A printable PDF: the network, each stage of one batch with its formulas, the loss"),
+    ActionSpec("export_worksheet_action", "Export W&orksheet…",
+               lambda w: w.files.on_export_worksheet, None, "actionExportWorksheet",
+               "A printable PDF: each stage's question with room to answer, the answers last"),
     ActionSpec("export_slides_action", "Export &Slides…", lambda w: w.files.on_export_slides,
                None, "actionExportSlides", "One PNG per stage of one batch, for slides"),
     ActionSpec("quit_action", "&Quit", lambda w: w.close, Key.Quit, "actionQuit",
@@ -122,6 +125,10 @@ ACTIONS = (
                "actionCompare",
                "Train copies from the same start at ×0.1, ×1 and ×10 the learning rate "
                "(or other optimizers) and overlay their loss curves"),
+    ActionSpec("predict_action", "&Predict then Reveal", lambda w: w.training.set_predict,
+               None, "actionPredictReveal",
+               "Each Step hides the stage's results and asks its question; Step again reveals",
+               checkable=True),
     # Help
     ActionSpec("how_to_action", "&How to Use nnviz", lambda w: w.show_how_to,
                Key.HelpContents, "actionHowTo", window_wide=True),
@@ -137,13 +144,13 @@ MENUS = (
                            "save_action", "save_as_action", None,
                            "export_weights_action", "export_image_action",
                            "import_keras_action", "export_handout_action",
-                           "export_slides_action", None, "quit_action")),
+                           "export_worksheet_action", "export_slides_action", None, "quit_action")),
     ("&Edit", None, ("undo_action", "redo_action", None, "delete_action",
                      "select_all_action", None, "lesson_action")),
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
                      "show_weights_action", "weight_matrix_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),
-    ("&Training", "trainingMenu", ("compare_action",)),
+    ("&Training", "trainingMenu", ("predict_action", None, "compare_action")),
     ("&Help", None, ("how_to_action", "about_action")),
 )
 

@@ -21,6 +21,8 @@ from ui.canvas.items import (
 )
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
+#: Said in a tooltip where a stage's result waits for its reveal (predict, then reveal).
+HIDDEN_HINT = "predict it: the next Step reveals it"
 
 
 class SceneGestures:
@@ -81,6 +83,8 @@ class SceneGestures:
             if names:
                 lines[0] += f" (class {names[k]})"
             values = item.neurons.values()
+            if item.neurons.hidden:  # predict, then reveal: the tooltip keeps the secret too
+                lines.append(f"value = ? ({HIDDEN_HINT})")
             if values is not None:
                 lines.append(f"value a = {style.format_value(values[k])}")
             # What is written on the neuron, in full (it may be too small to write there).
@@ -90,6 +94,8 @@ class SceneGestures:
             if sub is not None:
                 lines.append(f"{sub_label or 'under it'} = {style.format_value(sub[k])}")
             bias = item.neurons.bias()
+            if what.layer in self.hidden_biases:
+                lines.append(f"bias b = ? ({HIDDEN_HINT})")
             if bias is not None:
                 lines.append(f"bias b = {style.format_value(bias[k])}")
             return "\n".join(lines)
@@ -101,6 +107,8 @@ class SceneGestures:
         symbol = "dL/dw" if bundle.mode() == "gradients" else "w"
         value = bundle.value_at(i, j)
         shown = "not set yet (build or train the network)" if value is None else style.format_value(value)
+        if (src, tgt) in self.hidden_edges:
+            shown = f"? ({HIDDEN_HINT})"
         return f"{symbol}[{a} → {b}] = {shown}\n{s_item.name} → {t_item.name}"
 
     def helpEvent(self, event) -> None:  # noqa: N802

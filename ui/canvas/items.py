@@ -66,6 +66,7 @@ class NeuronItems(QGraphicsItem):
         self._main: np.ndarray | None = None  # the number written inside each circle
         self._sub: np.ndarray | None = None  # a second number written under each circle
         self._sub_label = ""
+        self.hidden = False  # predict, then reveal: "?" written for every value
         self._fills: np.ndarray | None = None
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
@@ -330,7 +331,8 @@ class NeuronItems(QGraphicsItem):
         label_on = radius * scale >= style.LABEL_MIN_RADIUS_PX
         main, sub, sub_label = self.numbers()
         sizes = self.text_pixel_sizes(scale) if label_on else {}
-        numbers_on = self._show_numbers and main is not None and sizes.get("value") is not None
+        numbers_on = self._show_numbers and (main is not None or self.hidden) \
+            and sizes.get("value") is not None
         if label_on and not numbers_on:
             label_font = _font(max(6.0, radius * 0.55), bold=True)
         prefix = style.neuron_prefix(layer.kind)
@@ -400,7 +402,7 @@ class NeuronItems(QGraphicsItem):
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(value_font)
             painter.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), centre,
-                             short_number(main[k]))
+                             "?" if self.hidden else short_number(main[k]))
             if caption_font is not None:
                 painter.setPen(colors.muted)
                 painter.setFont(caption_font)

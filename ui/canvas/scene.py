@@ -29,6 +29,7 @@ from ui.canvas import style
 from ui.canvas.callouts import ProblemItem
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.gestures import REFUSAL_MS, SceneGestures
+from ui.canvas.hiding import SceneHiding
 from ui.canvas.items import (
     SHADOW_MARGINS,
     LayerItem,
@@ -41,7 +42,7 @@ from ui.theme import class_color
 BEFORE_UPDATE_NOTE = "numbers: before the update"
 
 
-class CanvasScene(SceneGestures, QGraphicsScene):
+class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
     """The design drawn as a graph: layers, their neurons, and every connection.
 
     ``sig_selection_changed(object)`` says what the user clicked, a
@@ -349,7 +350,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
 
     def _refresh_values(self) -> None:
         for layer_id, item in self._layers.items():
-            item.neurons.set_bias(self._design.bias(layer_id) if item.kind != "input" else None)
+            item.neurons.set_bias(self._design.bias(layer_id) if self.shows_bias(item) else None)
             if layer_id in self._neuron_values:
                 item.neurons.set_values(self._neuron_values[layer_id])
         self._refresh_edges()
@@ -361,7 +362,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
                 values = override[key]
             else:
                 values = self._design.kernel(*key) if self._edge_mode == "weights" else None
-            bundle.set_values(values, self._edge_mode)
+            bundle.set_values(None if key in self.hidden_edges else values, self._edge_mode)
         peak = max((b.max_abs() for b in self._bundles.values()), default=0.0)
         for bundle in self._bundles.values():
             bundle.set_value_scale(peak if peak > 0 else 1.0)

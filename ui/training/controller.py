@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -25,6 +25,7 @@ from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
 from ui.training.plots import PlotsDock
+from ui.training.predict_bar import PredictBar
 from ui.training.presenter import FramePresenter
 from ui.training.worker import TrainingWorker
 
@@ -132,6 +133,9 @@ class TrainingController(QObject):
         self.presenter = FramePresenter(window, self.panel, self.plots, self.lecture,
                                         self.session, self.worker)
         self.presenter.sig_frame.connect(self._on_frame_drawn)
+        # Predict then reveal: the question line over the canvas's top.
+        self.predict_bar = PredictBar(window)
+        self.presenter.sig_question.connect(self.predict_bar.show_question)
         self.worker.sig_frame_ready.connect(self.presenter.on_frame_ready,
                                             Qt.ConnectionType.QueuedConnection)
         self._wire_panel()
@@ -147,6 +151,7 @@ class TrainingController(QObject):
         p.epoch_button.clicked.connect(lambda: self.step("epoch"))
         p.train_button.toggled.connect(self._on_train_toggled)
         p.reset_button.clicked.connect(self.reset)
+        p.predict_button.toggled.connect(self.set_predict)
         p.speed_combo.currentIndexChanged.connect(lambda _i: self._apply_speed())
         self._apply_speed()
         p.show_gradients.toggled.connect(lambda _on: self.presenter.redraw_canvas())
@@ -254,8 +259,12 @@ class TrainingController(QObject):
     def step(self, kind: str = "stage") -> None:
         """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch".
 
-        In presentation mode a step folds the plots away: the network gets the room.
+        In presentation mode a step folds the plots away: the network gets the room. With
+        "predict then reveal" on, a stage step hides what the stage computed and the next
+        stage step reveals it instead of stepping.
         """
+        if kind == "stage" and self.presenter.reveal():
+            return
         self.panel.set_message("")
         if self._presentation:
             self._fold_plots(True)
@@ -266,7 +275,24 @@ class TrainingController(QObject):
         stepper = self.session.stepper
         if stepper is not None and stepper.diverged:
             self.panel.set_message(stepper.diverged, error=True)
+        self.presenter.stepped(trace if kind == "stage" else None)
         self.presenter.show_now(trace)
+
+    def set_predict(self, on: bool) -> None:
+        """Training > Predict then Reveal (and the panel's Predict button): each Step first
+        hides the stage's results and asks its question, the next Step reveals them."""
+        on = bool(on)
+        for toggle in (self.panel.predict_button, getattr(self.window, "predict_action", None)):
+            if toggle is not None and toggle.isChecked() != on:
+                with QSignalBlocker(toggle):
+                    toggle.setChecked(on)
+        self.predict_bar.setVisible(on)
+        self.presenter.set_predict(on)
+
+    @property
+    def predict_mode(self) -> bool:
+        """Whether "predict then reveal" is on."""
+        return self.presenter.predict.on
 
     def train(self) -> None:
         """Start training (until Pause, the epochs are done, or divergence)."""
@@ -378,6 +404,7 @@ class TrainingController(QObject):
             if saved is not None:
                 w.restoreState(saved)
             w.canvas.fit()
+        self.predict_bar.set_presentation_mode(on)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         """While presenting, the window's new size re-sizes the step column (once settled)."""

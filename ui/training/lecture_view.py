@@ -42,6 +42,7 @@ from nnviz import activations
 from nnviz.selection import ConnectionSel, NeuronSel, Selection
 from ui.theme import is_dark, theme_for
 from ui.training.lecture_formulas import LectureFormulas
+from ui.training.lecture_predict import WAITING_HINT, LecturePredict
 from ui.training.lecture_text import (
     _ASIDE,
     _AUTO_NOTE,
@@ -72,7 +73,7 @@ __all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE", "FIT_
 
 
 
-class LectureView(LectureFormulas, QDockWidget):
+class LectureView(LecturePredict, LectureFormulas, QDockWidget):
     """The dock "lectureView": a rich-text browser the controller refills every frame.
 
     :meth:`show_state` takes the selection and the latest trace and weights; it only
@@ -431,15 +432,14 @@ class LectureView(LectureFormulas, QDockWidget):
             # The selection refers to neurons the last published model did not have yet
             # (an edit in flight); the next frame brings the rebuilt model.
             sections = []
-        loss_html = ""
-        if trace is not None and trace.loss is not None:
-            loss_html = self._loss(trace, info)
+        loss_html = self._loss(trace, info) if trace is not None and trace.loss is not None else ""
         # Chronological: forward, the loss, backward, update.
         ordered = sections[:1] + ([("loss", loss_html)] if loss_html else []) + sections[1:]
         if not sections and not loss_html and not running:
             ordered = [("", '<p class="hint">Select a neuron or a connection on the canvas to '
                             'see its formula filled in with the live numbers; press Step to '
                             'run training one stage at a time.</p>')]
+        ordered = self._with_question(ordered, trace, info)  # predict, then reveal
         # For a page too long for the view (presentation mode): the forward pass in one
         # line when later stages follow it, the loss in one line, no asides.
         short = list(ordered)
@@ -538,8 +538,7 @@ class LectureView(LectureFormulas, QDockWidget):
             z_val = float(trace.z[layer][0, j])
         if x is not None:
             filled = _terms([f"{_p(w_col[i])}·{_p(x[i])}" for i in range(n_in)], n_in)
-            z_text = _v(fmt(z_val)) if z_val is not None else \
-                '<span class="hint">(computed at the forward step)</span>'
+            z_text = _v(fmt(z_val)) if z_val is not None else WAITING_HINT
             out.append(f'<p class="f">&nbsp;&nbsp;= {filled} + {_p(b_j)} = {z_text}</p>')
         else:
             filled = _terms([f"{_p(w_col[i])}·{N.a(pos - 1, i)}" for i in range(n_in)], n_in)

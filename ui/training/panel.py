@@ -291,17 +291,22 @@ class TrainingPanel(QDockWidget):
         self.train_button = QPushButton("Train", objectName="trainButton")
         self.train_button.setCheckable(True)
         self.train_button.setToolTip("Train / Pause (Ctrl+Space or F5)")
+        self.predict_button = QPushButton("Predict", objectName="predictButton")
+        self.predict_button.setCheckable(True)
+        self.predict_button.setToolTip("Predict then reveal: Step hides the stage's results "
+                                       "and asks its question; Step again reveals them")
         self.reset_button = QPushButton("Reset", objectName="resetButton")
         self.reset_button.setToolTip("Weights back to the seeded initial ones; history cleared "
                                      "(Ctrl+R)")
-        # A 3-column grid: Step | Batch | Epoch, then Train (two columns) | Reset. The
+        # A 3-column grid: Step | Batch | Epoch, then Train | Predict | Reset. The
         # buttons share the width equally and ask for no more than their short labels.
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(6)
         for col, b in enumerate((self.step_button, self.batch_button, self.epoch_button)):
             grid.addWidget(b, 0, col)
-        grid.addWidget(self.train_button, 1, 0, 1, 2)
+        grid.addWidget(self.train_button, 1, 0)
+        grid.addWidget(self.predict_button, 1, 1)
         grid.addWidget(self.reset_button, 1, 2)
         for b in self._step_buttons():
             b.setMinimumHeight(34)
@@ -396,7 +401,7 @@ class TrainingPanel(QDockWidget):
 
     def _step_buttons(self) -> tuple[QPushButton, ...]:
         return (self.step_button, self.batch_button, self.epoch_button, self.train_button,
-                self.reset_button)
+                self.predict_button, self.reset_button)
 
     # ------------------------------------------------------------------ theme
     def set_theme(self, dark: bool) -> None:

@@ -21,6 +21,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
+from nnviz.predict import PredictReveal, QuestionContext, hidden_parts, question_for
 from nnviz.run_status import RunStatus
 from nnviz.selection import Selection
 from nnviz.training import History
@@ -53,6 +54,9 @@ class FramePresenter(QObject):
 
     #: A frame was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
+    #: Predict then reveal: the question line changed (its text, "" for none; whether the
+    #: stage's results are hidden).
+    sig_question = Signal(str, bool)
 
     def __init__(self, window, panel, plots, lecture, session, worker):
         super().__init__(window)
@@ -60,7 +64,11 @@ class FramePresenter(QObject):
         self.session, self.worker = session, worker
         self.frame: Frame | None = None
         self.frames = 0
-        self.trace = None
+        self.trace = None  # what the views show: the results hidden while they wait
+        self.full_trace = None  # the same with every result (the answers come from it)
+        #: Predict then reveal: the toggle and the stage waiting for its reveal.
+        self.predict = PredictReveal()
+        self._question: tuple[str, bool] = ("", False)
         self.layer_ids: list[str] = []
         self._selection: Selection = None
         self._drawn_lists: dict[str, int] = {}
@@ -81,7 +89,7 @@ class FramePresenter(QObject):
     def new_run(self) -> None:
         """A new run (or none): the data, the plots and the layer ids start again."""
         session = self.session
-        self.trace = None
+        self.trace = self.full_trace = None
         self._ringed = None
         self.layer_ids = []
         try:  # the previews follow the data set even when the network does not fit it
@@ -108,7 +116,8 @@ class FramePresenter(QObject):
         session = self.session
         if session.stepper is None:
             self.frame = None
-            self.trace = None
+            self.trace = self.full_trace = None
+            self._show_question()
             self._clear_canvas()
             self.window.scene.set_neuron_maps(None)
             self.panel.stage_label.setText("Next: -")
@@ -123,7 +132,7 @@ class FramePresenter(QObject):
                                neuron_maps=neuron_maps_of(session, plane)
                                if self.worker.neuron_maps_on else None)
         if trace is None:
-            self.trace = None
+            self.trace = self.full_trace = None
         self.draw(frame, full=True)
 
     def info(self) -> dict:
@@ -148,13 +157,15 @@ class FramePresenter(QObject):
             "diverged": session.stepper.diverged if session.stepper is not None else None,
             # The session's status, rendered: only it says whether training runs.
             "running": session.status is RunStatus.TRAINING,
+            "predict": self._predict_note(),
         }
 
     def set_selection(self, selection: Selection) -> None:
         """The canvas's selection changed: the lecture view explains the new one."""
         self._selection = selection
-        weights = self.frame.weights if self.frame is not None else None
+        weights = self._shown_weights(self.frame) if self.frame is not None else None
         self.lecture.show_state(selection, self.trace, weights, self.info())
+        self._show_question()  # a question about the selected neuron or weight
 
     # ------------------------------------------------------------------ frames in
     def on_frame_ready(self) -> None:
@@ -201,10 +212,12 @@ class FramePresenter(QObject):
         self.frames += 1
         p = self.panel
         if frame.trace is not None:
-            self.trace = frame.trace
+            self.full_trace = frame.trace
+            self.trace = self.predict.shown(frame.trace)  # no view gets a hidden result
         elif frame.running:
-            self.trace = None
+            self.trace = self.full_trace = None
         trace = self.trace
+        hiding = self.predict.waiting(self.full_trace)
         # Between its loss stage and its update, a stepped batch's loss is in no history yet.
         self.plots.set_stage_loss(float(trace.loss) if trace is not None and trace.loss is not None
                                   and trace.stage.kind != "update" and not frame.running
@@ -231,8 +244,11 @@ class FramePresenter(QObject):
             # and the accuracy plot are redrawn on turns of their own.
             self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
         if plots_due or part == "boundary":
-            self.plots.set_boundary(frame.boundary)
-            self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
+            # A stage waiting for its reveal shows no map made with the weights it moved.
+            if not hiding:
+                self.plots.set_boundary(frame.boundary)
+            self.window.scene.set_neuron_maps(None if hiding else frame.neuron_maps,
+                                              hidden=self.trace is not None)
         self._update_time_slider(frame)
         if not fast or part is not None:
             # The bar repaints itself at once on every new value (a paint of its own): it
@@ -242,12 +258,14 @@ class FramePresenter(QObject):
         if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
-            if plots_due or part == "norms":
+            if (plots_due or part == "norms") and not hiding:
                 self._add_norms(frame)
-        if plots_due or part == "norms":
+        if (plots_due or part == "norms") and not hiding:
             self.plots.redraw_norms()
         # While running too: the view says so (an unchanged page costs no relayout).
-        self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+        self.lecture.show_state(self._selection, self.trace, self._shown_weights(frame),
+                                self.info())
+        self._show_question()
         if plots_due:
             self._last_plots = now
         self.sig_frame.emit()
@@ -316,6 +334,8 @@ class FramePresenter(QObject):
             return
         edges = list(zip(ids[:-1], ids[1:]))
         if trace is None:
+            scene.set_hidden_results()
+            self.window.inspector.set_hidden()
             if not (self._canvas_plain and frame.running):
                 self._clear_canvas()
             self._canvas_plain = True
@@ -327,6 +347,10 @@ class FramePresenter(QObject):
         self._canvas_plain = False
         kind = trace.stage.kind
         scene.show_stage(trace, ids)
+        # After show_stage (which writes what it has), before the lines are drawn.
+        hidden = hidden_parts(trace, ids) if self.predict.waiting(trace) else ((), (), ())
+        scene.set_hidden_results(*hidden)
+        self.window.inspector.set_hidden(hidden[1], hidden[2])
         grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
         show_gradients = self.panel.show_gradients.isChecked()
         if kind == "update" and trace.W_after is not None and not show_gradients \
@@ -338,6 +362,68 @@ class FramePresenter(QObject):
             scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")
         else:
             scene.set_edge_values(None)  # the document holds these weights
+
+    # ------------------------------------------------------------------ predict, then reveal
+    def set_predict(self, on: bool) -> None:
+        """Turn "predict then reveal" on or off (off reveals a stage that waits)."""
+        if bool(on) == self.predict.on:
+            return
+        self.predict.set_on(on)
+        if self.full_trace is not None and self.session.stepper is not None:
+            self.show_now(self.full_trace)
+        else:
+            self._show_question()
+
+    def stepped(self, trace) -> None:
+        """A Step showed ``trace`` (None: a batch, an epoch): with predict on, its stage's
+        results wait for the next Step."""
+        self.predict.stepped(trace)
+
+    def reveal(self) -> bool:
+        """Show the results of the stage that waits (True), or do nothing (False)."""
+        if not self.predict.waiting(self.full_trace) or self.session.stepper is None:
+            return False
+        self.predict.reveal()
+        self.show_now(self.full_trace)
+        return True
+
+    def question(self):
+        """The :class:`~nnviz.predict.StageQuestion` of the stage shown, or None (predict
+        off, no stage shown)."""
+        if not self.predict.on or self.full_trace is None:
+            return None
+        context = QuestionContext.of_session(self.session, self._selection)
+        if context is None or len(context.ids) != len(self.full_trace.z) + 1:
+            return None
+        return question_for(self.full_trace, context)
+
+    def _predict_note(self) -> dict | None:
+        """The Lecture view's question line: hidden (with the symbol that shows "?"), or
+        revealed with its answer."""
+        q = self.question()
+        if q is None:
+            return None
+        if self.predict.waiting(self.full_trace):
+            return {"line": f"Predict: {q.text}", "symbol": q.symbol, "hidden": True}
+        if self.predict.was_revealed(self.full_trace):
+            return {"line": f"Revealed: {q.answer}", "hidden": False}
+        return None
+
+    def _show_question(self) -> None:
+        """Tell the question line what to say (only when it changes)."""
+        note = self._predict_note() if self.predict.on else None
+        shown = (note["line"], bool(note["hidden"])) if note else ("", False)
+        if shown != self._question:
+            self._question = shown
+            self.sig_question.emit(*shown)
+
+    def _shown_weights(self, frame: Frame) -> list:
+        """The frame's weights, or the ones before the update while its results wait."""
+        trace = self.trace
+        if trace is not None and trace.stage.kind == "update" and trace.W_after is None \
+                and trace.W_before is not None:
+            return [w for pair in zip(trace.W_before, trace.b_before) for w in pair]
+        return frame.weights
 
     def redraw_canvas(self) -> None:
         """Draw the last frame's canvas again (the gradients box was toggled)."""
