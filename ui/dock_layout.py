@@ -37,6 +37,9 @@ def arrange_docks(window: MainWindow) -> None:
     # The loss surface is a tab beside the lecture view (it wants height more than width).
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.loss_surface)
     window.tabifyDockWidget(lecture, window.loss_surface)
+    # The chain rule too: clicking a weight in a backward stage brings it to the front.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.chain_rule)
+    window.tabifyDockWidget(lecture, window.chain_rule)
     lecture.raise_()
 
 

@@ -55,6 +55,7 @@ from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.training.chain_rule_view import ChainRuleDock
 from ui.wheel_guard import WheelGuard, guard_wheel
 
 # Where a layer added from the palette by double-click lands, relative to the rightmost
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
         self.training.sig_frame.connect(self._on_training_frame)
         self.neuron_maps = NeuronMapsLink(self)
         self.loss_surface = LossSurfaceDock(self)
+        #: The chain rule for the clicked weight, a tab beside the Lecture view.
+        self.chain_rule = ChainRuleDock(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.
