@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "MAX_BATCH_ACTIVATIONS",
     "MAX_BATCH_SIZE",
+    "MAX_CHAIN_PATHS",
     "MAX_COMPARE_RUNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_CLASSES",
@@ -62,6 +63,9 @@ MAX_SAMPLES = 100_000
 
 MAX_EXPORT_CHECK_SAMPLES = 1000
 """Samples predicted when a written export is checked in its runtime (the data set's first)."""
+
+MAX_CHAIN_PATHS = 64
+"""Paths from the loss to a weight the chain-rule view lists (the rest are summed)."""
 
 MAX_CSV_BYTES = 200 * 1024**2
 """Bytes of CSV text read at most (after decompressing a ``.csv.gz``): 200 MB."""

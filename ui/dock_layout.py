@@ -40,6 +40,9 @@ def arrange_docks(window: MainWindow) -> None:
     # The confusion matrices too: two tables stacked want the column's height.
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.confusion)
     window.tabifyDockWidget(lecture, window.confusion)
+    # The chain rule too: clicking a weight in a backward stage brings it to the front.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.chain_rule)
+    window.tabifyDockWidget(lecture, window.chain_rule)
     lecture.raise_()
     # Training > Compare…'s curves: a tab beside the plots, hidden until a comparison.
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.compare.dock)

@@ -58,6 +58,7 @@ from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.training.chain_rule_view import ChainRuleDock
 from ui.weight_matrix import install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         #: Training > Compare… (its dock, its thread) and the confusion matrices' dock.
         self.compare = CompareController(self)
         self.confusion = ConfusionView(self)
+        #: The chain rule for the clicked weight, a tab beside the Lecture view.
+        self.chain_rule = ChainRuleDock(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.
