@@ -76,3 +76,23 @@ def test_stepping_on_keeps_the_chain_of_the_selected_weight_current(qtbot, windo
     click_neuron(qtbot, window, hidden, 0)
     assert dock.rule is None and not dock.overlay.lit
     assert not window.training.lecture.visibleRegion().isEmpty()
+
+
+def test_predict_then_reveal_keeps_the_chain_hidden_until_the_reveal(qtbot, window):
+    """A backward stage waiting for its reveal shows no gradient here either."""
+    from tests.ui.test_predict_reveal import predict_on, press_step
+
+    inp, hidden, _ = window.training.layer_ids
+    predict_on(qtbot, window)
+    ref = reference(window.project)
+    while True:
+        trace = ref.step()
+        press_step(qtbot, window)  # the stage, its results hidden
+        if trace.stage.kind == "backward" and trace.stage.layer == 0:
+            break
+        press_step(qtbot, window)  # revealed
+    click_connection(qtbot, window, inp, hidden, 0, 1)
+    dock = window.chain_rule
+    assert dock.rule is None and not dock.overlay.lit
+    press_step(qtbot, window)  # the reveal: now the chain is there, with the engine's number
+    assert dock.rule is not None and dock.rule.shown == trace.dW[0][0, 1]
