@@ -32,6 +32,7 @@ import numpy as np
 from nnviz import optimizers
 from nnviz.errors import NnvizError
 from nnviz.history import History
+from nnviz.inline_runner import InlineRunner
 from nnviz.limits import MAX_COMPARE_RUNS
 from nnviz.training import SNAPSHOT_BYTES, Stepper
 
@@ -40,6 +41,8 @@ __all__ = ["DEFAULT_FACTORS", "Variant", "variants", "CompareRun", "RunSummary",
 
 #: The learning rates compared by default, as factors of the run's own: ×0.1, ×1, ×10.
 DEFAULT_FACTORS = (0.1, 1.0, 10.0)
+#: Trains the copies here, on the caller's thread (the compare view's own thread).
+_RUNNER = InlineRunner()
 
 
 def rate_label(learning_rate: float) -> str:
@@ -264,7 +267,9 @@ class Comparison:
                 if self._finished(run):
                     continue
                 epoch = run.stepper.epoch
-                if run.stepper.run(should_stop=stop, max_epochs=1):
+                # One epoch through the runner every session trains with (one path).
+                status, _ = _RUNNER.chunk(run.stepper, epoch + 1, None, stop)
+                if status == "diverged":
                     run.diverged_epoch = epoch + 1
                 if stop():
                     return False

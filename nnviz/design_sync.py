@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz.errors import NnvizError
-from nnviz.run_status import RunStatus
 from nnviz.session_commands import _SETTING_LABELS, _copy_spec, _Memento, _SessionCommand, _show
 
 if TYPE_CHECKING:
@@ -193,10 +192,7 @@ class DesignSync:
         # Training stops without a word: the new run announces the status once it fits
         # the new data. Announcing "paused" first had the views draw the old network on
         # the new data (a 4-input iris net over 2-input data raised in the window).
-        run = self._s._run
-        if self._s.training:
-            with run.paused():
-                run.set_status(RunStatus.PAUSED, announce=False)
+        self._s._run.stop_quietly()
         self._s._start_run("New run: the data set changed")
 
 

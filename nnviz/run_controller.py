@@ -311,6 +311,14 @@ class RunController:
         self.announce()
         return status
 
+    def stop_quietly(self) -> None:
+        """Stop training without announcing "paused": a new run follows at once and
+        announces its own status (the data set changed under a running run)."""
+        if not self._s.training:
+            return
+        with self.paused():
+            self.set_status(RunStatus.PAUSED, announce=False)
+
     def stop_training(self) -> None:
         """See :meth:`nnviz.session.Session.stop_training`."""
         if not self._s.training:
