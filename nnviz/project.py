@@ -49,6 +49,8 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 
+from nnviz import regularizers as _regularizers
+
 # The settings and the data set spec live in modules of their own; they are re-exported
 # here, so ``from nnviz.project import TrainingSettings, DatasetSpec`` keeps working.
 from nnviz.dataset_spec import DatasetSpec, _spec_key
@@ -278,6 +280,7 @@ class Project:
             design.replace_with(self.design)
             design.clear_weights()
         model = design.build_model(dtype=t.dtype, seed=t.seed)
+        _regularizers.regularize_kernels(model, t.make_regularizer())
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
         return model
 

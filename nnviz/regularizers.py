@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "REGULARIZERS", "get", "names", "make"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "REGULARIZERS", "get", "names", "make",
+           "window_choices", "regularize_kernels"]
 
 
 def _factor(value, name: str) -> float:
@@ -45,6 +46,8 @@ class Regularizer:
     #: The penalty and its gradient for the lecture view; ``{lam}`` is the factor.
     penalty_html = ""
     gradient_html = ""
+    #: True if the window's Regularization menu offers it (one factor: the rate).
+    in_window = False
 
     def __call__(self, w: np.ndarray) -> float:
         raise NotImplementedError
@@ -88,6 +91,7 @@ class L1(Regularizer):
     name = "l1"
     label = "L1"
     keras_class = "L1"
+    in_window = True
     penalty_html = "{lam}·Σ|<i>w</i>|"
     gradient_html = "{lam}·sign(<i>w</i>)"
 
@@ -114,6 +118,7 @@ class L2(Regularizer):
     name = "l2"
     label = "L2"
     keras_class = "L2"
+    in_window = True
     penalty_html = "{lam}·Σ<i>w</i>²"
     gradient_html = "2·{lam}·<i>w</i>"
 
@@ -182,13 +187,21 @@ def names() -> list[str]:
     return list(REGULARIZERS)
 
 
+def window_choices() -> list[tuple[str, str]]:
+    """``[(name, label), ...]`` of the window's Regularization menu: "none" first."""
+    return [("none", "None")] + [(cls.name, cls.label) for cls in REGULARIZERS.values()
+                                 if cls.in_window]
+
+
 def make(name: str, rate: float) -> Regularizer | None:
-    """The regularizer ``name`` (``"none"``, ``"l1"`` or ``"l2"``) with factor ``rate``."""
+    """The regularizer ``name`` of :func:`window_choices` with factor ``rate`` (None for "none")."""
     if name in (None, "none"):
         return None
-    if name not in ("l1", "l2"):
-        raise ValueError(f"Unknown regularization {name!r}; use 'none', 'l1' or 'l2'.")
-    return REGULARIZERS[name](rate)
+    cls = REGULARIZERS.get(name)
+    if cls is None or not cls.in_window:
+        raise ValueError(f"Unknown regularization {name!r}; use "
+                         f"{', '.join(n for n, _ in window_choices())}.")
+    return cls(rate)
 
 
 def get(identifier) -> Regularizer | None:
@@ -212,3 +225,11 @@ def get(identifier) -> Regularizer | None:
             raise ValueError(f"Unknown regularizer {identifier!r}.")
         return cls(**config)
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}.")
+
+
+def regularize_kernels(model, regularizer: Regularizer | None) -> None:
+    """Give every layer of ``model`` that has a kernel ``regularizer`` on it (None: none),
+    as the window's Regularization setting does; training picks it up at the next batch."""
+    for layer in model.layers:
+        if hasattr(layer, "kernel_regularizer"):
+            layer.kernel_regularizer = regularizer
