@@ -23,9 +23,9 @@ import numpy as np
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz import saving as _saving
+from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_size, check_fit_arguments, check_training_arrays
 from nnviz.layers import Dense, InputLayer, Layer
-from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.training import History, Stepper
 
 __all__ = ["Sequential", "load_model"]
