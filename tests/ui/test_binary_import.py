@@ -49,3 +49,32 @@ def test_file_import_of_the_binary_model_trains_at_once(make_window, qtbot, tmp_
     stepper = win.session.stepper
     assert set(stepper.y[:, 0]) == {0.0, 1.0}
     assert stepper.threshold == 0.5
+
+
+def test_the_lecture_derives_binary_cross_entropy(make_window, qtbot):
+    """One sigmoid unit with BCE: the loss's formula with sample 1's numbers, and the
+    output's delta ŷ − y (÷B) that sigmoid and the logarithms cancel to."""
+    import numpy as np
+
+    from tests.ui.test_lecture_view import click_neuron, click_step
+    from ui.training.lecture_view import fmt
+
+    win = make_window(fit=True)
+    out = win.design.chain()[-1]
+    win.design.set_units(out.id, 1)
+    win.design.set_activation(out.id, "sigmoid")
+    win.session.set_setting(loss="binary_crossentropy")
+    click_neuron(qtbot, win, win.training.layer_ids[-1], 0)
+    for _ in range(4):  # forward x2, loss, backward through the output layer
+        click_step(qtbot, win)
+    trace = win.training.trace
+    y, p = float(trace.y[0, 0]), float(trace.y_pred[0, 0])
+    assert y in (0.0, 1.0)
+    text = " ".join(win.training.lecture.plain_text().split())
+    assert "Loss: binary crossentropy" in text
+    sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert f"−([{fmt(y, 0)}·ln {fmt(p)} + (1 − {fmt(y, 0)})·ln(1 − {fmt(p)})]) / 1 = " \
+           f"{fmt(sample)}" in text
+    assert "Sigmoid with binary cross-entropy: the same as (ŷ1 − y1) / (k·B) = " \
+           f"({fmt(p)} − {fmt(y, 0)}) / (1·4) = {fmt(trace.dZ[1][0, 0])}" in text
+    np.testing.assert_allclose(trace.dZ[1][0, 0], (p - y) / 4)
