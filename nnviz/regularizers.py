@@ -43,7 +43,9 @@ class Regularizer:
     label = "Regularizer"
     #: Keras's class, as the exported code writes it (``L2``).
     keras_class = "Regularizer"
-    #: The penalty and its gradient for the lecture view; ``{lam}`` is the factor.
+    #: The penalty (over all the kernels' weights) and its gradient for one weight, as
+    #: HTML templates for the lecture view: ``{lam}`` the factor (``{l1}``, ``{l2}`` for
+    #: L1L2), ``{w}`` the weight.
     penalty_html = ""
     gradient_html = ""
     #: True if the window's Regularization menu offers it (one factor: the rate).
@@ -63,6 +65,14 @@ class Regularizer:
     def get_config(self) -> dict:
         """The factors, as Keras's ``get_config``."""
         raise NotImplementedError
+
+    def fill(self, template: str, w: str, lam: str | None = None) -> str:
+        """``template`` (:attr:`penalty_html` or :attr:`gradient_html`) with the weight
+        ``w`` and the factors (``lam``: one symbol for them all, e.g. "λ")."""
+        factors = {k: (lam if lam is not None else f"{v:g}")
+                   for k, v in self.get_config().items()}
+        one = next(iter(factors.values()))
+        return template.format(w=w, lam=one, **factors)
 
     @property
     def rate(self) -> float:
@@ -93,7 +103,7 @@ class L1(Regularizer):
     keras_class = "L1"
     in_window = True
     penalty_html = "{lam}·Σ|<i>w</i>|"
-    gradient_html = "{lam}·sign(<i>w</i>)"
+    gradient_html = "{lam}·sign({w})"
 
     def __init__(self, l1: float = 0.01):
         self.l1 = _factor(0.01 if l1 is None else l1, "l1")
@@ -120,7 +130,7 @@ class L2(Regularizer):
     keras_class = "L2"
     in_window = True
     penalty_html = "{lam}·Σ<i>w</i>²"
-    gradient_html = "2·{lam}·<i>w</i>"
+    gradient_html = "2·{lam}·{w}"
 
     def __init__(self, l2: float = 0.01):
         self.l2 = _factor(0.01 if l2 is None else l2, "l2")
@@ -149,7 +159,7 @@ class L1L2(Regularizer):
     label = "L1 and L2"
     keras_class = "L1L2"
     penalty_html = "{l1}·Σ|<i>w</i>| + {l2}·Σ<i>w</i>²"
-    gradient_html = "{l1}·sign(<i>w</i>) + 2·{l2}·<i>w</i>"
+    gradient_html = "{l1}·sign({w}) + 2·{l2}·{w}"
 
     #: The factors the name ``"l1_l2"`` stands for.
     named_defaults = {"l1": 0.01, "l2": 0.01}
