@@ -78,3 +78,34 @@ def test_the_lecture_derives_binary_cross_entropy(make_window, qtbot):
     assert "Sigmoid with binary cross-entropy: the same as (ŷ1 − y1) / (k·B) = " \
            f"({fmt(p)} − {fmt(y, 0)}) / (1·4) = {fmt(trace.dZ[1][0, 0])}" in text
     np.testing.assert_allclose(trace.dZ[1][0, 0], (p - y) / 4)
+
+
+def test_the_output_map_colours_a_tanh_unit_by_its_sign(qtbot):
+    """A tanh unit's −1 is class 0 and +1 class 1 (clipping to 0..1 made every negative
+    output class 0 at full confidence, and 0, the boundary, too)."""
+    import numpy as np
+
+    from nnviz.layers import Dense
+    from nnviz.models import Sequential
+    from ui.training.plots import PlotsDock
+    from ui.training.worker import output_map
+
+    dock = PlotsDock()
+    qtbot.addWidget(dock)
+    x = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    dock.set_data(x, np.eye(2), "classification")
+    model = Sequential([Dense(1, input_shape=(2,), activation="tanh")])
+    model.set_weights([np.array([[5.0], [0.0]]), np.array([0.0])])
+    boundary = output_map(model, (-1.0, 1.0, -1.0, 1.0))
+    assert boundary["targets"] == (-1.0, 1.0)
+    dock.set_boundary(boundary)
+    image = dock.boundary_image.image.astype(float)
+    colors = dock._class_colors
+    left, middle, right = image[0, 32], image[32, 32], image[-1, 32]
+    # Left (tanh ≈ −1) is nearest class 0's colour, right (≈ +1) class 1's.
+    assert np.linalg.norm(left - colors[0]) < np.linalg.norm(left - colors[1])
+    assert np.linalg.norm(right - colors[1]) < np.linalg.norm(right - colors[0])
+    # At the boundary (tanh = 0) the map is pale: nearer the background than either end.
+    bg = dock._bg_rgb
+    ends = min(np.linalg.norm(left - bg), np.linalg.norm(right - bg))
+    assert np.linalg.norm(middle - bg) < 0.5 * ends
