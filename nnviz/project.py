@@ -210,6 +210,16 @@ class Project:
                 training.loss = loss_name
             metrics = [m for m in getattr(model, "metrics_names", []) if m == "accuracy"]
             training.metrics = metrics
+        dense = getattr(model, "dense_layers", [])
+        try:
+            setting = _regularizers.as_window_setting(
+                [getattr(layer, "kernel_regularizer", None) for layer in dense],
+                [getattr(layer, "bias_regularizer", None) for layer in dense])
+        except ValueError as error:
+            raise ProjectFileError(f"A project file cannot hold this model's regularizers: "
+                                   f"{error}.") from error
+        if setting is not None:
+            training.regularization, training.regularization_rate = setting
         return cls(design, training, DatasetSpec())
 
     # ---------------------------------------------------------------- edits

@@ -85,3 +85,26 @@ def test_saved_and_read_back(tmp_path):
     older = Project.load(path)
     assert older.training.regularization == "none"
     assert all(layer.kernel_regularizer is None for layer in older.build_model().dense_layers)
+
+
+def test_model_save_keeps_a_uniform_kernel_regularizer(tmp_path):
+    from nnviz.layers import Dense
+    from nnviz.models import Sequential, load_model
+    from nnviz.regularizers import L1L2
+
+    model = Sequential([Dense(3, input_shape=(2,), activation="relu", kernel_regularizer="l2"),
+                        Dense(1, activation="sigmoid", kernel_regularizer=L2(0.01))])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.save(tmp_path / "m.nnviz")
+    loaded = load_model(tmp_path / "m.nnviz")
+    assert [layer.kernel_regularizer for layer in loaded.dense_layers] == [L2(0.01)] * 2
+    # What one setting cannot hold is refused, not dropped.
+    for first, second, bias in ((L2(0.1), L2(0.2), None), (L2(0.1), None, None),
+                                (L1L2(0.1, 0.2), L1L2(0.1, 0.2), None), (None, None, "l1")):
+        model = Sequential([Dense(3, input_shape=(2,), kernel_regularizer=first,
+                                  bias_regularizer=bias),
+                            Dense(1, kernel_regularizer=second)])
+        model.compile(optimizer="sgd", loss="mse")
+        with pytest.raises(ProjectFileError, match="cannot hold this model's regularizers"):
+            model.save(tmp_path / "bad.nnviz")
+        assert not (tmp_path / "bad.nnviz").exists()
