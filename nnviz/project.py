@@ -302,7 +302,7 @@ class Project:
             "version": FORMAT_VERSION,
             "saved_by": f"nnviz {_VERSION}",
             "design": self.design.to_dict(),
-            "training": self.training.to_dict(),
+            "training": self.training.to_file_dict(),
             "dataset": self.dataset.to_dict(base_dir),
             "history": {k: encode_array(v) for k, v in self.history.items()},
         }

@@ -96,6 +96,16 @@ class TrainingSettings:
         """Plain JSON-able data."""
         return copy.deepcopy({f.name: getattr(self, f.name) for f in fields(self)})
 
+    def to_file_dict(self) -> dict:
+        """:meth:`to_dict` as a project file holds it: the optional keys (added after the
+        format's version 1) only when they differ from their defaults, so a file that uses
+        nothing new reads the same as before, in any nnviz."""
+        data = self.to_dict()
+        for key, default in _OPTIONAL.items():
+            if data[key] == default:
+                del data[key]
+        return data
+
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainingSettings:
         """Settings from :meth:`to_dict` data; missing fields take the defaults.
@@ -114,6 +124,8 @@ class TrainingSettings:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(TrainingSettings))
+#: Keys a file may leave out (added after the format's version 1), with their defaults.
+_OPTIONAL = {"regularization": "none", "regularization_rate": 0.01}
 
 
 def _check_settings(v: dict, where: str) -> dict:

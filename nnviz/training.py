@@ -122,6 +122,28 @@ def _layer_title(model, index: int) -> str:
     return f"hidden layer {index + 1}"
 
 
+def add_snapshot(snaps: list, epoch: int, weights: list, max_snapshots: int,
+                 max_bytes: int) -> None:
+    """Keep ``weights`` as the snapshot after ``epoch`` in ``snaps``, within the count and
+    byte caps.
+
+    The snapshots kept are the first one, every ``stride``-th epoch after it and the
+    latest. Beyond ``max_snapshots`` or ``max_bytes`` the stride doubles (every other
+    snapshot goes), so they stay evenly spread over the run; memory is bounded by the
+    budget however long the run.
+    """
+    stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
+    if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
+        snaps.pop()  # kept only as the latest: a newer one replaces it
+    snaps.append((epoch, weights))
+    size = max(1, sum(w.nbytes for w in weights))
+    cap = max(3, min(max_snapshots, max_bytes // size))
+    while len(snaps) > cap:
+        stride *= 2
+        first = snaps[0][0]
+        snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
+
+
 class Stepper:
     """Trains a compiled model on a data set, at whatever grain the caller asks for.
 
@@ -573,24 +595,8 @@ class Stepper:
             self._add_snapshot(self.epoch, self.model.get_weights())
 
     def _add_snapshot(self, epoch: int, weights: list) -> None:
-        """Keep ``weights`` as the snapshot after ``epoch``, within the count and byte caps.
-
-        The snapshots kept are the first one, every ``stride``-th epoch after it and the
-        latest. Beyond ``max_snapshots`` or ``max_snapshot_bytes`` the stride doubles
-        (every other snapshot goes), so they stay evenly spread over the run; memory is
-        bounded by the budget however long the run.
-        """
-        snaps = self.snapshots
-        stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
-        if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
-            snaps.pop()  # kept only as the latest: a newer one replaces it
-        snaps.append((epoch, weights))
-        size = max(1, sum(w.nbytes for w in weights))
-        cap = max(3, min(self.max_snapshots, self.max_snapshot_bytes // size))
-        while len(snaps) > cap:
-            stride *= 2
-            first = snaps[0][0]
-            snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
+        """Keep ``weights`` as the snapshot after ``epoch`` (see :func:`add_snapshot`)."""
+        add_snapshot(self.snapshots, epoch, weights, self.max_snapshots, self.max_snapshot_bytes)
 
     # --- the whole state, for undo and for files --------------------------------------
     def get_state(self) -> RunState:

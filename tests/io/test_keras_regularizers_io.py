@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import runpy
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")

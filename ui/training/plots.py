@@ -645,9 +645,8 @@ class PlotsDock(QDockWidget):
         x0, x1, y0, y1 = boundary["rect"]
         k = values.shape[2]
         if self._task == "classification":
-            if k == 1:  # class 1's share: 0 at the low target, 1 at the high one
-                low, high = boundary.get("targets", (0.0, 1.0))
-                p = np.clip((values[:, :, 0] - low) / (high - low), 0, 1)[:, :, None]
+            if k == 1:  # class 1's share: 0 at the low target (−1 for tanh), 1 at the high
+                p = np.interp(values[:, :, 0], boundary.get("targets", (0, 1)), (0, 1))[..., None]
                 rgb = (1 - p) * self._class_colors[0] + p * self._class_colors[1]
             else:
                 # More classes than colours (a CSV may have 20): the colours repeat.
