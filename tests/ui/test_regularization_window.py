@@ -78,3 +78,16 @@ def test_the_lecture_shows_the_penalty_in_l_and_in_the_gradient(qtbot, window, n
     a_prev, dz = trace.a[0], trace.dZ[1]
     data_part = float(a_prev[:, 2] @ dz[:, 0])
     np.testing.assert_allclose(g, data_part + float(penalty.gradient(np.array(w))), atol=1e-12)
+
+
+def test_the_handout_shows_the_penalty(window, tmp_path):
+    """Paper too: the settings name the penalty, the loss page adds it to L."""
+    from ui.handout import export_handout
+
+    window.session.set_setting(regularization="l2", regularization_rate=0.03)
+    result = export_handout(window.session, tmp_path / "h.pdf", "lecture")
+    assert "Regularization: L2, rate 0.03" in result.texts[0]
+    loss_page = " ".join(result.texts[result.stages.index("Loss (categorical crossentropy)")
+                                      + 1].split())
+    assert "+ L2 penalty λ·Σw² = 0.03·Σw² = " in loss_page
+    assert "L = mean over the 4 samples + penalty = " in loss_page
