@@ -109,3 +109,23 @@ def test_the_output_map_colours_a_tanh_unit_by_its_sign(qtbot):
     bg = dock._bg_rgb
     ends = min(np.linalg.norm(left - bg), np.linalg.norm(right - bg))
     assert np.linalg.norm(middle - bg) < 0.5 * ends
+
+
+def test_the_lecture_writes_a_tanh_units_target_as_plus_or_minus_one(make_window, qtbot):
+    """Playground's classifier in the Lecture view: MSE against −1 or +1, written as such."""
+    from tests.ui.test_lecture_view import click_neuron, click_step
+    from ui.training.lecture_view import fmt
+
+    win = make_window(fit=True)
+    out = win.design.chain()[-1]
+    win.design.set_units(out.id, 1)
+    win.design.set_activation(out.id, "tanh")
+    win.session.set_setting(loss="mean_squared_error")
+    click_neuron(qtbot, win, win.training.layer_ids[-1], 0)
+    for _ in range(3):  # forward x2, loss
+        click_step(qtbot, win)
+    trace = win.training.trace
+    y, p = float(trace.y[0, 0]), float(trace.y_pred[0, 0])
+    assert y == -1.0  # sample 1 of the lecture's data: the target once written "−1.000"
+    text = " ".join(win.training.lecture.plain_text().split())
+    assert f"(({fmt(y, 0)} − {fmt(p)})²) / 1 = {fmt((y - p) ** 2)}" in text

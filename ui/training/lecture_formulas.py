@@ -220,7 +220,7 @@ class LectureFormulas:
         y, p = float(y_true[0, j]), float(y_pred[0, j])
         sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
                "s": "Σ<sub>j</sub> <i>ŷ</i><sub>j</sub>"}
-        num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
+        num = {"y": fmt(y, 0 if y in (-1, 0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
                "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
         return sym, num
 
@@ -274,7 +274,7 @@ class LectureFormulas:
         k = len(yp)
         if len(y) != k:
             return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
-        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (0, 1) else 3),
+        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (-1, 0, 1) else 3),
                                               p=fmt(yp[c])) for c in range(k)], k)
         filled = loss.combine_html.format(terms=terms, k=k)
         return f'<p class="f">{loss.formula_html} = {filled} = {_v(fmt(value))}</p>'
