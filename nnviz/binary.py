@@ -13,7 +13,7 @@ import numpy as np
 from nnviz import activations as _activations
 from nnviz import losses as _losses
 
-__all__ = ["binary_targets", "one_unit_fits", "targets_for"]
+__all__ = ["binary_targets", "one_unit_fits", "targets_for", "loss_problem"]
 
 
 def binary_targets(activation: str) -> tuple[float, float] | None:
@@ -38,3 +38,16 @@ def targets_for(y: np.ndarray | None, units: int, activation: str,
     if loss is not None and _losses.get(loss).is_classification:
         low, high = 0.0, 1.0
     return np.where(y[:, 1:2] > 0.5, high, low).astype(y.dtype)
+
+
+def loss_problem(units: int, activation: str, loss: str) -> str:
+    """Why ``loss`` cannot train a one-unit output ("" if it can): the categorical
+    cross-entropies rescale the row of outputs to sum to 1, which for one unit is always 1,
+    so the loss is 0 whatever the network does (Keras trains nothing, silently)."""
+    if units != 1 or not isinstance(_losses.get(loss), _losses.CategoricalCrossentropy):
+        return ""
+    better = "binary cross-entropy" if binary_targets(activation) != (-1.0, 1.0) \
+        else "mean squared error"
+    return (f"{_losses.label(loss)} on a 1-unit output is always 0 (the one output, rescaled "
+            f"to sum to 1, is 1), so nothing would be learned; use {better}, or give the "
+            "output a unit per class with softmax.")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nnviz.binary import targets_for
+from nnviz.binary import loss_problem, targets_for
 from nnviz.errors import NnvizError, TrainingDiverged
 from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
@@ -138,6 +138,9 @@ class RunController:
                 model = s.project.build_model(fresh=fresh_weights)
                 # The targets the output asks for (0/1 or ±1 for one sigmoid/tanh unit).
                 out = model.layers[-1]
+                problem = loss_problem(out.units, out.activation_name, t.loss)
+                if problem:
+                    raise NnvizError(problem)
                 y_train, y_val = (targets_for(y, out.units, out.activation_name, t.loss)
                                   for y in (data.y_train, data.y_val))
                 stepper = Stepper(model, data.x_train, y_train, batch_size=t.batch_size,

@@ -6,7 +6,7 @@ readiness check accepts the one unit, and the run trains: the loss falls.
 import numpy as np
 import pytest
 
-from nnviz import activations, datasets
+from nnviz import activations, datasets, losses
 from nnviz.binary import one_unit_fits, targets_for
 from nnviz.session import Session
 
@@ -101,3 +101,21 @@ def test_targets_for_leaves_other_outputs_alone():
                                   [0, 1, 1, 0])
     three = np.eye(3)[[0, 1, 2]]
     assert targets_for(three, 1, "sigmoid") is three
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+@pytest.mark.parametrize("activation, better", [("sigmoid", "binary cross-entropy"),
+                                                ("tanh", "mean squared error")])
+def test_a_categorical_loss_on_one_unit_says_why_it_cannot_learn(loss, activation, better):
+    """One unit rescaled to sum to 1 is 1: the loss is 0 and nothing is learned (Keras trains
+    on, silently); the session says so and names the loss that fits."""
+    session = Session()
+    out = session.design.chain()[-1]
+    session.design.set_units(out.id, 1)
+    session.design.set_activation(out.id, activation)
+    session.set_setting(loss=loss)
+    assert session.stepper is None
+    assert session.problem.startswith(f"{losses.label(loss)} on a 1-unit output is always 0")
+    assert f"use {better}" in session.problem
+    session.set_setting(loss=dict(BINARY)[activation])
+    assert session.problem == "" and session.stepper is not None
