@@ -129,3 +129,17 @@ def test_the_lecture_writes_a_tanh_units_target_as_plus_or_minus_one(make_window
     assert y == -1.0  # sample 1 of the lecture's data: the target once written "−1.000"
     text = " ".join(win.training.lecture.plain_text().split())
     assert f"(({fmt(y, 0)} − {fmt(p)})²) / 1 = {fmt((y - p) ** 2)}" in text
+
+
+def test_the_status_bar_says_why_one_unit_with_categorical_loss_cannot_learn(make_window, qtbot):
+    """A sound design the run refuses is not "Ready to train": the bar says why."""
+    win = make_window()
+    out = win.design.chain()[-1]
+    win.design.set_units(out.id, 1)
+    win.design.set_activation(out.id, "sigmoid")  # the loss is still categorical
+    label = win.validation_label
+    qtbot.waitUntil(lambda: label.text().startswith(
+        "⚠ Categorical cross-entropy on a 1-unit output is always 0"), timeout=3000)
+    assert "use binary cross-entropy" in label.text()
+    win.session.set_setting(loss="binary_crossentropy")
+    qtbot.waitUntil(lambda: label.text().startswith("✓ Ready to train"), timeout=3000)
