@@ -108,3 +108,28 @@ def test_model_save_keeps_a_uniform_kernel_regularizer(tmp_path):
         with pytest.raises(ProjectFileError, match="cannot hold this model's regularizers"):
             model.save(tmp_path / "bad.nnviz")
         assert not (tmp_path / "bad.nnviz").exists()
+
+
+def test_the_loss_surface_includes_the_penalty():
+    """The surface is the loss Keras reports (evaluate's): with the penalty, at every point."""
+    from nnviz.layers import Dense
+    from nnviz.loss_surface import loss_surface, random_directions
+    from nnviz.models import Sequential
+    from nnviz.regularizers import L1
+
+    model = Sequential([Dense(3, input_shape=(2,), activation="tanh", kernel_regularizer=L2(0.2)),
+                        Dense(2, activation="softmax", kernel_regularizer=L1(0.1),
+                              bias_regularizer=L2(0.3))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 2))
+    y = np.eye(2)[rng.integers(0, 2, 30)]
+    w = model.get_weights()
+    w[3] = np.array([0.4, -0.2])
+    model.set_weights(w)
+    d1, d2 = random_directions(w, seed=4)
+    alphas, betas, losses = loss_surface(model, x, y, w, d1, d2, span=0.7, grid=7)
+    assert model.regularization_loss() > 0.1
+    assert losses[3, 3] == pytest.approx(model.evaluate(x, y), rel=1e-10)
+    model.set_weights([c + alphas[1] * a + betas[5] * b for c, a, b in zip(w, d1, d2)])
+    assert losses[1, 5] == pytest.approx(model.evaluate(x, y), rel=1e-10)
