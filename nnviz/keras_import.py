@@ -599,32 +599,18 @@ class _Reader:
     # -------------------------------------------------------------- result
     def regularization(self) -> None:
         """The layers' kernel regularizers as the Regularization setting: one L1 or L2 on
-        every layer (an L1L2 with one factor 0 is that one), or none at all."""
-        regs = [layer.regularizer for layer in self.layers]
-        if all(r is None for r in regs):
-            # Layers without a kernel_regularizer say so: no penalty (whatever was set).
+        every layer, or none at all ("none": layers without one say so, whatever was set)."""
+        try:
+            setting = _regularizers.as_window_setting(
+                [layer.regularizer for layer in self.layers], [None] * len(self.layers))
+        except _regularizers.SettingError as error:
+            raise KerasImportError(f"{error}; give every Dense layer the same "
+                                   "kernel_regularizer=L1(...) or L2(...).",
+                                   self.layers[error.index].line) from None
+        if setting is None:
             self.settings["regularization"] = "none"
             return
-        plain = []
-        for layer in self.layers:
-            reg = layer.regularizer
-            if isinstance(reg, _regularizers.L1L2) and not (reg.l1 and reg.l2):
-                reg = _regularizers.L1(reg.l1) if reg.l1 else _regularizers.L2(reg.l2)
-            if reg is None or not reg.in_window:
-                what = "no kernel_regularizer" if reg is None else f"{reg!r}"
-                raise KerasImportError(
-                    f"this layer has {what}, but nnviz's Regularization setting puts one L1 "
-                    "or L2 penalty on every layer's weights; give every Dense layer the same "
-                    "kernel_regularizer=L1(...) or L2(...).", layer.line)
-            plain.append(reg)
-        first = plain[0]
-        for layer, reg in zip(self.layers, plain):
-            if reg != first:
-                raise KerasImportError(
-                    f"this layer's {reg!r} differs from the first layer's {first!r}; nnviz's "
-                    "Regularization setting puts one penalty on every layer's weights.",
-                    layer.line)
-        self.settings.update(regularization=first.name, regularization_rate=first.rate)
+        self.settings.update(regularization=setting[0], regularization_rate=setting[1])
         self.setting_lines["regularization"] = self.layers[0].line
         self.setting_lines["regularization_rate"] = self.layers[0].line
 

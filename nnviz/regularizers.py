@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "REGULARIZERS", "get", "names", "make",
-           "window_choices", "regularize_kernels", "as_window_setting"]
+           "window_choices", "regularize_kernels", "as_window_setting", "SettingError"]
 
 
 def _factor(value, name: str) -> float:
@@ -245,25 +245,38 @@ def regularize_kernels(model, regularizer: Regularizer | None) -> None:
             layer.kernel_regularizer = regularizer
 
 
+class SettingError(ValueError):
+    """Why one Regularization setting cannot stand for a model's regularizers; ``index``
+    is the Dense layer (0-based) that says so."""
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.index = index
+
+
 def as_window_setting(kernel: list, bias: list) -> tuple[str, float] | None:
     """The Regularization setting ``(name, rate)`` that puts the per-layer ``kernel``
-    regularizers on a model (None: none at all); ValueError saying why if one setting
-    cannot: a bias regularizer, layers that differ, or L1L2 with both factors (an L1L2
-    with one factor 0 is that one)."""
-    if any(r is not None for r in bias):
-        raise ValueError("the Regularization setting puts the penalty on the weights only, "
-                         "not the biases")
+    regularizers on a model (None: none at all); :class:`SettingError` saying why and
+    where if one setting cannot: a bias regularizer, a layer without the others' penalty,
+    layers that differ, or L1L2 with both factors (an L1L2 with one factor 0 is that one)."""
+    for k, reg in enumerate(bias):
+        if reg is not None:
+            raise SettingError(f"layer {k + 1} has a bias_regularizer, but the Regularization "
+                               "setting puts the penalty on the weights only, not the biases "
+                               "(as TensorFlow Playground)", k)
     if all(r is None for r in kernel):
         return None
     plain = []
-    for reg in kernel:
+    for k, reg in enumerate(kernel):
         if isinstance(reg, L1L2) and not (reg.l1 and reg.l2):
             reg = L1(reg.l1) if reg.l1 else L2(reg.l2)
         if reg is None or not reg.in_window:
-            raise ValueError("the Regularization setting puts one L1 or L2 penalty on every "
-                             f"layer's weights, and a layer has {reg!r}")
+            what = "no kernel_regularizer" if reg is None else f"{reg!r}"
+            raise SettingError(f"layer {k + 1} has {what}, but the Regularization setting puts "
+                               "one L1 or L2 penalty on every layer's weights", k)
+        if plain and reg != plain[0]:
+            raise SettingError(f"layer {k + 1}'s {reg!r} differs from layer 1's {plain[0]!r}, "
+                               "but the Regularization setting puts one penalty on every "
+                               "layer's weights", k)
         plain.append(reg)
-    if any(reg != plain[0] for reg in plain):
-        raise ValueError("the Regularization setting puts one penalty on every layer's "
-                         f"weights, and the layers have {', '.join(map(repr, plain))}")
     return plain[0].name, plain[0].rate

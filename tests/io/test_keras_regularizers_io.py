@@ -122,8 +122,8 @@ def test_import_reads_each_spelling(spelling, expected):
 
 
 @pytest.mark.parametrize("first, second, line, reason", [
-    (", kernel_regularizer=L2(0.1)", "", 8, "this layer has no kernel_regularizer"),
-    (", kernel_regularizer=L2(0.1)", ", kernel_regularizer=L2(0.2)", 8, "differs from the first"),
+    (", kernel_regularizer=L2(0.1)", "", 8, "layer 2 has no kernel_regularizer"),
+    (", kernel_regularizer=L2(0.1)", ", kernel_regularizer=L2(0.2)", 8, "layer 2's L2(l2=0.2) differs from layer 1's L2(l2=0.1)"),
     (", kernel_regularizer=L1L2(0.1, 0.2)", ", kernel_regularizer=L1L2(0.1, 0.2)", 7,
      "one L1 or L2 penalty"),
     (", bias_regularizer='l2'", "", 7, "not the biases"),
