@@ -77,7 +77,6 @@ class Layer:
         """Number of trainable numbers in the layer."""
         return int(sum(w.size for w in self.weights))
 
-    #: Per weight array (as :attr:`weights`), its regularizer or None.
     @property
     def regularizers(self) -> list:
         """The regularizer of each array of :attr:`weights` (None where it has none)."""
