@@ -5,6 +5,7 @@
     nnviz                              the window, with the lecture's example
     nnviz FILE.nnviz                   the window, with that project
     nnviz train FILE.nnviz [--epochs N] [--learning-rate R] [--batch-size B] [--seed S]
+                           [--regularization {none,l1,l2}] [--regularization-rate R]
                            [-o OUT.nnviz]
     nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.export_formats)
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
@@ -130,6 +131,10 @@ def _train_parser() -> _Parser:
     parser.add_argument("--seed", type=int, metavar="S",
                         help="seed of the sample order (and of the initial weights if the "
                         "network has none yet)")
+    parser.add_argument("--regularization", metavar="{none,l1,l2}",
+                        help="a penalty on every layer's weights (Keras's kernel_regularizer)")
+    parser.add_argument("--regularization-rate", type=float, metavar="R",
+                        help="the penalty's factor λ")
     parser.add_argument("-o", "--output", metavar="OUT.nnviz",
                         help="save to this file instead of overwriting FILE")
     return parser
@@ -238,6 +243,9 @@ def _train(args, out: TextIO, err: TextIO) -> int:
         changes["seed"] = args.seed
     if args.epochs is not None:
         changes["epochs"] = args.epochs
+    for key in ("regularization", "regularization_rate"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
     if changes:
         try:
             session.set_setting(**changes)
@@ -332,6 +340,9 @@ def _info(args, out: TextIO) -> int:
     for key, value in t.optimizer_options.items():
         optimizer += f", {key} {value}"
     say(f"  optimizer:     {optimizer})")
+    if t.regularization != "none":
+        say(f"  regularization: {t.regularization.upper()} on the weights, "
+            f"rate {t.regularization_rate:g}")
     say(f"  batch size:    {t.batch_size}")
     say(f"  epochs:        {t.epochs} per run, seed {t.seed}")
     history = project.history

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz.errors import NnvizError
+from nnviz.regularizers import regularize_kernels
 from nnviz.session_commands import _SETTING_LABELS, _copy_spec, _Memento, _SessionCommand, _show
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 #: Settings whose change starts a new run (the weights that fit are kept).
 RUN_SETTINGS = ("loss", "batch_size", "shuffle", "dtype", "metrics", "seed")
 #: Settings that patch the live run: history and counters stay.
-PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs")
+PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs",
+                  "regularization", "regularization_rate")
 
 
 class DesignSync:
@@ -184,6 +186,8 @@ class DesignSync:
             t = s.project.training
             if name == "learning_rate":
                 stepper.set_learning_rate(t.learning_rate)
+            elif name.startswith("regularization"):
+                regularize_kernels(stepper.model, t.make_regularizer())
             else:
                 stepper.set_optimizer(t.make_optimizer())
         s.events.state_changed.emit()

@@ -20,6 +20,7 @@ import numpy as np
 
 from nnviz import activations as _activations
 from nnviz import initializers as _initializers
+from nnviz import regularizers as _regularizers
 
 __all__ = ["Layer", "Dense", "Activation", "Input", "InputLayer"]
 
@@ -76,6 +77,21 @@ class Layer:
         """Number of trainable numbers in the layer."""
         return int(sum(w.size for w in self.weights))
 
+    @property
+    def regularizers(self) -> list:
+        """The regularizer of each array of :attr:`weights` (None where it has none)."""
+        return [None] * len(self.weights)
+
+    def penalty(self) -> float:
+        """The layer's regularization penalty on its current weights (0.0 without any)."""
+        return float(sum(r(w) for r, w in zip(self.regularizers, self.weights) if r is not None))
+
+    def add_penalty_gradients(self, grads) -> None:
+        """Add the penalties' gradients to ``grads`` (the arrays of :attr:`weights`), in place."""
+        for r, w, g in zip(self.regularizers, self.weights, grads):
+            if r is not None:
+                r.add_gradient(w, g)
+
     # The training fast path (see ``Stepper``): the same maths as ``_fwd``/``_bwd``, into
     # buffers the caller owns and reuses batch after batch. A layer without its own
     # version allocates as usual; its gradients are copied into the given arrays.
@@ -109,9 +125,10 @@ class Dense(Layer):
 
     Arguments follow ``keras.layers.Dense``: ``units``, ``activation`` (a name or
     ``None`` for linear), ``use_bias``, ``kernel_initializer`` (default
-    ``"glorot_uniform"``), ``bias_initializer`` (default ``"zeros"``), ``input_shape``
-    (on the first layer), ``name``; ``seed`` makes this layer's initial weights
-    reproducible on its own.
+    ``"glorot_uniform"``), ``bias_initializer`` (default ``"zeros"``),
+    ``kernel_regularizer`` and ``bias_regularizer`` (None, ``"l1"``, ``"l2"``,
+    ``"l1_l2"`` or a :mod:`nnviz.regularizers` object), ``input_shape`` (on the first
+    layer), ``name``; ``seed`` makes this layer's initial weights reproducible on its own.
     """
 
     _base_name = "dense"
@@ -119,7 +136,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  input_shape=None, name: str | None = None, seed: int | None = None,
-                 input_dim: int | None = None):
+                 input_dim: int | None = None, kernel_regularizer=None,
+                 bias_regularizer=None):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"units must be a positive whole number, not {units!r}.")
         if input_dim is not None and input_shape is None:
@@ -131,6 +149,8 @@ class Dense(Layer):
         self.kernel_initializer = _initializers.get(kernel_initializer, seed)
         self.bias_initializer = _initializers.get(
             bias_initializer, None if seed is None else seed + 1)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
         self.kernel: np.ndarray | None = None
         self.bias: np.ndarray | None = None
 
@@ -148,6 +168,12 @@ class Dense(Layer):
         if not self.built:
             return []
         return [self.kernel, self.bias] if self.use_bias else [self.kernel]
+
+    @property
+    def regularizers(self):
+        if not self.built:
+            return []
+        return [self.kernel_regularizer, self.bias_regularizer][:len(self.weights)]
 
     def build(self, input_dim, dtype):
         super().build(input_dim, dtype)
@@ -188,8 +214,13 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         """The layer's settings, as Keras names them."""
-        return {"name": self.name, "units": self.units, "activation": self.activation_name,
-                "use_bias": self.use_bias}
+        config = {"name": self.name, "units": self.units, "activation": self.activation_name,
+                  "use_bias": self.use_bias}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            reg = getattr(self, key)
+            if reg is not None:
+                config[key] = {"class_name": reg.keras_class, "config": reg.get_config()}
+        return config
 
     def __repr__(self) -> str:
         return f"Dense(units={self.units}, activation={self.activation_name!r}, name={self.name!r})"

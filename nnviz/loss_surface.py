@@ -111,7 +111,19 @@ def loss_surface(model, x, y, center_weights, dir1, dir2, span=1.0,
                 a = layer.activation.forward(z)
             per_sample = model.loss.per_sample(y_true[None], a)          # (B, n)
             losses[lo:lo + len(c)] = per_sample.mean(axis=1)
+        losses += _penalties(layers, coeffs, center, d1, d2)
     return alphas, betas, losses.reshape(grid, grid)
+
+
+def _penalties(layers, coeffs, center, d1, d2) -> np.ndarray | float:
+    """The weights' regularization penalty at each point (0.0 without regularizers): the
+    loss Keras reports includes it, and so does the surface."""
+    regs = [(k, r) for k, r in enumerate(r for layer in layers for r in layer.regularizers)
+            if r is not None]
+    if not regs:
+        return 0.0
+    return np.array([sum(r(center[k] + a * d1[k] + b * d2[k]) for k, r in regs)
+                     for a, b in coeffs])
 
 
 def connection_direction(weights, layer: int, i: int, j: int) -> list[np.ndarray]:

@@ -23,9 +23,10 @@ import numpy as np
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz import saving as _saving
+from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_size, check_fit_arguments, check_training_arrays
 from nnviz.layers import Dense, InputLayer, Layer
-from nnviz.training import History, Stepper, accuracy_kind, count_correct
+from nnviz.training import History, Stepper
 
 __all__ = ["Sequential", "load_model"]
 
@@ -146,6 +147,15 @@ class Sequential:
         for v, w in zip(variables, weights):
             v[...] = w
 
+    @property
+    def regularized(self) -> bool:
+        """True if any layer has a kernel or bias regularizer."""
+        return any(r is not None for layer in self.layers for r in layer.regularizers)
+
+    def regularization_loss(self) -> float:
+        """The sum of every layer's penalty on the current weights (Keras's ``sum(model.losses)``)."""
+        return float(sum(layer.penalty() for layer in self.layers))
+
     def count_params(self) -> int:
         """Number of trainable numbers in the model."""
         return sum(layer.count_params() for layer in self.layers)
@@ -195,8 +205,9 @@ class Sequential:
             with np.errstate(over="ignore", invalid="ignore"):
                 total += float(np.mean(self.loss.per_sample(yt, pred))) * len(xb)
             if kind:
-                correct += count_correct(kind, yb, pred)
-        result = {"loss": total / len(x)}
+                correct += count_correct(kind, yb, pred, binary_threshold(self))
+        # Keras adds the weights' penalties to every batch's loss: here to their mean.
+        result = {"loss": total / len(x) + self.regularization_loss()}
         if kind:
             result["accuracy"] = correct / len(x)
         if return_dict:

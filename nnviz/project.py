@@ -50,6 +50,8 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 
+from nnviz import regularizers as _regularizers
+
 # The settings and the data set spec live in modules of their own; they are re-exported
 # here, so ``from nnviz.project import TrainingSettings, DatasetSpec`` keeps working.
 from nnviz.dataset_spec import DatasetSpec, _spec_key
@@ -214,6 +216,16 @@ class Project:
                 training.loss = loss_name
             metrics = [m for m in getattr(model, "metrics_names", []) if m == "accuracy"]
             training.metrics = metrics
+        dense = getattr(model, "dense_layers", [])
+        try:
+            setting = _regularizers.as_window_setting(
+                [getattr(layer, "kernel_regularizer", None) for layer in dense],
+                [getattr(layer, "bias_regularizer", None) for layer in dense])
+        except ValueError as error:
+            raise ProjectFileError(f"A project file cannot hold this model's regularizers: "
+                                   f"{error}.") from error
+        if setting is not None:
+            training.regularization, training.regularization_rate = setting
         return cls(design, training, DatasetSpec())
 
     # ---------------------------------------------------------------- edits
@@ -292,6 +304,7 @@ class Project:
             design.replace_with(self.design)
             design.clear_weights()
         model = design.build_model(dtype=t.dtype, seed=t.seed)
+        _regularizers.regularize_kernels(model, t.make_regularizer())
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
         return model
 
@@ -303,7 +316,7 @@ class Project:
             "version": FORMAT_VERSION,
             "saved_by": f"nnviz {_VERSION}",
             "design": self.design.to_dict(),
-            "training": self.training.to_dict(),
+            "training": self.training.to_file_dict(),
             "dataset": self.dataset.to_dict(base_dir),
             "history": {k: encode_array(v) for k, v in self.history.items()},
         }

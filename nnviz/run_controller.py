@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from nnviz.binary import loss_problem, targets_for
 from nnviz.errors import NnvizError
 from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
@@ -138,10 +139,17 @@ class RunController:
                 if problems:
                     raise NnvizError(problems[0].message)
                 model = s.project.build_model(fresh=fresh_weights)
-                stepper = Stepper(model, data.x_train, data.y_train, batch_size=t.batch_size,
+                # The targets the output asks for (0/1 or ±1 for one sigmoid/tanh unit).
+                out = model.layers[-1]
+                problem = loss_problem(out.units, out.activation_name, t.loss)
+                if problem:
+                    raise NnvizError(problem)
+                y_train, y_val = (targets_for(y, out.units, out.activation_name, t.loss)
+                                  for y in (data.y_train, data.y_val))
+                stepper = Stepper(model, data.x_train, y_train, batch_size=t.batch_size,
                                   shuffle=t.shuffle, seed=t.seed,
                                   x_val=data.x_val if data.n_val else None,
-                                  y_val=data.y_val if data.n_val else None)
+                                  y_val=y_val if data.n_val else None)
             except (NnvizError, ValueError) as error:
                 # ValueError: the engine's word for data that does not fit the network.
                 self.set_problem(str(error))

@@ -46,6 +46,8 @@ class StageTrace:
     a: list = field(default_factory=list)
     y_pred: np.ndarray | None = None
     loss: float | None = None
+    #: The regularization penalty included in ``loss`` (0.0 without regularizers).
+    penalty: float = 0.0
     dA: list = field(default_factory=list)
     dZ: list = field(default_factory=list)
     dW: list = field(default_factory=list)

@@ -25,7 +25,8 @@ _SETTING_LABELS = {
     "loss": "loss", "optimizer": "optimizer", "learning_rate": "learning rate",
     "momentum": "momentum", "optimizer_options": "optimizer options", "batch_size": "batch size",
     "epochs": "epochs", "seed": "seed", "dtype": "number type", "metrics": "metrics",
-    "shuffle": "shuffling",
+    "shuffle": "shuffling", "regularization": "regularization",
+    "regularization_rate": "regularization rate",
 }
 
 

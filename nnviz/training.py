@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_memory, check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
 
@@ -44,7 +45,7 @@ from nnviz.run_types import (
 _BASE_PREPARE = Loss.prepare
 
 __all__ = ["Stage", "StageTrace", "History", "Counters", "RunPosition", "RunState", "Stepper",
-           "accuracy_kind",
+           "accuracy_kind", "count_correct",
            "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions",
            "RunData", "RunPayload", "RunDelta"]
 
@@ -58,32 +59,6 @@ SNAPSHOT_BYTES = 256 * 2**20
 _SHUFFLE_COPY_BYTES = 32 * 2**20
 
 
-def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
-    """Which accuracy Keras's ``metrics=["accuracy"]`` means for these shapes.
-
-    As Keras decides it: ``"binary"`` when the model has one output (threshold 0.5),
-    ``"sparse"`` when the targets are integer labels (one column, or one rank less),
-    otherwise ``"categorical"`` (argmax of the target row equals argmax of the output).
-    ``loss_name`` is accepted for symmetry with Keras and not used.
-    """
-    if pred_units == 1:
-        return "binary"
-    if len(y_shape) == 1 or y_shape[-1] == 1:
-        return "sparse"
-    return "categorical"
-
-
-def count_correct(kind: str, y: np.ndarray, y_pred: np.ndarray) -> float:
-    """Number of correct predictions in a batch (binary: the mean over the outputs of each row)."""
-    if kind == "categorical":
-        return float(np.count_nonzero(y.argmax(-1) == y_pred.argmax(-1)))
-    if kind == "sparse":
-        labels = y.reshape(len(y), -1)[:, 0]
-        return float(np.count_nonzero(labels == y_pred.argmax(-1)))
-    y = y.reshape(y_pred.shape)
-    return float(np.sum(np.mean((y_pred > 0.5) == (y > 0.5), axis=-1)))
-
-
 class _FastPath:
     """What the fast path reuses batch after batch, made once per model.
 
@@ -94,10 +69,11 @@ class _FastPath:
     """
 
     __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
-                 "scratch_views")
+                 "scratch_views", "regularized")
 
     def __init__(self, model, variables):
         self.variables = variables
+        self.regularized = model.regularized
         self.flat = np.empty(sum(v.size for v in variables), model.dtype)
         self.finite = np.empty(self.flat.size, bool)
         self.grads, self.layer_grads, start = [], [], 0
@@ -146,6 +122,28 @@ def _layer_title(model, index: int) -> str:
     return f"hidden layer {index + 1}"
 
 
+def add_snapshot(snaps: list, epoch: int, weights: list, max_snapshots: int,
+                 max_bytes: int) -> None:
+    """Keep ``weights`` as the snapshot after ``epoch`` in ``snaps``, within the count and
+    byte caps.
+
+    The snapshots kept are the first one, every ``stride``-th epoch after it and the
+    latest. Beyond ``max_snapshots`` or ``max_bytes`` the stride doubles (every other
+    snapshot goes), so they stay evenly spread over the run; memory is bounded by the
+    budget however long the run.
+    """
+    stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
+    if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
+        snaps.pop()  # kept only as the latest: a newer one replaces it
+    snaps.append((epoch, weights))
+    size = max(1, sum(w.nbytes for w in weights))
+    cap = max(3, min(max_snapshots, max_bytes // size))
+    while len(snaps) > cap:
+        stride *= 2
+        first = snaps[0][0]
+        snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
+
+
 class Stepper:
     """Trains a compiled model on a data set, at whatever grain the caller asks for.
 
@@ -181,6 +179,7 @@ class Stepper:
         self.stop_on_divergence = stop_on_divergence
         self.accuracy = accuracy_kind(model.loss.name, self.y.shape, model.output_dim) \
             if model.wants_accuracy else None
+        self.threshold = binary_threshold(model)
         self._initial_weights = model.get_weights()
         self.history = History()
         self.snapshots: list[tuple[int, list[np.ndarray]]] = []
@@ -317,6 +316,9 @@ class Stepper:
             y_pred = w["a"][-1]
             yt, _ = m.loss.prepare(t.y, y_pred)
             loss, dA = m.loss.value_and_gradient(yt, y_pred)
+            if m.regularized:  # Keras's loss: the data's loss plus the weights' penalties
+                t.penalty = m.regularization_loss()
+                loss += t.penalty
             t.y_pred, t.loss = y_pred, loss
             if self.stop_on_divergence and not math.isfinite(loss):
                 self._diverge("loss", loss)
@@ -326,6 +328,7 @@ class Stepper:
             dA = w["dA_out"]
             t.dA[i] = dA
             dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
+            m.layers[i].add_penalty_gradients(grads)
             w["grads"][i], w["dA_out"] = grads, dX
             t.dZ[i] = dZ
             if grads:
@@ -450,7 +453,8 @@ class Stepper:
         fast = self._fast
         if fast is None or len(fast.variables) != len(variables) or any(
                 a is not b for a, b in zip(fast.variables, variables)) \
-                or fast.flat.dtype != self.model.dtype:
+                or fast.flat.dtype != self.model.dtype \
+                or fast.regularized != self.model.regularized:
             self._fast = _FastPath(self.model, variables)
 
     def _train_one_batch(self) -> None:
@@ -480,6 +484,8 @@ class Stepper:
         yt = y if y.ndim == 2 and type(loss_fn).prepare is _BASE_PREPARE \
             else loss_fn.prepare(y, a)[0]
         loss, dA = loss_fn.value_and_gradient_into(yt, a, plan.loss_work)
+        if fast.regularized:
+            loss += m.regularization_loss()
         check = self.stop_on_divergence
         if check and not math.isfinite(loss):
             try:
@@ -490,6 +496,9 @@ class Stepper:
         for i in range(len(layers) - 1, -1, -1):
             dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
                                      grads[i])
+        if fast.regularized:
+            for layer, layer_grads in zip(layers, grads):
+                layer.add_penalty_gradients(layer_grads)
         if self._safe:
             # Replaying a piece that went wrong: every update checked (see _run).
             try:
@@ -558,7 +567,7 @@ class Stepper:
         self._loss_sum += loss * n
         self._count += n
         if self.accuracy:
-            correct = count_correct(self.accuracy, y, y_pred)
+            correct = count_correct(self.accuracy, y, y_pred, self.threshold)
             self._correct += correct
             self.history.batch_accuracy.append(correct / n)
         self.global_step += 1
@@ -586,24 +595,8 @@ class Stepper:
             self._add_snapshot(self.epoch, self.model.get_weights())
 
     def _add_snapshot(self, epoch: int, weights: list) -> None:
-        """Keep ``weights`` as the snapshot after ``epoch``, within the count and byte caps.
-
-        The snapshots kept are the first one, every ``stride``-th epoch after it and the
-        latest. Beyond ``max_snapshots`` or ``max_snapshot_bytes`` the stride doubles
-        (every other snapshot goes), so they stay evenly spread over the run; memory is
-        bounded by the budget however long the run.
-        """
-        snaps = self.snapshots
-        stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
-        if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
-            snaps.pop()  # kept only as the latest: a newer one replaces it
-        snaps.append((epoch, weights))
-        size = max(1, sum(w.nbytes for w in weights))
-        cap = max(3, min(self.max_snapshots, self.max_snapshot_bytes // size))
-        while len(snaps) > cap:
-            stride *= 2
-            first = snaps[0][0]
-            snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
+        """Keep ``weights`` as the snapshot after ``epoch`` (see :func:`add_snapshot`)."""
+        add_snapshot(self.snapshots, epoch, weights, self.max_snapshots, self.max_snapshot_bytes)
 
     # --- the whole state, for undo and for files --------------------------------------
     def get_state(self) -> RunState:

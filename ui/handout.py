@@ -130,7 +130,8 @@ class _Copy:
                 "activations": [s.activation for s in chain[1:]], "loss": t.loss,
                 "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
                 else "momentum",
-                "learning_rate": t.learning_rate, "diverged": self.session.stepper.diverged}
+                "learning_rate": t.learning_rate, "regularizer": t.make_regularizer(),
+                "diverged": self.session.stepper.diverged}
 
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
@@ -246,6 +247,8 @@ def _settings_lines(project: Project) -> list[str]:
                         for s in chain)
     opt = optimizers.title(t.optimizer, t.momentum)
     extra = f", momentum {t.momentum:g}" if t.momentum else ""
+    if t.regularization != "none":
+        extra += f"    Regularization: {t.regularization.upper()}, rate {t.regularization_rate:g}"
     data = project.dataset.name or "none"
     if project.dataset.is_csv and project.dataset.csv_path:
         data = Path(project.dataset.csv_path).name

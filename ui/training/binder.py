@@ -97,6 +97,10 @@ class SettingsBinder(QObject):
         p.seed.valueChanged.connect(lambda v: self._set(seed=int(v)))
         p.loss_combo.currentIndexChanged.connect(
             lambda _i: self._set(loss=p.loss_combo.currentData()))
+        p.regularization_combo.currentIndexChanged.connect(
+            lambda _i: self._set(regularization=p.regularization_combo.currentData()))
+        p.regularization_rate.valueChanged.connect(
+            lambda v: self._set(regularization_rate=float(v)))
         p.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_chosen)
         p.dataset_combo.activated.connect(self._on_dataset_chosen)
         p.noise.valueChanged.connect(lambda v: self._set_params(noise=float(v)))
@@ -115,9 +119,14 @@ class SettingsBinder(QObject):
         """Put every setting of the project into its field (the fields do not emit)."""
         p, t, d = self.panel, self.session.project.training, self.session.project.dataset
         widgets = (p.learning_rate, p.batch_size, p.epochs, p.seed, p.loss_combo,
-                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split)
+                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split,
+                   p.regularization_combo, p.regularization_rate)
         blockers = [QSignalBlocker(w) for w in widgets]
         p.learning_rate.setValue(t.learning_rate)
+        p.regularization_combo.setCurrentIndex(
+            max(p.regularization_combo.findData(t.regularization), 0))
+        p.regularization_rate.setValue(t.regularization_rate)
+        p.regularization_rate.setEnabled(t.regularization != "none")
         p.batch_size.setValue(t.batch_size)
         p.epochs.setValue(t.epochs)
         p.seed.setValue(t.seed)

@@ -155,14 +155,25 @@ class LectureFormulas:
         a_prev = trace.x if layer == 0 else trace.a[layer - 1]
         dz = trace.dZ[layer]
         n = len(a_prev)
+        # The penalty's slope at this weight (+ 2λw, + λ·sign w), when there is a penalty.
+        reg = info.get("regularizer") if trace.penalty else None
+        plus_sym = plus_num = note = ""
+        if reg is not None:
+            plus_sym = " + " + reg.fill(reg.gradient_html, wij, "λ")
+            plus_num = " + " + reg.fill(reg.gradient_html, _p(w))
+            note = (f'<br><span class="note">+ the slope of the {html.escape(reg.label)} '
+                    f'penalty {reg.fill(reg.penalty_html, "w", "λ")} at {wij} '
+                    f'(λ = {reg.rate:g})</span>')
         if n == 1:
-            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
-                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
+            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i}{plus_sym} '
+                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])}{plus_num} = {_v(fmt(g))}"
+                    f"{note}</p>")
         else:
             terms = _terms([f"{_p(dz[s, j])}·{_p(a_prev[s, i])}" for s in range(n)], n)
-            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}</p>'
-                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}'
-                    f'{self._samples_link()}</p>')
+            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}'
+                    f'{plus_sym}</p>'
+                    f'<p class="f">&nbsp;&nbsp;= {terms}{plus_num} = {_v(fmt(g))}'
+                    f'{self._samples_link()}{note}</p>')
             if self._samples_open:
                 grad += self._samples_table(pos, i, j, trace)
         after = float(trace.W_after[layer][i, j]) if trace.W_after is not None else None
@@ -209,7 +220,7 @@ class LectureFormulas:
         y, p = float(y_true[0, j]), float(y_pred[0, j])
         sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
                "s": "Σ<sub>j</sub> <i>ŷ</i><sub>j</sub>"}
-        num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
+        num = {"y": fmt(y, 0 if y in (-1, 0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
                "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
         return sym, num
 
@@ -217,7 +228,25 @@ class LectureFormulas:
         """The loss in one line (the compact page after the loss stage)."""
         n = len(trace.x)
         mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
+        if trace.penalty:
+            mean += f" + the weights' penalty {fmt(trace.penalty)}"
         return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
+
+    @staticmethod
+    def _penalty(trace, info) -> str:
+        """The penalty's term of L: its formula, its value and the sum (when regularized)."""
+        reg = info.get("regularizer")
+        if reg is None or not trace.penalty:  # a trace from before the penalty was set
+            return ""
+        data = float(trace.loss) - float(trace.penalty)
+        mean = f"mean over the {len(trace.x)} samples" if len(trace.x) > 1 else "the sample's loss"
+        return (f'<p class="f">+ {html.escape(reg.label)} penalty '
+                f'{reg.fill(reg.penalty_html, "w", "λ")} = {reg.fill(reg.penalty_html, "w")} '
+                f'= {_v(fmt(trace.penalty))}<br><span class="note">Σ over every weight of '
+                f'every layer (not the biases), λ = {reg.rate:g}: Keras adds it to the loss '
+                f'it reports</span></p>'
+                f'<p class="f"><i>L</i> = {mean} + penalty = {fmt(data)} + '
+                f'{fmt(trace.penalty)} = {_v(fmt(trace.loss))}</p>')
 
     def _loss(self, trace, info) -> str:
         """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
@@ -231,9 +260,11 @@ class LectureFormulas:
             y = np.asarray(y_true[0], dtype=float).ravel()
             yp = np.asarray(y_pred[0], dtype=float).ravel()
             out.append(self._loss_terms(loss, y, yp, value))
-        if len(trace.x) > 1 or loss is None:
+        penalty = self._penalty(trace, info)
+        if (len(trace.x) > 1 or loss is None) and not penalty:
             out.append(f'<p class="f">mean over the {len(trace.x)} samples of the batch: '
                        f"L = {_v(fmt(trace.loss))}</p>")
+        out.append(penalty)
         return "".join(out)
 
     @staticmethod
@@ -243,7 +274,7 @@ class LectureFormulas:
         k = len(yp)
         if len(y) != k:
             return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
-        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (0, 1) else 3),
+        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (-1, 0, 1) else 3),
                                               p=fmt(yp[c])) for c in range(k)], k)
         filled = loss.combine_html.format(terms=terms, k=k)
         return f'<p class="f">{loss.formula_html} = {filled} = {_v(fmt(value))}</p>'

@@ -734,7 +734,7 @@ class LectureView(LecturePredict, LectureFormulas, QDockWidget):
 
         def row_of(values) -> str:
             values = np.ravel(values)
-            shown = ", ".join(fmt(v, 0 if float(v) in (0, 1) else 3) for v in values[:MAX_TERMS])
+            shown = ", ".join(fmt(v, 0 if float(v) in (-1, 0, 1) else 3) for v in values[:MAX_TERMS])
             return shown + (", …" if len(values) > MAX_TERMS else "")
 
         head = ["sample", "<i>x</i>", "<i>y</i>", N.a(pos, j), N.a(pos - 1, i),

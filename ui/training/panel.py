@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import losses, optimizers
+from nnviz import losses, optimizers, regularizers
 from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
@@ -260,6 +260,20 @@ class TrainingPanel(QDockWidget):
         self.learning_rate.setToolTip("Learning rate: w ← w − lr · dL/dw (0.00001 to 10; "
                                       "the arrows step 1, 2, 5, 10, ...)")
         form.addRow("Learning rate", self.learning_rate)
+        self.regularization_combo = QComboBox(objectName="regularizationCombo")
+        for name, label in regularizers.window_choices():
+            self.regularization_combo.addItem(label, name)
+        self.regularization_combo.setToolTip(
+            "A penalty on the weights, added to the loss: L1 λ·Σ|w| (pulls weights to 0), "
+            "L2 λ·Σw² (keeps them small); Keras's kernel_regularizer")
+        form.addRow("Regularization", self.regularization_combo)
+        self.regularization_rate = LearningRateSpinBox()
+        self.regularization_rate.setObjectName("regularizationRate")
+        self.regularization_rate.setRange(0.0, 10.0)  # 0 is a valid (if idle) rate
+        self.regularization_rate.setValue(0.01)
+        self.regularization_rate.setToolTip("Regularization rate λ: how much the penalty "
+                                            "weighs against the data's loss")
+        form.addRow("Regularization rate", self.regularization_rate)
         self.batch_size = QSpinBox(objectName="batchSize")
         self.batch_size.setRange(1, 100000)
         self.batch_size.setToolTip("Samples per update; 1 = one sample at a time")
@@ -374,13 +388,13 @@ class TrainingPanel(QDockWidget):
         # Enter confirms a field (editingFinished while it still has the focus; leaving it
         # emits editingFinished too, without the focus): the controller then hands the keys
         # back, so Space and PageDown step instead of typing into the field.
-        for spin in (self.learning_rate, self.noise, self.size, self.split, self.batch_size,
-                     self.epochs, self.seed):
+        for spin in (self.learning_rate, self.regularization_rate, self.noise, self.size,
+                     self.split, self.batch_size, self.epochs, self.seed):
             spin.editingFinished.connect(
                 lambda spin=spin: self.sig_field_entered.emit() if spin.hasFocus() else None)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
-                      self.speed_combo):
+                      self.regularization_combo, self.speed_combo):
             # A combo box otherwise asks for its longest entry's width ("Categorical
             # cross-entropy"), which alone pushed the panel past 380 px.
             combo.setSizeAdjustPolicy(

@@ -645,8 +645,8 @@ class PlotsDock(QDockWidget):
         x0, x1, y0, y1 = boundary["rect"]
         k = values.shape[2]
         if self._task == "classification":
-            if k == 1:
-                p = np.clip(values[:, :, 0], 0, 1)[:, :, None]
+            if k == 1:  # class 1's share: 0 at the low target (−1 for tanh), 1 at the high
+                p = np.interp(values[:, :, 0], boundary.get("targets", (0, 1)), (0, 1))[..., None]
                 rgb = (1 - p) * self._class_colors[0] + p * self._class_colors[1]
             else:
                 # More classes than colours (a CSV may have 20): the colours repeat.
@@ -654,7 +654,7 @@ class PlotsDock(QDockWidget):
                 rgb = values @ colors
             # Pale where the network hesitates, saturated where it is sure.
             confidence = np.max(values, axis=2, keepdims=True) if k > 1 else \
-                np.abs(values - 0.5) * 2
+                np.abs(p - 0.5) * 2
             mix = 0.25 + 0.45 * np.clip(confidence, 0, 1)
             rgb = mix * rgb + (1 - mix) * self._bg_rgb
             self.boundary_image.setImage(np.clip(rgb, 0, 255).astype(np.uint8),

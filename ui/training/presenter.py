@@ -154,6 +154,8 @@ class FramePresenter(QObject):
             "loss": model.loss.name if model is not None else t.loss,
             "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
             "learning_rate": t.learning_rate,
+            # The weights' penalty (nnviz.regularizers), or None: the lecture adds its terms.
+            "regularizer": t.make_regularizer(),
             "diverged": session.stepper.diverged if session.stepper is not None else None,
             # The session's status, rendered: only it says whether training runs.
             "running": session.status is RunStatus.TRAINING,

@@ -136,8 +136,11 @@ def output_map(model, plane) -> dict | None:
             out = np.asarray(model.predict(np.column_stack([xx.ravel(), yy.ravel()])))
             if not np.all(np.isfinite(out)):
                 return None
+            # A one-unit two-class output's targets (0/1 sigmoid, ±1 tanh) map it to classes.
+            activation = getattr(model.layers[-1], "activation", None)
             return {"kind": "plane", "rect": plane,
-                    "values": out.reshape(BOUNDARY_GRID, BOUNDARY_GRID, -1)}
+                    "values": out.reshape(BOUNDARY_GRID, BOUNDARY_GRID, -1),
+                    "targets": getattr(activation, "binary_targets", None) or (0.0, 1.0)}
         x0, x1 = plane
         xs = np.linspace(x0, x1, 200)
         out = np.asarray(model.predict(xs[:, None]))
