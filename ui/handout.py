@@ -46,6 +46,7 @@ from PySide6.QtGui import (
 from nnviz import optimizers
 from nnviz.errors import NnvizError
 from nnviz.keras_code import lecture_code
+from nnviz.lecture_info import LectureInfo, lecture_info
 from nnviz.project import Project
 from nnviz.session import Session
 from ui.canvas import CanvasScene
@@ -122,15 +123,9 @@ class _Copy:
             True, samples_table=project.training.batch_size <= PRINTED_TABLE_SAMPLES)
         self.ids = [spec.id for spec in project.design.chain()]
 
-    def info(self) -> dict:
+    def info(self) -> LectureInfo:
         """What the lecture view needs besides the trace (as the window's presenter gives it)."""
-        t = self.session.project.training
-        chain = self.session.design.chain()
-        return {"ids": list(self.ids), "names": [s.name for s in chain],
-                "activations": [s.activation for s in chain[1:]], "loss": t.loss,
-                "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
-                else "momentum",
-                "learning_rate": t.learning_rate, "diverged": self.session.stepper.diverged}
+        return lecture_info(self.session, self.ids)
 
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""

@@ -8,6 +8,7 @@ import html
 import numpy as np
 
 from nnviz import activations, losses, optimizers
+from nnviz.lecture_info import LectureInfo
 from ui.training.lecture_text import (
     MINUS,
     _p,
@@ -23,7 +24,7 @@ class LectureFormulas:
     """How an update, an activation, a connection and the loss are written out: a mixin of
     :class:`~ui.training.lecture_view.LectureView`, which holds the state it reads."""
 
-    def _neuron_update(self, pos: int, j: int, trace, info) -> str:
+    def _neuron_update(self, pos: int, j: int, trace, info: LectureInfo) -> str:
         """The update of the neuron's bias and first incoming weight, old → new."""
         N = self._names
         layer = pos - 1
@@ -38,9 +39,9 @@ class LectureFormulas:
         return "".join(out)
 
     @staticmethod
-    def _optimizer(info) -> tuple[str, float, str, str]:
+    def _optimizer(info: LectureInfo) -> tuple[str, float, str, str]:
         """(name, momentum, title, rule) of the info's optimizer (a name or a preset)."""
-        optimizer = str(info.get("optimizer") or "sgd")
+        optimizer = info.optimizer or "sgd"
         try:  # a name or a menu preset ("momentum")
             opt_name, opt_settings = optimizers.resolve(optimizer)
             momentum = float(opt_settings.get("momentum", 0.0))
@@ -49,12 +50,13 @@ class LectureFormulas:
         except ValueError:
             return optimizer, 0.0, optimizer, ""
 
-    def _update_line(self, sym: str, before: float, after, grad: float, trace, info) -> str:
+    def _update_line(self, sym: str, before: float, after, grad: float, trace,
+                     info: LectureInfo) -> str:
         """``new p = old p − lr · ∂L/∂p = ...`` (plain SGD) or old → new.
 
         ``after`` None: the update is still to come (plain SGD shows what it will do).
         """
-        lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
+        lr = float(trace.learning_rate or info.learning_rate)
         opt_name, momentum, title, rule = self._optimizer(info)
         if opt_name == "sgd" and not momentum:
             # Plain SGD only: p − lr · ∂L/∂p is exactly its rule.
@@ -122,12 +124,12 @@ class LectureFormulas:
 
     # --- a connection -----------------------------------------------------------
     def _connection(self, pos: int, i: int, j: int, trace, weights,
-                    info) -> list[tuple[str, str]]:
+                    info: LectureInfo) -> list[tuple[str, str]]:
         """[the weight, its gradient, its update] of the line ``i`` → ``j``, each as (the
         stage kind that computes it, html)."""
         N = self._names
         layer = pos - 1
-        names = info.get("names") or []
+        names = info.names
         src = html.escape(names[pos - 1]) if pos - 1 < len(names) else "previous layer"
         tgt = html.escape(names[pos]) if pos < len(names) else "layer"
         W, _b = self._layer_weights(layer, trace, weights)
@@ -177,10 +179,10 @@ class LectureFormulas:
 
     # --- the loss ---------------------------------------------------------------
     @staticmethod
-    def _loss_object(info):
+    def _loss_object(info: LectureInfo):
         """The engine's loss named in ``info`` (None if unknown)."""
         try:
-            return losses.get(str(info.get("loss") or ""))
+            return losses.get(info.loss)
         except ValueError:
             return None
 
@@ -219,9 +221,9 @@ class LectureFormulas:
         mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
         return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
 
-    def _loss(self, trace, info) -> str:
+    def _loss(self, trace, info: LectureInfo) -> str:
         """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
-        name = str(info.get("loss") or "loss")
+        name = info.loss or "loss"
         out = [f"<h3>Loss: {html.escape(name.replace('_', ' '))}</h3>"]
         loss = self._loss_object(info)
         if loss is not None:

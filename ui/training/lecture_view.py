@@ -39,6 +39,7 @@ from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
 
 from nnviz import activations
+from nnviz.lecture_info import LectureInfo
 from nnviz.selection import ConnectionSel, NeuronSel, Selection
 from ui.theme import is_dark, theme_for
 from ui.training.lecture_formulas import LectureFormulas
@@ -108,7 +109,7 @@ class LectureView(LectureFormulas, QDockWidget):
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
-        self.show_state(None, None, None, {})
+        self.show_state(None, None, None, LectureInfo())
 
     # ------------------------------------------------------------------ size and theme
     def set_font_scale(self, factor: float, fit: bool = True) -> None:
@@ -373,15 +374,14 @@ class LectureView(LectureFormulas, QDockWidget):
         return self.browser.toPlainText()
 
     # ------------------------------------------------------------------ content
-    def show_state(self, selection: Selection, trace, weights, info: dict) -> None:
+    def show_state(self, selection: Selection, trace, weights, info: LectureInfo) -> None:
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
         ``selection``: what the canvas announces (an ``nnviz.selection.Selection``); with nothing
         selected, a stepped stage explains neuron 1 of the layer it computed (the loss stage:
-        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: ``ids``
-        (layer ids input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its
-        name), ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training
-        runs: ``trace`` is None and the view says when the formulas come back).
+        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: the run's
+        :class:`~nnviz.lecture_info.LectureInfo` (layer ids and names, activations, loss,
+        optimizer, learning rate, divergence, whether training runs).
 
         The page is in the order training computes it (forward, loss, backward, update);
         the stage's heading stands right above what the stage newly derived, and the view
@@ -391,12 +391,12 @@ class LectureView(LectureFormulas, QDockWidget):
         if not self._keep_focus:
             self._focus = "stage"
         self._keep_focus = False
-        ids = info.get("ids") or []
+        ids = list(info.ids)
         self._names = _Names(len(ids))
         top: list[str] = []
-        if info.get("diverged"):
-            top.append(f'<p class="err">{html.escape(info["diverged"])}</p>')
-        running = bool(info.get("running")) and trace is None
+        if info.diverged:
+            top.append(f'<p class="err">{html.escape(info.diverged)}</p>')
+        running = info.running and trace is None
         if running:
             top.append('<p class="run">Training is running: every batch changes the '
                        'numbers. Pause, then Step (PageDown) to see the formulas filled in '
@@ -504,11 +504,12 @@ class LectureView(LectureFormulas, QDockWidget):
         return None
 
     # --- a neuron -------------------------------------------------------------
-    def _neuron(self, pos: int, j: int, trace, weights, info) -> list[tuple[str, str]]:
+    def _neuron(self, pos: int, j: int, trace, weights,
+                info: LectureInfo) -> list[tuple[str, str]]:
         """[forward pass, backward pass, update] of neuron ``j`` of layer ``pos``, each as
         (the stage kind that computes it, html)."""
         N = self._names
-        names = info.get("names") or []
+        names = info.names
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         if pos == 0:
             head = f"<h3>Input {N.unit(0, j)} of {name}</h3>"
@@ -557,10 +558,10 @@ class LectureView(LectureFormulas, QDockWidget):
             sections.append(("update", self._neuron_update(pos, j, trace, info)))
         return sections
 
-    def _neuron_summary(self, pos: int, j: int, trace, info) -> str:
+    def _neuron_summary(self, pos: int, j: int, trace, info: LectureInfo) -> str:
         """The neuron's forward pass in one line: its heading, ``z`` and its output."""
         N = self._names
-        names = info.get("names") or []
+        names = info.names
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         layer = pos - 1
         z, a = trace.z[layer], trace.a[layer]
@@ -571,11 +572,12 @@ class LectureView(LectureFormulas, QDockWidget):
                 f'{N.a(pos, j)} = {_v(fmt(a[0, j]))}</p>')
 
     @staticmethod
-    def _act_name(layer: int, info) -> str:
-        acts = info.get("activations") or []
+    def _act_name(layer: int, info: LectureInfo) -> str:
+        acts = info.activations
         return acts[layer] if layer < len(acts) else "linear"
 
-    def _backward(self, pos: int, j: int, act: str, trace, weights, info) -> str:
+    def _backward(self, pos: int, j: int, act: str, trace, weights,
+                  info: LectureInfo) -> str:
         """Back-propagation through neuron ``j`` of layer ``pos``, with the numbers.
 
         Output layer: ``∂L/∂ŷ_1`` from the loss's registered gradient (with its ÷B) and
@@ -632,7 +634,7 @@ class LectureView(LectureFormulas, QDockWidget):
                                f'{shortcut.format(**sym)} = {shortcut.format(**num)} = '
                                f'{fmt(dz)}</p>')
         else:
-            names = info.get("names") or []
+            names = info.names
             nxt = html.escape(names[pos + 1]) if pos + 1 < len(names) else "next layer"
             W_next = self._layer_weights(layer + 1, trace, weights)[0]
             dz_next = trace.dZ[layer + 1][0]

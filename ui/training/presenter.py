@@ -21,7 +21,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
-from nnviz.run_status import RunStatus
+from nnviz.lecture_info import LectureInfo, lecture_info
 from nnviz.selection import Selection
 from nnviz.training import History
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
@@ -126,29 +126,9 @@ class FramePresenter(QObject):
             self.trace = None
         self.draw(frame, full=True)
 
-    def info(self) -> dict:
+    def info(self) -> LectureInfo:
         """What the lecture view needs to know of the run besides the trace."""
-        session = self.session
-        t = session.project.training
-        names, activations = [], []
-        try:
-            chain = session.design.chain()
-            names = [spec.name for spec in chain]
-            activations = [spec.activation for spec in chain[1:]]
-        except NnvizError:
-            pass
-        model = session.model
-        return {
-            "ids": list(self.layer_ids),
-            "names": names,
-            "activations": activations,
-            "loss": model.loss.name if model is not None else t.loss,
-            "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
-            "learning_rate": t.learning_rate,
-            "diverged": session.stepper.diverged if session.stepper is not None else None,
-            # The session's status, rendered: only it says whether training runs.
-            "running": session.status is RunStatus.TRAINING,
-        }
+        return lecture_info(self.session, self.layer_ids)
 
     def set_selection(self, selection: Selection) -> None:
         """The canvas's selection changed: the lecture view explains the new one."""
@@ -298,7 +278,7 @@ class FramePresenter(QObject):
         kernels = frame.weights[0::2]
         if not kernels:
             return
-        names = self.info()["names"][1:]
+        names = list(self.info().names[1:])
         self.plots.add_weights(kernels, names if len(names) == len(kernels) else None)
 
     # ------------------------------------------------------------------ canvas
