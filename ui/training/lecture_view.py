@@ -576,8 +576,7 @@ class LectureView(LectureFormulas, QDockWidget):
         acts = info.activations
         return acts[layer] if layer < len(acts) else "linear"
 
-    def _backward(self, pos: int, j: int, act: str, trace, weights,
-                  info: LectureInfo) -> str:
+    def _backward(self, pos: int, j: int, act: str, trace, weights, info: LectureInfo) -> str:
         """Back-propagation through neuron ``j`` of layer ``pos``, with the numbers.
 
         Output layer: ``∂L/∂ŷ_1`` from the loss's registered gradient (with its ÷B) and
