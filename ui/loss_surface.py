@@ -16,14 +16,15 @@ The plane is one of:
 * **Random directions**: two random, filter-normalised directions (as in loss-landscape
   papers), centred on the current weights.
 
-The grid is computed off the GUI thread (a ``QThreadPool`` task on copies of the weights
-and data); a newer request makes an older result stale.
+The grid is computed off the GUI thread (a :class:`~ui.thread_job.ThreadJob` on copies
+of the weights and data), one at a time; a newer request makes an older result stale, and
+only the newest request waiting is computed next.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QRectF, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -44,6 +45,7 @@ from nnviz.errors import NnvizError
 from nnviz.selection import ConnectionSel, Selection
 from ui.canvas import style
 from ui.theme import is_dark
+from ui.thread_job import ThreadJob
 from ui.training.plot_parts import style_plot
 
 __all__ = ["LossSurfaceDock", "MODES", "MAX_SAMPLES"]
@@ -58,28 +60,14 @@ MAX_SAMPLES = 1000
 CONTOURS = 8
 
 
-class _Result(QObject):
-    """Carries a finished grid from the pool thread to the GUI thread (queued signal)."""
-
-    done = Signal(object)
+#: What a grid evaluation may fail with for the numbers' sake (shown in the dock).
+_SURFACE_ERRORS = (ValueError, FloatingPointError, MemoryError)
 
 
-class _SurfaceTask(QRunnable):
-    """One grid evaluation on the thread pool; emits ``(generation, result or error)``."""
-
-    def __init__(self, emitter: _Result, generation: int, job: dict):
-        super().__init__()
-        self.emitter, self.generation, self.job = emitter, generation, job
-
-    def run(self) -> None:
-        """Evaluate the grid (NumPy, no Qt) and hand the result to the GUI thread."""
-        j = self.job
-        try:
-            result = ls.loss_surface(j["model"], j["x"], j["y"], j["center"], j["dir1"],
-                                     j["dir2"], j["span"], grid=j["grid"])
-        except (ValueError, FloatingPointError, MemoryError) as error:
-            result = error
-        self.emitter.done.emit((self.generation, result))
+def _evaluate(job: dict):
+    """Evaluate the grid of ``job`` (NumPy, no Qt): runs on the job's thread."""
+    return ls.loss_surface(job["model"], job["x"], job["y"], job["center"], job["dir1"],
+                           job["dir2"], job["span"], grid=job["grid"])
 
 
 class LossSurfaceDock(QDockWidget):
@@ -107,10 +95,10 @@ class LossSurfaceDock(QDockWidget):
         self._plane: dict | None = None
         self._generation = 0
         self._snapshot_count = -1
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._emitter = _Result(self)
-        self._emitter.done.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
+        #: The grid being computed, and the request (generation) it answers.
+        self._task: ThreadJob | None = None
+        self._task_generation = 0
+        self._pending: dict = {}
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -385,21 +373,33 @@ class LossSurfaceDock(QDockWidget):
         self._generation += 1
         self._pending = job
         self.status.setText("Computing the loss surface…")
-        self._pool.start(_SurfaceTask(self._emitter, self._generation, job))
+        if self._task is None:  # else the newest request starts when the running one ends
+            self._start(job)
+
+    def _start(self, job: dict) -> None:
+        task = ThreadJob(lambda: _evaluate(job), "nnviz-loss-surface",
+                         expected=_SURFACE_ERRORS)
+        self._task, self._task_generation = task, self._generation
+        task.done.connect(self._on_result)
+        task.start()
 
     def wait(self, ms: int = 5000) -> bool:
         """Wait for a computation in progress (tests, the benchmark); True if done."""
-        return self._pool.waitForDone(ms)
+        return self._task is None or self._task.wait(ms)
 
-    def _on_result(self, message) -> None:
-        generation, result = message
-        if generation != self._generation:
-            return  # a newer request is on its way
-        job = self._pending
-        if isinstance(result, Exception):
-            self._clear(f"The loss surface could not be computed: {result}")
+    def _on_result(self) -> None:
+        task, generation = self._task, self._task_generation
+        if task is None or self.sender() is not task:
             return
-        alphas, betas, losses = result
+        self._task = None
+        if generation != self._generation:
+            self._start(self._pending)  # only the newest request waiting is computed
+            return
+        job = self._pending
+        if task.error is not None:
+            self._clear(f"The loss surface could not be computed: {task.error}")
+            return
+        alphas, betas, losses = task.result
         self.surface = (alphas, betas, losses)
         self._plane = {"center": job["center"], "dir1": job["dir1"], "dir2": job["dir2"],
                        "offset": job["offset"]}
