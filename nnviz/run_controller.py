@@ -220,6 +220,7 @@ class RunController:
         if not self.ensure_run():
             return None
         stepper = s.stepper
+        assert stepper is not None  # ensure_run() built it
         trace = None
         label = stepper.next_stage.label
         with self.paused():
@@ -257,6 +258,7 @@ class RunController:
         if self.epochs_done():
             return (f"All {s.project.training.epochs} epochs are done: raise Epochs or "
                     "press Reset to train again.")
+        assert s.stepper is not None  # ensure_run() built it
         if s.stepper.diverged:
             return s.stepper.diverged
         s.runner.start()  # a child starts while the first chunks train here
@@ -299,6 +301,7 @@ class RunController:
         views belong to that thread.
         """
         stepper = self._s.stepper
+        assert stepper is not None  # a chunk just trained it
         if status == "diverged":
             self.set_status(RunStatus.DIVERGED, stepper.diverged or "", announce=False)
         else:
@@ -353,6 +356,7 @@ class RunController:
         if not self.ensure_run():
             raise NnvizError(s.problem)
         stepper = s.stepper
+        assert stepper is not None  # ensure_run() built it
         self.set_status(RunStatus.TRAINING)
         try:
             with self.paused():

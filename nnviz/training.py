@@ -135,7 +135,10 @@ class _Plan:
         self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
                        for layer in model.layers]
         count = len(model.layers)
-        self.inputs, self.z, self.a = [None] * count, [None] * count, [None] * count
+        # Filled layer by layer as a batch goes forward.
+        self.inputs: list[np.ndarray | None] = [None] * count
+        self.z: list[np.ndarray | None] = [None] * count
+        self.a: list[np.ndarray | None] = [None] * count
         self.loss_work: dict = {}
 
 
@@ -183,7 +186,9 @@ class Stepper:
             if model.wants_accuracy else None
         self._initial_weights = model.get_weights()
         self.history = History()
-        self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        #: (epoch, weights); a copy in the training process keeps None for the weights
+        #: the window already has (see from_payload).
+        self.snapshots: list[tuple[int, list[np.ndarray] | None]] = []
         self._fast: _FastPath | None = None
         self._shuffled: tuple | None = None
         self._safe = False  # replaying a chunk with a backup before every update
@@ -306,9 +311,11 @@ class Stepper:
                 dZ=[None] * L, dW=[None] * L, db=[None] * L,
                 learning_rate=m.optimizer.learning_rate)
         w, t = self._work, self.trace
+        assert w is not None and t is not None  # made at stage 0 above
         t.stage = stage
         if stage.kind == "forward":
             i = stage.layer
+            assert i is not None  # a forward stage names its layer
             inp = t.x if i == 0 else w["a"][i - 1]
             z, a = m.layers[i]._fwd(inp)
             w["inputs"][i], w["z"][i], w["a"][i] = inp, z, a
@@ -323,6 +330,7 @@ class Stepper:
             w["dA_out"] = dA
         elif stage.kind == "backward":
             i = stage.layer
+            assert i is not None  # a backward stage names its layer
             dA = w["dA_out"]
             t.dA[i] = dA
             dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
@@ -336,6 +344,7 @@ class Stepper:
             t.learning_rate = m.optimizer.learning_rate
             self._apply_update([g for gs in w["grads"] for g in gs])
             t.W_after, t.b_after = self._kernels_and_biases()
+            assert t.loss is not None  # the loss stage came before the update
             self._finish_batch(t.loss, t.y, t.y_pred)
         self._pos = (self._pos + 1) % len(self._stages)
         return t.copy()
@@ -367,6 +376,7 @@ class Stepper:
             self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
+        assert trace is not None  # the epoch's last batch, stepped here or above
         return trace
 
     def run(self, should_stop: Callable[[], bool] | None = None,
@@ -463,6 +473,7 @@ class Stepper:
         """
         m = self.model
         fast = self._fast
+        assert fast is not None  # made by _run before it trains a batch this way
         x, y = self._batch(self.batch_index)
         layers = m.layers
         plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
