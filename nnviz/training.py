@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -135,10 +136,8 @@ class _Plan:
         self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
                        for layer in model.layers]
         count = len(model.layers)
-        # Filled layer by layer as a batch goes forward.
-        self.inputs: list[np.ndarray | None] = [None] * count
-        self.z: list[np.ndarray | None] = [None] * count
-        self.a: list[np.ndarray | None] = [None] * count
+        empty: list[np.ndarray | None] = [None] * count  # filled as a batch goes forward
+        self.inputs, self.z, self.a = empty, list(empty), list(empty)
         self.loss_work: dict = {}
 
 
@@ -186,8 +185,6 @@ class Stepper:
             if model.wants_accuracy else None
         self._initial_weights = model.get_weights()
         self.history = History()
-        #: (epoch, weights); a copy in the training process keeps None for the weights
-        #: the window already has (see from_payload).
         self.snapshots: list[tuple[int, list[np.ndarray] | None]] = []
         self._fast: _FastPath | None = None
         self._shuffled: tuple | None = None
@@ -310,12 +307,10 @@ class Stepper:
                 x=x.copy(), y=y.copy(), z=[None] * L, a=[None] * L, dA=[None] * L,
                 dZ=[None] * L, dW=[None] * L, db=[None] * L,
                 learning_rate=m.optimizer.learning_rate)
-        w, t = self._work, self.trace
-        assert w is not None and t is not None  # made at stage 0 above
+        w, t = cast(dict, self._work), cast(StageTrace, self.trace)  # made at stage 0
         t.stage = stage
         if stage.kind == "forward":
-            i = stage.layer
-            assert i is not None  # a forward stage names its layer
+            i = cast(int, stage.layer)  # a forward stage names its layer
             inp = t.x if i == 0 else w["a"][i - 1]
             z, a = m.layers[i]._fwd(inp)
             w["inputs"][i], w["z"][i], w["a"][i] = inp, z, a
@@ -329,8 +324,7 @@ class Stepper:
                 self._diverge("loss", loss)
             w["dA_out"] = dA
         elif stage.kind == "backward":
-            i = stage.layer
-            assert i is not None  # a backward stage names its layer
+            i = cast(int, stage.layer)  # a backward stage names its layer
             dA = w["dA_out"]
             t.dA[i] = dA
             dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
@@ -344,8 +338,7 @@ class Stepper:
             t.learning_rate = m.optimizer.learning_rate
             self._apply_update([g for gs in w["grads"] for g in gs])
             t.W_after, t.b_after = self._kernels_and_biases()
-            assert t.loss is not None  # the loss stage came before the update
-            self._finish_batch(t.loss, t.y, t.y_pred)
+            self._finish_batch(cast(float, t.loss), t.y, t.y_pred)  # the loss stage ran
         self._pos = (self._pos + 1) % len(self._stages)
         return t.copy()
 
@@ -376,8 +369,7 @@ class Stepper:
             self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
-        assert trace is not None  # the epoch's last batch, stepped here or above
-        return trace
+        return cast(StageTrace, trace)  # the epoch's last batch, stepped here or above
 
     def run(self, should_stop: Callable[[], bool] | None = None,
             progress: Callable[[Stepper], None] | None = None,
@@ -472,8 +464,7 @@ class Stepper:
         weights after each epoch (see there).
         """
         m = self.model
-        fast = self._fast
-        assert fast is not None  # made by _run before it trains a batch this way
+        fast = cast(_FastPath, self._fast)  # made by _prepare_fast before this
         x, y = self._batch(self.batch_index)
         layers = m.layers
         plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
