@@ -22,6 +22,8 @@ only the newest request waiting is computed next.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, Signal
@@ -47,6 +49,9 @@ from ui.canvas import style
 from ui.theme import is_dark
 from ui.thread_job import ThreadJob
 from ui.training.plot_parts import style_plot
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 __all__ = ["LossSurfaceDock", "MODES", "MAX_SAMPLES"]
 
@@ -82,6 +87,8 @@ class LossSurfaceDock(QDockWidget):
     """
 
     sig_computed = Signal()
+    #: The main window: the name hides QWidget.window() on the dock (the same window).
+    window: MainWindow
 
     def __init__(self, window):
         super().__init__("Loss Surface", window)
@@ -104,7 +111,7 @@ class LossSurfaceDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QGridLayout()
-        self.mode_combo = QComboBox(objectName="surfaceMode")
+        self.mode_combo = QComboBox(objectName="surfaceMode")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for data, label in MODES:
             self.mode_combo.addItem(label, data)
         self.mode_combo.setToolTip("Which plane through weight space the loss is drawn over")
@@ -112,24 +119,24 @@ class LossSurfaceDock(QDockWidget):
         self.mode_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode_combo.setMinimumContentsLength(12)
-        self.axis1_button = QPushButton("Selected → axis 1", objectName="surfaceAxis1")
-        self.axis2_button = QPushButton("Selected → axis 2", objectName="surfaceAxis2")
+        self.axis1_button = QPushButton("Selected → axis 1", objectName="surfaceAxis1")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.axis2_button = QPushButton("Selected → axis 2", objectName="surfaceAxis2")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for n, button in enumerate((self.axis1_button, self.axis2_button)):
             button.setToolTip("Use the connection selected on the canvas as this axis "
                               "(click a connection first)")
             button.setEnabled(False)
             button.setMinimumWidth(40)
             button.clicked.connect(lambda _c=False, n=n: self.set_axis(n, self._selection))
-        self.axes_label = QLabel("", objectName="surfaceAxes")
+        self.axes_label = QLabel("", objectName="surfaceAxes")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.axes_label.setWordWrap(True)
-        self.span_spin = QDoubleSpinBox(objectName="surfaceSpan")
+        self.span_spin = QDoubleSpinBox(objectName="surfaceSpan")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.span_spin.setRange(0.05, 100.0)
         self.span_spin.setSingleStep(0.5)
         self.span_spin.setValue(2.0)
         self.span_spin.setPrefix("± ")
         self.span_spin.setToolTip("How far the grid reaches on each side of the current "
                                   "weights (principal directions: fitted to the path)")
-        self.recompute_button = QPushButton("Recompute", objectName="surfaceRecompute")
+        self.recompute_button = QPushButton("Recompute", objectName="surfaceRecompute")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.recompute_button.setToolTip("Compute the surface again around the current weights")
         controls.addWidget(self.mode_combo, 0, 0, 1, 2)
         controls.addWidget(self.axis1_button, 1, 0)
@@ -153,7 +160,8 @@ class LossSurfaceDock(QDockWidget):
         for side in ("left", "bottom"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.image = pg.ImageItem()
-        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        viridis = cast(pg.ColorMap, pg.colormap.get("viridis"))  # bundled with pyqtgraph
+        self.image.setLookupTable(cast(np.ndarray, viridis.getLookupTable(nPts=256)))
         self.plot.addItem(self.image)
         self.contours: list[pg.IsocurveItem] = []
         for _ in range(CONTOURS):
@@ -167,7 +175,7 @@ class LossSurfaceDock(QDockWidget):
                                               pen=pg.mkPen("#ffffff", width=2))
         self.plot.addItem(self.current_dot)
         layout.addWidget(self.plot, 1)
-        self.status = QLabel("", objectName="surfaceStatus")
+        self.status = QLabel("", objectName="surfaceStatus")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -346,7 +354,7 @@ class LossSurfaceDock(QDockWidget):
                 labels.append(self._connection_name(axis))
             if self.axes[0] == self.axes[1]:
                 raise ValueError("Choose two different connections.")
-            offset = np.array([center[2 * self._layer_of(a, ids)][a[2], a[3]]
+            offset = np.array([center[2 * cast(int, self._layer_of(a, ids))][a[2], a[3]]
                                for a in self.axes])
         elif mode == "pca":
             d1, d2, explained = ls.pca_directions(snapshots, center)

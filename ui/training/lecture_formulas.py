@@ -4,6 +4,7 @@ filled with the engine's numbers (a part of :class:`~ui.training.lecture_view.Le
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from nnviz import activations, losses, optimizers
 from nnviz.lecture_info import LectureInfo
 from ui.training.lecture_text import (
     MINUS,
+    _Names,
     _p,
     _sub,
     _terms,
@@ -23,6 +25,13 @@ from ui.training.lecture_text import (
 class LectureFormulas:
     """How an update, an activation, a connection and the loss are written out: a mixin of
     :class:`~ui.training.lecture_view.LectureView`, which holds the state it reads."""
+
+    if TYPE_CHECKING:  # what LectureView holds and does, named for the type checker
+        _names: _Names
+        _samples_open: bool
+
+        def _samples_link(self) -> str: ...
+        def _samples_table(self, pos: int, i: int, j: int, trace) -> str: ...
 
     def _neuron_update(self, pos: int, j: int, trace, info: LectureInfo) -> str:
         """The update of the neuron's bias and first incoming weight, old → new."""
@@ -93,6 +102,7 @@ class LectureFormulas:
         zt = fmt(z)
         if template is None:
             return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
+        assert cls is not None  # it gave the template
         symbolic = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
         if not cls.element_wise and z_row is not None:
             # Softmax: each output needs the whole row, so the row's sum is written out.
@@ -154,6 +164,7 @@ class LectureFormulas:
                                  f'<span class="hint">(computed at the backward step)</span>'
                                  f'</p>')]
         g = float(dW[i, j])
+        assert trace is not None  # dW came from it
         a_prev = trace.x if layer == 0 else trace.a[layer - 1]
         dz = trace.dZ[layer]
         n = len(a_prev)

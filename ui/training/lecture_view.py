@@ -32,11 +32,12 @@ theme's colour. While training runs the view says so instead of showing a stale 
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QDockWidget, QLayout, QMainWindow, QTextBrowser
 
 from nnviz import activations
 from nnviz.lecture_info import LectureInfo
@@ -84,7 +85,7 @@ class LectureView(LectureFormulas, QDockWidget):
     def __init__(self, parent=None):
         super().__init__("Lecture view", parent)
         self.setObjectName("lectureView")
-        self.browser = QTextBrowser(objectName="lectureText")
+        self.browser = QTextBrowser(objectName="lectureText")  # pyright: ignore[reportCallIssue]  (PySide6 takes Qt properties as keywords; its stubs do not)
         self.browser.setOpenLinks(False)
         self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
         self.setWidget(self.browser)
@@ -144,7 +145,7 @@ class LectureView(LectureFormulas, QDockWidget):
         win = self._main_window()
         if win is None or not (self._fit and self._scale > 1):
             return
-        win.layout().activate()  # the docks at the window's new size first
+        cast(QLayout, win.layout()).activate()  # the docks at the window's new size first
         target = presentation_column_width(win.width())
         # Called when presentation starts and when the window resizes: a dock the
         # lecturer then drags narrower stays so.
@@ -152,7 +153,7 @@ class LectureView(LectureFormulas, QDockWidget):
             if self._narrow_width is None:
                 self._narrow_width = self.width()
             win.resizeDocks([self], [target], Qt.Orientation.Horizontal)
-            win.layout().activate()
+            cast(QLayout, win.layout()).activate()  # a main window always has its layout
 
     def _restore_width(self) -> None:
         """Back to the width the dock had before :meth:`_widen` (leaving presentation mode)."""
@@ -196,7 +197,7 @@ class LectureView(LectureFormulas, QDockWidget):
         kind = event.type()
         if kind == QEvent.Type.Resize and watched is self.browser.viewport():
             # A new size (presentation mode's full screen) fits the page again, once.
-            old, new = self._fitted_viewport, event.size()
+            old, new = self._fitted_viewport, cast(QResizeEvent, event).size()
             if old is None or new.height() != old.height() or \
                     abs(new.width() - old.width()) > 24:
                 if not self._refit_pending:
@@ -221,8 +222,8 @@ class LectureView(LectureFormulas, QDockWidget):
                                         fit=False)
                 return True
         if kind == QEvent.Type.Wheel and watched is self.browser.viewport() and \
-                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            steps = event.angleDelta().y() / 120
+                cast(QWheelEvent, event).modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = cast(QWheelEvent, event).angleDelta().y() / 120
             if steps:
                 self.set_font_scale(self._scale * ZOOM_STEP ** steps, fit=False)
             return True
@@ -446,8 +447,8 @@ class LectureView(LectureFormulas, QDockWidget):
         if sections and len(sections) > 1 and isinstance(selection, NeuronSel):
             short[0] = ("forward", self._neuron_summary(ids.index(selection.layer),
                                                         int(selection.index), trace, info))
-        short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
-                  else _folded(text)) for kind, text in short]
+        short = [(kind, self._loss_line(trace) if kind == "loss" and trace is not None
+                  and trace.stage.kind != "loss" else _folded(text)) for kind, text in short]
         # A how-to for the desktop: on paper and on a projector (enlarged) it is left out.
         auto_note = _AUTO_NOTE if auto and sections and not self._printed \
             and self._scale <= 1 else ""
@@ -549,8 +550,8 @@ class LectureView(LectureFormulas, QDockWidget):
         a_val = None
         if trace is not None and trace.a[layer] is not None:
             a_val = float(trace.a[layer][0, j])
-        out.append(self._activation(act, pos, j, z_val, a_val,
-                                    trace.z[layer][0] if z_val is not None else None))
+        out.append(self._activation(act, pos, j, z_val, a_val, trace.z[layer][0]
+                                    if trace is not None and z_val is not None else None))
         sections = [("forward", "".join(out))]
         if trace is not None and layer < len(trace.dZ) and trace.dZ[layer] is not None:
             sections.append(("backward", self._backward(pos, j, act, trace, weights, info)))
@@ -612,7 +613,7 @@ class LectureView(LectureFormulas, QDockWidget):
                            f"10<sup>−7</sup>] (an output outside 0..1): the gradient formula "
                            f"does not apply, and is 0 where it clipped.</span></p>")
                 out.append(self._through_activation(cls, pos, j, trace))
-            elif shortcut and not element_wise:
+            elif shortcut and loss is not None and cls is not None and not element_wise:
                 out.append(f'<p class="f">∂L/∂{zj} = {shortcut.format(**sym)} = '
                            f'{shortcut.format(**num)} = {_v(fmt(dz))}'
                            f'<br><span class="note">{html.escape(cls.label)} with '
@@ -627,7 +628,7 @@ class LectureView(LectureFormulas, QDockWidget):
                 else:
                     out.append(f'<p class="f">∂L/∂{aj} = {_v(fmt(da))}</p>')
                 out.append(self._through_activation(cls, pos, j, trace))
-                if shortcut:
+                if shortcut and loss is not None and cls is not None:
                     out.append(f'<p class="note">{html.escape(cls.label)} with '
                                f'{html.escape(loss.label.lower())}: the same as '
                                f'{shortcut.format(**sym)} = {shortcut.format(**num)} = '

@@ -17,13 +17,14 @@ told how long it took.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
 from nnviz.lecture_info import LectureInfo, lecture_info
 from nnviz.selection import Selection
-from nnviz.training import History
+from nnviz.training import History, StageTrace
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
@@ -60,7 +61,7 @@ class FramePresenter(QObject):
         self.session, self.worker = session, worker
         self.frame: Frame | None = None
         self.frames = 0
-        self.trace = None
+        self.trace: StageTrace | None = None
         self.layer_ids: list[str] = []
         self._selection: Selection = None
         self._drawn_lists: dict[str, int] = {}
@@ -183,7 +184,7 @@ class FramePresenter(QObject):
         self.frames += 1
         p = self.panel
         if frame.trace is not None:
-            self.trace = frame.trace
+            self.trace = cast(StageTrace, frame.trace)  # what the worker's frames carry
         elif frame.running:
             self.trace = None
         trace = self.trace
@@ -211,7 +212,7 @@ class FramePresenter(QObject):
         if plots_due or part in _PART_KEYS:
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
-            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[cast(str, part)])
         if plots_due or part == "boundary":
             self.plots.set_boundary(frame.boundary)
             self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
