@@ -9,20 +9,31 @@ the :attr:`ThreadJob.done` signal (see docs/internals.md, "Threads in the window
 
 A job's thread is kept alive until it ends, even if whoever started the job is gone
 (a ``QThread`` destroyed while it runs takes the process down); the result is then
-dropped.
+dropped. A process that exits waits for the jobs still running.
 """
 from __future__ import annotations
 
+import atexit
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 __all__ = ["ThreadJob"]
 
 #: Jobs whose thread runs, kept referenced until it has ended.
 _RUNNING: set[ThreadJob] = set()
+
+
+@atexit.register
+def _wait_for_running() -> None:
+    """At exit, let every job's thread end first: Python would otherwise destroy a QThread
+    that still runs (a loss surface the closing window asked for), and Qt aborts then."""
+    for job in list(_RUNNING):
+        if shiboken6.isValid(job._thread):
+            job._thread.wait()
 
 
 class _Worker(QObject):

@@ -2,7 +2,11 @@
 own (ui.thread_job.ThreadJob), for the CSV parse and the loss surface alike."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThread
@@ -11,6 +15,8 @@ from PySide6.QtWidgets import QDockWidget
 import ui.loss_surface
 from nnviz.errors import NnvizError
 from ui.thread_job import ThreadJob
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(qtbot, work, expected=()):
@@ -93,3 +99,21 @@ def test_the_surface_computes_only_the_newest_of_the_requests_made_meanwhile(
     assert spans == [1.5, 3.5]
     alphas, _betas, _losses = dock.surface
     assert alphas[-1] == pytest.approx(3.5)
+
+
+def test_a_process_exiting_while_a_job_runs_waits_for_it():
+    """Python's exit does not destroy a running job's QThread (Qt would abort the process)."""
+    code = (
+        "import time\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from ui.thread_job import ThreadJob\n"
+        "app = QCoreApplication([])\n"
+        "job = ThreadJob(lambda: time.sleep(0.3), 'nnviz-test-job')\n"
+        "job.start()\n"
+        "print('started', flush=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
