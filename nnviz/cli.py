@@ -257,6 +257,7 @@ def _train(args, out: TextIO, err: TextIO) -> int:
     if not session.ensure_run():
         raise NnvizError(session.problem)
     stepper = session.stepper
+    assert stepper is not None  # ensure_run() built it
     epochs = session.settings.epochs
     start_epoch = stepper.epoch
     total = epochs * stepper.batches_per_epoch

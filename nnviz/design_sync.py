@@ -72,6 +72,7 @@ class DesignSync:
     def publish_weights(self) -> None:
         """The model's weights become the design's (between commands they are the same)."""
         s = self._s
+        assert s.stepper is not None  # called while a run is open
         weights = s.stepper.model.get_weights()
         self.synced = [w.copy() for w in weights]
         s.design.store_weights(weights)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import NoReturn
 
 from nnviz import activations as _activations
 from nnviz import initializers as _initializers
@@ -107,7 +108,7 @@ class _Layer:
 _HUGE = 10 ** 18
 
 
-def _fail(node: ast.AST | None, message: str):
+def _fail(node: ast.AST | None, message: str) -> NoReturn:
     raise KerasImportError(message, getattr(node, "lineno", None))
 
 
@@ -549,7 +550,7 @@ class _Reader:
             arg = keyword.arg
             if arg == "learning_rate":
                 values[arg] = _number(keyword.value, "the learning rate")
-            elif arg in options:
+            elif arg is not None and arg in options:  # None: a **dict
                 if isinstance(options[arg], bool):
                     flag = _literal(keyword.value, arg)
                     if not isinstance(flag, bool):

@@ -73,6 +73,18 @@ class Layer:
         """Number of values the layer outputs per sample."""
         raise NotImplementedError
 
+    def _fwd(self, x):
+        """``(z, a)`` of the inputs ``x``: each layer's own maths."""
+        raise NotImplementedError
+
+    def _bwd(self, x, z, a, dA, need_dx: bool):
+        """``(dL/dz, [dL/dW, dL/db], dL/dx or None)``: each layer's own maths."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The layer's settings, as Keras names them."""
+        raise NotImplementedError
+
     def count_params(self) -> int:
         """Number of trainable numbers in the layer."""
         return int(sum(w.size for w in self.weights))
@@ -194,19 +206,22 @@ class Dense(Layer):
         grads = [x.T @ dZ]
         if self.use_bias:
             grads.append(dZ.sum(axis=0))
+        assert self.kernel is not None  # built before it trains
         dX = dZ @ self.kernel.T if need_dx else None
         return dZ, grads, dX
 
     # np.dot: the same BLAS product as ``@`` (bit for bit), at half the call overhead on
     # the lecture's tiny matrices.
     def _fwd_into(self, x, buf):
+        assert self.kernel is not None  # built before it trains
         z = np.dot(x, self.kernel, out=buf.z)
-        if self.use_bias:
+        if self.bias is not None:  # use_bias
             np.add(z, self.bias, out=z)
         return z, self.activation.forward_into(z, buf.a)
 
     def _bwd_into(self, x, z, a, dA, need_dx, buf, grads):
         dZ = self.activation.backward_into(z, a, dA, buf.dz, buf.work)
+        assert self.kernel is not None  # built before it trains
         np.dot(x.T, dZ, out=grads[0])
         if self.use_bias:
             np.add.reduce(dZ, axis=0, out=grads[1])
@@ -242,6 +257,7 @@ class Activation(Layer):
 
     @property
     def output_dim(self) -> int:
+        assert self.input_dim is not None  # known once built
         return self.input_dim
 
     def _fwd(self, x):

@@ -65,6 +65,7 @@ class Sequential:
 
     def _build_from(self, start: int) -> None:
         dim = self._input_dim if start == 0 else self.layers[start - 1].output_dim
+        assert dim is not None  # called once the input size is known
         for layer in self.layers[start:]:
             if not layer.built:
                 layer.build(dim, self.dtype)
@@ -108,7 +109,8 @@ class Sequential:
         return [w for layer in self.layers for w in layer.weights]
 
     # --- compile -----------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+    def compile(self, optimizer: str | _optimizers.Optimizer = "rmsprop", loss=None,
+                metrics=None) -> None:
         """Choose the optimizer and the loss (Keras names or objects) and the metrics."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='mse'.")

@@ -514,7 +514,9 @@ class Project:
             project = cls.from_dict(data, base_dir, path)
         except ProjectFileError as err:
             raise ProjectFileError(f"Cannot open '{name}': {err}", path) from err
-        if check_data and project.dataset.is_csv and not os.path.isfile(project.dataset.csv_path):
+        csv_path = project.dataset.csv_path
+        if check_data and project.dataset.is_csv and (csv_path is None
+                                                      or not os.path.isfile(csv_path)):
             raise ProjectFileError(
                 f"Cannot open '{name}': its data file was not found at "
                 f"'{project.dataset.csv_path}'; put the CSV file back there (the path is "

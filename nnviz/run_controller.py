@@ -231,6 +231,7 @@ class RunController:
         if not self.ensure_run():
             return None
         stepper = s.stepper
+        assert stepper is not None  # ensure_run() built it
         label = stepper.next_stage.label
         with self.paused():
             before = s._travel.state_now()
@@ -259,6 +260,7 @@ class RunController:
         if self.epochs_done():
             return (f"All {s.project.training.epochs} epochs are done: raise Epochs or "
                     "press Reset to train again.")
+        assert s.stepper is not None  # ensure_run() built it
         if s.stepper.diverged:
             return s.stepper.diverged
         s.runner.start()  # a child starts while the first chunks train here
@@ -309,6 +311,7 @@ class RunController:
         views belong to that thread.
         """
         stepper = self._s.stepper
+        assert stepper is not None  # a chunk just trained it
         if status == "diverged":
             self.set_status(RunStatus.DIVERGED, stepper.diverged or "", announce=False)
         else:

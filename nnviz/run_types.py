@@ -7,7 +7,9 @@ Re-exported by :mod:`nnviz.training`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +90,7 @@ class RunPosition:
     work: dict | None
     trace: StageTrace | None
     order: np.ndarray | None
-    rng: dict
+    rng: Mapping[str, Any]
 
 
 @dataclass

@@ -64,6 +64,7 @@ class SessionFiles:
         s.undo_stack.changed.disconnect(self._moved_while_saving)
         _copy, clean, moved = saving
         if ok:
+            assert copy.path is not None  # begin_save gave the copy its path
             s.project.saved_to(copy.path)
         else:
             s.undo_stack.set_clean_index(None if moved else clean)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from psygnal import evented
+from psygnal import SignalGroup, evented
 
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
@@ -66,6 +66,8 @@ class TrainingSettings:
     shuffle: bool = True
     regularization: str = "none"
     regularization_rate: float = 0.01
+    if TYPE_CHECKING:  # made by @evented; named here for the type checker
+        events: ClassVar[SignalGroup]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_built", True)

@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -111,7 +112,8 @@ class _Plan:
         self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
                        for layer in model.layers]
         count = len(model.layers)
-        self.inputs, self.z, self.a = [None] * count, [None] * count, [None] * count
+        empty: list[np.ndarray | None] = [None] * count  # filled as a batch goes forward
+        self.inputs, self.z, self.a = empty, list(empty), list(empty)
         self.loss_work: dict = {}
 
 
@@ -182,7 +184,7 @@ class Stepper:
         self.threshold = binary_threshold(model)
         self._initial_weights = model.get_weights()
         self.history = History()
-        self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self.snapshots: list[tuple[int, list[np.ndarray] | None]] = []
         self._fast: _FastPath | None = None
         self._shuffled: tuple | None = None
         self._safe = False  # replaying a chunk with a backup before every update
@@ -304,10 +306,10 @@ class Stepper:
                 x=x.copy(), y=y.copy(), z=[None] * L, a=[None] * L, dA=[None] * L,
                 dZ=[None] * L, dW=[None] * L, db=[None] * L,
                 learning_rate=m.optimizer.learning_rate)
-        w, t = self._work, self.trace
+        w, t = cast(dict, self._work), cast(StageTrace, self.trace)  # made at stage 0
         t.stage = stage
         if stage.kind == "forward":
-            i = stage.layer
+            i = cast(int, stage.layer)  # a forward stage names its layer
             inp = t.x if i == 0 else w["a"][i - 1]
             z, a = m.layers[i]._fwd(inp)
             w["inputs"][i], w["z"][i], w["a"][i] = inp, z, a
@@ -324,7 +326,7 @@ class Stepper:
                 self._diverge("loss", loss)
             w["dA_out"] = dA
         elif stage.kind == "backward":
-            i = stage.layer
+            i = cast(int, stage.layer)  # a backward stage names its layer
             dA = w["dA_out"]
             t.dA[i] = dA
             dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
@@ -339,7 +341,7 @@ class Stepper:
             t.learning_rate = m.optimizer.learning_rate
             self._apply_update([g for gs in w["grads"] for g in gs])
             t.W_after, t.b_after = self._kernels_and_biases()
-            self._finish_batch(t.loss, t.y, t.y_pred)
+            self._finish_batch(cast(float, t.loss), t.y, t.y_pred)  # the loss stage ran
         self._pos = (self._pos + 1) % len(self._stages)
         return t.copy()
 
@@ -370,7 +372,7 @@ class Stepper:
             self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
-        return trace
+        return cast(StageTrace, trace)  # the epoch's last batch, stepped here or above
 
     def run(self, should_stop: Callable[[], bool] | None = None,
             progress: Callable[[Stepper], None] | None = None,
@@ -466,7 +468,7 @@ class Stepper:
         weights after each epoch (see there).
         """
         m = self.model
-        fast = self._fast
+        fast = cast(_FastPath, self._fast)  # made by _prepare_fast before this
         x, y = self._batch(self.batch_index)
         layers = m.layers
         plan = fast.plans.get(len(x)) or fast.plan(m, len(x))

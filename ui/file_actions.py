@@ -316,8 +316,9 @@ class FileActions:
         except (NnvizError, OSError) as error:
             show_error(w, f"Cannot export the {'worksheet' if worksheet else 'handout'}", error)
             return False
-        written = Path(path).name if path is not None else Path(slides_dir).name
-        w._show_message(f"Exported {written}")
+        written = path if path is not None else slides_dir
+        assert written is not None  # the window asks for a PDF, the slides or both
+        w._show_message(f"Exported {Path(written).name}")
         return True
 
     def on_export_handout(self) -> bool:
@@ -390,7 +391,7 @@ class FileActions:
         value = QSettings().value(SETTINGS_RECENT, [])
         if isinstance(value, str):  # QSettings returns a bare string for a 1-item list
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files (at most :data:`MAX_RECENT`)."""

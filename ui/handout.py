@@ -46,8 +46,10 @@ from PySide6.QtGui import (
 from nnviz import optimizers
 from nnviz.errors import NnvizError
 from nnviz.keras_code import lecture_code
+from nnviz.lecture_info import LectureInfo, lecture_info
 from nnviz.project import Project
 from nnviz.session import Session
+from nnviz.training import Stepper
 from ui.canvas import CanvasScene
 from ui.training.lecture_view import LectureView
 
@@ -108,10 +110,10 @@ class _Copy:
             with session.lock:  # the weights shown (a time-travel snapshot too)
                 state = session.stepper.get_state()
             if [w.shape for w in state.weights] == \
-                    [w.shape for w in self.session.stepper.model.get_weights()]:
-                self.session.stepper.set_state(state)
-        if self.session.stepper.diverged:
-            raise NnvizError(self.session.stepper.diverged)
+                    [w.shape for w in self.stepper.model.get_weights()]:
+                self.stepper.set_state(state)
+        if self.stepper.diverged:
+            raise NnvizError(self.stepper.diverged)
         self.scene = CanvasScene(project.design)
         self.scene.set_theme(False)  # paper is white
         self.scene.set_item_caching(False)  # vectors and text, not cached bitmaps
@@ -122,16 +124,15 @@ class _Copy:
             True, samples_table=project.training.batch_size <= PRINTED_TABLE_SAMPLES)
         self.ids = [spec.id for spec in project.design.chain()]
 
-    def info(self) -> dict:
+    @property
+    def stepper(self) -> Stepper:
+        """The copy's run (ensure_run built it; stepping never takes it away)."""
+        assert self.session.stepper is not None
+        return self.session.stepper
+
+    def info(self) -> LectureInfo:
         """What the lecture view needs besides the trace (as the window's presenter gives it)."""
-        t = self.session.project.training
-        chain = self.session.design.chain()
-        return {"ids": list(self.ids), "names": [s.name for s in chain],
-                "activations": [s.activation for s in chain[1:]], "loss": t.loss,
-                "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
-                else "momentum",
-                "learning_rate": t.learning_rate, "regularizer": t.make_regularizer(),
-                "diverged": self.session.stepper.diverged}
+        return lecture_info(self.session, self.ids)
 
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
@@ -148,7 +149,7 @@ class _Copy:
             scene.set_edge_values(dict(zip(edges, trace.W_before)), mode="weights")
         else:
             scene.set_edge_values(None)
-        weights = self.session.stepper.model.get_weights()
+        weights = self.stepper.model.get_weights()
         # Nothing selected: the live view explains neuron 1 of the stage's layer, with the
         # whole chain rule on a backward stage (the output's ∂L/∂z, the hidden layer's
         # Σ w·∂L/∂z and f′, then ∂L/∂b and ∂L/∂w), as the Lecture view shows it.
@@ -408,7 +409,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
     network cannot be trained (the reason) or a file cannot be written.
     """
     copy = _Copy(session)
-    stepper = copy.session.stepper
+    stepper = copy.stepper
     stages = stepper.stages
     if stepper.next_stage != stages[0]:
         copy.session.step("batch")  # finish the batch the user is in
@@ -439,14 +440,14 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             label = trace.stage.label
             labels.append(label)
             heading, sub = _stage_titles(trace, index, len(stages))
-            if painter is not None:
+            if painter is not None and pdf is not None:
                 pdf.newPage()
                 texts.append(_stage_layout(painter, content, copy, heading, sub))
                 _footer(painter, page, index + 2, total, name)
             if slides_dir is not None:
                 slides.append(_write_slide(slides_dir / f"stage-{index + 1:02d}.png",
                                            copy, heading, sub))
-        if painter is not None:
+        if painter is not None and pdf is not None:
             pdf.newPage()
             y = content.top()
             y += _text(painter, QRectF(content.left(), y, content.width(), 40),
@@ -545,7 +546,7 @@ def render_page(session: Session, stage: str, path: str | os.PathLike, name: str
     """Draw the handout's page of the stage labelled ``stage`` (as the PDF lays it out)
     into an A4 PNG at ``dpi``, for documentation. ``session`` is read, never changed."""
     copy = _Copy(session)
-    stepper = copy.session.stepper
+    stepper = copy.stepper
     if stepper.next_stage != stepper.stages[0]:
         copy.session.step("batch")
     labels = [s.label for s in stepper.stages]

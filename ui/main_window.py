@@ -12,14 +12,16 @@ menu bar, as a table) and :mod:`ui.status_bar` (the status bar's presenter).
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -103,6 +105,18 @@ class MainWindow(QMainWindow):
     ``undo_stack``, ``training`` (the TrainingController), ``open_file(path)``,
     ``save_file(path)``, ``new_file()``, ``is_modified()``, ``set_dark(dark)``.
     """
+
+    # Made by ui.menus.build_menus from its table; named here for the type checker.
+    undo_action: QAction
+    redo_action: QAction
+    delete_action: QAction
+    select_all_action: QAction
+    light_action: QAction
+    dark_action: QAction
+    examples_menu: QMenu
+    recent_menu: QMenu
+    #: The layer palette: the name hides QWidget.palette() on the window (scripts know it).
+    palette: PaletteWidget
 
     def __init__(self, project: Project | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -465,7 +479,7 @@ class MainWindow(QMainWindow):
 
     def set_dark(self, dark: bool) -> None:
         """Switch the whole window, canvas included, to the dark or light theme."""
-        apply_theme(QApplication.instance(), dark)
+        apply_theme(cast(QApplication, QApplication.instance()), dark)
         self.scene.set_theme(dark)
         # The view caches its background (grid); the scene's invalidate does not reach
         # that cache, so drop it here or the old theme's grid stays on screen.

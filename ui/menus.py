@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -33,7 +33,7 @@ class ActionSpec:
     attr: str
     text: str
     slot: Callable[[MainWindow], Callable]
-    keys: object = None  # a StandardKey, a text, a list of them, or a function of nothing
+    keys: Any = None  # a StandardKey, a text, a list of them, or a function of nothing
     name: str | None = None  # objectName (the tests and the scripting surface find it so)
     tip: str | None = None
     checkable: bool = False
@@ -158,7 +158,7 @@ MENUS = (
 def make_action(window: MainWindow, spec: ActionSpec) -> QAction:
     """The QAction ``spec`` describes, its slot connected."""
     action = QAction(spec.text, window)
-    keys = spec.keys() if callable(spec.keys) else spec.keys
+    keys: Any = spec.keys() if callable(spec.keys) else spec.keys
     if keys is not None:
         if isinstance(keys, (list, tuple)):
             action.setShortcuts([QKeySequence(k) for k in keys])

@@ -13,12 +13,14 @@ same way on a copy of the window's run (the user's run is never touched):
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from nnviz.errors import NnvizError
+from nnviz.lecture_info import PredictNote
 from nnviz.predict import QuestionContext, hidden_parts, hide_results, question_for
 from nnviz.session import Session
 from ui.handout import (
@@ -42,14 +44,14 @@ ANSWER_SPACE = 170.0
 _RULE = QColor("#9aa0a6")
 
 
-def _show_hidden(copy: _Copy, trace, note: dict) -> None:
+def _show_hidden(copy: _Copy, trace, note: PredictNote) -> None:
     """Draw ``trace``'s stage on the copy's canvas and page as before its reveal."""
     hidden = hide_results(trace)
     copy.scene.set_hidden_results()
     copy.show(hidden)
     copy.scene.set_hidden_results(*hidden_parts(trace, copy.ids))
     copy.lecture.show_state(None, hidden, copy.session.stepper.model.get_weights(),
-                            {**copy.info(), "predict": note})
+                            replace(copy.info(), predict=note))
 
 
 def _answer_box(painter: QPainter, rect: QRectF) -> None:
@@ -92,8 +94,8 @@ def export_worksheet(session: Session, path: str | os.PathLike, name: str = "net
             q = question_for(trace, context)
             labels.append(trace.stage.label)
             answers.append((trace.stage.label, q.text, q.answer))
-            _show_hidden(copy, trace, {"line": f"Predict: {q.text}", "symbol": q.symbol,
-                                       "hidden": True})
+            _show_hidden(copy, trace, PredictNote(f"Predict: {q.text}", hidden=True,
+                                                  symbol=q.symbol))
             heading, _sub = _stage_titles(trace, index, len(stages))
             pdf.newPage()
             top = content.adjusted(0, 0, 0, -ANSWER_SPACE)

@@ -144,7 +144,11 @@ class SetWeight(DesignCommand):
 
     def _set(self, value: float) -> None:
         d = self.design
-        array = d._kernels[self.conn] if self.conn is not None else d._biases[self.layer_id]
+        if self.conn is not None:
+            array = d._kernels[self.conn]
+        else:
+            assert self.layer_id is not None  # a bias is named by its layer
+            array = d._biases[self.layer_id]
         array[self.index] = value
         d.events.weights_changed.emit()
 

@@ -25,6 +25,7 @@ How a frame stays cheap:
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import numpy as np
 import shiboken6
@@ -71,7 +72,7 @@ class LinePool:
         self.lines = []
         self.buffer = np.zeros((capacity, 4), dtype=np.float64)
         base = self.buffer.ctypes.data
-        self.lines = [shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF)
+        self.lines = [cast(QLineF, shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF))
                       for k in range(capacity)]
 
 
@@ -158,6 +159,12 @@ def clip_segments(seg: np.ndarray, rect: QRectF) -> np.ndarray:
     return out
 
 
+def _present(values: np.ndarray | None) -> np.ndarray:
+    """A bundle's weights where it draws lines: set by then (None draws no lines)."""
+    assert values is not None
+    return values
+
+
 class ConnectionBundleItem(QGraphicsItem):
     """Every line of one layer-to-layer connection, painted by one item.
 
@@ -192,7 +199,7 @@ class ConnectionBundleItem(QGraphicsItem):
         self._hover: tuple[int, int] | None = None
         self._marked: tuple[int, int] | None = None
         self._tolerance = 4.0
-        self._cache: dict[str, object] = {}
+        self._cache: dict[str, Any] = {}  # arrays, label layouts, images: one per key
         self._show_labels = False
         self._label_scale = 1.0
         self._pens_for_colors()
@@ -476,7 +483,7 @@ class ConnectionBundleItem(QGraphicsItem):
     def _levels(self) -> np.ndarray:
         levels = self._cache.get("levels")
         if levels is None:
-            a = np.nan_to_num(np.abs(self._values.ravel()), nan=0.0, posinf=self._scale)
+            a = np.nan_to_num(np.abs(_present(self._values).ravel()), nan=0.0, posinf=self._scale)
             levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
                                 style.WIDTH_LEVELS - 1)
             self._cache["levels"] = levels
@@ -486,7 +493,7 @@ class ConnectionBundleItem(QGraphicsItem):
         """Bucket keys of the lines ``index`` only (a few strongest of a huge bundle)."""
         if "buckets" in self._cache:
             return self._cache["buckets"][index]
-        v = self._values.ravel()[index]
+        v = _present(self._values).ravel()[index]
         a = np.nan_to_num(np.abs(v), nan=0.0, posinf=self._scale)
         levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
                             style.WIDTH_LEVELS - 1)
@@ -495,7 +502,7 @@ class ConnectionBundleItem(QGraphicsItem):
     def _buckets(self) -> np.ndarray:
         keys = self._cache.get("buckets")
         if keys is None:
-            keys = self._levels() * 2 + (self._values.ravel() < 0)
+            keys = self._levels() * 2 + (_present(self._values).ravel() < 0)
             self._cache["buckets"] = keys
         return keys
 
@@ -574,7 +581,7 @@ class ConnectionBundleItem(QGraphicsItem):
                              labels.note)
             painter.restore()
             return
-        flat = self._values.ravel()
+        flat = _present(self._values).ravel()
         for text, rect, k in zip(labels.texts, labels.rects.tolist(), labels.edges.tolist()):
             top_left = t.map(QPointF(rect[0], rect[1]))
             box = QRectF(top_left.x(), top_left.y(), rect[2] * scale, rect[3] * scale)
@@ -673,7 +680,7 @@ class ConnectionBundleItem(QGraphicsItem):
         if cached is not None:
             return cached
         m, n = self.shape_units
-        v = np.nan_to_num(self._values, nan=0.0, posinf=0.0, neginf=0.0)
+        v = np.nan_to_num(_present(self._values), nan=0.0, posinf=0.0, neginf=0.0)
         bs, bt = min(m, 64), min(n, 32)
         ri = np.linspace(0, m, bs + 1).astype(np.int64)[:-1]
         ci = np.linspace(0, n, bt + 1).astype(np.int64)[:-1]
@@ -721,7 +728,7 @@ class ConnectionBundleItem(QGraphicsItem):
     def _strongest(self) -> np.ndarray:
         top = self._cache.get("strongest")
         if top is None:
-            a = np.nan_to_num(np.abs(self._values.ravel()), nan=0.0)
+            a = np.nan_to_num(np.abs(_present(self._values).ravel()), nan=0.0)
             k = min(style.STRONGEST_LINES, a.size)
             top = np.argpartition(a, a.size - k)[a.size - k:]
             self._cache["strongest"] = top

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import shiboken6
@@ -339,7 +340,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
             self._edge_override = None
             self._edge_mode = "weights"
         else:
-            self._edge_override = {tuple(k): np.asarray(v, dtype=np.float64)
+            self._edge_override = {(k[0], k[1]): np.asarray(v, dtype=np.float64)
                                    for k, v in values.items()}
             self._edge_mode = mode
         self._refresh_edges()
@@ -547,7 +548,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         show = self._maps_on and not self._maps_hidden and view is not None
         ids = self._map_layer_ids() if show else []
         images = {}
-        if show and len(ids) == len(view["layers"]):
+        if show and view is not None and len(ids) == len(view["layers"]):
             for layer_id, values in zip(ids, view["layers"]):
                 layer = self._layers.get(layer_id)
                 if layer is not None and values.shape[-1] == layer.units:
@@ -660,8 +661,8 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         # A bubble never reaches past the network's right edge (fit leaves no room there).
         right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
                     default=0.0) * scale
-        for bubble in sorted(pinned, key=lambda b: b.layer.pos().x()):
-            layer = bubble.layer
+        for bubble in sorted(pinned, key=lambda b: cast(LayerItem, b.layer).pos().x()):
+            layer = cast(LayerItem, bubble.layer)  # pinned: it has one
             anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
             size = bubble.boundingRect().size()
             rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())

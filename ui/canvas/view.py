@@ -383,6 +383,7 @@ class CanvasView(QGraphicsView):
             self._paint_legend(legend_painter, QPointF(0.5, LEGEND_SIZE.height() + 0.5))
             legend_painter.end()
             self._legend, self._legend_key = pixmap, key
+        assert self._legend is not None  # drawn above
         painter.save()
         painter.resetTransform()
         painter.drawPixmap(QPointF(LEGEND_MARGIN,

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from nnviz.run_status import RunStatus
+from nnviz.training import StageTrace
 from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
@@ -89,6 +90,8 @@ class TrainingController(QObject):
 
     sig_start = Signal()
     sig_stop = Signal()
+    #: The training thread: the name hides QObject.thread() on the controller.
+    thread: QThread
     #: A frame was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
     #: The session's status changed (status, reason), delivered on the GUI thread.
@@ -480,7 +483,7 @@ class TrainingController(QObject):
         return self.presenter.frames
 
     @property
-    def trace(self):
+    def trace(self) -> StageTrace | None:
         """The latest :class:`~nnviz.training.StageTrace` shown, or None (read-only)."""
         return self.presenter.trace
 

@@ -17,14 +17,16 @@ window's thread waits for that.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from typing import cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
+from nnviz.lecture_info import LectureInfo, PredictNote, lecture_info
 from nnviz.predict import PredictReveal, QuestionContext, hidden_parts, question_for
-from nnviz.run_status import RunStatus
 from nnviz.selection import Selection
-from nnviz.training import History
+from nnviz.training import History, StageTrace
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
@@ -64,8 +66,8 @@ class FramePresenter(QObject):
         self.session, self.worker = session, worker
         self.frame: Frame | None = None
         self.frames = 0
-        self.trace = None  # what the views show: the results hidden while they wait
-        self.full_trace = None  # the same with every result (the answers come from it)
+        self.trace: StageTrace | None = None  # what the views show: the results hidden while they wait
+        self.full_trace: StageTrace | None = None  # the same with every result (the answers come from it)
         #: Predict then reveal: the toggle and the stage waiting for its reveal.
         self.predict = PredictReveal()
         self._question: tuple[str, bool] = ("", False)
@@ -135,32 +137,9 @@ class FramePresenter(QObject):
             self.trace = self.full_trace = None
         self.draw(frame, full=True)
 
-    def info(self) -> dict:
+    def info(self) -> LectureInfo:
         """What the lecture view needs to know of the run besides the trace."""
-        session = self.session
-        t = session.project.training
-        names, activations = [], []
-        try:
-            chain = session.design.chain()
-            names = [spec.name for spec in chain]
-            activations = [spec.activation for spec in chain[1:]]
-        except NnvizError:
-            pass
-        model = session.model
-        return {
-            "ids": list(self.layer_ids),
-            "names": names,
-            "activations": activations,
-            "loss": model.loss.name if model is not None else t.loss,
-            "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
-            "learning_rate": t.learning_rate,
-            # The weights' penalty (nnviz.regularizers), or None: the lecture adds its terms.
-            "regularizer": t.make_regularizer(),
-            "diverged": session.stepper.diverged if session.stepper is not None else None,
-            # The session's status, rendered: only it says whether training runs.
-            "running": session.status is RunStatus.TRAINING,
-            "predict": self._predict_note(),
-        }
+        return replace(lecture_info(self.session, self.layer_ids), predict=self._predict_note())
 
     def set_selection(self, selection: Selection) -> None:
         """The canvas's selection changed: the lecture view explains the new one."""
@@ -214,8 +193,8 @@ class FramePresenter(QObject):
         self.frames += 1
         p = self.panel
         if frame.trace is not None:
-            self.full_trace = frame.trace
-            self.trace = self.predict.shown(frame.trace)  # no view gets a hidden result
+            self.full_trace = cast(StageTrace, frame.trace)  # what the worker's frames carry
+            self.trace = self.predict.shown(self.full_trace)  # no view gets a hidden result
         elif frame.running:
             self.trace = self.full_trace = None
         trace = self.trace
@@ -244,7 +223,7 @@ class FramePresenter(QObject):
         if plots_due or part in _PART_KEYS:
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
-            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[part])
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[cast(str, part)])
         if plots_due or part == "boundary":
             # A stage waiting for its reveal shows no map made with the weights it moved.
             if not hiding:
@@ -316,7 +295,7 @@ class FramePresenter(QObject):
         kernels = frame.weights[0::2]
         if not kernels:
             return
-        names = self.info()["names"][1:]
+        names = list(self.info().names[1:])
         self.plots.add_weights(kernels, names if len(names) == len(kernels) else None)
 
     # ------------------------------------------------------------------ canvas
@@ -399,22 +378,22 @@ class FramePresenter(QObject):
             return None
         return question_for(self.full_trace, context)
 
-    def _predict_note(self) -> dict | None:
+    def _predict_note(self) -> PredictNote | None:
         """The Lecture view's question line: hidden (with the symbol that shows "?"), or
         revealed with its answer."""
         q = self.question()
         if q is None:
             return None
         if self.predict.waiting(self.full_trace):
-            return {"line": f"Predict: {q.text}", "symbol": q.symbol, "hidden": True}
+            return PredictNote(f"Predict: {q.text}", hidden=True, symbol=q.symbol)
         if self.predict.was_revealed(self.full_trace):
-            return {"line": f"Revealed: {q.answer}", "hidden": False}
+            return PredictNote(f"Revealed: {q.answer}")
         return None
 
     def _show_question(self) -> None:
         """Tell the question line what to say (only when it changes)."""
         note = self._predict_note() if self.predict.on else None
-        shown = (note["line"], bool(note["hidden"])) if note else ("", False)
+        shown = (note.line, note.hidden) if note else ("", False)
         if shown != self._question:
             self._question = shown
             self.sig_question.emit(*shown)
