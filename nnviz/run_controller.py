@@ -89,8 +89,24 @@ class RunController:
         stepper = s.stepper
         if stepper is None:
             return ShownPosition(1, 0)
+        done = self._just_updated(stepper)
+        if done is not None:
+            return done
         return position(stepper.epoch, stepper.batch_index, stepper.batches_per_epoch,
                         stepper.mid_batch, s.project.training.epochs)
+
+    def _just_updated(self, stepper) -> ShownPosition | None:
+        """While stepping, right after a batch's update stage: that batch (the Lecture view
+        explains its update; "batch 2" there read as a contradiction), else None."""
+        t = stepper.trace
+        if self._s.status is not RunStatus.STEPPING or t is None or stepper.mid_batch \
+                or t.stage.kind != "update":
+            return None
+        after = (t.epoch, t.batch + 1) if t.batch + 1 < stepper.batches_per_epoch \
+            else (t.epoch + 1, 0)
+        if after != (stepper.epoch, stepper.batch_index):
+            return None  # an older trace: an epoch was trained since
+        return ShownPosition(t.epoch + 1, t.batch + 1)
 
     def status_text(self) -> str:
         """See :meth:`nnviz.session.Session.status_text`."""
