@@ -74,6 +74,9 @@ CONTROLS: dict[str, LockableControl] = {c.name: c for c in (
     _setting("loss", "Loss", "lossCombo"),
     _setting("optimizer", "Optimizer", "optimizerCombo"),
     _setting("learning_rate", "Learning rate", "learningRate"),
+    LockableControl("regularization", "Regularization",
+                    "The regularization (None, L1, L2) and its rate in the Training panel",
+                    ("regularizationCombo", "regularizationRate")),
     _setting("batch_size", "Batch size", "batchSize"),
     _setting("epochs", "Epochs", "epochs"),
     _setting("seed", "Seed", "seed"),
@@ -94,7 +97,8 @@ CONTROLS: dict[str, LockableControl] = {c.name: c for c in (
 
 
 #: The control of each training setting that is not a control of its own.
-_SETTING_CONTROL = {"momentum": "optimizer", "optimizer_options": "optimizer"}
+_SETTING_CONTROL = {"momentum": "optimizer", "optimizer_options": "optimizer",
+                    "regularization_rate": "regularization"}
 
 
 def names() -> list[str]:

@@ -170,3 +170,18 @@ def test_imported_keras_code_keeps_the_settings_the_lesson_locks(window):
     assert window.project.training.loss == "mean_squared_error"
     assert window.project.training.learning_rate == 0.1  # locked: as the lesson set it
     assert "the lesson keeps learning rate as it was" in window.statusBar().currentMessage()
+
+
+def test_regularization_can_be_locked_and_hidden(qtbot, window):
+    """The regularization and its rate are one lockable control, as each training setting."""
+    panel = window.training.panel
+    window.session.set_lesson(Lesson(locked=frozenset({"regularization"})))
+    assert not panel.regularization_combo.isEnabled()
+    assert not panel.regularization_rate.isEnabled()
+    before = window.project.training.regularization_rate
+    panel.regularization_rate.stepBy(1)
+    assert window.project.training.regularization_rate == before
+    assert panel.message.text().startswith("Regularization is locked by this lesson")
+    window.session.set_lesson(Lesson(hidden=frozenset({"regularization"})))
+    assert not panel.regularization_combo.isVisible()
+    assert not panel.regularization_rate.isVisible()
