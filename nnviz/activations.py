@@ -51,6 +51,11 @@ class Activation:
     #: False when each output depends on the whole row (softmax): then the derivative
     #: formulas are the Jacobian's, not an ``f'(z)``.
     element_wise = True
+    #: The two targets a one-unit output of this activation learns for two classes
+    #: (class 0, class 1), or None if it is no two-class output: sigmoid (0, 1) with
+    #: binary cross-entropy, tanh (−1, +1) with MSE as TensorFlow Playground. Accuracy
+    #: thresholds the output at their midpoint.
+    binary_targets: tuple[float, float] | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -256,6 +261,7 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    binary_targets = (0.0, 1.0)
     formula = "a = 1 / (1 + exp(−z))"
     label = "Sigmoid"
     derivative_formula = "f′(z) = a · (1 − a)"
@@ -288,6 +294,7 @@ class Tanh(Activation):
     """Hyperbolic tangent: ``a = tanh(z)``, in (-1, 1); ``da/dz = 1 - a**2``."""
 
     name = "tanh"
+    binary_targets = (-1.0, 1.0)
     formula = "a = tanh(z)"
     label = "Tanh"
     derivative_formula = "f′(z) = 1 − a²"

@@ -8,6 +8,7 @@ hands its arguments to :class:`~nnviz.training.Stepper`, whose constructor runs
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -32,12 +33,16 @@ def check_batch_size(batch_size, name: str = "batch_size") -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (numbers.Integral,
                                                                      numbers.Real)):
         raise ArgumentError(f"{name} must be a whole number of samples, not {batch_size!r}.")
-    if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, numbers.Integral):
-        if not np.isfinite(batch_size) or batch_size != int(batch_size):
+    if isinstance(batch_size, numbers.Integral):
+        count = operator.index(batch_size)
+    else:  # a Real: 4.0 is 4, 4.5 is refused
+        value = float(batch_size)
+        if not np.isfinite(value) or value != int(value):
             raise ArgumentError(f"{name} must be a whole number of samples, not {batch_size!r}.")
-    if int(batch_size) < 1:
+        count = int(value)
+    if count < 1:
         raise ArgumentError(f"The batch size must be at least 1, not {batch_size} ({name}).")
-    return int(batch_size)
+    return count
 
 
 def check_finite(array: np.ndarray, name: str, hint: str = "") -> None:
@@ -129,13 +134,15 @@ def check_fit_arguments(epochs, initial_epoch, validation_split) -> tuple[int, i
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
                 not isinstance(value, numbers.Integral)
-                and (not np.isfinite(value) or value != int(value))):
+                and (not np.isfinite(float(value)) or float(value) != int(float(value)))):
             raise ArgumentError(f"{name} must be a whole number of epochs, not {value!r}.")
-        if value < 0:
+        count = operator.index(value) if isinstance(value, numbers.Integral) \
+            else int(float(value))
+        if count < 0:
             raise ArgumentError(f"{name} must be 0 or more, not {value}.")
-        counts.append(int(value))
+        counts.append(count)
     if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
-            or not 0 <= validation_split < 1:
+            or not 0 <= float(validation_split) < 1:
         raise ArgumentError(f"validation_split must be a fraction from 0 up to (not "
                             f"including) 1, not {validation_split!r}.")
     return counts[0], counts[1], float(validation_split)

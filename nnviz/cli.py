@@ -5,10 +5,13 @@
     nnviz                              the window, with the lecture's example
     nnviz FILE.nnviz                   the window, with that project
     nnviz train FILE.nnviz [--epochs N] [--learning-rate R] [--batch-size B] [--seed S]
+                           [--regularization {none,l1,l2}] [--regularization-rate R]
                            [-o OUT.nnviz]
     nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.export_formats)
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
                                        training state
+    nnviz compare FILE.nnviz [--factors F ...] [--optimizers NAME ...] [--epochs N]
+                                       copies at other learning rates, side by side
     nnviz examples                     the bundled examples, by name
 
 Wherever a project file is asked for, a bundled example's name does too (``nnviz train
@@ -29,6 +32,7 @@ import sys
 from typing import NoReturn, TextIO
 
 from nnviz import export_formats
+from nnviz.cli_compare import compare_parser, run_compare
 from nnviz.errors import NnvizError
 
 __all__ = ["main", "TextProgressBar"]
@@ -101,6 +105,7 @@ def _top_parser() -> _Parser:
         "                     write the network to OUT, in the format its suffix names\n"
         "                     (nnviz export --help lists them)\n"
         "  info FILE.nnviz    show the layers, parameter counts and training state\n"
+        "  compare FILE.nnviz train copies at x0.1, x1, x10 the learning rate\n"
         "  examples           list the bundled examples; FILE.nnviz may be an example's\n"
         "                     name (nnviz train xor, nnviz info lecture)",
     )
@@ -126,6 +131,10 @@ def _train_parser() -> _Parser:
     parser.add_argument("--seed", type=int, metavar="S",
                         help="seed of the sample order (and of the initial weights if the "
                         "network has none yet)")
+    parser.add_argument("--regularization", metavar="{none,l1,l2}",
+                        help="a penalty on every layer's weights (Keras's kernel_regularizer)")
+    parser.add_argument("--regularization-rate", type=float, metavar="R",
+                        help="the penalty's factor λ")
     parser.add_argument("-o", "--output", metavar="OUT.nnviz",
                         help="save to this file instead of overwriting FILE")
     return parser
@@ -139,6 +148,10 @@ def _export_parser() -> _Parser:
     )
     parser.add_argument("file", metavar="FILE.nnviz", help="the project to export")
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
+    parser.add_argument("--check", action="store_true",
+                        help="then load OUT in its runtime (onnxruntime, Keras, or nnviz for "
+                        ".npz/.json), predict the project's data set and print the largest "
+                        "difference from nnviz's predictions")
     return parser
 
 
@@ -230,6 +243,9 @@ def _train(args, out: TextIO, err: TextIO) -> int:
         changes["seed"] = args.seed
     if args.epochs is not None:
         changes["epochs"] = args.epochs
+    for key in ("regularization", "regularization_rate"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
     if changes:
         try:
             session.set_setting(**changes)
@@ -241,6 +257,7 @@ def _train(args, out: TextIO, err: TextIO) -> int:
     if not session.ensure_run():
         raise NnvizError(session.problem)
     stepper = session.stepper
+    assert stepper is not None  # ensure_run() built it
     epochs = session.settings.epochs
     start_epoch = stepper.epoch
     total = epochs * stepper.batches_per_epoch
@@ -279,9 +296,19 @@ def _export(args, out: TextIO) -> int:
     target = args.output
     fmt = export_formats.for_path(target)  # before loading: a wrong name costs nothing
     project = Project.load(project_path(args.file), check_data=False)
-    written = fmt.export(project.build_model(), target)
+    model = project.build_model()
+    written = fmt.export(model, target)
     print("Wrote " + " and ".join(written), file=out)
-    return 0
+    if not args.check:
+        return 0
+    from nnviz.export_check import check_export
+
+    result = check_export(target, fmt.suffix, model, project.load_dataset().x)
+    print(result.message, file=out)
+    if result.how_to_check:
+        print(result.how_to_check, file=out)
+    # A missing runtime is no failure of the file; a runtime that cannot load it is.
+    return 0 if result.checked or not result.installed else 1
 
 
 def _info(args, out: TextIO) -> int:
@@ -314,6 +341,9 @@ def _info(args, out: TextIO) -> int:
     for key, value in t.optimizer_options.items():
         optimizer += f", {key} {value}"
     say(f"  optimizer:     {optimizer})")
+    if t.regularization != "none":
+        say(f"  regularization: {t.regularization.upper()} on the weights, "
+            f"rate {t.regularization_rate:g}")
     say(f"  batch size:    {t.batch_size}")
     say(f"  epochs:        {t.epochs} per run, seed {t.seed}")
     history = project.history
@@ -335,7 +365,8 @@ def _info(args, out: TextIO) -> int:
 
 
 _COMMANDS = {"train": _train_parser, "export": _export_parser, "info": _info_parser,
-             "examples": _examples_parser}
+             "examples": _examples_parser,
+             "compare": lambda: compare_parser(_Parser, PROG)}
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
@@ -364,6 +395,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
             return _info(args, out)
         if command == "examples":
             return _examples(out)
+        if command == "compare":
+            return run_compare(args, project_path, out)
         return _open_window(args, open_window)
     except NnvizError as error:
         print(f"{prog}: error: {_one_line(error)}", file=err)

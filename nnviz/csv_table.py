@@ -120,7 +120,7 @@ def _read_text(path: Path) -> Callable[[], io.TextIOBase]:
 
 def _guess_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] > 0 else ","
 
 

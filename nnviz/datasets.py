@@ -249,10 +249,11 @@ def load(
             _check_two_classes(y_idx, class_names, name)
         y = _one_hot(y_idx, len(class_names))
         task, target_names = "classification", list(class_names)
-        params = {"n_samples": n_samples}
+        params: dict[str, object] = {"n_samples": n_samples}
     else:
         n = _check_n_samples(_DEFAULT_N_SAMPLES if n_samples is None else n_samples, name=name)
         noise = _check_noise(info.noise if noise is None else noise)
+        assert info.generator is not None  # a set that is not bundled is generated
         with np.errstate(over="ignore", invalid="ignore"):
             x, y, feature_names, class_names, target_names = info.generator(n, noise, rng)
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
@@ -531,6 +532,7 @@ DATASETS: dict[str, DatasetInfo] = {info.name: info for info in (
 @cache
 def _bundled_cached(name: str):
     info = get(name)
+    assert info.bundled is not None  # only the bundled sets come here
     path = resources.data_path(info.bundled)
     if not path.is_file():
         raise DatasetError(

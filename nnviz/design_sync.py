@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz.errors import NnvizError
+from nnviz.regularizers import regularize_kernels
 from nnviz.session_commands import _SETTING_LABELS, _copy_spec, _Memento, _SessionCommand, _show
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 #: Settings whose change starts a new run (the weights that fit are kept).
 RUN_SETTINGS = ("loss", "batch_size", "shuffle", "dtype", "metrics", "seed")
 #: Settings that patch the live run: history and counters stay.
-PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs")
+PATCH_SETTINGS = ("learning_rate", "optimizer", "momentum", "optimizer_options", "epochs",
+                  "regularization", "regularization_rate")
 
 
 class DesignSync:
@@ -70,6 +72,7 @@ class DesignSync:
     def publish_weights(self) -> None:
         """The model's weights become the design's (between commands they are the same)."""
         s = self._s
+        assert s.stepper is not None  # called while a run is open
         weights = s.stepper.model.get_weights()
         self.synced = [w.copy() for w in weights]
         s.design.store_weights(weights)
@@ -184,12 +187,17 @@ class DesignSync:
             t = s.project.training
             if name == "learning_rate":
                 stepper.set_learning_rate(t.learning_rate)
+            elif name.startswith("regularization"):
+                regularize_kernels(stepper.model, t.make_regularizer())
             else:
                 stepper.set_optimizer(t.make_optimizer())
         s.events.state_changed.emit()
 
     def on_dataset(self) -> None:
-        self._s._run.stop_training()
+        # Training stops without a word: the new run announces the status once it fits
+        # the new data. Announcing "paused" first had the views draw the old network on
+        # the new data (a 4-input iris net over 2-input data raised in the window).
+        self._s._run.stop_quietly()
         self._s._start_run("New run: the data set changed")
 
 

@@ -35,8 +35,8 @@ class ExportFormat:
     label: str
     #: What it holds, in a few words, for the command line's help.
     summary: str
-    #: ``write(model, path)``: write the model's file, atomically.
-    write: Callable[[Any, str], None]
+    #: ``write(model, path)``: write the model's file, atomically (what it returns is unused).
+    write: Callable[[Any, str], object]
     #: ``read(model, path)``: load the weights back into ``model``, or None when nnviz
     #: cannot read the format back (ONNX, Keras code).
     read: Callable[[Any, str], None] | None = None
@@ -132,7 +132,9 @@ def load_weights(model, path: str | os.PathLike) -> None:
     The model keeps its old weights if anything is wrong with the file.
     """
     path = os.fspath(path)
-    for_path(path, weights_only=True).read(model, path)
+    read = for_path(path, weights_only=True).read
+    assert read is not None  # weights_only: a format nnviz reads back
+    read(model, path)
 
 
 def describe() -> str:

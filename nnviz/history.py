@@ -8,6 +8,7 @@ points in pairs past :data:`MAX_BATCH_POINTS`. Re-exported by :mod:`nnviz.traini
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -155,11 +156,11 @@ class History:
 
     def batch_x(self) -> np.ndarray:
         """The batch number of each ``batch_loss`` point (1, 2, 3 ... until thinned)."""
-        return self.batch_loss.x()
+        return cast(BatchSeries, self.batch_loss).x()  # __setattr__ made it one
 
     def batches(self) -> int:
         """How many batches the per-batch series stand for."""
-        return self.batch_loss.batches()
+        return cast(BatchSeries, self.batch_loss).batches()  # __setattr__ made it one
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -189,7 +190,8 @@ class History:
         (see :class:`BatchSeries`), so the points are placed at their batches when read.
         """
         out = {k: [float(v) for v in getattr(self, k)] for k in self.KEYS}
-        segments = _clip_segments(self.batch_loss.segments, len(self.batch_loss))
+        segments = _clip_segments(cast(BatchSeries, self.batch_loss).segments,
+                                  len(self.batch_loss))
         if segments:
             out["batch_segments"] = [float(x) for pair in segments for x in pair]
         return out

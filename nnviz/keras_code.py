@@ -31,6 +31,7 @@ from nnviz import optimizers as _optimizers
 from nnviz.errors import DesignError, ProjectFileError
 from nnviz.losses import Loss
 from nnviz.optimizers import Optimizer
+from nnviz.regularizers import Regularizer
 from nnviz.weights_io import atomic_output, save_h5
 
 __all__ = ["keras_code", "export_keras", "weights_path_for", "lecture_code", "LectureCode"]
@@ -88,6 +89,10 @@ def keras_code(model, weights_path: str | os.PathLike) -> str:
         args.append(f"activation={_activations.get(layer.activation).keras()}")
         if not getattr(layer, "use_bias", True):
             args.append("use_bias=False")
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            regularizer = getattr(layer, key, None)
+            if isinstance(regularizer, Regularizer):
+                args.append(f"{key}={regularizer.keras()}")
         name_arg, comment = _name_argument(names[index], names)
         if name_arg:
             args.append(name_arg)
@@ -221,11 +226,15 @@ def lecture_code(design, training, dataset=None) -> LectureCode:
         raise DesignError("The network needs an input and an output layer to be written as code.")
     _optimizer, optimizer_cls = _optimizer_expression(training)
     float64 = str(training.dtype) == "float64"
+    regularizer = training.make_regularizer()
     text: list[str] = []
     if float64:
         text.append("import keras")
     text += ["from keras.layers import Dense", "from keras.models import Sequential",
-             f"from keras.optimizers import {optimizer_cls}", ""]
+             f"from keras.optimizers import {optimizer_cls}"]
+    if regularizer is not None:
+        text.append(f"from keras.regularizers import {regularizer.keras_class}")
+    text.append("")
     if float64:
         text += ["keras.config.set_floatx('float64')  # nnviz computes in float64", ""]
     text.append("model = Sequential([")
@@ -238,6 +247,9 @@ def lecture_code(design, training, dataset=None) -> LectureCode:
         args.append(f"activation={_activations.get(spec.activation).keras()}")
         if spec.initializer != _DEFAULT_INITIALIZER:
             args.append(f"kernel_initializer={str(spec.initializer)!r}")
+        if regularizer is not None:
+            args.append(f"kernel_regularizer={regularizer.keras_class}"
+                        f"({float(regularizer.rate)!r})")
         text.append(f"    Dense({', '.join(args)}),  # {_comment(spec.name)}")
         lines[spec.id] = len(text)
     text.append("])")

@@ -5,7 +5,9 @@ The reverse of :func:`nnviz.keras_code.lecture_code`::
     design, settings = parse_keras(text)
 
 reads a ``Sequential`` of ``Dense`` and ``Activation`` layers (the input size from
-``input_shape=``, ``input_dim=`` or a leading ``Input(shape=...)``), its ``compile`` call
+``input_shape=``, ``input_dim=`` or a leading ``Input(shape=...)``; one
+``kernel_regularizer=L1(...)``/``L2(...)`` on every layer is the Regularization setting),
+its ``compile`` call
 (an optimizer name or ``SGD``/``Adam``/``RMSprop(...)`` with literal arguments, a loss
 name, ``metrics=['accuracy']``) and its ``fit`` call (``epochs``, ``batch_size``,
 ``shuffle``) into a :class:`~nnviz.document.Design` and a dict of training settings
@@ -32,11 +34,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import NoReturn
 
 from nnviz import activations as _activations
 from nnviz import initializers as _initializers
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
+from nnviz import regularizers as _regularizers
 from nnviz.document import Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
 from nnviz.project import TrainingSettings
@@ -56,20 +60,28 @@ _INPUT = {"keras.Input", "keras.layers.Input", "keras.layers.InputLayer"}
 _OPTIMIZER_CLASSES = {f"keras.optimizers.{cls.keras_class}": name
                       for name, cls in _optimizers.OPTIMIZERS.items()}
 _SET_FLOATX = {"keras.config.set_floatx", "keras.backend.set_floatx"}
+# keras.regularizers.L1/L2/L1L2 and their lower-case aliases (l1, l2, l1_l2), from the registry.
+_REGULARIZER_CLASSES = {f"keras.regularizers.{spelling}": cls
+                        for cls in _regularizers.REGULARIZERS.values()
+                        for spelling in (cls.keras_class, cls.name)}
 # Modules an ``import`` may name (what they bind is resolved through these).
 _MODULES = {"keras", "keras.layers", "keras.models", "keras.optimizers", "keras.config",
-            "keras.backend", "tensorflow", "tensorflow.keras", "tensorflow.keras.layers",
-            "tensorflow.keras.models", "tensorflow.keras.optimizers"}
+            "keras.backend", "keras.regularizers", "tensorflow", "tensorflow.keras",
+            "tensorflow.keras.layers", "tensorflow.keras.models", "tensorflow.keras.optimizers",
+            "tensorflow.keras.regularizers"}
 # Names a snippet may use without importing them (the lecture's slides often leave the
 # imports out): what each one means.
 _BARE = {
     "keras": "keras", "layers": "keras.layers", "models": "keras.models",
-    "optimizers": "keras.optimizers", "tf": "tensorflow",
+    "optimizers": "keras.optimizers", "regularizers": "keras.regularizers", "tf": "tensorflow",
     "Sequential": "keras.models.Sequential", "Dense": "keras.layers.Dense",
     "Activation": "keras.layers.Activation", "Input": "keras.layers.Input",
     "InputLayer": "keras.layers.InputLayer",
     # The optimizer classes, by their Keras names (SGD, Adam, RMSprop), from the registry.
     **{path.rsplit(".", 1)[1]: path for path in _OPTIMIZER_CLASSES},
+    # And the regularizers' classes (L1, L2, L1L2).
+    **{cls.keras_class: f"keras.regularizers.{cls.keras_class}"
+       for cls in _regularizers.REGULARIZERS.values()},
 }
 
 
@@ -89,13 +101,14 @@ class _Layer:
     initializer: str
     name: str | None
     line: int
+    regularizer: _regularizers.Regularizer | None = None
 
 
 # Whole numbers this long are no setting of any network (and would fill a message).
 _HUGE = 10 ** 18
 
 
-def _fail(node: ast.AST | None, message: str):
+def _fail(node: ast.AST | None, message: str) -> NoReturn:
     raise KerasImportError(message, getattr(node, "lineno", None))
 
 
@@ -374,7 +387,7 @@ class _Reader:
         self.settings["dtype"] = dtype
 
     def dense(self, call: ast.Call) -> None:
-        units = activation = initializer = name = None
+        units = activation = initializer = name = regularizer = None
         args = list(call.args)
         if len(args) > 2:
             _fail(call, "Dense takes its units and activation; write the others as name=value.")
@@ -408,12 +421,19 @@ class _Reader:
                     _fail(value, "nnviz's layers always have a bias (use_bias=True).")
             elif arg == "dtype":
                 self.dtype_argument(value)
+            elif arg == "kernel_regularizer":
+                regularizer = self.regularizer(value)
+            elif arg == "bias_regularizer":
+                if self.regularizer(value) is not None:
+                    _fail(value, "nnviz's Regularization setting puts the penalty on the "
+                                 "weights only, not the biases (as TensorFlow Playground); "
+                                 "remove bias_regularizer.")
             elif arg is None:
                 _fail(call, "'**' arguments hide what they hold; write each as name=value.")
             else:
                 _fail(call, f"Dense({arg}=...) is not an argument nnviz reads; it reads units, "
-                            "activation, input_shape, input_dim, kernel_initializer, use_bias "
-                            "and name.")
+                            "activation, input_shape, input_dim, kernel_initializer, "
+                            "kernel_regularizer, use_bias and name.")
         if units is None:
             _fail(call, "Dense needs its number of units, like Dense(units=3).")
         n = _int(units, "Dense's units")
@@ -421,7 +441,35 @@ class _Reader:
         if not self.layers and self.input_dim is None:
             _fail(call, "the first layer needs input_shape=(n,) (or an Input(shape=(n,)) "
                         "before it): nnviz must know how many features go in.")
-        self.layers.append(_Layer(n, act, initializer or "glorot_uniform", name, call.lineno))
+        self.layers.append(_Layer(n, act, initializer or "glorot_uniform", name, call.lineno,
+                                  regularizer))
+
+    def regularizer(self, node: ast.AST):
+        """A regularizer written as a name (``'l2'``), ``None`` or ``L2(0.01)``/``L1(l1=...)``/
+        ``L1L2(l1=..., l2=...)`` with literal factors."""
+        if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str)):
+            try:
+                return _regularizers.get(node.value)
+            except ValueError:
+                _fail(node, f"the regularizer {node.value!r} is not one nnviz has "
+                            f"({', '.join(_regularizers.names())}).")
+        if not isinstance(node, ast.Call):
+            _fail(node, f"a regularizer must be a name like 'l2' or L2(0.01), not {_show(node)}.")
+        cls = _REGULARIZER_CLASSES[self.names.callee(node, set(_REGULARIZER_CLASSES),
+                                                     "the regularizer")]
+        factors = list(cls().get_config())
+        if len(node.args) > len(factors):
+            _fail(node, f"{cls.keras_class} takes {' and '.join(factors)}.")
+        values = {key: _number(arg, key) for key, arg in zip(factors, node.args)}
+        for keyword in node.keywords:
+            if keyword.arg not in factors:
+                _fail(node, f"{cls.keras_class}({keyword.arg}=...) is not an argument nnviz "
+                            f"reads; it reads {' and '.join(factors)}.")
+            values[keyword.arg] = _number(keyword.value, keyword.arg)
+        try:
+            return cls(**values)
+        except ValueError as error:
+            _fail(node, str(error))
 
     def activation_name(self, node: ast.AST) -> str:
         if isinstance(node, ast.Constant) and node.value is None:
@@ -502,7 +550,7 @@ class _Reader:
             arg = keyword.arg
             if arg == "learning_rate":
                 values[arg] = _number(keyword.value, "the learning rate")
-            elif arg in options:
+            elif arg is not None and arg in options:  # None: a **dict
                 if isinstance(options[arg], bool):
                     flag = _literal(keyword.value, arg)
                     if not isinstance(flag, bool):
@@ -550,6 +598,23 @@ class _Reader:
                         "(nnviz trains on the project's data set).")
 
     # -------------------------------------------------------------- result
+    def regularization(self) -> None:
+        """The layers' kernel regularizers as the Regularization setting: one L1 or L2 on
+        every layer, or none at all ("none": layers without one say so, whatever was set)."""
+        try:
+            setting = _regularizers.as_window_setting(
+                [layer.regularizer for layer in self.layers], [None] * len(self.layers))
+        except _regularizers.SettingError as error:
+            raise KerasImportError(f"{error}; give every Dense layer the same "
+                                   "kernel_regularizer=L1(...) or L2(...).",
+                                   self.layers[error.index].line) from None
+        if setting is None:
+            self.settings["regularization"] = "none"
+            return
+        self.settings.update(regularization=setting[0], regularization_rate=setting[1])
+        self.setting_lines["regularization"] = self.layers[0].line
+        self.setting_lines["regularization_rate"] = self.layers[0].line
+
     def design(self) -> Design:
         if not self.layers:
             _fail(None, "the code holds no Dense layer: nnviz reads 'model = Sequential("
@@ -594,7 +659,8 @@ def parse_keras(text: str) -> tuple[Design, dict]:
     ..., output, wired left to right, no weights yet; its undo stack empty) and a dict of
     the training settings the code sets (``loss``, ``optimizer``, ``learning_rate``,
     ``momentum``, ``optimizer_options``, ``metrics``, ``epochs``, ``batch_size``,
-    ``shuffle``, ``dtype``; only those it names), validated as
+    ``shuffle``, ``dtype``; only those it names; and always ``regularization``, from the
+    layers' ``kernel_regularizer``: "none" without), validated as
     :class:`~nnviz.project.TrainingSettings` would. Raises :class:`KerasImportError`
     with the line and the reason for anything it cannot map. Nothing in ``text`` runs.
     """
@@ -618,6 +684,7 @@ def parse_keras(text: str) -> tuple[Design, dict]:
     if reader.names.model is None:
         raise KerasImportError("the code makes no model: nnviz reads 'model = Sequential([...])'.")
     design = reader.design()
+    reader.regularization()
     settings = dict(reader.settings)
     defaults = TrainingSettings().to_dict()
     optimizer_keys = ("optimizer", "learning_rate", "momentum", "optimizer_options")

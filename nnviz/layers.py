@@ -20,6 +20,7 @@ import numpy as np
 
 from nnviz import activations as _activations
 from nnviz import initializers as _initializers
+from nnviz import regularizers as _regularizers
 
 __all__ = ["Layer", "Dense", "Activation", "Input", "InputLayer"]
 
@@ -72,9 +73,36 @@ class Layer:
         """Number of values the layer outputs per sample."""
         raise NotImplementedError
 
+    def _fwd(self, x):
+        """``(z, a)`` of the inputs ``x``: each layer's own maths."""
+        raise NotImplementedError
+
+    def _bwd(self, x, z, a, dA, need_dx: bool):
+        """``(dL/dz, [dL/dW, dL/db], dL/dx or None)``: each layer's own maths."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The layer's settings, as Keras names them."""
+        raise NotImplementedError
+
     def count_params(self) -> int:
         """Number of trainable numbers in the layer."""
         return int(sum(w.size for w in self.weights))
+
+    @property
+    def regularizers(self) -> list:
+        """The regularizer of each array of :attr:`weights` (None where it has none)."""
+        return [None] * len(self.weights)
+
+    def penalty(self) -> float:
+        """The layer's regularization penalty on its current weights (0.0 without any)."""
+        return float(sum(r(w) for r, w in zip(self.regularizers, self.weights) if r is not None))
+
+    def add_penalty_gradients(self, grads) -> None:
+        """Add the penalties' gradients to ``grads`` (the arrays of :attr:`weights`), in place."""
+        for r, w, g in zip(self.regularizers, self.weights, grads):
+            if r is not None:
+                r.add_gradient(w, g)
 
     # The training fast path (see ``Stepper``): the same maths as ``_fwd``/``_bwd``, into
     # buffers the caller owns and reuses batch after batch. A layer without its own
@@ -109,9 +137,10 @@ class Dense(Layer):
 
     Arguments follow ``keras.layers.Dense``: ``units``, ``activation`` (a name or
     ``None`` for linear), ``use_bias``, ``kernel_initializer`` (default
-    ``"glorot_uniform"``), ``bias_initializer`` (default ``"zeros"``), ``input_shape``
-    (on the first layer), ``name``; ``seed`` makes this layer's initial weights
-    reproducible on its own.
+    ``"glorot_uniform"``), ``bias_initializer`` (default ``"zeros"``),
+    ``kernel_regularizer`` and ``bias_regularizer`` (None, ``"l1"``, ``"l2"``,
+    ``"l1_l2"`` or a :mod:`nnviz.regularizers` object), ``input_shape`` (on the first
+    layer), ``name``; ``seed`` makes this layer's initial weights reproducible on its own.
     """
 
     _base_name = "dense"
@@ -119,7 +148,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  input_shape=None, name: str | None = None, seed: int | None = None,
-                 input_dim: int | None = None):
+                 input_dim: int | None = None, kernel_regularizer=None,
+                 bias_regularizer=None):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"units must be a positive whole number, not {units!r}.")
         if input_dim is not None and input_shape is None:
@@ -131,6 +161,8 @@ class Dense(Layer):
         self.kernel_initializer = _initializers.get(kernel_initializer, seed)
         self.bias_initializer = _initializers.get(
             bias_initializer, None if seed is None else seed + 1)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
         self.kernel: np.ndarray | None = None
         self.bias: np.ndarray | None = None
 
@@ -148,6 +180,12 @@ class Dense(Layer):
         if not self.built:
             return []
         return [self.kernel, self.bias] if self.use_bias else [self.kernel]
+
+    @property
+    def regularizers(self):
+        if not self.built:
+            return []
+        return [self.kernel_regularizer, self.bias_regularizer][:len(self.weights)]
 
     def build(self, input_dim, dtype):
         super().build(input_dim, dtype)
@@ -168,19 +206,22 @@ class Dense(Layer):
         grads = [x.T @ dZ]
         if self.use_bias:
             grads.append(dZ.sum(axis=0))
+        assert self.kernel is not None  # built before it trains
         dX = dZ @ self.kernel.T if need_dx else None
         return dZ, grads, dX
 
     # np.dot: the same BLAS product as ``@`` (bit for bit), at half the call overhead on
     # the lecture's tiny matrices.
     def _fwd_into(self, x, buf):
+        assert self.kernel is not None  # built before it trains
         z = np.dot(x, self.kernel, out=buf.z)
-        if self.use_bias:
+        if self.bias is not None:  # use_bias
             np.add(z, self.bias, out=z)
         return z, self.activation.forward_into(z, buf.a)
 
     def _bwd_into(self, x, z, a, dA, need_dx, buf, grads):
         dZ = self.activation.backward_into(z, a, dA, buf.dz, buf.work)
+        assert self.kernel is not None  # built before it trains
         np.dot(x.T, dZ, out=grads[0])
         if self.use_bias:
             np.add.reduce(dZ, axis=0, out=grads[1])
@@ -188,8 +229,13 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         """The layer's settings, as Keras names them."""
-        return {"name": self.name, "units": self.units, "activation": self.activation_name,
-                "use_bias": self.use_bias}
+        config = {"name": self.name, "units": self.units, "activation": self.activation_name,
+                  "use_bias": self.use_bias}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            reg = getattr(self, key)
+            if reg is not None:
+                config[key] = {"class_name": reg.keras_class, "config": reg.get_config()}
+        return config
 
     def __repr__(self) -> str:
         return f"Dense(units={self.units}, activation={self.activation_name!r}, name={self.name!r})"
@@ -211,6 +257,7 @@ class Activation(Layer):
 
     @property
     def output_dim(self) -> int:
+        assert self.input_dim is not None  # known once built
         return self.input_dim
 
     def _fwd(self, x):

@@ -13,11 +13,14 @@ from collections.abc import Iterable
 __all__ = [
     "MAX_BATCH_ACTIVATIONS",
     "MAX_BATCH_SIZE",
+    "MAX_CHAIN_PATHS",
+    "MAX_COMPARE_RUNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_CLASSES",
     "MAX_CSV_COLUMNS",
     "MAX_CSV_ROWS",
     "MAX_EPOCHS",
+    "MAX_EXPORT_CHECK_SAMPLES",
     "MAX_HISTORY_POINTS",
     "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
@@ -58,6 +61,12 @@ MAX_LAYER_NAME = 200
 MAX_SAMPLES = 100_000
 """Samples of a built-in data set (``n_samples``; the training panel's Size box)."""
 
+MAX_EXPORT_CHECK_SAMPLES = 1000
+"""Samples predicted when a written export is checked in its runtime (the data set's first)."""
+
+MAX_CHAIN_PATHS = 64
+"""Paths from the loss to a weight the chain-rule view lists (the rest are summed)."""
+
 MAX_CSV_BYTES = 200 * 1024**2
 """Bytes of CSV text read at most (after decompressing a ``.csv.gz``): 200 MB."""
 
@@ -75,6 +84,11 @@ MAX_BATCH_SIZE = 100_000
 
 MAX_EPOCHS = 1_000_000
 """Epochs of one training run (the training panel's Epochs box)."""
+
+MAX_COMPARE_RUNS = 8
+"""Copies one comparison trains side by side (Training > Compare…: learning rates and
+optimizers). Each copy holds the network, its optimizer's memory and its snapshots, and
+the copies train in turn: eight keep the overlaid curves readable and the wait short."""
 
 MAX_SEED = 2**31 - 1
 """The largest random seed (seeds go from 0 to this, the panel's Seed box)."""

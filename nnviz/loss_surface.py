@@ -27,6 +27,8 @@ Qt-free: plain NumPy.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from nnviz.layers import Dense
@@ -57,7 +59,7 @@ def _check_like(weights, reference, what: str) -> list[np.ndarray]:
     return arrays
 
 
-def loss_surface(model, x, y, center_weights, dir1, dir2, span=1.0,
+def loss_surface(model, x, y, center_weights, dir1, dir2, span: float | Sequence[float] = 1.0,
                  grid: int = DEFAULT_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The loss over the plane ``center + alpha * dir1 + beta * dir2``.
 
@@ -73,15 +75,20 @@ def loss_surface(model, x, y, center_weights, dir1, dir2, span=1.0,
         raise ValueError("Compile the model before computing its loss surface.")
     # Shapes only, read from the layers: the model's weights may be changing on another
     # thread (training) and are never used here.
-    reference = [shape for layer in layers for shape in (layer.kernel.shape, (layer.units,))]
+    reference = []
+    for layer in layers:
+        if layer.kernel is None:
+            raise ValueError("Build the model before computing its loss surface.")
+        reference += [layer.kernel.shape, (layer.units,)]
     center = _check_like(center_weights, reference, "center_weights")
     d1 = _check_like(dir1, reference, "dir1")
     d2 = _check_like(dir2, reference, "dir2")
     grid = int(grid)
     if grid < 2:
         raise ValueError(f"grid must be at least 2, not {grid}")
-    s1, s2 = (float(span), float(span)) if np.ndim(span) == 0 else (float(span[0]),
-                                                                     float(span[1]))
+    spans = np.asarray(span, dtype=float)
+    s1, s2 = (float(spans), float(spans)) if spans.ndim == 0 else (float(spans[0]),
+                                                                   float(spans[1]))
     alphas = np.linspace(-s1, s1, grid)
     betas = np.linspace(-s2, s2, grid)
     aa, bb = np.meshgrid(alphas, betas, indexing="ij")
@@ -111,7 +118,19 @@ def loss_surface(model, x, y, center_weights, dir1, dir2, span=1.0,
                 a = layer.activation.forward(z)
             per_sample = model.loss.per_sample(y_true[None], a)          # (B, n)
             losses[lo:lo + len(c)] = per_sample.mean(axis=1)
+        losses += _penalties(layers, coeffs, center, d1, d2)
     return alphas, betas, losses.reshape(grid, grid)
+
+
+def _penalties(layers, coeffs, center, d1, d2) -> np.ndarray | float:
+    """The weights' regularization penalty at each point (0.0 without regularizers): the
+    loss Keras reports includes it, and so does the surface."""
+    regs = [(k, r) for k, r in enumerate(r for layer in layers for r in layer.regularizers)
+            if r is not None]
+    if not regs:
+        return 0.0
+    return np.array([sum(r(center[k] + a * d1[k] + b * d2[k]) for k, r in regs)
+                     for a, b in coeffs])
 
 
 def connection_direction(weights, layer: int, i: int, j: int) -> list[np.ndarray]:

@@ -23,9 +23,10 @@ import numpy as np
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz import saving as _saving
+from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_size, check_fit_arguments, check_training_arrays
 from nnviz.layers import Dense, InputLayer, Layer
-from nnviz.training import History, Stepper, accuracy_kind, count_correct
+from nnviz.training import History, Stepper
 
 __all__ = ["Sequential", "load_model"]
 
@@ -64,6 +65,7 @@ class Sequential:
 
     def _build_from(self, start: int) -> None:
         dim = self._input_dim if start == 0 else self.layers[start - 1].output_dim
+        assert dim is not None  # called once the input size is known
         for layer in self.layers[start:]:
             if not layer.built:
                 layer.build(dim, self.dtype)
@@ -107,7 +109,8 @@ class Sequential:
         return [w for layer in self.layers for w in layer.weights]
 
     # --- compile -----------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+    def compile(self, optimizer: str | _optimizers.Optimizer = "rmsprop", loss=None,
+                metrics=None) -> None:
         """Choose the optimizer and the loss (Keras names or objects) and the metrics."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='mse'.")
@@ -145,6 +148,15 @@ class Sequential:
                 raise ValueError(f"Weight array {i} must have shape {v.shape}, not {w.shape}.")
         for v, w in zip(variables, weights):
             v[...] = w
+
+    @property
+    def regularized(self) -> bool:
+        """True if any layer has a kernel or bias regularizer."""
+        return any(r is not None for layer in self.layers for r in layer.regularizers)
+
+    def regularization_loss(self) -> float:
+        """The sum of every layer's penalty on the current weights (Keras's ``sum(model.losses)``)."""
+        return float(sum(layer.penalty() for layer in self.layers))
 
     def count_params(self) -> int:
         """Number of trainable numbers in the model."""
@@ -195,8 +207,9 @@ class Sequential:
             with np.errstate(over="ignore", invalid="ignore"):
                 total += float(np.mean(self.loss.per_sample(yt, pred))) * len(xb)
             if kind:
-                correct += count_correct(kind, yb, pred)
-        result = {"loss": total / len(x)}
+                correct += count_correct(kind, yb, pred, binary_threshold(self))
+        # Keras adds the weights' penalties to every batch's loss: here to their mean.
+        result = {"loss": total / len(x) + self.regularization_loss()}
         if kind:
             result["accuracy"] = correct / len(x)
         if return_dict:

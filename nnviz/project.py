@@ -16,6 +16,7 @@ A ``.nnviz`` file is human-readable JSON::
                or {"name": "csv", "path": "data/mine.csv", "target": -1, "params": {...}},
       "history":  {"batch_loss": [...], "epoch_loss": [...], ...}, # History.to_dict()
       "run":      {"counters": [...], "snapshots": [...], ...}     # nnviz.run_file
+      "lesson":   {"hidden": ["dataset"], "locked": ["learning_rate"]} # optional: nnviz.lessons
     }
 
 Weights are written with Python's shortest round-trip float text, so a float64 weight reads
@@ -49,11 +50,14 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 
+from nnviz import regularizers as _regularizers
+
 # The settings and the data set spec live in modules of their own; they are re-exported
 # here, so ``from nnviz.project import TrainingSettings, DatasetSpec`` keeps working.
 from nnviz.dataset_spec import DatasetSpec, _spec_key
 from nnviz.document import ACTIVATIONS, Design
 from nnviz.errors import DesignError, NnvizError, ProjectFileError
+from nnviz.lessons import Lesson
 from nnviz.limits import (
     MAX_HISTORY_POINTS,
     MAX_JSON_CONTAINERS,
@@ -129,6 +133,7 @@ class ProjectEvents(SignalGroup):
     dataset_changed = Signal()   # the data set spec (name, parameters, CSV file)
     history_changed = Signal()   # the history and the run's counters and snapshots
     path_changed = Signal()
+    lesson_changed = Signal()    # the controls the lesson hides or locks (nnviz.lessons)
 
 
 class Project:
@@ -152,6 +157,8 @@ class Project:
         #: samples_seen], "snapshots": [(epoch, weights), ...], "diverged": str | None}``.
         self.run: dict = {}
         self.path = path
+        #: The controls of the window this project hides or locks (:mod:`nnviz.lessons`).
+        self.lesson = Lesson()
 
     def __repr__(self) -> str:
         return (f"Project(path={self.path!r}, layers={len(self.design.layers)}, "
@@ -162,7 +169,8 @@ class Project:
             return NotImplemented
         return (self.design == other.design and self.training == other.training
                 and _spec_key(self.dataset) == _spec_key(other.dataset)
-                and _history_key(self.history) == _history_key(other.history))
+                and _history_key(self.history) == _history_key(other.history)
+                and self.lesson == other.lesson)
 
     # ---------------------------------------------------------------- making one
     @classmethod
@@ -208,6 +216,16 @@ class Project:
                 training.loss = loss_name
             metrics = [m for m in getattr(model, "metrics_names", []) if m == "accuracy"]
             training.metrics = metrics
+        dense = getattr(model, "dense_layers", [])
+        try:
+            setting = _regularizers.as_window_setting(
+                [getattr(layer, "kernel_regularizer", None) for layer in dense],
+                [getattr(layer, "bias_regularizer", None) for layer in dense])
+        except ValueError as error:
+            raise ProjectFileError(f"A project file cannot hold this model's regularizers: "
+                                   f"{error}.") from error
+        if setting is not None:
+            training.regularization, training.regularization_rate = setting
         return cls(design, training, DatasetSpec())
 
     # ---------------------------------------------------------------- edits
@@ -238,6 +256,13 @@ class Project:
         self.events.dataset_changed.emit()
         self.events.settings_changed.emit()
 
+    def set_lesson(self, lesson: Lesson) -> None:
+        """Hide or lock other controls from now on; emits ``lesson_changed`` (the window's
+        undoable path is :class:`nnviz.lessons.SetLesson`)."""
+        if lesson != self.lesson:
+            self.lesson = lesson
+            self.events.lesson_changed.emit()
+
     def set_history(self, history: dict) -> None:
         """Keep ``History.to_dict()`` of the training done; emits ``history_changed``."""
         self.set_run(history, self.run)
@@ -255,6 +280,7 @@ class Project:
         self.update_training(**other.training.to_dict())
         self.set_dataset(replace(other.dataset, params=dict(other.dataset.params)))
         self.design.replace_with(other.design)
+        self.set_lesson(other.lesson)
         self.path = other.path
         self.events.history_changed.emit()
         self.events.path_changed.emit()
@@ -278,6 +304,7 @@ class Project:
             design.replace_with(self.design)
             design.clear_weights()
         model = design.build_model(dtype=t.dtype, seed=t.seed)
+        _regularizers.regularize_kernels(model, t.make_regularizer())
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
         return model
 
@@ -289,12 +316,14 @@ class Project:
             "version": FORMAT_VERSION,
             "saved_by": f"nnviz {_VERSION}",
             "design": self.design.to_dict(),
-            "training": self.training.to_dict(),
+            "training": self.training.to_file_dict(),
             "dataset": self.dataset.to_dict(base_dir),
             "history": {k: encode_array(v) for k, v in self.history.items()},
         }
         if self.run:
             data["run"] = run_to_dict(self.run)
+        if self.lesson:  # optional: a project without a lesson writes no key
+            data["lesson"] = self.lesson.to_dict()
         return data
 
     @classmethod
@@ -337,6 +366,7 @@ class Project:
         dataset = DatasetSpec.from_dict(data.get("dataset"), base_dir)
         history = _read_history(data.get("history", {}))
         project = cls(design, training, dataset, history, path)
+        project.lesson = Lesson.from_dict(data.get("lesson"))
         if history:
             project.run = run_from_dict(data.get("run"), _weight_shapes(design))
             if isinstance(project.run.get("diverged"), str):
@@ -364,6 +394,7 @@ class Project:
         history = {k: list(v) for k, v in self.history.items()}
         clone = Project(design, training, dataset, history, os.fspath(path))
         clone.run = dict(self.run)
+        clone.lesson = self.lesson
         if "snapshots" in clone.run:
             clone.run["snapshots"] = list(clone.run["snapshots"])
         return clone
@@ -483,7 +514,9 @@ class Project:
             project = cls.from_dict(data, base_dir, path)
         except ProjectFileError as err:
             raise ProjectFileError(f"Cannot open '{name}': {err}", path) from err
-        if check_data and project.dataset.is_csv and not os.path.isfile(project.dataset.csv_path):
+        csv_path = project.dataset.csv_path
+        if check_data and project.dataset.is_csv and (csv_path is None
+                                                      or not os.path.isfile(csv_path)):
             raise ProjectFileError(
                 f"Cannot open '{name}': its data file was not found at "
                 f"'{project.dataset.csv_path}'; put the CSV file back there (the path is "

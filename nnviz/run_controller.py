@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from nnviz.errors import NnvizError, TrainingDiverged
+from nnviz.binary import loss_problem, targets_for
+from nnviz.errors import NnvizError
 from nnviz.run_status import RunStatus, ShownPosition, position, status_text
 from nnviz.session_commands import _spec_key
 from nnviz.training import History, RunState, Stepper
@@ -31,6 +32,7 @@ class RunController:
     def __init__(self, session: Session):
         self._s = session
         self._announced = (RunStatus.IDLE, "")
+        self._announcing = threading.Lock()
         self._owner = threading.current_thread()  # the thread that may touch the document
         #: The run's state at Train, until the training since becomes its undo step.
         self.opened: RunState | None = None
@@ -50,10 +52,12 @@ class RunController:
     def announce(self) -> None:
         """Emit ``status_changed`` if the status changed since it was last emitted."""
         s = self._s
-        now = (s.status, s.status_reason)
-        if now != self._announced:
+        with self._announcing:  # the training thread and a command may both announce
+            now = (s.status, s.status_reason)
+            if now == self._announced:
+                return
             self._announced = now
-            s.events.status_changed.emit(*now)
+        s.events.status_changed.emit(*now)
 
     def still_status(self, mid_run: RunStatus | None = None) -> tuple[RunStatus, str]:
         """The status of a run that is not training, from its state: no run, diverged,
@@ -85,8 +89,24 @@ class RunController:
         stepper = s.stepper
         if stepper is None:
             return ShownPosition(1, 0)
+        done = self._just_updated(stepper)
+        if done is not None:
+            return done
         return position(stepper.epoch, stepper.batch_index, stepper.batches_per_epoch,
                         stepper.mid_batch, s.project.training.epochs)
+
+    def _just_updated(self, stepper) -> ShownPosition | None:
+        """While stepping, right after a batch's update stage: that batch (the Lecture view
+        explains its update; "batch 2" there read as a contradiction), else None."""
+        t = stepper.trace
+        if self._s.status is not RunStatus.STEPPING or t is None or stepper.mid_batch \
+                or t.stage.kind != "update":
+            return None
+        after = (t.epoch, t.batch + 1) if t.batch + 1 < stepper.batches_per_epoch \
+            else (t.epoch + 1, 0)
+        if after != (stepper.epoch, stepper.batch_index):
+            return None  # an older trace: an epoch was trained since
+        return ShownPosition(t.epoch + 1, t.batch + 1)
 
     def status_text(self) -> str:
         """See :meth:`nnviz.session.Session.status_text`."""
@@ -135,10 +155,17 @@ class RunController:
                 if problems:
                     raise NnvizError(problems[0].message)
                 model = s.project.build_model(fresh=fresh_weights)
-                stepper = Stepper(model, data.x_train, data.y_train, batch_size=t.batch_size,
+                # The targets the output asks for (0/1 or ±1 for one sigmoid/tanh unit).
+                out = model.layers[-1]
+                problem = loss_problem(out.units, out.activation_name, t.loss)
+                if problem:
+                    raise NnvizError(problem)
+                y_train, y_val = (targets_for(y, out.units, out.activation_name, t.loss)
+                                  for y in (data.y_train, data.y_val))
+                stepper = Stepper(model, data.x_train, y_train, batch_size=t.batch_size,
                                   shuffle=t.shuffle, seed=t.seed,
                                   x_val=data.x_val if data.n_val else None,
-                                  y_val=data.y_val if data.n_val else None)
+                                  y_val=y_val if data.n_val else None)
             except (NnvizError, ValueError) as error:
                 # ValueError: the engine's word for data that does not fit the network.
                 self.set_problem(str(error))
@@ -220,20 +247,12 @@ class RunController:
         if not self.ensure_run():
             return None
         stepper = s.stepper
-        trace = None
+        assert stepper is not None  # ensure_run() built it
         label = stepper.next_stage.label
         with self.paused():
             before = s._travel.state_now()
             s._travel.leave(keep=True)
-            try:
-                if kind == "stage":
-                    trace = stepper.step()
-                elif kind == "batch":
-                    trace = stepper.step_batch()
-                else:
-                    trace = stepper.step_epoch()
-            except TrainingDiverged:
-                trace = stepper.trace.copy() if stepper.trace is not None else None
+            trace = s.runner.step(stepper, kind)  # the runner that trains: one path
             text = {"stage": f"Step ({label})", "batch": "Train one batch",
                     "epoch": "Train one epoch"}[kind]
             s._sync.publish_weights()
@@ -257,6 +276,7 @@ class RunController:
         if self.epochs_done():
             return (f"All {s.project.training.epochs} epochs are done: raise Epochs or "
                     "press Reset to train again.")
+        assert s.stepper is not None  # ensure_run() built it
         if s.stepper.diverged:
             return s.stepper.diverged
         s.runner.start()  # a child starts while the first chunks train here
@@ -266,6 +286,12 @@ class RunController:
     def train_chunk(self, should_stop: Callable[[], bool] | None = None,
                     traced: bool = False) -> tuple[str, object]:
         """See :meth:`nnviz.session.Session.train_chunk`."""
+        return self._chunk(None, should_stop, traced)
+
+    def _chunk(self, target: int | None, should_stop: Callable[[], bool] | None,
+               traced: bool = False, progress=None) -> tuple[str, object]:
+        """One chunk on the runner toward epoch ``target`` (None: the project's epochs, and
+        a run that gets there or diverges is ended here, see :meth:`_end_run`)."""
         s = self._s
         interrupt = s.interrupt
         if not traced:
@@ -283,9 +309,11 @@ class RunController:
             def stop() -> bool:
                 return interrupt.is_set() or (should_stop is not None and should_stop())
 
-            status, trace = s.runner.chunk(stepper, s.project.training.epochs,
-                                           self.token, stop, traced)
-            if status in ("finished", "diverged"):
+            ends = target is None
+            status, trace = s.runner.chunk(
+                stepper, s.project.training.epochs if ends else target, self.token, stop,
+                traced, progress)
+            if ends and status in ("finished", "diverged"):
                 status = self._end_run(status)
             return status, trace
 
@@ -299,6 +327,7 @@ class RunController:
         views belong to that thread.
         """
         stepper = self._s.stepper
+        assert stepper is not None  # a chunk just trained it
         if status == "diverged":
             self.set_status(RunStatus.DIVERGED, stepper.diverged or "", announce=False)
         else:
@@ -309,12 +338,23 @@ class RunController:
         self.announce()
         return status
 
+    def stop_quietly(self) -> None:
+        """Stop training without announcing "paused": a new run follows at once and
+        announces its own status (the data set changed under a running run)."""
+        if not self._s.training:
+            return
+        with self.paused():
+            self.set_status(RunStatus.PAUSED, announce=False)
+
     def stop_training(self) -> None:
         """See :meth:`nnviz.session.Session.stop_training`."""
         if not self._s.training:
             return
         with self.paused():
-            self.set_status(RunStatus.PAUSED, announce=False)
+            # Asked again with the lock: the chunk we waited for may have ended the run
+            # (the last epoch, divergence), and a finished run is not paused.
+            if self._s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
         self.announce()
 
     def pause(self) -> None:
@@ -347,20 +387,23 @@ class RunController:
 
     def train(self, epochs: int | None = None,
               progress: Callable[[Stepper], None] | None = None) -> bool:
-        """See :meth:`nnviz.session.Session.train`."""
+        """See :meth:`nnviz.session.Session.train`: the window's chunks, on this thread."""
         s = self._s
         self.pause()
         if not self.ensure_run():
             raise NnvizError(s.problem)
-        stepper = s.stepper
+        n = s.project.training.epochs if epochs is None else int(epochs)
+        target = s.stepper.epoch + n
+        # No runner.start(): a child that is not ready would only watch (the first chunk,
+        # inline, trains to the end); one that is ready takes the chunks.
         self.set_status(RunStatus.TRAINING)
+        status = "running"
         try:
-            with self.paused():
-                self.opened = stepper.get_state()
-                n = s.project.training.epochs if epochs is None else int(epochs)
-                diverged = stepper.run(progress=progress, max_epochs=n)
+            while status == "running":
+                status, _trace = self._chunk(target, None, progress=progress)
         finally:
-            self.set_status(RunStatus.PAUSED, announce=False)
+            if s.training:
+                self.set_status(RunStatus.PAUSED, announce=False)
             self.close_run()
             self.refresh_status()
-        return diverged
+        return status == "diverged"

@@ -7,7 +7,9 @@ Re-exported by :mod:`nnviz.training`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +48,8 @@ class StageTrace:
     a: list = field(default_factory=list)
     y_pred: np.ndarray | None = None
     loss: float | None = None
+    #: The regularization penalty included in ``loss`` (0.0 without regularizers).
+    penalty: float = 0.0
     dA: list = field(default_factory=list)
     dZ: list = field(default_factory=list)
     dW: list = field(default_factory=list)
@@ -86,7 +90,7 @@ class RunPosition:
     work: dict | None
     trace: StageTrace | None
     order: np.ndarray | None
-    rng: dict
+    rng: Mapping[str, Any]
 
 
 @dataclass

@@ -27,17 +27,18 @@ run's status, :meth:`~Runner.wait` waits outside the session's lock for the next
 (``stop`` leaves the session's stepper whole instead of returning a ``RunState``: a copy
 of the weights and the optimizer's memory per command would cost for nothing.)
 
-Steps (one stage, a batch, an epoch) and :meth:`~nnviz.session.Session.train` (the command
-line's blocking Train, with its progress per epoch) are single commands on the calling
-thread: they train inline whatever the runner, after it has handed the run back.
+Steps (one stage, a batch, an epoch: :meth:`~Runner.step`) train inline whatever the
+runner, after it has handed the run back. :meth:`~nnviz.session.Session.train` (the command
+line's blocking Train, with its progress per epoch) is the window's loop of chunks on the
+calling thread. Every one of them ends in the one class that moves weights,
+:class:`~nnviz.inline_runner.InlineRunner` (the child's loop too).
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
-from nnviz.errors import TrainingDiverged
+from nnviz.inline_runner import InlineRunner, Runner
 from nnviz.training import Stepper
 from nnviz.training_process import ProcessFailed, TrainingProcess
 
@@ -45,65 +46,6 @@ __all__ = ["Runner", "InlineRunner", "ProcessRunner", "default_runner", "MAX_REP
 
 #: Training processes a runner starts again after one died or stopped answering.
 MAX_REPLACEMENTS = 3
-
-
-def _status(stepper: Stepper, diverged: bool, target: int) -> str:
-    if diverged:
-        return "diverged"
-    return "finished" if stepper.epoch >= target else "running"
-
-
-class Runner:
-    """What moves a session's run forward (see the module). The base trains nothing."""
-
-    #: Why training fell back from where this runner trains to inline ("" if it did not).
-    problem = ""
-    #: The training process, for a runner that has one (tests look at its child).
-    process: TrainingProcess | None = None
-
-    def start(self) -> None:
-        """Get ready to train (Train was pressed): a process runner starts its child."""
-
-    def trains_elsewhere(self) -> bool:
-        """Whether a chunk trains outside this process now (the window then only draws)."""
-        return False
-
-    def wait(self, timeout: float) -> None:
-        """Wait (any thread, without the session's lock) for the next delta, at most
-        ``timeout`` seconds; returns at once when nothing trains elsewhere."""
-
-    def chunk(self, stepper: Stepper, target: int, token: int,
-              should_stop: Callable[[], bool], traced: bool = False) -> tuple[str, object]:
-        """Train ``stepper`` on until ``should_stop()`` or epoch ``target`` (``traced``: one
-        batch with its trace). Returns ``(status, trace)``: ``"running"``, ``"finished"``
-        or ``"diverged"``; the :class:`~nnviz.training.StageTrace` of a traced batch.
-        ``token`` names the run's data (a new one per run)."""
-        raise NotImplementedError
-
-    def stop(self, last_epoch: int | None = None) -> None:
-        """Take the run back: the stepper last given to :meth:`chunk` is the whole run
-        after this (for a process: with the deltas up to epoch ``last_epoch`` if given)."""
-
-    def close(self) -> None:
-        """End the runner for good (the session closes)."""
-
-
-class InlineRunner(Runner):
-    """Trains the session's stepper on the thread that calls :meth:`chunk`."""
-
-    def chunk(self, stepper, target, token, should_stop, traced=False):
-        """One chunk here (see :meth:`Runner.chunk`)."""
-        trace = None
-        if traced:
-            try:
-                trace = stepper.step_batch()
-            except TrainingDiverged:
-                pass  # the stepper says so (``diverged``) and keeps the last finite weights
-            diverged = stepper.diverged is not None
-        else:
-            diverged = stepper.run(should_stop=should_stop,
-                                   max_epochs=max(1, target - stepper.epoch))
-        return _status(stepper, diverged, target), trace
 
 
 class ProcessRunner(Runner):
@@ -134,7 +76,12 @@ class ProcessRunner(Runner):
         if process is not None and process.running:
             process.wait(timeout)
 
-    def chunk(self, stepper, target, token, should_stop, traced=False):
+    def step(self, stepper, kind):
+        """One step here, after the child has handed its run back."""
+        self.stop()
+        return self._inline.step(stepper, kind)
+
+    def chunk(self, stepper, target, token, should_stop, traced=False, progress=None):
         """A chunk in the child, or inline (a traced batch, no child yet or any more)."""
         if self._check():
             # The caller chose how to train (a chunk in the child needs no should_stop):
@@ -142,9 +89,9 @@ class ProcessRunner(Runner):
             return "running", None
         if traced or not self.trains_elsewhere():
             self.stop()  # training here: the child hands its run back first
-            return self._inline.chunk(stepper, target, token, should_stop, traced)
+            return self._inline.chunk(stepper, target, token, should_stop, traced, progress)
         try:
-            return self._train_remote(stepper, target, token), None
+            return self._train_remote(stepper, target, token, progress), None
         except ProcessFailed as error:
             self._failed(error)
             return "running", None
@@ -172,7 +119,7 @@ class ProcessRunner(Runner):
             self.process = None
 
     # ---------------------------------------------------------------- inside
-    def _train_remote(self, stepper: Stepper, target: int, token: int) -> str:
+    def _train_remote(self, stepper: Stepper, target: int, token: int, progress) -> str:
         process = self.process
         if self._remote is stepper and process.running and self._remote_target != target:
             # Epochs changed while training: take the run back (not past the new last
@@ -190,9 +137,12 @@ class ProcessRunner(Runner):
             process.run(max(1, target - stepper.epoch))
             self._remote_target = target
         status = "running"
+        epoch = stepper.epoch
         for delta in process.take():
             stepper.apply_delta(delta)
             status = delta.status
+        if progress is not None and stepper.epoch != epoch:
+            progress(stepper)
         return status
 
     def _check(self) -> bool:

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from psygnal import Signal, SignalGroup
 
 from nnviz.design_sync import PATCH_SETTINGS, RUN_SETTINGS, DesignSync
+from nnviz.lessons import Lesson, SetLesson
 from nnviz.project import DatasetSpec, Project
 from nnviz.run_controller import RunController
 from nnviz.run_status import RunStatus, ShownPosition
@@ -205,6 +206,12 @@ class Session:
         not parsed again.
         """
         self._commands.set_dataset(spec, data)
+
+    def set_lesson(self, lesson: Lesson) -> None:
+        """Hide or lock other controls of the window (:mod:`nnviz.lessons`), as one undo step;
+        the same lesson again is no step."""
+        if lesson != self.project.lesson:
+            self.undo_stack.push(SetLesson(self.project, lesson))
 
     def reset(self) -> None:
         """New initial weights drawn from the seed; history and counters cleared (undoable)."""

@@ -11,7 +11,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nnviz.project import DatasetSpec
 from nnviz.training import History, RunState, Stepper
@@ -25,7 +25,8 @@ _SETTING_LABELS = {
     "loss": "loss", "optimizer": "optimizer", "learning_rate": "learning rate",
     "momentum": "momentum", "optimizer_options": "optimizer options", "batch_size": "batch size",
     "epochs": "epochs", "seed": "seed", "dtype": "number type", "metrics": "metrics",
-    "shuffle": "shuffling",
+    "shuffle": "shuffling", "regularization": "regularization",
+    "regularization_rate": "regularization rate",
 }
 
 
@@ -58,6 +59,7 @@ class _SessionCommand(Command):
         if self.after is None:
             with s._run.paused():  # the run holds still between the two states
                 self.before = s._commands.memento()
+                assert self._apply is not None  # the first redo applies, once
                 self._apply()
                 self._apply = None
                 self.after = s._commands.memento()
@@ -66,6 +68,7 @@ class _SessionCommand(Command):
 
     def undo(self) -> None:
         """Bring back the state before the edit."""
+        assert self.before is not None  # undone only after its redo
         self._session._commands.restore(self.before)
 
     def nbytes(self) -> int:
@@ -153,7 +156,7 @@ class SessionCommands:
             self.applying -= 1
 
     # ------------------------------------------------------------------ commands
-    def set_setting(self, text: str | None, changes: dict) -> None:
+    def set_setting(self, text: str | None, changes: dict[str, Any]) -> None:
         """See :meth:`nnviz.session.Session.set_setting`."""
         s = self._s
         t = s.project.training

@@ -64,6 +64,7 @@ class SessionFiles:
         s.undo_stack.changed.disconnect(self._moved_while_saving)
         _copy, clean, moved = saving
         if ok:
+            assert copy.path is not None  # begin_save gave the copy its path
             s.project.saved_to(copy.path)
         else:
             s.undo_stack.set_clean_index(None if moved else clean)
@@ -123,6 +124,7 @@ class SessionFiles:
                        _copy_spec(p.dataset), p.history, p.path)
         copy.design.replace_with(p.design)
         copy.run = dict(p.run)
+        copy.lesson = p.lesson
         fields = [(owner, name, getattr(owner, name)) for owner, name in self._kept_fields()]
         return _Kept(copy, s.undo_stack.keep(), fields)
 
@@ -151,6 +153,7 @@ class SessionFiles:
                          lambda: t.events.learning_rate.emit(t.learning_rate, t.learning_rate),
                          p.events.dataset_changed.emit, p.events.settings_changed.emit,
                          p.events.history_changed.emit, p.events.path_changed.emit,
+                         p.events.lesson_changed.emit,
                          lambda: s.events.problem_changed.emit(s.problem),
                          lambda: s.events.run_started.emit(""),
                          s.events.state_changed.emit, s._run.announce):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from psygnal import evented
+from psygnal import SignalGroup, evented
 
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
+from nnviz import regularizers as _regularizers
 from nnviz.errors import ProjectFileError
 from nnviz.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED
 
@@ -24,6 +25,7 @@ __all__ = ["TrainingSettings"]
 _LOSSES = tuple(_losses.names())
 _OPTIMIZERS = tuple(_optimizers.names())
 _DTYPES = ("float64", "float32")
+_REGULARIZATIONS = tuple(name for name, _label in _regularizers.window_choices())
 # Keyword arguments each optimizer takes beyond learning_rate (and momentum).
 _OPTIMIZER_OPTIONS = {
     name: tuple(k for k in _optimizers.options(name) if k != "momentum") for name in _OPTIMIZERS
@@ -46,6 +48,9 @@ class TrainingSettings:
     ``momentum`` (SGD and RMSprop) and any other keyword argument of the Keras optimizer in
     ``optimizer_options`` (``{"nesterov": True}``, ``{"beta_1": 0.9}``, ...). ``seed`` draws
     the initial weights and the order of the samples (when ``shuffle``).
+    ``regularization`` (``"none"``, ``"l1"``, ``"l2"``) with ``regularization_rate`` puts
+    Keras's ``kernel_regularizer=L1(rate)``/``L2(rate)`` on every layer's weights (not the
+    biases, as TensorFlow Playground); files without these keys train unregularized.
     """
 
     loss: str = "categorical_crossentropy"
@@ -59,6 +64,10 @@ class TrainingSettings:
     dtype: str = "float64"
     metrics: list = field(default_factory=lambda: ["accuracy"])
     shuffle: bool = True
+    regularization: str = "none"
+    regularization_rate: float = 0.01
+    if TYPE_CHECKING:  # made by @evented; named here for the type checker
+        events: ClassVar[SignalGroup]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_built", True)
@@ -81,9 +90,23 @@ class TrainingSettings:
             kwargs["momentum"] = self.momentum
         return optimizers.get(self.optimizer, **kwargs)
 
+    def make_regularizer(self):
+        """The kernels' regularizer for these settings (``L2(0.01)``), or None."""
+        return _regularizers.make(self.regularization, self.regularization_rate)
+
     def to_dict(self) -> dict:
         """Plain JSON-able data."""
         return copy.deepcopy({f.name: getattr(self, f.name) for f in fields(self)})
+
+    def to_file_dict(self) -> dict:
+        """:meth:`to_dict` as a project file holds it: the optional keys (added after the
+        format's version 1) only when they differ from their defaults, so a file that uses
+        nothing new reads the same as before, in any nnviz."""
+        data = self.to_dict()
+        for key, default in _OPTIONAL.items():
+            if data[key] == default:
+                del data[key]
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainingSettings:
@@ -103,6 +126,8 @@ class TrainingSettings:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(TrainingSettings))
+#: Keys a file may leave out (added after the format's version 1), with their defaults.
+_OPTIONAL = {"regularization": "none", "regularization_rate": 0.01}
 
 
 def _check_settings(v: dict, where: str) -> dict:
@@ -162,4 +187,10 @@ def _check_settings(v: dict, where: str) -> dict:
     out["metrics"] = list(v["metrics"])
     if not isinstance(v["shuffle"], bool):
         fail("shuffle", "true or false")
+    if not isinstance(v["regularization"], str) or v["regularization"].lower() not in _REGULARIZATIONS:
+        fail("regularization", "one of " + ", ".join(_REGULARIZATIONS))
+    out["regularization"] = v["regularization"].lower()
+    if not is_number(v["regularization_rate"]) or v["regularization_rate"] < 0:
+        fail("regularization_rate", "a number of at least 0")
+    out["regularization_rate"] = float(v["regularization_rate"])
     return out

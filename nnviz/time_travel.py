@@ -31,7 +31,10 @@ class TimeTravel:
 
     def state_now(self) -> RunState:
         """The run's state "now": the one kept aside while a snapshot is shown."""
-        return self.now if self.index is not None else self._s.stepper.get_state()
+        if self.index is not None and self.now is not None:
+            return self.now
+        assert self._s.stepper is not None  # only asked while a run exists
+        return self._s.stepper.get_state()
 
     def travel_to(self, index: int | None) -> None:
         """See :meth:`nnviz.session.Session.travel_to`."""
@@ -58,6 +61,7 @@ class TimeTravel:
         index, now = self.index, self.now
         self.index, self.now = None, None
         stepper = self._s.stepper
+        assert stepper is not None and now is not None  # a snapshot is shown over a run
         if keep:
             # The state before the step is "now" (undo comes back here); then go on from
             # the shown snapshot.

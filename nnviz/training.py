@@ -20,9 +20,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
+from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_memory, check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
 
@@ -44,7 +46,7 @@ from nnviz.run_types import (
 _BASE_PREPARE = Loss.prepare
 
 __all__ = ["Stage", "StageTrace", "History", "Counters", "RunPosition", "RunState", "Stepper",
-           "accuracy_kind",
+           "accuracy_kind", "count_correct",
            "SNAPSHOT_BYTES", "BatchSeries", "MAX_BATCH_POINTS", "batch_positions",
            "RunData", "RunPayload", "RunDelta"]
 
@@ -58,32 +60,6 @@ SNAPSHOT_BYTES = 256 * 2**20
 _SHUFFLE_COPY_BYTES = 32 * 2**20
 
 
-def accuracy_kind(loss_name: str, y_shape: tuple, pred_units: int) -> str:
-    """Which accuracy Keras's ``metrics=["accuracy"]`` means for these shapes.
-
-    As Keras decides it: ``"binary"`` when the model has one output (threshold 0.5),
-    ``"sparse"`` when the targets are integer labels (one column, or one rank less),
-    otherwise ``"categorical"`` (argmax of the target row equals argmax of the output).
-    ``loss_name`` is accepted for symmetry with Keras and not used.
-    """
-    if pred_units == 1:
-        return "binary"
-    if len(y_shape) == 1 or y_shape[-1] == 1:
-        return "sparse"
-    return "categorical"
-
-
-def count_correct(kind: str, y: np.ndarray, y_pred: np.ndarray) -> float:
-    """Number of correct predictions in a batch (binary: the mean over the outputs of each row)."""
-    if kind == "categorical":
-        return float(np.count_nonzero(y.argmax(-1) == y_pred.argmax(-1)))
-    if kind == "sparse":
-        labels = y.reshape(len(y), -1)[:, 0]
-        return float(np.count_nonzero(labels == y_pred.argmax(-1)))
-    y = y.reshape(y_pred.shape)
-    return float(np.sum(np.mean((y_pred > 0.5) == (y > 0.5), axis=-1)))
-
-
 class _FastPath:
     """What the fast path reuses batch after batch, made once per model.
 
@@ -94,10 +70,11 @@ class _FastPath:
     """
 
     __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
-                 "scratch_views")
+                 "scratch_views", "regularized")
 
     def __init__(self, model, variables):
         self.variables = variables
+        self.regularized = model.regularized
         self.flat = np.empty(sum(v.size for v in variables), model.dtype)
         self.finite = np.empty(self.flat.size, bool)
         self.grads, self.layer_grads, start = [], [], 0
@@ -135,7 +112,8 @@ class _Plan:
         self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
                        for layer in model.layers]
         count = len(model.layers)
-        self.inputs, self.z, self.a = [None] * count, [None] * count, [None] * count
+        empty: list[np.ndarray | None] = [None] * count  # filled as a batch goes forward
+        self.inputs, self.z, self.a = empty, list(empty), list(empty)
         self.loss_work: dict = {}
 
 
@@ -144,6 +122,28 @@ def _layer_title(model, index: int) -> str:
     if index == n - 1:
         return "output layer"
     return f"hidden layer {index + 1}"
+
+
+def add_snapshot(snaps: list, epoch: int, weights: list, max_snapshots: int,
+                 max_bytes: int) -> None:
+    """Keep ``weights`` as the snapshot after ``epoch`` in ``snaps``, within the count and
+    byte caps.
+
+    The snapshots kept are the first one, every ``stride``-th epoch after it and the
+    latest. Beyond ``max_snapshots`` or ``max_bytes`` the stride doubles (every other
+    snapshot goes), so they stay evenly spread over the run; memory is bounded by the
+    budget however long the run.
+    """
+    stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
+    if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
+        snaps.pop()  # kept only as the latest: a newer one replaces it
+    snaps.append((epoch, weights))
+    size = max(1, sum(w.nbytes for w in weights))
+    cap = max(3, min(max_snapshots, max_bytes // size))
+    while len(snaps) > cap:
+        stride *= 2
+        first = snaps[0][0]
+        snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
 
 
 class Stepper:
@@ -181,9 +181,10 @@ class Stepper:
         self.stop_on_divergence = stop_on_divergence
         self.accuracy = accuracy_kind(model.loss.name, self.y.shape, model.output_dim) \
             if model.wants_accuracy else None
+        self.threshold = binary_threshold(model)
         self._initial_weights = model.get_weights()
         self.history = History()
-        self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self.snapshots: list[tuple[int, list[np.ndarray] | None]] = []
         self._fast: _FastPath | None = None
         self._shuffled: tuple | None = None
         self._safe = False  # replaying a chunk with a backup before every update
@@ -305,10 +306,10 @@ class Stepper:
                 x=x.copy(), y=y.copy(), z=[None] * L, a=[None] * L, dA=[None] * L,
                 dZ=[None] * L, dW=[None] * L, db=[None] * L,
                 learning_rate=m.optimizer.learning_rate)
-        w, t = self._work, self.trace
+        w, t = cast(dict, self._work), cast(StageTrace, self.trace)  # made at stage 0
         t.stage = stage
         if stage.kind == "forward":
-            i = stage.layer
+            i = cast(int, stage.layer)  # a forward stage names its layer
             inp = t.x if i == 0 else w["a"][i - 1]
             z, a = m.layers[i]._fwd(inp)
             w["inputs"][i], w["z"][i], w["a"][i] = inp, z, a
@@ -317,15 +318,19 @@ class Stepper:
             y_pred = w["a"][-1]
             yt, _ = m.loss.prepare(t.y, y_pred)
             loss, dA = m.loss.value_and_gradient(yt, y_pred)
+            if m.regularized:  # Keras's loss: the data's loss plus the weights' penalties
+                t.penalty = m.regularization_loss()
+                loss += t.penalty
             t.y_pred, t.loss = y_pred, loss
             if self.stop_on_divergence and not math.isfinite(loss):
                 self._diverge("loss", loss)
             w["dA_out"] = dA
         elif stage.kind == "backward":
-            i = stage.layer
+            i = cast(int, stage.layer)  # a backward stage names its layer
             dA = w["dA_out"]
             t.dA[i] = dA
             dZ, grads, dX = m.layers[i]._bwd(w["inputs"][i], w["z"][i], w["a"][i], dA, i > 0)
+            m.layers[i].add_penalty_gradients(grads)
             w["grads"][i], w["dA_out"] = grads, dX
             t.dZ[i] = dZ
             if grads:
@@ -336,7 +341,7 @@ class Stepper:
             t.learning_rate = m.optimizer.learning_rate
             self._apply_update([g for gs in w["grads"] for g in gs])
             t.W_after, t.b_after = self._kernels_and_biases()
-            self._finish_batch(t.loss, t.y, t.y_pred)
+            self._finish_batch(cast(float, t.loss), t.y, t.y_pred)  # the loss stage ran
         self._pos = (self._pos + 1) % len(self._stages)
         return t.copy()
 
@@ -367,7 +372,7 @@ class Stepper:
             self._check_not_diverged()
         if self.epoch == epoch:
             trace = self.step_batch()
-        return trace
+        return cast(StageTrace, trace)  # the epoch's last batch, stepped here or above
 
     def run(self, should_stop: Callable[[], bool] | None = None,
             progress: Callable[[Stepper], None] | None = None,
@@ -450,7 +455,8 @@ class Stepper:
         fast = self._fast
         if fast is None or len(fast.variables) != len(variables) or any(
                 a is not b for a, b in zip(fast.variables, variables)) \
-                or fast.flat.dtype != self.model.dtype:
+                or fast.flat.dtype != self.model.dtype \
+                or fast.regularized != self.model.regularized:
             self._fast = _FastPath(self.model, variables)
 
     def _train_one_batch(self) -> None:
@@ -462,7 +468,7 @@ class Stepper:
         weights after each epoch (see there).
         """
         m = self.model
-        fast = self._fast
+        fast = cast(_FastPath, self._fast)  # made by _prepare_fast before this
         x, y = self._batch(self.batch_index)
         layers = m.layers
         plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
@@ -480,6 +486,8 @@ class Stepper:
         yt = y if y.ndim == 2 and type(loss_fn).prepare is _BASE_PREPARE \
             else loss_fn.prepare(y, a)[0]
         loss, dA = loss_fn.value_and_gradient_into(yt, a, plan.loss_work)
+        if fast.regularized:
+            loss += m.regularization_loss()
         check = self.stop_on_divergence
         if check and not math.isfinite(loss):
             try:
@@ -490,6 +498,9 @@ class Stepper:
         for i in range(len(layers) - 1, -1, -1):
             dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
                                      grads[i])
+        if fast.regularized:
+            for layer, layer_grads in zip(layers, grads):
+                layer.add_penalty_gradients(layer_grads)
         if self._safe:
             # Replaying a piece that went wrong: every update checked (see _run).
             try:
@@ -558,7 +569,7 @@ class Stepper:
         self._loss_sum += loss * n
         self._count += n
         if self.accuracy:
-            correct = count_correct(self.accuracy, y, y_pred)
+            correct = count_correct(self.accuracy, y, y_pred, self.threshold)
             self._correct += correct
             self.history.batch_accuracy.append(correct / n)
         self.global_step += 1
@@ -586,24 +597,8 @@ class Stepper:
             self._add_snapshot(self.epoch, self.model.get_weights())
 
     def _add_snapshot(self, epoch: int, weights: list) -> None:
-        """Keep ``weights`` as the snapshot after ``epoch``, within the count and byte caps.
-
-        The snapshots kept are the first one, every ``stride``-th epoch after it and the
-        latest. Beyond ``max_snapshots`` or ``max_snapshot_bytes`` the stride doubles
-        (every other snapshot goes), so they stay evenly spread over the run; memory is
-        bounded by the budget however long the run.
-        """
-        snaps = self.snapshots
-        stride = max(1, snaps[1][0] - snaps[0][0]) if len(snaps) >= 3 else 1
-        if len(snaps) >= 3 and (snaps[-1][0] - snaps[0][0]) % stride:
-            snaps.pop()  # kept only as the latest: a newer one replaces it
-        snaps.append((epoch, weights))
-        size = max(1, sum(w.nbytes for w in weights))
-        cap = max(3, min(self.max_snapshots, self.max_snapshot_bytes // size))
-        while len(snaps) > cap:
-            stride *= 2
-            first = snaps[0][0]
-            snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
+        """Keep ``weights`` as the snapshot after ``epoch`` (see :func:`add_snapshot`)."""
+        add_snapshot(self.snapshots, epoch, weights, self.max_snapshots, self.max_snapshot_bytes)
 
     # --- the whole state, for undo and for files --------------------------------------
     def get_state(self) -> RunState:

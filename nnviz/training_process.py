@@ -17,9 +17,15 @@ weights bit for bit.
 The child runs nnviz only: it is started isolated (``python -I``: no current folder, no
 ``PYTHON*`` variables, no user site) and given the parent's import path without the
 current folder, so a ``queue.py`` or ``numpy.py`` in the folder nnviz was started from
-never runs in it. Nothing waits on the child for long: it says "alive" every
-:data:`HEARTBEAT_SECONDS`, and one silent for :data:`ANSWER_TIMEOUT` (stopped, hung) is
-given up and killed.
+never runs in it. A frozen app (PyInstaller) starts itself with :data:`CHILD_FLAG` instead
+(:func:`child_command`, :func:`run_child_if_asked`). ``multiprocessing``'s spawn start was
+considered and refused: its child is not isolated (see docs/internals.md).
+
+Nothing waits on the child for long: it says "alive" every :data:`HEARTBEAT_SECONDS`.
+Its death is its exit or the end of its pipe (said at once); a silence is not: after
+:data:`ANSWER_TIMEOUT` of it the system is asked, and a child that is stopped (a debugger,
+SIGSTOP) is given up and killed, one that has not run for :data:`HUNG_TIMEOUT` too, while
+one that runs or waits for a core (an overloaded machine) is waited for.
 
 Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
 
@@ -54,18 +60,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nnviz.errors import NnvizError
+from nnviz.inline_runner import InlineRunner
 from nnviz.training import RunDelta, Stepper
 
-__all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS",
-           "ANSWER_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT"]
+__all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS", "ANSWER_TIMEOUT",
+           "HUNG_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT", "child_state",
+           "child_command", "run_child_if_asked", "CHILD_FLAG"]
 
 #: Seconds of training between two deltas: the frame rate the child feeds (60 a second;
 #: the window draws each, and no training of its own competes with the drawing).
 CHUNK_SECONDS = 1 / 60
 #: Seconds between two "alive" messages of the child (also while a long batch trains).
 HEARTBEAT_SECONDS = 0.2
-#: A child silent this long (no delta, no "alive") is stopped or hung: it is given up.
+#: A child silent this long (no delta, no "alive") is looked at: given up if the system
+#: says it is stopped (a debugger, SIGSTOP), not for so short a silence alone (see
+#: :data:`HUNG_TIMEOUT`).
 ANSWER_TIMEOUT = 1.0
+#: A silent child that has not run at all for this long (no CPU time, not waiting for a
+#: core) is hung and given up; where the system cannot say (no ``/proc``), a child silent
+#: this long. A child that is alive but slow (an overloaded machine) is never given up:
+#: its death is its exit or the end of its pipe.
+HUNG_TIMEOUT = 10.0
 #: The longest the child may take to start (it imports NumPy and nnviz) before it is given up.
 START_TIMEOUT = 60.0
 
@@ -84,6 +99,27 @@ except BaseException as error:
     raise SystemExit(1)
 child_main()
 """
+
+
+#: The argument that makes a frozen app (PyInstaller) the training process: its entry
+#: point hands it to :func:`run_child_if_asked` before anything else.
+CHILD_FLAG = "--nnviz-training-process"
+
+
+def child_command() -> list[str]:
+    """How the child is started: ``python -I -c`` (nothing of the launch folder or the
+    environment enters it; its import path comes in the code), or, in a frozen app, the
+    app itself with :data:`CHILD_FLAG` (its import path is its bundle, never a folder)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG]
+    return [sys.executable, "-I", "-c", _BOOT.format(path=child_path())]
+
+
+def run_child_if_asked(argv: list[str]) -> None:
+    """Be the training process if ``argv`` (the arguments, without the program) asks for
+    it: a frozen app's entry point calls this first (the installed command does)."""
+    if list(argv) == [CHILD_FLAG]:
+        child_main()  # never returns: the child ends with os._exit
 
 
 class ProcessFailed(NnvizError):
@@ -111,6 +147,23 @@ def _same_folder(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def child_state(pid: int) -> tuple[str, int] | None:
+    """What the system says of process ``pid``: its state letter (``R`` running or waiting
+    for a core, ``S``/``D`` sleeping, ``T``/``t`` stopped, ``Z`` ended) and the CPU time it
+    has used (clock ticks); None where the system does not say (no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    # "pid (name) state ppid ... utime stime ...": the name may hold spaces and ")".
+    fields = text[text.rfind(")") + 2:].split()
+    try:
+        return fields[0], int(fields[11]) + int(fields[12])
+    except (IndexError, ValueError):
+        return None
 
 
 class _Inbox:
@@ -180,6 +233,8 @@ class TrainingProcess:
         self._threads: tuple = ()
         self._finalizer: weakref.finalize | None = None
         self._said = False  # whether a failure has been raised to the caller
+        self._cpu: int | None = None  # the child's CPU time when last looked at
+        self._ran = 0.0  # when the child was last seen running (monotonic)
 
     # ---------------------------------------------------------------- life
     def start(self) -> None:
@@ -189,17 +244,15 @@ class TrainingProcess:
         if not sys.executable:
             self.failure = "No Python interpreter to start the training process with."
             return
-        code = _BOOT.format(path=child_path())
         try:
             # Buffered pipes: a delta is larger than a pipe holds at once (64 KB), and
-            # pickle needs whole reads. -I: nothing of the launch folder or the
-            # environment enters the child (its path comes in the code).
-            self._proc = subprocess.Popen([sys.executable, "-I", "-c", code],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            # pickle needs whole reads.
+            self._proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE)
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
-        self._started = time.monotonic()
+        self._started = self._ran = time.monotonic()
         self._inbox.beat()
         # The threads hold no reference to this object (its finalizer must be able to run).
         # Writes go through a thread of their own: a child that does not read (stopped)
@@ -257,10 +310,32 @@ class TrainingProcess:
             if time.monotonic() - self._started > START_TIMEOUT:
                 self._fail(f"The training process did not start within {START_TIMEOUT:.0f} s.")
             return
-        if self.silent() > ANSWER_TIMEOUT:
+        if self._proc.poll() is not None:  # it ended (the reader says so too, with why)
             self.lost = True
-            self._fail(f"The training process stopped answering (nothing for "
-                       f"{ANSWER_TIMEOUT:g} s) and was ended.")
+            self._fail(f"The training process ended (exit code {self._proc.returncode}).")
+        if self.silent() > ANSWER_TIMEOUT:
+            waited = self._hung()
+            if waited:
+                self.lost = True
+                self._fail(f"The training process stopped answering (nothing for "
+                           f"{waited:g} s) and was ended.")
+
+    def _hung(self) -> float:
+        """Of a silent child: the silence after which it is given up, if it is stopped or
+        hung (0 while it is alive: running, waiting for a core on a busy machine, or
+        having used CPU time since last looked at)."""
+        now = time.monotonic()
+        state = child_state(self._proc.pid)
+        if state is None:  # the system does not say: silence alone, but a long one
+            return HUNG_TIMEOUT if self.silent() > HUNG_TIMEOUT else 0.0
+        letter, cpu = state
+        if letter in "Tt":  # stopped (SIGSTOP, a debugger): it cannot answer
+            return ANSWER_TIMEOUT
+        if letter == "R" or cpu != self._cpu:
+            self._cpu, self._ran = cpu, now
+            return 0.0
+        quiet = min(self.silent(), now - self._ran)  # neither heard nor seen running
+        return HUNG_TIMEOUT if quiet > HUNG_TIMEOUT else 0.0
 
     def close(self) -> None:
         """Stop the child for good (it exits by itself if the parent dies, too)."""
@@ -460,6 +535,7 @@ def child_main() -> None:
     threading.Thread(target=read, daemon=True).start()
     send(("ready",))
     threading.Thread(target=beat, daemon=True).start()
+    runner = InlineRunner()
     stepper = None
     data = None
     while True:
@@ -483,10 +559,9 @@ def child_main() -> None:
                 def stopped(run=run) -> bool:
                     return stop_upto[0] >= run
                 while True:
-                    diverged = stepper.run(should_stop=_stop_after(seconds, stopped),
-                                           max_epochs=max(1, target - stepper.epoch))
-                    status = ("diverged" if diverged else
-                              "finished" if stepper.epoch >= target else "running")
+                    # The same code as a chunk trained in the parent (bit for bit).
+                    status, _trace = runner.chunk(stepper, target, run,
+                                                  _stop_after(seconds, stopped))
                     delta = stepper.take_delta(status, run,
                                                final=status != "running" or stopped())
                     send(("delta", delta))

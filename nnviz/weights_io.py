@@ -42,8 +42,10 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from nnviz.errors import ProjectFileError
 
@@ -472,7 +474,7 @@ def _read_npz(model, path: str) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- .json
 
 
-def encode_array(array: np.ndarray):
+def encode_array(array: npt.ArrayLike):
     """An array as nested lists of Python floats; NaN and infinities as strings.
 
     ``repr`` of a Python float is the shortest text that reads back to the same float64,
@@ -633,7 +635,7 @@ def _snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-def keras_group_names(model) -> list[tuple[str, object]]:
+def keras_group_names(model) -> list[tuple[str, Any]]:
     """``(group name, layer)`` for each layer as Keras names it in ``.weights.h5``.
 
     Keras names a layer's group by its type in snake case plus a per-type counter:
@@ -712,7 +714,7 @@ def _read_h5_dataset(h5py, f, parts: list[str], what: str, shape: tuple[int, ...
     """One weight array, after checking its storage, dtype and shape against the model."""
     where = "/".join(parts)
     item = _h5_get(h5py, f, parts, name, path)
-    if not isinstance(item, h5py.Dataset):
+    if item is None or not isinstance(item, h5py.Dataset):
         raise ProjectFileError(
             f"'{name}' does not hold {what} ({where}); it was saved from another network.", path)
     if item.is_virtual:

@@ -91,3 +91,28 @@ def test_model_save_works_in_a_fresh_interpreter(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+#: The words of the run's status line (nnviz.run_status.status_text): only the session
+#: words the run's status; views render RunStatus and status_text().
+STATUS_WORDS = ("Training…", "Training...", "Paused", "Stepping:", "Diverged:",
+                "epochs trained", "epoch trained")
+
+
+def test_the_runs_status_is_decided_and_worded_by_the_session_only():
+    """No view words the run's status itself ("Training…" in a status bar message, "Paused.")
+    and nothing outside the run controller sets the session's status."""
+    worded, set_elsewhere = [], []
+    setter = ("set_status(", ".status = ", ".status_reason = ")
+    for folder in ("nnviz", "ui"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("#")[0]
+                if folder == "ui" and any(w in code for w in STATUS_WORDS):
+                    worded.append(f"{name}:{n}: {line.strip()}")
+                if name not in ("nnviz/run_controller.py", "nnviz/session.py") and \
+                        any(s in code for s in setter) and "QLabel" not in code:
+                    set_elsewhere.append(f"{name}:{n}: {line.strip()}")
+    assert worded == []
+    assert set_elsewhere == []

@@ -1,8 +1,11 @@
 """Render the lecture view's pictures, offscreen: ``python tools/lecture_screenshots.py``.
 
 Writes ``docs/backprop.png`` (the lecture's example at 1600x1000 stepped to the backward
-pass through the hidden layer: the chain rule with its numbers) and
-``docs/presentation.png`` (the same stage in presentation mode at 1920x1080).
+pass through the hidden layer: the chain rule with its numbers), ``docs/chain-rule.png``
+(then the line x2→h3 clicked: its paths lit, the Chain rule tab listing their factors),
+``docs/presentation.png`` (the same stage in presentation mode at 1920x1080) and
+``docs/predict.png`` (predict then reveal at 1600x1000: the update waiting for its reveal,
+its question over the canvas, "?" on the changed weights).
 Settings come from an empty temporary folder, so a developer's layout never shows up.
 """
 from __future__ import annotations
@@ -60,6 +63,21 @@ def window(app, size):
     return win
 
 
+def click_line(app, win, src: int, tgt: int, i: int, j: int) -> None:
+    """Click the line from neuron ``i`` of layer ``src`` to ``j`` of ``tgt`` (chain order)."""
+    from PySide6.QtCore import QPointF
+
+    ids = win.training.layer_ids
+    scene = win.scene
+    rect = scene.bundle_item(ids[src], ids[tgt]).boundingRect().adjusted(4, 0, -4, 0)
+    y0 = scene.layer_item(ids[src]).neuron_scene_y()[i]
+    y1 = scene.layer_item(ids[tgt]).neuron_scene_y()[j]
+    point = QPointF(rect.left() + 0.25 * rect.width(), y0 + 0.25 * (y1 - y0))
+    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton,
+                     pos=win.canvas.mapFromScene(point))
+    settle(app, 300)
+
+
 def main(argv=None) -> int:
     """Render the pictures into ``--out`` (docs/ by default)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,6 +93,9 @@ def main(argv=None) -> int:
         step_to(app, win, "Backward: hidden layer 1")
         settle(app)
         win.grab().save(str(out / "backprop.png"))
+        # The chain rule of one weight, clicked on the canvas: its paths lit, its factors.
+        click_line(app, win, 0, 1, 1, 2)
+        win.grab().save(str(out / "chain-rule.png"))
         win.training.shutdown()
         win.close()
 
@@ -88,6 +109,19 @@ def main(argv=None) -> int:
         step_to(app, win, "Backward: hidden layer 1", key=Qt.Key.Key_PageDown)
         settle(app, 300)
         win.grab().save(str(out / "presentation.png"))
+        win.training.shutdown()
+        win.close()
+
+        win = window(app, (1600, 1000))
+        win.fit_network()
+        win.resizeDocks([win.training.lecture], [560], Qt.Orientation.Horizontal)
+        win.show_weights_action.trigger()
+        win.predict_action.trigger()  # Training > Predict then Reveal
+        settle(app)
+        step_to(app, win, next(s.label for s in win.session.stepper.stages
+                               if s.kind == "update"))
+        settle(app)
+        win.grab().save(str(out / "predict.png"))
         win.training.shutdown()
         win.close()
         return 0

@@ -3,7 +3,9 @@
 ``python tools/presentation_screenshot.py [--size 1920x1080] [--out PATH]`` writes
 ``docs/screenshot-presentation.png``: the lecture's example after a few epochs, in
 presentation mode, weights written on the lines, stopped at a backward stage so the lines
-carry their gradients dL/dw. Settings come from an empty temporary folder.
+carry their gradients dL/dw. ``--predict`` turns on "predict then reveal" first: the
+picture shows that stage waiting for its reveal, its question across the top.
+Settings come from an empty temporary folder.
 """
 from __future__ import annotations
 
@@ -30,8 +32,9 @@ def _settle(frames: int = 8) -> None:
 
 
 
-def render(path: Path, width: int, height: int) -> Path:
-    """Presentation mode at ``width`` x ``height``, at the first backward stage."""
+def render(path: Path, width: int, height: int, predict: bool = False) -> Path:
+    """Presentation mode at ``width`` x ``height``, at the first backward stage (with
+    ``predict``: its results hidden behind its question)."""
     from ui.main_window import MainWindow
 
     window = MainWindow()
@@ -47,7 +50,12 @@ def render(path: Path, width: int, height: int) -> Path:
     window.resize(width, height)
     _settle()
     window.show_weights_action.trigger()
-    for _ in range(4):  # forward, forward, loss, backward (output layer)
+    if predict:
+        window.predict_action.trigger()
+        _settle()
+    # forward, forward, loss, backward (output layer); predicting, each stage but the
+    # last is revealed by a second Step.
+    for _ in range(7 if predict else 4):
         step(training, "stage")
     _settle(12)
     return save_window(window, path)
@@ -58,13 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot-presentation.png"))
+    parser.add_argument("--predict", action="store_true",
+                        help="predict then reveal: the stage waits for its reveal")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     app = QApplication.instance() or QApplication([])
     configure_application_identity()
     with fresh_settings():
         app.setFont(default_font())
-        print(render(Path(args.out), width, height))
+        print(render(Path(args.out), width, height, predict=args.predict))
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -46,7 +47,7 @@ def run(argv: list[str] | None = None) -> int:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     configure_application_identity()
-    app = QApplication.instance()
+    app = cast("QApplication | None", QApplication.instance())  # a QApplication, made here
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *args])
         args = app.arguments()[1:]  # Qt has consumed its own options

@@ -81,7 +81,7 @@ class CodeDock(QDockWidget):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.text = QPlainTextEdit(objectName="codeText")
+        self.text = QPlainTextEdit(objectName="codeText")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.text.setReadOnly(True)
         self.text.setFont(mono)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -89,28 +89,28 @@ class CodeDock(QDockWidget):
                              "edit. The selected layer's line is highlighted.")
         layout.addWidget(self.text, 4)
         row = QHBoxLayout()
-        self.copy_button = QPushButton("Copy", objectName="copyCodeButton")
+        self.copy_button = QPushButton("Copy", objectName="copyCodeButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.copy_button.setToolTip("Copy the code to the clipboard")
         self.copy_button.clicked.connect(self.copy)
         row.addWidget(self.copy_button)
         row.addStretch(1)
         layout.addLayout(row)
 
-        self.paste = QPlainTextEdit(objectName="pasteCodeBox")
+        self.paste = QPlainTextEdit(objectName="pasteCodeBox")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.paste.setFont(mono)
         self.paste.setPlaceholderText("Paste Keras code here (model = Sequential([Dense(...), "
                                       "...]), model.compile(...)) and press Import. "
                                       "Nothing in it is run.")
         layout.addWidget(self.paste, 1)
         row = QHBoxLayout()
-        self.import_button = QPushButton("Import", objectName="importCodeButton")
+        self.import_button = QPushButton("Import", objectName="importCodeButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.import_button.setToolTip("Replace the network and its settings by the pasted "
                                       "code's (one undo step)")
         self.import_button.clicked.connect(self._on_import_clicked)
         row.addWidget(self.import_button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.error_label = QLabel(objectName="codeImportError")
+        self.error_label = QLabel(objectName="codeImportError")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # quotes the user's code
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -197,6 +197,9 @@ class CodeDock(QDockWidget):
         """
         try:
             design, settings = parse_keras(text)
+            # The settings a lesson locks (nnviz.lessons) stay as the lesson set them.
+            kept = self.session.project.lesson.locked_settings(settings)
+            settings = {k: v for k, v in settings.items() if k not in kept}
             apply_import(self.session, design, settings)
         except NnvizError as error:
             message = str(error)
@@ -211,6 +214,7 @@ class CodeDock(QDockWidget):
         self.error_label.hide()
         self.error_label.clear()
         self.refresh()
-        self.sig_message.emit("Imported the Keras code (Edit > Undo takes it back)")
+        note = f"; the lesson keeps {', '.join(kept).replace('_', ' ')} as it was" if kept else ""
+        self.sig_message.emit(f"Imported the Keras code{note} (Edit > Undo takes it back)")
         self.sig_imported.emit()
         return ""

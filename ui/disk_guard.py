@@ -37,7 +37,7 @@ class DiskStamp:
     def remember(self, path: str | os.PathLike | None) -> None:
         """Record ``path`` as it is now (None forgets: a new, unsaved document)."""
         self._path = None if path is None else os.path.abspath(os.fspath(path))
-        self._stamp = None if path is None else _stamp(self._path)
+        self._stamp = None if self._path is None else _stamp(self._path)
 
     def changed(self, path: str | os.PathLike) -> bool:
         """True if ``path`` is the remembered file and it differs on disk from then.

@@ -8,10 +8,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QTabBar
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+
+
+class _DockTabs(QObject):
+    """Keeps the docks' tab bars readable: whole names, scroll arrows when they do not fit.
+
+    Qt elides tab names to fit the column ("Lectur…", "C…" with five tabs in a 380-pixel
+    column); a name cut to two letters says nothing to a class. The main window makes its
+    tab bars when docks are tabified (and again on a restored layout), so each one is set
+    up as it arrives.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ChildPolished:
+            child = event.child()  # pyright: ignore[reportAttributeAccessIssue]  # a QChildEvent
+            if isinstance(child, QTabBar):
+                readable_tabs(child)
+        return False
+
+
+def readable_tabs(bar: QTabBar) -> None:
+    """Whole tab names; scroll arrows instead of cut names when they do not fit."""
+    bar.setElideMode(Qt.TextElideMode.ElideNone)
+    bar.setUsesScrollButtons(True)
+
+
+def keep_tabs_readable(window: MainWindow) -> None:
+    """Set up the window's dock tab bars, now and whenever it makes a new one."""
+    window._dock_tabs = _DockTabs(window)  # pyright: ignore[reportAttributeAccessIssue]  # kept alive with the window
+    window.installEventFilter(window._dock_tabs)  # pyright: ignore[reportAttributeAccessIssue]
+    for bar in window.findChildren(QTabBar):
+        readable_tabs(bar)
 
 
 def arrange_docks(window: MainWindow) -> None:
@@ -37,7 +69,18 @@ def arrange_docks(window: MainWindow) -> None:
     # The loss surface is a tab beside the lecture view (it wants height more than width).
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.loss_surface)
     window.tabifyDockWidget(lecture, window.loss_surface)
+    # The confusion matrices too: two tables stacked want the column's height.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.confusion)
+    window.tabifyDockWidget(lecture, window.confusion)
+    # The chain rule too: clicking a weight in a backward stage brings it to the front.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.chain_rule)
+    window.tabifyDockWidget(lecture, window.chain_rule)
     lecture.raise_()
+    # Training > Compare…'s curves: a tab beside the plots, hidden until a comparison.
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.compare.dock)
+    window.tabifyDockWidget(plots, window.compare.dock)
+    window.compare.dock.hide()
+    keep_tabs_readable(window)
 
 
 def apply_default_sizes(window: MainWindow) -> None:

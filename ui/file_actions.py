@@ -25,6 +25,7 @@ from nnviz.project import Project, TrainingSettings
 from ui import disk_guard
 from ui.background import run_and_wait
 from ui.dialogs import plain_tooltip, show_error
+from ui.export_proof import ExportProof
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -67,6 +68,8 @@ class FileActions:
         #: The bundled example the open document is an untitled copy of, or None.
         self.example_stem: str | None = None
         self.on_disk = disk_guard.DiskStamp()  # the file as last opened or saved
+        #: Checks each weight export in its runtime (:class:`ui.export_proof.ExportProof`).
+        self.proof = ExportProof(window)
 
     def document_name(self) -> str:
         """The open document's name: its file's, or the untitled one."""
@@ -251,11 +254,15 @@ class FileActions:
         w = self._w
         try:
             fmt = export_formats.for_path(path)
-            written = fmt.export(w.project.build_model(), path)
+            model = w.project.build_model()
+            written = fmt.export(model, path)
         except NnvizError as error:
             show_error(w, "Cannot export the weights", error)
             return False
-        w._show_message("Exported " + " and ".join(Path(p).name for p in written))
+        w._show_message("Exported " + " and ".join(Path(p).name for p in written)
+                        + "; checking it…")
+        # Proof of export: the file is loaded in its runtime and predicts as nnviz does.
+        self.proof.start(path, fmt.suffix, model)
         return True
 
     def on_export_weights(self) -> bool:
@@ -291,19 +298,27 @@ class FileActions:
         return self._w.export_image(_with_suffix(path, chosen, IMAGE_FILTERS))
 
     def export_handout(self, path: str | os.PathLike | None,
-                       slides_dir: str | os.PathLike | None = None) -> bool:
+                       slides_dir: str | os.PathLike | None = None,
+                       worksheet: bool = False) -> bool:
         """See :meth:`ui.main_window.MainWindow.export_handout`."""
         from ui.handout import export_handout
+        from ui.worksheet import export_worksheet
 
         w = self._w
         name = Path(self.document_name()).stem if w.project.path else self.document_name()
         try:
-            export_handout(w.session, path, name, slides_dir=slides_dir)
+            if worksheet:
+                if path is None:
+                    raise NnvizError("A worksheet is a PDF: give the file to write.")
+                export_worksheet(w.session, path, name)
+            else:
+                export_handout(w.session, path, name, slides_dir=slides_dir)
         except (NnvizError, OSError) as error:
-            show_error(w, "Cannot export the handout", error)
+            show_error(w, f"Cannot export the {'worksheet' if worksheet else 'handout'}", error)
             return False
-        written = Path(path).name if path is not None else Path(slides_dir).name
-        w._show_message(f"Exported {written}")
+        written = path if path is not None else slides_dir
+        assert written is not None  # the window asks for a PDF, the slides or both
+        w._show_message(f"Exported {Path(written).name}")
         return True
 
     def on_export_handout(self) -> bool:
@@ -316,6 +331,18 @@ class FileActions:
             path += ".pdf"
         self.remember_dir(path)
         return self._w.export_handout(path)
+
+    def on_export_worksheet(self) -> bool:
+        """File > Export Worksheet…"""
+        path, _ = QFileDialog.getSaveFileName(
+            self._w, "Export worksheet", str(Path(self.start_dir()) / "worksheet.pdf"),
+            PDF_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        self.remember_dir(path)
+        return self._w.export_handout(path, worksheet=True)
 
     def on_export_slides(self) -> bool:
         """File > Export Slides…"""
@@ -364,7 +391,7 @@ class FileActions:
         value = QSettings().value(SETTINGS_RECENT, [])
         if isinstance(value, str):  # QSettings returns a bare string for a 1-item list
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files (at most :data:`MAX_RECENT`)."""

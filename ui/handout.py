@@ -46,8 +46,10 @@ from PySide6.QtGui import (
 from nnviz import optimizers
 from nnviz.errors import NnvizError
 from nnviz.keras_code import lecture_code
+from nnviz.lecture_info import LectureInfo, lecture_info
 from nnviz.project import Project
 from nnviz.session import Session
+from nnviz.training import Stepper
 from ui.canvas import CanvasScene
 from ui.training.lecture_view import LectureView
 
@@ -108,10 +110,10 @@ class _Copy:
             with session.lock:  # the weights shown (a time-travel snapshot too)
                 state = session.stepper.get_state()
             if [w.shape for w in state.weights] == \
-                    [w.shape for w in self.session.stepper.model.get_weights()]:
-                self.session.stepper.set_state(state)
-        if self.session.stepper.diverged:
-            raise NnvizError(self.session.stepper.diverged)
+                    [w.shape for w in self.stepper.model.get_weights()]:
+                self.stepper.set_state(state)
+        if self.stepper.diverged:
+            raise NnvizError(self.stepper.diverged)
         self.scene = CanvasScene(project.design)
         self.scene.set_theme(False)  # paper is white
         self.scene.set_item_caching(False)  # vectors and text, not cached bitmaps
@@ -122,15 +124,15 @@ class _Copy:
             True, samples_table=project.training.batch_size <= PRINTED_TABLE_SAMPLES)
         self.ids = [spec.id for spec in project.design.chain()]
 
-    def info(self) -> dict:
+    @property
+    def stepper(self) -> Stepper:
+        """The copy's run (ensure_run built it; stepping never takes it away)."""
+        assert self.session.stepper is not None
+        return self.session.stepper
+
+    def info(self) -> LectureInfo:
         """What the lecture view needs besides the trace (as the window's presenter gives it)."""
-        t = self.session.project.training
-        chain = self.session.design.chain()
-        return {"ids": list(self.ids), "names": [s.name for s in chain],
-                "activations": [s.activation for s in chain[1:]], "loss": t.loss,
-                "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum
-                else "momentum",
-                "learning_rate": t.learning_rate, "diverged": self.session.stepper.diverged}
+        return lecture_info(self.session, self.ids)
 
     def show(self, trace) -> None:
         """Draw the stage of ``trace`` on the hidden canvas and fill in the formulas."""
@@ -147,7 +149,7 @@ class _Copy:
             scene.set_edge_values(dict(zip(edges, trace.W_before)), mode="weights")
         else:
             scene.set_edge_values(None)
-        weights = self.session.stepper.model.get_weights()
+        weights = self.stepper.model.get_weights()
         # Nothing selected: the live view explains neuron 1 of the stage's layer, with the
         # whole chain rule on a backward stage (the output's ∂L/∂z, the hidden layer's
         # Σ w·∂L/∂z and f′, then ∂L/∂b and ∂L/∂w), as the Lecture view shows it.
@@ -246,6 +248,8 @@ def _settings_lines(project: Project) -> list[str]:
                         for s in chain)
     opt = optimizers.title(t.optimizer, t.momentum)
     extra = f", momentum {t.momentum:g}" if t.momentum else ""
+    if t.regularization != "none":
+        extra += f"    Regularization: {t.regularization.upper()}, rate {t.regularization_rate:g}"
     data = project.dataset.name or "none"
     if project.dataset.is_csv and project.dataset.csv_path:
         data = Path(project.dataset.csv_path).name
@@ -361,10 +365,11 @@ def _draw_curve(painter: QPainter, rect: QRectF, history, batches_per_epoch: int
     return y_labels + x_labels
 
 
-def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str) -> None:
+def _footer(painter: QPainter, page: QRectF, number: int, total: int, name: str,
+            what: str = "handout") -> None:
     font = _font(10)
     rect = QRectF(page.left(), page.bottom() - 16, page.width(), 16)
-    _text(painter, rect, f"nnviz handout · {name}", font, _MUTED)
+    _text(painter, rect, f"nnviz {what} · {name}", font, _MUTED)
     _text(painter, rect, f"page {number} of {total}", font, _MUTED,
           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
@@ -404,7 +409,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
     network cannot be trained (the reason) or a file cannot be written.
     """
     copy = _Copy(session)
-    stepper = copy.session.stepper
+    stepper = copy.stepper
     stages = stepper.stages
     if stepper.next_stage != stages[0]:
         copy.session.step("batch")  # finish the batch the user is in
@@ -417,50 +422,16 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             slides_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise NnvizError(f"Cannot make the folder {slides_dir}: {error.strerror}.") from error
-    part = None
+    part = page = content = None
     if path is not None:
-        path = Path(path)
-        part = path.with_name(path.name + ".part")
-        pdf = QPdfWriter(str(part))
-        pdf.setResolution(PDF_DPI)
-        pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-        pdf.setTitle(f"nnviz handout: {name}")
-        pdf.setCreator("nnviz")
-        painter = QPainter()
-        if not painter.begin(pdf):
-            raise NnvizError(f"Cannot write the PDF file {path}; check the folder exists and "
-                             "is writable.")
-    scale = PDF_DPI / LAYOUT_DPI
-    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+        path, part, pdf, painter, page, content = _begin_pdf(path, f"nnviz handout: {name}")
     labels: list[str] = []
     texts: list[str] = []
     try:
         if painter is not None:
-            painter.scale(scale, scale)
-            page = QRectF(0, 0, pdf.width() / scale, pdf.height() / scale).adjusted(
-                margin, margin, -margin, -margin)
-            content = page.adjusted(0, 0, 0, -24)
-            # ---- title page
-            y = content.top()
-            y += _text(painter, QRectF(content.left(), y, content.width(), 60),
-                       f"{name}", _font(28, True))
-            y += _text(painter, QRectF(content.left(), y + 2, content.width(), 30),
-                       f"One batch of training, stage by stage · nnviz · "
-                       f"{datetime.date.today().isoformat()}", _font(13), _MUTED) + 14
-            copy.clear()
-            net = QRectF(content.left(), y, content.width(), content.height() * 0.36)
-            y += _draw_scene(painter, copy.scene, net) + 14
-            for line in _settings_lines(copy.session.project):
-                y += _text(painter, QRectF(content.left(), y, content.width(), 60), line,
-                           _font(13)) + 4
-            y += 12
-            project = copy.session.project
-            code = lecture_code(project.design, project.training, project.dataset).text
-            _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
-                  code, _font(10.5, mono=True))
+            texts.append(_title_page(painter, content, copy, name, "One batch of training, "
+                                     "stage by stage"))
             _footer(painter, page, 1, total, name)
-            texts.append("\n".join([name, *_settings_lines(project), code]))
         for index in range(len(stages)):
             trace = copy.session.step("stage")
             if trace is None:
@@ -469,14 +440,14 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             label = trace.stage.label
             labels.append(label)
             heading, sub = _stage_titles(trace, index, len(stages))
-            if painter is not None:
+            if painter is not None and pdf is not None:
                 pdf.newPage()
                 texts.append(_stage_layout(painter, content, copy, heading, sub))
                 _footer(painter, page, index + 2, total, name)
             if slides_dir is not None:
                 slides.append(_write_slide(slides_dir / f"stage-{index + 1:02d}.png",
                                            copy, heading, sub))
-        if painter is not None:
+        if painter is not None and pdf is not None:
             pdf.newPage()
             y = content.top()
             y += _text(painter, QRectF(content.left(), y, content.width(), 40),
@@ -493,19 +464,74 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             _footer(painter, page, total, total, name)
             texts.append("\n".join(["The loss so far", note, *ticks]))
     except BaseException:
-        if painter is not None and painter.isActive():
-            painter.end()
-        if part is not None and part.exists():
-            part.unlink()
+        _end_pdf(painter, part, None)
         raise
+    _end_pdf(painter, part, path)
+    return HandoutResult(total if path is not None else 0, labels, slides, texts)
+
+
+def _begin_pdf(path, title: str):
+    """An A4 PDF being written to ``path`` + ".part": ``(path, part, pdf, painter, page,
+    content)``, the painter scaled to layout pixels, ``page`` inside the margins and
+    ``content`` above the footer."""
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    pdf = QPdfWriter(str(part))
+    pdf.setResolution(PDF_DPI)
+    pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                  QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    pdf.setTitle(title)
+    pdf.setCreator("nnviz")
+    painter = QPainter()
+    if not painter.begin(pdf):
+        raise NnvizError(f"Cannot write the PDF file {path}; check the folder exists and "
+                         "is writable.")
+    scale = PDF_DPI / LAYOUT_DPI
+    margin = MARGIN_MM / 25.4 * LAYOUT_DPI
+    painter.scale(scale, scale)
+    page = QRectF(0, 0, pdf.width() / scale, pdf.height() / scale).adjusted(
+        margin, margin, -margin, -margin)
+    return path, part, pdf, painter, page, page.adjusted(0, 0, 0, -24)
+
+
+def _end_pdf(painter: QPainter | None, part: Path | None, path: Path | None) -> None:
+    """Finish the PDF: ``part`` becomes ``path`` (atomically), or is deleted (None)."""
     if painter is not None and painter.isActive():
         painter.end()
-    if part is not None:
-        try:
-            os.replace(part, path)
-        except OSError as error:
-            raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
-    return HandoutResult(total if path is not None else 0, labels, slides, texts)
+    if part is None:
+        return
+    if path is None:
+        if part.exists():
+            part.unlink()
+        return
+    try:
+        os.replace(part, path)
+    except OSError as error:
+        raise NnvizError(f"Cannot write the PDF file {path}: {error.strerror}.") from error
+
+
+def _title_page(painter: QPainter, content: QRectF, copy: _Copy, name: str,
+                what: str) -> str:
+    """The first page: the name, ``what`` the document is, the network, its settings and
+    the lecture's Keras code. Returns the text drawn."""
+    y = content.top()
+    y += _text(painter, QRectF(content.left(), y, content.width(), 60),
+               f"{name}", _font(28, True))
+    y += _text(painter, QRectF(content.left(), y + 2, content.width(), 30),
+               f"{what} · nnviz · {datetime.date.today().isoformat()}", _font(13),
+               _MUTED) + 14
+    copy.clear()
+    net = QRectF(content.left(), y, content.width(), content.height() * 0.36)
+    y += _draw_scene(painter, copy.scene, net) + 14
+    for line in _settings_lines(copy.session.project):
+        y += _text(painter, QRectF(content.left(), y, content.width(), 60), line,
+                   _font(13)) + 4
+    y += 12
+    project = copy.session.project
+    code = lecture_code(project.design, project.training, project.dataset).text
+    _text(painter, QRectF(content.left(), y, content.width(), content.bottom() - y),
+          code, _font(10.5, mono=True))
+    return "\n".join([name, *_settings_lines(project), code])
 
 
 def _stage_titles(trace, index: int, count: int) -> tuple[str, str]:
@@ -520,7 +546,7 @@ def render_page(session: Session, stage: str, path: str | os.PathLike, name: str
     """Draw the handout's page of the stage labelled ``stage`` (as the PDF lays it out)
     into an A4 PNG at ``dpi``, for documentation. ``session`` is read, never changed."""
     copy = _Copy(session)
-    stepper = copy.session.stepper
+    stepper = copy.stepper
     if stepper.next_stage != stepper.stages[0]:
         copy.session.step("batch")
     labels = [s.label for s in stepper.stages]

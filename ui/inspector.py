@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -97,6 +98,15 @@ def _number_box(object_name: str) -> QDoubleSpinBox:
     return box
 
 
+def _mask(box: QDoubleSpinBox, hidden: bool) -> None:
+    """Predict, then reveal: a number box shows "?" (its value not set in it) until revealed."""
+    box.setSpecialValueText("?" if hidden else "")
+    if hidden:
+        with QSignalBlocker(box):
+            box.setValue(box.minimum())  # the special text shows at the minimum
+        box.setEnabled(False)
+
+
 def _form() -> QFormLayout:
     form = QFormLayout()
     form.setContentsMargins(0, 6, 0, 0)
@@ -129,6 +139,8 @@ class InspectorDock(QDockWidget):
 
     sig_message = Signal(str)
     """A short message for the status bar (an edit the design refused)."""
+    sig_open_matrix = Signal(str)
+    """The "Weight matrix…" button: open the layer's weight matrix (ui.weight_matrix)."""
 
     def __init__(self, design: Design, parent: QWidget | None = None):
         super().__init__("Inspector", parent)
@@ -138,6 +150,7 @@ class InspectorDock(QDockWidget):
         self._z: dict = {}
         self._a: dict = {}
         self._grad: dict = {}
+        self._hidden: tuple[frozenset, frozenset] = (frozenset(), frozenset())
 
         self._stack = QStackedWidget()
         self._stack.addWidget(self._build_empty_page())
@@ -222,6 +235,12 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._layer_hint = _hint("")
         layout.addWidget(self._layer_hint)
+        self.matrix_button = QPushButton("Weight matrix…", objectName="weightMatrixButton")
+        self.matrix_button.setToolTip("This layer's weights and biases as a table that edits "
+                                      "and copies/pastes CSV (Ctrl+M)")
+        self.matrix_button.clicked.connect(
+            lambda: self.sig_open_matrix.emit(self._selected_layer() or ""))
+        layout.addWidget(self.matrix_button)
         layout.addStretch(1)
         return page
 
@@ -287,6 +306,14 @@ class InspectorDock(QDockWidget):
         self._grad = dict(gradients or {})
         self.refresh()
 
+    def set_hidden(self, edges=(), biases=()) -> None:
+        """Predict, then reveal: the weights of ``edges`` (``(source, target)`` pairs) and
+        the biases of the layers ``biases`` show "?" until the next Step reveals them."""
+        wanted = (frozenset(edges), frozenset(biases))
+        if wanted != self._hidden:
+            self._hidden = wanted
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-read everything shown from the design (and the latest values)."""
         sel = self.selection
@@ -336,6 +363,7 @@ class InspectorDock(QDockWidget):
             self.initializer_combo.setCurrentText(spec.initializer or "")
         self.activation_combo.setEnabled(not is_input)
         self.initializer_combo.setEnabled(not is_input)
+        self.matrix_button.setEnabled(not is_input)
         incoming = sum(self.design.layer(c.source).units
                        for c in self.design.connections if c.target == layer_id)
         params = 0 if is_input else incoming * spec.units + spec.units
@@ -353,6 +381,7 @@ class InspectorDock(QDockWidget):
         with QSignalBlocker(self.bias_spin):
             self.bias_spin.setValue(float(bias[j]) if bias is not None else 0.0)
         self.bias_spin.setEnabled(bias is not None)
+        _mask(self.bias_spin, layer_id in self._hidden[1])
         z = self._pick(self._z.get(layer_id), j)
         a = self._pick(self._a.get(layer_id), j)
         self._z_label.setText(_fmt(z))
@@ -378,6 +407,7 @@ class InspectorDock(QDockWidget):
         with QSignalBlocker(self.weight_spin):
             self.weight_spin.setValue(float(kernel[i, j]) if kernel is not None else 0.0)
         self.weight_spin.setEnabled(kernel is not None)
+        _mask(self.weight_spin, (src, tgt) in self._hidden[0])
         grad = self._grad.get((src, tgt))
         self._grad_label.setText(_fmt(grad[i, j]) if grad is not None else "—")
         self._connection_hint.setText(

@@ -7,9 +7,11 @@ that the engine does not depend on the view: it is handed the window as a functi
 """
 from __future__ import annotations
 
+import sys
 from typing import TextIO
 
 from nnviz import cli
+from nnviz.training_process import run_child_if_asked
 
 
 def _open_window(argv: list[str]) -> int:
@@ -20,5 +22,10 @@ def _open_window(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    A frozen app (PyInstaller) starts its training process as itself: that one is the
+    training process and never returns (see :func:`nnviz.training_process.child_command`).
+    """
+    run_child_if_asked(sys.argv[1:] if argv is None else argv)
     return cli.main(argv, stdout=stdout, stderr=stderr, open_window=_open_window)

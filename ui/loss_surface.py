@@ -16,14 +16,17 @@ The plane is one of:
 * **Random directions**: two random, filter-normalised directions (as in loss-landscape
   papers), centred on the current weights.
 
-The grid is computed off the GUI thread (a ``QThreadPool`` task on copies of the weights
-and data); a newer request makes an older result stale.
+The grid is computed off the GUI thread (a :class:`~ui.thread_job.ThreadJob` on copies
+of the weights and data), one at a time; a newer request makes an older result stale, and
+only the newest request waiting is computed next.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QRectF, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -44,7 +47,11 @@ from nnviz.errors import NnvizError
 from nnviz.selection import ConnectionSel, Selection
 from ui.canvas import style
 from ui.theme import is_dark
+from ui.thread_job import ThreadJob
 from ui.training.plot_parts import style_plot
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 __all__ = ["LossSurfaceDock", "MODES", "MAX_SAMPLES"]
 
@@ -58,28 +65,14 @@ MAX_SAMPLES = 1000
 CONTOURS = 8
 
 
-class _Result(QObject):
-    """Carries a finished grid from the pool thread to the GUI thread (queued signal)."""
-
-    done = Signal(object)
+#: What a grid evaluation may fail with for the numbers' sake (shown in the dock).
+_SURFACE_ERRORS = (ValueError, FloatingPointError, MemoryError)
 
 
-class _SurfaceTask(QRunnable):
-    """One grid evaluation on the thread pool; emits ``(generation, result or error)``."""
-
-    def __init__(self, emitter: _Result, generation: int, job: dict):
-        super().__init__()
-        self.emitter, self.generation, self.job = emitter, generation, job
-
-    def run(self) -> None:
-        """Evaluate the grid (NumPy, no Qt) and hand the result to the GUI thread."""
-        j = self.job
-        try:
-            result = ls.loss_surface(j["model"], j["x"], j["y"], j["center"], j["dir1"],
-                                     j["dir2"], j["span"], grid=j["grid"])
-        except (ValueError, FloatingPointError, MemoryError) as error:
-            result = error
-        self.emitter.done.emit((self.generation, result))
+def _evaluate(job: dict):
+    """Evaluate the grid of ``job`` (NumPy, no Qt): runs on the job's thread."""
+    return ls.loss_surface(job["model"], job["x"], job["y"], job["center"], job["dir1"],
+                           job["dir2"], job["span"], grid=job["grid"])
 
 
 class LossSurfaceDock(QDockWidget):
@@ -94,6 +87,8 @@ class LossSurfaceDock(QDockWidget):
     """
 
     sig_computed = Signal()
+    #: The main window: the name hides QWidget.window() on the dock (the same window).
+    window: MainWindow
 
     def __init__(self, window):
         super().__init__("Loss Surface", window)
@@ -107,16 +102,16 @@ class LossSurfaceDock(QDockWidget):
         self._plane: dict | None = None
         self._generation = 0
         self._snapshot_count = -1
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._emitter = _Result(self)
-        self._emitter.done.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
+        #: The grid being computed, and the request (generation) it answers.
+        self._task: ThreadJob | None = None
+        self._task_generation = 0
+        self._pending: dict = {}
 
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QGridLayout()
-        self.mode_combo = QComboBox(objectName="surfaceMode")
+        self.mode_combo = QComboBox(objectName="surfaceMode")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for data, label in MODES:
             self.mode_combo.addItem(label, data)
         self.mode_combo.setToolTip("Which plane through weight space the loss is drawn over")
@@ -124,24 +119,24 @@ class LossSurfaceDock(QDockWidget):
         self.mode_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode_combo.setMinimumContentsLength(12)
-        self.axis1_button = QPushButton("Selected → axis 1", objectName="surfaceAxis1")
-        self.axis2_button = QPushButton("Selected → axis 2", objectName="surfaceAxis2")
+        self.axis1_button = QPushButton("Selected → axis 1", objectName="surfaceAxis1")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.axis2_button = QPushButton("Selected → axis 2", objectName="surfaceAxis2")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for n, button in enumerate((self.axis1_button, self.axis2_button)):
             button.setToolTip("Use the connection selected on the canvas as this axis "
                               "(click a connection first)")
             button.setEnabled(False)
             button.setMinimumWidth(40)
             button.clicked.connect(lambda _c=False, n=n: self.set_axis(n, self._selection))
-        self.axes_label = QLabel("", objectName="surfaceAxes")
+        self.axes_label = QLabel("", objectName="surfaceAxes")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.axes_label.setWordWrap(True)
-        self.span_spin = QDoubleSpinBox(objectName="surfaceSpan")
+        self.span_spin = QDoubleSpinBox(objectName="surfaceSpan")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.span_spin.setRange(0.05, 100.0)
         self.span_spin.setSingleStep(0.5)
         self.span_spin.setValue(2.0)
         self.span_spin.setPrefix("± ")
         self.span_spin.setToolTip("How far the grid reaches on each side of the current "
                                   "weights (principal directions: fitted to the path)")
-        self.recompute_button = QPushButton("Recompute", objectName="surfaceRecompute")
+        self.recompute_button = QPushButton("Recompute", objectName="surfaceRecompute")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.recompute_button.setToolTip("Compute the surface again around the current weights")
         controls.addWidget(self.mode_combo, 0, 0, 1, 2)
         controls.addWidget(self.axis1_button, 1, 0)
@@ -165,7 +160,8 @@ class LossSurfaceDock(QDockWidget):
         for side in ("left", "bottom"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.image = pg.ImageItem()
-        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        viridis = cast(pg.ColorMap, pg.colormap.get("viridis"))  # bundled with pyqtgraph
+        self.image.setLookupTable(cast(np.ndarray, viridis.getLookupTable(nPts=256)))
         self.plot.addItem(self.image)
         self.contours: list[pg.IsocurveItem] = []
         for _ in range(CONTOURS):
@@ -179,7 +175,7 @@ class LossSurfaceDock(QDockWidget):
                                               pen=pg.mkPen("#ffffff", width=2))
         self.plot.addItem(self.current_dot)
         layout.addWidget(self.plot, 1)
-        self.status = QLabel("", objectName="surfaceStatus")
+        self.status = QLabel("", objectName="surfaceStatus")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -358,7 +354,7 @@ class LossSurfaceDock(QDockWidget):
                 labels.append(self._connection_name(axis))
             if self.axes[0] == self.axes[1]:
                 raise ValueError("Choose two different connections.")
-            offset = np.array([center[2 * self._layer_of(a, ids)][a[2], a[3]]
+            offset = np.array([center[2 * cast(int, self._layer_of(a, ids))][a[2], a[3]]
                                for a in self.axes])
         elif mode == "pca":
             d1, d2, explained = ls.pca_directions(snapshots, center)
@@ -385,21 +381,33 @@ class LossSurfaceDock(QDockWidget):
         self._generation += 1
         self._pending = job
         self.status.setText("Computing the loss surface…")
-        self._pool.start(_SurfaceTask(self._emitter, self._generation, job))
+        if self._task is None:  # else the newest request starts when the running one ends
+            self._start(job)
+
+    def _start(self, job: dict) -> None:
+        task = ThreadJob(lambda: _evaluate(job), "nnviz-loss-surface",
+                         expected=_SURFACE_ERRORS)
+        self._task, self._task_generation = task, self._generation
+        task.done.connect(self._on_result)
+        task.start()
 
     def wait(self, ms: int = 5000) -> bool:
         """Wait for a computation in progress (tests, the benchmark); True if done."""
-        return self._pool.waitForDone(ms)
+        return self._task is None or self._task.wait(ms)
 
-    def _on_result(self, message) -> None:
-        generation, result = message
-        if generation != self._generation:
-            return  # a newer request is on its way
-        job = self._pending
-        if isinstance(result, Exception):
-            self._clear(f"The loss surface could not be computed: {result}")
+    def _on_result(self) -> None:
+        task, generation = self._task, self._task_generation
+        if task is None or self.sender() is not task:
             return
-        alphas, betas, losses = result
+        self._task = None
+        if generation != self._generation:
+            self._start(self._pending)  # only the newest request waiting is computed
+            return
+        job = self._pending
+        if task.error is not None:
+            self._clear(f"The loss surface could not be computed: {task.error}")
+            return
+        alphas, betas, losses = task.result
         self.surface = (alphas, betas, losses)
         self._plane = {"center": job["center"], "dir1": job["dir1"], "dir2": job["dir2"],
                        "offset": job["offset"]}
@@ -437,6 +445,20 @@ class LossSurfaceDock(QDockWidget):
             return None
         return float(data[0][0]), float(data[1][0])
 
+    def plane_coordinates(self, path) -> np.ndarray | None:
+        """Where the weight lists of ``path`` lie on the plane drawn now, in the plot's axis
+        coordinates (``(n, 2)``), or None: no surface yet, or no weights of its shapes (a
+        comparison's paths are drawn with this; see ui.compare_view)."""
+        plane = self._plane
+        if plane is None:
+            return None
+        c = plane["center"]
+        shapes = [np.shape(w) for w in c]
+        path = [w for w in path if w is not None and [np.shape(a) for a in w] == shapes]
+        if not path:
+            return None
+        return ls.project(path, c, plane["dir1"], plane["dir2"]) + plane["offset"]
+
     def _on_frame(self) -> None:
         if self._plane is not None and self.isVisible():
             self._update_path()
@@ -450,10 +472,8 @@ class LossSurfaceDock(QDockWidget):
         snapshots = list(stepper.snapshots)
         if force or len(snapshots) != self._snapshot_count:
             self._snapshot_count = len(snapshots)
-            shapes = [np.shape(w) for w in c]
-            path = [w for _e, w in snapshots if [np.shape(a) for a in w] == shapes]
-            if path:
-                xy = ls.project(path, c, d1, d2) + offset
+            xy = self.plane_coordinates([w for _e, w in snapshots])
+            if xy is not None:
                 self.path_curve.setData(xy[:, 0], xy[:, 1])
             else:
                 self.path_curve.setData([], [])

@@ -12,14 +12,16 @@ menu bar, as a table) and :mod:`ui.status_bar` (the status bar's presenter).
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,8 @@ from nnviz.session import Session
 from ui import dock_layout
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
+from ui.compare_view import CompareController
+from ui.confusion_view import ConfusionView
 from ui.dialogs import HowToDialog
 from ui.file_actions import (  # noqa: F401 (re-exported: the names the window always had)
     IMAGE_FILTERS,
@@ -47,6 +51,7 @@ from ui.file_actions import (  # noqa: F401 (re-exported: the names the window a
     FileActions,
 )
 from ui.inspector import InspectorDock
+from ui.lesson import LessonApplier
 from ui.loss_surface import LossSurfaceDock
 from ui.menus import build_menus
 from ui.neuron_maps_view import NeuronMapsLink
@@ -55,6 +60,8 @@ from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
+from ui.training.chain_rule_view import ChainRuleDock
+from ui.weight_matrix import install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
 # Where a layer added from the palette by double-click lands, relative to the rightmost
@@ -70,6 +77,8 @@ STATE_VERSION = 2
 FIRST_START_SIZE = QSize(1440, 900)
 #: Room a window manager's frame and title bar take around the window (pixels, each way).
 FRAME_ALLOWANCE = QSize(16, 48)
+#: Seconds closing the window waits for an export check still running (see shutdown).
+SHUTDOWN_CHECK_WAIT_S = 3.0
 
 
 def first_start_geometry(available: QRect, wanted: QSize = FIRST_START_SIZE) -> tuple[QRect, bool]:
@@ -96,6 +105,18 @@ class MainWindow(QMainWindow):
     ``undo_stack``, ``training`` (the TrainingController), ``open_file(path)``,
     ``save_file(path)``, ``new_file()``, ``is_modified()``, ``set_dark(dark)``.
     """
+
+    # Made by ui.menus.build_menus from its table; named here for the type checker.
+    undo_action: QAction
+    redo_action: QAction
+    delete_action: QAction
+    select_all_action: QAction
+    light_action: QAction
+    dark_action: QAction
+    examples_menu: QMenu
+    recent_menu: QMenu
+    #: The layer palette: the name hides QWidget.palette() on the window (scripts know it).
+    palette: PaletteWidget
 
     def __init__(self, project: Project | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -140,6 +161,11 @@ class MainWindow(QMainWindow):
         self.training.sig_frame.connect(self._on_training_frame)
         self.neuron_maps = NeuronMapsLink(self)
         self.loss_surface = LossSurfaceDock(self)
+        #: Training > Compare… (its dock, its thread) and the confusion matrices' dock.
+        self.compare = CompareController(self)
+        self.confusion = ConfusionView(self)
+        #: The chain rule for the clicked weight, a tab beside the Lecture view.
+        self.chain_rule = ChainRuleDock(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.
@@ -150,6 +176,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
 
         build_menus(self)  # the menu table: ui.menus
+        # A layer's weight matrix (ui.weight_matrix): from its context menu, the inspector.
+        install_context_menu(self)
+        self.inspector.sig_open_matrix.connect(lambda layer_id: open_weight_matrix(self, layer_id))
         #: The status bar's messages and its two labels (ui.status_bar).
         self.status_presenter = StatusBarPresenter(self)
         self.run_state_label = self.status_presenter.run_state_label
@@ -173,6 +202,9 @@ class MainWindow(QMainWindow):
         dock_layout.arrange_docks(self)
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_settings()
+        #: Hides and locks what the project's lesson says (ui.lesson); after the remembered
+        #: layout, which may show a dock the lesson hides.
+        self.lesson_view = LessonApplier(self)
         if self._needs_default_sizes:
             # Folded before the first show: the three plots' least width would otherwise
             # widen a small window as it appears.
@@ -323,10 +355,12 @@ class MainWindow(QMainWindow):
         return self.files.import_keras_file(path)
 
     def export_handout(self, path: str | os.PathLike | None,
-                       slides_dir: str | os.PathLike | None = None) -> bool:
-        """Write the handout PDF (and/or one PNG per stage into ``slides_dir``); the
-        window's run, weights and undo stack are not touched (see ui.handout)."""
-        return self.files.export_handout(path, slides_dir)
+                       slides_dir: str | os.PathLike | None = None,
+                       worksheet: bool = False) -> bool:
+        """Write the handout PDF (and/or one PNG per stage into ``slides_dir``); with
+        ``worksheet``, the worksheet PDF instead (each stage's question, the answers last:
+        see ui.worksheet). The window's run, weights and undo stack are not touched."""
+        return self.files.export_handout(path, slides_dir, worksheet)
 
     def recent_files(self) -> list[str]:
         """The recently opened or saved projects, newest first."""
@@ -441,10 +475,11 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)
         dock_layout.apply_default_sizes(self)
+        self.lesson_view.reapply_docks()
 
     def set_dark(self, dark: bool) -> None:
         """Switch the whole window, canvas included, to the dark or light theme."""
-        apply_theme(QApplication.instance(), dark)
+        apply_theme(cast(QApplication, QApplication.instance()), dark)
         self.scene.set_theme(dark)
         # The view caches its background (grid); the scene's invalidate does not reach
         # that cache, so drop it here or the old theme's grid stays on screen.
@@ -478,7 +513,9 @@ class MainWindow(QMainWindow):
         """Remember the geometry and dock layout for the next start."""
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
+        if not self.lesson_view.hides_a_dock():
+            # A lesson's missing panel is not the user's layout for the next start.
+            settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Ask about unsaved changes, remember the layout, stop training, then close."""
@@ -502,4 +539,8 @@ class MainWindow(QMainWindow):
         """Stop the training thread cleanly (called when the window closes)."""
         if self.training is not None:
             self.training.shutdown()
+        self.compare.shutdown()
+        # A check of an export still loading its runtime gets a moment to end; past that it
+        # is a daemon thread and never keeps the program from quitting.
+        self.files.proof.wait(SHUTDOWN_CHECK_WAIT_S)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from nnviz import resources
 from ui.dialogs import show_about
+from ui.lesson import show_lesson_dialog
+from ui.weight_matrix import open_weight_matrix
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -31,7 +33,7 @@ class ActionSpec:
     attr: str
     text: str
     slot: Callable[[MainWindow], Callable]
-    keys: object = None  # a StandardKey, a text, a list of them, or a function of nothing
+    keys: Any = None  # a StandardKey, a text, a list of them, or a function of nothing
     name: str | None = None  # objectName (the tests and the scripting surface find it so)
     tip: str | None = None
     checkable: bool = False
@@ -76,6 +78,9 @@ ACTIONS = (
     ActionSpec("export_handout_action", "Export &Handout…",
                lambda w: w.files.on_export_handout, None, "actionExportHandout",
                "A printable PDF: the network, each stage of one batch with its formulas, the loss"),
+    ActionSpec("export_worksheet_action", "Export W&orksheet…",
+               lambda w: w.files.on_export_worksheet, None, "actionExportWorksheet",
+               "A printable PDF: each stage's question with room to answer, the answers last"),
     ActionSpec("export_slides_action", "Export &Slides…", lambda w: w.files.on_export_slides,
                None, "actionExportSlides", "One PNG per stage of one batch, for slides"),
     ActionSpec("quit_action", "&Quit", lambda w: w.close, Key.Quit, "actionQuit",
@@ -91,6 +96,9 @@ ACTIONS = (
                "Delete the selected layers and connections"),
     ActionSpec("select_all_action", "Select &All", lambda w: w._on_select_all, Key.SelectAll,
                "actionSelectAll"),
+    ActionSpec("lesson_action", "&Lesson…", lambda w: (lambda: show_lesson_dialog(w)), None,
+               "actionLesson", "Hide or lock controls, so that the file opens to exactly "
+               "one lesson"),
     # View
     ActionSpec("zoom_in_action", "Zoom &In", lambda w: (lambda: w.canvas.zoom_in()),
                lambda: [QKeySequence(Key.ZoomIn), "Ctrl+="], "actionZoomIn", window_wide=True),
@@ -102,12 +110,25 @@ ACTIONS = (
                lambda w: w.scene.set_show_weight_labels, "Ctrl+Shift+W", "actionShowWeights",
                "Write each connection's weight (dL/dw while back-propagating) on its line",
                checkable=True, window_wide=True),
+    ActionSpec("weight_matrix_action", "Weight &Matrix…", lambda w: (lambda: open_weight_matrix(w)),
+               "Ctrl+M", "actionWeightMatrix",
+               "The selected layer's weights as a table: rows are its inputs and the bias, "
+               "columns its units; edit cells, copy and paste CSV", window_wide=True),
     ActionSpec("reset_layout_action", "&Reset Layout", lambda w: w.reset_layout, None,
                "actionResetLayout", "Put every panel back where it started"),
     ActionSpec("light_action", "&Light", lambda w: (lambda: w.set_dark(False)), None,
                "actionLightTheme", checkable=True),
     ActionSpec("dark_action", "&Dark", lambda w: (lambda: w.set_dark(True)), "Ctrl+Shift+D",
                "actionDarkTheme", checkable=True, window_wide=True),
+    # Training
+    ActionSpec("compare_action", "&Compare…", lambda w: w.compare.open_dialog, None,
+               "actionCompare",
+               "Train copies from the same start at ×0.1, ×1 and ×10 the learning rate "
+               "(or other optimizers) and overlay their loss curves"),
+    ActionSpec("predict_action", "&Predict then Reveal", lambda w: w.training.set_predict,
+               None, "actionPredictReveal",
+               "Each Step hides the stage's results and asks its question; Step again reveals",
+               checkable=True),
     # Help
     ActionSpec("how_to_action", "&How to Use nnviz", lambda w: w.show_how_to,
                Key.HelpContents, "actionHowTo", window_wide=True),
@@ -123,12 +144,13 @@ MENUS = (
                            "save_action", "save_as_action", None,
                            "export_weights_action", "export_image_action",
                            "import_keras_action", "export_handout_action",
-                           "export_slides_action", None, "quit_action")),
+                           "export_worksheet_action", "export_slides_action", None, "quit_action")),
     ("&Edit", None, ("undo_action", "redo_action", None, "delete_action",
-                     "select_all_action")),
+                     "select_all_action", None, "lesson_action")),
     ("&View", None, ("zoom_in_action", "zoom_out_action", "fit_action",
-                     "show_weights_action", None, "<panels>", "reset_layout_action", None,
+                     "show_weights_action", "weight_matrix_action", None, "<panels>", "reset_layout_action", None,
                      "<presentation>", "<neuron_maps>", None, "<theme>")),
+    ("&Training", "trainingMenu", ("predict_action", None, "compare_action")),
     ("&Help", None, ("how_to_action", "about_action")),
 )
 
@@ -136,7 +158,7 @@ MENUS = (
 def make_action(window: MainWindow, spec: ActionSpec) -> QAction:
     """The QAction ``spec`` describes, its slot connected."""
     action = QAction(spec.text, window)
-    keys = spec.keys() if callable(spec.keys) else spec.keys
+    keys: Any = spec.keys() if callable(spec.keys) else spec.keys
     if keys is not None:
         if isinstance(keys, (list, tuple)):
             action.setShortcuts([QKeySequence(k) for k in keys])

@@ -105,6 +105,7 @@ class NeuronMapsLink(QObject):
         if view is self._shown:
             return  # the same maps as drawn: nothing new
         self._shown = view
+        assert self.selected is not None  # the maps were found for it
         layer_id, k = self.selected
         item = self.window.scene.layer_item(layer_id)
         title = f"{style.neuron_prefix(item.kind)}{k + 1} of {item.name}"

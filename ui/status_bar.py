@@ -52,6 +52,7 @@ class StatusBarPresenter(QObject):
         events = window.session.events
         for signal in (events.run_started, events.state_changed, events.problem_changed):
             signal.connect(self.schedule_run_state)
+        events.problem_changed.connect(self.schedule_validation)  # the run's own refusals
         # The status comes through the controller: a run ends on the training thread.
         window.training.sig_status.connect(self.update_run_state)
         self._run_state_timer = QTimer(self)
@@ -95,12 +96,14 @@ class StatusBarPresenter(QObject):
         window = self._window
         design = window.design
         n_features, n_targets = window.dataset_shape()
-        problems = design.validate(n_features, n_targets)
+        problems = [p.message for p in design.validate(n_features, n_targets)]
+        if not problems and window.session.problem:  # a sound design the run still refuses
+            problems = [window.session.problem]
         label = self.validation_label
         if problems:
             more = f"  (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-            label.setText(f"⚠ {problems[0].message}{more}")
-            label.setToolTip(plain_tooltip("\n".join(p.message for p in problems)))
+            label.setText(f"⚠ {problems[0]}{more}")
+            label.setToolTip(plain_tooltip("\n".join(problems)))
             label.setProperty("state", "error")
         else:
             n_layers = len(design.layers)

@@ -1,6 +1,8 @@
 """Small helpers for the weight arrays a design keeps (float64 copies, kept blocks)."""
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
 from nnviz import initializers as _initializers
@@ -21,6 +23,10 @@ def fit_block(old: np.ndarray, template: np.ndarray) -> np.ndarray:
     return out
 
 
+@overload
+def copy_array(array: np.ndarray) -> np.ndarray: ...
+@overload
+def copy_array(array: None) -> None: ...
 def copy_array(array: np.ndarray | None) -> np.ndarray | None:
     """A float64 copy of ``array`` (None stays None)."""
     return None if array is None else np.array(array, dtype=np.float64, copy=True)
@@ -45,6 +51,6 @@ def seed_for(text: str, units: int) -> int:
     return sum(ord(c) * (k + 1) for k, c in enumerate(text)) * 7919 + units
 
 
-def fresh_kernel(initializer: str, shape: tuple[int, int], seed: int) -> np.ndarray:
+def fresh_kernel(initializer: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
     """Initial weights of ``shape`` from the layer's initializer (as a new layer would get)."""
     return np.asarray(_initializers.get(initializer, seed=seed)(shape), dtype=np.float64)

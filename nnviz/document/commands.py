@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from nnviz.document.specs import Connection, LayerSpec
 
 __all__ = ["AddLayer", "Connect", "DesignCommand", "Move", "Remove", "SetAttr", "SetUnits",
-           "SetWeight"]
+           "SetWeight", "SetWeightBlock"]
 
 
 class DesignCommand(Command):
@@ -144,7 +144,11 @@ class SetWeight(DesignCommand):
 
     def _set(self, value: float) -> None:
         d = self.design
-        array = d._kernels[self.conn] if self.conn is not None else d._biases[self.layer_id]
+        if self.conn is not None:
+            array = d._kernels[self.conn]
+        else:
+            assert self.layer_id is not None  # a bias is named by its layer
+            array = d._biases[self.layer_id]
         array[self.index] = value
         d.events.weights_changed.emit()
 
@@ -219,3 +223,52 @@ class SetUnits(DesignCommand):
         """The arrays kept at each size (a 784 x 128 kernel is 800 KB per size)."""
         return array_bytes(self._kept)
 
+
+
+class SetWeightBlock(DesignCommand):
+    """Set a block of a layer's weight matrix (its kernel's rows, then its bias as the last
+    row) as one undo step, with one ``weights_changed``: a pasted table of any size.
+
+    The values before are read when the command is first done (after the undo stack has
+    closed a training run, which moves the weights).
+    """
+
+    def __init__(self, design: Design, conn: Connection, row: int, col: int,
+                 values: np.ndarray, text: str):
+        super().__init__(design, text)
+        self.conn, self.row, self.col = conn, row, col
+        self.new = np.array(values, dtype=np.float64, copy=True)
+        self.old: np.ndarray | None = None
+
+    def _matrix_parts(self):
+        d = self.design
+        return d._kernels[self.conn], d._biases[self.conn.target]
+
+    def _get(self) -> np.ndarray:
+        kernel, bias = self._matrix_parts()
+        full = np.vstack([kernel, bias[None, :]])
+        rows, cols = self.new.shape
+        return full[self.row:self.row + rows, self.col:self.col + cols].copy()
+
+    def _set(self, block: np.ndarray) -> None:
+        kernel, bias = self._matrix_parts()
+        n_in = kernel.shape[0]
+        rows, cols = block.shape
+        c = slice(self.col, self.col + cols)
+        k_rows = max(0, min(n_in, self.row + rows) - self.row)
+        if k_rows:
+            kernel[self.row:self.row + k_rows, c] = block[:k_rows]
+        if self.row + rows > n_in:  # the block reaches the bias row
+            bias[c] = block[rows - 1]
+        self.design.events.weights_changed.emit()
+
+    def redo(self) -> None:
+        if self.old is None:
+            self.old = self._get()
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+    def nbytes(self) -> int:
+        return array_bytes(self.old, self.new)

@@ -1,7 +1,7 @@
 """Compile a design into a model: :func:`build_model` (design -> ``Sequential``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nnviz.document.arrays import fit_block
 from nnviz.document.validation import chain as _chain
@@ -48,7 +48,7 @@ def build_model(design: Design, dtype: str = "float64", seed: int = 0) -> Sequen
     set_random_seed(seed)
     dense = []
     for k, spec in enumerate(chain[1:]):
-        kwargs = {"activation": spec.activation, "kernel_initializer": spec.initializer,
+        kwargs: dict[str, Any] = {"activation": spec.activation, "kernel_initializer": spec.initializer,
                   "name": dense_name(k)}
         if k == 0:
             kwargs["input_shape"] = (chain[0].units,)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nnviz.binary import one_unit_fits
 from nnviz.document.specs import LayerSpec, quote, quote_names
 from nnviz.errors import DesignError
 
@@ -119,10 +120,14 @@ def validate(design: Design, n_features: int | None = None,
             f"The input layer {quote(spec)} has {spec.units} units but the data set has "
             f"{n_features} features; set its units to {n_features}.", spec.id))
     for spec in outputs:
-        if n_targets is not None and spec.units != n_targets:
+        if n_targets is not None and spec.units != n_targets \
+                and not one_unit_fits(spec.units, spec.activation, n_targets):
+            # Two classes also fit one sigmoid or tanh unit (nnviz.binary).
+            either = (" (or 1 unit with a sigmoid or tanh activation)" if n_targets == 2
+                      else "")
             problems.append(Problem(
                 f"The output layer {quote(spec)} has {spec.units} units but the data set has "
-                f"{n_targets} targets; set its units to {n_targets}.", spec.id))
+                f"{n_targets} targets; set its units to {n_targets}{either}.", spec.id))
         if spec.activation == "softmax" and spec.units == 1:
             problems.append(Problem(
                 f"Softmax on the 1-unit output {quote(spec)} always gives 1.0, so the network "

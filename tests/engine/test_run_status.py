@@ -12,7 +12,7 @@ from nnviz import resources
 from nnviz.design_sync import _design_weights  # the document -> run link (Session delegates to it)
 from nnviz.project import Project
 from nnviz.run_status import RunStatus, ShownPosition, position
-from nnviz.runners import ProcessRunner
+from nnviz.runners import InlineRunner, ProcessRunner
 from nnviz.session import Session
 
 
@@ -162,3 +162,34 @@ def test_one_epoch_count_after_the_last_epoch_and_past_it():
 ])
 def test_position(args, expected):
     assert position(*args) == ShownPosition(*expected)
+
+
+def test_pause_at_the_instant_the_run_finishes_leaves_it_finished():
+    """Pause pressed while the training thread's last chunk ends the run: the pause waits
+    for the chunk (the lock), then finds a finished run: no "paused" in between, nothing
+    trains after it, and the run is one undo step."""
+    session = None
+    in_chunk = threading.Event()
+
+    class EndsWhilePauseWaits(InlineRunner):
+        def chunk(self, stepper, target, token, should_stop, traced=False, progress=None):
+            in_chunk.set()  # called with the session's lock held
+            # Pause has been pressed (it sets the interrupt, then waits for the lock that
+            # this chunk holds): the chunk trains to the last epoch anyway.
+            assert session.interrupt.wait(30)
+            return super().chunk(stepper, target, token, lambda: False, traced, progress)
+
+    session = make(epochs=2, runner=EndsWhilePauseWaits())
+    seen = record(session)
+    session.start_training()
+    result = []
+    thread = threading.Thread(target=lambda: result.append(session.train_chunk()[0]))
+    thread.start()
+    assert in_chunk.wait(30)
+    session.pause()
+    thread.join(30)
+    assert result == ["finished"]
+    assert [s for s, _r in seen] == [RunStatus.TRAINING, RunStatus.FINISHED]
+    assert session.status is RunStatus.FINISHED and not session.training
+    assert session.train_chunk() == ("stopped", None)
+    assert session.undo_stack.undo_text == "Train (2 epochs)" and not session.run_open()

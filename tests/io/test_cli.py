@@ -97,6 +97,30 @@ def test_export_each_format(project_file, tmp_path, suffix):
                                    rtol=1e-12)
 
 
+@pytest.mark.parametrize("suffix", [".onnx", ".weights.h5"])
+def test_export_check_loads_the_file_in_its_runtime(project_file, tmp_path, suffix):
+    target = tmp_path / f"out{suffix}"
+    status, out, err = run(["export", project_file, "-o", target, "--check"])
+    assert status == 0, err
+    runtime = "onnxruntime" if suffix == ".onnx" else "Keras"
+    line = out.strip().splitlines()[-1]
+    assert line.startswith(f"out{suffix} checked in {runtime}: max |Δ| = "), out
+
+
+def test_export_check_fails_for_a_file_its_runtime_cannot_load(project_file, tmp_path,
+                                                               monkeypatch):
+    from nnviz import export_check
+
+    def broken(path, model, x):
+        raise ValueError("cannot read it")
+
+    monkeypatch.setitem(export_check.RUNTIMES, ".onnx", export_check.Runtime(
+        "onnxruntime", "onnxruntime", broken, ""))
+    status, out, err = run(["export", project_file, "-o", tmp_path / "out.onnx", "--check"])
+    assert status == 1
+    assert "could not be checked in onnxruntime: ValueError: cannot read it" in out
+
+
 def test_info_shows_summary_and_training_state(project_file):
     status, out, err = run(["info", project_file])
     assert status == 0, err

@@ -75,6 +75,7 @@ def _dispose(win) -> None:
     """Close a window for good: no question, training stopped, widgets deleted."""
     try:
         win.maybe_save = lambda: True  # the test is over: nothing is asked any more
+        win.files.proof.wait(120)  # an export's check ends before the next test starts
         win.close()
         win.shutdown()
         win.deleteLater()

@@ -11,6 +11,7 @@ import pytest
 
 from nnviz import activations, losses
 from nnviz.layers import Dense
+from nnviz.lecture_info import LectureInfo
 from nnviz.models import Sequential
 from nnviz.selection import NeuronSel
 from nnviz.training import Stepper
@@ -50,9 +51,9 @@ def traced(activation: str, loss: str):
 def page(qtbot, selection, model, trace, loss: str) -> str:
     view = LectureView()
     qtbot.addWidget(view)
-    info = {"ids": ["in", "h", "out"], "names": ["Input", "Hidden 1", "Output"],
-            "activations": [layer.activation_name for layer in model.dense_layers],
-            "loss": loss, "optimizer": "sgd", "learning_rate": LR}
+    info = LectureInfo(ids=("in", "h", "out"), names=("Input", "Hidden 1", "Output"),
+                       activations=tuple(layer.activation_name for layer in model.dense_layers),
+                       loss=loss, optimizer="sgd", learning_rate=LR)
     view.show_state(selection, trace, model.get_weights(), info)
     return " ".join(view.plain_text().split())
 

@@ -36,17 +36,33 @@ def test_pause_stops_training_at_once(qtbot, window):
     assert window.training.presenter.frame.running is False
 
 
-def test_the_chunk_follows_the_drawing_cost_not_a_fixed_length(window):
-    worker = window.training.worker
-    for _ in range(50):
-        worker.frame_done(0.002)     # cheap frames: many of them, within the frame budget
-    assert abs(worker.chunk_seconds() - (worker_module.FRAME_SECONDS - worker.draw_seconds)) \
-        < 1e-9
-    assert worker.chunk_seconds() >= 4 * worker.draw_seconds
-    for _ in range(50):
-        worker.frame_done(0.012)     # dear frames: training keeps its share of the time
-    share = worker.chunk_seconds() / (worker.chunk_seconds() + worker.draw_seconds)
-    assert share >= worker_module.TRAIN_SHARE - 1e-9
-    for _ in range(50):
-        worker.frame_done(1.0)       # a stalled window: chunks stay bounded
-    assert worker.chunk_seconds() == worker_module.CHUNK_SECONDS
+def test_training_on_the_windows_thread_waits_for_each_frame_to_be_drawn(
+        qtbot, make_window, monkeypatch):
+    """The one regime of training on the window's thread (the fallback when the child
+    cannot train): a chunk, its frame, and no more training until the window has drawn
+    it (while the window draws, no training holds the GIL). No FrameGate, no pacing."""
+    monkeypatch.setenv("NNVIZ_TRAINING_PROCESS", "0")
+    monkeypatch.setattr(worker_module, "HANDOFF_TIMEOUT", 60.0)  # only a drawn frame frees it
+    window = make_window()
+    session, worker = window.session, window.training.worker
+    session.set_setting(epochs=100_000)
+    done, starts = [], []
+    frame_done, train_chunk = worker.frame_done, session.train_chunk
+
+    def counted_frame_done():
+        done.append(True)
+        frame_done()
+
+    def counted_chunk(*args, **kwargs):
+        starts.append(len(done))
+        return train_chunk(*args, **kwargs)
+    monkeypatch.setattr(worker, "frame_done", counted_frame_done)
+    monkeypatch.setattr(session, "train_chunk", counted_chunk)
+    panel = window.training.panel
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(starts) >= 30, timeout=20000)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not session.training, timeout=5000)
+    assert not session.trains_in_process()
+    # Chunk i began after the window had drawn (or dropped) i frames.
+    assert all(frames >= i for i, frames in enumerate(starts[:30])), starts[:30]

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from nnviz import activations, losses, optimizers
+from nnviz.lecture_info import LectureInfo
 from nnviz.selection import ConnectionSel, NeuronSel
 from nnviz.training import Stepper
 from tests.ui.helpers import reference_stepper as reference
@@ -193,9 +194,9 @@ def _show(qtbot, selection, trace, model, activation, loss, optimizer="sgd"):
 
     view = LectureView()
     qtbot.addWidget(view)
-    info = {"ids": ["in", "h", "out"], "names": ["Input", "Hidden", "Output"],
-            "activations": [layer.activation_name for layer in model.dense_layers],
-            "loss": loss, "optimizer": optimizer, "learning_rate": 0.05}
+    info = LectureInfo(ids=("in", "h", "out"), names=("Input", "Hidden", "Output"),
+                       activations=tuple(layer.activation_name for layer in model.dense_layers),
+                       loss=loss, optimizer=optimizer, learning_rate=0.05)
     view.show_state(selection, trace, model.get_weights(), info)
     return " ".join(view.plain_text().split())
 

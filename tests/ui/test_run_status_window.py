@@ -83,3 +83,29 @@ def test_the_loss_stage_fills_the_loss_readout(window, qtbot):
     loss = ctl.trace.loss
     assert loss is not None
     assert ctl.plots.readout_text().startswith(f"Loss: this batch {loss:.4g}")
+
+
+def test_after_a_batchs_update_the_status_names_that_batch_as_the_lecture_does(window, qtbot):
+    """The update stage is the last of batch 1: the status says batch 1, not the next one."""
+    ctl = window.training
+    while True:
+        before = ctl.frames
+        qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+        if ctl.presenter.trace is not None and ctl.presenter.trace.stage.kind == "update":
+            break
+    lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())
+    assert lecture is not None and lecture.groups() == ("1", "1")
+    assert state(window) == "Stepping: epoch 1, batch 1"
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)  # batch 2 begins
+    qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+    assert state(window) == "Stepping: epoch 1, batch 2"
+    # The rest of the epoch: its last batch's update is shown, and named, in both places.
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.frames > before and window.session.stepper.epoch == 1,
+                    timeout=10000)
+    lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())
+    assert lecture is not None
+    assert state(window) == f"Stepping: epoch {lecture.group(1)}, batch {lecture.group(2)}"

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from nnviz.lecture_info import LectureInfo
 from nnviz.resources import example_path
 from nnviz.selection import ConnectionSel, NeuronSel
 from tests.ui.helpers import type_into
@@ -165,7 +166,7 @@ def test_a_softmax_neuron_with_a_huge_z_is_written_not_a_crash(qtbot):
                        x=np.array([[1.0, 2.0]]), y=np.array([[1.0, 0.0, 0.0]]), z=[z], a=[a],
                        dA=[None], dZ=[None], dW=[None], db=[None])
     weights = [np.ones((2, 3)), np.zeros(3)]
-    info = {"ids": ["in", "out"], "names": ["Input", "Output"], "activations": ["softmax"]}
+    info = LectureInfo(ids=("in", "out"), names=("Input", "Output"), activations=("softmax",))
     view.show_state(NeuronSel("out", 0), trace, weights, info)
     text = view.plain_text()
     assert "Neuron y1 of Output" in text and "∞" in text, text
@@ -218,8 +219,8 @@ def _lecture(qtbot, loss, optimizer, trace):
 
     view = LectureView()
     qtbot.addWidget(view)
-    info = {"ids": ["in", "out"], "names": ["Input", "Output"], "activations": ["softmax"],
-            "loss": loss, "optimizer": optimizer, "learning_rate": 0.01}
+    info = LectureInfo(ids=("in", "out"), names=("Input", "Output"), activations=("softmax",),
+                       loss=loss, optimizer=optimizer, learning_rate=0.01)
     view.show_state(ConnectionSel("in", "out", 0, 0), trace,
                     [trace.W_after[0], np.zeros(3)], info)
     return view.plain_text()

@@ -115,13 +115,16 @@ def test_opens_on_the_lecture_example(window):
 
 def test_menus_hold_the_standard_actions(window):
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "View", "Help"]
+    assert titles == ["File", "Edit", "View", "Training", "Help"]
     file_texts = [a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()]
     for text in ("New", "Open…", "Open Recent", "Save", "Save As…", "Export Weights…",
-                 "Export Image…", "Quit"):
+                 "Export Image…", "Export Worksheet…", "Quit"):
         assert text in file_texts
     assert window.save_action.shortcut().toString() == "Ctrl+S"
     assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    training = [a.text().replace("&", "") for a in window.menuBar().actions()[3].menu().actions()]
+    assert training == ["Predict then Reveal", "", "Compare…"]
+    assert window.predict_action.isCheckable()
 
 
 # ---------------------------------------------------------------- palette

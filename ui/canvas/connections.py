@@ -29,6 +29,7 @@ How a frame stays cheap:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -108,7 +109,7 @@ class ConnectionBundleItem(QGraphicsItem):
         self._hover: tuple[int, int] | None = None
         self._marked: tuple[int, int] | None = None
         self._tolerance = 4.0
-        self._cache: dict[str, object] = {}
+        self._cache: dict[str, Any] = {}  # arrays, label layouts, images: one per key
         self._show_labels = False
         self._label_scale = 1.0
         self._pens_for_colors()
@@ -204,10 +205,13 @@ class ConnectionBundleItem(QGraphicsItem):
             if repaint:
                 self.update()
 
-    def repaint_if_changed(self) -> None:
+    def repaint_if_changed(self, scale: float | None = None) -> None:
         """Repaint unless the picture stays as painted: every line drawn in the pen it
         was drawn with, no density image and no numbers on the lines. While training, a
-        small net's frame often moves no line to another pen: nothing is repainted."""
+        small net's frame often moves no line to another pen: nothing is repainted.
+        ``scale``: the new :meth:`set_value_scale` first."""
+        if scale is not None:
+            self.set_value_scale(scale, repaint=False)
         painted = self._painted_keys
         if painted is None or self._values is None or self._show_labels \
                 or not np.array_equal(painted, self._buckets()):
@@ -370,12 +374,12 @@ class ConnectionBundleItem(QGraphicsItem):
         if "buckets" in self._cache:
             return self._cache["buckets"][index]
         levels = width_levels(self._abs.ravel()[index], self._scale)
-        return levels * 2 + (self._values.ravel()[index] < 0)
+        return levels * 2 + (_present(self._values).ravel()[index] < 0)
 
     def _buckets(self) -> np.ndarray:
         keys = self._cache.get("buckets")
         if keys is None:
-            keys = self._levels() * 2 + (self._values.ravel() < 0)
+            keys = self._levels() * 2 + (_present(self._values).ravel() < 0)
             self._cache["buckets"] = keys
         return keys
 
@@ -460,7 +464,7 @@ class ConnectionBundleItem(QGraphicsItem):
                              labels.note)
             painter.restore()
             return
-        flat = self._values.ravel()
+        flat = _present(self._values).ravel()
         for text, rect, k in zip(labels.texts, labels.rects.tolist(), labels.edges.tolist()):
             top_left = t.map(QPointF(rect[0], rect[1]))
             box = QRectF(top_left.x(), top_left.y(), rect[2] * scale, rect[3] * scale)
@@ -551,7 +555,8 @@ class ConnectionBundleItem(QGraphicsItem):
         again only when the weights moved visibly since the image was made)."""
         cached = self._cache.get("density")
         if cached is None:
-            cached = self._cache["density"] = self._density.image(self._values, self._colors)
+            cached = self._cache["density"] = self._density.image(_present(self._values),
+                                                                  self._colors)
         return cached
 
     def _paint_density(self, painter: QPainter) -> None:
@@ -586,6 +591,12 @@ class ConnectionBundleItem(QGraphicsItem):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.drawLine(QLineF(self._x0, self._ys[i], self._x1, self._yt[j]))
+
+
+def _present(values: np.ndarray | None) -> np.ndarray:
+    """A bundle's weights where it draws lines: set by then (None draws no lines)."""
+    assert values is not None
+    return values
 
 
 def magnitudes(values: np.ndarray) -> np.ndarray:

@@ -41,7 +41,8 @@ class BundleDensity:
 
     def __init__(self) -> None:
         self.builds = 0
-        self._geometry: tuple | None = None  # (x0, ys, x1, yt)
+        self._geometry: tuple[float, np.ndarray, float, np.ndarray] = \
+            (0.0, np.zeros(1), 0.0, np.zeros(1))  # x0, ys, x1, yt
         self._rows: np.ndarray | None = None  # flat bin of each (column, block pair)
         self._cuts: tuple[np.ndarray, np.ndarray] | None = None
         self._made: tuple | None = None  # (pos, neg, colors, image, target)
@@ -72,11 +73,7 @@ class BundleDensity:
         return image, target
 
     def _block_sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        m, n = values.shape
-        if self._cuts is None:
-            self._cuts = (np.linspace(0, m, min(m, SOURCE_BLOCKS) + 1).astype(np.int64)[:-1],
-                          np.linspace(0, n, min(n, TARGET_BLOCKS) + 1).astype(np.int64)[:-1])
-        ri, ci = self._cuts
+        ri, ci = self._block_cuts(*values.shape)
         v = values if np.isfinite(values).all() else \
             np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
         pos = np.maximum(v, 0.0)
@@ -85,11 +82,18 @@ class BundleDensity:
         neg = np.add.reduceat(np.add.reduceat(neg, ri, axis=0), ci, axis=1)
         return pos, neg
 
+    def _block_cuts(self, m: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where the source's and the target's blocks start (kept with the geometry)."""
+        if self._cuts is None:
+            self._cuts = (np.linspace(0, m, min(m, SOURCE_BLOCKS) + 1).astype(np.int64)[:-1],
+                          np.linspace(0, n, min(n, TARGET_BLOCKS) + 1).astype(np.int64)[:-1])
+        return self._cuts
+
     def _bins(self) -> np.ndarray:
         """Per (column, source block, target block): the flat image bin its line crosses."""
         if self._rows is None:
             x0, ys, x1, yt = self._geometry
-            ri, ci = self._cuts
+            ri, ci = self._block_cuts(len(ys), len(yt))
             cs = np.add.reduceat(ys, ri) / np.diff(np.append(ri, len(ys)))
             ct = np.add.reduceat(yt, ci) / np.diff(np.append(ci, len(yt)))
             top, bottom = self._span()

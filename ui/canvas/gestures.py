@@ -5,6 +5,8 @@ The gestures end in the design's commands (one undo step each); the scene redraw
 the design's events, as everywhere else."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QToolTip
@@ -21,11 +23,39 @@ from ui.canvas.items import (
 )
 
 REFUSAL_MS = 2500  # how long a refused wiring's message stays on the canvas
+#: Said in a tooltip where a stage's result waits for its reveal (predict, then reveal).
+HIDDEN_HINT = "predict it: the next Step reveals it"
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QGraphicsScene
+
+    from nnviz.document import Design
+    from ui.canvas.callouts import ProblemItem
+
+    # For the type checker the mixin is the scene it is part of; at run time CanvasScene
+    # puts QGraphicsScene after it.
+    _Scene = QGraphicsScene
+else:
+    _Scene = object
 
 
-class SceneGestures:
+class SceneGestures(_Scene):
     """The pointer's and the keys' part of the canvas scene: a mixin of
     :class:`~ui.canvas.scene.CanvasScene`, which holds the state it reads."""
+
+    if TYPE_CHECKING:  # what CanvasScene holds and does, named for the type checker
+        _design: Design
+        _layers: dict[str, LayerItem]
+        _bundles: dict[tuple[str, str], ConnectionBundleItem]
+        _selection: Selection
+        _wire: dict | None
+        colors: style.CanvasColors
+        sig_selection_changed: Signal
+
+        def _layout_bubbles(self) -> None: ...
+        def show_message(self, message: str, scene_pos: QPointF,
+                         error: bool = True) -> ProblemItem: ...
 
     # ------------------------------------------------------------ hit testing
     def set_view_scale(self, scale: float) -> None:
@@ -81,6 +111,8 @@ class SceneGestures:
             if names:
                 lines[0] += f" (class {names[k]})"
             values = item.neurons.values()
+            if item.neurons.hidden:  # predict, then reveal: the tooltip keeps the secret too
+                lines.append(f"value = ? ({HIDDEN_HINT})")
             if values is not None:
                 lines.append(f"value a = {style.format_value(values[k])}")
             # What is written on the neuron, in full (it may be too small to write there).
@@ -90,6 +122,8 @@ class SceneGestures:
             if sub is not None:
                 lines.append(f"{sub_label or 'under it'} = {style.format_value(sub[k])}")
             bias = item.neurons.bias()
+            if what.layer in self.hidden_biases:
+                lines.append(f"bias b = ? ({HIDDEN_HINT})")
             if bias is not None:
                 lines.append(f"bias b = {style.format_value(bias[k])}")
             return "\n".join(lines)
@@ -101,6 +135,8 @@ class SceneGestures:
         symbol = "dL/dw" if bundle.mode() == "gradients" else "w"
         value = bundle.value_at(i, j)
         shown = "not set yet (build or train the network)" if value is None else style.format_value(value)
+        if (src, tgt) in self.hidden_edges:
+            shown = f"? ({HIDDEN_HINT})"
         return f"{symbol}[{a} → {b}] = {shown}\n{s_item.name} → {t_item.name}"
 
     def helpEvent(self, event) -> None:  # noqa: N802
@@ -117,8 +153,8 @@ class SceneGestures:
             return
         self._selection = what
         for key, bundle in self._bundles.items():
-            marked = isinstance(what, ConnectionSel) and what.key == key
-            bundle.set_marked_edge((what.i, what.j) if marked else None)
+            marked = what if isinstance(what, ConnectionSel) and what.key == key else None
+            bundle.set_marked_edge((marked.i, marked.j) if marked is not None else None)
         self.sig_selection_changed.emit(what)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
@@ -177,6 +213,7 @@ class SceneGestures:
 
     def _wire_ends(self, pos: QPointF) -> tuple[str | None, str | None, PortItem | None]:
         """(source id, target id, the port to mark) for a wiring drag hovering ``pos``."""
+        assert self._wire is not None  # a wiring drag is on
         port: PortItem = self._wire["port"]
         other_layer, other_port = None, None
         for item in self._items_at(pos):
@@ -211,19 +248,21 @@ class SceneGestures:
             return
         start: QPointF = self._wire["start"]
         src, tgt, mark = self._wire_ends(pos)
-        state = None if src is None else ("ok" if self._wire_allowed(src, tgt) else "bad")
+        state = None if src is None or tgt is None else (
+            "ok" if self._wire_allowed(src, tgt) else "bad")
         previous = self._wire["marked"]
         if previous is not None and previous is not mark:
             previous.set_state(None)
         if mark is not None:
             mark.set_state(state)
         self._wire["marked"] = mark
-        end = mark.scenePos() if state == "ok" else pos
+        end = mark.scenePos() if state == "ok" and mark is not None else pos
         path = QPainterPath(start)
         dx = max(abs(end.x() - start.x()) * 0.5, 30.0)
         sign = 1.0 if self._wire["port"].role == "out" else -1.0
         path.cubicTo(start + QPointF(sign * dx, 0), end - QPointF(sign * dx, 0), end)
-        color = {"ok": self.colors.ok, "bad": self.colors.error}.get(state, self.colors.selection)
+        color = self.colors.selection if state is None else \
+            {"ok": self.colors.ok, "bad": self.colors.error}[state]
         pen = QPen(color, 2.5, Qt.PenStyle.SolidLine if state == "ok" else Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -237,7 +276,7 @@ class SceneGestures:
             return
         src, tgt, _ = self._wire_ends(pos)
         self._cancel_wire()
-        if src is None:
+        if src is None or tgt is None:
             return  # dropped on empty canvas: nothing was asked
         try:
             self._design.connect(src, tgt)

@@ -11,6 +11,7 @@ scene, which calls the design's commands and redraws on the design's events.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -40,6 +41,9 @@ from ui.canvas.text import (  # noqa: F401 (short_number, em_width: re-exported)
 )
 from ui.errors import guarded
 
+if TYPE_CHECKING:  # the scene imports this module
+    from ui.canvas.scene import CanvasScene
+
 
 class NeuronItems(QGraphicsItem):
     """All neurons of one layer, painted by one item (a child of the :class:`LayerItem`).
@@ -66,6 +70,7 @@ class NeuronItems(QGraphicsItem):
         self._main: np.ndarray | None = None  # the number written inside each circle
         self._sub: np.ndarray | None = None  # a second number written under each circle
         self._sub_label = ""
+        self.hidden = False  # predict, then reveal: "?" written for every value
         self._fills: np.ndarray | None = None
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
@@ -88,7 +93,7 @@ class NeuronItems(QGraphicsItem):
         if values is not None:
             values = np.asarray(values, dtype=np.float64)
             if values.ndim == 2:
-                values = values[0]  # a batch: show its first sample
+                values = np.asarray(values[0])  # a batch: show its first sample
             if values.shape != (self._layer.units,):
                 values = None
         self._values = values
@@ -175,8 +180,8 @@ class NeuronItems(QGraphicsItem):
         """The colour of each neuron's class (an output layer's), drawn as a mark right of
         the card, or None. Used only when there is one colour per neuron."""
         self.prepareGeometryChange()
-        colors = [QColor(c) for c in colors] if colors else None
-        self._class_colors = colors if colors and len(colors) == self._layer.units else None
+        marks = [QColor(c) for c in colors] if colors else None
+        self._class_colors = marks if marks and len(marks) == self._layer.units else None
         self.update()
 
     def class_mark_colors(self) -> list[str] | None:
@@ -330,7 +335,8 @@ class NeuronItems(QGraphicsItem):
         label_on = radius * scale >= style.LABEL_MIN_RADIUS_PX
         main, sub, sub_label = self.numbers()
         sizes = self.text_pixel_sizes(scale) if label_on else {}
-        numbers_on = self._show_numbers and main is not None and sizes.get("value") is not None
+        numbers_on = self._show_numbers and (main is not None or self.hidden) \
+            and sizes.get("value") is not None
         if label_on and not numbers_on:
             label_font = _font(max(6.0, radius * 0.55), bold=True)
         prefix = style.neuron_prefix(layer.kind)
@@ -358,12 +364,12 @@ class NeuronItems(QGraphicsItem):
             label = self._static_text(f"{prefix}{k + 1}", label_font)
             size = label.size()
             painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
-        if numbers_on:
+        if numbers_on and main is not None:
             self._paint_numbers(painter, lo, hi, fill_colors, sizes, main, sub, sub_label)
         if self._class_colors:
             self._paint_class_marks(painter, lo, hi)
         if label_on and self._class_names:
-            self._paint_class_names(painter, lo, hi, sizes["class"])
+            self._paint_class_names(painter, lo, hi, sizes["class"] or 0.0)
 
     def _paint_numbers(self, painter: QPainter, lo: int, hi: int, fill_colors: list,
                        sizes: dict, main: np.ndarray, sub: np.ndarray | None,
@@ -400,8 +406,8 @@ class NeuronItems(QGraphicsItem):
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(value_font)
             painter.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), centre,
-                             short_number(main[k]))
-            if caption_font is not None:
+                             "?" if self.hidden else short_number(main[k]))
+            if caption_font is not None and sub is not None:
                 painter.setPen(colors.muted)
                 painter.setFont(caption_font)
                 painter.drawText(t.mapRect(self.caption_slot(k, scale)), centre,
@@ -416,14 +422,15 @@ class NeuronItems(QGraphicsItem):
         pen = QPen(self._layer.colors.neuron_border, 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
+        assert self._class_colors is not None  # painted only when there are marks
         for k in range(lo, hi):
             painter.setBrush(QBrush(self._class_colors[k]))
-            painter.drawEllipse(self.class_mark_rect(k))
+            painter.drawEllipse(cast(QRectF, self.class_mark_rect(k)))
 
     def _paint_class_names(self, painter: QPainter, lo: int, hi: int, pixels: float) -> None:
         """Each neuron's class name right of the card (past the output port, or past the
         class marks)."""
-        layer = self._layer
+        layer, names = self._layer, self._class_names or []  # painted only when named
         t = painter.worldTransform()
         scale = _scale_of(painter)
         start = style.PORT_RADIUS_PX + 8
@@ -439,9 +446,9 @@ class NeuronItems(QGraphicsItem):
         for k in range(lo, hi):
             c = _map(t, style.CARD_WIDTH / 2, float(layer.offsets[k]))
             painter.drawText(QRectF(c.x() + start, c.y() - height / 2,
-                                    em_width(self._class_names[k], True) * pixels + 8, height),
+                                    em_width(names[k], True) * pixels + 8, height),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             self._class_names[k])
+                             names[k])
         painter.restore()
 
     def _static_text(self, text: str, font: QFont) -> QStaticText:
@@ -522,7 +529,7 @@ class PortItem(QGraphicsItem):
         colors = self.layer.colors
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         r = style.PORT_RADIUS_PX + (1.5 if self._hover or self._state else 0)
-        ring = {"ok": colors.ok, "bad": colors.error}.get(self._state, colors.kind(self.layer.kind))
+        ring = {"ok": colors.ok, "bad": colors.error}.get(self._state or "", colors.kind(self.layer.kind))
         painter.setPen(QPen(ring, 2.0))
         painter.setBrush(QBrush(ring if (self._hover or self._state) else colors.card))
         painter.drawEllipse(QPointF(0, 0), r, r)
@@ -543,13 +550,13 @@ class PortItem(QGraphicsItem):
             event.ignore()
             return
         event.accept()
-        self.scene().begin_wire(self, event.scenePos())
+        cast("CanvasScene", self.scene()).begin_wire(self, event.scenePos())
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        self.scene().update_wire(event.scenePos())
+        cast("CanvasScene", self.scene()).update_wire(event.scenePos())
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        self.scene().end_wire(event.scenePos())
+        cast("CanvasScene", self.scene()).end_wire(event.scenePos())
 
 
 class LayerLabelItem(QGraphicsItem):

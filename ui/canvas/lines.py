@@ -2,6 +2,8 @@
 the ``QLineF`` pool ``QPainter.drawLines`` draws from (see :mod:`ui.canvas.connections`)."""
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QLineF, QRectF
@@ -32,7 +34,7 @@ class LinePool:
         self.lines = []
         self.buffer = np.zeros((capacity, 4), dtype=np.float64)
         base = self.buffer.ctypes.data
-        self.lines = [shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF)
+        self.lines = [cast(QLineF, shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF))
                       for k in range(capacity)]
 
 

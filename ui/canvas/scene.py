@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import shiboken6
@@ -29,6 +30,7 @@ from ui.canvas import style
 from ui.canvas.callouts import ProblemItem
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.gestures import REFUSAL_MS, SceneGestures
+from ui.canvas.hiding import SceneHiding
 from ui.canvas.items import (
     SHADOW_MARGINS,
     LayerItem,
@@ -41,7 +43,7 @@ from ui.theme import class_color
 BEFORE_UPDATE_NOTE = "numbers: before the update"
 
 
-class CanvasScene(SceneGestures, QGraphicsScene):
+class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
     """The design drawn as a graph: layers, their neurons, and every connection.
 
     ``sig_selection_changed(object)`` says what the user clicked, a
@@ -337,7 +339,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
             self._edge_override = None
             self._edge_mode = "weights"
         else:
-            self._edge_override = {tuple(k): np.asarray(v, dtype=np.float64)
+            self._edge_override = {(k[0], k[1]): np.asarray(v, dtype=np.float64)
                                    for k, v in values.items()}
             self._edge_mode = mode
         self._refresh_edges()
@@ -348,7 +350,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
 
     def _refresh_values(self) -> None:
         for layer_id, item in self._layers.items():
-            item.neurons.set_bias(self._design.bias(layer_id) if item.kind != "input" else None)
+            item.neurons.set_bias(self._design.bias(layer_id) if self.shows_bias(item) else None)
             if layer_id in self._neuron_values:
                 item.neurons.set_values(self._neuron_values[layer_id])
         self._refresh_edges()
@@ -360,11 +362,11 @@ class CanvasScene(SceneGestures, QGraphicsScene):
                 values = override[key]
             else:
                 values = self._design.kernel(*key) if self._edge_mode == "weights" else None
-            bundle.set_values(values, self._edge_mode, repaint=False)
+            bundle.set_values(None if key in self.hidden_edges else values, self._edge_mode,
+                              repaint=False)
         peak = max((b.max_abs() for b in self._bundles.values()), default=0.0)
-        for bundle in self._bundles.values():
-            bundle.set_value_scale(peak if peak > 0 else 1.0, repaint=False)
-            bundle.repaint_if_changed()  # a training frame often moves no line's pen
+        for bundle in self._bundles.values():  # a training frame often moves no line's pen
+            bundle.repaint_if_changed(scale=peak)
 
     def show_stage(self, trace, ids: list[str]) -> None:
         """Write a stage's numbers on the neurons and highlight the layer it computed.
@@ -546,7 +548,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
         show = self._maps_on and not self._maps_hidden and view is not None
         ids = self._map_layer_ids() if show else []
         images = {}
-        if show and len(ids) == len(view["layers"]):
+        if show and view is not None and len(ids) == len(view["layers"]):
             for layer_id, values in zip(ids, view["layers"]):
                 layer = self._layers.get(layer_id)
                 if layer is not None and values.shape[-1] == layer.units:
@@ -659,8 +661,8 @@ class CanvasScene(SceneGestures, QGraphicsScene):
         # A bubble never reaches past the network's right edge (fit leaves no room there).
         right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
                     default=0.0) * scale
-        for bubble in sorted(pinned, key=lambda b: b.layer.pos().x()):
-            layer = bubble.layer
+        for bubble in sorted(pinned, key=lambda b: cast(LayerItem, b.layer).pos().x()):
+            layer = cast(LayerItem, bubble.layer)  # pinned: it has one
             anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
             size = bubble.boundingRect().size()
             rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())

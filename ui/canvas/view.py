@@ -81,6 +81,7 @@ class CanvasView(QGraphicsView):
         self._space_down = False
         self._space_panned = False
         self._show_legend = True
+        self._top_inset = 0.0  # a bar over the view's top (predict then reveal's question)
         self._presentation = False
         self._legend: QPixmap | None = None
         self._legend_key: tuple | None = None
@@ -166,7 +167,7 @@ class CanvasView(QGraphicsView):
         """
         vp = QRectF(self.viewport().rect())
         # The layer names above the cards grow with the label scale (presentation mode).
-        top = FIT_MARGIN_TOP * max(self.canvas_scene.label_scale(), 1.0)
+        top = FIT_MARGIN_TOP * max(self.canvas_scene.label_scale(), 1.0) + self._top_inset
         # Below: room for the message bubbles under the cards, when there are any.
         bottom = max(FIT_MARGIN_BOTTOM, self.canvas_scene.bubble_depth() + 8)
         free = vp.adjusted(FIT_MARGIN_SIDE, top, -FIT_MARGIN_SIDE, -bottom)
@@ -187,6 +188,13 @@ class CanvasView(QGraphicsView):
         if free.width() < 50 or free.height() < 50:
             free = vp.adjusted(4, 4, -4, -4)
         return free
+
+    def set_top_inset(self, pixels: float) -> None:
+        """Keep the network clear of a bar of ``pixels`` over the view's top (0: none)."""
+        if float(pixels) != self._top_inset:
+            self._top_inset = float(pixels)
+            if self._presentation or self._fitted:
+                self.fit()
 
     def is_fitted(self) -> bool:
         """True after :meth:`fit` until the user zooms or pans (a resize fits again)."""
@@ -376,6 +384,7 @@ class CanvasView(QGraphicsView):
             self._paint_legend(legend_painter, QPointF(0.5, LEGEND_SIZE.height() + 0.5))
             legend_painter.end()
             self._legend, self._legend_key = pixmap, key
+        assert self._legend is not None  # drawn above
         painter.save()
         painter.resetTransform()
         top = self.viewport().height() - LEGEND_MARGIN - size.height()

@@ -7,76 +7,29 @@ changes (by this field, by Undo, by opening a file), the model's event puts the 
 into the widget, with the widget's signals blocked so that showing is never mistaken for
 a user's edit.
 
-A CSV file picked with "Load CSV..." is parsed on a thread of its own
-(:class:`CsvLoadJob`) while a progress dialog with Cancel is shown: the window stays
-responsive, Cancel abandons the result, and the parsed data set is handed to the session
-(``session.set_dataset(spec, data)``), which does not parse it again.
+A CSV file picked with "Load CSV..." is parsed on a thread of its own (a
+:class:`~ui.thread_job.ThreadJob`) while a progress dialog with Cancel is shown: the window
+stays responsive, Cancel abandons the result, and the parsed data set is handed to the
+session (``session.set_dataset(spec, data)``), which does not parse it again.
 """
 from __future__ import annotations
 
 import os
-import traceback
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, QThread
+from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from nnviz import datasets, optimizers
 from nnviz.errors import NnvizError
 from nnviz.project import DatasetSpec
 from ui.dialogs import show_error
+from ui.thread_job import ThreadJob
 from ui.training.panel import LOAD_CSV
 
-__all__ = ["CsvLoadJob", "SettingsBinder"]
+__all__ = ["SettingsBinder"]
 
-#: Jobs still parsing, kept alive until they end even if their window is gone (a QThread
-#: destroyed while it runs takes the process down).
-_RUNNING: set = set()
-
-
-class CsvLoadJob(QThread):
-    """Loads one data set spec (a CSV file) on its own thread: ``data`` or ``error`` after."""
-
-    def __init__(self, spec: DatasetSpec):
-        super().__init__()
-        self.spec = spec
-        self.data = None
-        self.error: BaseException | None = None
-        #: Set by Cancel: the result is thrown away when the parse ends.
-        self.abandoned = False
-
-    def run(self) -> None:
-        """Parse the file (``spec.load()``, nnviz.datasets.load_csv); keep the error if any."""
-        try:
-            self.data = self.spec.load()
-        except NnvizError as error:
-            self.error = error
-        except (MemoryError, OSError) as error:
-            self.error = error
-        except Exception as error:  # noqa: BLE001 (shown in the window, not lost on a thread)
-            traceback.print_exc()
-            self.error = error
-
-
-class _Keeper(QObject):
-    """Lives on the GUI thread; lets a finished job go (there, not on the job's thread)."""
-
-    def forget(self) -> None:
-        """Drop the job that just finished (the sender)."""
-        job = self.sender()
-        if job in _RUNNING:
-            _RUNNING.discard(job)
-            job.deleteLater()
-
-
-_keeper: _Keeper | None = None
-
-
-def _keep(job: CsvLoadJob) -> None:
-    global _keeper
-    if _keeper is None:
-        _keeper = _Keeper()
-    _RUNNING.add(job)
-    job.finished.connect(_keeper.forget)
+#: What a CSV parse may fail with that is the file's fault or the machine's, not a bug.
+_CSV_ERRORS = (NnvizError, MemoryError, OSError)
 
 
 class SettingsBinder(QObject):
@@ -86,7 +39,8 @@ class SettingsBinder(QObject):
         super().__init__(panel)
         self.panel, self.session, self.window = panel, session, window
         #: The CSV file being parsed, with its progress dialog (None when none is).
-        self.csv_job: CsvLoadJob | None = None
+        self.csv_job: ThreadJob | None = None
+        self._csv_spec: DatasetSpec | None = None
         self.csv_progress: QProgressDialog | None = None
         p = panel
         p.set_datasets([(info.name, info.description) for info in datasets.DATASETS.values()])
@@ -97,6 +51,10 @@ class SettingsBinder(QObject):
         p.seed.valueChanged.connect(lambda v: self._set(seed=int(v)))
         p.loss_combo.currentIndexChanged.connect(
             lambda _i: self._set(loss=p.loss_combo.currentData()))
+        p.regularization_combo.currentIndexChanged.connect(
+            lambda _i: self._set(regularization=p.regularization_combo.currentData()))
+        p.regularization_rate.valueChanged.connect(
+            lambda v: self._set(regularization_rate=float(v)))
         p.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_chosen)
         p.dataset_combo.activated.connect(self._on_dataset_chosen)
         p.noise.valueChanged.connect(lambda v: self._set_params(noise=float(v)))
@@ -115,9 +73,14 @@ class SettingsBinder(QObject):
         """Put every setting of the project into its field (the fields do not emit)."""
         p, t, d = self.panel, self.session.project.training, self.session.project.dataset
         widgets = (p.learning_rate, p.batch_size, p.epochs, p.seed, p.loss_combo,
-                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split)
+                   p.optimizer_combo, p.dataset_combo, p.noise, p.size, p.split,
+                   p.regularization_combo, p.regularization_rate)
         blockers = [QSignalBlocker(w) for w in widgets]
         p.learning_rate.setValue(t.learning_rate)
+        p.regularization_combo.setCurrentIndex(
+            max(p.regularization_combo.findData(t.regularization), 0))
+        p.regularization_rate.setValue(t.regularization_rate)
+        p.regularization_rate.setEnabled(t.regularization != "none")
         p.batch_size.setValue(t.batch_size)
         p.epochs.setValue(t.epochs)
         p.seed.setValue(t.seed)
@@ -156,7 +119,17 @@ class SettingsBinder(QObject):
         self.panel.set_message(str(error), error=True)
         self.show_settings()  # the fields show what the project holds, not the refused value
 
+    def _refused(self, settings) -> bool:
+        """A change of a setting the lesson locks (nnviz.lessons) is refused, saying so."""
+        why = self.session.project.lesson.refusal(settings)
+        if why:
+            self.panel.set_message(why, error=True)
+            self.show_settings()
+        return bool(why)
+
     def _set(self, text: str | None = None, **changes) -> None:
+        if self._refused(changes):
+            return
         try:
             self.session.set_setting(text=text, **changes)
         except NnvizError as error:
@@ -167,6 +140,8 @@ class SettingsBinder(QObject):
         t = self.session.project.training
         # A newly chosen optimizer starts at its own learning rate (the registry's).
         lr = optimizers.default_learning_rate(name) if name != t.optimizer else t.learning_rate
+        if self.session.project.lesson.is_locked("learning_rate"):
+            lr = t.learning_rate  # a locked rate stays what the lesson set
         label = self.panel.optimizer_combo.currentText()
         self._set(text=f"Use {label}", optimizer=name, learning_rate=lr, optimizer_options={},
                   **settings)
@@ -184,6 +159,8 @@ class SettingsBinder(QObject):
         self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
 
     def _set_dataset(self, spec: DatasetSpec, data=None) -> bool:
+        if self._refused(["dataset"]):
+            return False
         try:
             self.session.set_dataset(spec, data=data)
         except NnvizError as error:
@@ -223,7 +200,8 @@ class SettingsBinder(QObject):
         """
         if self.csv_job is not None:
             self._cancel_csv()
-        job = CsvLoadJob(spec)
+        # The parse (nnviz.datasets.load_csv) cannot be interrupted: Cancel drops its result.
+        job = ThreadJob(spec.load, "nnviz-csv", expected=_CSV_ERRORS)
         dialog = QProgressDialog(f"Reading {os.path.basename(spec.csv_path or '')}…",
                                  "Cancel", 0, 0, self.window)
         dialog.setObjectName("csvProgressDialog")
@@ -234,17 +212,14 @@ class SettingsBinder(QObject):
         dialog.setAutoReset(False)
         dialog.setMinimumDuration(300)  # a small file is read before the dialog would show
         dialog.canceled.connect(self._cancel_csv)
-        self.csv_job, self.csv_progress = job, dialog
-        job.finished.connect(self._on_csv_finished)
-        _keep(job)
+        self.csv_job, self.csv_progress, self._csv_spec = job, dialog, spec
+        job.done.connect(self._on_csv_finished)
         job.start()
         dialog.setValue(0)  # starts the dialog's clock
 
     def _cancel_csv(self) -> None:
-        job, dialog = self.csv_job, self.csv_progress
-        self.csv_job, self.csv_progress = None, None
-        if job is not None:
-            job.abandoned = True
+        dialog = self.csv_progress
+        self.csv_job, self.csv_progress = None, None  # its result is dropped when it ends
         if dialog is not None:
             dialog.canceled.disconnect(self._cancel_csv)
             dialog.close()
@@ -253,8 +228,8 @@ class SettingsBinder(QObject):
         self.panel.set_message("Loading the CSV file was cancelled.")
 
     def _on_csv_finished(self) -> None:
-        job = self.sender()
-        if job is not self.csv_job or job.abandoned:
+        job, spec = self.csv_job, self._csv_spec
+        if job is None or self.sender() is not job or spec is None:
             return  # cancelled: the result is dropped
         dialog = self.csv_progress
         self.csv_job, self.csv_progress = None, None
@@ -270,4 +245,4 @@ class SettingsBinder(QObject):
             self.show_settings()
             show_error(self.window, "Cannot load the data set", error)
             return
-        self._set_dataset(job.spec, data=job.data)
+        self._set_dataset(spec, data=job.result)

@@ -16,15 +16,17 @@ from __future__ import annotations
 import gc
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from nnviz.run_status import RunStatus
+from nnviz.training import StageTrace
 from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
 from ui.training.plots import PlotsDock
+from ui.training.predict_bar import PredictBar
 from ui.training.presenter import FramePresenter
 from ui.training.worker import TrainingWorker
 
@@ -88,6 +90,8 @@ class TrainingController(QObject):
 
     sig_start = Signal()
     sig_stop = Signal()
+    #: The training thread: the name hides QObject.thread() on the controller.
+    thread: QThread
     #: A frame was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
     #: The session's status changed (status, reason), delivered on the GUI thread.
@@ -124,13 +128,17 @@ class TrainingController(QObject):
         # training: the thread (a running QThread must not be destroyed) and the process.
         # A function of its own: the controller's C++ half is gone by then.
         window.destroyed.connect(
-            lambda *_a, s=self.session, t=self.thread, g=self.worker.gate: _end_training(s, t, g))
+            lambda *_a, s=self.session, t=self.thread, d=self.worker.release:
+            _end_training(s, t, d))
         self._told_problem = ""  # the training process's failure, once told
 
         self.binder = SettingsBinder(self.panel, self.session, window)
         self.presenter = FramePresenter(window, self.panel, self.plots, self.lecture,
                                         self.session, self.worker)
         self.presenter.sig_frame.connect(self._on_frame_drawn)
+        # Predict then reveal: the question line over the canvas's top.
+        self.predict_bar = PredictBar(window)
+        self.presenter.sig_question.connect(self.predict_bar.show_question)
         self.worker.sig_frame_ready.connect(self.presenter.on_frame_ready,
                                             Qt.ConnectionType.QueuedConnection)
         self._wire_panel()
@@ -146,6 +154,7 @@ class TrainingController(QObject):
         p.epoch_button.clicked.connect(lambda: self.step("epoch"))
         p.train_button.toggled.connect(self._on_train_toggled)
         p.reset_button.clicked.connect(self.reset)
+        p.predict_button.toggled.connect(self.set_predict)
         p.speed_combo.currentIndexChanged.connect(lambda _i: self._apply_speed())
         self._apply_speed()
         p.show_gradients.toggled.connect(lambda _on: self.presenter.redraw_canvas())
@@ -253,8 +262,12 @@ class TrainingController(QObject):
     def step(self, kind: str = "stage") -> None:
         """One step: "stage" (forward/loss/backward/update of one layer), "batch" or "epoch".
 
-        In presentation mode a step folds the plots away: the network gets the room.
+        In presentation mode a step folds the plots away: the network gets the room. With
+        "predict then reveal" on, a stage step hides what the stage computed and the next
+        stage step reveals it instead of stepping.
         """
+        if kind == "stage" and self.presenter.reveal():
+            return
         self.panel.set_message("")
         if self._presentation:
             self._fold_plots(True)
@@ -265,7 +278,24 @@ class TrainingController(QObject):
         stepper = self.session.stepper
         if stepper is not None and stepper.diverged:
             self.panel.set_message(stepper.diverged, error=True)
+        self.presenter.stepped(trace if kind == "stage" else None)
         self.presenter.show_now(trace)
+
+    def set_predict(self, on: bool) -> None:
+        """Training > Predict then Reveal (and the panel's Predict button): each Step first
+        hides the stage's results and asks its question, the next Step reveals them."""
+        on = bool(on)
+        for toggle in (self.panel.predict_button, getattr(self.window, "predict_action", None)):
+            if toggle is not None and toggle.isChecked() != on:
+                with QSignalBlocker(toggle):
+                    toggle.setChecked(on)
+        self.predict_bar.setVisible(on)
+        self.presenter.set_predict(on)
+
+    @property
+    def predict_mode(self) -> bool:
+        """Whether "predict then reveal" is on."""
+        return self.presenter.predict.on
 
     def train(self) -> None:
         """Start training (until Pause, the epochs are done, or divergence)."""
@@ -275,8 +305,7 @@ class TrainingController(QObject):
             self.panel.set_message(why, error=self.session.stepper is None or
                                    bool(self.session.stepper.diverged))
             return
-        self.panel.set_message("")
-        self.window.statusBar().showMessage("Training…", 3000)
+        self.panel.set_message("")  # the status bar's run state says "Training…" (the session)
         _freeze_startup_objects()
         self.sig_start.emit()
 
@@ -284,8 +313,7 @@ class TrainingController(QObject):
         """Pause training after the current batch; what it did becomes one undo step."""
         was = self.session.training
         self.session.pause()
-        if was:
-            self.window.statusBar().showMessage("Paused.", 4000)
+        if was:  # the status bar's run state says where it paused (the session)
             self.presenter.show_now()
 
     def toggle_training(self) -> None:
@@ -379,6 +407,7 @@ class TrainingController(QObject):
             if saved is not None:
                 w.restoreState(saved)
             w.canvas.fit()
+        self.predict_bar.set_presentation_mode(on)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         """While presenting, the window's new size re-sizes the step column (once settled)."""
@@ -454,7 +483,7 @@ class TrainingController(QObject):
         return self.presenter.frames
 
     @property
-    def trace(self):
+    def trace(self) -> StageTrace | None:
         """The latest :class:`~nnviz.training.StageTrace` shown, or None (read-only)."""
         return self.presenter.trace
 
@@ -473,7 +502,7 @@ class TrainingController(QObject):
             return
         self._alive = False
         self.session.stop_training()
-        self.worker.gate.release()
+        self.worker.release()  # a worker waiting for a frame to be drawn goes on
         if self.thread.isRunning():
             self.sig_stop.emit()
             if not self.thread.wait(10000):
@@ -482,10 +511,10 @@ class TrainingController(QObject):
         self.session.close()  # and its training process
 
 
-def _end_training(session, thread: QThread, gate) -> None:
+def _end_training(session, thread: QThread, release) -> None:
     """Stop the training thread and the session's process of a window that is gone."""
     session.stop_training()
-    gate.release()
+    release()  # a worker waiting for a frame to be drawn goes on
     if shiboken6.isValid(thread):  # else deleted after shutdown() had ended its loop
         thread.quit()  # the worker's loop ends with the thread's event loop
         thread.wait(10000)

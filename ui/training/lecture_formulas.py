@@ -4,12 +4,15 @@ filled with the engine's numbers (a part of :class:`~ui.training.lecture_view.Le
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnviz import activations, losses, optimizers
+from nnviz.lecture_info import LectureInfo
 from ui.training.lecture_text import (
     MINUS,
+    _Names,
     _p,
     _sub,
     _terms,
@@ -23,7 +26,14 @@ class LectureFormulas:
     """How an update, an activation, a connection and the loss are written out: a mixin of
     :class:`~ui.training.lecture_view.LectureView`, which holds the state it reads."""
 
-    def _neuron_update(self, pos: int, j: int, trace, info) -> str:
+    if TYPE_CHECKING:  # what LectureView holds and does, named for the type checker
+        _names: _Names
+        _samples_open: bool
+
+        def _samples_link(self) -> str: ...
+        def _samples_table(self, pos: int, i: int, j: int, trace) -> str: ...
+
+    def _neuron_update(self, pos: int, j: int, trace, info: LectureInfo) -> str:
         """The update of the neuron's bias and first incoming weight, old → new."""
         N = self._names
         layer = pos - 1
@@ -38,9 +48,9 @@ class LectureFormulas:
         return "".join(out)
 
     @staticmethod
-    def _optimizer(info) -> tuple[str, float, str, str]:
+    def _optimizer(info: LectureInfo) -> tuple[str, float, str, str]:
         """(name, momentum, title, rule) of the info's optimizer (a name or a preset)."""
-        optimizer = str(info.get("optimizer") or "sgd")
+        optimizer = info.optimizer or "sgd"
         try:  # a name or a menu preset ("momentum")
             opt_name, opt_settings = optimizers.resolve(optimizer)
             momentum = float(opt_settings.get("momentum", 0.0))
@@ -49,12 +59,13 @@ class LectureFormulas:
         except ValueError:
             return optimizer, 0.0, optimizer, ""
 
-    def _update_line(self, sym: str, before: float, after, grad: float, trace, info) -> str:
+    def _update_line(self, sym: str, before: float, after, grad: float, trace,
+                     info: LectureInfo) -> str:
         """``new p = old p − lr · ∂L/∂p = ...`` (plain SGD) or old → new.
 
         ``after`` None: the update is still to come (plain SGD shows what it will do).
         """
-        lr = float(trace.learning_rate or info.get("learning_rate") or 0.0)
+        lr = float(trace.learning_rate or info.learning_rate)
         opt_name, momentum, title, rule = self._optimizer(info)
         if opt_name == "sgd" and not momentum:
             # Plain SGD only: p − lr · ∂L/∂p is exactly its rule.
@@ -91,6 +102,7 @@ class LectureFormulas:
         zt = fmt(z)
         if template is None:
             return f'<p class="f">{aj} = {html.escape(act)}({zt}) = {value}</p>'
+        assert cls is not None  # it gave the template
         symbolic = template.format(z=zj, zp=zj, neg_z=MINUS + zj, a=aj)
         if not cls.element_wise and z_row is not None:
             # Softmax: each output needs the whole row, so the row's sum is written out.
@@ -122,12 +134,12 @@ class LectureFormulas:
 
     # --- a connection -----------------------------------------------------------
     def _connection(self, pos: int, i: int, j: int, trace, weights,
-                    info) -> list[tuple[str, str]]:
+                    info: LectureInfo) -> list[tuple[str, str]]:
         """[the weight, its gradient, its update] of the line ``i`` → ``j``, each as (the
         stage kind that computes it, html)."""
         N = self._names
         layer = pos - 1
-        names = info.get("names") or []
+        names = info.names
         src = html.escape(names[pos - 1]) if pos - 1 < len(names) else "previous layer"
         tgt = html.escape(names[pos]) if pos < len(names) else "layer"
         W, _b = self._layer_weights(layer, trace, weights)
@@ -152,17 +164,29 @@ class LectureFormulas:
                                  f'<span class="hint">(computed at the backward step)</span>'
                                  f'</p>')]
         g = float(dW[i, j])
+        assert trace is not None  # dW came from it
         a_prev = trace.x if layer == 0 else trace.a[layer - 1]
         dz = trace.dZ[layer]
         n = len(a_prev)
+        # The penalty's slope at this weight (+ 2λw, + λ·sign w), when there is a penalty.
+        reg = info.regularizer if trace.penalty else None
+        plus_sym = plus_num = note = ""
+        if reg is not None:
+            plus_sym = " + " + reg.fill(reg.gradient_html, wij, "λ")
+            plus_num = " + " + reg.fill(reg.gradient_html, _p(w))
+            note = (f'<br><span class="note">+ the slope of the {html.escape(reg.label)} '
+                    f'penalty {reg.fill(reg.penalty_html, "w", "λ")} at {wij} '
+                    f'(λ = {reg.rate:g})</span>')
         if n == 1:
-            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i} '
-                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])} = {_v(fmt(g))}</p>")
+            grad = (f'<p class="f">∂L/∂{wij} = ∂L/∂{zj} · {a_i}{plus_sym} '
+                    f"= {_p(dz[0, j])} · {_p(a_prev[0, i])}{plus_num} = {_v(fmt(g))}"
+                    f"{note}</p>")
         else:
             terms = _terms([f"{_p(dz[s, j])}·{_p(a_prev[s, i])}" for s in range(n)], n)
-            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}</p>'
-                    f'<p class="f">&nbsp;&nbsp;= {terms} = {_v(fmt(g))}'
-                    f'{self._samples_link()}</p>')
+            grad = (f'<p class="f">∂L/∂{wij} = Σ<sub>samples</sub> ∂L/∂{zj} · {a_i}'
+                    f'{plus_sym}</p>'
+                    f'<p class="f">&nbsp;&nbsp;= {terms}{plus_num} = {_v(fmt(g))}'
+                    f'{self._samples_link()}{note}</p>')
             if self._samples_open:
                 grad += self._samples_table(pos, i, j, trace)
         after = float(trace.W_after[layer][i, j]) if trace.W_after is not None else None
@@ -177,10 +201,10 @@ class LectureFormulas:
 
     # --- the loss ---------------------------------------------------------------
     @staticmethod
-    def _loss_object(info):
+    def _loss_object(info: LectureInfo):
         """The engine's loss named in ``info`` (None if unknown)."""
         try:
-            return losses.get(str(info.get("loss") or ""))
+            return losses.get(info.loss)
         except ValueError:
             return None
 
@@ -209,7 +233,7 @@ class LectureFormulas:
         y, p = float(y_true[0, j]), float(y_pred[0, j])
         sym = {"y": _sub("y", j + 1), "p": _sub("ŷ", j + 1), "k": "<i>k</i>", "B": "<i>B</i>",
                "s": "Σ<sub>j</sub> <i>ŷ</i><sub>j</sub>"}
-        num = {"y": fmt(y, 0 if y in (0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
+        num = {"y": fmt(y, 0 if y in (-1, 0, 1) else 3), "p": fmt(p), "k": str(y_pred.shape[1]),
                "B": str(len(trace.x)), "s": fmt(float(np.sum(y_pred[0])))}
         return sym, num
 
@@ -217,11 +241,29 @@ class LectureFormulas:
         """The loss in one line (the compact page after the loss stage)."""
         n = len(trace.x)
         mean = f" (the mean over the batch's {n} samples)" if n > 1 else ""
+        if trace.penalty:
+            mean += f" + the weights' penalty {fmt(trace.penalty)}"
         return f'<p class="f">Loss <i>L</i> = {_v(fmt(trace.loss))}<span class="note">{mean}</span></p>'
 
-    def _loss(self, trace, info) -> str:
+    @staticmethod
+    def _penalty(trace, info: LectureInfo) -> str:
+        """The penalty's term of L: its formula, its value and the sum (when regularized)."""
+        reg = info.regularizer
+        if reg is None or not trace.penalty:  # a trace from before the penalty was set
+            return ""
+        data = float(trace.loss) - float(trace.penalty)
+        mean = f"mean over the {len(trace.x)} samples" if len(trace.x) > 1 else "the sample's loss"
+        return (f'<p class="f">+ {html.escape(reg.label)} penalty '
+                f'{reg.fill(reg.penalty_html, "w", "λ")} = {reg.fill(reg.penalty_html, "w")} '
+                f'= {_v(fmt(trace.penalty))}<br><span class="note">Σ over every weight of '
+                f'every layer (not the biases), λ = {reg.rate:g}: Keras adds it to the loss '
+                f'it reports</span></p>'
+                f'<p class="f"><i>L</i> = {mean} + penalty = {fmt(data)} + '
+                f'{fmt(trace.penalty)} = {_v(fmt(trace.loss))}</p>')
+
+    def _loss(self, trace, info: LectureInfo) -> str:
         """The loss of sample 1, computed by the engine's loss (``per_sample``), filled in."""
-        name = str(info.get("loss") or "loss")
+        name = info.loss or "loss"
         out = [f"<h3>Loss: {html.escape(name.replace('_', ' '))}</h3>"]
         loss = self._loss_object(info)
         if loss is not None:
@@ -231,9 +273,11 @@ class LectureFormulas:
             y = np.asarray(y_true[0], dtype=float).ravel()
             yp = np.asarray(y_pred[0], dtype=float).ravel()
             out.append(self._loss_terms(loss, y, yp, value))
-        if len(trace.x) > 1 or loss is None:
+        penalty = self._penalty(trace, info)
+        if (len(trace.x) > 1 or loss is None) and not penalty:
             out.append(f'<p class="f">mean over the {len(trace.x)} samples of the batch: '
                        f"L = {_v(fmt(trace.loss))}</p>")
+        out.append(penalty)
         return "".join(out)
 
     @staticmethod
@@ -243,7 +287,7 @@ class LectureFormulas:
         k = len(yp)
         if len(y) != k:
             return f'<p class="f">{html.escape(loss.formula)} = {_v(fmt(value))}</p>'
-        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (0, 1) else 3),
+        terms = _terms([loss.term_html.format(y=fmt(y[c], 0 if y[c] in (-1, 0, 1) else 3),
                                               p=fmt(yp[c])) for c in range(k)], k)
         filled = loss.combine_html.format(terms=terms, k=k)
         return f'<p class="f">{loss.formula_html} = {filled} = {_v(fmt(value))}</p>'

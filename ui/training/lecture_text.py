@@ -145,6 +145,7 @@ p { margin-top: 2px; margin-bottom: %(gap)spx; line-height: 135%%; }
 .err { color: %(error)s; font-weight: bold; }
 .stage { font-weight: 600; margin-bottom: 0px; }
 .run { color: %(value)s; font-weight: 600; }
+.predict { color: %(value)s; font-weight: 700; }
 table.samples { margin-left: %(indent)spx; font-size: %(small)spx; }
 table.samples th, table.samples td { padding-right: %(gap)spx; text-align: right; }
 """

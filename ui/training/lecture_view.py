@@ -32,16 +32,19 @@ theme's colour. While training runs the view says so instead of showing a stale 
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTextBrowser
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QDockWidget, QLayout, QMainWindow, QTextBrowser
 
 from nnviz import activations
+from nnviz.lecture_info import LectureInfo
 from nnviz.selection import ConnectionSel, NeuronSel, Selection
 from ui.theme import is_dark, theme_for
 from ui.training.lecture_formulas import LectureFormulas
+from ui.training.lecture_predict import WAITING_HINT, LecturePredict
 from ui.training.lecture_text import (
     _ASIDE,
     _AUTO_NOTE,
@@ -72,7 +75,7 @@ __all__ = ["LectureView", "fmt", "fmt_lr", "MAX_TERMS", "BASE_PIXEL_SIZE", "FIT_
 
 
 
-class LectureView(LectureFormulas, QDockWidget):
+class LectureView(LecturePredict, LectureFormulas, QDockWidget):
     """The dock "lectureView": a rich-text browser the controller refills every frame.
 
     :meth:`show_state` takes the selection and the latest trace and weights; it only
@@ -83,7 +86,7 @@ class LectureView(LectureFormulas, QDockWidget):
     def __init__(self, parent=None):
         super().__init__("Lecture view", parent)
         self.setObjectName("lectureView")
-        self.browser = QTextBrowser(objectName="lectureText")
+        self.browser = QTextBrowser(objectName="lectureText")  # pyright: ignore[reportCallIssue]  (PySide6 takes Qt properties as keywords; its stubs do not)
         self.browser.setOpenLinks(False)
         self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
         self.setWidget(self.browser)
@@ -108,7 +111,7 @@ class LectureView(LectureFormulas, QDockWidget):
         self._apply_style()
         self.browser.installEventFilter(self)
         self.browser.viewport().installEventFilter(self)
-        self.show_state(None, None, None, {})
+        self.show_state(None, None, None, LectureInfo())
 
     # ------------------------------------------------------------------ size and theme
     def set_font_scale(self, factor: float, fit: bool = True) -> None:
@@ -143,7 +146,7 @@ class LectureView(LectureFormulas, QDockWidget):
         win = self._main_window()
         if win is None or not (self._fit and self._scale > 1):
             return
-        win.layout().activate()  # the docks at the window's new size first
+        cast(QLayout, win.layout()).activate()  # the docks at the window's new size first
         target = presentation_column_width(win.width())
         # Called when presentation starts and when the window resizes: a dock the
         # lecturer then drags narrower stays so.
@@ -151,7 +154,7 @@ class LectureView(LectureFormulas, QDockWidget):
             if self._narrow_width is None:
                 self._narrow_width = self.width()
             win.resizeDocks([self], [target], Qt.Orientation.Horizontal)
-            win.layout().activate()
+            cast(QLayout, win.layout()).activate()  # a main window always has its layout
 
     def _restore_width(self) -> None:
         """Back to the width the dock had before :meth:`_widen` (leaving presentation mode)."""
@@ -195,7 +198,7 @@ class LectureView(LectureFormulas, QDockWidget):
         kind = event.type()
         if kind == QEvent.Type.Resize and watched is self.browser.viewport():
             # A new size (presentation mode's full screen) fits the page again, once.
-            old, new = self._fitted_viewport, event.size()
+            old, new = self._fitted_viewport, cast(QResizeEvent, event).size()
             if old is None or new.height() != old.height() or \
                     abs(new.width() - old.width()) > 24:
                 if not self._refit_pending:
@@ -220,8 +223,8 @@ class LectureView(LectureFormulas, QDockWidget):
                                         fit=False)
                 return True
         if kind == QEvent.Type.Wheel and watched is self.browser.viewport() and \
-                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            steps = event.angleDelta().y() / 120
+                cast(QWheelEvent, event).modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = cast(QWheelEvent, event).angleDelta().y() / 120
             if steps:
                 self.set_font_scale(self._scale * ZOOM_STEP ** steps, fit=False)
             return True
@@ -373,15 +376,14 @@ class LectureView(LectureFormulas, QDockWidget):
         return self.browser.toPlainText()
 
     # ------------------------------------------------------------------ content
-    def show_state(self, selection: Selection, trace, weights, info: dict) -> None:
+    def show_state(self, selection: Selection, trace, weights, info: LectureInfo) -> None:
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
         ``selection``: what the canvas announces (an ``nnviz.selection.Selection``); with nothing
         selected, a stepped stage explains neuron 1 of the layer it computed (the loss stage:
-        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: ``ids``
-        (layer ids input..output), ``names``, ``activations`` (per Dense layer), ``loss`` (its
-        name), ``optimizer`` (name), ``learning_rate``, ``diverged``, ``running`` (training
-        runs: ``trace`` is None and the view says when the formulas come back).
+        the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: the run's
+        :class:`~nnviz.lecture_info.LectureInfo` (layer ids and names, activations, loss,
+        optimizer, learning rate, divergence, whether training runs).
 
         The page is in the order training computes it (forward, loss, backward, update);
         the stage's heading stands right above what the stage newly derived, and the view
@@ -391,12 +393,12 @@ class LectureView(LectureFormulas, QDockWidget):
         if not self._keep_focus:
             self._focus = "stage"
         self._keep_focus = False
-        ids = info.get("ids") or []
+        ids = list(info.ids)
         self._names = _Names(len(ids))
         top: list[str] = []
-        if info.get("diverged"):
-            top.append(f'<p class="err">{html.escape(info["diverged"])}</p>')
-        running = bool(info.get("running")) and trace is None
+        if info.diverged:
+            top.append(f'<p class="err">{html.escape(info.diverged)}</p>')
+        running = info.running and trace is None
         if running:
             top.append('<p class="run">Training is running: every batch changes the '
                        'numbers. Pause, then Step (PageDown) to see the formulas filled in '
@@ -431,23 +433,22 @@ class LectureView(LectureFormulas, QDockWidget):
             # The selection refers to neurons the last published model did not have yet
             # (an edit in flight); the next frame brings the rebuilt model.
             sections = []
-        loss_html = ""
-        if trace is not None and trace.loss is not None:
-            loss_html = self._loss(trace, info)
+        loss_html = self._loss(trace, info) if trace is not None and trace.loss is not None else ""
         # Chronological: forward, the loss, backward, update.
         ordered = sections[:1] + ([("loss", loss_html)] if loss_html else []) + sections[1:]
         if not sections and not loss_html and not running:
             ordered = [("", '<p class="hint">Select a neuron or a connection on the canvas to '
                             'see its formula filled in with the live numbers; press Step to '
                             'run training one stage at a time.</p>')]
+        ordered = self._with_question(ordered, trace, info)  # predict, then reveal
         # For a page too long for the view (presentation mode): the forward pass in one
         # line when later stages follow it, the loss in one line, no asides.
         short = list(ordered)
         if sections and len(sections) > 1 and isinstance(selection, NeuronSel):
             short[0] = ("forward", self._neuron_summary(ids.index(selection.layer),
                                                         int(selection.index), trace, info))
-        short = [(kind, self._loss_line(trace) if kind == "loss" and trace.stage.kind != "loss"
-                  else _folded(text)) for kind, text in short]
+        short = [(kind, self._loss_line(trace) if kind == "loss" and trace is not None
+                  and trace.stage.kind != "loss" else _folded(text)) for kind, text in short]
         # A how-to for the desktop: on paper and on a projector (enlarged) it is left out.
         auto_note = _AUTO_NOTE if auto and sections and not self._printed \
             and self._scale <= 1 else ""
@@ -504,11 +505,12 @@ class LectureView(LectureFormulas, QDockWidget):
         return None
 
     # --- a neuron -------------------------------------------------------------
-    def _neuron(self, pos: int, j: int, trace, weights, info) -> list[tuple[str, str]]:
+    def _neuron(self, pos: int, j: int, trace, weights,
+                info: LectureInfo) -> list[tuple[str, str]]:
         """[forward pass, backward pass, update] of neuron ``j`` of layer ``pos``, each as
         (the stage kind that computes it, html)."""
         N = self._names
-        names = info.get("names") or []
+        names = info.names
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         if pos == 0:
             head = f"<h3>Input {N.unit(0, j)} of {name}</h3>"
@@ -538,8 +540,7 @@ class LectureView(LectureFormulas, QDockWidget):
             z_val = float(trace.z[layer][0, j])
         if x is not None:
             filled = _terms([f"{_p(w_col[i])}·{_p(x[i])}" for i in range(n_in)], n_in)
-            z_text = _v(fmt(z_val)) if z_val is not None else \
-                '<span class="hint">(computed at the forward step)</span>'
+            z_text = _v(fmt(z_val)) if z_val is not None else WAITING_HINT
             out.append(f'<p class="f">&nbsp;&nbsp;= {filled} + {_p(b_j)} = {z_text}</p>')
         else:
             filled = _terms([f"{_p(w_col[i])}·{N.a(pos - 1, i)}" for i in range(n_in)], n_in)
@@ -548,8 +549,8 @@ class LectureView(LectureFormulas, QDockWidget):
         a_val = None
         if trace is not None and trace.a[layer] is not None:
             a_val = float(trace.a[layer][0, j])
-        out.append(self._activation(act, pos, j, z_val, a_val,
-                                    trace.z[layer][0] if z_val is not None else None))
+        out.append(self._activation(act, pos, j, z_val, a_val, trace.z[layer][0]
+                                    if trace is not None and z_val is not None else None))
         sections = [("forward", "".join(out))]
         if trace is not None and layer < len(trace.dZ) and trace.dZ[layer] is not None:
             sections.append(("backward", self._backward(pos, j, act, trace, weights, info)))
@@ -557,10 +558,10 @@ class LectureView(LectureFormulas, QDockWidget):
             sections.append(("update", self._neuron_update(pos, j, trace, info)))
         return sections
 
-    def _neuron_summary(self, pos: int, j: int, trace, info) -> str:
+    def _neuron_summary(self, pos: int, j: int, trace, info: LectureInfo) -> str:
         """The neuron's forward pass in one line: its heading, ``z`` and its output."""
         N = self._names
-        names = info.get("names") or []
+        names = info.names
         name = html.escape(names[pos]) if pos < len(names) else "layer"
         layer = pos - 1
         z, a = trace.z[layer], trace.a[layer]
@@ -571,11 +572,11 @@ class LectureView(LectureFormulas, QDockWidget):
                 f'{N.a(pos, j)} = {_v(fmt(a[0, j]))}</p>')
 
     @staticmethod
-    def _act_name(layer: int, info) -> str:
-        acts = info.get("activations") or []
+    def _act_name(layer: int, info: LectureInfo) -> str:
+        acts = info.activations
         return acts[layer] if layer < len(acts) else "linear"
 
-    def _backward(self, pos: int, j: int, act: str, trace, weights, info) -> str:
+    def _backward(self, pos: int, j: int, act: str, trace, weights, info: LectureInfo) -> str:
         """Back-propagation through neuron ``j`` of layer ``pos``, with the numbers.
 
         Output layer: ``∂L/∂ŷ_1`` from the loss's registered gradient (with its ÷B) and
@@ -611,7 +612,7 @@ class LectureView(LectureFormulas, QDockWidget):
                            f"10<sup>−7</sup>] (an output outside 0..1): the gradient formula "
                            f"does not apply, and is 0 where it clipped.</span></p>")
                 out.append(self._through_activation(cls, pos, j, trace))
-            elif shortcut and not element_wise:
+            elif shortcut and loss is not None and cls is not None and not element_wise:
                 out.append(f'<p class="f">∂L/∂{zj} = {shortcut.format(**sym)} = '
                            f'{shortcut.format(**num)} = {_v(fmt(dz))}'
                            f'<br><span class="note">{html.escape(cls.label)} with '
@@ -626,13 +627,13 @@ class LectureView(LectureFormulas, QDockWidget):
                 else:
                     out.append(f'<p class="f">∂L/∂{aj} = {_v(fmt(da))}</p>')
                 out.append(self._through_activation(cls, pos, j, trace))
-                if shortcut:
+                if shortcut and loss is not None and cls is not None:
                     out.append(f'<p class="note">{html.escape(cls.label)} with '
                                f'{html.escape(loss.label.lower())}: the same as '
                                f'{shortcut.format(**sym)} = {shortcut.format(**num)} = '
                                f'{fmt(dz)}</p>')
         else:
-            names = info.get("names") or []
+            names = info.names
             nxt = html.escape(names[pos + 1]) if pos + 1 < len(names) else "next layer"
             W_next = self._layer_weights(layer + 1, trace, weights)[0]
             dz_next = trace.dZ[layer + 1][0]
@@ -735,7 +736,7 @@ class LectureView(LectureFormulas, QDockWidget):
 
         def row_of(values) -> str:
             values = np.ravel(values)
-            shown = ", ".join(fmt(v, 0 if float(v) in (0, 1) else 3) for v in values[:MAX_TERMS])
+            shown = ", ".join(fmt(v, 0 if float(v) in (-1, 0, 1) else 3) for v in values[:MAX_TERMS])
             return shown + (", …" if len(values) > MAX_TERMS else "")
 
         head = ["sample", "<i>x</i>", "<i>y</i>", N.a(pos, j), N.a(pos - 1, i),

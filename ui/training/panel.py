@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import losses, optimizers
+from nnviz import losses, optimizers, regularizers
 from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
@@ -201,6 +202,9 @@ class TrainingPanel(QDockWidget):
     #: A value was typed into a field and confirmed with Enter (the field keeps the focus
     #: until the controller hands it on).
     sig_field_entered = Signal()
+    #: The data set's sample count field: the name hides QWidget.size() on this dock (the
+    #: tests and scripts know the field by it); the dock's size is read with geometry().
+    size: QSpinBox
 
     def __init__(self, parent=None):
         super().__init__("Training", parent)
@@ -219,18 +223,18 @@ class TrainingPanel(QDockWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         # Narrower still (a docked panel dragged thin), labels go above their fields.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.dataset_combo = QComboBox(objectName="datasetCombo")
+        self.dataset_combo = QComboBox(objectName="datasetCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.dataset_combo.setToolTip("The data set to learn from; 'Load CSV...' opens a file")
         form.addRow("Data set", self.dataset_combo)
-        self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)
+        self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.noise.setRange(0.0, 1.0)
         self.noise.setToolTip("How much the generated points scatter")
         form.addRow("Noise", self.noise)
-        self.size = QSpinBox(objectName="datasetSize", singleStep=50)
+        self.size = QSpinBox(objectName="datasetSize", singleStep=50)  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.size.setRange(10, 100000)
         self.size.setToolTip("How many samples the data set has")
         form.addRow("Samples", self.size)
-        self.split = QDoubleSpinBox(objectName="validationSplit", decimals=2, singleStep=0.05)
+        self.split = QDoubleSpinBox(objectName="validationSplit", decimals=2, singleStep=0.05)  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.split.setRange(0.0, 0.9)
         self.split.setToolTip("Share of the samples kept apart to validate on")
         form.addRow("Validation", self.split)
@@ -246,12 +250,12 @@ class TrainingPanel(QDockWidget):
         self._preview_points = pg.ScatterPlotItem(size=4, pen=None)
         self.preview.addItem(self._preview_points)
         form.addRow(self.preview)
-        self.loss_combo = QComboBox(objectName="lossCombo")
+        self.loss_combo = QComboBox(objectName="lossCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         # The lists come from the engine's registries (each concept is defined once).
         for name, label in losses.choices():
             self.loss_combo.addItem(label, name)
         form.addRow("Loss", self.loss_combo)
-        self.optimizer_combo = QComboBox(objectName="optimizerCombo")
+        self.optimizer_combo = QComboBox(objectName="optimizerCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for key, label, _name, _settings in optimizers.presets():
             self.optimizer_combo.addItem(label, key)
         form.addRow("Optimizer", self.optimizer_combo)
@@ -260,14 +264,28 @@ class TrainingPanel(QDockWidget):
         self.learning_rate.setToolTip("Learning rate: w ← w − lr · dL/dw (0.00001 to 10; "
                                       "the arrows step 1, 2, 5, 10, ...)")
         form.addRow("Learning rate", self.learning_rate)
-        self.batch_size = QSpinBox(objectName="batchSize")
+        self.regularization_combo = QComboBox(objectName="regularizationCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        for name, label in regularizers.window_choices():
+            self.regularization_combo.addItem(label, name)
+        self.regularization_combo.setToolTip(
+            "A penalty on the weights, added to the loss: L1 λ·Σ|w| (pulls weights to 0), "
+            "L2 λ·Σw² (keeps them small); Keras's kernel_regularizer")
+        form.addRow("Regularization", self.regularization_combo)
+        self.regularization_rate = LearningRateSpinBox()
+        self.regularization_rate.setObjectName("regularizationRate")
+        self.regularization_rate.setRange(0.0, 10.0)  # 0 is a valid (if idle) rate
+        self.regularization_rate.setValue(0.01)
+        self.regularization_rate.setToolTip("Regularization rate λ: how much the penalty "
+                                            "weighs against the data's loss")
+        form.addRow("Regularization rate", self.regularization_rate)
+        self.batch_size = QSpinBox(objectName="batchSize")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.batch_size.setRange(1, 100000)
         self.batch_size.setToolTip("Samples per update; 1 = one sample at a time")
         form.addRow("Batch size", self.batch_size)
-        self.epochs = QSpinBox(objectName="epochs")
+        self.epochs = QSpinBox(objectName="epochs")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.epochs.setRange(1, 1000000)
         form.addRow("Epochs", self.epochs)
-        self.seed = QSpinBox(objectName="seed")
+        self.seed = QSpinBox(objectName="seed")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed of the initial weights and of the shuffling; Reset uses it")
         form.addRow("Seed", self.seed)
@@ -281,27 +299,32 @@ class TrainingPanel(QDockWidget):
         font.setWeight(QFont.Weight.DemiBold)
         self.stage_label.set_wanted_font(font, None)
         controls.addWidget(self.stage_label)
-        self.step_button = QPushButton("Step", objectName="stepButton")
+        self.step_button = QPushButton("Step", objectName="stepButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.step_button.setToolTip("The next stage: forward one layer, the loss, backward one "
                                     "layer, or the update (Space, PageDown)")
-        self.batch_button = QPushButton("Batch", objectName="batchButton")
+        self.batch_button = QPushButton("Batch", objectName="batchButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.batch_button.setToolTip("To the end of the current batch: its update (Shift+Space)")
-        self.epoch_button = QPushButton("Epoch", objectName="epochButton")
+        self.epoch_button = QPushButton("Epoch", objectName="epochButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.epoch_button.setToolTip("To the end of the current epoch (Ctrl+E)")
-        self.train_button = QPushButton("Train", objectName="trainButton")
+        self.train_button = QPushButton("Train", objectName="trainButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.train_button.setCheckable(True)
         self.train_button.setToolTip("Train / Pause (Ctrl+Space or F5)")
-        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        self.predict_button = QPushButton("Predict", objectName="predictButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.predict_button.setCheckable(True)
+        self.predict_button.setToolTip("Predict then reveal: Step hides the stage's results "
+                                       "and asks its question; Step again reveals them")
+        self.reset_button = QPushButton("Reset", objectName="resetButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.reset_button.setToolTip("Weights back to the seeded initial ones; history cleared "
                                      "(Ctrl+R)")
-        # A 3-column grid: Step | Batch | Epoch, then Train (two columns) | Reset. The
+        # A 3-column grid: Step | Batch | Epoch, then Train | Predict | Reset. The
         # buttons share the width equally and ask for no more than their short labels.
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(6)
         for col, b in enumerate((self.step_button, self.batch_button, self.epoch_button)):
             grid.addWidget(b, 0, col)
-        grid.addWidget(self.train_button, 1, 0, 1, 2)
+        grid.addWidget(self.train_button, 1, 0)
+        grid.addWidget(self.predict_button, 1, 1)
         grid.addWidget(self.reset_button, 1, 2)
         for b in self._step_buttons():
             b.setMinimumHeight(34)
@@ -310,7 +333,7 @@ class TrainingPanel(QDockWidget):
         for col in range(3):
             grid.setColumnStretch(col, 1)
         controls.addLayout(grid)
-        self.speed_combo = QComboBox(objectName="speedCombo")
+        self.speed_combo = QComboBox(objectName="speedCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for label, value in SPEEDS:
             self.speed_combo.addItem(label, value)
         self.speed_combo.setCurrentIndex(self.speed_combo.findData(DEFAULT_SPEED))
@@ -321,16 +344,16 @@ class TrainingPanel(QDockWidget):
         row.addWidget(lab)
         row.addWidget(self.speed_combo, 1)
         controls.addLayout(row)
-        self.progress = EpochProgress(objectName="epochProgress")
+        self.progress = EpochProgress(objectName="epochProgress")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("batch %v of %m")
         controls.addWidget(self.progress)
-        self.counters = QLabel("epoch 0 · step 0 · 0 samples seen", objectName="countersLabel")
+        self.counters = QLabel("epoch 0 · step 0 · 0 samples seen", objectName="countersLabel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.counters.setProperty("role", "value")
         self.counters.setWordWrap(True)
         controls.addWidget(self.counters)
-        self.show_gradients = QCheckBox("Lines show gradients dL/dw",
+        self.show_gradients = QCheckBox("Lines show gradients dL/dw",  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
                                         objectName="showGradients")
         self.show_gradients.setToolTip("Thickness and colour of the connections show the latest "
                                        "gradients instead of the weights")
@@ -339,12 +362,12 @@ class TrainingPanel(QDockWidget):
         # --- time travel -----------------------------------------------------
         self.travel_box = QGroupBox("Time travel")
         travel = QVBoxLayout(self.travel_box)
-        self.time_slider = QSlider(Qt.Orientation.Horizontal, objectName="timeSlider")
+        self.time_slider = QSlider(Qt.Orientation.Horizontal, objectName="timeSlider")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.time_slider.setRange(0, 0)
         self.time_slider.setToolTip("Scrub back through the weights saved at each epoch; "
                                     "Step or Train continues from the one shown")
-        self.time_label = QLabel("now", objectName="timeLabel")
-        self.now_button = QPushButton("Back to now", objectName="nowButton")
+        self.time_label = QLabel("now", objectName="timeLabel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.now_button = QPushButton("Back to now", objectName="nowButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.now_button.setEnabled(False)
         row = QHBoxLayout()
         row.addWidget(self.time_slider, 1)
@@ -352,7 +375,7 @@ class TrainingPanel(QDockWidget):
         travel.addLayout(row)
         travel.addWidget(self.now_button)
 
-        self.message = QLabel("", objectName="messageLabel")
+        self.message = QLabel("", objectName="messageLabel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -369,13 +392,13 @@ class TrainingPanel(QDockWidget):
         # Enter confirms a field (editingFinished while it still has the focus; leaving it
         # emits editingFinished too, without the focus): the controller then hands the keys
         # back, so Space and PageDown step instead of typing into the field.
-        for spin in (self.learning_rate, self.noise, self.size, self.split, self.batch_size,
-                     self.epochs, self.seed):
+        for spin in (self.learning_rate, self.regularization_rate, self.noise, self.size,
+                     self.split, self.batch_size, self.epochs, self.seed):
             spin.editingFinished.connect(
                 lambda spin=spin: self.sig_field_entered.emit() if spin.hasFocus() else None)
 
         for combo in (self.dataset_combo, self.loss_combo, self.optimizer_combo,
-                      self.speed_combo):
+                      self.regularization_combo, self.speed_combo):
             # A combo box otherwise asks for its longest entry's width ("Categorical
             # cross-entropy"), which alone pushed the panel past 380 px.
             combo.setSizeAdjustPolicy(
@@ -396,7 +419,7 @@ class TrainingPanel(QDockWidget):
 
     def _step_buttons(self) -> tuple[QPushButton, ...]:
         return (self.step_button, self.batch_button, self.epoch_button, self.train_button,
-                self.reset_button)
+                self.predict_button, self.reset_button)
 
     # ------------------------------------------------------------------ theme
     def set_theme(self, dark: bool) -> None:
@@ -472,8 +495,8 @@ class TrainingPanel(QDockWidget):
         """The height the dock needs to show the steps and the message below them (its
         title bar included): in presentation mode the rest of the column is the lecture
         view's."""
-        scroll = self.widget()
-        body = scroll.widget().sizeHint().height()  # hidden rows take no room in the layout
+        scroll = cast(QScrollArea, self.widget())  # the dock's body scrolls
+        body = cast(QWidget, scroll.widget()).sizeHint().height()  # hidden rows take no room
         title = self.height() - scroll.height()
         # A line to spare: a longer stage name may wrap the heading once more before the
         # column is sized again (a scroll bar would narrow the heading further still).

@@ -5,11 +5,14 @@ Every curve is created once and fed whole NumPy arrays (see ``ui.training.plots`
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QGraphicsGridLayout,
     QGraphicsItem,
 )
 
@@ -112,8 +115,8 @@ class GrowingSeries:
         Kept as values arrive, so a plot following a million-point history asks in O(1).
         """
         if positive:
-            return None if self._pos_lo is None else (self._pos_lo, self._hi)
-        return None if self._lo is None else (self._lo, self._hi)
+            return None if self._pos_lo is None or self._hi is None else (self._pos_lo, self._hi)
+        return None if self._lo is None or self._hi is None else (self._lo, self._hi)
 
     def extend(self, values) -> None:
         """Append ``values`` (any sequence of numbers), doubling the storage when full."""
@@ -154,14 +157,14 @@ def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWi
     w.setLabel("left", ylabel)
     w.showGrid(x=True, y=True, alpha=0.2)
     if legend:
-        item = w.getPlotItem()
+        item = plot_item(w)
         # offset=None: not anchored inside the view box; the plot's layout places it.
         item.legend = pg.LegendItem(offset=None, labelTextSize=LEGEND_TEXT_SIZE, colCount=1,
                                     verSpacing=-8, frame=False)
-        item.legend.layout.setContentsMargins(0, 0, 0, 0)
+        grid_of(item.legend).setContentsMargins(0, 0, 0, 0)
         # Right of the data, level with it (the plots' height is the scarcer).
-        item.layout.addItem(item.legend, 2, 3)
-        item.layout.setColumnSpacing(2, 8)
+        grid_of(item).addItem(item.legend, 2, 3)
+        grid_of(item).setColumnSpacing(2, 8)
         _title_across(item)
     _plain_axes(w)
     if legend:
@@ -171,12 +174,23 @@ def _plot(name: str, title: str, ylabel: str, legend: bool = False) -> pg.PlotWi
     return w
 
 
+def plot_item(plot: pg.PlotWidget) -> pg.PlotItem:
+    """``plot.getPlotItem()``: pyqtgraph types it Optional (it is None once the plot closed)."""
+    return cast(pg.PlotItem, plot.getPlotItem())
+
+
+def grid_of(item: pg.PlotItem | pg.LegendItem) -> QGraphicsGridLayout:
+    """The grid pyqtgraph keeps in ``item.layout`` (an attribute named like, and hiding,
+    QGraphicsWidget.layout())."""
+    return cast(QGraphicsGridLayout, item.layout)
+
+
 def _title_across(item: pg.PlotItem) -> None:
     """The title over the data and the legend column: in the data's column alone, a long
     title ("Output over the inputs") made that column as wide as itself, the plot wider
     than its widget, and the legend's names were cut off at the widget's right edge."""
-    item.layout.removeItem(item.titleLabel)
-    item.layout.addItem(item.titleLabel, 0, 1, 1, 3)
+    grid_of(item).removeItem(item.titleLabel)
+    grid_of(item).addItem(item.titleLabel, 0, 1, 1, 3)
 
 
 def _plain_axes(plot: pg.PlotWidget) -> None:
@@ -201,7 +215,7 @@ def style_plot(plot: pg.PlotWidget, dark: bool, text_px: int | None = None) -> N
     """
     t = theme_for(dark)
     plot.setBackground(t.plot_background)
-    item = plot.getPlotItem()
+    item = plot_item(plot)
     tick_font = QFont()
     if text_px:
         tick_font.setPixelSize(text_px)

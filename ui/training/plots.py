@@ -15,6 +15,8 @@ ticks at 800) is switched off. The plots follow the window's light or dark theme
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
@@ -52,7 +54,9 @@ from ui.training.plot_parts import (
     _plain_axes,
     _plot,
     _title_across,
+    grid_of,
     nice_ceiling,
+    plot_item,
     style_plot,
     weight_norms,
 )
@@ -84,7 +88,7 @@ class PlotsDock(QDockWidget):
                                            pen=pg.mkPen("#8b4fd6", width=2,
                                                         style=Qt.PenStyle.DashLine))
         self.loss_marker.setVisible(False)
-        self.loss_plot.addItem(self.loss_marker, ignoreBounds=True)
+        plot_item(self.loss_plot).addItem(self.loss_marker, ignoreBounds=True)
 
         self.accuracy_plot = _plot("accuracyPlot", "Accuracy", "accuracy", legend=True)
         self.curve_batch_acc = _curve(self.accuracy_plot, "per batch", BATCH_COLOR, 2,
@@ -109,7 +113,7 @@ class PlotsDock(QDockWidget):
         self.defer_norms = False
         self._norms_range = None
 
-        self.tabs = QTabWidget(objectName="plotTabs")
+        self.tabs = QTabWidget(objectName="plotTabs")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.accuracy_plot, "Accuracy")
         self.tabs.addTab(self.norms_plot, "Weights")
@@ -124,13 +128,13 @@ class PlotsDock(QDockWidget):
         self.boundary_plot.setAspectLocked(False)
         _plain_axes(self.boundary_plot)
         # The classes' colours, named, right of the map (outside the data).
-        item = self.boundary_plot.getPlotItem()
+        item = plot_item(self.boundary_plot)
         item.legend = self.class_legend = pg.LegendItem(
             offset=None, labelTextSize=LEGEND_TEXT_SIZE, colCount=1, verSpacing=-8,
             frame=False)
-        self.class_legend.layout.setContentsMargins(0, 0, 0, 0)
-        item.layout.addItem(self.class_legend, 2, 3)
-        item.layout.setColumnSpacing(2, 8)
+        grid_of(self.class_legend).setContentsMargins(0, 0, 0, 0)
+        grid_of(item).addItem(self.class_legend, 2, 3)
+        grid_of(item).setColumnSpacing(2, 8)
         _title_across(item)
         self._class_samples: list = []
         self.boundary_plot.setMinimumWidth(PLOT_MIN_WIDTH)
@@ -147,13 +151,13 @@ class PlotsDock(QDockWidget):
                                                  pen=pg.mkPen("#000000", width=2))
         self.current_points.setZValue(3)
         self.boundary_plot.addItem(self.current_points)
-        self.boundary_note = QLabel("", objectName="boundaryNote")
+        self.boundary_note = QLabel("", objectName="boundaryNote")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.boundary_note.setProperty("role", "hint")
         self.boundary_note.setWordWrap(True)
 
         # The latest numbers, large, above the curves: what a room reads while it trains.
-        self.loss_readout = QLabel("", objectName="lossReadout")
-        self.accuracy_readout = QLabel("", objectName="accuracyReadout")
+        self.loss_readout = QLabel("", objectName="lossReadout")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.accuracy_readout = QLabel("", objectName="accuracyReadout")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         for label in (self.loss_readout, self.accuracy_readout):
             # A narrow dock (1366x768) wraps the numbers onto a second line rather than
             # cutting them off or squeezing the plots sideways.
@@ -172,7 +176,7 @@ class PlotsDock(QDockWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.loss_plot, 1)
-        self.log_scale = QCheckBox("log scale", objectName="lossLogScale")
+        self.log_scale = QCheckBox("log scale", objectName="lossLogScale")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.log_scale.setToolTip("Loss on a logarithmic axis: small late improvements show")
         self.log_scale.toggled.connect(self._on_log_scale_toggled)
         row = QHBoxLayout()
@@ -213,7 +217,7 @@ class PlotsDock(QDockWidget):
                 lambda *_a, plot=plot: self._follow.__setitem__(plot, False))
             vb.sigRangeChangedManually.connect(
                 lambda *_a, plot=plot: self._shown_range.pop(plot, None))
-        self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],
+        self._class_colors = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS],  # pyright: ignore[reportIndexIssue]  # PySide6 stubs type QColor.getRgb() as object
                                       dtype=np.float64)
         self._task = "classification"
         #: The loss of the batch being stepped (its loss stage is done, its update not yet).
@@ -253,7 +257,7 @@ class PlotsDock(QDockWidget):
         for plot in self.plot_widgets():
             style_plot(plot, dark, self._text_px)
         self.current_points.setPen(pg.mkPen(t.plot_foreground, width=2))
-        self._bg_rgb = np.array(pg.mkColor(t.plot_background).getRgb()[:3], dtype=np.float64)
+        self._bg_rgb = np.array(pg.mkColor(t.plot_background).getRgb()[:3], dtype=np.float64)  # pyright: ignore[reportIndexIssue]  # PySide6 stubs type QColor.getRgb() as object
         if self._task != "classification":
             self.data_points.setBrush(pg.mkBrush(t.plot_foreground))
         # The output map fades into the background where the network hesitates: repaint it.
@@ -339,7 +343,7 @@ class PlotsDock(QDockWidget):
             if shown is None or x_end != shown[0] or y_top > shown[1] or y_top < 0.6 * shown[1]:
                 y_top *= 1.25  # headroom: growing norms move the axis now and then, not always
                 self._norms_range = (x_end, y_top)
-                self.norms_plot.setRange(xRange=(0, x_end), yRange=(0, y_top), padding=0.05)
+                self.norms_plot.setRange(xRange=(0, x_end), yRange=(0, y_top), padding=0.05)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setRange to the ViewBox
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -486,11 +490,11 @@ class PlotsDock(QDockWidget):
             if shown is None or shown[0] != x_max or shown[1] != log \
                     or _needs_new_range(shown[2], (lo, hi)):
                 self._shown_range[self.loss_plot] = (x_max, log, (lo, hi))
-                self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo, hi), padding=0.03)
+                self.loss_plot.setRange(xRange=(0, x_max), yRange=(lo, hi), padding=0.03)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setRange to the ViewBox
         if accuracy and self._follow[self.accuracy_plot] and \
                 self._shown_range.get(self.accuracy_plot) != x_max:
             self._shown_range[self.accuracy_plot] = x_max
-            self.accuracy_plot.setRange(xRange=(0, x_max), yRange=(0, 1), padding=0.03)
+            self.accuracy_plot.setRange(xRange=(0, x_max), yRange=(0, 1), padding=0.03)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setRange to the ViewBox
 
     def set_time_marker(self, epoch: float | None) -> None:
         """Mark the epoch being shown by time travel (None hides the mark)."""
@@ -615,7 +619,7 @@ class PlotsDock(QDockWidget):
             return
         # The data area square: as wide as the plot's height leaves it (less the title
         # and the bottom axis), plus what the left axis and the class legend take.
-        item = self.boundary_plot.getPlotItem()
+        item = plot_item(self.boundary_plot)
         chrome_v = item.titleLabel.boundingRect().height() + item.getAxis("bottom").height() + 16
         chrome_h = item.getAxis("left").width() + self.class_legend.boundingRect().width() + 24
         note = self.boundary_note.sizeHint().height() if self.boundary_note.text() else 0
@@ -645,8 +649,8 @@ class PlotsDock(QDockWidget):
         x0, x1, y0, y1 = boundary["rect"]
         k = values.shape[2]
         if self._task == "classification":
-            if k == 1:
-                p = np.clip(values[:, :, 0], 0, 1)[:, :, None]
+            if k == 1:  # class 1's share: 0 at the low target (−1 for tanh), 1 at the high
+                p = np.interp(values[:, :, 0], boundary.get("targets", (0, 1)), (0, 1))[..., None]
                 rgb = (1 - p) * self._class_colors[0] + p * self._class_colors[1]
             else:
                 # More classes than colours (a CSV may have 20): the colours repeat.
@@ -654,7 +658,7 @@ class PlotsDock(QDockWidget):
                 rgb = values @ colors
             # Pale where the network hesitates, saturated where it is sure.
             confidence = np.max(values, axis=2, keepdims=True) if k > 1 else \
-                np.abs(values - 0.5) * 2
+                np.abs(p - 0.5) * 2
             mix = 0.25 + 0.45 * np.clip(confidence, 0, 1)
             rgb = mix * rgb + (1 - mix) * self._bg_rgb
             self.boundary_image.setImage(np.clip(rgb, 0, 255).astype(np.uint8),
@@ -663,7 +667,7 @@ class PlotsDock(QDockWidget):
             v = values[:, :, 0]
             lo, hi = float(np.min(v)), float(np.max(v))
             norm = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-            lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
+            lut = cast(pg.ColorMap, pg.colormap.get("viridis")).getLookupTable(nPts=256)
             self.boundary_image.setImage((norm * 255).astype(np.uint8), lut=lut,
                                          autoLevels=False, levels=(0, 255))
         self.boundary_image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
@@ -711,8 +715,8 @@ class PlotsDock(QDockWidget):
             self.fit_curve.setData([], [])
             self.data_points.setVisible(True)
             t = theme_for(bool(self._dark))
-            pos = np.array(pg.mkColor(t.positive_weight).getRgb()[:3], dtype=np.float64)
-            neg = np.array(pg.mkColor(t.negative_weight).getRgb()[:3], dtype=np.float64)
+            pos = np.array(pg.mkColor(t.positive_weight).getRgb()[:3], dtype=np.float64)  # pyright: ignore[reportIndexIssue]  # PySide6 stubs type QColor.getRgb() as object
+            neg = np.array(pg.mkColor(t.negative_weight).getRgb()[:3], dtype=np.float64)  # pyright: ignore[reportIndexIssue]  # PySide6 stubs type QColor.getRgb() as object
             peak = max(abs(lo), abs(hi)) or 1.0
             v = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0) / peak
             strength = np.clip(np.abs(v), 0, 1)[:, :, None] * 0.9

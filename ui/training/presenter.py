@@ -7,25 +7,28 @@ nothing the session does not have, except what it has already drawn.
 
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
 curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters
-and the canvas follow every frame (the worker paces frames at up to ~45 a second); the
+and the canvas follow every frame (up to the training process's 60 deltas a second); the
 plots and the Lecture view's page are spread over the frames so that no frame carries
 them all: the loss curves, the weight norms, the output map and the page each come about
 10 times a second, each in its own frame (a closed or hidden dock not at all: it catches
 up when it shows again), and the epoch bar and the time slider with some of those turns.
-Every frame is drawn and painted while the training thread waits (see
-:class:`~ui.training.worker.FrameGate` and the worker's frame pacing), then the worker is
-told how long it took.
+Every frame is drawn and painted, then the worker is told
+(:meth:`~ui.training.worker.TrainingWorker.frame_done`): a worker training on the
+window's thread waits for that.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from typing import cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from nnviz.errors import NnvizError
-from nnviz.run_status import RunStatus
+from nnviz.lecture_info import LectureInfo, PredictNote, lecture_info
+from nnviz.predict import PredictReveal, QuestionContext, hidden_parts, question_for
 from nnviz.selection import Selection
-from nnviz.training import History
+from nnviz.training import History, StageTrace
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
@@ -56,6 +59,9 @@ class FramePresenter(QObject):
 
     #: A frame was drawn (tests and the benchmark wait on it).
     sig_frame = Signal()
+    #: Predict then reveal: the question line changed (its text, "" for none; whether the
+    #: stage's results are hidden).
+    sig_question = Signal(str, bool)
 
     def __init__(self, window, panel, plots, lecture, session, worker):
         super().__init__(window)
@@ -63,7 +69,11 @@ class FramePresenter(QObject):
         self.session, self.worker = session, worker
         self.frame: Frame | None = None
         self.frames = 0
-        self.trace = None
+        self.trace: StageTrace | None = None  # what the views show: the results hidden while they wait
+        self.full_trace: StageTrace | None = None  # the same with every result (the answers come from it)
+        #: Predict then reveal: the toggle and the stage waiting for its reveal.
+        self.predict = PredictReveal()
+        self._question: tuple[str, bool] = ("", False)
         self.layer_ids: list[str] = []
         self._selection: Selection = None
         self._drawn_lists: dict[str, int] = {}
@@ -89,7 +99,7 @@ class FramePresenter(QObject):
     def new_run(self) -> None:
         """A new run (or none): the data, the plots and the layer ids start again."""
         session = self.session
-        self.trace = None
+        self.trace = self.full_trace = None
         self._ringed = None
         self.layer_ids = []
         try:  # the previews follow the data set even when the network does not fit it
@@ -116,7 +126,8 @@ class FramePresenter(QObject):
         session = self.session
         if session.stepper is None:
             self.frame = None
-            self.trace = None
+            self.trace = self.full_trace = None
+            self._show_question()
             self._clear_canvas()
             self.window.scene.set_neuron_maps(None)
             self.panel.stage_label.setText("Next: -")
@@ -131,38 +142,19 @@ class FramePresenter(QObject):
                                neuron_maps=neuron_maps_of(session, plane)
                                if self.worker.neuron_maps_on else None)
         if trace is None:
-            self.trace = None
+            self.trace = self.full_trace = None
         self.draw(frame, full=True)
 
-    def info(self) -> dict:
+    def info(self) -> LectureInfo:
         """What the lecture view needs to know of the run besides the trace."""
-        session = self.session
-        t = session.project.training
-        names, activations = [], []
-        try:
-            chain = session.design.chain()
-            names = [spec.name for spec in chain]
-            activations = [spec.activation for spec in chain[1:]]
-        except NnvizError:
-            pass
-        model = session.model
-        return {
-            "ids": list(self.layer_ids),
-            "names": names,
-            "activations": activations,
-            "loss": model.loss.name if model is not None else t.loss,
-            "optimizer": t.optimizer if t.optimizer != "sgd" or not t.momentum else "momentum",
-            "learning_rate": t.learning_rate,
-            "diverged": session.stepper.diverged if session.stepper is not None else None,
-            # The session's status, rendered: only it says whether training runs.
-            "running": session.status is RunStatus.TRAINING,
-        }
+        return replace(lecture_info(self.session, self.layer_ids), predict=self._predict_note())
 
     def set_selection(self, selection: Selection) -> None:
         """The canvas's selection changed: the lecture view explains the new one."""
         self._selection = selection
-        weights = self.frame.weights if self.frame is not None else None
+        weights = self._shown_weights(self.frame) if self.frame is not None else None
         self.lecture.show_state(selection, self.trace, weights, self.info())
+        self._show_question()  # a question about the selected neuron or weight
 
     # ------------------------------------------------------------------ frames in
     def on_frame_ready(self) -> None:
@@ -189,32 +181,32 @@ class FramePresenter(QObject):
     def draw(self, frame: Frame, full: bool = False) -> None:
         """One frame: counters, canvas, plots, lecture view (a handful of calls each).
 
-        Unless only the counters change, the training thread holds back (the worker's
-        :class:`~ui.training.worker.FrameGate`) from the start of the frame until it is
-        *painted*: the frame's posted work (the scenes' dirty regions, then the window's
-        update request) is sent here, inside the hold, instead of a few event-loop turns
-        later while training runs again.
+        The frame is drawn *and painted* before the worker hears it is done
+        (:meth:`~ui.training.worker.TrainingWorker.frame_done`): its posted work (the
+        scenes' dirty regions, then the window's update request) is sent here, while a
+        worker training on its thread waits, instead of a few event-loop turns later
+        while training runs again.
         """
-        start = time.perf_counter()
-        with self.worker.gate.hold():
-            self._drawing = True
-            try:
-                self._draw_frame(frame, full)
-                QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
-                QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
-            finally:
-                self._drawing = False
-        self.worker.frame_done(time.perf_counter() - start)
+        self._drawing = True
+        try:
+            self._draw_frame(frame, full)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        finally:
+            self._drawing = False
+        self.worker.frame_done()
 
     def _draw_frame(self, frame: Frame, full: bool) -> None:
         self.frame = frame
         self.frames += 1
         p = self.panel
         if frame.trace is not None:
-            self.trace = frame.trace
+            self.full_trace = cast(StageTrace, frame.trace)  # what the worker's frames carry
+            self.trace = self.predict.shown(self.full_trace)  # no view gets a hidden result
         elif frame.running:
-            self.trace = None
+            self.trace = self.full_trace = None
         trace = self.trace
+        hiding = self.predict.waiting(self.full_trace)
         # Between its loss stage and its update, a stepped batch's loss is in no history yet.
         self.plots.set_stage_loss(float(trace.loss) if trace is not None and trace.loss is not None
                                   and trace.stage.kind != "update" and not frame.running
@@ -243,11 +235,13 @@ class FramePresenter(QObject):
         if plots_due or drawn in _PART_KEYS:
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
-            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[drawn])
-        if plots_due or drawn == "boundary":
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[cast(str, drawn)])
+        if (plots_due or drawn == "boundary") and not hiding:
+            # A stage waiting for its reveal shows no map made with the weights it moved.
             self.plots.set_boundary(frame.boundary)
         if plots_due or part == "boundary":
-            self.window.scene.set_neuron_maps(frame.neuron_maps, hidden=self.trace is not None)
+            self.window.scene.set_neuron_maps(None if hiding else frame.neuron_maps,
+                                              hidden=self.trace is not None)
         if not fast or part == "loss":
             # A new epoch's snapshot moves the slider's range (and repaints the panel's
             # box around it): while training fast, with the loss curve's epochs.
@@ -260,14 +254,16 @@ class FramePresenter(QObject):
         if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
-            if plots_due or part == "norms":
+            if (plots_due or part == "norms") and not hiding:
                 self._add_norms(frame)
-        if plots_due or drawn == "norms":
+        if (plots_due or drawn == "norms") and not hiding:
             self.plots.redraw_norms()
         if not fast or drawn == "lecture":
             # While running too, on its turn: the view says so (an unchanged page costs
             # no relayout).
-            self.lecture.show_state(self._selection, self.trace, frame.weights, self.info())
+            self.lecture.show_state(self._selection, self.trace, self._shown_weights(frame),
+                                    self.info())
+        self._show_question()
         if plots_due:
             self._last_plots = now
         self.sig_frame.emit()
@@ -286,12 +282,13 @@ class FramePresenter(QObject):
             return
         self._stale_docks.discard(dock)
         if dock is self.lecture:
-            self.lecture.show_state(self._selection, self.trace, self.frame.weights,
-                                    self.info())
+            self.lecture.show_state(self._selection, self.trace,
+                                    self._shown_weights(self.frame), self.info())
             return
         self._sync_history(self.frame, redraw=True)
-        self.plots.set_boundary(self.frame.boundary)
-        self.plots.redraw_norms()
+        if not self.predict.waiting(self.full_trace):
+            self.plots.set_boundary(self.frame.boundary)
+            self.plots.redraw_norms()
 
     def _plot_part_due(self, now: float) -> str | None:
         """The plot part this frame redraws while training fast (at most one), if any is due.
@@ -337,7 +334,7 @@ class FramePresenter(QObject):
         kernels = frame.weights[0::2]
         if not kernels:
             return
-        names = self.info()["names"][1:]
+        names = list(self.info().names[1:])
         self.plots.add_weights(kernels, names if len(names) == len(kernels) else None)
 
     # ------------------------------------------------------------------ canvas
@@ -357,6 +354,8 @@ class FramePresenter(QObject):
             return
         edges = list(zip(ids[:-1], ids[1:]))
         if trace is None:
+            scene.set_hidden_results()
+            self.window.inspector.set_hidden()
             if not (self._canvas_plain and frame.running):
                 self._clear_canvas()
             self._canvas_plain = True
@@ -368,6 +367,10 @@ class FramePresenter(QObject):
         self._canvas_plain = False
         kind = trace.stage.kind
         scene.show_stage(trace, ids)
+        # After show_stage (which writes what it has), before the lines are drawn.
+        hidden = hidden_parts(trace, ids) if self.predict.waiting(trace) else ((), (), ())
+        scene.set_hidden_results(*hidden)
+        self.window.inspector.set_hidden(hidden[1], hidden[2])
         grads = {edges[m]: dw for m, dw in enumerate(trace.dW) if dw is not None}
         show_gradients = self.panel.show_gradients.isChecked()
         if kind == "update" and trace.W_after is not None and not show_gradients \
@@ -379,6 +382,68 @@ class FramePresenter(QObject):
             scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")
         else:
             scene.set_edge_values(None)  # the document holds these weights
+
+    # ------------------------------------------------------------------ predict, then reveal
+    def set_predict(self, on: bool) -> None:
+        """Turn "predict then reveal" on or off (off reveals a stage that waits)."""
+        if bool(on) == self.predict.on:
+            return
+        self.predict.set_on(on)
+        if self.full_trace is not None and self.session.stepper is not None:
+            self.show_now(self.full_trace)
+        else:
+            self._show_question()
+
+    def stepped(self, trace) -> None:
+        """A Step showed ``trace`` (None: a batch, an epoch): with predict on, its stage's
+        results wait for the next Step."""
+        self.predict.stepped(trace)
+
+    def reveal(self) -> bool:
+        """Show the results of the stage that waits (True), or do nothing (False)."""
+        if not self.predict.waiting(self.full_trace) or self.session.stepper is None:
+            return False
+        self.predict.reveal()
+        self.show_now(self.full_trace)
+        return True
+
+    def question(self):
+        """The :class:`~nnviz.predict.StageQuestion` of the stage shown, or None (predict
+        off, no stage shown)."""
+        if not self.predict.on or self.full_trace is None:
+            return None
+        context = QuestionContext.of_session(self.session, self._selection)
+        if context is None or len(context.ids) != len(self.full_trace.z) + 1:
+            return None
+        return question_for(self.full_trace, context)
+
+    def _predict_note(self) -> PredictNote | None:
+        """The Lecture view's question line: hidden (with the symbol that shows "?"), or
+        revealed with its answer."""
+        q = self.question()
+        if q is None:
+            return None
+        if self.predict.waiting(self.full_trace):
+            return PredictNote(f"Predict: {q.text}", hidden=True, symbol=q.symbol)
+        if self.predict.was_revealed(self.full_trace):
+            return PredictNote(f"Revealed: {q.answer}")
+        return None
+
+    def _show_question(self) -> None:
+        """Tell the question line what to say (only when it changes)."""
+        note = self._predict_note() if self.predict.on else None
+        shown = (note.line, note.hidden) if note else ("", False)
+        if shown != self._question:
+            self._question = shown
+            self.sig_question.emit(*shown)
+
+    def _shown_weights(self, frame: Frame) -> list:
+        """The frame's weights, or the ones before the update while its results wait."""
+        trace = self.trace
+        if trace is not None and trace.stage.kind == "update" and trace.W_after is None \
+                and trace.W_before is not None:
+            return [w for pair in zip(trace.W_before, trace.b_before) for w in pair]
+        return frame.weights
 
     def redraw_canvas(self) -> None:
         """Draw the last frame's canvas again (the gradients box was toggled)."""

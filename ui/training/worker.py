@@ -8,35 +8,33 @@ and again while the session is training, and after each chunk leaves a :class:`F
 a backlog, however fast training runs.
 
 Where training runs is the session's runner's decision (:mod:`nnviz.runners`); the worker
-asks (``session.trains_in_process()``) and drives one of two loops:
+asks (``session.trains_in_process()``) only to know whether it shares Python's GIL with
+the window:
 
 * **In the training process** (the window's usual way, once the child has started): the
   network trains on another core and each chunk here only applies the delta the child
-  sent in the last 1/60 s. No Python training runs in this process, so nothing here
-  hands the GIL over: no gate, no chunk sized to the drawing. The worker never waits for
-  the window: frames the window has not drawn yet are replaced by newer ones, so the
-  frame rate is the window's own (up to the child's 60 deltas a second) and training
-  keeps its speed.
-* **On this thread** (an inline runner, ``NNVIZ_TRAINING_PROCESS=0``; a process runner
-  while its child starts, after it failed, and for a paced run, which the runner trains
-  inline one traced batch at a time): the two
-  threads share Python's GIL, so while training runs every Qt call of the GUI waits up to a
-  switch interval (5 ms) to get it back. So training and drawing take turns: the worker
-  trains a chunk sized to the frame budget (:data:`FRAME_SECONDS` minus the time the last
-  frames took to draw, but at least :data:`TRAIN_SHARE` of the cycle), publishes the frame
-  and waits until the window has drawn *and painted* it (:meth:`TrainingWorker.frame_done`,
-  at most :data:`HANDOFF_TIMEOUT`). The frame rate follows the drawing cost.
+  sent in the last 1/60 s. No Python training runs in this process, so nothing hands
+  the GIL over: the worker never waits for the window, and frames the window has not
+  drawn yet are replaced by newer ones (the frame rate is the window's own, up to the
+  child's 60 deltas a second).
+* **On this thread** (the fallback: while the child starts, after it failed for good, an
+  inline runner (``NNVIZ_TRAINING_PROCESS=0``), and a paced run, "30 steps/s", whose every
+  batch's stages the child does not send): one regime. The worker trains one chunk
+  (:data:`~nnviz.training_process.CHUNK_SECONDS` of the fast path, or one traced batch),
+  publishes its frame and waits until the window has drawn it
+  (:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`, a paced batch
+  :data:`PACED_HANDOFF_TIMEOUT`): while the window
+  draws, no training holds the GIL, so a frame of a few hundred Qt calls is not slowed
+  to a switch interval (5 ms) per call.
 
 Everything else (steps, settings, undo, Reset, time travel) happens on the GUI thread as
 session commands; the session's lock keeps them and a running chunk apart.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,22 +42,17 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
+from nnviz.training_process import CHUNK_SECONDS
 
-__all__ = ["TrainingWorker", "Frame", "FrameGate", "take_frame", "FRAME_SECONDS",
-           "TRAIN_SHARE", "CHUNK_SECONDS", "BOUNDARY_GRID", "neuron_maps_of"]
+__all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT",
+           "PACED_HANDOFF_TIMEOUT", "BOUNDARY_GRID", "neuron_maps_of"]
 
-#: The frame budget while training fast: a chunk of training plus drawing its frame
-#: (1/45 s: 45 frames a second when a frame draws in under 5 ms).
-FRAME_SECONDS = 1 / 45
-#: The least share of the time training keeps: a slow frame (a big window, a big net)
-#: lengthens the chunk rather than slow training below it.
-TRAIN_SHARE = 0.8
-#: The longest chunk (seconds): even a frame that draws slowly comes this often, and the
-#: window answers input at least this often.
-CHUNK_SECONDS = 0.06
-#: The longest the worker waits for the window to draw a frame (a busy or hidden window
-#: must not stop training).
+#: Training on this thread: the longest the worker waits for the window to draw a frame
+#: (a busy or hidden window must not stop training).
 HANDOFF_TIMEOUT = 0.1
+#: The same for a paced run's traced batch, which exists to be watched: the first frames
+#: of a run take 70-140 ms on a loaded machine, and each batch should still get its frame.
+PACED_HANDOFF_TIMEOUT = 0.5
 #: Seconds between two recomputations of the output map while training: just under the
 #: presenter's plot interval, since the window shows a new map only that often.
 BOUNDARY_INTERVAL = 0.09
@@ -84,6 +77,8 @@ class Frame:
     batches_per_epoch: int
     samples_seen: int
     global_step: int
+    #: The session's status was training when the frame was taken (the session decides:
+    #: a chunk that ended the run gives a frame that is not running).
     running: bool
     #: The epochs of the stored weight snapshots (for the time-travel slider).
     snapshot_epochs: list
@@ -141,8 +136,11 @@ def output_map(model, plane) -> dict | None:
             out = np.asarray(model.predict(np.column_stack([xx.ravel(), yy.ravel()])))
             if not np.all(np.isfinite(out)):
                 return None
+            # A one-unit two-class output's targets (0/1 sigmoid, ±1 tanh) map it to classes.
+            activation = getattr(model.layers[-1], "activation", None)
             return {"kind": "plane", "rect": plane,
-                    "values": out.reshape(BOUNDARY_GRID, BOUNDARY_GRID, -1)}
+                    "values": out.reshape(BOUNDARY_GRID, BOUNDARY_GRID, -1),
+                    "targets": getattr(activation, "binary_targets", None) or (0.0, 1.0)}
         x0, x1 = plane
         xs = np.linspace(x0, x1, 200)
         out = np.asarray(model.predict(xs[:, None]))
@@ -161,46 +159,12 @@ def input_plane(dataset) -> tuple | None:
     return (lo[0], hi[0], lo[1], hi[1]) if dataset.n_features == 2 else (lo[0], hi[0])
 
 
-class FrameGate:
-    """The one place where the two threads hand the GIL over for a frame.
-
-    Both threads share Python's GIL, and every Qt call of a paint releases it. Were the
-    training thread free to run while a frame is painted, it would take the GIL back for
-    a whole switch interval (5 ms) after each such call, and a frame of a few hundred Qt
-    calls would last seconds. So the GUI *holds* the gate while it draws and paints a
-    frame (:meth:`hold`), and the training loop *passes* it between batches
-    (:meth:`wait`), waiting at most ``timeout`` seconds so it can never hang.
-    """
-
-    def __init__(self, timeout: float = 0.1):
-        self._open = threading.Event()
-        self._open.set()
-        self.timeout = timeout
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """GUI thread: the training thread waits between batches until the block ends."""
-        self._open.clear()
-        try:
-            yield
-        finally:
-            self._open.set()
-
-    def wait(self) -> None:
-        """Training thread: wait while a frame is being drawn (bounded)."""
-        self._open.wait(self.timeout)
-
-    def release(self) -> None:
-        """Open the gate for good (shutting down)."""
-        self._open.set()
-
-
 class TrainingWorker(QObject):
     """Trains the session's run in chunks on the training thread and publishes frames.
 
     Called over queued signals: :meth:`start` (the session is already training) and
     :meth:`stop` (for good, on close). Called directly from the GUI thread:
-    :meth:`take_frame` (the slot is lock-protected) and :attr:`gate`.
+    :meth:`take_frame` (the slot is lock-protected) and :meth:`frame_done`.
     """
 
     #: A new frame waits in the slot.
@@ -209,7 +173,6 @@ class TrainingWorker(QObject):
     def __init__(self, session):
         super().__init__()
         self.session = session
-        self.gate = FrameGate()
         self._lock = threading.Lock()
         self._slot: Frame | None = None
         #: Batches per second; None = as fast as possible.
@@ -222,30 +185,35 @@ class TrainingWorker(QObject):
         self._maps: dict | None = None
         self._boundary_cost = 0.0  # seconds the last output map took
         self._timer: QTimer | None = None  # made on the worker thread (see _ensure_timer)
-        #: Seconds the window took to draw and paint a frame (a running average).
-        self.draw_seconds = 0.004
-        self._drawn = threading.Event()
-        self._drawn.set()
+        # The hand-off with the window (training on this thread): frames are numbered as
+        # published; the window says which it is done with. A condition on numbers, not
+        # an event: a late "done" for an older frame must not let the next one go undrawn.
+        self._handoff = threading.Condition(self._lock)
+        self._published = 0  # the newest frame put in the slot
+        self._taken = 0  # the newest frame the window took out of it
+        self._done = 0  # the newest frame the window has drawn (or dropped)
 
     # ------------------------------------------------------------------ GUI side
     def take_frame(self) -> Frame | None:
         """Take the newest frame out of the slot (GUI thread), or None if none waits."""
         with self._lock:
             frame, self._slot = self._slot, None
+            if frame is not None:
+                self._taken = self._published
             return frame
 
-    def frame_done(self, seconds: float | None = None) -> None:
-        """The window has drawn (and painted) the last frame, in ``seconds`` if given:
-        the worker trains on (GUI thread; also when a frame is dropped unseen)."""
-        if seconds is not None:
-            self.draw_seconds += 0.2 * (min(seconds, CHUNK_SECONDS) - self.draw_seconds)
-        self._drawn.set()
+    def frame_done(self) -> None:
+        """The window has drawn (and painted) the frame it last took, or dropped it unseen:
+        a worker training on its thread trains on (GUI thread)."""
+        with self._handoff:
+            self._done = self._taken
+            self._handoff.notify_all()
 
-    def chunk_seconds(self) -> float:
-        """How long the next chunk trains: the frame budget less the drawing, but at least
-        :data:`TRAIN_SHARE` of the cycle and at most :data:`CHUNK_SECONDS`."""
-        draw = self.draw_seconds
-        return min(CHUNK_SECONDS, max(FRAME_SECONDS - draw, draw * TRAIN_SHARE / (1 - TRAIN_SHARE)))
+    def release(self) -> None:
+        """Stop waiting for the window for good (it closes)."""
+        with self._handoff:
+            self._done = math.inf
+            self._handoff.notify_all()
 
     def set_plane(self, plane) -> None:
         """The input plane of the output map (from the GUI thread, while not training)."""
@@ -284,47 +252,38 @@ class TrainingWorker(QObject):
     def _train_chunk(self) -> None:
         session = self.session
         began = time.perf_counter()
-        if self.speed is None and session.trains_in_process():
-            # Training runs on another core: no Python training on this side, so no GIL
-            # to hand over (no gate, no chunk sized to the drawing). This thread only
-            # brings the newest delta in, one frame each (the child sends one every
-            # 1/60 s), and never waits for the window to draw: frames it does not draw
-            # are replaced by newer ones.
-            if session.interrupt.is_set():
-                # A command waits for the run: let it have the lock (a lock is not fair,
-                # and this thread would take it back at once).
-                self._ensure_timer().start(2)
-                return
-            status, trace = session.train_chunk()
-            if status == "stopped":
-                return
-            self._publish(trace, status)
-            if status == "running":
-                self._ensure_timer().start(0)
+        if session.interrupt.is_set():
+            # A command waits for the run: let it have the lock (a lock is not fair, and
+            # this thread would take it back at once).
+            self._ensure_timer().start(2)
             return
-        if self.speed is None:
-            deadline = time.perf_counter() + self.chunk_seconds()
-            perf, gate = time.perf_counter, self.gate
-
-            def should_stop() -> bool:
-                gate.wait()
-                return perf() > deadline
-            status, trace = session.train_chunk(should_stop)
+        # Training runs on another core (the child): this thread only brings the newest
+        # delta in. Else it trains here, sharing the GIL with the window (see the module).
+        elsewhere = self.speed is None and session.trains_in_process()
+        if elsewhere:
+            status, trace = session.train_chunk()
+        elif self.speed is None:
+            deadline = began + CHUNK_SECONDS
+            perf = time.perf_counter
+            status, trace = session.train_chunk(lambda: perf() > deadline)
         else:
-            self.gate.wait()
             status, trace = session.train_chunk(traced=True)
         if status == "stopped":
             return
-        self._drawn.clear()
         self._publish(trace, status)
-        if status == "running":
+        if status != "running":
+            return
+        if not elsewhere:
             # Take turns with the window: it draws and paints with the GIL to itself.
-            self._drawn.wait(HANDOFF_TIMEOUT)
-            # A set speed is a period: the batch, its frame and the wait make 1/speed s
-            # together (a fixed wait after them made "30 steps/s" about 15 a second).
-            delay = 0 if self.speed is None else max(
-                0, int(1000.0 * (1.0 / self.speed - (time.perf_counter() - began))))
-            self._ensure_timer().start(delay)
+            with self._handoff:
+                frame = self._published
+                self._handoff.wait_for(lambda: self._done >= frame, HANDOFF_TIMEOUT
+                                       if self.speed is None else PACED_HANDOFF_TIMEOUT)
+        # A set speed is a period: the batch, its frame and the wait make 1/speed s
+        # together (a fixed wait after them made "30 steps/s" about 15 a second).
+        delay = 0 if self.speed is None else max(
+            0, int(1000.0 * (1.0 / self.speed - (time.perf_counter() - began))))
+        self._ensure_timer().start(delay)
 
     def _publish(self, trace, status: str) -> None:
         session = self.session
@@ -343,8 +302,9 @@ class TrainingWorker(QObject):
                 self._last_boundary = now
                 self._boundary_cost = time.perf_counter() - now
             frame = take_frame(session, trace=trace, boundary=self._boundary,
-                               running=status == "running", neuron_maps=self._maps)
+                               running=session.training, neuron_maps=self._maps)
         with self._lock:
+            self._published += 1
             previous = self._slot
             if previous is not None and frame.trace is None:
                 frame.trace = previous.trace  # an unread trace must not be lost
