@@ -133,3 +133,15 @@ def test_closed_plots_are_not_drawn_and_lose_no_point(qtbot, window, clock, monk
     assert plots.point_count("batch_loss") == len(stepper.history.batch_loss) > before
     assert redraws
     assert np.array_equal(plots.curve_batch_loss.yData, stepper.history.batch_loss)
+
+
+def test_training_frames_lay_out_no_new_chain_rule_page(window, clock, monkeypatch):
+    """With nothing to explain (no weight clicked in a backward stage), the Chain rule tab
+    keeps its hint: a frame sets no page (it was laid out again every frame)."""
+    browser = window.chain_rule.browser
+    pages = []
+    original = browser.setHtml
+    monkeypatch.setattr(browser, "setHtml", lambda html: (pages.append(html), original(html)))
+    hint = window.chain_rule.plain_text()
+    draw_frames(window, clock, np.linspace(0.5, 0.9, 30))
+    assert pages == [] and window.chain_rule.plain_text() == hint
