@@ -52,6 +52,8 @@ class SceneGestures(_Scene):
         _wire: dict | None
         colors: style.CanvasColors
         sig_selection_changed: Signal
+        hidden_edges: frozenset
+        hidden_biases: frozenset
 
         def _layout_bubbles(self) -> None: ...
         def show_message(self, message: str, scene_pos: QPointF,

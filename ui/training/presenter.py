@@ -403,6 +403,7 @@ class FramePresenter(QObject):
         trace = self.trace
         if trace is not None and trace.stage.kind == "update" and trace.W_after is None \
                 and trace.W_before is not None:
+            assert trace.b_before is not None  # kept with W_before
             return [w for pair in zip(trace.W_before, trace.b_before) for w in pair]
         return frame.weights
 

@@ -42,6 +42,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
+from nnviz.run_types import StageTrace
 from nnviz.training_process import CHUNK_SECONDS
 
 __all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT",
@@ -70,7 +71,7 @@ class Frame:
     """
 
     weights: list
-    trace: object | None
+    trace: StageTrace | None
     next_stage: str
     epoch: int
     batch_index: int
