@@ -27,8 +27,8 @@ class NeuronFlagItem(QGraphicsItem):
         super().__init__(layer_item)
         self.unit, self.kind = unit, kind
         r = float(layer_item.radius)
-        self._size = max(6.0, 0.7 * r)
-        self.setPos(0.75 * r, float(layer_item.offsets[unit]) - 0.75 * r)
+        self._size = max(8.0, 0.9 * r)
+        self.setPos(0.8 * r, float(layer_item.offsets[unit]) - 0.8 * r)
         self.setZValue(2.0)  # over the neurons (a sibling child item of the card)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setToolTip(tooltip)

@@ -22,7 +22,7 @@ class GradientNormPlot:
 
     def __init__(self, plots):
         self.plots = plots
-        self.widget = _plot("gradientNormPlot", "Gradient norm per layer (running mean)",
+        self.widget = _plot("gradientNormPlot", "Gradient norm per layer",
                             "‖∂L/∂w‖", legend=True)
         self.widget.setLogMode(y=True)
         self.curves: list[pg.PlotDataItem] = []

@@ -107,4 +107,4 @@ class GradientHealth(QObject):
         self.label.setVisible(bool(warnings))
         head = warnings[0].split(":")[0] if warnings else ""
         self.plot.widget.setTitle(f"Gradient norm per layer — ⚠ {head}" if warnings
-                                  else "Gradient norm per layer (running mean)")
+                                  else "Gradient norm per layer")
