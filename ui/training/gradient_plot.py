@@ -12,7 +12,14 @@ import numpy as np
 import pyqtgraph as pg
 
 from ui.theme import is_dark
-from ui.training.plot_parts import LAYER_COLORS, GrowingSeries, _curve, _plot, style_plot
+from ui.training.plot_parts import (
+    LAYER_COLORS,
+    GrowingSeries,
+    _curve,
+    _plot,
+    nice_ceiling,
+    style_plot,
+)
 
 __all__ = ["GradientNormPlot"]
 
@@ -30,6 +37,7 @@ class GradientNormPlot:
         self._x = GrowingSeries(256)
         self._y: list[GrowingSeries] = []
         self._stale = False
+        self._range: tuple | None = None  # (epochs, lowest decade, highest decade) shown
         plots.tabs.addTab(self.widget, "Gradients")
         plots.extra_plots.append(self.widget)  # themed with the dock's plots
         style_plot(self.widget, is_dark())
@@ -57,6 +65,7 @@ class GradientNormPlot:
         for s in self._y:
             s.clear()
         self._stale = True
+        self._range = None
 
     def point_count(self) -> int:
         """Points per curve."""
@@ -72,12 +81,28 @@ class GradientNormPlot:
             return
         self._stale = False
         x = self._x.values
+        lo = hi = None
         for curve, series in zip(self.curves, self._y):
             y = series.values
             # The log axis has no place for 0 or a non-finite norm: those leave a gap.
             with np.errstate(invalid="ignore"):
                 shown = np.where(np.isfinite(y) & (y > 0), y, np.nan)
             curve.setData(x, shown, connect="finite")
+            span = series.finite_range(positive=True)
+            if span is not None:
+                lo = span[0] if lo is None else min(lo, span[0])
+                hi = span[1] if hi is None else max(hi, span[1])
+        if len(x) and lo is not None:
+            # Whole decades and a stepped epoch axis: the axes re-lay out only when the
+            # data outgrows them, not every frame (and the log axis labels its decades).
+            bottom, top = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+            wanted = (nice_ceiling(max(float(x[-1]), 1.0)), bottom, max(top, bottom + 1))
+            if wanted != self._range:
+                self._range = wanted
+                self.widget.setRange(xRange=(0, wanted[0]), yRange=wanted[1:], padding=0.02)
+                # Ticks on the decades only: the 2..9 in between pile up on a small plot.
+                self.widget.getAxis("left").setTicks(
+                    [[(d, f"{10.0 ** d:g}") for d in range(wanted[1], wanted[2] + 1)], []])
 
     def _make_curves(self, names: list[str]) -> None:
         for curve in self.curves:
