@@ -40,8 +40,9 @@ SATURATED_SHARE = 0.95
 class GradientSummary:
     """A run's recent gradients, as the window draws them.
 
-    ``kernels[i]``: the running mean of ``|dL/dW|`` of layer ``i``'s kernel (its shape), or
-    None for a layer without weights; ``norms[i]``: the running mean of the layer's
+    ``kernels[i]``: the running mean of ``|dL/dW|`` of layer ``i``'s kernel (its shape, in
+    float32: it is drawn, not computed with, and it travels with every delta), or None for
+    a layer without weights; ``norms[i]``: the running mean of the layer's
     gradient norm ``sqrt(sum dW^2 + sum db^2)`` (None likewise); ``batches``: how many
     batches went into them.
     """
@@ -95,7 +96,8 @@ class GradientMeter:
         """Copies of the running means (None before the first batch)."""
         if self.batches == 0:
             return None
-        return GradientSummary(tuple(None if k is None else k.copy() for k in self._kernels),
+        return GradientSummary(tuple(None if k is None else k.astype(np.float32)
+                                     for k in self._kernels),
                                tuple(self._norms), self.batches)
 
     def load(self, summary: GradientSummary | None) -> None:

@@ -25,7 +25,9 @@ from ui.training.gradient_plot import GradientNormPlot
 
 __all__ = ["GradientHealth", "FLAGS_INTERVAL"]
 
-#: Seconds between two looks for stuck neurons while training fast (every frame otherwise).
+#: Seconds between two looks for stuck neurons while training fast (every frame otherwise),
+#: at least: a look that took long (a large network) waits 20 times as long, so the flags
+#: take at most 5 % of the window's time.
 FLAGS_INTERVAL = 0.5
 #: The gradient plot is redrawn at most this often while training fast (seconds).
 PLOT_INTERVAL = 0.1
@@ -49,7 +51,7 @@ class GradientHealth(QObject):
         self.full_text = ""
         self.label.setVisible(False)
         window.statusBar().addPermanentWidget(self.label)
-        self._last_flags = self._last_plot = 0.0
+        self._last_flags = self._last_plot = self._flags_cost = 0.0
         window.training.sig_frame.connect(self._on_frame)
 
     def warning_text(self) -> str:
@@ -70,7 +72,8 @@ class GradientHealth(QObject):
         now = time.perf_counter()
         gradients = frame.gradients
         if gradients is None:
-            self.plot.clear()
+            if self.plot.point_count():
+                self.plot.clear()  # a new run (Reset, a rebuilt network)
             warnings = []
         else:
             self.plot.add(frame.global_step / max(1, frame.batches_per_epoch),
@@ -80,11 +83,13 @@ class GradientHealth(QObject):
             self._last_plot = now
             self.plot.redraw()
         flags = self.flags
-        if not frame.running or now - self._last_flags >= FLAGS_INTERVAL:
-            self._last_flags = now
-            dense = len(frame.weights) == 2 * len(chain)
+        if not frame.running or now - self._last_flags >= max(FLAGS_INTERVAL,
+                                                              20 * self._flags_cost):
+            start, dense = time.perf_counter(), len(frame.weights) == 2 * len(chain)
             flags = neuron_flags(frame.weights, [s.activation for s in chain],
                                  stepper.x) if dense else []
+            self._last_flags = time.perf_counter()
+            self._flags_cost = self._last_flags - start
         self._show(flags, warnings, chain)
 
     def _show(self, flags, warnings, chain) -> None:
