@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from nnviz.gradient_health import GRADIENT_DECAY
 from nnviz.project import Project
 from nnviz.run_status import RunStatus
 from ui.canvas.health_marks import NeuronFlagItem
+from ui.canvas.style import format_value
 
 pytestmark = pytest.mark.window(size=(1400, 900), fit=True)
 
@@ -93,12 +94,23 @@ def test_gradient_lines_show_the_running_mean_while_training(qtbot, window):
     _pause(qtbot, window)
     window.training.sig_frame.disconnect(record)
     for _batches, drawn, mean, mode in seen:
-        assert mode == "gradients"
+        assert mode == "gradient_mean"
         assert np.allclose(drawn, mean, rtol=0, atol=0)  # the lines are the frame's running mean
     # It changes as training goes on, and it is a mean of |dL/dW|, not one batch's dL/dW.
     assert not np.array_equal(seen[0][1], seen[-1][1])
     assert all(np.all(drawn >= 0) for _b, drawn, *_ in seen)
     assert 0 < GRADIENT_DECAY < 1
+    # Paused, the lines keep the run's mean, and a line's tooltip names what it shows.
+    qtbot.waitUntil(lambda: not window.training.snapshot.running, timeout=5000)
+    assert scene.edge_mode() == "gradient_mean"
+    rect = bundle.boundingRect().adjusted(4, 0, -4, 0)
+    y0, y1 = scene.layer_item(hidden).neuron_scene_y()[0], scene.layer_item(out).neuron_scene_y()[1]
+    point = QPointF(rect.left() + 0.25 * rect.width(), y0 + 0.25 * (y1 - y0))
+    mean = window.session.stepper.gradients.summary().kernels[1][0, 1]
+    assert scene.tooltip_at(point).startswith(f"mean |dL/dw|[h1 → y2] = {format_value(mean)}")
+    # Off, the lines show the weights again.
+    qtbot.mouseClick(panel.show_gradients, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: scene.edge_mode() == "weights", timeout=5000)
 
 
 def test_a_vanishing_gradient_names_its_layer(qtbot, make_window):
