@@ -134,3 +134,15 @@ def test_a_vanishing_gradient_names_its_layer(qtbot, make_window):
     assert "barely learns" in text
     assert health.label.isVisible() and health.label.toolTip()
     assert f"Vanishing gradient in {name}" in health.plot.widget.plotItem.titleLabel.text
+
+
+def test_a_saturated_sigmoid_gets_an_amber_mark_that_says_why(qtbot, window):
+    _inp, hidden, _out = window.training.layer_ids
+    window.design.set_activation(hidden, "sigmoid")
+    window.design.set_bias(hidden, 0, 50.0)  # sigmoid(z + 50) > 0.99 on every sample
+    health = window.health
+    qtbot.waitUntil(lambda: [f.kind for f in health.flags] == ["saturated"], timeout=5000)
+    (mark,) = health.marks.items
+    assert mark.kind == "saturated" and mark.unit == 0
+    n = min(200, len(window.session.stepper.x))
+    assert f"sigmoid output is beyond 0.01…0.99 on {n} of {n} samples" in mark.toolTip()
