@@ -96,9 +96,9 @@ class GradientMeter:
         """Copies of the running means (None before the first batch)."""
         if self.batches == 0:
             return None
-        return GradientSummary(tuple(None if k is None else k.astype(np.float32)
-                                     for k in self._kernels),
-                               tuple(self._norms), self.batches)
+        with np.errstate(over="ignore"):  # a diverging run's means overflow float32: inf
+            kernels = tuple(None if k is None else k.astype(np.float32) for k in self._kernels)
+        return GradientSummary(kernels, tuple(self._norms), self.batches)
 
     def load(self, summary: GradientSummary | None) -> None:
         """Take over the running means of ``summary`` (from the copy of the run that trains

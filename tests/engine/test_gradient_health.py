@@ -123,3 +123,12 @@ def test_a_relu_with_a_bias_of_minus_100_is_dead_and_a_tanh_beyond_099_is_satura
                          np.array([[1.0], [2.0], [-3.0]]), limit=2)
     assert {(f.unit, f.kind) for f in flags} == {(0, "saturated"), (1, "saturated")}
     assert "on 2 of 2 samples" in flags[0].reason
+
+
+def test_a_diverging_run_gives_inf_means_without_a_warning_and_a_warning_sentence():
+    meter = GradientMeter()
+    meter.add([[np.array([[1e300]]), np.array([0.0])], [np.array([[1.0]]), np.array([0.0])]])
+    s = meter.summary()  # float32 cannot hold 1e300: inf, and no RuntimeWarning (an error here)
+    assert np.isinf(s.kernels[0][0, 0])
+    assert gradient_warnings([float("inf"), 1.0], ["h", "out"])[0].startswith(
+        "Gradient not finite in h")
