@@ -166,7 +166,8 @@ class RunDelta:
     is None when ``same_order``: it travels once per epoch); ``history`` the points added,
     ``snapshots`` every snapshot as ``(epoch, weights or None when the receiver has it)``.
     ``status`` is "running", "finished" or "diverged"; ``run`` names the run, ``final``
-    ends it.
+    ends it; ``gradients`` the running means of its gradients
+    (:class:`~nnviz.gradient_health.GradientSummary`, None before its first batch).
     """
 
     state: RunState
@@ -176,3 +177,4 @@ class RunDelta:
     status: str = "running"
     run: int = 0
     final: bool = False
+    gradients: object = None

@@ -61,6 +61,7 @@ from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
 from ui.training.chain_rule_view import ChainRuleDock
+from ui.training.health import GradientHealth
 from ui.weight_matrix import WeightMatrixDialog, install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
@@ -169,6 +170,8 @@ class MainWindow(QMainWindow):
         self.confusion = ConfusionView(self)
         #: The chain rule for the clicked weight, a tab beside the Lecture view.
         self.chain_rule = ChainRuleDock(self)
+        #: Gradient health: the "Gradients" plot, stuck neurons marked, vanishing layers named.
+        self.health = GradientHealth(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.

@@ -330,7 +330,7 @@ class ConnectionBundleItem(QGraphicsItem):
         values = self._values
         if values is None or m * n == 0:
             return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
-        symbol = "dL/dw" if self._mode == "gradients" else "weights"
+        symbol = style.edge_symbol(self._mode, plural=True)
         if m * n > style.WEIGHT_LABEL_MAX:
             return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
                                 f"{m} × {n} {symbol}: too many to label. "

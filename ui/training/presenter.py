@@ -320,7 +320,12 @@ class FramePresenter(QObject):
             if not (self._canvas_plain and frame.running):
                 self._clear_canvas()
             self._canvas_plain = True
-            if frame.running or frame.travel_index is not None:
+            means = frame.gradients if self.panel.show_gradients.isChecked() else None
+            if means is not None and frame.travel_index is None:
+                # Gradient health: the running mean of |dL/dW| over the last batches.
+                scene.set_edge_values({e: k for e, k in zip(edges, means.kernels)
+                                       if k is not None}, mode="gradient_mean")
+            elif frame.running or frame.travel_index is not None:
                 # Training (or time travel) moves the weights ahead of the document: draw
                 # the frame's own (the document gets them when the run pauses).
                 scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")

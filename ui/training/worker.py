@@ -91,6 +91,9 @@ class Frame:
     position: ShownPosition = ShownPosition(1, 0)
     #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
     neuron_maps: dict | None = None
+    #: The running means of the run's recent gradients
+    #: (:class:`~nnviz.gradient_health.GradientSummary`), None before its first batch.
+    gradients: object = None
 
 
 def take_frame(session, trace=None, boundary: dict | None = None, running: bool = False,
@@ -113,6 +116,7 @@ def take_frame(session, trace=None, boundary: dict | None = None, running: bool 
         diverged=stepper.diverged,
         position=session.position(),
         neuron_maps=neuron_maps,
+        gradients=stepper.gradients.summary(),
     )
 
 
