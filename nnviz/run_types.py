@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnviz.history import History
+
+if TYPE_CHECKING:
+    from nnviz.gradient_health import GradientSummary
 
 __all__ = ["Stage", "StageTrace", "Counters", "RunPosition", "RunState", "RunData", "RunPayload",
            "RunDelta"]
@@ -177,4 +180,4 @@ class RunDelta:
     status: str = "running"
     run: int = 0
     final: bool = False
-    gradients: object = None
+    gradients: GradientSummary | None = None

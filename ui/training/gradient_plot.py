@@ -92,14 +92,14 @@ class GradientNormPlot:
             if span is not None:
                 lo = span[0] if lo is None else min(lo, span[0])
                 hi = span[1] if hi is None else max(hi, span[1])
-        if len(x) and lo is not None:
+        if len(x) and lo is not None and hi is not None:
             # Whole decades and a stepped epoch axis: the axes re-lay out only when the
             # data outgrows them, not every frame (and the log axis labels its decades).
             bottom, top = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
             wanted = (nice_ceiling(max(float(x[-1]), 1.0)), bottom, max(top, bottom + 1))
             if wanted != self._range:
                 self._range = wanted
-                self.widget.setRange(xRange=(0, wanted[0]), yRange=wanted[1:], padding=0.02)
+                self.widget.setRange(xRange=(0, wanted[0]), yRange=wanted[1:], padding=0.02)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setRange to its ViewBox
                 # Ticks on the decades only: the 2..9 in between pile up on a small plot.
                 self.widget.getAxis("left").setTicks(
                     [[(d, f"{10.0 ** d:g}") for d in range(wanted[1], wanted[2] + 1)], []])

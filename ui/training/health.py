@@ -44,7 +44,7 @@ class GradientHealth(QObject):
         #: The flags shown now and the warnings said now (one sentence per layer).
         self.flags: list[NeuronFlag] = []
         self.warnings: list[str] = []
-        self.label = QLabel(objectName="gradientWarningLabel")
+        self.label = QLabel(objectName="gradientWarningLabel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # layer names as typed
         self.label.setProperty("state", "error")
         self.label.setMaximumWidth(640)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from nnviz.gradient_health import GradientSummary
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
 from nnviz.run_types import StageTrace
@@ -93,7 +94,7 @@ class Frame:
     neuron_maps: dict | None = None
     #: The running means of the run's recent gradients
     #: (:class:`~nnviz.gradient_health.GradientSummary`), None before its first batch.
-    gradients: object = None
+    gradients: GradientSummary | None = None
 
 
 def take_frame(session, trace=None, boundary: dict | None = None, running: bool = False,
