@@ -34,7 +34,9 @@ def targets_for(y: np.ndarray | None, units: int, activation: str,
     cross-entropy ``loss`` takes probabilities: 0/1 whatever the activation."""
     if y is None or y.ndim != 2 or not one_unit_fits(units, activation, y.shape[1]):
         return y
-    low, high = binary_targets(activation)
+    targets = binary_targets(activation)
+    assert targets is not None  # one_unit_fits() said the activation has them
+    low, high = targets
     if loss is not None and _losses.get(loss).is_classification:
         low, high = 0.0, 1.0
     return np.where(y[:, 1:2] > 0.5, high, low).astype(y.dtype)

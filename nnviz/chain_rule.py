@@ -21,6 +21,7 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass
 from itertools import product
+from typing import cast
 
 import numpy as np
 
@@ -106,9 +107,10 @@ def chain_rule(model, weights: list[np.ndarray], trace, layer: int, i: int, j: i
     out = layers[last]
     elementwise = out.activation.name != "softmax"
     # ∂L/∂ŷ for an element-wise output: dZ / f′(z) recomputed as the stage did (dA).
-    dA_out = trace.dA[last] if elementwise else None
+    dA_out = cast(np.ndarray, trace.dA[last] if elementwise else None)  # None: a softmax, not read
     df = [None if lay.activation.name == "softmax" else lay.activation.derivative(trace.z[k])
           for k, lay in enumerate(layers)]
+    df = cast(list[np.ndarray], df)  # None only for a softmax output, whose f′ no path reads
     dZ_out = trace.dZ[last]
     later = [range(layers[k].units) for k in range(layer + 1, last + 1)]
     all_paths = list(product(*later)) if later else [()]

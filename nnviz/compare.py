@@ -268,7 +268,7 @@ class Comparison:
                     continue
                 epoch = run.stepper.epoch
                 # One epoch through the runner every session trains with (one path).
-                status, _ = _RUNNER.chunk(run.stepper, epoch + 1, None, stop)
+                status, _ = _RUNNER.chunk(run.stepper, epoch + 1, 0, stop)  # 0: inline needs no data token
                 if status == "diverged":
                     run.diverged_epoch = epoch + 1
                 if stop():

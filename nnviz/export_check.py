@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def _predict_onnx(path: str, model, x: np.ndarray) -> np.ndarray:
 
 def _keras_model_from_code(code: str, script_path: str):
     """Run nnviz's Keras code (not as ``__main__``) and return the ``model`` it builds."""
-    namespace = {"__file__": script_path, "__name__": "nnviz_export_check"}
+    namespace: dict[str, Any] = {"__file__": script_path, "__name__": "nnviz_export_check"}
     exec(compile(code, script_path, "exec"), namespace)  # noqa: S102 (nnviz's own code)
     return namespace["model"]
 

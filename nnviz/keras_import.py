@@ -462,7 +462,7 @@ class _Reader:
             _fail(node, f"{cls.keras_class} takes {' and '.join(factors)}.")
         values = {key: _number(arg, key) for key, arg in zip(factors, node.args)}
         for keyword in node.keywords:
-            if keyword.arg not in factors:
+            if keyword.arg is None or keyword.arg not in factors:
                 _fail(node, f"{cls.keras_class}({keyword.arg}=...) is not an argument nnviz "
                             f"reads; it reads {' and '.join(factors)}.")
             values[keyword.arg] = _number(keyword.value, keyword.arg)

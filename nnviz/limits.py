@@ -206,3 +206,9 @@ latest): a small network keeps all of them, a 2-1500-1500-2 one (2.3 million wei
 23 MB a snapshot in the file) keeps 2, a design of :data:`MAX_WEIGHTS` keeps 1. With the
 current weights (about 22 bytes a weight as text) a saved file stays well under
 :data:`MAX_PROJECT_FILE_BYTES` however long the run."""
+
+HEALTH_SAMPLES = 200
+"""Samples of the training set the neuron flags look at (dead relu, saturated sigmoid/tanh,
+:func:`nnviz.gradient_health.neuron_flags`): the first ones, one forward pass of at most
+this many rows, so the flags cost well under a millisecond for the lecture's networks and
+a few for 784-512-512-10, whatever the size of the data set."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -162,23 +163,29 @@ class StageQuestion:
 
 
 # ---------------------------------------------------------------- the hidden layers' forward
+def _layer(t: StageTrace) -> int:
+    """The layer of ``t``'s forward or backward stage (the loss and the update name none)."""
+    assert t.stage.layer is not None  # only forward and backward stages come here
+    return t.stage.layer
+
+
 def _forward_ask(t: StageTrace, c: QuestionContext) -> str:
-    pos = t.stage.layer + 1
-    if c.activations[t.stage.layer] == "relu":
+    pos = _layer(t) + 1
+    if c.activations[_layer(t)] == "relu":
         return f"Will {c.unit(pos, c.neuron_in(pos))} fire (a > 0) or stay at 0?"
-    units = len(t.z[t.stage.layer][0]) if t.z[t.stage.layer] is not None else 1
+    units = len(t.z[_layer(t)][0]) if t.z[_layer(t)] is not None else 1
     return f"Which of {_choices([c.unit(pos, k) for k in range(units)])} will be most active?"
 
 
 def _forward_hidden(t: StageTrace, c: QuestionContext) -> str:
-    pos = t.stage.layer + 1
-    if c.activations[t.stage.layer] == "relu":
+    pos = _layer(t) + 1
+    if c.activations[_layer(t)] == "relu":
         return f"a({c.unit(pos, c.neuron_in(pos))})"
     return f"a of {c.names[pos]}"
 
 
 def _forward_answer(t: StageTrace, c: QuestionContext) -> str:
-    layer = t.stage.layer
+    layer = _layer(t)
     pos = layer + 1
     a, z = t.a[layer][0], t.z[layer][0]
     if c.activations[layer] == "relu":
@@ -201,7 +208,7 @@ def _output_names(c: QuestionContext, units: int) -> list[str]:
 
 
 def _output_ask(t: StageTrace, c: QuestionContext) -> str:
-    units = t.z[t.stage.layer].shape[1]
+    units = t.z[_layer(t)].shape[1]
     if units > 1:
         return f"Which output wins: {_choices(_output_names(c, units))}?"
     if c.activations[-1] == "sigmoid":
@@ -214,7 +221,7 @@ def _output_hidden(t: StageTrace, c: QuestionContext) -> str:
 
 
 def _output_answer(t: StageTrace, c: QuestionContext) -> str:
-    y_hat = t.a[t.stage.layer][0]
+    y_hat = t.a[_layer(t)][0]
     units = len(y_hat)
     if units > 1:
         k = int(np.argmax(y_hat))
@@ -252,6 +259,7 @@ def _loss_ask(t: StageTrace, c: QuestionContext) -> str:
 
 
 def _loss_answer(t: StageTrace, c: QuestionContext) -> str:
+    assert t.loss is not None  # the answer reads the full trace
     loss = float(t.loss)
     if c.previous_loss is not None:
         word = "larger" if loss > c.previous_loss else \
@@ -264,7 +272,7 @@ def _loss_answer(t: StageTrace, c: QuestionContext) -> str:
 
 # ---------------------------------------------------------------- backward and update
 def _backward_weight(t: StageTrace, c: QuestionContext) -> tuple[int, int, int, str]:
-    pos, i, j = c.weight_into(t.stage.layer + 1)
+    pos, i, j = c.weight_into(_layer(t) + 1)
     return pos, i, j, weight_label(pos, i, j, c.n_layers)
 
 
@@ -300,6 +308,7 @@ def _update_hidden(t: StageTrace, c: QuestionContext) -> str:
 
 def _update_answer(t: StageTrace, c: QuestionContext) -> str:
     pos, i, j, _w = _update_weight(t, c)
+    assert t.W_before is not None and t.W_after is not None  # an update stage has both
     before, after = float(t.W_before[pos - 1][i, j]), float(t.W_after[pos - 1][i, j])
     word = "grows" if after > before else "shrinks" if after < before else "stays"
     return f"{word}: {num(before)} → {num(after)}"
@@ -372,7 +381,7 @@ def hide_results(trace: StageTrace) -> StageTrace:
     ``b_after`` (``W_before`` stays: the weights the batch was computed with).
     """
     hidden = trace.copy()
-    kind, layer = trace.stage.kind, trace.stage.layer
+    kind, layer = trace.stage.kind, cast(int, trace.stage.layer)  # None: loss, update (unused)
     if kind == "forward":
         hidden.z[layer] = hidden.a[layer] = None
     elif kind == "loss":
@@ -388,7 +397,7 @@ def hidden_parts(trace: StageTrace, ids: list[str] | tuple[str, ...]):
     """What the canvas hides for ``trace``'s stage: ``(layers, edges, biases)``, the layer
     ids whose neurons show "?", the ``(source, target)`` pairs whose lines do, and the
     layers whose bias rings are hidden (the update changes them)."""
-    kind, layer = trace.stage.kind, trace.stage.layer
+    kind, layer = trace.stage.kind, cast(int, trace.stage.layer)  # None: loss, update (unused)
     ids = list(ids)
     if kind == "forward":
         return {ids[layer + 1]}, set(), set()
@@ -437,4 +446,4 @@ class PredictReveal:
 
     def shown(self, trace: StageTrace | None) -> StageTrace | None:
         """What a view may show of ``trace``: its results hidden while its stage waits."""
-        return hide_results(trace) if self.waiting(trace) else trace
+        return hide_results(trace) if trace is not None and self.waiting(trace) else trace

@@ -18,6 +18,8 @@ carries its Keras spelling (:meth:`Regularizer.keras`) and the lecture view's fo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -211,7 +213,7 @@ def make(name: str, rate: float) -> Regularizer | None:
     if cls is None or not cls.in_window:
         raise ValueError(f"Unknown regularization {name!r}; use "
                          f"{', '.join(n for n, _ in window_choices())}.")
-    return cls(rate)
+    return cast("Callable[[float], Regularizer]", cls)(rate)  # in_window: one factor, the rate
 
 
 def get(identifier) -> Regularizer | None:

@@ -13,7 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from nnviz.binary import loss_problem, targets_for
 from nnviz.errors import NnvizError
@@ -23,6 +23,7 @@ from nnviz.training import History, RunState, Stepper
 from nnviz.training_process import ANSWER_TIMEOUT
 
 if TYPE_CHECKING:
+    from nnviz.layers import Dense
     from nnviz.session import Session
 
 
@@ -156,7 +157,7 @@ class RunController:
                     raise NnvizError(problems[0].message)
                 model = s.project.build_model(fresh=fresh_weights)
                 # The targets the output asks for (0/1 or ±1 for one sigmoid/tanh unit).
-                out = model.layers[-1]
+                out = cast("Dense", model.layers[-1])  # a design builds Dense layers only
                 problem = loss_problem(out.units, out.activation_name, t.loss)
                 if problem:
                     raise NnvizError(problem)
@@ -393,6 +394,7 @@ class RunController:
         if not self.ensure_run():
             raise NnvizError(s.problem)
         n = s.project.training.epochs if epochs is None else int(epochs)
+        assert s.stepper is not None  # ensure_run() built it
         target = s.stepper.epoch + n
         # No runner.start(): a child that is not ready would only watch (the first chunk,
         # inline, trains to the end); one that is ready takes the chunks.

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnviz.history import History
+
+if TYPE_CHECKING:
+    from nnviz.gradient_health import GradientSummary
 
 __all__ = ["Stage", "StageTrace", "Counters", "RunPosition", "RunState", "RunData", "RunPayload",
            "RunDelta"]
@@ -166,7 +169,8 @@ class RunDelta:
     is None when ``same_order``: it travels once per epoch); ``history`` the points added,
     ``snapshots`` every snapshot as ``(epoch, weights or None when the receiver has it)``.
     ``status`` is "running", "finished" or "diverged"; ``run`` names the run, ``final``
-    ends it.
+    ends it; ``gradients`` the running means of its gradients
+    (:class:`~nnviz.gradient_health.GradientSummary`, None before its first batch).
     """
 
     state: RunState
@@ -176,3 +180,4 @@ class RunDelta:
     status: str = "running"
     run: int = 0
     final: bool = False
+    gradients: GradientSummary | None = None

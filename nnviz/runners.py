@@ -121,6 +121,7 @@ class ProcessRunner(Runner):
     # ---------------------------------------------------------------- inside
     def _train_remote(self, stepper: Stepper, target: int, token: int, progress) -> str:
         process = self.process
+        assert process is not None  # trains_elsewhere(): the child is ready
         if self._remote is stepper and process.running and self._remote_target != target:
             # Epochs changed while training: take the run back (not past the new last
             # epoch) and load it again.
@@ -128,6 +129,7 @@ class ProcessRunner(Runner):
             if not self.trains_elsewhere():
                 return "running"  # it failed meanwhile: the next chunk trains inline
             process = self.process
+            assert process is not None  # trains_elsewhere() again
         if self._remote is not stepper:
             process.load(stepper, token)
             self._remote = stepper

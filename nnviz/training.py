@@ -27,6 +27,7 @@ import numpy as np
 from nnviz.accuracy import accuracy_kind, binary_threshold, count_correct
 from nnviz.checks import check_batch_memory, check_batch_size, check_training_arrays
 from nnviz.errors import TrainingDiverged
+from nnviz.gradient_health import GradientMeter
 
 # The run's history and its data types live in modules of their own; re-exported here,
 # so ``from nnviz.training import History, RunState, Stepper`` keeps working.
@@ -118,10 +119,15 @@ class _Plan:
 
 
 def _layer_title(model, index: int) -> str:
-    n = len(model.layers)
-    if index == n - 1:
-        return "output layer"
-    return f"hidden layer {index + 1}"
+    return "output layer" if index == len(model.layers) - 1 else f"hidden layer {index + 1}"
+
+
+def _kernels_and_biases(model):
+    Ws, bs = [], []
+    for layer in model.layers:
+        Ws.append(None if getattr(layer, "kernel", None) is None else layer.kernel.copy())
+        bs.append(None if getattr(layer, "bias", None) is None else layer.bias.copy())
+    return Ws, bs
 
 
 def add_snapshot(snaps: list, epoch: int, weights: list, max_snapshots: int,
@@ -189,6 +195,7 @@ class Stepper:
         self._shuffled: tuple | None = None
         self._safe = False  # replaying a chunk with a backup before every update
         self._sent_order = None  # the shuffled order the last delta carried (take_delta)
+        self.gradients = GradientMeter()  # |dL/dW| and norms, running means (gradient health)
         self._stages = self._make_stages()
         self._restart()
 
@@ -217,6 +224,7 @@ class Stepper:
         self.trace: StageTrace | None = None
         self.history.clear()
         self.snapshots.clear()
+        self.gradients.clear()
         if self.snapshot_every_epoch:
             self.snapshots.append((0, self.model.get_weights()))
 
@@ -337,20 +345,14 @@ class Stepper:
                 t.dW[i] = grads[0]
                 t.db[i] = grads[1] if len(grads) > 1 else None
         else:  # update
-            t.W_before, t.b_before = self._kernels_and_biases()
+            t.W_before, t.b_before = _kernels_and_biases(m)
             t.learning_rate = m.optimizer.learning_rate
+            self.gradients.add(w["grads"])
             self._apply_update([g for gs in w["grads"] for g in gs])
-            t.W_after, t.b_after = self._kernels_and_biases()
+            t.W_after, t.b_after = _kernels_and_biases(m)
             self._finish_batch(cast(float, t.loss), t.y, t.y_pred)  # the loss stage ran
         self._pos = (self._pos + 1) % len(self._stages)
         return t.copy()
-
-    def _kernels_and_biases(self):
-        Ws, bs = [], []
-        for layer in self.model.layers:
-            Ws.append(None if getattr(layer, "kernel", None) is None else layer.kernel.copy())
-            bs.append(None if getattr(layer, "bias", None) is None else layer.bias.copy())
-        return Ws, bs
 
     # --- coarser grains --------------------------------------------------------------
     def step_batch(self) -> StageTrace:
@@ -501,6 +503,7 @@ class Stepper:
         if fast.regularized:
             for layer, layer_grads in zip(layers, grads):
                 layer.add_penalty_gradients(layer_grads)
+        self.gradients.add(grads)
         if self._safe:
             # Replaying a piece that went wrong: every update checked (see _run).
             try:
@@ -747,7 +750,7 @@ class Stepper:
         same_order = self._order is self._sent_order
         self._sent_order = self._order
         return RunDelta(self.get_state().without_history(same_order), same_order, history,
-                        snapshots, status, run, final)
+                        snapshots, status, run, final, self.gradients.summary())
 
     def apply_delta(self, delta: RunDelta) -> None:
         """Bring this stepper up to a delta of its copy's run: after it, it is the copy's
@@ -756,6 +759,7 @@ class Stepper:
         if delta.same_order:
             state = replace(state, position=replace(state.position, order=self._order))
         self.set_state(state, history=False)
+        self.gradients.load(delta.gradients)
         for name, values in delta.history.items():
             series = getattr(self.history, name)
             for value in values:

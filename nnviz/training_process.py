@@ -325,6 +325,7 @@ class TrainingProcess:
         hung (0 while it is alive: running, waiting for a core on a busy machine, or
         having used CPU time since last looked at)."""
         now = time.monotonic()
+        assert self._proc is not None  # check() asks it of a started child
         state = child_state(self._proc.pid)
         if state is None:  # the system does not say: silence alone, but a long one
             return HUNG_TIMEOUT if self.silent() > HUNG_TIMEOUT else 0.0
@@ -434,6 +435,7 @@ def _text(message, what: str) -> str:
 
 def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event) -> None:
     """The parent's reader thread: the child's answers into ``inbox`` (``ready`` once)."""
+    assert proc.stdout is not None  # started with stdout=PIPE
     try:
         while True:
             message = pickle.load(proc.stdout)
@@ -450,6 +452,7 @@ def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event
 
 def _write_messages(proc: subprocess.Popen, outbox: queue.SimpleQueue) -> None:
     """The parent's writer thread: pickled messages to the child, until None."""
+    assert proc.stdin is not None  # started with stdin=PIPE
     while (data := outbox.get()) is not None:
         try:
             proc.stdin.write(data)
@@ -475,6 +478,7 @@ def _end(proc: subprocess.Popen, outbox: queue.SimpleQueue, threads: tuple,
     for thread in threads:
         thread.join(ANSWER_TIMEOUT)  # their pipes answer at once now the child is gone
     for pipe in (proc.stdin, proc.stdout):
+        assert pipe is not None  # both are PIPEs
         try:
             pipe.close()
         except OSError:
@@ -551,9 +555,11 @@ def child_main() -> None:
                 payload, _token, new_data = message[1:]
                 if new_data is not None:
                     data = new_data
+                assert data is not None  # a run's first load brings its data
                 stepper = Stepper.from_payload(payload, data)
             elif kind == "run":
                 _max_epochs, seconds, run = message[1:]
+                assert stepper is not None  # a run follows a load
                 target = stepper.epoch + _max_epochs
 
                 def stopped(run=run) -> bool:

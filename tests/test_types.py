@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Files with errors still to fix, and how many: the branch that owns them is changing them
 #: now. The list only shrinks: a file fixed leaves it, and no other file may join it.
-NOT_YET_CLEAN: dict[str, int] = {
-    "nnviz/runners.py": 5,
-    "nnviz/training_process.py": 10,
-}
+NOT_YET_CLEAN: dict[str, int] = {}  # every file is clean
 
 
 def _pyright_errors(*paths: str) -> list[dict]:

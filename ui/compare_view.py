@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from nnviz import compare, optimizers
 from nnviz.errors import NnvizError
 from ui.theme import is_dark
-from ui.training.plot_parts import LAYER_COLORS, _plot, style_plot
+from ui.training.plot_parts import LAYER_COLORS, _plot, legend_of, plot_item, style_plot
 
 __all__ = ["CompareController", "CompareDialog", "CompareDock", "parse_factors",
            "PROGRESS_SECONDS"]
@@ -98,7 +98,7 @@ class CompareDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.factors = QLineEdit(DEFAULT_FACTOR_TEXT, objectName="compareFactors")
+        self.factors = QLineEdit(DEFAULT_FACTOR_TEXT, objectName="compareFactors")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.factors.setToolTip("Factors of the learning rate, separated by commas")
         form.addRow(f"Learning rate {self.settings.learning_rate:g} ×", self.factors)
         self.optimizer_boxes: dict[str, QCheckBox] = {}
@@ -106,7 +106,7 @@ class CompareDialog(QDialog):
         for name, label in optimizers.choices():
             if name == self.settings.optimizer:
                 continue
-            box = QCheckBox(f"{label} (lr {optimizers.default_learning_rate(name):g})",
+            box = QCheckBox(f"{label} (lr {optimizers.default_learning_rate(name):g})",  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
                             objectName=f"compareOptimizer_{name}")
             box.setToolTip(f"Also train a copy with {label} at its own starting rate")
             box.toggled.connect(lambda _on: self._update())
@@ -115,7 +115,7 @@ class CompareDialog(QDialog):
         others.addStretch(1)
         form.addRow("Also with", others)
         layout.addLayout(form)
-        self.rates = QLabel("", objectName="compareRates")
+        self.rates = QLabel("", objectName="compareRates")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.rates.setWordWrap(True)
         layout.addWidget(self.rates)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -201,15 +201,15 @@ class CompareDock(QDockWidget):
         self.plot.setLogMode(y=True)
         layout.addWidget(self.plot, 1)
         row = QHBoxLayout()
-        self.status = QLabel("", objectName="compareStatus")
+        self.status = QLabel("", objectName="compareStatus")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.status.setWordWrap(True)
         row.addWidget(self.status, 1)
-        self.show_paths = QCheckBox("Paths on the loss surface", objectName="compareShowPaths")
+        self.show_paths = QCheckBox("Paths on the loss surface", objectName="compareShowPaths")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.show_paths.setChecked(True)
         self.show_paths.setToolTip("Draw each copy's path across the Loss Surface dock's "
                                    "plane, in its curve's colour")
         row.addWidget(self.show_paths)
-        self.cancel_button = QPushButton("Cancel", objectName="compareCancel")
+        self.cancel_button = QPushButton("Cancel", objectName="compareCancel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.cancel_button.setEnabled(False)
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
@@ -227,7 +227,7 @@ class CompareDock(QDockWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             style_plot(self.plot, is_dark())
             # A legend label takes its new colour only when its text is set again.
-            for _sample, label in self.plot.getPlotItem().legend.items:
+            for _sample, label in legend_of(self.plot).items:
                 label.setText(label.text)
         super().changeEvent(event)
 
@@ -241,7 +241,7 @@ class CompareDock(QDockWidget):
                 self.plot.removeItem(item)
         self.curves.clear()
         self.markers.clear()
-        self.plot.getPlotItem().legend.clear()
+        legend_of(self.plot).clear()
 
     def curve_data(self, label: str) -> tuple[np.ndarray, np.ndarray]:
         """The epochs and losses of the copy named ``label`` as drawn (not the log axis's
@@ -281,7 +281,7 @@ class CompareDock(QDockWidget):
             return
         low = max(min(lows), FLOOR)
         self.top = max(min(starts) * TOP_MARGIN, low * 10)
-        self.plot.setYRange(np.log10(low), np.log10(self.top), padding=0.05)
+        self.plot.setYRange(np.log10(low), np.log10(self.top), padding=0.05)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setYRange to the ViewBox
 
     def _mark(self, index: int, s) -> None:
         """An ✕ at the copy's last finite epoch (its first batch's loss if none) on a
@@ -299,13 +299,13 @@ class CompareDock(QDockWidget):
                                 symbolBrush=color, symbolPen=pg.mkPen(color, width=3))
         line = pg.InfiniteLine(x, angle=90, movable=False,
                                pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine))
-        self.plot.addItem(line, ignoreBounds=True)
+        plot_item(self.plot).addItem(line, ignoreBounds=True)
         # The note runs into the plot from its line: rightwards in the first half.
         left = x < self.epochs / 2
         text = pg.TextItem(f"{s.label}: {s.note}", color=color,
                            anchor=(0.0 if left else 1.0, 0.0))
         text.setPos(x, np.log10(self.top))  # the log axis's own coordinates
-        self.plot.addItem(text, ignoreBounds=True)
+        plot_item(self.plot).addItem(text, ignoreBounds=True)
         self.markers[s.label] = (symbol, line, text)
 
 
@@ -379,7 +379,7 @@ class CompareController(QObject):
         self.comparison = comparison
         self._clear_paths()
         self.dock.clear(comparison.epochs)
-        self.dock.plot.setXRange(0, comparison.epochs, padding=0.02)
+        self.dock.plot.setXRange(0, comparison.epochs, padding=0.02)  # pyright: ignore[reportCallIssue]  # pyqtgraph hands setXRange to the ViewBox
         self._show_dock()
         self._say(f"Training {len(comparison.runs)} copies for {comparison.epochs} epochs…")
         self.dock.cancel_button.setEnabled(True)
@@ -416,6 +416,7 @@ class CompareController(QObject):
         if error:
             head = f"The comparison stopped: {error}"
         elif done:
+            assert comparison is not None  # the comparison that ran to its end
             head = f"Done: {len(summaries)} copies, {comparison.epochs} epochs each."
         else:
             trained = max((s.epochs for s in summaries), default=0)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -36,6 +37,9 @@ from PySide6.QtWidgets import (
 
 from nnviz.confusion import Confusion, confusion_of_model
 from nnviz.errors import DatasetError, ProjectFileError
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 __all__ = ["ConfusionView", "REFRESH_MS"]
 
@@ -57,6 +61,13 @@ class _MatrixTable(QTableWidget):
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setMinimumSectionSize(24)
+
+    # Typed for the checker (Qt's may be None): set_classes() made every cell and header.
+    def item(self, row: int, column: int) -> QTableWidgetItem:
+        return cast(QTableWidgetItem, super().item(row, column))
+
+    def horizontalHeaderItem(self, column: int) -> QTableWidgetItem:  # noqa: N802 (Qt's name)
+        return cast(QTableWidgetItem, super().horizontalHeaderItem(column))
 
     def set_classes(self, names: list[str]) -> None:
         """Rows "true <name>", columns the predicted names and "acc." (accuracy)."""
@@ -116,6 +127,9 @@ class ConfusionView(QDockWidget):
     no matrix). ``results`` holds the last ``{"train": Confusion, "validation": ...}``;
     ``refresh()`` evaluates now."""
 
+    #: The main window: the name hides QWidget.window() on the dock (the same window).
+    window: MainWindow
+
     def __init__(self, window):
         super().__init__("Confusion Matrix", window)
         self.setObjectName("confusionDock")
@@ -128,12 +142,12 @@ class ConfusionView(QDockWidget):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.note = QLabel("", objectName="confusionNote")
+        self.note = QLabel("", objectName="confusionNote")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
         layout.addWidget(self.note)
-        self.train_title = QLabel("Training", objectName="confusionTrainTitle")
-        self.val_title = QLabel("Validation", objectName="confusionValidationTitle")
+        self.train_title = QLabel("Training", objectName="confusionTrainTitle")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.val_title = QLabel("Validation", objectName="confusionValidationTitle")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.train_table = _MatrixTable("confusionTrain")
         self.val_table = _MatrixTable("confusionValidation")
         for title, table in ((self.train_title, self.train_table),

@@ -429,6 +429,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
     texts: list[str] = []
     try:
         if painter is not None:
+            assert page is not None and content is not None  # _begin_pdf gave them with it
             texts.append(_title_page(painter, content, copy, name, "One batch of training, "
                                      "stage by stage"))
             _footer(painter, page, 1, total, name)
@@ -441,6 +442,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             labels.append(label)
             heading, sub = _stage_titles(trace, index, len(stages))
             if painter is not None and pdf is not None:
+                assert page is not None and content is not None  # _begin_pdf gave them with it
                 pdf.newPage()
                 texts.append(_stage_layout(painter, content, copy, heading, sub))
                 _footer(painter, page, index + 2, total, name)
@@ -448,6 +450,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
                 slides.append(_write_slide(slides_dir / f"stage-{index + 1:02d}.png",
                                            copy, heading, sub))
         if painter is not None and pdf is not None:
+            assert page is not None and content is not None  # _begin_pdf gave them with it
             pdf.newPage()
             y = content.top()
             y += _text(painter, QRectF(content.left(), y, content.width(), 40),

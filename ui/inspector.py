@@ -235,7 +235,7 @@ class InspectorDock(QDockWidget):
         layout.addLayout(form)
         self._layer_hint = _hint("")
         layout.addWidget(self._layer_hint)
-        self.matrix_button = QPushButton("Weight matrix…", objectName="weightMatrixButton")
+        self.matrix_button = QPushButton("Weight matrix…", objectName="weightMatrixButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.matrix_button.setToolTip("This layer's weights and biases as a table that edits "
                                       "and copies/pastes CSV (Ctrl+M)")
         self.matrix_button.clicked.connect(

@@ -53,7 +53,7 @@ def _form_of(widget: QWidget) -> QFormLayout | None:
     if parent is None:
         return None
     for form in parent.findChildren(QFormLayout):
-        row, _role = form.getWidgetPosition(widget)
+        row, _role = form.getWidgetPosition(widget)  # pyright: ignore[reportGeneralTypeIssues]  # PySide6 stubs type QFormLayout.getWidgetPosition() as object
         if row >= 0:
             return form
     return None
@@ -70,7 +70,7 @@ class LessonApplier(QObject):
         #: Docks the lesson hid while they were shown (they come back with the lesson gone).
         self._hid_docks: set[QDockWidget] = set()
         self._re_disabling = False
-        self.label = QLabel(objectName="lessonLabel")
+        self.label = QLabel(objectName="lessonLabel")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.label.setProperty("role", "value")
         self.label.setToolTip("This project is a lesson: Edit > Lesson… shows what it hides "
                               "and locks")
@@ -187,7 +187,7 @@ class LessonDialog(QDialog):
                        "project file, so the file opens to exactly this lesson.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.note = QLabel(objectName="lessonNote")
+        self.note = QLabel(objectName="lessonNote")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
         self.note.setText(
@@ -206,8 +206,8 @@ class LessonDialog(QDialog):
             label = QLabel(control.label)
             label.setToolTip(control.tip)
             grid.addWidget(label, row, 0)
-            hide = QCheckBox(objectName=f"lessonHide_{control.name}")
-            lock = QCheckBox(objectName=f"lessonLock_{control.name}")
+            hide = QCheckBox(objectName=f"lessonHide_{control.name}")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+            lock = QCheckBox(objectName=f"lessonLock_{control.name}")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
             hide.setToolTip(f"Hide: {control.tip}")
             lock.setToolTip(f"Lock: {control.tip}")
             hide.setChecked(control.name in lesson.hidden)
@@ -219,10 +219,10 @@ class LessonDialog(QDialog):
             self.lock_boxes[control.name] = lock
         layout.addLayout(grid)
         row = QHBoxLayout()
-        self.unlock_button = QPushButton("Change the lesson…", objectName="lessonUnlockButton")
+        self.unlock_button = QPushButton("Change the lesson…", objectName="lessonUnlockButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.unlock_button.setToolTip("Let the boxes above be changed (leaves the lesson)")
         self.unlock_button.clicked.connect(lambda: self.set_editable(True))
-        self.clear_button = QPushButton("Show and unlock all", objectName="lessonClearButton")
+        self.clear_button = QPushButton("Show and unlock all", objectName="lessonClearButton")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.clear_button.clicked.connect(self._clear)
         row.addWidget(self.unlock_button)
         row.addWidget(self.clear_button)

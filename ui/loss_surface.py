@@ -165,7 +165,7 @@ class LossSurfaceDock(QDockWidget):
         self.plot.addItem(self.image)
         self.contours: list[pg.IsocurveItem] = []
         for _ in range(CONTOURS):
-            curve = pg.IsocurveItem(pen=pg.mkPen((255, 255, 255, 150), width=1))
+            curve = pg.IsocurveItem(pen=pg.mkPen((255, 255, 255, 150), width=1))  # pyright: ignore[reportArgumentType]  # pyqtgraph takes a QPen; its default 'w' types the pen str
             curve.setParentItem(self.image)  # drawn in the image's pixel coordinates
             self.contours.append(curve)
         self.path_curve = self.plot.plot([], [], pen=pg.mkPen("#ffffff", width=2),

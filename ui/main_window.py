@@ -61,7 +61,8 @@ from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
 from ui.training import TrainingController
 from ui.training.chain_rule_view import ChainRuleDock
-from ui.weight_matrix import install_context_menu, open_weight_matrix
+from ui.training.health import GradientHealth
+from ui.weight_matrix import WeightMatrixDialog, install_context_menu, open_weight_matrix
 from ui.wheel_guard import WheelGuard, guard_wheel
 
 # Where a layer added from the palette by double-click lands, relative to the rightmost
@@ -106,7 +107,10 @@ class MainWindow(QMainWindow):
     ``save_file(path)``, ``new_file()``, ``is_modified()``, ``set_dark(dark)``.
     """
 
-    # Made by ui.menus.build_menus from its table; named here for the type checker.
+    # Made by ui.menus.build_menus from its table (and ui.weight_matrix); named for the checker.
+    weight_matrix_dialog: WeightMatrixDialog
+    canvas_menu: QMenu
+    weight_matrix_action: QAction
     undo_action: QAction
     redo_action: QAction
     delete_action: QAction
@@ -166,6 +170,8 @@ class MainWindow(QMainWindow):
         self.confusion = ConfusionView(self)
         #: The chain rule for the clicked weight, a tab beside the Lecture view.
         self.chain_rule = ChainRuleDock(self)
+        #: Gradient health: the "Gradients" plot, stuck neurons marked, vanishing layers named.
+        self.health = GradientHealth(self)
         self.scene.sig_message.connect(self._show_message)
 
         # The design as the lecture's Keras code, live; pasted code imported back.

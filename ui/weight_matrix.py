@@ -17,7 +17,7 @@ locks "Editing weights" the table is read-only and a paste says why.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
@@ -131,6 +131,7 @@ class WeightMatrixModel(QAbstractTableModel):
 
     def _cell_name(self, row: int, col: int) -> str:
         s = self.shape
+        assert s is not None  # cells exist only while a layer is shown
         unit = s.columns[col]
         if s.rows[row] == BIAS_ROW:
             return f"bias of {unit}"
@@ -172,6 +173,7 @@ class WeightMatrixModel(QAbstractTableModel):
             self.sig_message.emit(f"'{text}' is not a number; the weight stays as it was.")
             return False
         s, row, col = self.shape, index.row(), index.column()
+        assert s is not None  # values exist only while a layer is shown
         try:
             if s.rows[row] == BIAS_ROW:
                 self.design.set_bias(s.target, col, number)
@@ -204,6 +206,7 @@ class WeightMatrixModel(QAbstractTableModel):
         if self.locked():
             self.sig_message.emit(LOCKED_MESSAGE)
             return False
+        assert self.shape is not None and self.layer_id is not None  # values: a layer is shown
         rows, cols = self.shape.size
         try:
             block = parse_block(text, (rows - row, cols - col))
@@ -220,7 +223,7 @@ class WeightTable(QTableView):
     """The table: Ctrl+C copies CSV, Ctrl+V pastes it from the current cell."""
 
     def model(self) -> WeightMatrixModel:  # noqa: D102 (typed for the reader)
-        return super().model()
+        return cast(WeightMatrixModel, super().model())  # the dialog gives it its model
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if event.matches(QKeySequence.StandardKey.Copy):
@@ -240,8 +243,8 @@ class WeightTable(QTableView):
         ranges = self.selectionModel().selection()
         box = None
         if not ranges.isEmpty():
-            box = (min(r.top() for r in ranges), max(r.bottom() for r in ranges),
-                   min(r.left() for r in ranges), max(r.right() for r in ranges))
+            box = (min(r.top() for r in ranges), max(r.bottom() for r in ranges),  # pyright: ignore[reportGeneralTypeIssues]  # PySide6 stubs: QItemSelection is a list of ranges
+                   min(r.left() for r in ranges), max(r.right() for r in ranges))  # pyright: ignore[reportGeneralTypeIssues]  # PySide6 stubs: QItemSelection is a list of ranges
         text = self.model().copy_text(box)
         if text:
             QGuiApplication.clipboard().setText(text)
@@ -262,11 +265,11 @@ class WeightMatrixDialog(QDialog):
         self._window = window
         self.model = WeightMatrixModel(window, self)
         layout = QVBoxLayout(self)
-        self.caption = QLabel(objectName="weightMatrixCaption")
+        self.caption = QLabel(objectName="weightMatrixCaption")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.caption.setTextFormat(Qt.TextFormat.PlainText)  # layer names from files
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.table = WeightTable(objectName="weightMatrixTable")
+        self.table = WeightTable(objectName="weightMatrixTable")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -274,17 +277,17 @@ class WeightMatrixDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setMinimumSectionSize(72)
         layout.addWidget(self.table, 1)
-        self.message = QLabel(objectName="weightMatrixMessage")
+        self.message = QLabel(objectName="weightMatrixMessage")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.message.setTextFormat(Qt.TextFormat.PlainText)  # quotes the pasted text
         self.message.setWordWrap(True)
         # Room for two lines, so that a long refusal is never cut (the table gives way).
         self.message.setMinimumHeight(2 * self.message.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.message)
         row = QHBoxLayout()
-        self.copy_button = QPushButton("Copy CSV", objectName="weightMatrixCopy")
+        self.copy_button = QPushButton("Copy CSV", objectName="weightMatrixCopy")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.copy_button.setToolTip("Copy the selected cells (or all) as CSV (Ctrl+C)")
         self.copy_button.clicked.connect(self.table.copy)
-        self.paste_button = QPushButton("Paste CSV", objectName="weightMatrixPaste")
+        self.paste_button = QPushButton("Paste CSV", objectName="weightMatrixPaste")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.paste_button.setToolTip("Paste CSV from the clipboard at the current cell "
                                      "(Ctrl+V); nothing changes if a value is not a number")
         self.paste_button.clicked.connect(self.table.paste)

@@ -50,7 +50,7 @@ def _show_hidden(copy: _Copy, trace, note: PredictNote) -> None:
     copy.scene.set_hidden_results()
     copy.show(hidden)
     copy.scene.set_hidden_results(*hidden_parts(trace, copy.ids))
-    copy.lecture.show_state(None, hidden, copy.session.stepper.model.get_weights(),
+    copy.lecture.show_state(None, hidden, copy.stepper.model.get_weights(),
                             replace(copy.info(), predict=note))
 
 
@@ -72,7 +72,7 @@ def export_worksheet(session: Session, path: str | os.PathLike, name: str = "net
     window's; it is read, never changed. Raises NnvizError when the network cannot be
     trained (the reason) or the file cannot be written."""
     copy = _Copy(session)
-    stepper = copy.session.stepper
+    stepper = copy.stepper
     stages = stepper.stages
     if stepper.next_stage != stages[0]:
         copy.session.step("batch")  # finish the batch the user is in

@@ -268,6 +268,7 @@ class SetWeightBlock(DesignCommand):
         self._set(self.new)
 
     def undo(self) -> None:
+        assert self.old is not None  # undone only after its redo
         self._set(self.old)
 
     def nbytes(self) -> int:

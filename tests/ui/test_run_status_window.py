@@ -91,7 +91,7 @@ def test_after_a_batchs_update_the_status_names_that_batch_as_the_lecture_does(w
     while True:
         before = ctl.frames
         qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+        qtbot.waitUntil(lambda b=before: ctl.frames > b, timeout=5000)
         if ctl.presenter.trace is not None and ctl.presenter.trace.stage.kind == "update":
             break
     lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())

@@ -52,6 +52,8 @@ class SceneGestures(_Scene):
         _wire: dict | None
         colors: style.CanvasColors
         sig_selection_changed: Signal
+        hidden_edges: frozenset
+        hidden_biases: frozenset
 
         def _layout_bubbles(self) -> None: ...
         def show_message(self, message: str, scene_pos: QPointF,
@@ -132,7 +134,7 @@ class SceneGestures(_Scene):
         s_item, t_item = self._layers[src], self._layers[tgt]
         a = f"{style.neuron_prefix(s_item.kind)}{i + 1}"
         b = f"{style.neuron_prefix(t_item.kind)}{j + 1}"
-        symbol = "dL/dw" if bundle.mode() == "gradients" else "w"
+        symbol = style.edge_symbol(bundle.mode())
         value = bundle.value_at(i, j)
         shown = "not set yet (build or train the network)" if value is None else style.format_value(value)
         if (src, tgt) in self.hidden_edges:

@@ -10,6 +10,8 @@ item, so nothing can show it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
@@ -17,6 +19,12 @@ from PySide6.QtWidgets import QGraphicsItem
 from ui.canvas import style
 from ui.canvas.text import pixel_font, short_number
 from ui.errors import guarded
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ui.canvas.connections import ConnectionBundleItem
+    from ui.canvas.items import LayerItem
 
 __all__ = ["SceneHiding", "HiddenBadge", "BADGE_PX"]
 
@@ -61,6 +69,17 @@ class SceneHiding:
     hidden_edges: frozenset = frozenset()
     hidden_biases: frozenset = frozenset()
     _hidden_layers: frozenset = frozenset()
+
+    if TYPE_CHECKING:  # what CanvasScene holds and does, named for the type checker
+        _layers: dict[str, LayerItem]
+        _bundles: dict[tuple[str, str], ConnectionBundleItem]
+        _neuron_values: dict[str, np.ndarray]
+        colors: style.CanvasColors
+
+        def _refresh_values(self) -> None: ...
+        def label_scale(self) -> float: ...
+        def addItem(self, item: QGraphicsItem) -> None: ...  # noqa: N802 (Qt's name)
+        def removeItem(self, item: QGraphicsItem) -> None: ...  # noqa: N802 (Qt's name)
 
     def set_hidden_results(self, layers=(), edges=(), biases=()) -> None:
         """Show the neurons of ``layers``, the lines of ``edges`` (``(source, target)``

@@ -177,8 +177,8 @@ class NeuronItems(QGraphicsItem):
         return list(self._class_names) if self._class_names else None
 
     def set_class_colors(self, colors: list[str] | None) -> None:
-        """The colour of each neuron's class (an output layer's), drawn as a mark right of
-        the card, or None. Used only when there is one colour per neuron."""
+        """Each neuron's class colour (an output layer's) as a mark right of the card, or
+        None; used only with one colour per neuron."""
         self.prepareGeometryChange()
         marks = [QColor(c) for c in colors] if colors else None
         self._class_colors = marks if marks and len(marks) == self._layer.units else None
@@ -204,8 +204,7 @@ class NeuronItems(QGraphicsItem):
                       size, size)
 
     def names_extent(self) -> float:
-        """How far (scene units) the class marks and names reach right of the card's edge
-        (0 without either)."""
+        """How far (scene units) the class marks and names reach right of the card (or 0)."""
         extent = 0.0
         if self._class_colors:
             gap, size = self._mark_size()
@@ -428,8 +427,7 @@ class NeuronItems(QGraphicsItem):
             painter.drawEllipse(cast(QRectF, self.class_mark_rect(k)))
 
     def _paint_class_names(self, painter: QPainter, lo: int, hi: int, pixels: float) -> None:
-        """Each neuron's class name right of the card (past the output port, or past the
-        class marks)."""
+        """Each neuron's class name right of the card (past the output port or the marks)."""
         layer, names = self._layer, self._class_names or []  # painted only when named
         t = painter.worldTransform()
         scale = _scale_of(painter)

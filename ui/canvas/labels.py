@@ -29,7 +29,7 @@ def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: 
     m, n = values.shape if values is not None else (0, 0)
     if values is None or m * n == 0:
         return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
-    symbol = "dL/dw" if mode == "gradients" else "weights"
+    symbol = style.edge_symbol(mode, plural=True)
     if m * n > style.WEIGHT_LABEL_MAX:
         return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
                             f"{m} × {n} {symbol}: too many to label. "

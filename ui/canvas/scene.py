@@ -329,12 +329,12 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         """Draw connections from these matrices instead of the design's weights.
 
         ``values`` maps ``(source_id, target_id)`` to an array of shape
-        ``(source units, target units)``; ``mode`` is "weights" or "gradients" (``dL/dW``).
+        ``(source units, target units)``; ``mode`` one of ``style.EDGE_MODES`` (see there).
         ``None`` goes back to the design's weights (``design.kernel``), which is also
         what happens on the design's next ``weights_changed`` in "weights" mode.
         """
-        if mode not in ("weights", "gradients"):
-            raise ValueError(f"mode must be 'weights' or 'gradients', not {mode!r}")
+        if mode not in style.EDGE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(style.EDGE_MODES)}, not {mode!r}")
         if values is None:
             self._edge_override = None
             self._edge_mode = "weights"
@@ -345,7 +345,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         self._refresh_edges()
 
     def edge_mode(self) -> str:
-        """"weights" or "gradients": what the connection lines show now."""
+        """"weights", "gradients" or "gradient_mean": what the connection lines show now."""
         return self._edge_mode
 
     def _refresh_values(self) -> None:

@@ -173,3 +173,18 @@ def value_argb(values: np.ndarray, scale: float, colors: CanvasColors,
 def format_value(value: float) -> str:
     """A number as the canvas shows it exactly: Python's shortest round-trip repr."""
     return repr(float(value))
+
+
+#: What the connection lines can stand for (``CanvasScene.set_edge_values``'s ``mode``):
+#: the weights, one stage's gradients, or (gradient health, while training) the running
+#: mean of ``|dL/dw|`` over the last batches.
+EDGE_MODES = ("weights", "gradients", "gradient_mean")
+
+
+def edge_symbol(mode: str, plural: bool = False) -> str:
+    """How a line's number is named in its tooltip and labels for an edge ``mode``."""
+    if mode == "gradients":
+        return "dL/dw"
+    if mode == "gradient_mean":
+        return "mean |dL/dw|"
+    return "weights" if plural else "w"

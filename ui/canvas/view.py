@@ -414,9 +414,12 @@ class CanvasView(QGraphicsView):
 
     def _paint_legend(self, painter: QPainter, bottom_left: QPointF) -> None:
         colors = self.canvas_scene.colors
-        gradients = self.canvas_scene.edge_mode() == "gradients"
+        mode = self.canvas_scene.edge_mode()
+        gradients = mode == "gradients"
         symbol = "dL/dw" if gradients else "weight"
         rows = [(colors.positive, f"{symbol} > 0"), (colors.negative, f"{symbol} < 0")]
+        if mode == "gradient_mean":  # a mean of sizes: no sign
+            rows, symbol = [(colors.positive, "mean |dL/dw|, last batches")], "mean |dL/dw|"
         font = QFont()
         font.setPointSizeF(LEGEND_POINT_SIZE)
         painter.setFont(font)
@@ -441,7 +444,7 @@ class CanvasView(QGraphicsView):
         painter.setPen(colors.muted)
         painter.drawText(QRectF(box.left() + 12, y - 8, w - 16, 34),
                          int(Qt.TextFlag.TextWordWrap),
-                         f"thickness = |{symbol}|\n"
+                         f"thickness = {symbol if '|' in symbol else f'|{symbol}|'}\n"
                          + ("fill = dL/dz (a under it), ring = bias" if gradients
                             else "neuron fill = value, ring = bias"))
 

@@ -68,7 +68,7 @@ class ChainRuleDock(QDockWidget):
         super().__init__("Chain rule", window)
         self.setObjectName("chainRuleDock")
         self._window = window
-        self.browser = QTextBrowser(objectName="chainRuleText")
+        self.browser = QTextBrowser(objectName="chainRuleText")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.browser.setOpenLinks(False)
         self.setWidget(self.browser)
         self.overlay = ChainPathsItem()
@@ -112,6 +112,7 @@ class ChainRuleDock(QDockWidget):
                 window.training.lecture.raise_()
             return
         layer, i, j = found
+        assert trace is not None and frame is not None and stepper is not None  # found with them
         key = (id(trace), trace.stage, layer, i, j)
         if key != self._key:
             self._key = key

@@ -356,7 +356,8 @@ class TrainingPanel(QDockWidget):
         self.show_gradients = QCheckBox("Lines show gradients dL/dw",  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
                                         objectName="showGradients")
         self.show_gradients.setToolTip("Thickness and colour of the connections show the latest "
-                                       "gradients instead of the weights")
+                                       "gradients instead of the weights; while training, the "
+                                       "running mean of |dL/dw| over the last batches")
         controls.addWidget(self.show_gradients)
 
         # --- time travel -----------------------------------------------------

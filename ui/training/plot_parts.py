@@ -179,6 +179,11 @@ def plot_item(plot: pg.PlotWidget) -> pg.PlotItem:
     return cast(pg.PlotItem, plot.getPlotItem())
 
 
+def legend_of(plot: pg.PlotWidget) -> pg.LegendItem:
+    """The legend of a plot made with ``_plot(..., legend=True)`` (pyqtgraph types it Optional)."""
+    return cast(pg.LegendItem, plot_item(plot).legend)
+
+
 def grid_of(item: pg.PlotItem | pg.LegendItem) -> QGraphicsGridLayout:
     """The grid pyqtgraph keeps in ``item.layout`` (an attribute named like, and hiding,
     QGraphicsWidget.layout())."""

@@ -84,9 +84,8 @@ class PlotsDock(QDockWidget):
         self.curve_epoch_loss = _curve(self.loss_plot, "train", TRAIN_COLOR, 3,
                                        symbol=True)
         self.curve_val_loss = _curve(self.loss_plot, "validation", VAL_COLOR, 3, symbol=True)
-        self.loss_marker = pg.InfiniteLine(angle=90, movable=False,
-                                           pen=pg.mkPen("#8b4fd6", width=2,
-                                                        style=Qt.PenStyle.DashLine))
+        self.loss_marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(
+            "#8b4fd6", width=2, style=Qt.PenStyle.DashLine))
         self.loss_marker.setVisible(False)
         plot_item(self.loss_plot).addItem(self.loss_marker, ignoreBounds=True)
 
@@ -96,7 +95,6 @@ class PlotsDock(QDockWidget):
         self.curve_epoch_acc = _curve(self.accuracy_plot, "train", TRAIN_COLOR, 3,
                                       symbol=True)
         self.curve_val_acc = _curve(self.accuracy_plot, "validation", VAL_COLOR, 3, symbol=True)
-
         self.norms_plot = _plot("weightNormPlot", "Weight norm per layer", "‖W‖", legend=True)
         self.norm_curves: list[pg.PlotDataItem] = []
         self._norm_x = GrowingSeries(256)
@@ -114,6 +112,7 @@ class PlotsDock(QDockWidget):
         self._norms_range = None
 
         self.tabs = QTabWidget(objectName="plotTabs")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
+        self.extra_plots: list[pg.PlotWidget] = []  # tabs added from outside (gradient health)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.accuracy_plot, "Accuracy")
         self.tabs.addTab(self.norms_plot, "Weights")
@@ -241,8 +240,9 @@ class PlotsDock(QDockWidget):
 
     # ------------------------------------------------------------------ theme
     def plot_widgets(self) -> list[pg.PlotWidget]:
-        """Every plot of the dock (loss, accuracy, weight norms, output map)."""
-        return [self.loss_plot, self.accuracy_plot, self.norms_plot, self.boundary_plot]
+        """Every plot of the dock (loss, accuracy, weight norms, output map, added tabs)."""
+        return [self.loss_plot, self.accuracy_plot, self.norms_plot, self.boundary_plot,
+                *self.extra_plots]
 
     def set_theme(self, dark: bool) -> None:
         """Backgrounds, axes, text, grid and legends in the light or dark theme's colours.

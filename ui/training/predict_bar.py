@@ -44,7 +44,7 @@ class PredictBar(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._window = window
         self._canvas = window.canvas
-        self.label = QLabel(IDLE_TEXT, objectName="predictQuestion")
+        self.label = QLabel(IDLE_TEXT, objectName="predictQuestion")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # names as typed, never HTML
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)

@@ -359,7 +359,12 @@ class FramePresenter(QObject):
             if not (self._canvas_plain and frame.running):
                 self._clear_canvas()
             self._canvas_plain = True
-            if frame.running or frame.travel_index is not None:
+            means = frame.gradients if self.panel.show_gradients.isChecked() else None
+            if means is not None and frame.travel_index is None:
+                # Gradient health: the running mean of |dL/dW| over the last batches.
+                scene.set_edge_values({e: k for e, k in zip(edges, means.kernels)
+                                       if k is not None}, mode="gradient_mean")
+            elif frame.running or frame.travel_index is not None:
                 # Training (or time travel) moves the weights ahead of the document: draw
                 # the frame's own (the document gets them when the run pauses).
                 scene.set_edge_values(dict(zip(edges, frame.weights[0::2])), mode="weights")
@@ -442,6 +447,7 @@ class FramePresenter(QObject):
         trace = self.trace
         if trace is not None and trace.stage.kind == "update" and trace.W_after is None \
                 and trace.W_before is not None:
+            assert trace.b_before is not None  # kept with W_before
             return [w for pair in zip(trace.W_before, trace.b_before) for w in pair]
         return frame.weights
 

@@ -40,8 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from nnviz.gradient_health import GradientSummary
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
+from nnviz.run_types import StageTrace
 from nnviz.training_process import CHUNK_SECONDS
 
 __all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT",
@@ -70,7 +72,7 @@ class Frame:
     """
 
     weights: list
-    trace: object | None
+    trace: StageTrace | None
     next_stage: str
     epoch: int
     batch_index: int
@@ -90,6 +92,9 @@ class Frame:
     position: ShownPosition = ShownPosition(1, 0)
     #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
     neuron_maps: dict | None = None
+    #: The running means of the run's recent gradients
+    #: (:class:`~nnviz.gradient_health.GradientSummary`), None before its first batch.
+    gradients: GradientSummary | None = None
 
 
 def take_frame(session, trace=None, boundary: dict | None = None, running: bool = False,
@@ -112,6 +117,7 @@ def take_frame(session, trace=None, boundary: dict | None = None, running: bool 
         diverged=stepper.diverged,
         position=session.position(),
         neuron_maps=neuron_maps,
+        gradients=stepper.gradients.summary(),
     )
 
 
