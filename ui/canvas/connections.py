@@ -19,16 +19,19 @@ How a frame stays cheap:
   too many lines for that gets one note instead.
 * Level of detail: when more lines are visible than the screen can show apart
   (more than :data:`~ui.canvas.style.LINE_BUDGET`, or several per pixel row), the bundle
-  is drawn as a *density image* of the lines computed in NumPy (cached until the weights
-  or the geometry change) with only the strongest lines on top.
+  is drawn as a *density image* of the lines computed in NumPy
+  (:class:`~ui.canvas.density.BundleDensity`: made again only when the weights moved
+  visibly, which while training is a frame in several) with only the strongest lines on
+  top; the canvas's legend says so.
+* The magnitudes ``|w|`` are taken once per new matrix (widths, the strongest lines and
+  the canvas's scale all read them).
 """
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -43,126 +46,25 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.canvas.density import BundleDensity
 from ui.canvas.items import em_width, pixel_font
+from ui.canvas.labels import WeightLabels, label_number, layout_labels
+from ui.canvas.lines import (
+    LinePool,
+    clip_segments,
+    ink_length,
+    segment_distance,
+    to_device,
+    visible_mask,
+)
 from ui.errors import guarded
 
-_LINE_BYTES = 32  # a QLineF is four doubles
-
-
-class LinePool:
-    """``QLineF`` objects whose coordinates live in one NumPy array, for ``drawLines``.
-
-    PySide6's ``QPainter.drawLines`` takes a list of ``QLineF``. Creating those objects
-    per frame would be a Python loop over the edges, so the pool wraps each row of a
-    ``(capacity, 4)`` float64 array as a ``QLineF`` once (``shiboken6.wrapInstance``, which
-    does not take ownership); writing the array then moves every line at C speed, and a
-    slice of :attr:`lines` is what one bucket draws.
-    """
-
-    def __init__(self) -> None:
-        self.buffer = np.zeros((0, 4), dtype=np.float64)
-        self.lines: list[QLineF] = []
-
-    def ensure(self, n: int) -> None:
-        """Make room for at least ``n`` lines (grows by doubling; the wrappers are rebuilt)."""
-        if n <= len(self.lines):
-            return
-        capacity = max(n, 2 * len(self.lines), 256)
-        # Drop the old wrappers before the memory they point into.
-        self.lines = []
-        self.buffer = np.zeros((capacity, 4), dtype=np.float64)
-        base = self.buffer.ctypes.data
-        self.lines = [cast(QLineF, shiboken6.wrapInstance(base + _LINE_BYTES * k, QLineF))
-                      for k in range(capacity)]
-
+__all__ = ["ConnectionBundleItem", "WeightLabels", "label_number", "neuron_pitch",
+           "crowded_note", "LinePool", "clip_segments", "ink_length", "segment_distance",
+           "to_device", "visible_mask"]
 
 # One pool for every bundle: painting is sequential on the GUI thread and drawLines copies.
 _POOL = LinePool()
-
-
-def visible_mask(x0: float, x1: float, y0: np.ndarray, y1: np.ndarray,
-                 rect: QRectF) -> np.ndarray:
-    """Which segments ``(x0, y0[k]) -> (x1, y1[k])`` cross ``rect`` (vectorised).
-
-    All segments of a bundle span the same ``x`` interval, so each is clipped to the
-    rectangle's ``x`` range and its ``y`` range there compared with the rectangle's.
-    """
-    lo, hi = (x0, x1) if x0 <= x1 else (x1, x0)
-    a, b = max(lo, rect.left()), min(hi, rect.right())
-    if a > b:
-        return np.zeros(y0.shape, dtype=bool)
-    if hi - lo < 1e-9:
-        ya, yb = y0, y1
-    else:
-        ta, tb = (a - x0) / (x1 - x0), (b - x0) / (x1 - x0)
-        ya, yb = y0 + (y1 - y0) * ta, y0 + (y1 - y0) * tb
-    return (np.minimum(ya, yb) <= rect.bottom()) & (np.maximum(ya, yb) >= rect.top())
-
-
-def segment_distance(px: float, py: float, x0: float, x1: float,
-                     y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    """Distance from the point ``(px, py)`` to each segment (vectorised).
-
-    ``t = clip(((p - a) . (b - a)) / |b - a|^2, 0, 1)``, distance ``|p - (a + t (b - a))|``.
-    """
-    dx = x1 - x0
-    dy = y1 - y0
-    length2 = dx * dx + dy * dy
-    t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.maximum(length2, 1e-12), 0.0, 1.0)
-    return np.hypot(px - (x0 + t * dx), py - (y0 + t * dy))
-
-
-def to_device(coords: np.ndarray, t) -> np.ndarray:
-    """Segments ``(x0, y0, x1, y1)`` mapped through the affine ``QTransform`` ``t``.
-
-    ``x' = m11 x + m21 y + dx``, ``y' = m12 x + m22 y + dy`` for both ends (vectorised).
-    """
-    out = np.empty_like(coords)
-    for c in (0, 2):
-        x, y = coords[:, c], coords[:, c + 1]
-        out[:, c] = t.m11() * x + t.m21() * y + t.dx()
-        out[:, c + 1] = t.m12() * x + t.m22() * y + t.dy()
-    return out
-
-
-def ink_length(seg: np.ndarray) -> float:
-    """Total length of segments ``(x0, y0, x1, y1)``: ``sum hypot(x1 - x0, y1 - y0)``."""
-    return float(np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]).sum())
-
-
-def clip_segments(seg: np.ndarray, rect: QRectF) -> np.ndarray:
-    """Cut each segment ``(x0, y0, x1, y1)`` to the part inside ``rect`` (Liang-Barsky).
-
-    A point ``p0 + t (p1 - p0)`` is inside when ``left <= x <= right`` and
-    ``top <= y <= bottom``; each bound limits ``t`` to one side, and the segment keeps
-    ``t`` in ``[max(0, entries), min(1, exits)]``. A segment wholly outside becomes a
-    zero-length one (the raster engine draws nothing for it).
-    """
-    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
-    dx, dy = x1 - x0, y1 - y0
-    t_in = np.zeros(len(seg))
-    t_out = np.ones(len(seg))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for d, lo, hi, p in ((dx, rect.left(), rect.right(), x0),
-                             (dy, rect.top(), rect.bottom(), y0)):
-            ta, tb = (lo - p) / d, (hi - p) / d
-            flat = d == 0
-            t_in = np.maximum(t_in, np.where(flat, np.where((p >= lo) & (p <= hi), 0.0, 2.0),
-                                             np.minimum(ta, tb)))
-            t_out = np.minimum(t_out, np.where(flat, 1.0, np.maximum(ta, tb)))
-    t_out = np.maximum(t_out, t_in)  # empty: both ends at the entry point
-    out = np.empty_like(seg)
-    out[:, 0] = x0 + dx * np.minimum(t_in, 1.0)
-    out[:, 1] = y0 + dy * np.minimum(t_in, 1.0)
-    out[:, 2] = x0 + dx * np.minimum(t_out, 1.0)
-    out[:, 3] = y0 + dy * np.minimum(t_out, 1.0)
-    return out
-
-
-def _present(values: np.ndarray | None) -> np.ndarray:
-    """A bundle's weights where it draws lines: set by then (None draws no lines)."""
-    assert values is not None
-    return values
 
 
 class ConnectionBundleItem(QGraphicsItem):
@@ -193,6 +95,14 @@ class ConnectionBundleItem(QGraphicsItem):
         self._rect = QRectF()
         self._exposed = QRectF()  # the part being painted (item coordinates)
         self._values: np.ndarray | None = None
+        self._abs = np.zeros(0)  # |values|, NaN as 0: widths, the strongest, the scale
+        self._density = BundleDensity()
+        #: How the last paint drew a crowded bundle, for the canvas's legend (None: every
+        #: line was drawn).
+        self.detail_note: str | None = None
+        #: Each line's pen as last painted, when that is the whole picture (else None).
+        self._painted_keys: np.ndarray | None = None
+        self.paint_count = 0  # paints so far (tests and benchmarks count them)
         self._previous: np.ndarray | None = None  # the weights before an update, or None
         self._mode = "weights"
         self._scale = 1.0
@@ -220,6 +130,7 @@ class ConnectionBundleItem(QGraphicsItem):
         self._colors = colors
         self._pens_for_colors()
         self._cache.clear()
+        self._density.invalidate()
         self.update()
 
     def set_hit_tolerance(self, tolerance: float) -> None:
@@ -250,22 +161,28 @@ class ConnectionBundleItem(QGraphicsItem):
                             right - left + 2 * pad, float(ys_all.max() - ys_all.min()) + 2 * pad)
         self._hover = self._marked = None
         self._cache.clear()
+        self._density.set_geometry(self._x0, self._ys, self._x1, self._yt)
         self.update()
 
-    def set_values(self, values: np.ndarray | None, mode: str = "weights") -> None:
+    def set_values(self, values: np.ndarray | None, mode: str = "weights",
+                   repaint: bool = True) -> None:
         """Show ``values`` (shape ``(source units, target units)``) or no numbers (None).
 
         ``mode`` is "weights" or "gradients"; it only changes the words of the tooltip,
         the drawing rule is the same (width from ``|value|``, colour from its sign).
+        ``repaint=False``: the caller calls :meth:`repaint_if_changed` once it has set
+        the scale too.
         """
         if values is not None:
             values = np.asarray(values, dtype=np.float64)
             if values.shape != self.shape_units:
                 values = None
         self._values = values
+        self._abs = magnitudes(values) if values is not None else np.zeros(0)
         self._mode = mode
         self._cache.clear()
-        self.update()
+        if repaint:
+            self.update()
 
     def set_previous(self, values: np.ndarray | None) -> None:
         """The weights before the update just shown (None: none). While set, a line whose
@@ -278,12 +195,26 @@ class ConnectionBundleItem(QGraphicsItem):
         self._cache.pop("labels", None)
         self.update()
 
-    def set_value_scale(self, scale: float) -> None:
+    def set_value_scale(self, scale: float, repaint: bool = True) -> None:
         """The ``|value|`` that gets the widest pen (the largest one on the canvas)."""
         scale = float(scale) if np.isfinite(scale) and scale > 0 else 1.0
         if scale != self._scale:
             self._scale = scale
-            self._cache.clear()
+            for key in ("levels", "buckets"):  # the pens' widths; nothing else moves
+                self._cache.pop(key, None)
+            if repaint:
+                self.update()
+
+    def repaint_if_changed(self, scale: float | None = None) -> None:
+        """Repaint unless the picture stays as painted: every line drawn in the pen it
+        was drawn with, no density image and no numbers on the lines. While training, a
+        small net's frame often moves no line to another pen: nothing is repainted.
+        ``scale``: the new :meth:`set_value_scale` first."""
+        if scale is not None:
+            self.set_value_scale(scale, repaint=False)
+        painted = self._painted_keys
+        if painted is None or self._values is None or self._show_labels \
+                or not np.array_equal(painted, self._buckets()):
             self.update()
 
     def set_show_labels(self, on: bool) -> None:
@@ -308,75 +239,26 @@ class ConnectionBundleItem(QGraphicsItem):
         return style.WEIGHT_LABEL_PX * self._label_scale
 
     def weight_labels(self, scale: float) -> WeightLabels:
-        """Where the lines' numbers go at view ``scale`` (screen pixels per scene unit).
-
-        Each label sits on its line, as near the target end as it can without covering
-        another: the candidates ``t = 0.8, 0.72, ... 0.2`` of the way along the line are
-        tried in turn (NumPy checks a candidate against every label placed so far). When
-        a line has no free place, or the pair has more than ``style.WEIGHT_LABEL_MAX``
-        lines, no label is drawn and :attr:`WeightLabels.note` says so instead.
-        """
+        """Where the lines' numbers go at view ``scale`` (screen pixels per scene unit),
+        cached: see :func:`~ui.canvas.labels.layout_labels`."""
         scale = float(scale)
         key = (scale, self._label_scale, id(self._values), id(self._previous), self._x0, self._x1)
         cached = self._cache.get("labels")
         if cached is not None and cached[0] == key:
             return cached[1]
-        labels = self._layout_labels(scale)
+        labels = layout_labels(self._values, self._previous, self._mode, self._x0, self._x1,
+                               self._y0, self._y1, self.label_pixels(), scale)
         self._cache["labels"] = (key, labels)
         return labels
 
-    def _layout_labels(self, scale: float) -> WeightLabels:
-        m, n = self.shape_units
-        values = self._values
-        if values is None or m * n == 0:
-            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
-        symbol = style.edge_symbol(self._mode, plural=True)
-        if m * n > style.WEIGHT_LABEL_MAX:
-            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
-                                f"{m} × {n} {symbol}: too many to label. "
-                                "Point at a line for its value.")
-        px = self.label_pixels()
-        flat = values.ravel()
-        texts = [label_number(v) for v in flat.tolist()]
-        if self._previous is not None and self._mode == "weights":
-            old = [label_number(v) for v in self._previous.ravel().tolist()]
-            texts = [t if o == t else f"{o}→{t}" for o, t in zip(old, texts)]
-        widths = np.array([em_width(t) * px + 8.0 for t in texts])
-        height = px * 1.3 + 2.0
-        # Device-sized boxes in "scene x scale" space: the same as pixels on screen.
-        x0, x1 = self._x0 * scale, self._x1 * scale
-        lo, hi = min(x0, x1) + 4.0, max(x0, x1) - 4.0
-        y0, y1 = self._y0 * scale, self._y1 * scale
-        placed = np.zeros((m * n, 4))  # left, top, right, bottom
-        candidates = np.linspace(0.8, 0.2, 9)
-        # Lines into the same target are taken together, so their labels stagger.
-        order = np.lexsort((np.arange(m * n) // n, np.arange(m * n) % n))
-        count = 0
-        for k in order.tolist():
-            w = widths[k]
-            cx = x0 + candidates * (x1 - x0)
-            cy = y0[k] + candidates * (y1[k] - y0[k])
-            boxes = np.stack([cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2], axis=1)
-            inside = (boxes[:, 0] >= lo) & (boxes[:, 2] <= hi)
-            p = placed[:count]
-            clash = ((boxes[:, None, 0] < p[None, :, 2]) & (boxes[:, None, 2] > p[None, :, 0])
-                     & (boxes[:, None, 1] < p[None, :, 3]) & (boxes[:, None, 3] > p[None, :, 1]))
-            free = inside & ~clash.any(axis=1)
-            if not free.any():
-                return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
-                                    f"{m} × {n} {symbol}: too dense to label here. "
-                                    "Zoom in, or point at a line.")
-            placed[count] = boxes[int(np.argmax(free))]
-            count += 1
-        rects = placed / scale
-        rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
-        return WeightLabels([texts[k] for k in order.tolist()], rects, order, None)
-
     def max_abs(self) -> float:
         """The largest finite ``|value|`` this bundle shows (0 without values)."""
-        if self._values is None or self._values.size == 0:
+        if self._values is None or self._abs.size == 0:
             return 0.0
-        finite = np.abs(self._values[np.isfinite(self._values)])
+        top = float(self._abs.max())
+        if math.isfinite(top):
+            return top
+        finite = self._abs[np.isfinite(self._abs)]
         return float(finite.max()) if finite.size else 0.0
 
     # ------------------------------------------------------------ read-only accessors
@@ -483,9 +365,7 @@ class ConnectionBundleItem(QGraphicsItem):
     def _levels(self) -> np.ndarray:
         levels = self._cache.get("levels")
         if levels is None:
-            a = np.nan_to_num(np.abs(_present(self._values).ravel()), nan=0.0, posinf=self._scale)
-            levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
-                                style.WIDTH_LEVELS - 1)
+            levels = width_levels(self._abs.ravel(), self._scale)
             self._cache["levels"] = levels
         return levels
 
@@ -493,11 +373,8 @@ class ConnectionBundleItem(QGraphicsItem):
         """Bucket keys of the lines ``index`` only (a few strongest of a huge bundle)."""
         if "buckets" in self._cache:
             return self._cache["buckets"][index]
-        v = _present(self._values).ravel()[index]
-        a = np.nan_to_num(np.abs(v), nan=0.0, posinf=self._scale)
-        levels = np.minimum((a / self._scale * style.WIDTH_LEVELS).astype(np.int64),
-                            style.WIDTH_LEVELS - 1)
-        return levels * 2 + (v < 0)
+        levels = width_levels(self._abs.ravel()[index], self._scale)
+        return levels * 2 + (_present(self._values).ravel()[index] < 0)
 
     def _buckets(self) -> np.ndarray:
         keys = self._cache.get("buckets")
@@ -510,6 +387,8 @@ class ConnectionBundleItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         """Cull, pick the level of detail, and draw (see the module's docstring)."""
+        self.paint_count += 1
+        self._painted_keys = None
         n_edges = self._coords.shape[0]
         if n_edges == 0:
             return
@@ -527,6 +406,7 @@ class ConnectionBundleItem(QGraphicsItem):
             n_visible = int(index.size)
         if self.isSelected():
             self._paint_hull(painter)
+        self.detail_note = None
         if n_visible:
             span = max(float(np.ptp(self._ys)) + neuron_pitch(self._ys),
                        float(np.ptp(self._yt)) + neuron_pitch(self._yt)) * scale
@@ -538,9 +418,12 @@ class ConnectionBundleItem(QGraphicsItem):
                 crowded = ink_length(segments) > style.INK_BUDGET_PX
             if crowded and self._values is not None:
                 self._paint_density(painter)
-                self._paint_strongest(painter, exposed)
+                shown = self._paint_strongest(painter, exposed)
+                self.detail_note = crowded_note(*self.shape_units, shown)
             else:
                 self._paint_lines(painter, index, n_visible, segments)
+                if self._values is not None and not self._show_labels:
+                    self._painted_keys = self._buckets()
         for edge, color in ((self._marked, self._colors.selection), (self._hover, self._colors.selection)):
             if edge is not None:
                 self._paint_one(painter, edge, color)
@@ -668,57 +551,13 @@ class ConnectionBundleItem(QGraphicsItem):
             painter.restore()
 
     def _density_image(self) -> tuple[QImage, QRectF]:
-        """The lines' density as an image (cached): how much ``|w|`` passes each point.
-
-        The matrix is binned to at most 64 x 32 blocks (``Pos = sum max(w, 0)`` and
-        ``Neg = sum max(-w, 0)`` per block); each block's line through the blocks' centres
-        is sampled at ``C`` columns between the layers and its weight added to the row it
-        crosses (``np.bincount``). Colour = ``(Pos * orange + Neg * blue) / (Pos + Neg)``,
-        opacity grows with ``sqrt(density / max)``.
-        """
+        """The lines' density as an image, and where it goes (:class:`BundleDensity`: made
+        again only when the weights moved visibly since the image was made)."""
         cached = self._cache.get("density")
-        if cached is not None:
-            return cached
-        m, n = self.shape_units
-        v = np.nan_to_num(_present(self._values), nan=0.0, posinf=0.0, neginf=0.0)
-        bs, bt = min(m, 64), min(n, 32)
-        ri = np.linspace(0, m, bs + 1).astype(np.int64)[:-1]
-        ci = np.linspace(0, n, bt + 1).astype(np.int64)[:-1]
-        pos = np.add.reduceat(np.add.reduceat(np.maximum(v, 0), ri, axis=0), ci, axis=1)
-        neg = np.add.reduceat(np.add.reduceat(np.maximum(-v, 0), ri, axis=0), ci, axis=1)
-        cs = np.add.reduceat(self._ys, ri) / np.diff(np.append(ri, m))
-        ct = np.add.reduceat(self._yt, ci) / np.diff(np.append(ci, n))
-        top = min(float(self._ys.min()), float(self._yt.min()))
-        bottom = max(float(self._ys.max()), float(self._yt.max()))
-        cols, rows = 32, 256
-        tcol = (np.arange(cols) + 0.5) / cols
-        y = (1 - tcol)[:, None, None] * cs[None, :, None] + tcol[:, None, None] * ct[None, None, :]
-        row = np.clip(((y - top) / max(bottom - top, 1e-9) * rows).astype(np.int64), 0, rows - 1)
-        flat = (np.arange(cols)[:, None, None] * rows + row).ravel()
-        dp = np.bincount(flat, np.broadcast_to(pos, y.shape).ravel(), cols * rows)
-        dn = np.bincount(flat, np.broadcast_to(neg, y.shape).ravel(), cols * rows)
-        dp = dp.reshape(cols, rows).T
-        dn = dn.reshape(cols, rows).T
-        total = dp + dn
-        peak = float(np.percentile(total, 99.5)) or 1.0
-        alpha = np.clip(np.sqrt(total / peak), 0, 1) * 0.9
-        share = np.where(total > 0, dp / np.maximum(total, 1e-300), 0.5)[..., None]
-        rgb = share * self._colors.rgb_positive + (1 - share) * self._colors.rgb_negative
-        premul = np.clip(np.rint(rgb * alpha[..., None]), 0, 255).astype(np.uint32)
-        a8 = np.clip(np.rint(alpha * 255), 0, 255).astype(np.uint32)
-        argb = (a8 << 24) | (premul[..., 0] << 16) | (premul[..., 1] << 8) | premul[..., 2]
-        if self._x0 > self._x1:
-            # A bundle drawn right to left: its columns reversed here, in NumPy, rather
-            # than by QImage.mirrored (deprecated in PySide6 6.9+, a warning that is an
-            # error under -W error) or flipped (absent before Qt 6.9).
-            argb = argb[:, ::-1]
-        argb = np.ascontiguousarray(argb)
-        image = QImage(argb.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32_Premultiplied)
-        image = image.copy()  # own the pixels; the NumPy buffer goes away
-        left, right = min(self._x0, self._x1), max(self._x0, self._x1)
-        target = QRectF(left, top, right - left, bottom - top)
-        self._cache["density"] = (image, target)
-        return image, target
+        if cached is None:
+            cached = self._cache["density"] = self._density.image(_present(self._values),
+                                                                  self._colors)
+        return cached
 
     def _paint_density(self, painter: QPainter) -> None:
         image, target = self._density_image()
@@ -728,17 +567,19 @@ class ConnectionBundleItem(QGraphicsItem):
     def _strongest(self) -> np.ndarray:
         top = self._cache.get("strongest")
         if top is None:
-            a = np.nan_to_num(np.abs(_present(self._values).ravel()), nan=0.0)
+            a = self._abs.ravel()
             k = min(style.STRONGEST_LINES, a.size)
             top = np.argpartition(a, a.size - k)[a.size - k:]
             self._cache["strongest"] = top
         return top
 
-    def _paint_strongest(self, painter: QPainter, exposed: QRectF) -> None:
+    def _paint_strongest(self, painter: QPainter, exposed: QRectF) -> int:
+        """Draw the strongest lines (those of them in ``exposed``); how many there are."""
         top = self._strongest()
-        top = top[visible_mask(self._x0, self._x1, self._y0[top], self._y1[top], exposed)]
-        if top.size:
-            self._paint_lines(painter, top, int(top.size))
+        visible = top[visible_mask(self._x0, self._x1, self._y0[top], self._y1[top], exposed)]
+        if visible.size:
+            self._paint_lines(painter, visible, int(visible.size))
+        return int(top.size)
 
     def _paint_one(self, painter: QPainter, edge: tuple[int, int], color: QColor) -> None:
         i, j = edge
@@ -752,33 +593,30 @@ class ConnectionBundleItem(QGraphicsItem):
         painter.drawLine(QLineF(self._x0, self._ys[i], self._x1, self._yt[j]))
 
 
-class WeightLabels:
-    """The numbers a bundle writes on its lines, as laid out by ``weight_labels``.
-
-    ``texts`` (one per label), ``rects`` (shape ``(k, 4)``: x, y, width, height in scene
-    units at the scale they were laid out for), ``edges`` (the flat index ``i * n + j``
-    of each label's line) and ``note`` (why nothing is written, or None).
-    """
-
-    __slots__ = ("texts", "rects", "edges", "note")
-
-    def __init__(self, texts: list[str], rects: np.ndarray, edges: np.ndarray, note: str | None):
-        self.texts, self.rects, self.edges, self.note = texts, rects, edges, note
+def _present(values: np.ndarray | None) -> np.ndarray:
+    """A bundle's weights where it draws lines: set by then (None draws no lines)."""
+    assert values is not None
+    return values
 
 
-def label_number(value: float) -> str:
-    """A line's number with three significant digits: ``0.531``, ``-0.0123``, ``1.2e-5``."""
-    v = float(value)
-    if not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if 1e-3 <= a < 1e3:
-        digits = max(0, 2 - math.floor(math.log10(a)))
-        return f"{v:.{digits}f}"
-    mantissa, exponent = f"{v:.1e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
+def magnitudes(values: np.ndarray) -> np.ndarray:
+    """``|values|`` with NaN as 0 (an infinite one stays infinite: the widest pen)."""
+    a = np.abs(values)
+    if a.size and not math.isfinite(float(a.max())):  # NaN or inf somewhere (rare)
+        a = np.where(np.isnan(a), 0.0, a)
+    return a
+
+
+def width_levels(a: np.ndarray, scale: float) -> np.ndarray:
+    """Pen level ``floor(L * |w| / s)``, at most ``L - 1``, of magnitudes ``a``."""
+    levels = np.minimum(a / scale * style.WIDTH_LEVELS, style.WIDTH_LEVELS - 1)
+    return levels.astype(np.int64)
+
+
+def crowded_note(m: int, n: int, strongest: int) -> str:
+    """What the legend says of a bundle too crowded to draw line by line."""
+    return (f"{m} × {n} = {m * n:,} lines: shaded by density, "
+            f"the {strongest} strongest drawn")
 
 
 def neuron_pitch(ys: np.ndarray) -> float:

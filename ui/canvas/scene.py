@@ -280,8 +280,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         self._rebuild()
 
     def _on_item_moved(self, item: LayerItem) -> None:
-        # Live, while dragging: the lines follow the card. The design learns of the move
-        # on mouse release.
+        # Live, while dragging: the lines follow the card (the design learns on release).
         if self._layers.get(item.layer_id) is not item:
             return
         for bundle in self._bundles_of(item.layer_id):
@@ -363,10 +362,11 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
                 values = override[key]
             else:
                 values = self._design.kernel(*key) if self._edge_mode == "weights" else None
-            bundle.set_values(None if key in self.hidden_edges else values, self._edge_mode)
+            bundle.set_values(None if key in self.hidden_edges else values, self._edge_mode,
+                              repaint=False)
         peak = max((b.max_abs() for b in self._bundles.values()), default=0.0)
-        for bundle in self._bundles.values():
-            bundle.set_value_scale(peak if peak > 0 else 1.0)
+        for bundle in self._bundles.values():  # a training frame often moves no line's pen
+            bundle.repaint_if_changed(scale=peak)
 
     def show_stage(self, trace, ids: list[str]) -> None:
         """Write a stage's numbers on the neurons and highlight the layer it computed.

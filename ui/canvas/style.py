@@ -55,6 +55,10 @@ SMOOTH_INK_PX = 40_000.0  # ... and at most this many device pixels of them in t
 INK_BUDGET_PX = 900_000.0  # more visible line length (device px) than this: density image
 LINE_BUDGET = 6000  # more visible lines than this: a density image plus the strongest lines
 STRONGEST_LINES = 96  # lines kept on top of a density image
+# A density image is made again when a block of weights moved by more than this share of
+# the densest block's total |w| (an opacity change of about 1/100 at most): while training,
+# the picture barely moves from frame to frame and is not recomputed for nothing.
+DENSITY_TOLERANCE = 0.01
 WIDTH_LEVELS = 8  # pen buckets per sign
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsView
 
 from nnviz.errors import DesignError, NnvizError
 from ui.canvas import style
+from ui.canvas.density import paint_detail_notes
 from ui.canvas.scene import CanvasScene
 from ui.errors import guarded
 
@@ -386,10 +387,16 @@ class CanvasView(QGraphicsView):
         assert self._legend is not None  # drawn above
         painter.save()
         painter.resetTransform()
-        painter.drawPixmap(QPointF(LEGEND_MARGIN,
-                                   self.viewport().height() - LEGEND_MARGIN - size.height()),
-                           self._legend)
+        top = self.viewport().height() - LEGEND_MARGIN - size.height()
+        painter.drawPixmap(QPointF(LEGEND_MARGIN, top), self._legend)
         painter.restore()
+        # The bundles on screen drawn as a density image (their paint, just now, said so).
+        notes = [b.detail_note for b in self.canvas_scene.bundle_items()
+                 if b.detail_note and b.sceneBoundingRect().intersects(rect)]
+        if notes:
+            paint_detail_notes(painter, notes, self.canvas_scene.colors,
+                               QPointF(LEGEND_MARGIN, top - 6), size.width(),
+                               LEGEND_POINT_SIZE * scale)
 
     def legend_scale(self) -> float:
         """How much larger than on the desktop the line legend is drawn (presentation)."""

@@ -79,6 +79,7 @@ class ChainRuleDock(QDockWidget):
         self.rule: chain_rule.ChainRule | None = None
         self.estimate: float | None = None
         self._key = None  # what the shown numbers were computed for
+        self._shown_page: str | None = None  # the page set last (None: set it again)
         window.scene.sig_selection_changed.connect(self.set_selection)
         window.training.presenter.sig_frame.connect(self.refresh)
         self._set_style()
@@ -186,9 +187,13 @@ class ChainRuleDock(QDockWidget):
         return "".join(parts)
 
     def _set_page(self, page: str) -> None:
-        self.browser.setHtml(page)
+        # The same page again (every training frame, with nothing selected) is no relayout.
+        if page != self._shown_page:
+            self._shown_page = page
+            self.browser.setHtml(page)
 
     def _set_style(self) -> None:
+        self._shown_page = None  # the next page is laid out in the new style
         t = theme_for(is_dark())
         size = self._window.training.lecture.pixel_size()
         self.browser.document().setDefaultStyleSheet(_STYLE % {

@@ -6,11 +6,13 @@ undo, Reset, time travel). Either way, the presenter draws the newest frame; it 
 nothing the session does not have, except what it has already drawn.
 
 A frame costs a handful of Python calls: the canvas gets whole arrays per layer, each plot
-curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters,
-the progress bar and the canvas follow every frame (up to the training process's 60 deltas
-a second); the plots are spread over the frames so that no frame carries them all: the loss
-curves, the weight norms and the output map each come about 10 times a second, each in
-its own frame. Every frame is drawn and painted, then the worker is told
+curve one ``setData``, the lecture view one ``setHtml``. While training fast the counters
+and the canvas follow every frame (up to the training process's 60 deltas a second); the
+plots and the Lecture view's page are spread over the frames so that no frame carries
+them all: the loss curves, the weight norms, the output map and the page each come about
+10 times a second, each in its own frame (a closed or hidden dock not at all: it catches
+up when it shows again), and the epoch bar and the time slider with some of those turns.
+Every frame is drawn and painted, then the worker is told
 (:meth:`~ui.training.worker.TrainingWorker.frame_done`): a worker training on the
 window's thread waits for that.
 """
@@ -37,8 +39,9 @@ CANVAS_INTERVAL = 0.0
 #: Seconds between two redraws of each plot part (loss curves, weight norms, output map)
 #: while training fast; the parts take turns, one per frame.
 PLOTS_INTERVAL = 0.1
-#: The plot parts, in the order they take turns.
-_PLOT_PARTS = ("loss", "norms", "accuracy", "boundary")
+#: The plot parts, in the order they take turns (the Lecture view's page is one: its
+#: numbers change every batch, and a page laid out 60 times a second is read by no one).
+_PLOT_PARTS = ("lecture", "loss", "norms", "accuracy", "boundary")
 #: The history series each history part redraws (the points of all are taken every turn).
 _PART_KEYS = {"loss": LOSS_KEYS, "accuracy": ACCURACY_KEYS}
 
@@ -82,6 +85,11 @@ class FramePresenter(QObject):
         self._ringed = None  # the samples ringed in the output map (a trace's x)
         self._canvas_plain = False  # the canvas shows weights only (no trace): no clearing
         self._slider = None  # what the time slider shows: (snapshots, travel index)
+        # A closed (hidden) dock is not drawn while training fast: it catches up
+        # when it shows again.
+        self._stale_docks: set = set()
+        lecture.visibilityChanged.connect(lambda shown: shown and self._catch_up(lecture))
+        plots.visibilityChanged.connect(lambda shown: shown and self._catch_up(plots))
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
@@ -218,38 +226,69 @@ class FramePresenter(QObject):
         fast = frame.running and frame.trace is None and not full
         canvas_due = not fast or now - self._last_canvas >= CANVAS_INTERVAL
         part = self._plot_part_due(now) if fast else None
+        # The part drawn this frame: none while its dock is hidden (it catches up when
+        # shown, see _catch_up); the canvas's and the norms' share of the turn still comes.
+        drawn = part if part is None or not self._skipped(
+            self.lecture if part == "lecture" else self.plots) else None
         plots_due = not fast
         self.plots.defer_norms = fast
-        if plots_due or part in _PART_KEYS:
+        if plots_due or drawn in _PART_KEYS:
             # Every point recorded since the last turn is taken (none is lost); the loss
             # and the accuracy plot are redrawn on turns of their own.
-            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[cast(str, part)])
-        if plots_due or part == "boundary":
+            self._sync_history(frame, redraw=True if plots_due else _PART_KEYS[cast(str, drawn)])
+        if (plots_due or drawn == "boundary") and not hiding:
             # A stage waiting for its reveal shows no map made with the weights it moved.
-            if not hiding:
-                self.plots.set_boundary(frame.boundary)
+            self.plots.set_boundary(frame.boundary)
+        if plots_due or part == "boundary":
             self.window.scene.set_neuron_maps(None if hiding else frame.neuron_maps,
                                               hidden=self.trace is not None)
-        self._update_time_slider(frame)
-        if not fast or part is not None:
+        if not fast or part == "loss":
+            # A new epoch's snapshot moves the slider's range (and repaints the panel's
+            # box around it): while training fast, with the loss curve's epochs.
+            self._update_time_slider(frame)
+        if not fast or part in ("loss", "boundary"):
             # The bar repaints itself at once on every new value (a paint of its own): it
-            # follows the plots' turns while training fast, where an epoch can take less
-            # than a frame anyway.
+            # follows two of the plots' turns while training fast (about 20 times a
+            # second), where an epoch can take less than a frame anyway.
             p.progress.show_batch(frame.batch_index, frame.batches_per_epoch)
         if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
             if (plots_due or part == "norms") and not hiding:
                 self._add_norms(frame)
-        if (plots_due or part == "norms") and not hiding:
+        if (plots_due or drawn == "norms") and not hiding:
             self.plots.redraw_norms()
-        # While running too: the view says so (an unchanged page costs no relayout).
-        self.lecture.show_state(self._selection, self.trace, self._shown_weights(frame),
-                                self.info())
+        if not fast or drawn == "lecture":
+            # While running too, on its turn: the view says so (an unchanged page costs
+            # no relayout).
+            self.lecture.show_state(self._selection, self.trace, self._shown_weights(frame),
+                                    self.info())
         self._show_question()
         if plots_due:
             self._last_plots = now
         self.sig_frame.emit()
+
+    def _skipped(self, dock) -> bool:
+        """Whether ``dock`` is hidden (closed, or folded away): then it is left
+        out of this frame and noted to catch up."""
+        if dock.isHidden():
+            self._stale_docks.add(dock)
+            return True
+        return False
+
+    def _catch_up(self, dock) -> None:
+        """A dock hidden while training shows again: draw what it missed."""
+        if dock not in self._stale_docks or self.frame is None:
+            return
+        self._stale_docks.discard(dock)
+        if dock is self.lecture:
+            self.lecture.show_state(self._selection, self.trace,
+                                    self._shown_weights(self.frame), self.info())
+            return
+        self._sync_history(self.frame, redraw=True)
+        if not self.predict.waiting(self.full_trace):
+            self.plots.set_boundary(self.frame.boundary)
+            self.plots.redraw_norms()
 
     def _plot_part_due(self, now: float) -> str | None:
         """The plot part this frame redraws while training fast (at most one), if any is due.

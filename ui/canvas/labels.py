@@ -1,0 +1,100 @@
+"""The numbers written on a bundle's lines (View > Show Weight Values): where they go.
+
+:func:`layout_labels` places one label per line in NumPy, as near the target end as it can
+without covering another; :func:`label_number` writes a weight with three significant
+digits. :class:`~ui.canvas.connections.ConnectionBundleItem` caches and draws them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ui.canvas import style
+from ui.canvas.text import em_width
+
+
+def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: str,
+                  x0: float, x1: float, y0: np.ndarray, y1: np.ndarray, px: float,
+                  scale: float) -> WeightLabels:
+    """Where the numbers of lines ``(x0, y0[k]) -> (x1, y1[k])`` go at view ``scale``.
+
+    Each label sits on its line, as near the target end as it can without covering
+    another: the candidates ``t = 0.8, 0.72, ... 0.2`` of the way along the line are
+    tried in turn (NumPy checks a candidate against every label placed so far). When a
+    line has no free place, or the pair has more than ``style.WEIGHT_LABEL_MAX`` lines,
+    no label is drawn and :attr:`WeightLabels.note` says so instead. ``previous``: the
+    weights before an update (labels ``old → new``); ``px``: the labels' pixel size.
+    """
+    m, n = values.shape if values is not None else (0, 0)
+    if values is None or m * n == 0:
+        return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
+    symbol = style.edge_symbol(mode, plural=True)
+    if m * n > style.WEIGHT_LABEL_MAX:
+        return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
+                            f"{m} × {n} {symbol}: too many to label. "
+                            "Point at a line for its value.")
+    flat = values.ravel()
+    texts = [label_number(v) for v in flat.tolist()]
+    if previous is not None and mode == "weights":
+        old = [label_number(v) for v in previous.ravel().tolist()]
+        texts = [t if o == t else f"{o}→{t}" for o, t in zip(old, texts)]
+    widths = np.array([em_width(t) * px + 8.0 for t in texts])
+    height = px * 1.3 + 2.0
+    # Device-sized boxes in "scene x scale" space: the same as pixels on screen.
+    x0, x1 = x0 * scale, x1 * scale
+    lo, hi = min(x0, x1) + 4.0, max(x0, x1) - 4.0
+    y0, y1 = y0 * scale, y1 * scale
+    placed = np.zeros((m * n, 4))  # left, top, right, bottom
+    candidates = np.linspace(0.8, 0.2, 9)
+    # Lines into the same target are taken together, so their labels stagger.
+    order = np.lexsort((np.arange(m * n) // n, np.arange(m * n) % n))
+    count = 0
+    for k in order.tolist():
+        w = widths[k]
+        cx = x0 + candidates * (x1 - x0)
+        cy = y0[k] + candidates * (y1[k] - y0[k])
+        boxes = np.stack([cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2], axis=1)
+        inside = (boxes[:, 0] >= lo) & (boxes[:, 2] <= hi)
+        p = placed[:count]
+        clash = ((boxes[:, None, 0] < p[None, :, 2]) & (boxes[:, None, 2] > p[None, :, 0])
+                 & (boxes[:, None, 1] < p[None, :, 3]) & (boxes[:, None, 3] > p[None, :, 1]))
+        free = inside & ~clash.any(axis=1)
+        if not free.any():
+            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
+                                f"{m} × {n} {symbol}: too dense to label here. "
+                                "Zoom in, or point at a line.")
+        placed[count] = boxes[int(np.argmax(free))]
+        count += 1
+    rects = placed / scale
+    rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
+    return WeightLabels([texts[k] for k in order.tolist()], rects, order, None)
+
+
+class WeightLabels:
+    """The numbers a bundle writes on its lines, as laid out by ``weight_labels``.
+
+    ``texts`` (one per label), ``rects`` (shape ``(k, 4)``: x, y, width, height in scene
+    units at the scale they were laid out for), ``edges`` (the flat index ``i * n + j``
+    of each label's line) and ``note`` (why nothing is written, or None).
+    """
+
+    __slots__ = ("texts", "rects", "edges", "note")
+
+    def __init__(self, texts: list[str], rects: np.ndarray, edges: np.ndarray, note: str | None):
+        self.texts, self.rects, self.edges, self.note = texts, rects, edges, note
+
+
+def label_number(value: float) -> str:
+    """A line's number with three significant digits: ``0.531``, ``-0.0123``, ``1.2e-5``."""
+    v = float(value)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if 1e-3 <= a < 1e3:
+        digits = max(0, 2 - math.floor(math.log10(a)))
+        return f"{v:.{digits}f}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
