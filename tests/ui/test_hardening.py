@@ -65,6 +65,15 @@ def _failing_paint(self, painter, option, widget=None):
     raise RuntimeError("deliberate failure in paint")
 
 
+def _forget_patched_paint(item) -> None:
+    """Drop what the undone patch left on the item: pytest puts the original back as an
+    *instance* attribute (a bound method of the item, so a reference cycle through a
+    Qt wrapper). Collected after the window has deleted the item's C++ half, that cycle
+    freed an invalid pointer in PySide6 ("free(): invalid pointer", the test process
+    aborted a few tests later). The window itself never sets attributes on its items."""
+    vars(item).pop("paint", None)
+
+
 def test_a_failing_paint_is_raised_and_the_window_lives_on(make_window, qtbot, monkeypatch):
     """pytest-qt sees the exception from inside the paint; the window keeps painting after it."""
     win = make_window()
@@ -82,6 +91,7 @@ def test_a_failing_paint_is_raised_and_the_window_lives_on(make_window, qtbot, m
     assert "deliberate failure in paint" in str(exceptions[0][1])
     assert win.isVisible()
     assert not win.grab().isNull()
+    _forget_patched_paint(item)
 
 
 @pytest.mark.qt_no_exception_capture
@@ -100,6 +110,7 @@ def test_the_excepthook_reports_a_failing_paint_without_a_modal_dialog(make_wind
         item.update()  # the event loop repaints the item: the error goes to the hook
         qtbot.waitUntil(lambda: len(reporter.reported) > 0, timeout=3000)
     assert isinstance(reporter.reported[-1], RuntimeError)  # the item's own paint again
+    _forget_patched_paint(item)
     qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=3000)
     box = reporter.box
     assert box.objectName() == DIALOG_OBJECT_NAME
