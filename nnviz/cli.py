@@ -28,7 +28,7 @@ import re
 import sys
 from typing import NoReturn, TextIO
 
-from nnviz import export_formats
+from nnviz import export_formats, features
 from nnviz.errors import NnvizError
 
 __all__ = ["main", "TextProgressBar"]
@@ -126,6 +126,10 @@ def _train_parser() -> _Parser:
     parser.add_argument("--seed", type=int, metavar="S",
                         help="seed of the sample order (and of the initial weights if the "
                         "network has none yet)")
+    parser.add_argument("--features", metavar="NAMES",
+                        help="feature crosses as further inputs, comma-separated ("
+                        f"{', '.join(features.names())}; 'none' for x1, x2 alone); the "
+                        "input layer follows")
     parser.add_argument("-o", "--output", metavar="OUT.nnviz",
                         help="save to this file instead of overwriting FILE")
     return parser
@@ -230,6 +234,14 @@ def _train(args, out: TextIO, err: TextIO) -> int:
         changes["seed"] = args.seed
     if args.epochs is not None:
         changes["epochs"] = args.epochs
+    if args.features is not None:
+        chosen = [n.strip() for n in args.features.split(",") if n.strip()]
+        chosen = [] if chosen == ["none"] else chosen
+        unknown = [n for n in chosen if n not in features.FEATURES]
+        if unknown:
+            raise NnvizError(f"--features: {unknown[0]!r} is no feature; the features are "
+                             f"{', '.join(features.names())} (or 'none').")
+        session.set_features(chosen)
     if changes:
         try:
             session.set_setting(**changes)
@@ -307,6 +319,8 @@ def _info(args, out: TextIO) -> int:
     else:
         params = ", ".join(f"{k}={v}" for k, v in d.params.items())
         say(f"  data set:      {d.name}" + (f" ({params})" if params else ""))
+    if d.features:
+        say(f"  features:      x1, x2, {', '.join(features.labels(d.features))}")
     say(f"  loss:          {t.loss}")
     optimizer = f"{t.optimizer} (learning rate {t.learning_rate:g}"
     if t.optimizer in ("sgd", "rmsprop") and t.momentum:

@@ -279,6 +279,7 @@ class Project:
             design.clear_weights()
         model = design.build_model(dtype=t.dtype, seed=t.seed)
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+        model.input_features = tuple(self.dataset.features)
         return model
 
     # ---------------------------------------------------------------- files

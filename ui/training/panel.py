@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import losses, optimizers
 from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
+from ui.training.feature_toggles import FeatureToggles
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
            "CLASS_COLORS"]
@@ -222,6 +223,8 @@ class TrainingPanel(QDockWidget):
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         self.dataset_combo.setToolTip("The data set to learn from; 'Load CSV...' opens a file")
         form.addRow("Data set", self.dataset_combo)
+        self.features = FeatureToggles()
+        form.addRow("Features", self.features)
         self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)
         self.noise.setRange(0.0, 1.0)
         self.noise.setToolTip("How much the generated points scatter")
