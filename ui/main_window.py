@@ -31,6 +31,7 @@ from nnviz.project import Project
 from nnviz.runners import default_runner
 from nnviz.session import Session
 from ui import dock_layout
+from ui.analysis_view import AnalysisView
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.dialogs import HowToDialog
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
         self.code_dock.sig_imported.connect(self.canvas.fit)
         self.scene.sig_selection_changed.connect(self.code_dock.set_selection)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
+        #: Each card's size, the totals and the design's warnings (ui.analysis_view).
+        self.analysis = AnalysisView(self)
 
         build_menus(self)  # the menu table: ui.menus
         #: The status bar's messages and its two labels (ui.status_bar).

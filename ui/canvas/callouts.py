@@ -86,7 +86,9 @@ def layout_bubbles(bubbles, layers, scale: float) -> float:
         layer = bubble.layer
         anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
         size = bubble.boundingRect().size()
-        rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())
+        below = layer.stats.height_px()  # under the card's size line
+        rect = QRectF(anchor.x() * scale, anchor.y() * scale + below, size.width(),
+                      size.height())
         if rect.right() > right:
             rect.moveRight(right)
         for other in sorted(placed, key=lambda r: r.top()):

@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
-from ui.canvas.label import LayerLabelItem
+from ui.canvas.label import LayerLabelItem, LayerStatsItem
 from ui.canvas.text import (  # noqa: F401 (short_number, em_width: re-exported)
     CONDENSED_STRETCH,
     _font,
@@ -611,6 +611,7 @@ class LayerItem(QGraphicsItem):
         self.in_port = PortItem(self, "in")
         self.out_port = PortItem(self, "out")
         self.label = LayerLabelItem(self)
+        self.stats = LayerStatsItem(self)  # its size (ui.analysis_view writes it)
         self.sync(spec)
 
     # the spec
@@ -631,6 +632,7 @@ class LayerItem(QGraphicsItem):
         self.in_port.setVisible(self.kind != "input")
         self.out_port.setVisible(self.kind != "output")
         self.label.setPos(0.0, -half_h - 6)
+        self.stats.setPos(0.0, half_h + 3)
         self.label.refresh()
         self.neurons.prepareGeometryChange()
         self.neurons.fit_units()

@@ -1,5 +1,6 @@
-"""A layer card's title: :class:`LayerLabelItem` (name, "units · activation", the layer's
-parameters and output shape, and a note), centred above the card at screen size."""
+"""A layer card's texts at screen size: :class:`LayerLabelItem` (name, "units ·
+activation" and a note) centred above the card, :class:`LayerStatsItem` (its parameters and
+output shape, from :mod:`nnviz.analysis`) centred under it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,11 +17,7 @@ if TYPE_CHECKING:
 
 
 class LayerLabelItem(QGraphicsItem):
-    """The layer's name and "units · activation", centred above its card, at screen size.
-
-    Under them: the layer's parameters and output shape (:meth:`set_stats`, from
-    :mod:`nnviz.analysis`) and a note (:meth:`set_note`), each a line when set.
-    """
+    """The layer's name and "units · activation", centred above its card, at screen size."""
 
     def __init__(self, parent: LayerItem):
         super().__init__(parent)
@@ -36,7 +33,6 @@ class LayerLabelItem(QGraphicsItem):
         self._detail_font = _font(9.0)
         self._rect = QRectF()
         self._note = ""
-        self._stats = ""
 
     def set_text_scale(self, factor: float) -> None:
         """Larger (or smaller) type: 10.5 pt name and 9 pt details times ``factor``."""
@@ -70,16 +66,6 @@ class LayerLabelItem(QGraphicsItem):
         """The note line drawn under the details ('' for none)."""
         return self._note
 
-    def set_stats(self, stats: str) -> None:
-        """The line of the layer's size, e.g. "9 params · out (None, 3)", or ''."""
-        if stats != self._stats:
-            self._stats = stats
-            self.refresh()
-
-    def stats(self) -> str:
-        """The stats line drawn under the details ('' for none)."""
-        return self._stats
-
     def texts(self) -> tuple[str, str]:
         """(name, details) as drawn: e.g. ("Hidden 1", "3 units · relu")."""
         layer = self._layer
@@ -95,10 +81,10 @@ class LayerLabelItem(QGraphicsItem):
         title, details = self.texts()
         detail = QFontMetricsF(self._detail_font)
         w = max(QFontMetricsF(self._title_font).horizontalAdvance(title),
-                detail.horizontalAdvance(details), detail.horizontalAdvance(self._note),
-                detail.horizontalAdvance(self._stats)) + 8
+                detail.horizontalAdvance(details), detail.horizontalAdvance(self._note)) + 8
         h = QFontMetricsF(self._title_font).height() + detail.height() + 2
-        h += detail.height() * (bool(self._note) + bool(self._stats))
+        if self._note:
+            h += detail.height()
         self._rect = QRectF(-w / 2, -h, w, h)
         self.update()
 
@@ -121,12 +107,54 @@ class LayerLabelItem(QGraphicsItem):
         dh = QFontMetricsF(self._detail_font).height()
         painter.drawText(QRectF(r.left(), r.top() + th, r.width(), dh),
                          Qt.AlignmentFlag.AlignCenter, details)
-        top = r.top() + th + dh
-        if self._stats:
-            painter.drawText(QRectF(r.left(), top, r.width(), dh),
-                             Qt.AlignmentFlag.AlignCenter, self._stats)
-            top += dh
         if self._note:
             painter.setPen(colors.title)
-            painter.drawText(QRectF(r.left(), top, r.width(), dh),
+            painter.drawText(QRectF(r.left(), r.top() + th + dh, r.width(), dh),
                              Qt.AlignmentFlag.AlignCenter, self._note)
+
+
+class LayerStatsItem(QGraphicsItem):
+    """The layer's size under its card ("9 params · out (None, 3)"), at screen size.
+
+    Information only: it takes no clicks (a press there starts a rubber band, as on the
+    canvas), and the message bubbles under the card sit below it.
+    """
+
+    def __init__(self, parent: LayerItem):
+        super().__init__(parent)
+        self._layer = parent
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self._font = _font(8.5)
+        self._text = ""
+        self._rect = QRectF()
+
+    def set_text(self, text: str) -> None:
+        """The line to show ('' for none)."""
+        if text != self._text:
+            self.prepareGeometryChange()
+            self._text = text
+            metrics = QFontMetricsF(self._font)
+            w = metrics.horizontalAdvance(text) + 8 if text else 0.0
+            self._rect = QRectF(-w / 2, 0.0, w, metrics.height() if text else 0.0)
+            self.update()
+
+    def text(self) -> str:
+        """The line shown ('' for none)."""
+        return self._text
+
+    def height_px(self) -> float:
+        """Its height in screen pixels (0 without a text)."""
+        return self._rect.height()
+
+    @guarded(QRectF)
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(self._rect)
+
+    @guarded()
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        if self._text:
+            painter.setFont(self._font)
+            painter.setPen(self._layer.colors.muted)
+            painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self._text)

@@ -35,6 +35,9 @@ class FeatureToggles(QWidget):
             row.addWidget(button)
             self.buttons[feature.name] = button
         row.addStretch(1)
+        # On or off at a glance, in either theme: a chosen feature in the selection colour.
+        self.setStyleSheet("QToolButton:checked { background: palette(highlight); "
+                           "color: palette(highlighted-text); font-weight: bold; }")
 
     def chosen(self) -> list[str]:
         """The names of the checked features, in the registry's order."""
