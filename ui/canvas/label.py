@@ -125,6 +125,9 @@ class LayerStatsItem(QGraphicsItem):
         self._layer = parent
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # Cached as its title is: it changes after an edit, never per frame (and painted
+        # straight onto the view's painter it freed memory twice after a failed paint).
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._font = _font(8.5)
         self._text = ""
         self._rect = QRectF()

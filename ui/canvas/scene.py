@@ -671,7 +671,7 @@ class CanvasScene(SceneGestures, QGraphicsScene):
         for SVG)."""
         mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
         for item in self._layers.values():
-            for part in (item, item.label, item.in_port, item.out_port):
+            for part in (item, item.label, item.stats, item.in_port, item.out_port):
                 part.setCacheMode(mode)
 
     def problem_items(self) -> list[ProblemItem]:
