@@ -16,6 +16,7 @@ The lecture's network (2 inputs, 3 relu, 2 softmax) has 2·3+3 + 3·2+2 = 17 par
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -281,8 +282,14 @@ def analyze(project, data=None, model=None, trial: bool = True) -> Analysis:
             current = model if model is not None else _detached_model(project)
             warnings += dead_relu_warnings(design, current, data.x_train, samples)
             if trial:
-                found = divergence_warning(_detached_model(project), data.x_train,
-                                           data.y_train, t.batch_size, t.learning_rate)
+                # A copy of the run's model (a new Design per analysis left cycles of
+                # evented objects for the collector), else one from a copy of the design.
+                trial_model = copy.deepcopy(model) if model is not None \
+                    else _detached_model(project)
+                trial_model.compile(optimizer=t.make_optimizer(), loss=t.loss,
+                                    metrics=list(t.metrics))
+                found = divergence_warning(trial_model, data.x_train, data.y_train,
+                                           t.batch_size, t.learning_rate)
                 warnings += [found] if found is not None else []
         except (NnvizError, ValueError):
             # The run reports what keeps this network from training on these data.
