@@ -31,7 +31,7 @@ import re
 import sys
 from typing import NoReturn, TextIO
 
-from nnviz import export_formats
+from nnviz import export_formats, features
 from nnviz.cli_compare import compare_parser, run_compare
 from nnviz.errors import NnvizError
 
@@ -135,6 +135,10 @@ def _train_parser() -> _Parser:
                         help="a penalty on every layer's weights (Keras's kernel_regularizer)")
     parser.add_argument("--regularization-rate", type=float, metavar="R",
                         help="the penalty's factor λ")
+    parser.add_argument("--features", metavar="NAMES",
+                        help="feature crosses as further inputs, comma-separated ("
+                        f"{', '.join(features.names())}; 'none' for x1, x2 alone); the "
+                        "input layer follows")
     parser.add_argument("-o", "--output", metavar="OUT.nnviz",
                         help="save to this file instead of overwriting FILE")
     return parser
@@ -246,6 +250,14 @@ def _train(args, out: TextIO, err: TextIO) -> int:
     for key in ("regularization", "regularization_rate"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
+    if args.features is not None:
+        chosen = [n.strip() for n in args.features.split(",") if n.strip()]
+        chosen = [] if chosen == ["none"] else chosen
+        unknown = [n for n in chosen if n not in features.FEATURES]
+        if unknown:
+            raise NnvizError(f"--features: {unknown[0]!r} is no feature; the features are "
+                             f"{', '.join(features.names())} (or 'none').")
+        session.set_features(chosen)
     if changes:
         try:
             session.set_setting(**changes)
@@ -334,6 +346,8 @@ def _info(args, out: TextIO) -> int:
     else:
         params = ", ".join(f"{k}={v}" for k, v in d.params.items())
         say(f"  data set:      {d.name}" + (f" ({params})" if params else ""))
+    if d.features:
+        say(f"  features:      x1, x2, {', '.join(features.labels(d.features))}")
     say(f"  loss:          {t.loss}")
     optimizer = f"{t.optimizer} (learning rate {t.learning_rate:g}"
     if t.optimizer in ("sgd", "rmsprop") and t.momentum:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnviz import features as features_mod
 from nnviz.errors import ProjectFileError
 from nnviz.limits import MAX_PATH, MAX_SAMPLES, MAX_SEED, MAX_TEXT
 
@@ -35,6 +36,23 @@ class DatasetSpec:
     params: dict = field(default_factory=dict)
     csv_path: str | None = None
     target: int | str | None = None
+    #: Feature crosses added as inputs (names of :data:`nnviz.features.FEATURES`, in its
+    #: order); only for data sets with two inputs.
+    features: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.features = features_mod.ordered(self.features)
+
+    def copy(self) -> DatasetSpec:
+        """An independent copy (its options dict is its own)."""
+        return DatasetSpec(self.name, copy.deepcopy(self.params), self.csv_path, self.target,
+                           self.features)
+
+    def with_features(self, chosen) -> DatasetSpec:
+        """This spec with the feature crosses ``chosen`` instead of its own."""
+        spec = self.copy()
+        spec.features = features_mod.ordered(chosen)
+        return spec
 
     @property
     def is_csv(self) -> bool:
@@ -52,8 +70,10 @@ class DatasetSpec:
             if not self.csv_path:
                 raise DatasetError("The project's CSV data set names no file.")
             target = -1 if self.target is None else self.target
-            return datasets.load_csv(self.csv_path, target=target, **self.params)
-        return datasets.load(self.name, **self.params)
+            data = datasets.load_csv(self.csv_path, target=target, **self.params)
+        else:
+            data = datasets.load(self.name, **self.params)
+        return datasets.with_features(data, self.features)
 
     def to_dict(self, base_dir: str | None = None) -> dict:
         """JSON-able data; a CSV path is made relative to ``base_dir`` (with ``/``)."""
@@ -68,6 +88,8 @@ class DatasetSpec:
                     path = absolute
             out["path"] = None if path is None else path.replace(os.sep, "/")
             out["target"] = self.target
+        if self.features:  # optional: a file without crosses reads as before
+            out["features"] = list(self.features)
         return out
 
     @classmethod
@@ -87,6 +109,7 @@ class DatasetSpec:
         if not all(isinstance(k, str) for k in params):
             raise ProjectFileError(f"'{where}.params' has a key that is not a text.")
         _check_dataset_params(params, where)
+        chosen = _read_features(data.get("features", []), where)
         if name is None:
             return cls()
         if name == "csv":
@@ -116,7 +139,7 @@ class DatasetSpec:
             path = path.replace("/", os.sep)
             if base_dir is not None and not os.path.isabs(path):
                 path = os.path.normpath(os.path.join(base_dir, path))
-            return cls("csv", dict(params), path, target)
+            return cls("csv", dict(params), path, target, chosen)
         if not isinstance(name, str) or name not in datasets.DATASETS:
             raise ProjectFileError(
                 f"'{where}.name' must be 'csv' or a built-in data set "
@@ -126,7 +149,22 @@ class DatasetSpec:
         for key in params:
             if key not in allowed:
                 raise ProjectFileError(f"'{where}.params.{key}' is not an option of the {name} data set.")
-        return cls(name, dict(params))
+        return cls(name, dict(params), features=chosen)
+
+
+def _read_features(value: Any, where: str) -> tuple[str, ...]:
+    """The ``features`` list of a file: known feature names, each once."""
+    known = ", ".join(features_mod.names())
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProjectFileError(f"'{where}.features' must be a list of feature names ({known}).")
+    for v in value:
+        if v not in features_mod.FEATURES:
+            raise ProjectFileError(
+                f"'{where}.features' names {_show_value(v)}, which is no feature; the "
+                f"features are: {known}.")
+    if len(set(value)) != len(value):
+        raise ProjectFileError(f"'{where}.features' names a feature twice.")
+    return features_mod.ordered(value)
 
 
 def _check_dataset_params(params: dict, where: str) -> None:
@@ -184,4 +222,5 @@ def _show_value(value: Any) -> str:
 
 def _spec_key(spec: DatasetSpec):
     path = None if spec.csv_path is None else os.path.abspath(spec.csv_path)
-    return (spec.name, json.dumps(spec.params, sort_keys=True, default=str), path, spec.target)
+    return (spec.name, json.dumps(spec.params, sort_keys=True, default=str), path, spec.target,
+            tuple(spec.features))

@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnviz import features as crosses
 from nnviz import resources
 
 # Reading the CSV file's cells: nnviz.csv_table.
@@ -104,6 +106,8 @@ class Dataset:
     label: str = ""
     feature_mean: np.ndarray | None = None
     feature_std: np.ndarray | None = None
+    #: The feature crosses appended to ``x`` (:mod:`nnviz.features`): its last columns.
+    features: tuple[str, ...] = ()
     x_train: np.ndarray = field(init=False, repr=False)
     y_train: np.ndarray = field(init=False, repr=False)
     x_val: np.ndarray = field(init=False, repr=False)
@@ -126,6 +130,11 @@ class Dataset:
     def n_features(self) -> int:
         """Number of inputs per sample (the size of the input layer)."""
         return int(self.x.shape[1])
+
+    @property
+    def n_base_features(self) -> int:
+        """Number of the data's own inputs, without its feature crosses (x1, x2: 2)."""
+        return self.n_features - len(self.features)
 
     @property
     def n_targets(self) -> int:
@@ -172,11 +181,31 @@ class Dataset:
         """Prepare new inputs the way ``x`` was prepared: ``(x - feature_mean) / feature_std``.
 
         Returns a float64 copy of ``x`` unchanged when the data set was not standardised.
+        Inputs without this data set's feature crosses get them, after standardising.
         """
         x = np.array(x, dtype=np.float64)
-        if self.feature_mean is None or self.feature_std is None:
-            return x
-        return (x - self.feature_mean) / self.feature_std
+        if self.feature_mean is not None and self.feature_std is not None:
+            x = (x - self.feature_mean) / self.feature_std
+        if self.features and x.ndim == 2 and x.shape[1] == crosses.BASE_INPUTS:
+            x = crosses.expand(x, self.features)
+        return x
+
+
+def with_features(data: Dataset, chosen) -> Dataset:
+    """``data`` with the feature crosses ``chosen`` appended as inputs (named by their
+    labels); ``data`` itself when none are chosen. DatasetError if ``data`` has not two
+    inputs (crosses are made from x1 and x2)."""
+    chosen = crosses.ordered(chosen)
+    if not chosen:
+        return data
+    if data.n_features != crosses.BASE_INPUTS:
+        raise DatasetError(
+            f"Feature crosses ({', '.join(crosses.labels(chosen))}) are made from two "
+            f"inputs, x1 and x2; {data.label} has {data.n_features}. Turn them off for "
+            "this data set.")
+    return dataclasses.replace(data, x=crosses.expand(data.x, chosen),
+                               feature_names=[*data.feature_names, *crosses.labels(chosen)],
+                               features=chosen)
 
 
 # --------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnviz import activations as _activations
+from nnviz import features as _features
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
 from nnviz.errors import DesignError, ProjectFileError
@@ -131,6 +132,12 @@ def keras_code(model, weights_path: str | os.PathLike) -> str:
             "keras.config.set_dtype_policy('float64')",
             "",
         ]
+    crosses = _features_code(getattr(model, "input_features", ()))
+    if crosses:
+        text[text.index("import keras")] = "import keras\nimport numpy as np"
+        text += ["", "# The model's inputs are x1, x2 and feature crosses: predict on "
+                 "add_features(x)."]
+        text += [line for line in crosses if not line.startswith("x = ")][2:]
     text += [where, "", "model = Sequential(["] + lines + ["])"]
     # Weights first: compiling first would make Keras look for optimizer state in the file.
     text.append("model.load_weights(WEIGHTS)")
@@ -204,6 +211,26 @@ def _optimizer_expression(training) -> tuple[str, str]:
     return f"{cls}({', '.join(args)})", cls
 
 
+def _features_code(chosen) -> list[str]:
+    """The feature crosses as a NumPy function applied to ``x`` before ``fit`` (no lines
+    without crosses). Each formula is the registry's own text (never user input)."""
+    chosen = _features.ordered(chosen)
+    if not chosen:
+        return []
+    labels = ", ".join(_features.labels(chosen))
+    columns = ", ".join(["x"] + [_features.get(name).formula for name in chosen])
+    return [
+        "",
+        "",
+        "def add_features(x):",
+        f'    """x1, x2 and the feature crosses {labels}: one input neuron each."""',
+        f"    return np.column_stack([{columns}])",
+        "",
+        "",
+        "x = add_features(x)",
+    ]
+
+
 def lecture_code(design, training, dataset=None) -> LectureCode:
     """The design and its training settings as the Keras code a lecture writes::
 
@@ -228,6 +255,8 @@ def lecture_code(design, training, dataset=None) -> LectureCode:
     float64 = str(training.dtype) == "float64"
     regularizer = training.make_regularizer()
     text: list[str] = []
+    if dataset is not None and getattr(dataset, "features", ()):
+        text.append("import numpy as np")
     if float64:
         text.append("import keras")
     text += ["from keras.layers import Dense", "from keras.models import Sequential",
@@ -265,6 +294,7 @@ def lecture_code(design, training, dataset=None) -> LectureCode:
     if dataset is not None and getattr(dataset, "name", None):
         where = dataset.csv_path if dataset.is_csv and dataset.csv_path else dataset.name
         text.append(f"# x, y: the data set {_comment(where)}")
+        text += _features_code(getattr(dataset, "features", ()))
         split = dict(dataset.params).get("validation_split")
         if isinstance(split, (int, float)) and not isinstance(split, bool) and 0 < split < 1:
             fit_args.append(f"validation_split={float(split)!r}")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from nnviz import activations as _activations
+from nnviz import features as _features
 from nnviz import initializers as _initializers
 from nnviz import losses as _losses
 from nnviz import optimizers as _optimizers
@@ -65,7 +66,7 @@ _REGULARIZER_CLASSES = {f"keras.regularizers.{spelling}": cls
                         for cls in _regularizers.REGULARIZERS.values()
                         for spelling in (cls.keras_class, cls.name)}
 # Modules an ``import`` may name (what they bind is resolved through these).
-_MODULES = {"keras", "keras.layers", "keras.models", "keras.optimizers", "keras.config",
+_MODULES = {"numpy", "keras", "keras.layers", "keras.models", "keras.optimizers", "keras.config",
             "keras.backend", "keras.regularizers", "tensorflow", "tensorflow.keras",
             "tensorflow.keras.layers", "tensorflow.keras.models", "tensorflow.keras.optimizers",
             "tensorflow.keras.regularizers"}
@@ -242,6 +243,34 @@ class _Names:
             self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
 
 
+# ---------------------------------------------------------------------- feature crosses
+#: The function the lecture's code applies to ``x`` for feature crosses (nnviz.keras_code).
+_FEATURES_FUNCTION = "add_features"
+
+
+def _read_features(node: ast.FunctionDef) -> tuple[str, ...]:
+    """The crosses of ``def add_features(x): return np.column_stack([x, <formulas>])``,
+    each formula one of :data:`nnviz.features.FEATURES` as nnviz writes it."""
+    formulas = {ast.unparse(ast.parse(f.formula)): f.name for f in _features.FEATURES.values()}
+    body = [s for s in node.body if not (isinstance(s, ast.Expr)
+                                         and isinstance(s.value, ast.Constant))]
+    call = body[0].value if len(body) == 1 and isinstance(body[0], ast.Return) else None
+    if (not isinstance(call, ast.Call) or ast.unparse(call.func) != "np.column_stack"
+            or [a.arg for a in node.args.args] != ["x"] or len(call.args) != 1
+            or not isinstance(call.args[0], ast.List) or not call.args[0].elts
+            or ast.unparse(call.args[0].elts[0]) != "x"):
+        _fail(node, f"'def {_FEATURES_FUNCTION}(x)' must return np.column_stack([x, ...]) "
+                    "of feature crosses, as nnviz writes it.")
+    chosen = []
+    for element in call.args[0].elts[1:]:
+        text = ast.unparse(element)
+        if text not in formulas:
+            _fail(element, f"{text} is not a feature cross nnviz has; it has "
+                           f"{', '.join(ast.unparse(ast.parse(f)) for f in formulas)}.")
+        chosen.append(formulas[text])
+    return _features.ordered(chosen)
+
+
 # ---------------------------------------------------------------------- reading
 class _Reader:
     """Walks the statements of the code; collects layers and settings."""
@@ -256,6 +285,8 @@ class _Reader:
         self.setting_lines: dict[str, int] = {}
         self.model_line: int | None = None
         self.compiled = False
+        #: The feature crosses of ``def add_features(x)`` (None: the code has none).
+        self.features: tuple[str, ...] | None = None
 
     # -------------------------------------------------------------- statements
     def statement(self, node: ast.stmt) -> None:
@@ -271,6 +302,9 @@ class _Reader:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
                 and isinstance(node.value.value, str):
             return  # a docstring
+        if isinstance(node, ast.FunctionDef) and node.name == _FEATURES_FUNCTION:
+            self.features = _read_features(node)
+            return
         if isinstance(node, ast.Assign):
             self.assign(node)
             return
@@ -286,6 +320,8 @@ class _Reader:
             _fail(node, "only 'model = Sequential([...])' may assign something here.")
         target = node.targets[0].id
         value = node.value
+        if self.features is not None and ast.unparse(node) == f"x = {_FEATURES_FUNCTION}(x)":
+            return  # the data get the crosses the function makes
         if not isinstance(value, ast.Call) or self.names.dotted(value.func) not in _SEQUENTIAL:
             _fail(node, f"'{target} = {_show(value)[1:-1]}' is not a model; nnviz reads the "
                         "network from 'model = Sequential([...])' (the data come from the "
@@ -701,4 +737,6 @@ def parse_keras(text: str) -> tuple[Design, dict]:
     except ProjectFileError as error:
         raise KerasImportError(str(error)) from error
     settings = {key: checked[key] for key in settings}
+    if reader.features is not None:
+        settings["features"] = reader.features
     return design, settings

@@ -123,6 +123,20 @@ gradients, about 160 MB each in float64), so a batch of 100,000 samples through
 up to 21,000 samples. The batch is the smaller of ``training.batch_size`` and the
 training samples."""
 
+ANALYSIS_SAMPLES = 256
+"""Samples the network analysis (:mod:`nnviz.analysis`) looks at: the dead-relu check runs
+them forward, the learning-rate trial trains on them."""
+
+ANALYSIS_TRIAL_BATCHES = 20
+"""Batches of the analysis's learning-rate trial (on a copy of the network)."""
+
+ANALYSIS_WORK = 20_000_000
+"""Multiply-adds the analysis's checks on the data may cost (a few tens of milliseconds
+in NumPy: they run in the window's thread after an edit). A network too large for them
+at :data:`ANALYSIS_SAMPLES` samples is checked on fewer (at least 16), and one too large
+for that, or for the trial's batches, is not checked on the data (its sizes and the
+checks of the design are still shown)."""
+
 MAX_MESSAGE = 1000
 """Characters of a message read from a file (``run.diverged``); a longer one is elided
 (its end replaced by "…") rather than refused: the file opens."""

@@ -44,6 +44,9 @@ class Sequential:
         self.loss = None
         self.optimizer = None
         self.metrics: list[str] = []
+        #: The feature crosses its last inputs are (:mod:`nnviz.features`; a project's
+        #: model has its data set's): the exports name them.
+        self.input_features: tuple[str, ...] = ()
         for layer in layers or []:
             self.add(layer)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.features import plane_inputs
 from nnviz.layers import Dense
 
 __all__ = ["neuron_maps", "plane_grid", "batch_activations", "neuron_views", "DEFAULT_GRID",
@@ -59,11 +60,12 @@ def neuron_maps(model, plane, grid: int = DEFAULT_GRID) -> list[np.ndarray]:
     :func:`plane_grid`. All layers come from one forward pass over the ``grid**2`` points.
     Diverged weights give inf/NaN entries (as the model's own outputs would).
     """
-    if model.input_dim not in (None, 2):
-        raise ValueError(f"Neuron maps need a model with 2 inputs, not {model.input_dim}.")
+    inputs = 2 + len(getattr(plane, "features", ()))  # x1, x2 and the plane's crosses
+    if model.input_dim not in (None, inputs):
+        raise ValueError(f"Neuron maps need a model with {inputs} inputs, not {model.input_dim}.")
     _xs, _ys, points = plane_grid(plane, grid)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        acts = _dense_activations(model, points)
+        acts = _dense_activations(model, plane_inputs(plane, points))
     g = int(grid)
     return [np.asarray(a).reshape(g, g, a.shape[1]) for a in acts]
 

@@ -306,6 +306,7 @@ class Project:
         model = design.build_model(dtype=t.dtype, seed=t.seed)
         _regularizers.regularize_kernels(model, t.make_regularizer())
         model.compile(optimizer=t.make_optimizer(), loss=t.loss, metrics=list(t.metrics))
+        model.input_features = tuple(self.dataset.features)
         return model
 
     # ---------------------------------------------------------------- files

@@ -42,6 +42,7 @@ from collections.abc import Callable
 
 from psygnal import Signal, SignalGroup
 
+from nnviz import features
 from nnviz.design_sync import PATCH_SETTINGS, RUN_SETTINGS, DesignSync
 from nnviz.lessons import Lesson, SetLesson
 from nnviz.project import DatasetSpec, Project
@@ -212,6 +213,31 @@ class Session:
         the same lesson again is no step."""
         if lesson != self.project.lesson:
             self.undo_stack.push(SetLesson(self.project, lesson))
+
+    def set_features(self, chosen) -> None:
+        """Feature crosses (``"x1_squared"``, ... of :data:`nnviz.features.FEATURES`) as the
+        data set's further inputs, as one undo step ("Add feature x1²").
+
+        The input layer's units follow the inputs (x1, x2 and the chosen crosses). The
+        data set is loaded first: one without two inputs refuses (DatasetError) and
+        nothing changes.
+        """
+        old = self.project.dataset
+        spec = old.with_features(chosen)
+        if spec.features == old.features:
+            return
+        data = spec.load()
+        added = [f for f in spec.features if f not in old.features]
+        removed = [f for f in old.features if f not in spec.features]
+        if len(added) + len(removed) == 1:
+            text = f"{'Add' if added else 'Remove'} feature {features.get((added or removed)[0]).label}"
+        else:
+            text = "Use features " + (", ".join(features.labels(spec.features)) or "x1, x2")
+        inputs = [layer for layer in self.design.layers if layer.kind == "input"]
+        with self.undo_stack.macro(text):
+            self._commands.set_dataset(spec, data)
+            if len(inputs) == 1 and inputs[0].units != data.n_features:
+                self.design.set_units(inputs[0].id, data.n_features)
 
     def reset(self) -> None:
         """New initial weights drawn from the seed; history and counters cleared (undoable)."""

@@ -202,11 +202,11 @@ class SessionCommands:
 # ---------------------------------------------------------------------- helpers
 def _spec_key(spec: DatasetSpec):
     return (spec.name, json.dumps(spec.params, sort_keys=True, default=str), spec.csv_path,
-            spec.target)
+            spec.target, tuple(spec.features))
 
 
 def _copy_spec(spec: DatasetSpec) -> DatasetSpec:
-    return DatasetSpec(spec.name, dict(spec.params), spec.csv_path, spec.target)
+    return spec.copy()
 
 
 def _fits(stepper: Stepper, run: RunState) -> bool:

@@ -564,6 +564,11 @@ def _save_json(model, path: str) -> None:
         "layer output = activation(input @ kernel + bias)",
         "layers": layers,
     }
+    crosses = tuple(getattr(model, "input_features", ()))
+    if crosses:  # the inputs' names: x1, x2 and the crosses (an optional key)
+        from nnviz import features
+
+        document["inputs"] = ["x1", "x2", *features.labels(crosses)]
     text = dumps_readable(document)
     with atomic_output(path, "w") as handle:
         handle.write(text + "\n")

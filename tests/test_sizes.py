@@ -21,7 +21,7 @@ ALLOWED_CLASSES = {
     "nnviz/document/document.py::Design": 528,
     "nnviz/training.py::Stepper": 645,
     "ui/canvas/connections.py::ConnectionBundleItem": 524,
-    "ui/canvas/scene.py::CanvasScene": 685,
+    "ui/canvas/scene.py::CanvasScene": 672,
     "ui/training/lecture_view.py::LectureView": 681,
     "ui/training/plots.py::PlotsDock": 678,
 }

@@ -52,6 +52,11 @@ def apply_import(session, design, settings: dict) -> None:
                                             initializer=spec.initializer)
         for conn in design.connections:
             target.connect(ids[conn.source], ids[conn.target])
+        settings = dict(settings)
+        # Code without 'def add_features(x)' has none: the data set's crosses go too.
+        chosen = tuple(settings.pop("features", ()))
+        if chosen != session.project.dataset.features:
+            session.set_features(chosen)
         if settings:
             session.set_setting("Import Keras settings", **settings)
 

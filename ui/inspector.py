@@ -162,6 +162,7 @@ class InspectorDock(QDockWidget):
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addWidget(self._stack)
         layout.addStretch(1)
+        self._body = layout
         # In a scroll area that never scrolls sideways: whatever a page shows, the dock
         # keeps its width (the widths of the fields below are not asked of it either).
         scroll = QScrollArea()
@@ -289,6 +290,11 @@ class InspectorDock(QDockWidget):
         return page
 
     # --- public -------------------------------------------------------------------
+    def add_section(self, widget: QWidget) -> None:
+        """Show ``widget`` above the selection's page, whatever is selected (the network
+        analysis of :mod:`ui.analysis_view`)."""
+        self._body.insertWidget(0, widget)
+
     def set_selection(self, selection: Selection) -> None:
         """Show ``selection`` (what ``scene.sig_selection_changed`` emits)."""
         self.selection = selection

@@ -33,6 +33,7 @@ from nnviz.project import Project
 from nnviz.runners import default_runner
 from nnviz.session import Session
 from ui import dock_layout
+from ui.analysis_view import AnalysisView
 from ui.canvas import CanvasScene, CanvasView
 from ui.code_dock import CodeDock
 from ui.compare_view import CompareController
@@ -168,8 +169,7 @@ class MainWindow(QMainWindow):
         #: Training > Compare… (its dock, its thread) and the confusion matrices' dock.
         self.compare = CompareController(self)
         self.confusion = ConfusionView(self)
-        #: The chain rule for the clicked weight, a tab beside the Lecture view.
-        self.chain_rule = ChainRuleDock(self)
+        self.chain_rule = ChainRuleDock(self)  # the clicked weight's chain rule, a tab
         #: Gradient health: the "Gradients" plot, stuck neurons marked, vanishing layers named.
         self.health = GradientHealth(self)
         self.scene.sig_message.connect(self._show_message)
@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.code_dock.sig_imported.connect(self.canvas.fit)
         self.scene.sig_selection_changed.connect(self.code_dock.set_selection)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_dock)
+        self.analysis = AnalysisView(self)  # cards' sizes, totals, warnings (ui.analysis_view)
 
         build_menus(self)  # the menu table: ui.menus
         # A layer's weight matrix (ui.weight_matrix): from its context menu, the inspector.

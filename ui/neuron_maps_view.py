@@ -53,7 +53,7 @@ class NeuronMapsLink(QObject):
         if self._user_set:
             return
         try:
-            two = self.window.session.dataset().n_features == 2
+            two = self.window.session.dataset().n_base_features == 2
         except (NnvizError, OSError):
             two = False
         self.action.setChecked(two)

@@ -67,3 +67,34 @@ class ProblemItem(QGraphicsItem):
         painter.setFont(self._font)
         painter.setPen(self._colors.title)
         painter.drawText(self._text_rect, int(Qt.TextFlag.TextWordWrap), self.message)
+
+
+def layout_bubbles(bubbles, layers, scale: float) -> float:
+    """Move the layers' message ``bubbles`` apart so that none covers another; return how
+    far (screen pixels) the lowest reaches below its card (the view's fit keeps it in view).
+
+    A bubble has its size in screen pixels, its anchor under its layer in the scene: at
+    the view ``scale``, a bubble that would overlap one to its left is moved down below it
+    (bubbles are taken left to right). ``layers`` are all the cards: a bubble never
+    reaches past the network's right edge (fit leaves no room there).
+    """
+    pinned = [b for b in bubbles if b.layer is not None]
+    placed: list[QRectF] = []
+    depth = 0.0
+    right = max((item.sceneBoundingRect().right() for item in layers), default=0.0) * scale
+    for bubble in sorted(pinned, key=lambda b: b.layer.pos().x()):
+        layer = bubble.layer
+        anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
+        size = bubble.boundingRect().size()
+        below = layer.stats.height_px()  # under the card's size line
+        rect = QRectF(anchor.x() * scale, anchor.y() * scale + below, size.width(),
+                      size.height())
+        if rect.right() > right:
+            rect.moveRight(right)
+        for other in sorted(placed, key=lambda r: r.top()):
+            if rect.intersects(other):
+                rect.moveTop(other.bottom() + 6)
+        placed.append(rect)
+        depth = max(depth, rect.bottom() - (anchor.y() - 12) * scale)
+        bubble.setPos(rect.left() / scale, rect.top() / scale)
+    return depth

@@ -107,7 +107,7 @@ class SceneGestures(_Scene):
         if isinstance(what, NeuronSel):
             k = what.index
             item = self._layers[what.layer]
-            label = f"{style.neuron_prefix(item.kind)}{k + 1}"
+            label = item.neurons.name(k)
             lines = [f"{label}: neuron {k + 1} of {item.name}"]
             names = item.neurons.class_names()
             if names:

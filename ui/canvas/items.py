@@ -30,6 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.canvas.label import LayerLabelItem, LayerStatsItem
 from ui.canvas.text import (  # noqa: F401 (short_number, em_width: re-exported)
     CONDENSED_STRETCH,
     _font,
@@ -75,6 +76,7 @@ class NeuronItems(QGraphicsItem):
         self._strip: QImage | None = None
         self._labels: dict[tuple[str, float], QStaticText] = {}
         self._class_names: list[str] | None = None
+        self._names: list[str] | None = None  # the input neurons' feature names
         self._class_colors: list[QColor] | None = None
         #: The numbers' width in percent (presentation mode: condensed, see
         #: :data:`CONDENSED_STRETCH`).
@@ -172,6 +174,21 @@ class NeuronItems(QGraphicsItem):
         self._class_names = names if names and len(names) == self._layer.units else None
         self.update()
 
+    def set_names(self, names: list[str] | None) -> None:
+        """The neurons' own names (an input layer's features: x1, x2, x1², sin x1), or None
+        for the kind's letter and number. Used only when there is one name per neuron."""
+        self.prepareGeometryChange()
+        names = [str(n) for n in names] if names else None
+        self._names = names if names and len(names) == self._layer.units else None
+        self._labels.clear()
+        self.update()
+
+    def name(self, k: int) -> str:
+        """Neuron ``k``'s name as written on it: its feature, or ``x1``, ``h2``, ``y1``."""
+        if self._names is not None and k < len(self._names):
+            return self._names[k]
+        return f"{style.neuron_prefix(self._layer.kind)}{k + 1}"
+
     def class_names(self) -> list[str] | None:
         """The class names written beside the neurons, or None."""
         return list(self._class_names) if self._class_names else None
@@ -213,6 +230,12 @@ class NeuronItems(QGraphicsItem):
             widest = max(em_width(name) for name in self._class_names)
             extent = max(extent, 14.0) + widest * self._layer.radius * 0.62
         return extent
+
+    def left_extent(self) -> float:
+        """How far (scene units) the feature names reach left of the card's edge (0 without)."""
+        if not self._names:
+            return 0.0
+        return 14.0 + max(em_width(name) for name in self._names) * self._layer.radius * 0.62
 
     def text_pixel_sizes(self, scale: float) -> dict[str, float | None]:
         """The pixel sizes of the texts on the neurons at view ``scale`` (pixels per unit).
@@ -307,7 +330,8 @@ class NeuronItems(QGraphicsItem):
         h = max(self._layer.height, self._layer.units * self._layer.spacing + 8)
         # Class names beside the card: room for them at the smallest zoom they show at.
         extra = 2.2 * self.names_extent()
-        return QRectF(-r, -h / 2, 2 * r + extra, h)
+        left = 2.2 * self.left_extent()
+        return QRectF(-r - left, -h / 2, 2 * r + extra + left, h)
 
     @guarded()
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -338,7 +362,6 @@ class NeuronItems(QGraphicsItem):
             and sizes.get("value") is not None
         if label_on and not numbers_on:
             label_font = _font(max(6.0, radius * 0.55), bold=True)
-        prefix = style.neuron_prefix(layer.kind)
         fill_colors = [QColor.fromRgba(int(c)) for c in fills[lo:hi]]
         # One iteration per *visible* neuron: at this zoom level at most a few dozen.
         for k in range(lo, hi):
@@ -355,12 +378,12 @@ class NeuronItems(QGraphicsItem):
             fill = fill_colors[k - lo]
             painter.setBrush(QBrush(fill))
             painter.drawEllipse(QPointF(0.0, y), radius, radius)
-            if not label_on or numbers_on:
-                continue
+            if not label_on or numbers_on or self._names is not None:
+                continue  # (feature names are written left of the card instead)
             dark_fill = fill.lightnessF() < 0.55
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(label_font)
-            label = self._static_text(f"{prefix}{k + 1}", label_font)
+            label = self._static_text(self.name(k), label_font)
             size = label.size()
             painter.drawStaticText(QPointF(-size.width() / 2, y - size.height() / 2), label)
         if numbers_on and main is not None:
@@ -368,7 +391,9 @@ class NeuronItems(QGraphicsItem):
         if self._class_colors:
             self._paint_class_marks(painter, lo, hi)
         if label_on and self._class_names:
-            self._paint_class_names(painter, lo, hi, sizes["class"] or 0.0)
+            _paint_side_names(self, painter, lo, hi, sizes["class"] or 0.0, self._class_names)
+        if label_on and self._names:
+            _paint_side_names(self, painter, lo, hi, sizes["class"] or 0.0, self._names, left=True)
 
     def _paint_numbers(self, painter: QPainter, lo: int, hi: int, fill_colors: list,
                        sizes: dict, main: np.ndarray, sub: np.ndarray | None,
@@ -383,9 +408,9 @@ class NeuronItems(QGraphicsItem):
         scale = _scale_of(painter)
         r = layer.radius * scale
         half = style.CARD_WIDTH / 2 * scale
-        prefix = style.neuron_prefix(layer.kind)
         value_font = pixel_font(sizes["value"], stretch=self._stretch)
-        name_font = pixel_font(sizes["name"], bold=True) if sizes["name"] else None
+        name_font = pixel_font(sizes["name"], bold=True) if sizes["name"] and \
+            self._names is None else None  # feature names are written left of the card
         caption_font = pixel_font(sizes["caption"]) if sizes["caption"] and sub is not None else None
         centre = Qt.AlignmentFlag.AlignCenter
         painter.save()
@@ -400,7 +425,7 @@ class NeuronItems(QGraphicsItem):
                 painter.drawText(QRectF(c.x() - half + gutter, c.y() - r,
                                         half - gutter - r * 1.1, 2 * r),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 f"{prefix}{k + 1}")
+                                 self.name(k))
             dark_fill = fill_colors[k - lo].lightnessF() < 0.55
             painter.setPen(QColor("#ffffff") if dark_fill else colors.title)
             painter.setFont(value_font)
@@ -425,29 +450,6 @@ class NeuronItems(QGraphicsItem):
         for k in range(lo, hi):
             painter.setBrush(QBrush(self._class_colors[k]))
             painter.drawEllipse(cast(QRectF, self.class_mark_rect(k)))
-
-    def _paint_class_names(self, painter: QPainter, lo: int, hi: int, pixels: float) -> None:
-        """Each neuron's class name right of the card (past the output port or the marks)."""
-        layer, names = self._layer, self._class_names or []  # painted only when named
-        t = painter.worldTransform()
-        scale = _scale_of(painter)
-        start = style.PORT_RADIUS_PX + 8
-        if self._class_colors:
-            gap, size = self._mark_size()
-            start = max(start, (2 * gap + size) * scale)
-        font = pixel_font(pixels, bold=True)
-        height = QFontMetricsF(font).height()
-        painter.save()
-        painter.resetTransform()
-        painter.setFont(font)
-        painter.setPen(layer.colors.title)
-        for k in range(lo, hi):
-            c = _map(t, style.CARD_WIDTH / 2, float(layer.offsets[k]))
-            painter.drawText(QRectF(c.x() + start, c.y() - height / 2,
-                                    em_width(names[k], True) * pixels + 8, height),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             names[k])
-        painter.restore()
 
     def _static_text(self, text: str, font: QFont) -> QStaticText:
         """A laid-out label, cached: drawing it again costs far less than ``drawText``."""
@@ -478,6 +480,35 @@ class NeuronItems(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect)
+
+
+def _paint_side_names(item: NeuronItems, painter: QPainter, lo: int, hi: int, pixels: float,
+                      names: list[str], left: bool = False) -> None:
+    """Each neuron's name beside ``item``'s card: an output layer's class names right of it
+    (past the output port, or past the class marks); with ``left``, an input layer's
+    feature names left of it."""
+    layer = item._layer
+    t = painter.worldTransform()
+    scale = _scale_of(painter)
+    start = style.PORT_RADIUS_PX + 8
+    if item._class_colors and not left:
+        gap, size = item._mark_size()
+        start = max(start, (2 * gap + size) * scale)
+    font = pixel_font(pixels, bold=True)
+    height = QFontMetricsF(font).height()
+    painter.save()
+    painter.resetTransform()
+    painter.setFont(font)
+    painter.setPen(layer.colors.title)
+    side = -1.0 if left else 1.0
+    align = Qt.AlignmentFlag.AlignRight if left else Qt.AlignmentFlag.AlignLeft
+    for k in range(lo, hi):
+        c = _map(t, side * style.CARD_WIDTH / 2, float(layer.offsets[k]))
+        width = em_width(names[k], True) * pixels + 8
+        x = c.x() - start - width if left else c.x() + start
+        painter.drawText(QRectF(x, c.y() - height / 2, width, height),
+                         align | Qt.AlignmentFlag.AlignVCenter, names[k])
+    painter.restore()
 
 
 class PortItem(QGraphicsItem):
@@ -557,103 +588,6 @@ class PortItem(QGraphicsItem):
         cast("CanvasScene", self.scene()).end_wire(event.scenePos())
 
 
-class LayerLabelItem(QGraphicsItem):
-    """The layer's name and "units · activation", centred above its card, at screen size."""
-
-    def __init__(self, parent: LayerItem):
-        super().__init__(parent)
-        self._layer = parent
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        # The title is part of its card: a click selects the layer (Ctrl adds it), a drag
-        # moves it. It took no clicks before, and a click on it cleared the selection, so
-        # Delete after clicking a layer's name did nothing.
-        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self._scale = 1.0
-        self._title_font = _font(10.5, bold=True)
-        self._detail_font = _font(9.0)
-        self._rect = QRectF()
-        self._note = ""
-
-    def set_text_scale(self, factor: float) -> None:
-        """Larger (or smaller) type: 10.5 pt name and 9 pt details times ``factor``."""
-        self._scale = float(factor)
-        self._title_font = _font(10.5 * self._scale, bold=True)
-        self._detail_font = _font(9.0 * self._scale)
-        self.refresh()
-
-    # The card's own handlers (Qt's select-and-move) take the title's presses, drags and
-    # releases: they work in scene coordinates, so the card moves as if grabbed itself.
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        QGraphicsItem.mousePressEvent(self._layer, event)
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        QGraphicsItem.mouseMoveEvent(self._layer, event)
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        QGraphicsItem.mouseReleaseEvent(self._layer, event)
-
-    def text_scale(self) -> float:
-        """The factor set by :meth:`set_text_scale` (1.0 = normal)."""
-        return self._scale
-
-    def set_note(self, note: str) -> None:
-        """A third line under the details (e.g. "numbers: before the update"), or ''."""
-        if note != self._note:
-            self._note = note
-            self.refresh()
-
-    def note(self) -> str:
-        """The note line drawn under the details ('' for none)."""
-        return self._note
-
-    def texts(self) -> tuple[str, str]:
-        """(name, details) as drawn: e.g. ("Hidden 1", "3 units · relu")."""
-        layer = self._layer
-        unit_word = "unit" if layer.units == 1 else "units"
-        details = f"{layer.units} {unit_word}"
-        if layer.kind != "input":
-            details += f" · {layer.activation}"
-        return layer.name, details
-
-    def refresh(self) -> None:
-        """Re-measure after the name, units or activation changed."""
-        self.prepareGeometryChange()
-        title, details = self.texts()
-        detail = QFontMetricsF(self._detail_font)
-        w = max(QFontMetricsF(self._title_font).horizontalAdvance(title),
-                detail.horizontalAdvance(details), detail.horizontalAdvance(self._note)) + 8
-        h = QFontMetricsF(self._title_font).height() + detail.height() + 2
-        if self._note:
-            h += detail.height()
-        self._rect = QRectF(-w / 2, -h, w, h)
-        self.update()
-
-    @guarded(QRectF)
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return QRectF(self._rect)
-
-    @guarded()
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        colors = self._layer.colors
-        title, details = self.texts()
-        r = self._rect
-        th = QFontMetricsF(self._title_font).height()
-        painter.setFont(self._title_font)
-        painter.setPen(colors.title)
-        painter.drawText(QRectF(r.left(), r.top(), r.width(), th), Qt.AlignmentFlag.AlignCenter, title)
-        painter.setFont(self._detail_font)
-        painter.setPen(colors.muted)
-        dh = QFontMetricsF(self._detail_font).height()
-        painter.drawText(QRectF(r.left(), r.top() + th, r.width(), dh),
-                         Qt.AlignmentFlag.AlignCenter, details)
-        if self._note:
-            painter.setPen(colors.title)
-            painter.drawText(QRectF(r.left(), r.top() + th + dh, r.width(), dh),
-                             Qt.AlignmentFlag.AlignCenter, self._note)
-
-
 #: What a card's bounding rect adds around the card for its shadow (left, top, right, bottom).
 SHADOW_MARGINS = (-8, -8, 8, 10)
 
@@ -683,6 +617,7 @@ class LayerItem(QGraphicsItem):
         self.in_port = PortItem(self, "in")
         self.out_port = PortItem(self, "out")
         self.label = LayerLabelItem(self)
+        self.stats = LayerStatsItem(self)  # its size (ui.analysis_view writes it)
         self.sync(spec)
 
     # the spec
@@ -703,6 +638,7 @@ class LayerItem(QGraphicsItem):
         self.in_port.setVisible(self.kind != "input")
         self.out_port.setVisible(self.kind != "output")
         self.label.setPos(0.0, -half_h - 6)
+        self.stats.setPos(0.0, half_h + 3)
         self.label.refresh()
         self.neurons.prepareGeometryChange()
         self.neurons.fit_units()

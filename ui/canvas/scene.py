@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import cast
 
 import numpy as np
 import shiboken6
@@ -27,7 +26,7 @@ from nnviz.document import Design, Problem
 from nnviz.errors import DesignError
 from nnviz.selection import ConnectionSel, Selection, touches
 from ui.canvas import style
-from ui.canvas.callouts import ProblemItem
+from ui.canvas.callouts import ProblemItem, layout_bubbles
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.gestures import REFUSAL_MS, SceneGestures
 from ui.canvas.hiding import SceneHiding
@@ -80,6 +79,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         self._animation: QVariantAnimation | None = None
         self._hit_tolerance = style.HIT_TOLERANCE_PX
         self._output_labels: list[str] | None = None
+        self._input_labels: list[str] | None = None
         self._output_classes = 0  # the data set's class count (0: not a classification)
         self._show_weight_labels = False
         self._view_scale = 1.0
@@ -151,13 +151,14 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         for item in self._layers.values():
             card = item.sceneBoundingRect()
             extent = item.neurons.names_extent()
-            if extent:
+            before = item.neurons.left_extent()  # an input layer's feature names
+            if extent or before:
                 # The class names reach ``extent`` past the card's edge (not past its
                 # shadow's margin, which the bounding rect adds).
                 # The card itself is its (guarded) bounding rect less the shadow's margin.
                 left, top, right, bottom = SHADOW_MARGINS
                 edge = card.adjusted(-left, -top, -right, -bottom)
-                card = card.united(edge.adjusted(0, 0, extent, 0))
+                card = card.united(edge.adjusted(-before, 0, extent, 0))
             rect = rect.united(card)
         for bundle in self._bundles.values():
             rect = rect.united(bundle.sceneBoundingRect())
@@ -463,11 +464,20 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
             self._label_output(item)
 
     def _label_output(self, item: LayerItem) -> None:
-        """Give an output layer's neurons their class names and class colours (others none)."""
+        """Give an output layer's neurons their class names and class colours (others none),
+        an input layer's its feature names."""
+        item.neurons.set_names(self._input_labels if item.kind == "input" else None)
         output = item.kind == "output"
         item.neurons.set_class_names(self._output_labels if output else None)
         item.neurons.set_class_colors([class_color(k) for k in range(self._output_classes)]
                                       if output and self._output_classes else None)
+
+    def set_input_labels(self, names: list[str] | None) -> None:
+        """Name the input layer's neurons by the data set's inputs (x1, x2, x1², sin x1: the
+        presenter gives them when the data set has feature crosses), or None for x1, x2, ..."""
+        self._input_labels = [str(n) for n in names] if names else None
+        for item in self._layers.values():
+            item.neurons.set_names(self._input_labels if item.kind == "input" else None)
 
     def output_labels(self) -> list[str] | None:
         """The class names given by :meth:`set_output_labels`, or None."""
@@ -648,34 +658,10 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         self.sig_problems_changed.emit(list(self._problems))
 
     def _layout_bubbles(self) -> None:
-        """Move the layers' message bubbles apart so that none covers another.
-
-        A bubble has its size in screen pixels, its anchor under its layer in the scene:
-        at the current zoom, a bubble that would overlap one to its left is moved down
-        below it (bubbles are taken left to right).
-        """
-        pinned = [b for b in self._problem_items if b.layer is not None]
-        scale = self._view_scale
-        placed: list[QRectF] = []
-        self._bubble_depth = 0.0
-        # A bubble never reaches past the network's right edge (fit leaves no room there).
-        right = max((item.sceneBoundingRect().right() for item in self._layers.values()),
-                    default=0.0) * scale
-        for bubble in sorted(pinned, key=lambda b: cast(LayerItem, b.layer).pos().x()):
-            layer = cast(LayerItem, bubble.layer)  # pinned: it has one
-            anchor = layer.pos() + QPointF(-style.CARD_WIDTH / 2, layer.height / 2 + 12)
-            size = bubble.boundingRect().size()
-            rect = QRectF(anchor.x() * scale, anchor.y() * scale, size.width(), size.height())
-            if rect.right() > right:
-                rect.moveRight(right)
-            for other in sorted(placed, key=lambda r: r.top()):
-                if rect.intersects(other):
-                    rect.moveTop(other.bottom() + 6)
-            placed.append(rect)
-            # How far below its card the lowest bubble reaches, in pixels (fit keeps it in view).
-            self._bubble_depth = max(self._bubble_depth,
-                                     rect.bottom() - (anchor.y() - 12) * scale)
-            bubble.setPos(rect.left() / scale, rect.top() / scale)
+        """Move the layers' message bubbles apart so that none covers another (see
+        :func:`ui.canvas.callouts.layout_bubbles`)."""
+        self._bubble_depth = layout_bubbles(self._problem_items, self._layers.values(),
+                                            self._view_scale)
 
     def bubble_depth(self) -> float:
         """How far (screen pixels) the message bubbles reach below the cards they are under."""
@@ -686,7 +672,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
         for SVG)."""
         mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
         for item in self._layers.values():
-            for part in (item, item.label, item.in_port, item.out_port):
+            for part in (item, item.label, item.stats, item.in_port, item.out_port):
                 part.setCacheMode(mode)
 
     def problem_items(self) -> list[ProblemItem]:

@@ -19,7 +19,7 @@ import os
 from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from nnviz import datasets, optimizers
+from nnviz import datasets, features, optimizers
 from nnviz.errors import NnvizError
 from nnviz.project import DatasetSpec
 from ui.dialogs import show_error
@@ -60,6 +60,7 @@ class SettingsBinder(QObject):
         p.noise.valueChanged.connect(lambda v: self._set_params(noise=float(v)))
         p.size.valueChanged.connect(lambda v: self._set_params(n_samples=int(v)))
         p.split.valueChanged.connect(lambda v: self._set_params(validation_split=float(v)))
+        p.features.sig_changed.connect(self._on_features_chosen)
         project = session.project
         project.training.events.all.connect(self._on_model_changed)
         project.events.dataset_changed.connect(self._on_model_changed)
@@ -113,6 +114,16 @@ class SettingsBinder(QObject):
         p.size.setValue(int(params.get("n_samples") or 200))
         p.split.setValue(float(params.get("validation_split", 0.2)))
         del blockers
+        p.features.show_features(d.features, self._crosses_apply())
+
+    def _crosses_apply(self) -> bool:
+        """Whether the data set has the two inputs feature crosses are made from."""
+        if self.session.project.dataset.name is None:
+            return False
+        try:
+            return self.session.dataset().n_base_features == features.BASE_INPUTS
+        except NnvizError:
+            return False
 
     # ------------------------------------------------------------------ widgets -> commands
     def _report(self, error: NnvizError) -> None:
@@ -156,7 +167,13 @@ class SettingsBinder(QObject):
         if not params:
             return
         merged = {**(d.params or {}), **params}
-        self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target))
+        self._set_dataset(DatasetSpec(d.name, merged, d.csv_path, d.target, d.features))
+
+    def _on_features_chosen(self, chosen: list) -> None:
+        try:
+            self.session.set_features(chosen)
+        except NnvizError as error:
+            self._report(error)
 
     def _set_dataset(self, spec: DatasetSpec, data=None) -> bool:
         if self._refused(["dataset"]):
@@ -179,7 +196,19 @@ class SettingsBinder(QObject):
         params = datasets.default_params(data)
         if params.get("n_samples") is None:
             params.pop("n_samples")
-        self._set_dataset(DatasetSpec(data, params))
+        spec, loaded = DatasetSpec(data, params), None
+        chosen = self.session.project.dataset.features
+        if chosen:  # the crosses stay for another data set of two inputs (as Playground)
+            try:
+                loaded = spec.load()
+            except NnvizError as error:
+                self._report(error)
+                show_error(self.window, "Cannot load the data set", error)
+                return
+            if loaded.n_features == features.BASE_INPUTS:
+                spec = spec.with_features(chosen)
+                loaded = datasets.with_features(loaded, chosen)
+        self._set_dataset(spec, data=loaded)
 
     def _load_csv(self) -> None:
         path, _f = QFileDialog.getOpenFileName(self.window, "Load a CSV data set", "",

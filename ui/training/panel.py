@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import losses, optimizers, regularizers
 from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
+from ui.training.feature_toggles import FeatureToggles
 
 __all__ = ["TrainingPanel", "LearningRateSpinBox", "StageLabel", "SPEEDS", "DEFAULT_SPEED", "LOAD_CSV",
            "CLASS_COLORS"]
@@ -205,6 +206,9 @@ class TrainingPanel(QDockWidget):
     #: The data set's sample count field: the name hides QWidget.size() on this dock (the
     #: tests and scripts know the field by it); the dock's size is read with geometry().
     size: QSpinBox
+    #: The feature-cross toggles: the name hides QDockWidget.features() on this dock (the
+    #: dock's features are never read here).
+    features: FeatureToggles  # pyright: ignore[reportIncompatibleMethodOverride]
 
     def __init__(self, parent=None):
         super().__init__("Training", parent)
@@ -226,6 +230,8 @@ class TrainingPanel(QDockWidget):
         self.dataset_combo = QComboBox(objectName="datasetCombo")  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.dataset_combo.setToolTip("The data set to learn from; 'Load CSV...' opens a file")
         form.addRow("Data set", self.dataset_combo)
+        self.features = FeatureToggles()
+        form.addRow("Features", self.features)
         self.noise = QDoubleSpinBox(objectName="datasetNoise", decimals=2, singleStep=0.05)  # pyright: ignore[reportCallIssue]  # Qt properties as keywords: PySide6 takes them, its stubs do not
         self.noise.setRange(0.0, 1.0)
         self.noise.setToolTip("How much the generated points scatter")

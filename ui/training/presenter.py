@@ -74,6 +74,7 @@ class FramePresenter(QObject):
         #: Predict then reveal: the toggle and the stage waiting for its reveal.
         self.predict = PredictReveal()
         self._question: tuple[str, bool] = ("", False)
+        self._base_inputs = 2  # the data's own inputs (the crosses are not axes of the plots)
         self.layer_ids: list[str] = []
         self._selection: Selection = None
         self._drawn_lists: dict[str, int] = {}
@@ -107,13 +108,16 @@ class FramePresenter(QObject):
         except NnvizError:
             data = None
         if data is not None:
-            self.plots.set_data(data.x_train, data.y_train, data.task,
+            # The plots draw the plane of x1 and x2 (the crosses are inputs, not axes).
+            self._base_inputs = data.n_base_features
+            self.plots.set_data(data.x_train[:, :data.n_base_features], data.y_train, data.task,
                                 class_names=data.class_names if data.is_classification
                                 else None)
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
             self.window.scene.set_output_labels(data.class_names if data.is_classification
                                                 else None)
+            self.window.scene.set_input_labels(data.feature_names if data.features else None)
         if session.stepper is not None:
             self.layer_ids = [spec.id for spec in session.design.chain()]
             self.worker.set_plane(input_plane(data))
@@ -215,7 +219,8 @@ class FramePresenter(QObject):
         ringed = self.trace.x if self.trace is not None else None
         if ringed is not self._ringed:  # the batch being stepped, ringed in the output map
             self._ringed = ringed
-            self.plots.set_current_samples(ringed)
+            self.plots.set_current_samples(None if ringed is None
+                                           else ringed[:, :self._base_inputs])
         stage = f"{done}Next: {frame.next_stage}"
         if stage != p.stage_label.full_text:  # while training it seldom changes: no refit
             p.stage_label.setText(stage)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from nnviz.features import Plane, plane_inputs
 from nnviz.gradient_health import GradientSummary
 from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
 from nnviz.run_status import ShownPosition
@@ -139,7 +140,8 @@ def output_map(model, plane) -> dict | None:
             gx = np.linspace(x0, x1, BOUNDARY_GRID)
             gy = np.linspace(y0, y1, BOUNDARY_GRID)
             xx, yy = np.meshgrid(gx, gy, indexing="ij")
-            out = np.asarray(model.predict(np.column_stack([xx.ravel(), yy.ravel()])))
+            points = np.column_stack([xx.ravel(), yy.ravel()])
+            out = np.asarray(model.predict(plane_inputs(plane, points)))
             if not np.all(np.isfinite(out)):
                 return None
             # A one-unit two-class output's targets (0/1 sigmoid, ±1 tanh) map it to classes.
@@ -156,13 +158,20 @@ def output_map(model, plane) -> dict | None:
 
 
 def input_plane(dataset) -> tuple | None:
-    """Bounds of the plane (2 features) or line (1 feature) the output map covers."""
-    if dataset.n_features not in (1, 2):
+    """Bounds of the plane (2 features) or line (1 feature) the output map covers.
+
+    A plane of x1 and x2 with feature crosses is a :class:`nnviz.features.Plane`: the
+    crosses of its points are the model's further inputs.
+    """
+    if dataset is None or dataset.n_base_features not in (1, 2):
         return None
-    lo, hi = dataset.x.min(axis=0), dataset.x.max(axis=0)
+    x = dataset.x[:, :dataset.n_base_features]
+    lo, hi = x.min(axis=0), x.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-6)
     lo, hi = lo - pad, hi + pad
-    return (lo[0], hi[0], lo[1], hi[1]) if dataset.n_features == 2 else (lo[0], hi[0])
+    if dataset.n_base_features == 1:
+        return (lo[0], hi[0])
+    return Plane((lo[0], hi[0], lo[1], hi[1]), dataset.features)
 
 
 class TrainingWorker(QObject):
