@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnviz.errors import DesignError, NnvizError
+from nnviz.inline_runner import InlineRunner
 from nnviz.limits import ANALYSIS_SAMPLES, ANALYSIS_TRIAL_BATCHES, ANALYSIS_WORK
 
 __all__ = ["LayerStats", "DesignWarning", "Analysis", "analyze", "layer_stats",
@@ -229,8 +230,9 @@ def divergence_warning(model, x: np.ndarray, y: np.ndarray, batch_size: int,
             return None  # diverged already: the run says so itself
         stepper = Stepper(model, x, y, batch_size=batch_size, shuffle=False, seed=0,
                           snapshot_every_epoch=False, stop_on_divergence=False)
+        runner = InlineRunner()  # the one code that moves a stepper's weights
         for _ in range(ANALYSIS_TRIAL_BATCHES):
-            stepper.step_batch()
+            runner.step(stepper, "batch")
             if not np.all([np.all(np.isfinite(w)) for w in model.get_weights()]):
                 break
         after = float(model.evaluate(x, y, batch_size=n, return_dict=True)["loss"])

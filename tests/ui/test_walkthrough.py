@@ -299,7 +299,8 @@ def test_changing_the_epochs_keeps_the_training_so_far(window, qtbot):
     qtbot.mouseClick(panel.epoch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 1, timeout=5000)
     counters = panel.counters.text()
-    assert counters.startswith("epoch 2 · step 40")
+    # The epoch's last batch was just updated (the Lecture view explains it): epoch 1.
+    assert counters.startswith("epoch 1 · step 40")
     weights = window.design.to_dict()["connections"]
     type_epochs(qtbot, panel, "100")
     assert window.project.training.epochs == 100
@@ -309,7 +310,7 @@ def test_changing_the_epochs_keeps_the_training_so_far(window, qtbot):
                  or panel.counters.text() != counters, "the run was rebuilt")
     qtbot.mouseClick(panel.epoch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.plots.point_count("epoch_loss") == 2, timeout=5000)
-    assert panel.counters.text().startswith("epoch 3 · step 80")
+    assert panel.counters.text().startswith("epoch 2 · step 80")
 
 
 # ---------------------------------------------------------------- bad input
