@@ -8,7 +8,7 @@ up to 30 times a second) and repaint the whole viewport synchronously. Each case
 spread of those medians and the worst frame, with the load average beside each figure
 (the machine is shared: a figure measured at load 5 on 2 cores is not one measured at 0).
 
-Opening: a 784-128-10 project with its weights is saved with ``nnviz.project.Project``,
+Opening: a 784-128-10 project with its weights is saved with ``nnviz.files.project.Project``,
 then ``MainWindow().open_file(path)`` plus the first paint of the window is timed (what
 a user waits for). Targets (the canvas issue): under 8 ms for the lecture net, under 33
 ms for the others and for the largest net zoomed 4x into its middle; opening under 1 s.
@@ -96,7 +96,7 @@ def report(label: str, rounds: list[list[float]], cpu: list[float], target_ms: f
 
 def time_open(app: QApplication, rounds: int) -> None:
     """Save a 784-128-10 project with weights, then time ``open_file`` + the first paint."""
-    from nnviz.project import DatasetSpec, Project
+    from nnviz.files.project import DatasetSpec, Project
     from ui.main_window import MainWindow
 
     sizes = [784, 128, 10]

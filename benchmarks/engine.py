@@ -106,9 +106,9 @@ def best_of(repeats: int, run) -> float:
 
 def nnviz_model(net: Net, dtype: str):
     """The benchmark network in nnviz, compiled with plain SGD."""
-    from nnviz.layers import Dense
-    from nnviz.models import Sequential
-    from nnviz.optimizers import SGD
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential
+    from nnviz.engine.optimizers import SGD
 
     layers = [Dense(net.sizes[1], input_shape=(net.sizes[0],), activation="relu")]
     for units in net.sizes[2:-1]:
@@ -137,7 +137,7 @@ def nnviz_runner(net: Net, dtype: str):
 def stepper_runner(net: Net, dtype: str):
     """A warmed-up ``run()`` that trains ``net`` with ``Stepper.run`` as the window does:
     shuffled, divergence checks on, a snapshot every epoch (a new stepper per call)."""
-    from nnviz.training import Stepper
+    from nnviz.engine.training import Stepper
 
     x, y, _ = make_data(net)
     x = x.astype(dtype)

@@ -91,7 +91,7 @@ def measure(project_name: str, frames: int, size: tuple[int, int], profile: int 
     _spin(100)
     plane = input_plane(session.dataset())
     if select:
-        from nnviz.selection import ConnectionSel, NeuronSel
+        from nnviz.document.selection import ConnectionSel, NeuronSel
         ids = [spec.id for spec in session.design.chain()]
         pres.set_selection(NeuronSel(ids[1], 0) if select == "neuron"
                            else ConnectionSel(ids[0], ids[1], 0, 0))

@@ -45,10 +45,10 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential  # noqa: E402
-from nnviz.project import DatasetSpec, Project  # noqa: E402
-from nnviz.training import Stepper  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential  # noqa: E402
+from nnviz.engine.training import Stepper  # noqa: E402
+from nnviz.files.project import DatasetSpec, Project  # noqa: E402
 
 #: The most epochs a project may ask for: training never ends within a benchmark.
 MANY_EPOCHS = 1_000_000

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnviz import limits  # noqa: E402
 from nnviz.errors import NnvizError  # noqa: E402
-from nnviz.project import Project  # noqa: E402
-from nnviz.session import Session  # noqa: E402
+from nnviz.files.project import Project  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 
 def _lecture() -> dict:

@@ -28,9 +28,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from nnviz.document import Design  # noqa: E402
-from nnviz.project import Project  # noqa: E402
-from nnviz.training import History  # noqa: E402
-from nnviz.undo import UndoStack  # noqa: E402
+from nnviz.document.undo import UndoStack  # noqa: E402
+from nnviz.engine.training import History  # noqa: E402
+from nnviz.files.project import Project  # noqa: E402
 
 MB = 2**20
 

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from nnviz import loss_surface as ls  # noqa: E402
-from nnviz.neuron_maps import neuron_maps  # noqa: E402
-from nnviz.project import Project  # noqa: E402
-from nnviz.session import Session  # noqa: E402
+from nnviz.analysis import loss_surface as ls  # noqa: E402
+from nnviz.analysis.neuron_maps import neuron_maps  # noqa: E402
+from nnviz.files.project import Project  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 
 def _project(batch_size: int) -> Project:

@@ -6,8 +6,8 @@ Run it by hand (it is not a test):
     python benchmarks/save_size.py --quick    # 2-500-500-2, 10 epochs
 
 It trains a 2 -> 1500 -> 1500 -> 2 network (2,259,002 weights) for 40 epochs on 200
-moons through a :class:`~nnviz.session.Session`, so the run holds the time-travel
-snapshots the stepper really keeps (bounded by ``nnviz.training.SNAPSHOT_BYTES`` in
+moons through a :class:`~nnviz.session.session.Session`, so the run holds the time-travel
+snapshots the stepper really keeps (bounded by ``nnviz.engine.training.SNAPSHOT_BYTES`` in
 memory), then saves the project and opens it again. It prints
 
 1. the snapshots the run holds in memory and how many of them the file keeps;
@@ -32,9 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from nnviz.document import Design  # noqa: E402
 from nnviz.errors import ProjectFileError  # noqa: E402
+from nnviz.files.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
 from nnviz.limits import MAX_PROJECT_FILE_BYTES  # noqa: E402
-from nnviz.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
-from nnviz.session import Session  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 MB = 2**20
 

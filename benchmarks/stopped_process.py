@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnviz.project import Project  # noqa: E402
-from nnviz.runners import ProcessRunner  # noqa: E402
-from nnviz.session import Session  # noqa: E402
+from nnviz.files.project import Project  # noqa: E402
+from nnviz.session.runners import ProcessRunner  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 
 def trains_in_process(epochs: int = 100_000):

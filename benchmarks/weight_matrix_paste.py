@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nnviz.document import Design  # noqa: E402
-from nnviz.project import Project  # noqa: E402
-from nnviz.session import Session  # noqa: E402
-from nnviz.weight_matrix import format_block, matrix, parse_block, set_block  # noqa: E402
+from nnviz.document.weight_matrix import format_block, matrix, parse_block, set_block  # noqa: E402
+from nnviz.files.project import Project  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 
 def _session(n_in: int, units: int) -> Session:

@@ -1,23 +1,23 @@
 """nnviz: build a neural network by hand and watch it learn, one number at a time.
 
 This package is the engine and the document, with no screen: Keras-shaped models
-(``nnviz.models.Sequential``, ``nnviz.layers.Dense``), the stepping trainer
-(``nnviz.training.Stepper``), data sets, the design document the window edits, file
+(``nnviz.engine.models.Sequential``, ``nnviz.engine.layers.Dense``), the stepping trainer
+(``nnviz.engine.training.Stepper``), data sets, the design document the window edits, file
 formats and export. The window lives in the separate ``ui`` package.
 
 Importing the package registers the file formats behind the engine's Keras-named file
 methods (``model.save``, ``load_model``, ``model.save_weights``, ...; see
-:mod:`nnviz.saving`), so the engine modules never import a file format themselves.
+:mod:`nnviz.engine.saving`), so the engine modules never import a file format themselves.
 """
 
 from nnviz.version import __version__  # noqa: E402
 
 __all__ = ["__version__"]
 
-from nnviz import export_formats as _export_formats  # noqa: E402
-from nnviz import onnx_export as _onnx_export  # noqa: E402
-from nnviz import project as _project  # noqa: E402
-from nnviz import saving as _saving  # noqa: E402
+from nnviz.engine import saving as _saving  # noqa: E402
+from nnviz.files import export_formats as _export_formats  # noqa: E402
+from nnviz.files import onnx_export as _onnx_export  # noqa: E402
+from nnviz.files import project as _project  # noqa: E402
 
 _saving.register("save_model", _project.save_model)
 _saving.register("load_model", _project.load_model)

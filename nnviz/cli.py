@@ -7,7 +7,7 @@
     nnviz train FILE.nnviz [--epochs N] [--learning-rate R] [--batch-size B] [--seed S]
                            [--regularization {none,l1,l2}] [--regularization-rate R]
                            [-o OUT.nnviz]
-    nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.export_formats)
+    nnviz export FILE.nnviz -o OUT     OUT's suffix picks the format (nnviz.files.export_formats)
     nnviz info FILE.nnviz              the layers, their shapes and parameters, and the
                                        training state
     nnviz compare FILE.nnviz [--factors F ...] [--optimizers NAME ...] [--epochs N]
@@ -31,9 +31,10 @@ import re
 import sys
 from typing import NoReturn, TextIO
 
-from nnviz import export_formats, features
 from nnviz.cli_compare import compare_parser, run_compare
+from nnviz.data import features
 from nnviz.errors import NnvizError
+from nnviz.files import export_formats
 
 __all__ = ["main", "TextProgressBar"]
 
@@ -204,7 +205,7 @@ def project_path(name: str) -> str:
 
 def _examples(out: TextIO) -> int:
     from nnviz import resources
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     for title, path in resources.examples():
         try:
@@ -233,8 +234,8 @@ def _open_window(args, open_window) -> int:
 
 def _train(args, out: TextIO, err: TextIO) -> int:
     from nnviz import resources
-    from nnviz.project import Project
-    from nnviz.session import Session
+    from nnviz.files.project import Project
+    from nnviz.session.session import Session
 
     source = project_path(args.file)
     session = Session(Project.load(source))
@@ -303,7 +304,7 @@ def _train(args, out: TextIO, err: TextIO) -> int:
 
 
 def _export(args, out: TextIO) -> int:
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     target = args.output
     fmt = export_formats.for_path(target)  # before loading: a wrong name costs nothing
@@ -313,7 +314,7 @@ def _export(args, out: TextIO) -> int:
     print("Wrote " + " and ".join(written), file=out)
     if not args.check:
         return 0
-    from nnviz.export_check import check_export
+    from nnviz.files.export_check import check_export
 
     result = check_export(target, fmt.suffix, model, project.load_dataset().x)
     print(result.message, file=out)
@@ -324,7 +325,7 @@ def _export(args, out: TextIO) -> int:
 
 
 def _info(args, out: TextIO) -> int:
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     project = Project.load(project_path(args.file), check_data=False)
     model = project.build_model()

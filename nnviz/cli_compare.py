@@ -1,7 +1,7 @@
 """``nnviz compare FILE``: the window's Training > Compare… on the command line (no Qt).
 
 Trains copies of the project's network from the same start and on the same batches at
-other learning rates (and optimizers) with :mod:`nnviz.compare`, and prints one line per
+other learning rates (and optimizers) with :mod:`nnviz.analysis.compare`, and prints one line per
 copy: its final losses, or where and why it diverged. Nothing is saved.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ __all__ = ["compare_parser", "run_compare"]
 
 def compare_parser(parser_class, prog: str) -> argparse.ArgumentParser:
     """The ``compare`` command's parser (``parser_class``: the command line's own)."""
-    from nnviz.compare import DEFAULT_FACTORS
+    from nnviz.analysis.compare import DEFAULT_FACTORS
 
     parser = parser_class(
         prog=f"{prog} compare",
@@ -38,10 +38,10 @@ def compare_parser(parser_class, prog: str) -> argparse.ArgumentParser:
 
 def run_compare(args, project_path, out: TextIO) -> int:
     """Run the comparison ``args`` asks for and print one line per copy."""
-    from nnviz.compare import Comparison
+    from nnviz.analysis.compare import Comparison
+    from nnviz.files.project import Project
     from nnviz.limits import MAX_EPOCHS
-    from nnviz.project import Project
-    from nnviz.session import Session
+    from nnviz.session.session import Session
 
     if args.epochs is not None and not 1 <= args.epochs <= MAX_EPOCHS:
         raise NnvizError(f"--epochs must be from 1 to {MAX_EPOCHS:,}, not {args.epochs}.")

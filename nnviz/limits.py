@@ -124,7 +124,7 @@ up to 21,000 samples. The batch is the smaller of ``training.batch_size`` and th
 training samples."""
 
 ANALYSIS_SAMPLES = 256
-"""Samples the network analysis (:mod:`nnviz.analysis`) looks at: the dead-relu check runs
+"""Samples the network analysis (:mod:`nnviz.analysis.network_analysis`) looks at: the dead-relu check runs
 them forward, the learning-rate trial trains on them."""
 
 ANALYSIS_TRIAL_BATCHES = 20
@@ -223,6 +223,6 @@ current weights (about 22 bytes a weight as text) a saved file stays well under
 
 HEALTH_SAMPLES = 200
 """Samples of the training set the neuron flags look at (dead relu, saturated sigmoid/tanh,
-:func:`nnviz.gradient_health.neuron_flags`): the first ones, one forward pass of at most
+:func:`nnviz.engine.gradient_health.neuron_flags`): the first ones, one forward pass of at most
 this many rows, so the flags cost well under a millisecond for the lecture's networks and
 a few for 784-512-512-10, whatever the size of the data set."""

@@ -1,20 +1,11 @@
-"""Small helpers: the global seed for reproducible weights."""
+"""``nnviz.utils``, the Keras-shaped public name of :mod:`nnviz.engine.utils`."""
 
-from __future__ import annotations
+from nnviz.engine.utils import (
+    global_rng,
+    set_random_seed,
+)
 
-import numpy as np
-
-__all__ = ["set_random_seed", "global_rng"]
-
-_rng = np.random.default_rng()
-
-
-def set_random_seed(seed: int) -> None:
-    """Make every following random initialisation reproducible (as ``keras.utils.set_random_seed``)."""
-    global _rng
-    _rng = np.random.default_rng(seed)
-
-
-def global_rng() -> np.random.Generator:
-    """The generator that initialisers without their own seed draw from."""
-    return _rng
+__all__ = [
+    "set_random_seed",
+    "global_rng",
+]

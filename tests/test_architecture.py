@@ -25,8 +25,8 @@ def test_import_contracts_hold():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 4 kept, 0 broken" in result.stdout
-    for name in ("The engine imports neither the document nor the file formats",
-                 "Command line over file formats over the document over the engine"):
+    for name in ("The sub-packages sit in layers",
+                 "Inside files: export formats over the project file"):
         assert name in result.stdout
 
 
@@ -34,9 +34,9 @@ def test_engine_runs_without_qt():
     """Importing and training with nnviz in a fresh interpreter loads no Qt module."""
     code = (
         "import sys, numpy as np\n"
-        "from nnviz.models import Sequential\n"
-        "from nnviz.layers import Dense\n"
-        "from nnviz import document, project, datasets, training\n"
+        "from nnviz.engine.models import Sequential\n"
+        "from nnviz.engine.layers import Dense\n"
+        "from nnviz import document; from nnviz.files import project; from nnviz.data import datasets; from nnviz.engine import training\n"
         "m = Sequential([Dense(3, input_shape=(2,), activation='relu'), Dense(2, activation='softmax')])\n"
         "m.compile(optimizer='sgd', loss='categorical_crossentropy')\n"
         "m.fit(np.zeros((4, 2)), np.eye(2)[[0, 1, 0, 1]], epochs=1, verbose=0)\n"
@@ -69,16 +69,16 @@ def test_no_import_cycle_in_nnviz():
 def test_cycle_check_sees_lazy_imports():
     """The graph the cycle test walks holds imports written inside functions too."""
     graph = _nnviz_graph()
-    # nnviz.cli imports nnviz.project only inside its command functions.
-    assert "nnviz.project" in graph.find_modules_directly_imported_by("nnviz.cli")
+    # nnviz.cli imports nnviz.files.project only inside its command functions.
+    assert "nnviz.files.project" in graph.find_modules_directly_imported_by("nnviz.cli")
 
 
 def test_model_save_works_in_a_fresh_interpreter(tmp_path):
-    """model.save()/load_model()/save_weights() find their file formats through nnviz.saving."""
+    """model.save()/load_model()/save_weights() find their file formats through nnviz.engine.saving."""
     code = (
         "import sys\n"
-        "from nnviz.models import Sequential, load_model\n"
-        "from nnviz.layers import Dense\n"
+        "from nnviz.engine.models import Sequential, load_model\n"
+        "from nnviz.engine.layers import Dense\n"
         "m = Sequential([Dense(3, input_shape=(2,), activation='relu'), Dense(2, activation='softmax')])\n"
         "m.compile(optimizer='sgd', loss='categorical_crossentropy')\n"
         "m.save(sys.argv[1] + '/x.nnviz')\n"
@@ -93,7 +93,7 @@ def test_model_save_works_in_a_fresh_interpreter(tmp_path):
     assert result.stdout.strip() == "True"
 
 
-#: The words of the run's status line (nnviz.run_status.status_text): only the session
+#: The words of the run's status line (nnviz.session.run_status.status_text): only the session
 #: words the run's status; views render RunStatus and status_text().
 STATUS_WORDS = ("Training…", "Training...", "Paused", "Stepping:", "Diverged:",
                 "epochs trained", "epoch trained")
@@ -111,7 +111,7 @@ def test_the_runs_status_is_decided_and_worded_by_the_session_only():
                 code = line.split("#")[0]
                 if folder == "ui" and any(w in code for w in STATUS_WORDS):
                     worded.append(f"{name}:{n}: {line.strip()}")
-                if name not in ("nnviz/run_controller.py", "nnviz/session.py") and \
+                if name not in ("nnviz/session/run_controller.py", "nnviz/session/session.py") and \
                         any(s in code for s in setter) and "QLabel" not in code:
                     set_elsewhere.append(f"{name}:{n}: {line.strip()}")
     assert worded == []

@@ -1,6 +1,6 @@
 """The selection seam: what the canvas emits is a typed value, read by field name.
 
-``nnviz.selection`` holds ``LayerSel``, ``NeuronSel`` and ``ConnectionSel``; no module of
+``nnviz.document.selection`` holds ``LayerSel``, ``NeuronSel`` and ``ConnectionSel``; no module of
 nnviz or ui builds a selection as a tagged tuple or reads one by position any more (a
 reader that wrote ``sel[2]`` silently read the wrong field when the tuple's shape changed).
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nnviz.selection import ConnectionSel, LayerSel, NeuronSel, layer_of, touches
+from nnviz.document.selection import ConnectionSel, LayerSel, NeuronSel, layer_of, touches
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,7 +43,7 @@ def _wait(condition, what: str, ms: int = 60000) -> None:
 
 def compare(out: Path) -> None:
     """Three learning rates from the same start; the largest diverges."""
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     project = Project.lecture_example()
     project.design.set_activation(project.design.chain()[-1].id, "linear")
@@ -62,7 +62,7 @@ def compare(out: Path) -> None:
 def confusion(out: Path) -> None:
     """The iris example after 20 epochs, its Confusion Matrix dock."""
     from nnviz import resources
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     win = _window(Project.load(resources.example_path("iris")))
     for _ in range(20):

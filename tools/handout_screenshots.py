@@ -25,8 +25,8 @@ from shots import fresh_settings, save_window  # noqa: E402 (tools/ is the scrip
 
 def handout_page(out: Path) -> None:
     """The handout's page of the hidden layer's backward pass, after one batch."""
-    from nnviz.project import Project
-    from nnviz.session import Session
+    from nnviz.files.project import Project
+    from nnviz.session.session import Session
     from ui.handout import render_page
 
     session = Session(Project.lecture_example())
@@ -39,7 +39,7 @@ def handout_page(out: Path) -> None:
 
 def loss_surface(app, out: Path) -> None:
     """The XOR example trained 100 epochs; the Loss Surface tab as it opens."""
-    from nnviz.project import Project
+    from nnviz.files.project import Project
     from ui.main_window import MainWindow
 
     project = Project.load(ROOT / "nnviz" / "resources" / "examples" / "xor.nnviz")

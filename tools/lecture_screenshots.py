@@ -50,7 +50,7 @@ def step_to(app, win, label: str, key=Qt.Key.Key_Space) -> None:
 
 def window(app, size):
     """A shown, active window on the lecture's example."""
-    from nnviz.project import Project
+    from nnviz.files.project import Project
     from ui.main_window import MainWindow
 
     win = MainWindow(Project.lecture_example())

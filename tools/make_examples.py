@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nnviz.document import Design  # noqa: E402
-from nnviz.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
+from nnviz.files.project import DatasetSpec, Project, TrainingSettings  # noqa: E402
 
 # The source tree's copy (never an installed nnviz's): the files the wheel ships.
 EXAMPLES_DIR = ROOT / "nnviz" / "resources" / "examples"

@@ -120,7 +120,7 @@ def training(path: Path, dark: bool) -> Path:
 
 def checks(folder: Path, dark: bool) -> list[Path]:
     """Pictures to review the training docks by (not for the README)."""
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     suffix = "-dark" if dark else ""
     out = []

@@ -1,5 +1,5 @@
 """The network analysis in the window: each layer card's size, the totals and the design's
-warnings (:mod:`nnviz.analysis` computes them; this module only shows them).
+warnings (:mod:`nnviz.analysis.network_analysis` computes them; this module only shows them).
 
 :class:`AnalysisView` recomputes the analysis once after a burst of edits (a zero-time
 timer, as the status bar's check does): each layer card gets the line "9 params · out
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from nnviz.analysis import Analysis, analyze
+from nnviz.analysis.network_analysis import Analysis, analyze
 from nnviz.errors import NnvizError
 
 if TYPE_CHECKING:

@@ -1,11 +1,11 @@
 """The Code dock: the design as the lecture's Keras code, live; and Keras code read back.
 
-The upper box shows :func:`nnviz.keras_code.lecture_code` of the open project: rewritten
+The upper box shows :func:`nnviz.files.keras_code.lecture_code` of the open project: rewritten
 after every edit of the design, the training settings or the data set, with the line of the
 layer selected on the canvas highlighted. **Copy** puts the code on the clipboard.
 
 The lower box takes pasted Keras code; **Import** reads it with
-:func:`nnviz.keras_import.parse_keras` (the code's syntax tree only: nothing in it runs)
+:func:`nnviz.files.keras_import.parse_keras` (the code's syntax tree only: nothing in it runs)
 and puts the network and its settings into the project as **one undo step** ("Import Keras
 code"): the old layers are deleted, the new ones added and wired, the settings set, all
 inside one macro of the session's undo stack, so Edit > Undo brings back the network and
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.document.selection import Selection, layer_of
 from nnviz.errors import DesignError, NnvizError
-from nnviz.keras_code import LectureCode, lecture_code
-from nnviz.keras_import import parse_keras
-from nnviz.selection import Selection, layer_of
+from nnviz.files.keras_code import LectureCode, lecture_code
+from nnviz.files.keras_import import parse_keras
 from ui.theme import is_dark, theme_for
 
 __all__ = ["CodeDock", "apply_import"]
@@ -64,7 +64,7 @@ def apply_import(session, design, settings: dict) -> None:
 class CodeDock(QDockWidget):
     """The dock "codeDock": the live Keras code, a Copy button and a paste box to import.
 
-    ``code`` is the :class:`~nnviz.keras_code.LectureCode` shown; ``highlighted_line`` the
+    ``code`` is the :class:`~nnviz.files.keras_code.LectureCode` shown; ``highlighted_line`` the
     1-based line marked for the canvas's selection (0: none). ``sig_imported`` fires after a
     successful import, ``sig_message(str)`` with a line for the status bar.
     """
@@ -166,7 +166,7 @@ class CodeDock(QDockWidget):
         self.sig_message.emit("Copied the Keras code to the clipboard")
 
     def set_selection(self, selection: Selection) -> None:
-        """Follow the canvas's selection (a :data:`nnviz.selection.Selection`): a layer's
+        """Follow the canvas's selection (a :data:`nnviz.document.selection.Selection`): a layer's
         or neuron's line, or a connection's target's (its weights are that Dense's kernel)."""
         self._selected_layer = layer_of(selection)
         self._highlight()
@@ -202,7 +202,7 @@ class CodeDock(QDockWidget):
         """
         try:
             design, settings = parse_keras(text)
-            # The settings a lesson locks (nnviz.lessons) stay as the lesson set them.
+            # The settings a lesson locks (nnviz.document.lessons) stay as the lesson set them.
             kept = self.session.project.lesson.locked_settings(settings)
             settings = {k: v for k, v in settings.items() if k not in kept}
             apply_import(self.session, design, settings)

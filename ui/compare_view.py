@@ -6,7 +6,7 @@
   default) and, optionally, other optimizers; it shows the rates it will train before
   Compare is pressed;
 * a thread of its own (a ``QThread`` with a worker ``QObject``, as the training thread)
-  that runs :meth:`nnviz.compare.Comparison.run` on copies taken from the session: the
+  that runs :meth:`nnviz.analysis.compare.Comparison.run` on copies taken from the session: the
   session's run, document and undo stack are never touched, so closing the window or
   pressing Cancel mid-way loses nothing; the thread is asked to stop and waited for;
 * :class:`CompareDock` ("compareDock"): the copies' training loss per epoch overlaid, one
@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import compare, optimizers
+from nnviz.analysis import compare
+from nnviz.engine import optimizers
 from nnviz.errors import NnvizError
 from ui.theme import is_dark
 from ui.training.plot_parts import LAYER_COLORS, _plot, legend_of, plot_item, style_plot

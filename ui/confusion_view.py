@@ -11,7 +11,7 @@ It follows training: after the frames the window draws, at most every
 :data:`REFRESH_MS` (less often when one evaluation takes long: it takes at most a tenth of
 the window's time), and only while it is shown (a hidden tab catches up when it is
 raised), it evaluates a private copy of the network with the frame's weights on the
-run's data (:func:`nnviz.confusion.confusion_of_model`): the session's model, which may
+run's data (:func:`nnviz.analysis.confusion.confusion_of_model`): the session's model, which may
 be training on another thread, is never used. For a regression data set it shows one
 line saying why there is no matrix.
 """
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.confusion import Confusion, confusion_of_model
+from nnviz.analysis.confusion import Confusion, confusion_of_model
 from nnviz.errors import DatasetError, ProjectFileError
 
 if TYPE_CHECKING:

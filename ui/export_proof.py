@@ -1,10 +1,10 @@
 """Proof of export in the window: after a weight export, check the file in its runtime.
 
-:class:`ExportProof` runs :func:`nnviz.export_check.check_export` as a
+:class:`ExportProof` runs :func:`nnviz.files.export_check.check_export` as a
 :class:`~ui.thread_job.ThreadJob` (loading Keras or onnxruntime takes seconds) and says the
 answer in the status bar: "weights.onnx checked in onnxruntime: max |Δ| = 3e-16 over 200
 samples", or, without the runtime, how to check by hand. ``checked`` carries the
-:class:`~nnviz.export_check.ExportCheck` (tests and scripts wait for it); ``last`` keeps
+:class:`~nnviz.files.export_check.ExportCheck` (tests and scripts wait for it); ``last`` keeps
 the newest one.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from nnviz.errors import NnvizError
-from nnviz.export_check import ExportCheck, check_export
+from nnviz.files.export_check import ExportCheck, check_export
 from ui.thread_job import ThreadJob
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ _ONE_AT_A_TIME = threading.Lock()
 class ExportProof(QObject):
     """Checks each written export off the window's thread and reports it."""
 
-    #: One :class:`~nnviz.export_check.ExportCheck`, on the window's thread.
+    #: One :class:`~nnviz.files.export_check.ExportCheck`, on the window's thread.
     checked = Signal(object)
 
     def __init__(self, window: MainWindow):

@@ -3,7 +3,7 @@
 :class:`FileActions` does what File menu items do for a :class:`~ui.main_window.MainWindow`
 (which keeps its scripting surface, ``open_file``, ``save_file``, ``export_weights``,
 ``export_handout``, ``new_file``, by handing them on to it). Weight exports go by the
-format registry (:mod:`nnviz.export_formats`): the dialog's filters and the written format
+format registry (:mod:`nnviz.files.export_formats`): the dialog's filters and the written format
 come from it. A file that cannot be read or written is reported in a dialog
 (:func:`ui.dialogs.show_error`) and the open document stays as it was.
 """
@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from nnviz import export_formats, resources
+from nnviz import resources
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, NnvizError, ProjectFileError
+from nnviz.files import export_formats
+from nnviz.files.project import Project, TrainingSettings
 from nnviz.limits import elide
-from nnviz.project import Project, TrainingSettings
 from ui import disk_guard
 from ui.background import run_and_wait
 from ui.dialogs import plain_tooltip, show_error

@@ -14,7 +14,7 @@ Every page has margins and "page i of n" at its foot. ``slides_dir`` also writes
 per stage (16:9, canvas beside the formulas) for slides.
 
 The user's run is never touched: the batch is stepped on a **copy** of the project in its
-own :class:`~nnviz.session.Session`, given the user's run state (weights, optimizer memory,
+own :class:`~nnviz.session.session.Session`, given the user's run state (weights, optimizer memory,
 counters, position in the epoch), drawn in a hidden canvas scene and lecture view. The
 user's weights, counters, history and undo stack stay exactly as they were. If the user
 is in the middle of a batch, the copy finishes that batch first and shows the next one
@@ -43,13 +43,13 @@ from PySide6.QtGui import (
     QPicture,
 )
 
-from nnviz import optimizers
+from nnviz.engine import optimizers
+from nnviz.engine.training import Stepper
 from nnviz.errors import NnvizError
-from nnviz.keras_code import lecture_code
-from nnviz.lecture_info import LectureInfo, lecture_info
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.training import Stepper
+from nnviz.files.keras_code import lecture_code
+from nnviz.files.project import Project
+from nnviz.session.lecture_info import LectureInfo, lecture_info
+from nnviz.session.session import Session
 from ui.canvas import CanvasScene
 from ui.training.lecture_view import LectureView
 

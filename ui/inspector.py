@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import activations, initializers
 from nnviz.document import Design
+from nnviz.document.layer_kinds import LAYER_KINDS
+from nnviz.document.selection import ConnectionSel, LayerSel, NeuronSel, Selection
+from nnviz.engine import activations, initializers
 from nnviz.errors import DesignError
-from nnviz.layer_kinds import LAYER_KINDS
 from nnviz.limits import MAX_UNITS
-from nnviz.selection import ConnectionSel, LayerSel, NeuronSel, Selection
 from ui.canvas.style import neuron_prefix
 
 WEIGHT_RANGE = 1e6
@@ -132,7 +132,7 @@ class InspectorDock(QDockWidget):
     """The dock (``objectName`` "inspector") showing and editing the selected item.
 
     ``set_selection(selection)`` takes what ``scene.sig_selection_changed`` emits, a
-    :data:`nnviz.selection.Selection`: ``None``, ``LayerSel``, ``NeuronSel`` or ``ConnectionSel``.
+    :data:`nnviz.document.selection.Selection`: ``None``, ``LayerSel``, ``NeuronSel`` or ``ConnectionSel``.
     ``show_values(z, a)`` gives it the latest forward pass (dicts layer id -> array of
     shape ``(units,)`` or ``(batch, units)``; the first sample is shown).
     """

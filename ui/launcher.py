@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from nnviz import cli
-from nnviz.training_process import run_child_if_asked
+from nnviz.session.training_process import run_child_if_asked
 
 
 def _open_window(argv: list[str]) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     """Run the ``nnviz`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
     A frozen app (PyInstaller) starts its training process as itself: that one is the
-    training process and never returns (see :func:`nnviz.training_process.child_command`).
+    training process and never returns (see :func:`nnviz.session.training_process.child_command`).
     """
     run_child_if_asked(sys.argv[1:] if argv is None else argv)
     return cli.main(argv, stdout=stdout, stderr=stderr, open_window=_open_window)

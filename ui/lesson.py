@@ -1,4 +1,4 @@
-"""The window's side of a lesson (:mod:`nnviz.lessons`): what it hides and locks, and the
+"""The window's side of a lesson (:mod:`nnviz.document.lessons`): what it hides and locks, and the
 Edit > Lesson… dialog that changes it.
 
 :class:`LessonApplier` finds each lockable control's widgets and actions by ``objectName``
@@ -16,7 +16,7 @@ lesson has every panel where the user left it.
 
 :class:`LessonDialog` lists the controls with a Hide and a Lock box each. While the open
 project has a lesson the boxes are read-only and a note says so; "Change the lesson…" is
-the one deliberate click that lets a student leave it (see :mod:`nnviz.lessons`). OK sets
+the one deliberate click that lets a student leave it (see :mod:`nnviz.document.lessons`). OK sets
 the lesson as one undo step.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.lessons import CONTROLS, LOCKED_TIP, Lesson
+from nnviz.document.lessons import CONTROLS, LOCKED_TIP, Lesson
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow

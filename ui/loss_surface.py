@@ -1,7 +1,7 @@
 """The loss surface dock: the loss over two weights (or two directions), and training's path.
 
 ``LossSurfaceDock`` (objectName "lossSurfaceDock") draws the loss of the training data over
-a plane through weight space (:func:`nnviz.loss_surface.loss_surface`) as a heat map with
+a plane through weight space (:func:`nnviz.analysis.loss_surface.loss_surface`) as a heat map with
 contour lines, the path the run took across it (its time-travel snapshots, projected on
 the plane) and the current weights as a dot that moves while training.
 
@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import loss_surface as ls
+from nnviz.analysis import loss_surface as ls
+from nnviz.document.selection import ConnectionSel, Selection
 from nnviz.errors import NnvizError
-from nnviz.selection import ConnectionSel, Selection
 from ui.canvas import style
 from ui.theme import is_dark
 from ui.thread_job import ThreadJob

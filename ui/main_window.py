@@ -1,7 +1,7 @@
 """The designer window: canvas in the middle, palette and inspector docks, menus, files.
 
 ``MainWindow()`` opens on the lecture's example (2 inputs -> 3 relu -> 2 softmax, wired,
-with a two-class 2-D data set). ``window.project`` is one :class:`~nnviz.project.Project`
+with a two-class 2-D data set). ``window.project`` is one :class:`~nnviz.files.project.Project`
 for the window's whole life: opening a file replaces its content in place (the design
 emits ``reset``), so the canvas and docks never need to be rebuilt.
 
@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from nnviz import resources
 from nnviz.document import Design
 from nnviz.errors import DatasetError, DesignError, ProjectFileError
-from nnviz.project import Project
-from nnviz.runners import default_runner
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.runners import default_runner
+from nnviz.session.session import Session
 from ui import dock_layout
 from ui.analysis_view import AnalysisView
 from ui.canvas import CanvasScene, CanvasView
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ status bar
     def run_state_text(self) -> str:
         """What the run is doing, as the status bar's "runStateLabel" says it (the
-        session's status, rendered: see :meth:`nnviz.session.Session.status_text`)."""
+        session's status, rendered: see :meth:`nnviz.session.session.Session.status_text`)."""
         return self.status_presenter.run_state_text()
 
     def update_run_state(self) -> None:

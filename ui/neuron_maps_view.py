@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
+from nnviz.document.selection import NeuronSel, Selection
 from nnviz.errors import NnvizError
-from nnviz.selection import NeuronSel, Selection
 from ui.canvas import style
 from ui.training.worker import input_plane, neuron_maps_of
 

@@ -1,4 +1,4 @@
-"""The palette: the kinds of layer a student drags onto the canvas (nnviz.layer_kinds).
+"""The palette: the kinds of layer a student drags onto the canvas (nnviz.document.layer_kinds).
 
 A drag carries the private MIME type ``application/x-nnviz-layer`` whose data is the
 kind's name as bytes (``b"hidden"``); the canvas reads it on drop.
@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QSizePolicy
 
-from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.document.layer_kinds import LAYER_KINDS
 from ui.resources import icon_path
 
 LAYER_MIME_TYPE = "application/x-nnviz-layer"

@@ -2,7 +2,7 @@
 
 :class:`StatusBarPresenter` fills the bar of a :class:`~ui.main_window.MainWindow`: a
 message on the left for a few seconds ("Saved lab.nnviz"), then two permanent labels, the
-run's state ("runStateLabel", the session's :meth:`~nnviz.session.Session.status_text`)
+run's state ("runStateLabel", the session's :meth:`~nnviz.session.session.Session.status_text`)
 and the design's check ("validationLabel", ``design.validate()``'s first problem). Both
 labels are redrawn once after a burst of events (a zero-time timer), not per event.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
-from nnviz.run_status import RunStatus
+from nnviz.session.run_status import RunStatus
 from ui.dialogs import plain_tooltip
 
 if TYPE_CHECKING:

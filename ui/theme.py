@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-from nnviz.layer_kinds import get as get_kind
+from nnviz.document.layer_kinds import get as get_kind
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Theme:
 
     def layer_color(self, kind: str) -> QColor:
         """The identifying colour of a layer kind, the registry's for this theme
-        (:mod:`nnviz.layer_kinds`)."""
+        (:mod:`nnviz.document.layer_kinds`)."""
         record = get_kind(kind)
         return QColor(record.colour_dark if self.dark else record.colour)
 

@@ -4,11 +4,11 @@ View > Weight Matrix… (Ctrl+M), the Inspector's "Weight matrix…" button or a
 context menu on the canvas open :class:`WeightMatrixDialog` (one per window, non-modal) on
 a hidden or output layer. Its rows are the inputs (the neurons of the layer feeding it,
 ``x1, x2``) and the bias, its columns the layer's units (``h1, h2, h3``), as
-:mod:`nnviz.weight_matrix` lays them out.
+:mod:`nnviz.document.weight_matrix` lays them out.
 
 Every gesture is a command on the session's one undo stack: a typed cell is
 ``design.set_weight`` / ``design.set_bias``; Ctrl+V pastes CSV (or a spreadsheet's tabs)
-from the current cell as one step (:func:`nnviz.weight_matrix.set_block`), after checking
+from the current cell as one step (:func:`nnviz.document.weight_matrix.set_block`), after checking
 every number and the block's size ("Row 2, column 3: 'abc' is not a number": nothing
 changes then). Ctrl+C copies the selected cells (or the whole matrix) as CSV. Ctrl+Z and
 Ctrl+Shift+Z work in the dialog as in the window. The table follows the document (an
@@ -33,9 +33,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from nnviz.document.selection import LayerSel, layer_of
+from nnviz.document.weight_matrix import (
+    BIAS_ROW,
+    format_block,
+    matrix,
+    matrix_shape,
+    parse_block,
+    set_block,
+)
 from nnviz.errors import DesignError
-from nnviz.selection import LayerSel, layer_of
-from nnviz.weight_matrix import BIAS_ROW, format_block, matrix, matrix_shape, parse_block, set_block
 from ui.canvas import PortItem
 from ui.theme import is_dark, theme_for
 

@@ -6,7 +6,7 @@ same way on a copy of the window's run (the user's run is never touched):
 1. the title page: the network, its settings and the lecture's Keras code;
 2. one page per stage of one batch: the stage as "predict then reveal" shows it before
    the reveal (the canvas with "?" where the stage's results go, the Lecture view's
-   formulas stopping at "?"), the stage's question from :data:`nnviz.predict.QUESTIONS`
+   formulas stopping at "?"), the stage's question from :data:`nnviz.analysis.predict.QUESTIONS`
    and blank lines for the answer;
 3. the answers: every stage's question with its answer from the run.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from nnviz.analysis.predict import QuestionContext, hidden_parts, hide_results, question_for
 from nnviz.errors import NnvizError
-from nnviz.lecture_info import PredictNote
-from nnviz.predict import QuestionContext, hidden_parts, hide_results, question_for
-from nnviz.session import Session
+from nnviz.session.lecture_info import PredictNote
+from nnviz.session.session import Session
 from ui.handout import (
     _MUTED,
     HandoutResult,

@@ -5,7 +5,7 @@ from typing import overload
 
 import numpy as np
 
-from nnviz import initializers as _initializers
+from nnviz.engine import initializers as _initializers
 
 __all__ = ["arrays_equal", "copy_array", "fit_block", "fresh_kernel", "readonly", "seed_for"]
 

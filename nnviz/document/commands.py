@@ -1,4 +1,4 @@
-"""The undoable edits of a design: one :class:`~nnviz.undo.Command` per kind of edit.
+"""The undoable edits of a design: one :class:`~nnviz.document.undo.Command` per kind of edit.
 
 Each command calls the design's primitive edits (``_insert_layer``, ``_delete_layer``,
 ``_insert_connection``, ``_delete_connection``, ``_set_layer_attr``), which change the
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnviz.document.arrays import copy_array, fit_block, fresh_kernel, seed_for
-from nnviz.undo import Command, array_bytes
+from nnviz.document.undo import Command, array_bytes
 
 if TYPE_CHECKING:
     from nnviz.document.document import Design

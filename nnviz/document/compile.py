@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING, Any
 
 from nnviz.document.arrays import fit_block
 from nnviz.document.validation import chain as _chain
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.utils import set_random_seed
 from nnviz.errors import DesignError
-from nnviz.layers import Dense
 from nnviz.limits import MAX_WEIGHTS
-from nnviz.models import Sequential
-from nnviz.utils import set_random_seed
 
 if TYPE_CHECKING:
     from nnviz.document.document import Design

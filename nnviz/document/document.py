@@ -31,12 +31,13 @@ from typing import Any
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from nnviz import initializers as _initializers
 from nnviz.document import commands as _commands
 from nnviz.document import compile as _compile
 from nnviz.document import serialization as _serialization
 from nnviz.document import validation as _validation
 from nnviz.document.arrays import arrays_equal, copy_array, readonly
+from nnviz.document.layer_kinds import LAYER_KINDS
+from nnviz.document.layer_kinds import listed as _listed_kinds
 from nnviz.document.specs import (
     ACTIVATIONS,
     DEFAULT_INITIALIZER,
@@ -45,12 +46,11 @@ from nnviz.document.specs import (
     LayerSpec,
 )
 from nnviz.document.specs import quote as _quote
+from nnviz.document.undo import UndoStack
 from nnviz.document.validation import Problem
+from nnviz.engine import initializers as _initializers
 from nnviz.errors import DesignError
-from nnviz.layer_kinds import LAYER_KINDS
-from nnviz.layer_kinds import listed as _listed_kinds
 from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, design_weights, weights_problem
-from nnviz.undo import UndoStack
 
 __all__ = ["Design", "DesignEvents"]
 
@@ -193,7 +193,7 @@ class Design:
         """Add a layer of ``kind`` centred at ``(x, y)`` and return its id.
 
         The units, activation and name default to the kind's record in
-        :mod:`nnviz.layer_kinds` ("Input", "Hidden 1", "Hidden 2", ..., "Output", made unique).
+        :mod:`nnviz.document.layer_kinds` ("Input", "Hidden 1", "Hidden 2", ..., "Output", made unique).
         """
         if kind not in KINDS:
             raise DesignError(f"'{kind}' is not a kind of layer; use {_listed_kinds()}.")

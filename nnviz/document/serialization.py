@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnviz import initializers as _initializers
+from nnviz.document.layer_kinds import LAYER_KINDS
+from nnviz.document.layer_kinds import listed as _listed_kinds
 from nnviz.document.specs import (
     DEFAULT_INITIALIZER,
     KINDS,
@@ -20,9 +21,8 @@ from nnviz.document.specs import (
     LayerSpec,
     allowed_activations,
 )
+from nnviz.engine import initializers as _initializers
 from nnviz.errors import ProjectFileError
-from nnviz.layer_kinds import LAYER_KINDS
-from nnviz.layer_kinds import listed as _listed_kinds
 from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, MAX_WEIGHTS
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from nnviz import activations as _activations
-from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.document.layer_kinds import LAYER_KINDS
+from nnviz.engine import activations as _activations
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 KINDS = tuple(LAYER_KINDS)
-"""The kinds of layer a design holds (their defaults: :mod:`nnviz.layer_kinds`)."""
+"""The kinds of layer a design holds (their defaults: :mod:`nnviz.document.layer_kinds`)."""
 
 ACTIVATIONS = tuple(_activations.names())
 """Activation names a layer may have (Keras's names: "linear", "relu", "sigmoid", ...)."""

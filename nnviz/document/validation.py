@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nnviz.binary import one_unit_fits
 from nnviz.document.specs import LayerSpec, quote, quote_names
+from nnviz.engine.binary import one_unit_fits
 from nnviz.errors import DesignError
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def validate(design: Design, n_features: int | None = None,
     for spec in outputs:
         if n_targets is not None and spec.units != n_targets \
                 and not one_unit_fits(spec.units, spec.activation, n_targets):
-            # Two classes also fit one sigmoid or tanh unit (nnviz.binary).
+            # Two classes also fit one sigmoid or tanh unit (nnviz.engine.binary).
             either = (" (or 1 unit with a sigmoid or tanh activation)" if n_targets == 2
                       else "")
             problems.append(Problem(

@@ -22,9 +22,9 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 
-import nnviz.optimizers  # noqa: E402
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential  # noqa: E402
+import nnviz.engine.optimizers  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential  # noqa: E402
 
 
 @dataclass
@@ -54,7 +54,7 @@ def nnviz_optimizer(optimizer):
     if isinstance(optimizer, str):
         return optimizer
     name, kwargs = optimizer
-    return getattr(nnviz.optimizers, name)(**kwargs)
+    return getattr(nnviz.engine.optimizers, name)(**kwargs)
 
 
 def build_keras(spec: NetSpec, seed: int = 0) -> keras.Sequential:

@@ -1,13 +1,18 @@
-"""Network analysis (nnviz.analysis): sizes by hand, and each warning for a network built to
+"""Network analysis (nnviz.analysis.network_analysis): sizes by hand, and each warning for a network built to
 give it, gone when the mistake is fixed."""
 from __future__ import annotations
 
 import numpy as np
 
-from nnviz.analysis import analyze, dead_relu_warnings, design_warnings, layer_stats
-from nnviz.dataset_spec import DatasetSpec
+from nnviz.analysis.network_analysis import (
+    analyze,
+    dead_relu_warnings,
+    design_warnings,
+    layer_stats,
+)
+from nnviz.data.dataset_spec import DatasetSpec
 from nnviz.document import Design
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 
 def codes(warnings) -> list[str]:

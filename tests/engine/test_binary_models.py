@@ -6,9 +6,10 @@ readiness check accepts the one unit, and the run trains: the loss falls.
 import numpy as np
 import pytest
 
-from nnviz import activations, datasets, losses
-from nnviz.binary import one_unit_fits, targets_for
-from nnviz.session import Session
+from nnviz.data import datasets
+from nnviz.engine import activations, losses
+from nnviz.engine.binary import one_unit_fits, targets_for
+from nnviz.session.session import Session
 
 TWO_CLASS = [name for name in datasets.names()
              if datasets.load(name).n_classes == 2]

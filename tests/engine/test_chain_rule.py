@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from nnviz import chain_rule as cr
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.training import Stepper
+from nnviz.analysis import chain_rule as cr
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.training import Stepper
 
 
 def _backward_trace(model, x, y, layer):

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from nnviz import compare
+from nnviz.analysis import compare
+from nnviz.document.settings import TrainingSettings
 from nnviz.errors import NnvizError
+from nnviz.files.project import Project
 from nnviz.limits import MAX_COMPARE_RUNS
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.settings import TrainingSettings
+from nnviz.session.session import Session
 
 
 def same(a, b):

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from nnviz.confusion import (
+from nnviz.analysis.confusion import (
     class_labels,
     confusion,
     confusion_matrix,
     confusion_of_model,
     per_class_accuracy,
 )
-from nnviz.session import Session
+from nnviz.session.session import Session
 
 
 def test_three_classes_by_hand():

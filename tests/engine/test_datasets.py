@@ -1,4 +1,4 @@
-"""nnviz.datasets: the generated sets, the bundled ones, and the CSV loader and its errors."""
+"""nnviz.data.datasets: the generated sets, the bundled ones, and the CSV loader and its errors."""
 
 import gzip
 import json
@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nnviz import datasets
+from nnviz.data import datasets
 from nnviz.errors import DatasetError
 
 # From the registry, so a new data set is tested here without editing this file.

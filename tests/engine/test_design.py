@@ -619,9 +619,9 @@ def test_from_dict_fills_optional_fields():
 
 
 def test_build_model_matches_the_lectures_keras_model_and_stores_its_weights(lecture):
-    from nnviz.layers import Dense
-    from nnviz.models import Sequential
-    from nnviz.utils import set_random_seed
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential
+    from nnviz.engine.utils import set_random_seed
 
     log = record(lecture)
     model = lecture.build_model(seed=3)
@@ -716,7 +716,7 @@ def test_ids_are_not_reused_after_loading_and_deleting():
 
 
 def test_design_pushes_its_edits_to_a_stack_it_is_given():
-    from nnviz.undo import Command, UndoStack
+    from nnviz.document.undo import Command, UndoStack
 
     class SetFlag(Command):
         def __init__(self, box):

@@ -1,4 +1,4 @@
-"""Feature crosses (nnviz.features): the registry's columns, the data-set spec that owns
+"""Feature crosses (nnviz.data.features): the registry's columns, the data-set spec that owns
 them, the session's one undo step, the file, the command line and the exports."""
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import math
 import numpy as np
 import pytest
 
-from nnviz import datasets, features
+from nnviz.analysis.neuron_maps import neuron_maps
 from nnviz.cli import main
-from nnviz.dataset_spec import DatasetSpec
+from nnviz.data import datasets, features
+from nnviz.data.dataset_spec import DatasetSpec
 from nnviz.errors import DatasetError, ProjectFileError
-from nnviz.keras_code import keras_code, lecture_code
-from nnviz.keras_import import KerasImportError, parse_keras
-from nnviz.neuron_maps import neuron_maps
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.weights_io import save_json
+from nnviz.files.keras_code import keras_code, lecture_code
+from nnviz.files.keras_import import KerasImportError, parse_keras
+from nnviz.files.project import Project
+from nnviz.files.weights_io import save_json
+from nnviz.session.session import Session
 
 CIRCLES = {"n_samples": 40, "noise": 0.1, "seed": 0, "validation_split": 0.2}
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.checks import ArgumentError
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.training import Stepper
+from nnviz.engine.checks import ArgumentError
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.training import Stepper
 
 
 def _model(loss="binary_crossentropy", units=1, activation="sigmoid"):

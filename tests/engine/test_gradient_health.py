@@ -5,18 +5,18 @@ import pickle
 import numpy as np
 import pytest
 
-from nnviz.gradient_health import (
+from nnviz.engine.gradient_health import (
     GradientMeter,
     GradientSummary,
     gradient_warnings,
     neuron_flags,
 )
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.optimizers import SGD
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.training import Stepper
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.optimizers import SGD
+from nnviz.engine.training import Stepper
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 
 
 def test_the_running_mean_by_hand():

@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import activations, losses
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.optimizers import SGD
-from nnviz.training import Stepper
+from nnviz.engine import activations, losses
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.optimizers import SGD
+from nnviz.engine.training import Stepper
 
 EPS = 1e-6
 # Central differences in float64 are good to ~1e-9 here; 1e-7 leaves room, a wrong

@@ -1,8 +1,8 @@
 """Issue 10.10b: a long run's per-batch history is thinned, oldest first, never dropped."""
 import numpy as np
 
-from nnviz.project import Project
-from nnviz.training import MAX_BATCH_POINTS, BatchSeries, History, batch_positions
+from nnviz.engine.training import MAX_BATCH_POINTS, BatchSeries, History, batch_positions
+from nnviz.files.project import Project
 
 
 def long_history(n, cap):

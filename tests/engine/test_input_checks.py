@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import datasets
-from nnviz.checks import ArgumentError
+from nnviz.data import datasets
+from nnviz.engine.checks import ArgumentError
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.training import Stepper
 from nnviz.errors import DatasetError, NnvizError
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.training import Stepper
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMORY_CAP = 2 * 1024**3
@@ -164,7 +164,7 @@ def _load_capped(code: str) -> subprocess.CompletedProcess:
     script = textwrap.dedent(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
-        from nnviz import datasets
+        from nnviz.data import datasets
         from nnviz.errors import DatasetError
         try:
             {code}

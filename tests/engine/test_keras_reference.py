@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import activations
-from nnviz.training import Stepper
+from nnviz.engine import activations
+from nnviz.engine.training import Stepper
 from tests.engine.keras_helpers import (
     NetSpec,
     assert_weights_close,

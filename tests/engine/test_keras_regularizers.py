@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import regularizers
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.optimizers import SGD
-from nnviz.training import Stepper
+from nnviz.engine import regularizers
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.optimizers import SGD
+from nnviz.engine.training import Stepper
 from tests.engine.keras_helpers import assert_weights_close, keras
 from tests.engine.test_keras_reference import (  # noqa: F401 - the fixture is used by name
     ATOL,

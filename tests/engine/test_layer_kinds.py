@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz import activations, layer_kinds
-from nnviz.document import KINDS, Design
+from nnviz.document import KINDS, Design, layer_kinds
+from nnviz.document.layer_kinds import LAYER_KINDS
 from nnviz.document.specs import allowed_activations
+from nnviz.engine import activations
 from nnviz.errors import DesignError, ProjectFileError
-from nnviz.layer_kinds import LAYER_KINDS
 
 ALL = list(LAYER_KINDS.values())
 

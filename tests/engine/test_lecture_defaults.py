@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.document import Design
-from nnviz.project import Project
-from nnviz.training import Stepper
+from nnviz.engine.training import Stepper
+from nnviz.files.project import Project
 
 
 def _stepper(project: Project) -> tuple[Stepper, object]:

@@ -4,9 +4,9 @@ import dataclasses
 import pytest
 
 from nnviz import resources
-from nnviz.lecture_info import lecture_info
-from nnviz.project import Project
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.lecture_info import lecture_info
+from nnviz.session.session import Session
 
 
 def test_lecture_info_reads_the_design_and_the_settings():

@@ -2,18 +2,18 @@
 import numpy as np
 import pytest
 
-from nnviz import activations, initializers, losses, optimizers
-from nnviz.layers import Activation, Dense, Input
-from nnviz.models import Sequential
-from nnviz.utils import set_random_seed
+from nnviz.engine import activations, initializers, losses, optimizers
+from nnviz.engine.layers import Activation, Dense, Input
+from nnviz.engine.models import Sequential
+from nnviz.engine.utils import set_random_seed
 
 
 def test_lecture_snippet_runs_with_imports_swapped_and_loss_falls(capsys):
     # The lecture's code, with `keras` replaced by `nnviz` (issue 3, "Done when").
-    from nnviz import datasets
-    from nnviz.layers import Activation, Dense  # noqa: F401 - as the lecture imports them
-    from nnviz.models import Sequential
-    from nnviz.optimizers import SGD
+    from nnviz.data import datasets
+    from nnviz.engine.layers import Activation, Dense  # noqa: F401 - as the lecture imports them
+    from nnviz.engine.models import Sequential
+    from nnviz.engine.optimizers import SGD
 
     data = datasets.load("two_gaussians", n_samples=100, noise=0.2, seed=0, validation_split=0.2)
     x, y = data.x, data.y

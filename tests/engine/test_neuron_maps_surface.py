@@ -2,16 +2,16 @@
 import numpy as np
 import pytest
 
-from nnviz.layers import Dense
-from nnviz.loss_surface import (
+from nnviz.analysis.loss_surface import (
     connection_direction,
     loss_surface,
     pca_directions,
     project,
     random_directions,
 )
-from nnviz.models import Sequential
-from nnviz.neuron_maps import batch_activations, neuron_maps, neuron_views
+from nnviz.analysis.neuron_maps import batch_activations, neuron_maps, neuron_views
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
 
 
 def _model(loss="categorical_crossentropy", hidden="tanh", out="softmax", seed=3):
@@ -132,7 +132,7 @@ def test_directions_and_projection():
 
 
 def test_largest_connections_rank_kernels_by_size_not_biases():
-    from nnviz.loss_surface import largest_connections
+    from nnviz.analysis.loss_surface import largest_connections
     weights = [np.array([[0.1, -3.0], [2.0, 0.5]]), np.array([9.0, 9.0]),
                np.array([[2.5], [-0.2]]), np.array([-9.0])]
     assert largest_connections(weights) == [(0, 0, 1), (1, 0, 0)]

@@ -1,14 +1,14 @@
-"""Predict, then reveal (nnviz.predict): one question per stage, names from the network,
+"""Predict, then reveal (nnviz.analysis.predict): one question per stage, names from the network,
 answers from the trace, and a hidden trace that holds none of the stage's results."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnviz import predict
-from nnviz.predict import PredictReveal, QuestionContext, hide_results, question_for
-from nnviz.selection import ConnectionSel, NeuronSel
-from nnviz.session import Session
+from nnviz.analysis import predict
+from nnviz.analysis.predict import PredictReveal, QuestionContext, hide_results, question_for
+from nnviz.document.selection import ConnectionSel, NeuronSel
+from nnviz.session.session import Session
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_predict_reveal_waits_for_one_stage_and_off_reveals(session):
 
 
 def _trace(kind, layer, z, a, y, loss=None):
-    from nnviz.run_types import Stage, StageTrace
+    from nnviz.engine.run_types import Stage, StageTrace
     return StageTrace(stage=Stage(kind, layer, kind), epoch=0, batch=0, step=0,
                       x=np.zeros((1, 2)), y=np.asarray(y, dtype=float), z=z, a=a, loss=loss)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nnviz import training_process
-from nnviz.training_process import HUNG_TIMEOUT, ProcessFailed, child_state
+from nnviz.session import training_process
+from nnviz.session.training_process import HUNG_TIMEOUT, ProcessFailed, child_state
 from tests.engine.test_training_process import make, remote, run_chunks, until  # noqa: F401
 
 

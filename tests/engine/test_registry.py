@@ -1,6 +1,6 @@
 """One registry per concept: every activation, loss and optimizer is complete everywhere.
 
-Each concept is defined once, as a class in nnviz.activations / losses / optimizers that
+Each concept is defined once, as a class in nnviz.engine.activations / losses / optimizers that
 carries its label, formulas, default learning rate and Keras/ONNX emitters. These tests
 walk the registries, so a concept added without one of its parts fails here: no label or
 formula, an emitter Keras or onnxruntime does not take, a project file that loses it on the
@@ -25,13 +25,13 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 import keras  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from nnviz import activations, losses, optimizers  # noqa: E402
 from nnviz.document import ACTIVATIONS as DESIGN_ACTIVATIONS  # noqa: E402
-from nnviz.keras_code import export_keras, keras_code  # noqa: E402
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential, load_model  # noqa: E402
-from nnviz.onnx_export import export_onnx  # noqa: E402
-from nnviz.project import Project, TrainingSettings  # noqa: E402
+from nnviz.engine import activations, losses, optimizers  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential, load_model  # noqa: E402
+from nnviz.files.keras_code import export_keras, keras_code  # noqa: E402
+from nnviz.files.onnx_export import export_onnx  # noqa: E402
+from nnviz.files.project import Project, TrainingSettings  # noqa: E402
 from tests.io.helpers import deep_model  # noqa: E402
 
 ACTIVATION_NAMES = activations.names()
@@ -235,8 +235,8 @@ def test_optimizer_presets_are_the_window_menu():
 
 
 def test_project_validation_takes_the_registry_tables():
-    # The settings' validation lives in nnviz.settings (re-exported by nnviz.project).
-    from nnviz import settings as project_module
+    # The settings' validation lives in nnviz.document.settings (re-exported by nnviz.files.project).
+    from nnviz.document import settings as project_module
 
     assert project_module._LOSSES == tuple(LOSS_NAMES)
     assert project_module._OPTIMIZERS == tuple(OPTIMIZER_NAMES)

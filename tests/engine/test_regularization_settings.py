@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
+from nnviz.engine.regularizers import L1, L2
 from nnviz.errors import ProjectFileError
-from nnviz.project import Project, TrainingSettings
-from nnviz.regularizers import L1, L2
-from nnviz.session import Session
+from nnviz.files.project import Project, TrainingSettings
+from nnviz.session.session import Session
 
 
 def test_defaults_are_no_regularization_at_keras_rate():
@@ -88,9 +88,9 @@ def test_saved_and_read_back(tmp_path):
 
 
 def test_model_save_keeps_a_uniform_kernel_regularizer(tmp_path):
-    from nnviz.layers import Dense
-    from nnviz.models import Sequential, load_model
-    from nnviz.regularizers import L1L2
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential, load_model
+    from nnviz.engine.regularizers import L1L2
 
     model = Sequential([Dense(3, input_shape=(2,), activation="relu", kernel_regularizer="l2"),
                         Dense(1, activation="sigmoid", kernel_regularizer=L2(0.01))])
@@ -112,10 +112,10 @@ def test_model_save_keeps_a_uniform_kernel_regularizer(tmp_path):
 
 def test_the_loss_surface_includes_the_penalty():
     """The surface is the loss Keras reports (evaluate's): with the penalty, at every point."""
-    from nnviz.layers import Dense
-    from nnviz.loss_surface import loss_surface, random_directions
-    from nnviz.models import Sequential
-    from nnviz.regularizers import L1
+    from nnviz.analysis.loss_surface import loss_surface, random_directions
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential
+    from nnviz.engine.regularizers import L1
 
     model = Sequential([Dense(3, input_shape=(2,), activation="tanh", kernel_regularizer=L2(0.2)),
                         Dense(2, activation="softmax", kernel_regularizer=L1(0.1),

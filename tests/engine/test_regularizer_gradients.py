@@ -1,6 +1,6 @@
 """The penalties' gradients are true gradients: central differences of loss + penalty.
 
-From the registry (:data:`nnviz.regularizers.REGULARIZERS`): each regularizer on the
+From the registry (:data:`nnviz.engine.regularizers.REGULARIZERS`): each regularizer on the
 kernels and the biases, through the stage-by-stage stepper (what the Lecture view shows)
 and through ``fit``'s fast path (SGD with learning rate 1: the step is the gradient).
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import regularizers
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.optimizers import SGD
+from nnviz.engine import regularizers
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.optimizers import SGD
 from tests.engine.test_gradients import (
     assert_gradients_close,
     numeric_gradient,

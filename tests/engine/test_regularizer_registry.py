@@ -1,6 +1,6 @@
 """The regularizers' registry: each one complete everywhere (label, Keras class and code,
 lecture formulas, the window's menu, project files), walked from
-:data:`nnviz.regularizers.REGULARIZERS` so a new one is checked without editing this file."""
+:data:`nnviz.engine.regularizers.REGULARIZERS` so a new one is checked without editing this file."""
 from __future__ import annotations
 
 import os
@@ -12,10 +12,10 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 
-from nnviz import regularizers  # noqa: E402
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential, load_model  # noqa: E402
-from nnviz.settings import TrainingSettings  # noqa: E402
+from nnviz.document.settings import TrainingSettings  # noqa: E402
+from nnviz.engine import regularizers  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential, load_model  # noqa: E402
 
 NAMES = regularizers.names()
 

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from nnviz import resources
-from nnviz.design_sync import _design_weights  # the document -> run link (Session delegates to it)
-from nnviz.project import Project
-from nnviz.run_status import RunStatus, ShownPosition, position
-from nnviz.runners import InlineRunner, ProcessRunner
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.design_sync import (
+    _design_weights,  # the document -> run link (Session delegates to it)
+)
+from nnviz.session.run_status import RunStatus, ShownPosition, position
+from nnviz.session.runners import InlineRunner, ProcessRunner
+from nnviz.session.session import Session
 
 
 def make(epochs=2, runner=None, **training):

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from nnviz import resources
-from nnviz.project import Project
-from nnviz.run_status import RunStatus
-from nnviz.runners import InlineRunner, ProcessRunner, default_runner
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.run_status import RunStatus
+from nnviz.session.runners import InlineRunner, ProcessRunner, default_runner
+from nnviz.session.session import Session
 from tests.engine.test_training_process import assert_same_run
 
 
@@ -169,7 +169,7 @@ def test_no_code_but_the_inline_runner_moves_a_stepper():
     and Keras's ``Sequential.fit`` (a bare model, no session), nothing in nnviz or ui
     calls a stepper's step, step_batch, step_epoch or run."""
     root = Path(__file__).resolve().parents[2]
-    allowed = {"nnviz/training.py", "nnviz/inline_runner.py", "nnviz/models.py"}
+    allowed = {"nnviz/engine/training.py", "nnviz/engine/inline_runner.py", "nnviz/engine/models.py"}
     pattern = re.compile(r"stepper\.(step|step_batch|step_epoch|run)\(")
     found = []
     for folder in ("nnviz", "ui"):

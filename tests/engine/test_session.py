@@ -4,8 +4,8 @@ import pytest
 
 from nnviz import resources
 from nnviz.errors import ProjectFileError
-from nnviz.project import DatasetSpec, Project
-from nnviz.session import Session
+from nnviz.files.project import DatasetSpec, Project
+from nnviz.session.session import Session
 
 
 def weights(session):

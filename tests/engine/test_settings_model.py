@@ -8,7 +8,7 @@ import math
 import pytest
 
 from nnviz.errors import ProjectFileError
-from nnviz.session import Session
+from nnviz.session.session import Session
 
 
 @pytest.mark.parametrize("name, value", [

@@ -4,13 +4,13 @@ import re
 import numpy as np
 import pytest
 
-from nnviz import activations
+from nnviz.engine import activations
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.optimizers import SGD
+from nnviz.engine.training import Stepper
+from nnviz.engine.utils import set_random_seed
 from nnviz.errors import TrainingDiverged
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.optimizers import SGD
-from nnviz.training import Stepper
-from nnviz.utils import set_random_seed
 
 
 def _data(n=18, seed=0):
@@ -248,7 +248,7 @@ def test_the_fast_path_equals_stage_stepping_bit_for_bit(activation, loss, out_u
 
 
 def test_a_nan_gradient_stops_before_the_update():
-    from nnviz.activations import Linear
+    from nnviz.engine.activations import Linear
 
     class Broken(Linear):
         """Linear forward, a NaN backward (as an overflow in back-propagation)."""
@@ -327,7 +327,7 @@ def test_snapshots_stay_within_their_byte_budget_evenly_spread():
 
 
 def test_the_default_budget_keeps_a_big_net_to_a_few_hundred_megabytes():
-    from nnviz.training import SNAPSHOT_BYTES
+    from nnviz.engine.training import SNAPSHOT_BYTES
 
     m = Sequential([Dense(512, input_shape=(784,), activation="relu"),
                     Dense(512, activation="relu"), Dense(10, activation="softmax")])

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import resources, runners, training_process
-from nnviz.project import Project
-from nnviz.runners import ProcessRunner
-from nnviz.session import Session
+from nnviz import resources
+from nnviz.files.project import Project
+from nnviz.session import runners, training_process
+from nnviz.session.runners import ProcessRunner
+from nnviz.session.session import Session
 
 
 def make(epochs=40, process=False, **training):

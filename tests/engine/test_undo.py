@@ -1,7 +1,7 @@
 """The Qt-free undo stack: commands done, undone, redone, grouped, and the saved state."""
 import pytest
 
-from nnviz.undo import Command, UndoStack
+from nnviz.document.undo import Command, UndoStack
 
 
 class Append(Command):

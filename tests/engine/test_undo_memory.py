@@ -2,8 +2,8 @@
 import numpy as np
 
 from nnviz.document import Design
-from nnviz.session import Session
-from nnviz.undo import DEFAULT_MAX_BYTES, Command, UndoStack, array_bytes
+from nnviz.document.undo import DEFAULT_MAX_BYTES, Command, UndoStack, array_bytes
+from nnviz.session.session import Session
 
 
 class Heavy(Command):

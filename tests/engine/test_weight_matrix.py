@@ -4,16 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.errors import DesignError
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.weight_matrix import (
+from nnviz.document.weight_matrix import (
     format_block,
     matrix,
     matrix_shape,
     parse_block,
     set_block,
 )
+from nnviz.errors import DesignError
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz.project import Project
-from nnviz.session import Session
-from nnviz.training import RunData, RunDelta, RunPayload, Stepper
+from nnviz.engine.training import RunData, RunDelta, RunPayload, Stepper
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nnviz
 import nnviz.version
-from nnviz.project import Project
+from nnviz.files.project import Project
 from ui.launcher import main
 
 ROOT = Path(__file__).resolve().parents[2]

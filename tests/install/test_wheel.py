@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from nnviz import export_formats
+from nnviz.files import export_formats
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = "Scripts" if os.name == "nt" else "bin"
@@ -127,8 +127,9 @@ def test_the_installed_packages_are_the_wheels_not_the_source_tree(installed):
 
 def test_bundled_data_sets_and_examples_load(installed):
     out = installed.python_code("""\
-        from nnviz import datasets, resources
-        from nnviz.project import Project
+        from nnviz.data import datasets
+        from nnviz import resources
+        from nnviz.files.project import Project
         iris, digits = datasets.load("iris"), datasets.load("digits")
         print(iris.x.shape, digits.x.shape, digits.n_targets)
         print((resources.DATA_DIR / "README.md").read_text().count("CC BY 4.0"))
@@ -202,8 +203,8 @@ def _pyproject_version() -> str:
 def test_the_installed_package_trains_in_its_process(installed):
     # The child process imports nnviz from where it is installed (no source tree on the path).
     result = installed.python_code("""\
-        from nnviz.runners import ProcessRunner
-        from nnviz.session import Session
+        from nnviz.session.runners import ProcessRunner
+        from nnviz.session.session import Session
         session = Session(runner=ProcessRunner())
         assert session.process.wait_ready(), session.process.failure
         assert session.start_training() == ""

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz import activations
-from nnviz.layers import Dense
-from nnviz.models import Sequential
+from nnviz.engine import activations
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
 
 #: Every activation nnviz has, from its registry (softmax last: an output layer's), so
 #: each format is checked with all of them, a new activation included.

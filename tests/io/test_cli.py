@@ -10,9 +10,9 @@ import types
 import numpy as np
 import pytest
 
-from nnviz import export_formats
 from nnviz.cli import TextProgressBar, main
-from nnviz.project import Project
+from nnviz.files import export_formats
+from nnviz.files.project import Project
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_export_check_loads_the_file_in_its_runtime(project_file, tmp_path, suff
 
 def test_export_check_fails_for_a_file_its_runtime_cannot_load(project_file, tmp_path,
                                                                monkeypatch):
-    from nnviz import export_check
+    from nnviz.files import export_check
 
     def broken(path, model, x):
         raise ValueError("cannot read it")

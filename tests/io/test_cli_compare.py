@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz.project import Project
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 from tests.engine.test_compare import diverging_lecture_project
 from tests.io.test_cli import run
 

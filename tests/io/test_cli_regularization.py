@@ -1,7 +1,7 @@
 """``nnviz train --regularization l2 --regularization-rate R``, and ``nnviz info`` says it."""
 from __future__ import annotations
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 from tests.io.test_cli import project_file, run  # noqa: F401 - the fixture is used by name
 
 

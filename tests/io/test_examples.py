@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nnviz import resources
-from nnviz.project import Project
-from nnviz.training import Stepper
+from nnviz.engine.training import Stepper
+from nnviz.files.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = resources.EXAMPLES_DIR

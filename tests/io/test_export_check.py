@@ -4,10 +4,10 @@ import importlib.util
 import numpy as np
 import pytest
 
-from nnviz import export_check, export_formats
-from nnviz.export_check import check_export
-from nnviz.layers import Dense
-from nnviz.models import Sequential
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.files import export_check, export_formats
+from nnviz.files.export_check import check_export
 
 
 def _model(seed: int = 0) -> Sequential:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import export_formats
 from nnviz.errors import ProjectFileError
+from nnviz.files import export_formats
 from tests.io.helpers import deep_model
 
 FORMATS = list(export_formats.FORMATS.values())

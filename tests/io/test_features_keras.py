@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 
-from nnviz.dataset_spec import DatasetSpec
-from nnviz.keras_code import lecture_code
-from nnviz.project import Project
+from nnviz.data.dataset_spec import DatasetSpec
+from nnviz.files.keras_code import lecture_code
+from nnviz.files.project import Project
 
 RUNNER = """
 import sys

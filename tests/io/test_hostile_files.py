@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from nnviz.errors import ProjectFileError
-from nnviz.export_formats import load_weights, save_weights
-from nnviz.weights_io import STALE_TEMP_SECONDS, atomic_output
+from nnviz.files.export_formats import load_weights, save_weights
+from nnviz.files.weights_io import STALE_TEMP_SECONDS, atomic_output
 from tests.io.helpers import lecture_model, weights_equal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,8 +231,8 @@ def _export_script(target: Path, fsize_limit: int) -> str:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, as on a full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize_limit}, {fsize_limit}))
         from nnviz.errors import ProjectFileError
-        from nnviz.layers import Dense
-        from nnviz.models import Sequential
+        from nnviz.engine.layers import Dense
+        from nnviz.engine.models import Sequential
         model = Sequential([Dense(64, input_shape=(64,)), Dense(64)])
         try:
             model.save_weights({str(target)!r})
@@ -348,7 +348,7 @@ def test_stale_temp_files_of_ours_are_removed_on_the_next_save(tmp_path):
 
 
 def test_project_save_through_a_symlink_keeps_the_link(tmp_path):
-    from nnviz.project import Project
+    from nnviz.files.project import Project
 
     target = tmp_path / "real.nnviz"
     link = tmp_path / "link.nnviz"

@@ -18,12 +18,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from nnviz import optimizers
 from nnviz.document import Design
-from nnviz.export_formats import save_weights
-from nnviz.keras_code import lecture_code
-from nnviz.keras_import import KerasImportError, parse_keras
-from nnviz.project import DatasetSpec, Project, TrainingSettings
+from nnviz.engine import optimizers
+from nnviz.files.export_formats import save_weights
+from nnviz.files.keras_code import lecture_code
+from nnviz.files.keras_import import KerasImportError, parse_keras
+from nnviz.files.project import DatasetSpec, Project, TrainingSettings
 
 
 def deep_project(dtype: str = "float64") -> Project:

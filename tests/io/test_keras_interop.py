@@ -20,11 +20,11 @@ import keras  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from nnviz import activations, optimizers  # noqa: E402
-from nnviz.keras_code import export_keras, keras_code  # noqa: E402
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential  # noqa: E402
-from nnviz.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx  # noqa: E402
+from nnviz.engine import activations, optimizers  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential  # noqa: E402
+from nnviz.files.keras_code import export_keras, keras_code  # noqa: E402
+from nnviz.files.onnx_export import INPUT_NAME, OUTPUT_NAME, export_onnx  # noqa: E402
 from tests.io.helpers import ALL_ACTIVATIONS, deep_model, lecture_model, sample_inputs  # noqa: E402
 
 # nnviz's Dense(..., activation="leaky_relu") has Keras's default negative slope, 0.2.

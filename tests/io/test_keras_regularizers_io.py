@@ -17,12 +17,12 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras  # noqa: E402
 
-from nnviz import regularizers  # noqa: E402
-from nnviz.keras_code import export_keras, lecture_code  # noqa: E402
-from nnviz.keras_import import KerasImportError, parse_keras  # noqa: E402
-from nnviz.layers import Dense  # noqa: E402
-from nnviz.models import Sequential  # noqa: E402
-from nnviz.session import Session  # noqa: E402
+from nnviz.engine import regularizers  # noqa: E402
+from nnviz.engine.layers import Dense  # noqa: E402
+from nnviz.engine.models import Sequential  # noqa: E402
+from nnviz.files.keras_code import export_keras, lecture_code  # noqa: E402
+from nnviz.files.keras_import import KerasImportError, parse_keras  # noqa: E402
+from nnviz.session.session import Session  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 

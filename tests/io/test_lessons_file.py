@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from nnviz.document.lessons import CONTROLS, Lesson
 from nnviz.errors import ProjectFileError
-from nnviz.lessons import CONTROLS, Lesson
-from nnviz.project import FORMAT_VERSION, Project
-from nnviz.session import Session
+from nnviz.files.project import FORMAT_VERSION, Project
+from nnviz.session.session import Session
 
 
 def test_every_control_has_a_label_and_widgets():

@@ -17,7 +17,7 @@ import pytest
 from nnviz import limits
 from nnviz.document import Design
 from nnviz.errors import DesignError, ProjectFileError
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,7 @@ def test_huge_units_are_refused_before_any_allocation(tmp_path):
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))\n"
         "from nnviz.errors import ProjectFileError\n"
-        "from nnviz.project import Project\n"
+        "from nnviz.files.project import Project\n"
         "try:\n"
         "    Project.load(sys.argv[1])\n"
         "except ProjectFileError as err:\n"
@@ -219,7 +219,7 @@ def _capped(code: str, *args, cap: int = 1_500_000_000) -> subprocess.CompletedP
 _LOAD = (
     "import sys\n"
     "from nnviz.errors import ProjectFileError\n"
-    "from nnviz.project import Project\n"
+    "from nnviz.files.project import Project\n"
     "try:\n"
     "    Project.load(sys.argv[1])\n"
     "except ProjectFileError as err:\n"
@@ -338,7 +338,7 @@ def test_point6_commas_inside_a_text_are_not_values(tmp_path):
 
 
 def _trained_data() -> dict:
-    from nnviz.session import Session
+    from nnviz.session.session import Session
 
     project = Project.lecture_example()
     project.dataset.params["n_samples"] = 40
@@ -410,8 +410,8 @@ def test_point8_train_refuses_a_batch_over_the_activation_limit_in_one_line(tmp_
 
 
 def test_point8_the_same_network_trains_with_a_batch_that_fits(tmp_path):
-    from nnviz.checks import ArgumentError
-    from nnviz.training import Stepper
+    from nnviz.engine.checks import ArgumentError
+    from nnviz.engine.training import Stepper
 
     project = Project.load(_big_batch_file(tmp_path))
     model = project.build_model()
@@ -451,7 +451,7 @@ def test_point9_nnviz_train_says_so_in_one_line(tmp_path):
 
 
 def test_point9_segments_the_engine_writes_still_load(tmp_path):
-    from nnviz.training import History
+    from nnviz.engine.training import History
 
     history = History(batch_loss=[0.5] * 10, epoch_loss=[0.5])
     history.batch_loss.segments = [(4, 2), (2, 3)]

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import nnviz.project as project_module
-from nnviz.datasets import load_csv
+import nnviz.files.project as project_module
+from nnviz.data.datasets import load_csv
+from nnviz.engine.models import load_model
+from nnviz.engine.training import Stepper
 from nnviz.errors import NnvizError, ProjectFileError
-from nnviz.models import load_model
-from nnviz.project import FORMAT_VERSION, DatasetSpec, Project, TrainingSettings
-from nnviz.training import Stepper
+from nnviz.files.project import FORMAT_VERSION, DatasetSpec, Project, TrainingSettings
 from tests.io.helpers import lecture_model, weights_equal
 
 

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import activations, datasets, initializers, losses, optimizers, resources
-from nnviz.models import Sequential, load_model
-from nnviz.project import Project
+from nnviz import resources
+from nnviz.data import datasets
+from nnviz.engine import activations, initializers, losses, optimizers
+from nnviz.engine.models import Sequential, load_model
+from nnviz.files.project import Project
 from ui.launcher import main  # the installed `nnviz` command the README shows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +114,8 @@ def test_stepper_comments_name_the_stages_the_stepper_takes():
     claimed = re.findall(r'stepper\.step\(\)\s*#\s*"([^"]+)"(.*)', block)
     assert len(claimed) == 6, "one comment per stage of a batch of the lecture's net"
     data = datasets.load("two_gaussians", n_samples=200, noise=0.2, seed=0)
-    from nnviz.layers import Dense
-    from nnviz.training import Stepper
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.training import Stepper
 
     model = Sequential([Dense(units=3, input_shape=(2,), activation="relu"),
                         Dense(units=2, activation="softmax")])
@@ -152,7 +154,7 @@ def test_engine_inventory_is_what_the_readme_lists():
     for name in re.split(r",\s*", names.replace("\n", " ")):
         assert name.strip() in datasets.DATASETS, name
     assert callable(datasets.load_csv)
-    from nnviz.layers import Dense
+    from nnviz.engine.layers import Dense
 
     model = Sequential([Dense(3, input_shape=(2,), activation="relu"), Dense(2)],
                        dtype="float32")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
 from nnviz.errors import ProjectFileError
-from nnviz.export_formats import load_weights, save_weights
-from nnviz.keras_import import KerasImportError, parse_keras
-from nnviz.layers import Dense
-from nnviz.models import Sequential
+from nnviz.files.export_formats import load_weights, save_weights
+from nnviz.files.keras_import import KerasImportError, parse_keras
 
 
 def _model(dtype="float64"):

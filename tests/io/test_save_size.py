@@ -13,13 +13,13 @@ import math
 import numpy as np
 import pytest
 
-from nnviz import run_file
 from nnviz.document import Design
 from nnviz.errors import ProjectFileError
+from nnviz.files import run_file
+from nnviz.files.project import FORMAT_VERSION, DatasetSpec, Project
+from nnviz.files.run_file import decode_packed, encode_packed, thin_snapshots
 from nnviz.limits import MAX_PROJECT_FILE_BYTES, MAX_WEIGHTS, SAVED_SNAPSHOT_BYTES
-from nnviz.project import FORMAT_VERSION, DatasetSpec, Project
-from nnviz.run_file import decode_packed, encode_packed, thin_snapshots
-from nnviz.session import Session
+from nnviz.session.session import Session
 
 MB = 2**20
 

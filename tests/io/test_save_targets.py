@@ -12,12 +12,12 @@ import stat
 import numpy as np
 import pytest
 
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
 from nnviz.errors import ProjectFileError
-from nnviz.export_formats import save_weights
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.project import Project
-from nnviz.weights_io import resolve_target
+from nnviz.files.export_formats import save_weights
+from nnviz.files.project import Project
+from nnviz.files.weights_io import resolve_target
 
 
 def _model():

@@ -14,9 +14,9 @@ import h5py
 import numpy as np
 
 from nnviz.document import Design
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.project import Project
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.files.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,12 @@ import h5py
 import numpy as np
 import pytest
 
-from nnviz import export_formats
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
 from nnviz.errors import ProjectFileError
-from nnviz.export_formats import load_weights, save_weights
-from nnviz.layers import Dense
-from nnviz.models import Sequential
-from nnviz.weights_io import decode_array, encode_array
+from nnviz.files import export_formats
+from nnviz.files.export_formats import load_weights, save_weights
+from nnviz.files.weights_io import decode_array, encode_array
 from tests.io.helpers import deep_model, lecture_model, weights_equal
 
 SUFFIXES = export_formats.suffixes(weights_only=True)  # every weight file format
@@ -169,7 +169,7 @@ def test_failed_save_leaves_old_file(tmp_path, suffix, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    import nnviz.weights_io as wio
+    import nnviz.files.weights_io as wio
 
     # Break the writer half-way: after the temporary file exists, before the rename.
     monkeypatch.setattr(wio.np, "savez", crash)

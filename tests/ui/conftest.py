@@ -114,7 +114,7 @@ def make_window(qtbot, monkeypatch):
     The window is active before it is returned, so window shortcuts (Space, PageDown, F11)
     reach it. After the test it is closed, its training stopped and it is deleted.
     """
-    from nnviz.project import Project
+    from nnviz.files.project import Project
     from ui.main_window import MainWindow
 
     windows = []

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from nnviz.document import Design
-from nnviz.training import Stepper
+from nnviz.engine.training import Stepper
 
 
 def reference_stepper(project) -> Stepper:

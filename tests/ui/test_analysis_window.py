@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from nnviz.dataset_spec import DatasetSpec
-from nnviz.project import Project
+from nnviz.data.dataset_spec import DatasetSpec
+from nnviz.files.project import Project
 from tests.engine.test_analysis import chain_design
 
 

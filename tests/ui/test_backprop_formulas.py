@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pytest
 
-from nnviz import activations, losses
-from nnviz.layers import Dense
-from nnviz.lecture_info import LectureInfo
-from nnviz.models import Sequential
-from nnviz.selection import NeuronSel
-from nnviz.training import Stepper
+from nnviz.document.selection import NeuronSel
+from nnviz.engine import activations, losses
+from nnviz.engine.layers import Dense
+from nnviz.engine.models import Sequential
+from nnviz.engine.training import Stepper
+from nnviz.session.lecture_info import LectureInfo
 from ui.training.lecture_view import LectureView, fmt
 
 LR = 0.05

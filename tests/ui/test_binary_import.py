@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
-from nnviz.run_status import RunStatus
+from nnviz.session.run_status import RunStatus
 
 BINARY_NET = """import keras
 from keras import layers
@@ -85,8 +85,8 @@ def test_the_output_map_colours_a_tanh_unit_by_its_sign(qtbot):
     output class 0 at full confidence, and 0, the boundary, too)."""
     import numpy as np
 
-    from nnviz.layers import Dense
-    from nnviz.models import Sequential
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential
     from ui.training.plots import PlotsDock
     from ui.training.worker import output_map
 

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from nnviz.document import Design
-from nnviz.selection import ConnectionSel, NeuronSel
+from nnviz.document.selection import ConnectionSel, NeuronSel
 from ui.canvas import LAYER_MIME_TYPE, CanvasScene, CanvasView, ProblemItem
 from ui.canvas.style import format_value
 

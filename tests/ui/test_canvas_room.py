@@ -12,8 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from nnviz import resources
-from nnviz.project import DatasetSpec
-from nnviz.selection import ConnectionSel, LayerSel
+from nnviz.document.selection import ConnectionSel, LayerSel
+from nnviz.files.project import DatasetSpec
 from ui.canvas import style
 from ui.canvas.connections import label_number
 from ui.canvas.view import LEGEND_MARGIN, LEGEND_SIZE

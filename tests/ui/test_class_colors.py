@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from nnviz import resources
-from nnviz.project import DatasetSpec, Project
+from nnviz.files.project import DatasetSpec, Project
 from ui.theme import CLASS_COLORS
 
 LECTURE = (1600, 1000)

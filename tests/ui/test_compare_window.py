@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
-from nnviz.project import Project
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 from tests.engine.test_compare import diverging_lecture_project
 
 pytestmark = pytest.mark.window(size=(1400, 900))
@@ -161,7 +161,7 @@ def test_the_loss_surface_shows_each_copy_s_path_in_its_curve_s_colour(qtbot, wi
 
 
 def test_a_comparison_that_fails_says_why_and_frees_the_action(qtbot, window, monkeypatch):
-    from nnviz import compare
+    from nnviz.analysis import compare
 
     def no_room(self, should_stop=None, progress=None):
         raise MemoryError("no room for the copies")

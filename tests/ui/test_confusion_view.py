@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
-from nnviz.confusion import confusion
-from nnviz.project import DatasetSpec, Project
+from nnviz.analysis.confusion import confusion
+from nnviz.files.project import DatasetSpec, Project
 
 pytestmark = pytest.mark.window(size=(1400, 900))
 

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QPushButton
 
-from nnviz import datasets
-from nnviz.project import DatasetSpec, Project
+from nnviz.data import datasets
+from nnviz.files.project import DatasetSpec, Project
 from ui.training.panel import LOAD_CSV
 
 

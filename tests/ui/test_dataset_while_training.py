@@ -3,8 +3,8 @@ monkey): the views are never asked to draw the old network on the new data."""
 from PySide6.QtCore import Qt
 
 from nnviz import resources
-from nnviz.project import Project
-from nnviz.run_status import RunStatus
+from nnviz.files.project import Project
+from nnviz.session.run_status import RunStatus
 
 
 def test_a_two_input_data_set_chosen_while_the_iris_net_trains(qtbot, make_window):

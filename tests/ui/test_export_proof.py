@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from nnviz import export_formats
+from nnviz.files import export_formats
 
 
 @pytest.mark.parametrize("suffix", [".onnx", ".py", ".npz"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from nnviz.project import Project
-from nnviz.run_status import RunStatus
+from nnviz.files.project import Project
+from nnviz.session.run_status import RunStatus
 
 
 def input_item(window):

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from nnviz.selection import NeuronSel
+from nnviz.document.selection import NeuronSel
 from ui.training import presenter as presenter_module
 from ui.training.lecture_view import fmt
 from ui.training.worker import take_frame

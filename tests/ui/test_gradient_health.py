@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from nnviz.gradient_health import GRADIENT_DECAY
-from nnviz.project import Project
-from nnviz.run_status import RunStatus
+from nnviz.engine.gradient_health import GRADIENT_DECAY
+from nnviz.files.project import Project
+from nnviz.session.run_status import RunStatus
 from ui.canvas.health_marks import NeuronFlagItem
 from ui.canvas.style import format_value
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 
 def _click_layer(qtbot, win, layer_id):

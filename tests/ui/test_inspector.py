@@ -5,7 +5,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox
 
 from nnviz.document import Design
-from nnviz.selection import ConnectionSel, LayerSel, NeuronSel
+from nnviz.document.selection import ConnectionSel, LayerSel, NeuronSel
 from ui.inspector import InspectorDock
 
 

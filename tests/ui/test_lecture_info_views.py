@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 import ui.handout
 import ui.training.presenter
-from nnviz.lecture_info import lecture_info
+from nnviz.session.lecture_info import lecture_info
 from ui.handout import _Copy, export_handout
 
 

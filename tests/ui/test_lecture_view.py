@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from nnviz import activations, losses, optimizers
-from nnviz.lecture_info import LectureInfo
-from nnviz.selection import ConnectionSel, NeuronSel
-from nnviz.training import Stepper
+from nnviz.document.selection import ConnectionSel, NeuronSel
+from nnviz.engine import activations, losses, optimizers
+from nnviz.engine.training import Stepper
+from nnviz.session.lecture_info import LectureInfo
 from tests.ui.helpers import reference_stepper as reference
 from ui.training.lecture_view import BASE_PIXEL_SIZE, FIT_FLOOR, fmt
 
@@ -169,8 +169,8 @@ def _traced(activation: str, loss: str, optimizer: str = "sgd", momentum: float 
     """A 2-3-2 network stepped through one whole batch: the trace after its stage ``until``
     (the update by default). The output layer's activation: ``output``, or softmax for the
     categorical losses and sigmoid for the others."""
-    from nnviz.layers import Dense
-    from nnviz.models import Sequential
+    from nnviz.engine.layers import Dense
+    from nnviz.engine.models import Sequential
 
     if output is None:
         output = "softmax" if "categorical" in loss else "sigmoid"

@@ -6,8 +6,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialogButtonBox, QWidget
 
-from nnviz.lessons import LOCKED_TIP, Lesson
-from nnviz.project import Project
+from nnviz.document.lessons import LOCKED_TIP, Lesson
+from nnviz.files.project import Project
 from tests.ui.helpers import type_into
 from ui.main_window import SETTINGS_STATE
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 SECONDS = float(os.environ.get("NNVIZ_MONKEY_SECONDS", "10"))
 SEED = int(os.environ.get("NNVIZ_MONKEY_SEED", "20240610"))

@@ -7,8 +7,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
 
-from nnviz.neuron_maps import DEFAULT_GRID, neuron_maps
-from nnviz.selection import NeuronSel
+from nnviz.analysis.neuron_maps import DEFAULT_GRID, neuron_maps
+from nnviz.document.selection import NeuronSel
 from ui.training.worker import input_plane
 
 

@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTextBrowser
 
 from nnviz import __version__, resources
-from nnviz.project import Project
+from nnviz.files.project import Project
 from ui import MainWindow
 from ui.dialogs import HowToDialog
 from ui.resources import icon_path

@@ -12,9 +12,9 @@ import json
 from PySide6.QtCore import Qt
 
 from nnviz import limits
-from nnviz.project import Project
-from nnviz.selection import LayerSel
-from nnviz.session import Session
+from nnviz.document.selection import LayerSel
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 from tests.ui.helpers import type_into
 
 

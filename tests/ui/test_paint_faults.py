@@ -26,7 +26,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 

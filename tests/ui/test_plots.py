@@ -191,7 +191,7 @@ def test_the_output_map_is_drawn_before_the_first_step(window):
 
 
 def test_the_fitted_curve_is_drawn_over_its_points(make_window, qtbot):
-    from nnviz.project import Project
+    from nnviz.files.project import Project
     from nnviz.resources import example_path
 
     win = make_window(Project.load(example_path("sine")), size=(1400, 900))

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 
-from nnviz.predict import num
+from nnviz.analysis.predict import num
 from ui.canvas.text import short_number
 from ui.training.lecture_view import fmt
 

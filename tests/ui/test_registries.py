@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
-from nnviz import datasets, layer_kinds
-from nnviz.layer_kinds import LAYER_KINDS
-from nnviz.selection import LayerSel
+from nnviz.data import datasets
+from nnviz.document import layer_kinds
+from nnviz.document.layer_kinds import LAYER_KINDS
+from nnviz.document.selection import LayerSel
 from ui.canvas import style
 from ui.palette import KIND_ROLE
 from ui.resources import icon_path

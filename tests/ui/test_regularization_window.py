@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnviz import regularizers
+from nnviz.engine import regularizers
 from tests.ui.helpers import type_into
 from tests.ui.test_lecture_view import click_connection, click_step, factor
 from ui.training.lecture_view import fmt

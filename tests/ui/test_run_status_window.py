@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from nnviz import resources
-from nnviz.project import Project
-from nnviz.run_status import RunStatus
+from nnviz.files.project import Project
+from nnviz.session.run_status import RunStatus
 
 RUNNING = "Training is running"
 

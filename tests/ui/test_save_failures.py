@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from nnviz.errors import ProjectFileError
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 Btn = QMessageBox.StandardButton
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 GUI_WAIT = 10.0  # seconds the writer waits for the GUI thread before it gives up
 

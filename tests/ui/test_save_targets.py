@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 from ui import disk_guard
 
 

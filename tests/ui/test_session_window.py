@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from nnviz import resources
-from nnviz.project import Project
+from nnviz.files.project import Project
 from tests.ui.helpers import type_into
 
 

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnviz.document import Design
-from nnviz.project import DatasetSpec, Project
-from nnviz.run_status import RunStatus
-from nnviz.selection import ConnectionSel, NeuronSel
+from nnviz.document.selection import ConnectionSel, NeuronSel
+from nnviz.files.project import DatasetSpec, Project
+from nnviz.session.run_status import RunStatus
 from tests.ui.helpers import assert_never, type_into
 from tests.ui.helpers import reference_stepper as _reference
 from ui.training.lecture_view import fmt

@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from nnviz.project import Project
-from nnviz.session import Session
+from nnviz.files.project import Project
+from nnviz.session.session import Session
 from tests.ui.helpers import assert_never, type_into
 
 

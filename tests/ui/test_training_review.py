@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from nnviz.lecture_info import LectureInfo
+from nnviz.document.selection import ConnectionSel, NeuronSel
 from nnviz.resources import example_path
-from nnviz.selection import ConnectionSel, NeuronSel
+from nnviz.session.lecture_info import LectureInfo
 from tests.ui.helpers import type_into
 
 
@@ -155,7 +155,7 @@ def test_the_output_map_colours_more_classes_than_the_palette_has(qtbot):
 
 # ---------------------------------------------------------------- 7: a diverging softmax
 def test_a_softmax_neuron_with_a_huge_z_is_written_not_a_crash(qtbot):
-    from nnviz.training import Stage, StageTrace
+    from nnviz.engine.training import Stage, StageTrace
     from ui.training.lecture_view import LectureView
 
     view = LectureView()
@@ -203,7 +203,7 @@ def test_reset_clears_the_projects_history(window, qtbot):
 
 # ---------------------------------------------------------------- 10, 11: lecture view
 def _update_trace(loss_y, y_pred):
-    from nnviz.training import Stage, StageTrace
+    from nnviz.engine.training import Stage, StageTrace
 
     W_before, W_after = np.array([[0.5, -0.25, 1.0]]), np.array([[0.375, -0.125, 0.875]])
     return StageTrace(
@@ -246,7 +246,7 @@ def test_sparse_labels_get_the_engines_loss_of_the_sample(qtbot):
 
 # ---------------------------------------------------------------- 12, 14: no dead API
 def test_the_worker_owns_no_run_only_the_thread_plumbing(qapp):
-    from nnviz.session import Session
+    from nnviz.session.session import Session
     from ui.training.worker import TrainingWorker
 
     session = Session()

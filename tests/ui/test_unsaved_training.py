@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from nnviz.project import Project
+from nnviz.files.project import Project
 
 Btn = QMessageBox.StandardButton
 

@@ -20,9 +20,9 @@ from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QM
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from nnviz.project import Project
+from nnviz.document.selection import ConnectionSel
+from nnviz.files.project import Project
 from nnviz.resources import example_path
-from nnviz.selection import ConnectionSel
 from tests.ui.helpers import assert_never, type_into
 from ui.palette import LAYER_MIME_TYPE
 from ui.training.panel import LOAD_CSV

@@ -7,9 +7,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from nnviz.lessons import Lesson
-from nnviz.selection import LayerSel
-from nnviz.weight_matrix import matrix
+from nnviz.document.lessons import Lesson
+from nnviz.document.selection import LayerSel
+from nnviz.document.weight_matrix import matrix
 
 pytestmark = pytest.mark.window(size=(1300, 850))
 

@@ -16,8 +16,8 @@ from PySide6.QtGui import (
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox
 
-from nnviz import export_formats
-from nnviz.project import Project
+from nnviz.files import export_formats
+from nnviz.files.project import Project
 from ui import MainWindow
 from ui.palette import LAYER_MIME_TYPE
 from ui.theme import DARK, LIGHT

@@ -2,7 +2,7 @@
 
 :class:`ChainPathsItem` is one item under the connection bundles (so each line keeps its
 colour and thickness on top) that draws a broad translucent halo, in the
-theme's selection colour, over each line a path of :class:`nnviz.chain_rule.ChainRule`
+theme's selection colour, over each line a path of :class:`nnviz.analysis.chain_rule.ChainRule`
 runs along, and over the selected weight itself. It knows nothing of the design: the
 chain-rule view gives it the rule and the layer ids, and it reads the cards' positions.
 """

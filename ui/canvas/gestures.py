@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QToolTip
 
+from nnviz.document.selection import ConnectionSel, LayerSel, NeuronSel, Selection
 from nnviz.errors import DesignError
-from nnviz.selection import ConnectionSel, LayerSel, NeuronSel, Selection
 from ui.canvas import style
 from ui.canvas.connections import ConnectionBundleItem
 from ui.canvas.items import (

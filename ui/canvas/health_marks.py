@@ -1,7 +1,7 @@
 """Marks on stuck neurons (gradient health): a small badge on the neuron's circle.
 
 A dead relu neuron gets a red "×", a saturated sigmoid/tanh one an amber "!"; the tooltip
-says why (:class:`nnviz.gradient_health.NeuronFlag`'s reason). Each mark is a child of its
+says why (:class:`nnviz.engine.gradient_health.NeuronFlag`'s reason). Each mark is a child of its
 layer's card, so it moves with the card and goes with it; clicks pass through to the neuron.
 """
 from __future__ import annotations
@@ -62,7 +62,7 @@ class NeuronFlagMarks:
         self._shown: tuple = ()
 
     def show(self, scene, layer_ids: list[str], flags) -> None:
-        """Mark each :class:`~nnviz.gradient_health.NeuronFlag` (``flag.layer`` indexes
+        """Mark each :class:`~nnviz.engine.gradient_health.NeuronFlag` (``flag.layer`` indexes
         the chain's layers after the input, ``layer_ids[flag.layer + 1]``)."""
         key = (id(scene), tuple(layer_ids), tuple(flags),
                tuple(id(card) for card in scene.layer_items()))

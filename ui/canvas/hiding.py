@@ -2,7 +2,7 @@
 
 :class:`SceneHiding` is a part of :class:`~ui.canvas.scene.CanvasScene` (a mixin, as
 :class:`~ui.canvas.gestures.SceneGestures` is). :meth:`SceneHiding.set_hidden_results`
-takes what :func:`nnviz.predict.hidden_parts` says a stage hides: those layers' neurons
+takes what :func:`nnviz.analysis.predict.hidden_parts` says a stage hides: those layers' neurons
 keep no value (neutral fill, "?" written inside, "?" in the tooltip), those connections
 keep no numbers (thin neutral lines, one "?" badge each, "?" in the tooltip) and those
 layers' bias rings are not drawn (the update changed them). Nothing hidden is kept in an

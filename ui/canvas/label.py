@@ -1,6 +1,6 @@
 """A layer card's texts at screen size: :class:`LayerLabelItem` (name, "units ·
 activation" and a note) centred above the card, :class:`LayerStatsItem` (its parameters and
-output shape, from :mod:`nnviz.analysis`) centred under it."""
+output shape, from :mod:`nnviz.analysis.network_analysis`) centred under it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -5,7 +5,7 @@ over the input plane; for more inputs, a strip of its activations over a sample 
 (sorted, so the strip reads as a little distribution: pale = near 0, blue = positive,
 orange = negative, the canvas's diverging colours).
 
-The training thread computes the numbers (:func:`nnviz.neuron_maps.neuron_views`, one
+The training thread computes the numbers (:func:`nnviz.analysis.neuron_maps.neuron_views`, one
 forward pass for all neurons); here :func:`layer_image` turns one layer's array into ONE
 ``QImage`` in NumPy (no loop over neurons), and :class:`NeuronMapItem` - one item per
 layer, a child of the layer's card - draws the neurons' parts of it with one

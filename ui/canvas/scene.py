@@ -23,8 +23,8 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from nnviz.document import Design, Problem
+from nnviz.document.selection import ConnectionSel, Selection, touches
 from nnviz.errors import DesignError
-from nnviz.selection import ConnectionSel, Selection, touches
 from ui.canvas import style
 from ui.canvas.callouts import ProblemItem, layout_bubbles
 from ui.canvas.connections import ConnectionBundleItem
@@ -46,7 +46,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
     """The design drawn as a graph: layers, their neurons, and every connection.
 
     ``sig_selection_changed(object)`` says what the user clicked, a
-    :data:`nnviz.selection.Selection`: ``None``, ``LayerSel(layer)``,
+    :data:`nnviz.document.selection.Selection`: ``None``, ``LayerSel(layer)``,
     ``NeuronSel(layer, index)`` or ``ConnectionSel(source, target, i, j)``.
     ``sig_problems_changed(list)`` gives :meth:`Design.validate`'s problems after every
     change of the design (the window shows them in its status bar); ``sig_message(str)``
@@ -372,7 +372,7 @@ class CanvasScene(SceneHiding, SceneGestures, QGraphicsScene):
     def show_stage(self, trace, ids: list[str]) -> None:
         """Write a stage's numbers on the neurons and highlight the layer it computed.
 
-        ``trace`` is a :class:`~nnviz.training.StageTrace`, ``ids`` the chain's layer ids
+        ``trace`` is a :class:`~nnviz.engine.training.StageTrace`, ``ids`` the chain's layer ids
         (input first). The first sample of the batch is shown: inside each circle the
         value its fill shows, under it ``z`` (forward), the target (output, from the loss
         stage on) or ``a`` (backward, where the fill is ``dL/dz``). The connections are the

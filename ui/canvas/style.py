@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QColor
 
-from nnviz.layer_kinds import LAYER_KINDS
+from nnviz.document.layer_kinds import LAYER_KINDS
 from ui.theme import Theme, theme_for
 
-# The palette's drag payload: the kind of layer's name as bytes (b"hidden"; nnviz.layer_kinds).
+# The palette's drag payload: the kind of layer's name as bytes (b"hidden"; nnviz.document.layer_kinds).
 LAYER_MIME_TYPE = "application/x-nnviz-layer"
 
 # ---------------------------------------------------------------- stacking order

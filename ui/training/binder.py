@@ -1,7 +1,7 @@
 """The settings binder: the training panel's fields show the session's settings.
 
 Each field *shows* a model value (an evented field of the project's
-:class:`~nnviz.project.TrainingSettings`, or the data set spec) and *sends* a session
+:class:`~nnviz.files.project.TrainingSettings`, or the data set spec) and *sends* a session
 command when the user changes it. The binder keeps no value of its own: when a setting
 changes (by this field, by Undo, by opening a file), the model's event puts the value
 into the widget, with the widget's signals blocked so that showing is never mistaken for
@@ -19,9 +19,10 @@ import os
 from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from nnviz import datasets, features, optimizers
+from nnviz.data import datasets, features
+from nnviz.engine import optimizers
 from nnviz.errors import NnvizError
-from nnviz.project import DatasetSpec
+from nnviz.files.project import DatasetSpec
 from ui.dialogs import show_error
 from ui.thread_job import ThreadJob
 from ui.training.panel import LOAD_CSV
@@ -33,7 +34,7 @@ _CSV_ERRORS = (NnvizError, MemoryError, OSError)
 
 
 class SettingsBinder(QObject):
-    """Binds the panel's settings fields to a :class:`~nnviz.session.Session`."""
+    """Binds the panel's settings fields to a :class:`~nnviz.session.session.Session`."""
 
     def __init__(self, panel, session, window):
         super().__init__(panel)
@@ -131,7 +132,7 @@ class SettingsBinder(QObject):
         self.show_settings()  # the fields show what the project holds, not the refused value
 
     def _refused(self, settings) -> bool:
-        """A change of a setting the lesson locks (nnviz.lessons) is refused, saying so."""
+        """A change of a setting the lesson locks (nnviz.document.lessons) is refused, saying so."""
         why = self.session.project.lesson.refusal(settings)
         if why:
             self.panel.set_message(why, error=True)
@@ -229,7 +230,7 @@ class SettingsBinder(QObject):
         """
         if self.csv_job is not None:
             self._cancel_csv()
-        # The parse (nnviz.datasets.load_csv) cannot be interrupted: Cancel drops its result.
+        # The parse (nnviz.data.datasets.load_csv) cannot be interrupted: Cancel drops its result.
         job = ThreadJob(spec.load, "nnviz-csv", expected=_CSV_ERRORS)
         dialog = QProgressDialog(f"Reading {os.path.basename(spec.csv_path or '')}…",
                                  "Cancel", 0, 0, self.window)

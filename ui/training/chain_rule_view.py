@@ -6,7 +6,7 @@ each local factor and its number (∂L/∂ŷ, f′(z), w, a), the paths' product
 which is the ∂L/∂w the backward stage computed; beside it a finite-difference estimate
 ``(L(w+ε) − L(w−ε)) / 2ε`` on the same batch, with the difference. The canvas lights the
 paths (:class:`ui.canvas.chain_overlay.ChainPathsItem`). The numbers come from
-:mod:`nnviz.chain_rule`; this module only writes them out.
+:mod:`nnviz.analysis.chain_rule`; this module only writes them out.
 
 Selecting a connection whose gradient the shown stage has computed brings the tab to the
 front; selecting anything else gives the Lecture view its place back.
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
-from nnviz import chain_rule
-from nnviz.selection import ConnectionSel
+from nnviz.analysis import chain_rule
+from nnviz.document.selection import ConnectionSel
 from ui.canvas.chain_overlay import ChainPathsItem
 from ui.theme import is_dark, theme_for
 from ui.training.lecture_text import _STYLE, _Names, _v, fmt

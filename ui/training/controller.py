@@ -3,7 +3,7 @@
 ``TrainingController(window)`` adds the docks "trainingPanel", "lectureView" and "plots"
 to ``window`` and starts the training thread. Its parts each do one job:
 
-* the window's :class:`~nnviz.session.Session` owns the run and its undo steps;
+* the window's :class:`~nnviz.session.session.Session` owns the run and its undo steps;
 * :class:`~ui.training.binder.SettingsBinder` shows the settings and sends their commands;
 * :class:`~ui.training.presenter.FramePresenter` draws frames of the run;
 * :class:`~ui.training.worker.TrainingWorker` trains on the thread and publishes frames.
@@ -20,8 +20,8 @@ from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QThread, QTimer,
 from PySide6.QtGui import QAction, QFont, QFontInfo, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from nnviz.run_status import RunStatus
-from nnviz.training import StageTrace
+from nnviz.engine.training import StageTrace
+from nnviz.session.run_status import RunStatus
 from ui.training.binder import SettingsBinder
 from ui.training.lecture_view import LectureView, presentation_column_width
 from ui.training.panel import TrainingPanel
@@ -484,7 +484,7 @@ class TrainingController(QObject):
 
     @property
     def trace(self) -> StageTrace | None:
-        """The latest :class:`~nnviz.training.StageTrace` shown, or None (read-only)."""
+        """The latest :class:`~nnviz.engine.training.StageTrace` shown, or None (read-only)."""
         return self.presenter.trace
 
     @property

@@ -1,5 +1,5 @@
 """The feature crosses beside the data set: one checkable button per feature of
-:data:`nnviz.features.FEATURES` (x1², x2², x1·x2, sin x1, sin x2), as TensorFlow Playground
+:data:`nnviz.data.features.FEATURES` (x1², x2², x1·x2, sin x1, sin x2), as TensorFlow Playground
 has them. The buttons only show and report; the binder turns a click into the session's
 undoable ``set_features``."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from nnviz import features
+from nnviz.data import features
 
 
 class FeatureToggles(QWidget):

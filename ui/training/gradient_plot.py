@@ -3,7 +3,7 @@
 One curve per layer with weights (the weight-norm tab's colours), created once when the
 network's layers change and fed whole arrays (``setData``) when its tab shows; the y axis
 is logarithmic, since a vanishing gradient is orders of magnitude below the output
-layer's. The points are the running means of :class:`nnviz.gradient_health.GradientMeter`,
+layer's. The points are the running means of :class:`nnviz.engine.gradient_health.GradientMeter`,
 one per frame that brings new batches.
 """
 from __future__ import annotations

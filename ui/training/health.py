@@ -3,7 +3,7 @@ the marks on dead and saturated neurons, and the warning when a layer's gradient
 or explodes.
 
 :class:`GradientHealth` listens to the training controller's frames. The numbers come from
-the engine (:mod:`nnviz.gradient_health`): the running means travel in each frame (from
+the engine (:mod:`nnviz.engine.gradient_health`): the running means travel in each frame (from
 the stepper, wherever it trains), the neuron flags are one forward pass over at most
 :data:`~nnviz.limits.HEALTH_SAMPLES` samples with the frame's weights. The warning sits in
 the status bar ("gradientWarningLabel", the whole sentence in its tooltip) and under the
@@ -17,8 +17,8 @@ import time
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel
 
+from nnviz.engine.gradient_health import NeuronFlag, gradient_warnings, neuron_flags
 from nnviz.errors import NnvizError
-from nnviz.gradient_health import NeuronFlag, gradient_warnings, neuron_flags
 from ui.canvas.health_marks import NeuronFlagMarks
 from ui.dialogs import plain_tooltip
 from ui.training.gradient_plot import GradientNormPlot

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnviz import activations, losses, optimizers
-from nnviz.lecture_info import LectureInfo
+from nnviz.engine import activations, losses, optimizers
+from nnviz.session.lecture_info import LectureInfo
 from ui.training.lecture_text import (
     MINUS,
     _Names,
@@ -196,7 +196,7 @@ class LectureFormulas:
 
     @staticmethod
     def _rule(rule: str) -> str:
-        """The optimizer's update rule (``nnviz.optimizers``) as a note line, or ''."""
+        """The optimizer's update rule (``nnviz.engine.optimizers``) as a note line, or ''."""
         return f'<br><span class="note">{html.escape(rule)}</span>' if rule else ""
 
     # --- the loss ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The Lecture view's part of "predict then reveal": the stage's question under its heading.
 
 While a stage waits for its reveal the view is given the trace with the stage's results
-removed (:func:`nnviz.predict.hide_results`), so its formulas stop where the stage would
+removed (:func:`nnviz.analysis.predict.hide_results`), so its formulas stop where the stage would
 have filled them in; :class:`LecturePredict` puts the question line ("Predict: …") and
 ``symbol = ?`` right under the stage's heading, and writes "?" where a formula waits for
 the number. Once revealed, the line says "Revealed: …" with the answer.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ui.training.lecture_text import _v
 
 if TYPE_CHECKING:
-    from nnviz.lecture_info import LectureInfo
+    from nnviz.session.lecture_info import LectureInfo
 
 __all__ = ["LecturePredict", "WAITING_HINT"]
 
@@ -28,7 +28,7 @@ class LecturePredict:
     @staticmethod
     def _with_question(ordered: list[tuple[str, str]], trace, info: LectureInfo) -> list:
         """``ordered`` (the page's sections as (stage kind, html)) with the question of
-        ``info.predict`` (a :class:`~nnviz.lecture_info.PredictNote`) as the stage's first
+        ``info.predict`` (a :class:`~nnviz.session.lecture_info.PredictNote`) as the stage's first
         section, so it stands right under the stage's heading."""
         note = info.predict
         if not note or trace is None:

@@ -19,7 +19,7 @@ For a connection ``w_ij`` from neuron ``i`` to neuron ``j``: its value (before a
 the batch's update, labelled), ``∂L/∂w_ij = Σ_samples ∂L/∂z_j · a_i`` and its update. For
 the loss, the chosen loss's formula with the sample's target and prediction. With nothing
 selected, a stepped stage explains neuron 1 of the layer it computed. Every number comes
-from the engine's :class:`~nnviz.training.StageTrace` (the written-out terms of a sum are
+from the engine's :class:`~nnviz.engine.training.StageTrace` (the written-out terms of a sum are
 its factors); the page runs in the order training computes it, so its end is the latest
 result, which the view keeps in sight.
 
@@ -39,9 +39,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QDockWidget, QLayout, QMainWindow, QTextBrowser
 
-from nnviz import activations
-from nnviz.lecture_info import LectureInfo
-from nnviz.selection import ConnectionSel, NeuronSel, Selection
+from nnviz.document.selection import ConnectionSel, NeuronSel, Selection
+from nnviz.engine import activations
+from nnviz.session.lecture_info import LectureInfo
 from ui.theme import is_dark, theme_for
 from ui.training.lecture_formulas import LectureFormulas
 from ui.training.lecture_predict import WAITING_HINT, LecturePredict
@@ -379,10 +379,10 @@ class LectureView(LecturePredict, LectureFormulas, QDockWidget):
     def show_state(self, selection: Selection, trace, weights, info: LectureInfo) -> None:
         """Show the formulas for ``selection`` with the numbers of ``trace``.
 
-        ``selection``: what the canvas announces (an ``nnviz.selection.Selection``); with nothing
+        ``selection``: what the canvas announces (an ``nnviz.document.selection.Selection``); with nothing
         selected, a stepped stage explains neuron 1 of the layer it computed (the loss stage:
         the loss). ``weights``: ``model.get_weights()`` as last published. ``info``: the run's
-        :class:`~nnviz.lecture_info.LectureInfo` (layer ids and names, activations, loss,
+        :class:`~nnviz.session.lecture_info.LectureInfo` (layer ids and names, activations, loss,
         optimizer, learning rate, divergence, whether training runs).
 
         The page is in the order training computes it (forward, loss, backward, update);

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz import losses, optimizers, regularizers
+from nnviz.engine import losses, optimizers, regularizers
 from ui.theme import CLASS_COLORS, is_dark, theme_for  # CLASS_COLORS: re-exported
 from ui.training.feature_toggles import FeatureToggles
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.training import History, batch_positions
+from nnviz.engine.training import History, batch_positions
 from ui.theme import CLASS_COLORS, is_dark, theme_for
 from ui.training.plot_parts import (
     ACCURACY_KEYS,
@@ -199,7 +199,7 @@ class PlotsDock(QDockWidget):
             "batch_loss", "batch_accuracy", "epoch_loss", "epoch_accuracy", "val_loss",
             "val_accuracy")}
         self._batches_per_epoch = 1
-        #: How the per-batch series were thinned (nnviz.training.BatchSeries.segments).
+        #: How the per-batch series were thinned (nnviz.engine.training.BatchSeries.segments).
         self._batch_segments: list = []
         self._stale: set = set()
         # The plots follow the data with ranges we compute (one numpy min/max) instead of
@@ -372,7 +372,7 @@ class PlotsDock(QDockWidget):
         the canvas while training fast); the next redraw shows them all. ``redraw`` may
         also name the series to redraw now (one plot's turn); the others wait.
         ``batch_segments`` says how a long run's old per-batch points were thinned
-        (:attr:`nnviz.training.BatchSeries.segments`), so each is drawn at its batches.
+        (:attr:`nnviz.engine.training.BatchSeries.segments`), so each is drawn at its batches.
         """
         self._batches_per_epoch = max(1, int(batches_per_epoch))
         if batch_segments is not None and list(batch_segments) != self._batch_segments:

@@ -24,11 +24,11 @@ from typing import cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
+from nnviz.analysis.predict import PredictReveal, QuestionContext, hidden_parts, question_for
+from nnviz.document.selection import Selection
+from nnviz.engine.training import History, StageTrace
 from nnviz.errors import NnvizError
-from nnviz.lecture_info import LectureInfo, PredictNote, lecture_info
-from nnviz.predict import PredictReveal, QuestionContext, hidden_parts, question_for
-from nnviz.selection import Selection
-from nnviz.training import History, StageTrace
+from nnviz.session.lecture_info import LectureInfo, PredictNote, lecture_info
 from ui.training.plots import ACCURACY_KEYS, LOSS_KEYS
 from ui.training.worker import Frame, input_plane, neuron_maps_of, output_map, take_frame
 
@@ -418,7 +418,7 @@ class FramePresenter(QObject):
         return True
 
     def question(self):
-        """The :class:`~nnviz.predict.StageQuestion` of the stage shown, or None (predict
+        """The :class:`~nnviz.analysis.predict.StageQuestion` of the stage shown, or None (predict
         off, no stage shown)."""
         if not self.predict.on or self.full_trace is None:
             return None

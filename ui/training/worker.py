@@ -1,13 +1,13 @@
-"""The training thread: the session's :meth:`~nnviz.session.Session.train_chunk` on a QThread.
+"""The training thread: the session's :meth:`~nnviz.session.session.Session.train_chunk` on a QThread.
 
 The worker is a ``QObject`` moved to a ``QThread``. It owns nothing of the run: the
-:class:`~nnviz.session.Session` does. The worker only calls ``session.train_chunk`` again
+:class:`~nnviz.session.session.Session` does. The worker only calls ``session.train_chunk`` again
 and again while the session is training, and after each chunk leaves a :class:`Frame`
 (copies of what the window shows) in a lock-protected slot and emits
 ``sig_frame_ready``. Frames overwrite each other: the window draws the newest one and never
 a backlog, however fast training runs.
 
-Where training runs is the session's runner's decision (:mod:`nnviz.runners`); the worker
+Where training runs is the session's runner's decision (:mod:`nnviz.session.runners`); the worker
 asks (``session.trains_in_process()``) only to know whether it shares Python's GIL with
 the window:
 
@@ -20,7 +20,7 @@ the window:
 * **On this thread** (the fallback: while the child starts, after it failed for good, an
   inline runner (``NNVIZ_TRAINING_PROCESS=0``), and a paced run, "30 steps/s", whose every
   batch's stages the child does not send): one regime. The worker trains one chunk
-  (:data:`~nnviz.training_process.CHUNK_SECONDS` of the fast path, or one traced batch),
+  (:data:`~nnviz.session.training_process.CHUNK_SECONDS` of the fast path, or one traced batch),
   publishes its frame and waits until the window has drawn it
   (:meth:`TrainingWorker.frame_done`, at most :data:`HANDOFF_TIMEOUT`, a paced batch
   :data:`PACED_HANDOFF_TIMEOUT`): while the window
@@ -40,12 +40,12 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from nnviz.features import Plane, plane_inputs
-from nnviz.gradient_health import GradientSummary
-from nnviz.neuron_maps import SAMPLE_LIMIT, neuron_views
-from nnviz.run_status import ShownPosition
-from nnviz.run_types import StageTrace
-from nnviz.training_process import CHUNK_SECONDS
+from nnviz.analysis.neuron_maps import SAMPLE_LIMIT, neuron_views
+from nnviz.data.features import Plane, plane_inputs
+from nnviz.engine.gradient_health import GradientSummary
+from nnviz.engine.run_types import StageTrace
+from nnviz.session.run_status import ShownPosition
+from nnviz.session.training_process import CHUNK_SECONDS
 
 __all__ = ["TrainingWorker", "Frame", "take_frame", "HANDOFF_TIMEOUT",
            "PACED_HANDOFF_TIMEOUT", "BOUNDARY_GRID", "neuron_maps_of"]
@@ -89,12 +89,12 @@ class Frame:
     travel_index: int | None
     boundary: dict | None
     diverged: str | None = None
-    #: The 1-based (epoch, batch) every view shows (:meth:`nnviz.session.Session.position`).
+    #: The 1-based (epoch, batch) every view shows (:meth:`nnviz.session.session.Session.position`).
     position: ShownPosition = ShownPosition(1, 0)
-    #: What every neuron sees (:func:`nnviz.neuron_maps.neuron_views`), or None.
+    #: What every neuron sees (:func:`nnviz.analysis.neuron_maps.neuron_views`), or None.
     neuron_maps: dict | None = None
     #: The running means of the run's recent gradients
-    #: (:class:`~nnviz.gradient_health.GradientSummary`), None before its first batch.
+    #: (:class:`~nnviz.engine.gradient_health.GradientSummary`), None before its first batch.
     gradients: GradientSummary | None = None
 
 
@@ -160,7 +160,7 @@ def output_map(model, plane) -> dict | None:
 def input_plane(dataset) -> tuple | None:
     """Bounds of the plane (2 features) or line (1 feature) the output map covers.
 
-    A plane of x1 and x2 with feature crosses is a :class:`nnviz.features.Plane`: the
+    A plane of x1 and x2 with feature crosses is a :class:`nnviz.data.features.Plane`: the
     crosses of its points are the model's further inputs.
     """
     if dataset is None or dataset.n_base_features not in (1, 2):

@@ -1,0 +1,1 @@
+"""Analyses of a network and its run: loss surface, neuron maps and the lecture's numbers."""

@@ -1,0 +1,1 @@
+"""The Keras-shaped engine: layers, activations, losses, optimizers, models and the stepping trainer."""
