@@ -43,7 +43,9 @@ from collections.abc import Callable
 from psygnal import Signal, SignalGroup
 
 from nnviz.data import features
+from nnviz.document.commands import SetWeightBlock
 from nnviz.document.lessons import Lesson, SetLesson
+from nnviz.document.specs import Connection
 from nnviz.engine.training import History, RunState, Stepper
 from nnviz.files.project import DatasetSpec, Project
 from nnviz.session.design_sync import PATCH_SETTINGS, RUN_SETTINGS, DesignSync
@@ -237,7 +239,21 @@ class Session:
         with self.undo_stack.macro(text):
             self._commands.set_dataset(spec, data)
             if len(inputs) == 1 and inputs[0].units != data.n_features:
-                self.design.set_units(inputs[0].id, data.n_features)
+                layer = inputs[0].id
+                base = data.n_features - len(spec.features)  # x1, x2: the data's own
+                if inputs[0].units != base + len(old.features):  # units set by hand
+                    self.design.set_units(layer, data.n_features)
+                    return
+                # New crosses come in as fresh rows at the end; then every input's weights
+                # move to its place in the data's order (a cross between others included),
+                # and crosses turned off, moved last, go: no input keeps another's weights.
+                if added:
+                    self.design.set_units(layer, data.n_features + len(removed))
+                now = [*range(base), *old.features, *added]
+                wanted = [*range(base), *spec.features, *removed]
+                _reorder_input_rows(self.design, layer, [now.index(n) for n in wanted], text)
+                if removed:
+                    self.design.set_units(layer, data.n_features)
 
     def reset(self) -> None:
         """New initial weights drawn from the seed; history and counters cleared (undoable)."""
@@ -367,3 +383,15 @@ class Session:
         a Save afterwards writes what the user had.
         """
         return self._files.replacing(other)
+
+
+def _reorder_input_rows(design, layer_id: str, order: list[int], text: str) -> None:
+    """Put row ``order[k]`` of each kernel leaving ``layer_id`` at row ``k`` (one undo step
+    each, inside the caller's macro); nothing when the order is already so or no weights."""
+    if order == sorted(order):
+        return
+    for target in design.outgoing(layer_id):
+        kernel = design.kernel(layer_id, target)
+        if kernel is not None:
+            design.undo_stack.push(SetWeightBlock(design, Connection(layer_id, target), 0, 0,
+                                                  kernel[order], text))

@@ -193,3 +193,30 @@ def test_datasets_with_features_is_the_one_way_in():
     assert datasets.with_features(plain, ()) is plain
     crossed = datasets.with_features(plain, ["x1_x2"])
     assert crossed.features == ("x1_x2",) and crossed.params == plain.params
+
+
+def test_every_input_keeps_its_own_weights_when_a_cross_between_others_comes_or_goes():
+    """x1² comes in before x2² in the data's order, and goes from between x2 and x2²: each
+    input's row of weights follows it (a cross never inherits another's weights)."""
+    session = Session()
+    design = session.design
+    inp = next(s for s in design.layers if s.kind == "input")
+    hidden = design.outgoing(inp.id)[0]
+    session.set_features(["x2_squared"])
+    rows = {name: design.kernel(inp.id, hidden)[k].copy()
+            for k, name in enumerate(["x1", "x2", "x2_squared"])}
+    session.set_features(["x1_squared", "x2_squared"])  # x1² goes between x2 and x2²
+    kernel = design.kernel(inp.id, hidden)
+    assert kernel.shape[0] == 4
+    for k, name in ((0, "x1"), (1, "x2"), (3, "x2_squared")):
+        np.testing.assert_array_equal(kernel[k], rows[name])
+    rows["x1_squared"] = kernel[2].copy()
+    session.set_features(["x2_squared"])  # x1² goes again, from the middle
+    kernel = design.kernel(inp.id, hidden)
+    for k, name in ((0, "x1"), (1, "x2"), (2, "x2_squared")):
+        np.testing.assert_array_equal(kernel[k], rows[name])
+    session.undo_stack.undo()  # one step: x1² back in its place with its weights
+    kernel = design.kernel(inp.id, hidden)
+    np.testing.assert_array_equal(kernel[2], rows["x1_squared"])
+    np.testing.assert_array_equal(kernel[3], rows["x2_squared"])
+    assert session.undo_stack.undo_text == "Add feature x1²"
