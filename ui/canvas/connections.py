@@ -36,7 +36,6 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFontMetricsF,
     QImage,
     QPainter,
     QPainterPath,
@@ -46,9 +45,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ui.canvas import style
+from ui.canvas.bundle_hits import BundleHits
+from ui.canvas.bundle_labels import BundleLabels
 from ui.canvas.density import BundleDensity
-from ui.canvas.items import em_width, pixel_font
-from ui.canvas.labels import WeightLabels, label_number, layout_labels
+from ui.canvas.labels import WeightLabels, label_number
 from ui.canvas.lines import (
     LinePool,
     clip_segments,
@@ -67,7 +67,7 @@ __all__ = ["ConnectionBundleItem", "WeightLabels", "label_number", "neuron_pitch
 _POOL = LinePool()
 
 
-class ConnectionBundleItem(QGraphicsItem):
+class ConnectionBundleItem(BundleLabels, BundleHits, QGraphicsItem):
     """Every line of one layer-to-layer connection, painted by one item.
 
     ``source_id``/``target_id`` are the design's layer ids. The scene gives it the neuron
@@ -217,40 +217,6 @@ class ConnectionBundleItem(QGraphicsItem):
                 or not np.array_equal(painted, self._buckets()):
             self.update()
 
-    def set_show_labels(self, on: bool) -> None:
-        """Write each line's number on it (or a note when there are too many lines)."""
-        if bool(on) != self._show_labels:
-            self._show_labels = bool(on)
-            self.update()
-
-    def show_labels(self) -> bool:
-        """Whether the lines' numbers are written on them."""
-        return self._show_labels
-
-    def set_label_scale(self, factor: float) -> None:
-        """Larger (presentation mode) or normal (1.0) type for the numbers on the lines."""
-        if float(factor) != self._label_scale:
-            self._label_scale = float(factor)
-            self._cache.pop("labels", None)
-            self.update()
-
-    def label_pixels(self) -> float:
-        """The pixel size of the numbers written on the lines."""
-        return style.WEIGHT_LABEL_PX * self._label_scale
-
-    def weight_labels(self, scale: float) -> WeightLabels:
-        """Where the lines' numbers go at view ``scale`` (screen pixels per scene unit),
-        cached: see :func:`~ui.canvas.labels.layout_labels`."""
-        scale = float(scale)
-        key = (scale, self._label_scale, id(self._values), id(self._previous), self._x0, self._x1)
-        cached = self._cache.get("labels")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        labels = layout_labels(self._values, self._previous, self._mode, self._x0, self._x1,
-                               self._y0, self._y1, self.label_pixels(), scale)
-        self._cache["labels"] = (key, labels)
-        return labels
-
     def max_abs(self) -> float:
         """The largest finite ``|value|`` this bundle shows (0 without values)."""
         if self._values is None or self._abs.size == 0:
@@ -285,45 +251,6 @@ class ConnectionBundleItem(QGraphicsItem):
     def mode(self) -> str:
         """"weights" or "gradients": what the lines stand for."""
         return self._mode
-
-    # ------------------------------------------------------------ hit testing
-    def edge_at(self, pos: QPointF, tolerance: float | None = None) -> tuple[int, int] | None:
-        """The ``(i, j)`` of the line nearest ``pos`` (item coordinates) within ``tolerance``.
-
-        Vectorised: the lines that cross a small square around ``pos`` are found first, then
-        the exact point-to-segment distance of those.
-        """
-        if self._coords.shape[0] == 0:
-            return None
-        tol = self._tolerance if tolerance is None else float(tolerance)
-        px, py = pos.x(), pos.y()
-        square = QRectF(px - tol, py - tol, 2 * tol, 2 * tol)
-        candidates = np.flatnonzero(visible_mask(self._x0, self._x1, self._y0, self._y1, square))
-        if candidates.size == 0:
-            return None
-        d = segment_distance(px, py, self._x0, self._x1, self._y0[candidates], self._y1[candidates])
-        best = int(np.argmin(d))
-        if d[best] > tol:
-            return None
-        k = int(candidates[best])
-        n = len(self._yt)
-        return (k // n, k % n)
-
-    def value_at(self, i: int, j: int) -> float | None:
-        """The number of the line from source neuron ``i`` to target neuron ``j``."""
-        return None if self._values is None else float(self._values[i, j])
-
-    def set_hover_edge(self, edge: tuple[int, int] | None) -> None:
-        """Draw one line highlighted (the one under the mouse), or none."""
-        if edge != self._hover:
-            self._hover = edge
-            self.update()
-
-    def set_marked_edge(self, edge: tuple[int, int] | None) -> None:
-        """Draw one line as selected (the one the inspector shows), or none."""
-        if edge != self._marked:
-            self._marked = edge
-            self.update()
 
     # ------------------------------------------------------------ QGraphicsItem
     @guarded(QRectF)
@@ -429,52 +356,6 @@ class ConnectionBundleItem(QGraphicsItem):
                 self._paint_one(painter, edge, color)
         if self._show_labels and self._values is not None:
             self._paint_labels(painter, scale)
-
-    def _paint_labels(self, painter: QPainter, scale: float) -> None:
-        """The numbers on the lines (or the note), in boxes, at screen size."""
-        labels = self.weight_labels(scale)
-        t = painter.worldTransform()
-        colors = self._colors
-        px = self.label_pixels()
-        font = pixel_font(px)
-        fill = QColor(colors.card)
-        fill.setAlpha(238)
-        painter.save()
-        painter.resetTransform()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setFont(font)
-        if labels.note is not None:
-            # Between the two cards (which are drawn over the lines), wrapped to fit there.
-            left, right = t.map(QPointF(min(self._x0, self._x1), 0)).x(), \
-                t.map(QPointF(max(self._x0, self._x1), 0)).x()
-            note_w = max(min(right - left - 12, em_width(labels.note) * px + 16, 300.0), 40.0)
-            metrics = QFontMetricsF(font)
-            text_rect = metrics.boundingRect(QRectF(0, 0, note_w - 12, 10000),
-                                             int(Qt.TextFlag.TextWordWrap), labels.note)
-            centre = t.map(QPointF((self._x0 + self._x1) / 2,
-                                   float(np.concatenate([self._ys, self._yt]).mean())))
-            box = QRectF(centre.x() - note_w / 2, centre.y() - text_rect.height() / 2 - 6,
-                         note_w, text_rect.height() + 12)
-            painter.setPen(QPen(colors.card_border, 1.0))
-            painter.setBrush(fill)
-            painter.drawRoundedRect(box, 6, 6)
-            painter.setPen(colors.title)
-            painter.drawText(box.adjusted(6, 6, -6, -6),
-                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
-                             labels.note)
-            painter.restore()
-            return
-        flat = _present(self._values).ravel()
-        for text, rect, k in zip(labels.texts, labels.rects.tolist(), labels.edges.tolist()):
-            top_left = t.map(QPointF(rect[0], rect[1]))
-            box = QRectF(top_left.x(), top_left.y(), rect[2] * scale, rect[3] * scale)
-            sign = colors.negative if flat[k] < 0 else colors.positive
-            painter.setPen(QPen(sign, 1.4))
-            painter.setBrush(fill)
-            painter.drawRoundedRect(box, 4, 4)
-            painter.setPen(colors.title)
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
 
     def _paint_hull(self, painter: QPainter) -> None:
         fill = QColor(self._colors.selection)
