@@ -22,7 +22,6 @@ ALLOWED_CLASSES = {
     "nnviz/engine/training.py::Stepper": 645,
     "ui/canvas/connections.py::ConnectionBundleItem": 524,
     "ui/canvas/scene.py::CanvasScene": 672,
-    "ui/training/plots.py::PlotsDock": 678,
 }
 
 
