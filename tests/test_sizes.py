@@ -18,7 +18,6 @@ MAX_CLASS_LINES = 450
 # class is split; never add one: split the new code instead.
 ALLOWED_FILES: dict[str, int] = {}  # every file is within its limit
 ALLOWED_CLASSES = {
-    "nnviz/document/document.py::Design": 528,
     "ui/canvas/connections.py::ConnectionBundleItem": 524,
     "ui/canvas/scene.py::CanvasScene": 672,
     "ui/training/lecture_view.py::LectureView": 681,
