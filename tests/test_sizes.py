@@ -17,10 +17,7 @@ MAX_CLASS_LINES = 450
 # Not split yet (lines at the time they were listed). Remove an entry when its file or
 # class is split; never add one: split the new code instead.
 ALLOWED_FILES: dict[str, int] = {}  # every file is within its limit
-ALLOWED_CLASSES = {
-    "nnviz/document/document.py::Design": 528,
-    "nnviz/engine/training.py::Stepper": 645,
-}
+ALLOWED_CLASSES: dict[str, int] = {}  # every class is within its limit
 
 
 def _sources():

@@ -19,7 +19,7 @@ ending in one output layer. A student may draw anything while rewiring;
 yet, and :meth:`Design.build_model` turns a valid one into a ``Sequential`` model. Those
 live in their own modules (:mod:`~nnviz.document.validation`,
 :mod:`~nnviz.document.compile`, :mod:`~nnviz.document.serialization`); the methods here
-delegate to them.
+delegate to them. The weights' methods are the mixin :mod:`~nnviz.document.design_weights`.
 """
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ from nnviz.document import commands as _commands
 from nnviz.document import compile as _compile
 from nnviz.document import serialization as _serialization
 from nnviz.document import validation as _validation
-from nnviz.document.arrays import arrays_equal, copy_array, readonly
+from nnviz.document.arrays import arrays_equal, copy_array
+from nnviz.document.design_weights import DesignWeights
 from nnviz.document.layer_kinds import LAYER_KINDS
 from nnviz.document.layer_kinds import listed as _listed_kinds
 from nnviz.document.specs import (
@@ -50,7 +51,7 @@ from nnviz.document.undo import UndoStack
 from nnviz.document.validation import Problem
 from nnviz.engine import initializers as _initializers
 from nnviz.errors import DesignError
-from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS, design_weights, weights_problem
+from nnviz.limits import MAX_LAYER_NAME, MAX_LAYERS, MAX_UNITS
 
 __all__ = ["Design", "DesignEvents"]
 
@@ -68,12 +69,14 @@ class DesignEvents(SignalGroup):
     reset = Signal()
 
 
-class Design:
+class Design(DesignWeights):
     """The document the canvas edits: layers, connections and their weights.
 
     Edits (``add_layer``, ``connect``, ``set_units``, ...) are undoable commands on
     :attr:`undo_stack`; refused edits raise :class:`~nnviz.errors.DesignError` with a
-    sentence a student understands. Changes are announced on :attr:`events`.
+    sentence a student understands. Changes are announced on :attr:`events`. The weights'
+    methods (``kernel``, ``set_weight``, ``store_weights``, ...) are in
+    :mod:`~nnviz.document.design_weights`.
     """
 
     def __init__(self, undo_stack: UndoStack | None = None) -> None:
@@ -146,20 +149,6 @@ class Design:
     def outgoing(self, layer_id: str) -> list[str]:
         """Ids of the layers ``layer_id`` is connected to."""
         return list(self._out.get(layer_id, ()))
-
-    def kernel(self, source_id: str, target_id: str) -> np.ndarray | None:
-        """The weights of a connection, shape ``(source.units, target.units)``, or None.
-
-        ``kernel[i, j]`` is the weight from neuron ``i`` of the source to neuron ``j`` of
-        the target. None until a model was built (or weights loaded). A read-only view.
-        """
-        array = self._kernels.get(Connection(source_id, target_id))
-        return None if array is None else readonly(array)
-
-    def bias(self, layer_id: str) -> np.ndarray | None:
-        """The bias of a hidden or output layer, shape ``(units,)``, or None (read-only)."""
-        array = self._biases.get(layer_id)
-        return None if array is None else readonly(array)
 
     def __repr__(self) -> str:
         parts = [f"{s.name}({s.units}, {s.activation})" for s in self._layers]
@@ -348,43 +337,6 @@ class Design:
             return
         self.undo_stack.push(_commands.SetAttr(self, spec.id, attr, getattr(spec, attr), value, text))
 
-    def set_weight(self, source_id: str, target_id: str, i: int, j: int, value: float) -> None:
-        """Set one weight: from neuron ``i`` of ``source_id`` to neuron ``j`` of ``target_id``."""
-        conn = Connection(source_id, target_id)
-        if not self.has_connection(source_id, target_id):
-            raise DesignError(
-                f"{_quote(self.layer(source_id))} is not connected to {_quote(self.layer(target_id))}.",
-                target_id,
-            )
-        kernel = self._kernels.get(conn)
-        if kernel is None:
-            raise DesignError(
-                "This connection has no weights yet; build or train the network first.", target_id
-            )
-        i, j = _check_index(i, kernel.shape[0], "neuron"), _check_index(j, kernel.shape[1], "neuron")
-        value = _check_value(value)
-        self.undo_stack.push(
-            _commands.SetWeight(self, conn, None, (i, j), float(kernel[i, j]), value,
-                       f"Set weight w[{i},{j}] to {value:g}")
-        )
-
-    def set_bias(self, layer_id: str, j: int, value: float) -> None:
-        """Set the bias of neuron ``j`` of a hidden or output layer."""
-        spec = self.layer(layer_id)
-        bias = self._biases.get(layer_id)
-        if bias is None:
-            if spec.kind == "input":
-                raise DesignError(f"{_quote(spec)} is an input layer and has no bias.", layer_id)
-            raise DesignError(
-                f"{_quote(spec)} has no bias yet; build or train the network first.", layer_id
-            )
-        j = _check_index(j, bias.shape[0], "neuron")
-        value = _check_value(value)
-        self.undo_stack.push(
-            _commands.SetWeight(self, None, layer_id, (j,), float(bias[j]), value,
-                       f"Set bias b[{j}] of {spec.name} to {value:g}")
-        )
-
     def undo(self) -> None:
         """Take back the last edit."""
         self.undo_stack.undo()
@@ -431,24 +383,6 @@ class Design:
 
     # ------------------------------------------------------------------ primitive edits
     # These change the content and emit events, without undo; commands call them.
-    def weight_count(self, units: Mapping[str, int] | None = None) -> int:
-        """The design's weights by the size model of :mod:`nnviz.limits`: a kernel per
-        connection and a bias per hidden and output layer, counted from the layers' sizes
-        (``units`` overrides some of them: the count an edit would give)."""
-        size = {s.id: s.units for s in self._layers}
-        size.update(units or {})
-        return design_weights(((size[c.source], size[c.target]) for c in self._connections),
-                              (size[s.id] for s in self._layers if s.kind != "input"))
-
-    def _check_size(self, units: Mapping[str, int] | None = None,
-                    extra_kernel: tuple[int, int] = (0, 0), extra_bias: int = 0,
-                    layer_id: str | None = None) -> None:
-        """Refuse (DesignError) an edit that would take the design over MAX_WEIGHTS."""
-        total = self.weight_count(units) + extra_kernel[0] * extra_kernel[1] + extra_bias
-        problem = weights_problem(total)
-        if problem:
-            raise DesignError(problem, layer_id)
-
     def _index_of(self, layer_id: str) -> int:
         for index, spec in enumerate(self._layers):
             if spec.id == layer_id:
@@ -506,44 +440,6 @@ class Design:
         for conn in self._connections:
             self._out[conn.source].append(conn.target)
             self._in[conn.target].append(conn.source)
-
-    # ------------------------------------------------------------------ weights
-    def store_weights(self, weights: list[np.ndarray]) -> None:
-        """Keep the weights of a model built from this design (``model.get_weights()``).
-
-        ``weights`` is Keras's order over :meth:`chain`: kernel then bias of each Dense
-        layer. Not an undo step (these are training results); emits ``weights_changed``.
-        """
-        chain = self.chain()
-        expected = 2 * (len(chain) - 1)
-        if len(weights) != expected:
-            raise DesignError(
-                f"The design's network needs {expected} weight arrays but {len(weights)} were given."
-            )
-        new_kernels, new_biases = {}, {}
-        for k, (src, tgt) in enumerate(zip(chain[:-1], chain[1:], strict=True)):
-            kernel = np.array(weights[2 * k], dtype=np.float64, copy=True)
-            bias = np.array(weights[2 * k + 1], dtype=np.float64, copy=True)
-            if kernel.shape != (src.units, tgt.units) or bias.shape != (tgt.units,):
-                raise DesignError(
-                    f"The weights into {_quote(tgt)} have shape {kernel.shape} and {bias.shape} "
-                    f"but the layer needs {(src.units, tgt.units)} and {(tgt.units,)}.",
-                    tgt.id,
-                )
-            new_kernels[Connection(src.id, tgt.id)] = kernel
-            new_biases[tgt.id] = bias
-        self._kernels.update(new_kernels)
-        self._biases.update(new_biases)
-        self.events.weights_changed.emit()
-
-    def clear_weights(self) -> None:
-        """Forget every stored weight (the next build starts from fresh initial weights).
-
-        Not an undo step, like :meth:`store_weights`; emits ``weights_changed``.
-        """
-        self._kernels.clear()
-        self._biases.clear()
-        self.events.weights_changed.emit()
 
     # ------------------------------------------------------------------ validation
     def validate(self, n_features: int | None = None, n_targets: int | None = None) -> list[Problem]:
@@ -622,21 +518,3 @@ def _check_initializer(name: Any) -> str:
         raise DesignError(
             f"'{name}' is not an initializer nnviz knows; choose one of {', '.join(known)}.")
     return name
-
-
-def _check_index(i: Any, n: int, what: str) -> int:
-    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
-        raise DesignError(f"There is no {what} number {i!r} here (there are {n}, from 0).")
-    return int(i)
-
-
-def _check_value(value: Any) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise DesignError(f"A weight must be a number, not {value!r}.") from None
-    if not math.isfinite(value):
-        raise DesignError("A weight must be a finite number.")
-    return value
-
-

@@ -17,10 +17,7 @@ stepping stage by stage and calling ``fit`` give bit-identical weights.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
-from dataclasses import replace
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -31,7 +28,6 @@ from nnviz.engine.gradient_health import GradientMeter
 # The run's history and its data types live in modules of their own; re-exported here,
 # so ``from nnviz.engine.training import History, RunState, Stepper`` keeps working.
 from nnviz.engine.history import MAX_BATCH_POINTS, BatchSeries, History, batch_positions
-from nnviz.engine.losses import Loss
 from nnviz.engine.run_types import (
     Counters,
     RunData,
@@ -42,9 +38,12 @@ from nnviz.engine.run_types import (
     Stage,
     StageTrace,
 )
+from nnviz.engine.stepper_fast import StepperFastPath
+from nnviz.engine.stepper_state import StepperState
 from nnviz.errors import TrainingDiverged
 
-_BASE_PREPARE = Loss.prepare
+if TYPE_CHECKING:
+    from nnviz.engine.stepper_fast import _FastPath
 
 __all__ = ["Stage", "StageTrace", "History", "Counters", "RunPosition", "RunState", "Stepper",
            "accuracy_kind", "count_correct",
@@ -59,63 +58,6 @@ SNAPSHOT_BYTES = 256 * 2**20
 #: Data sets up to this size are shuffled once per epoch into a copy, so that the fast
 #: path slices its batches instead of gathering them row by row.
 _SHUFFLE_COPY_BYTES = 32 * 2**20
-
-
-class _FastPath:
-    """What the fast path reuses batch after batch, made once per model.
-
-    The gradients live in one flat array (``flat``; ``grads`` are views of it in the
-    order of the model's variables), so that one call finds a NaN or an infinity in any
-    of them (when a piece is replayed with checks) and plain SGD scales them all in one
-    multiply (into ``scratch``). ``plans`` holds the layers' scratch arrays per batch size.
-    """
-
-    __slots__ = ("variables", "flat", "finite", "grads", "layer_grads", "plans", "scratch",
-                 "scratch_views", "regularized")
-
-    def __init__(self, model, variables):
-        self.variables = variables
-        self.regularized = model.regularized
-        self.flat = np.empty(sum(v.size for v in variables), model.dtype)
-        self.finite = np.empty(self.flat.size, bool)
-        self.grads, self.layer_grads, start = [], [], 0
-        for layer in model.layers:
-            mine = []
-            for w in layer.weights:
-                mine.append(self.flat[start:start + w.size].reshape(w.shape))
-                start += w.size
-            self.layer_grads.append(mine)
-            self.grads += mine
-        self.plans: dict[int, _Plan] = {}
-        self.scratch = np.empty_like(self.flat)
-        self.scratch_views = []
-        start = 0
-        for w in variables:
-            self.scratch_views.append(self.scratch[start:start + w.size].reshape(w.shape))
-            start += w.size
-
-    def plan(self, model, n: int) -> _Plan:
-        """The scratch arrays for batches of ``n`` samples."""
-        plan = self.plans.get(n)
-        if plan is None:
-            plan = self.plans[n] = _Plan(model, n)
-        return plan
-
-
-class _Plan:
-    """Scratch arrays of every layer and of the loss for one batch size."""
-
-    __slots__ = ("layers", "inputs", "z", "a", "loss_work")
-
-    def __init__(self, model, n: int):
-        from nnviz.engine.layers import LayerBuffers
-
-        self.layers = [LayerBuffers(n, layer.input_dim, layer.output_dim, model.dtype)
-                       for layer in model.layers]
-        count = len(model.layers)
-        empty: list[np.ndarray | None] = [None] * count  # filled as a batch goes forward
-        self.inputs, self.z, self.a = empty, list(empty), list(empty)
-        self.loss_work: dict = {}
 
 
 def _layer_title(model, index: int) -> str:
@@ -152,12 +94,14 @@ def add_snapshot(snaps: list, epoch: int, weights: list, max_snapshots: int,
         snaps[:] = [s for s in snaps[:-1] if (s[0] - first) % stride == 0] + snaps[-1:]
 
 
-class Stepper:
+class Stepper(StepperFastPath, StepperState):
     """Trains a compiled model on a data set, at whatever grain the caller asks for.
 
     ``Stepper(model, x, y, batch_size=4, shuffle=False, seed=0, x_val=None, y_val=None)``.
     The model must be compiled (it brings the loss and the optimizer). The stepper keeps
-    the initial weights so :meth:`reset` can return to them.
+    the initial weights so :meth:`reset` can return to them. Its fast path
+    (:meth:`run`) is in :mod:`~nnviz.engine.stepper_fast`; its state as data
+    (:meth:`get_state`, :meth:`take_delta`, ...) in :mod:`~nnviz.engine.stepper_state`.
     """
 
     def __init__(self, model, x, y, batch_size: int = 32, shuffle: bool = False,
@@ -376,184 +320,6 @@ class Stepper:
             trace = self.step_batch()
         return cast(StageTrace, trace)  # the epoch's last batch, stepped here or above
 
-    def run(self, should_stop: Callable[[], bool] | None = None,
-            progress: Callable[[Stepper], None] | None = None,
-            max_epochs: int | None = None, progress_interval: float = 1 / 30) -> bool:
-        """Train batch after batch on the fast path (no traces) until stopped.
-
-        Stops when ``should_stop()`` returns true (checked after every batch: a
-        cooperative flag), when ``max_epochs`` more epochs are done, or on divergence.
-        ``progress(self)`` is called at most every ``progress_interval`` seconds and at
-        every epoch end. A batch part-way through stage stepping is finished first.
-        Returns True if it stopped because training diverged.
-        """
-        if self._pos != 0:
-            self.step_batch()
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self._run(should_stop, progress, max_epochs, progress_interval)
-
-    def _run(self, should_stop, progress, max_epochs, progress_interval,
-             limit: int | None = None) -> bool:
-        """Train on the fast path; with divergence checks, one epoch (or less) at a time.
-
-        The fast path checks only the loss of each batch. The weights are checked at the
-        end of each piece (an epoch, or the call's end): if one is NaN or infinite (a NaN
-        gradient, or an update that overflowed), the piece is trained again from a
-        checkpoint taken at its start, this time with the gradients checked and the
-        weights backed up before every update, so training stops right before the update
-        that went wrong, with the last finite weights, as if every update had been checked.
-        """
-        self._prepare_fast()
-        target = None if max_epochs is None else self.epoch + int(max_epochs)
-        self._last_progress = time.perf_counter()
-        left = limit
-        while True:
-            checkpoint = self._checkpoint() if self.stop_on_divergence else None
-            done, more = self._train_batches(should_stop, progress, target, progress_interval,
-                                             left, checkpoint is not None)
-            if checkpoint is not None and not self._weights_finite():
-                self._rollback(checkpoint)
-                self._safe = True
-                try:
-                    self._train_batches(None, None, None, math.inf, done, False)
-                finally:
-                    self._safe = False
-                break
-            if left is not None:
-                left -= done
-            if not more:
-                break
-        return self.diverged is not None
-
-    def _train_batches(self, should_stop, progress, target, progress_interval,
-                       limit: int | None, epoch_piece: bool) -> tuple[int, bool]:
-        """Train batches until a stop; ``epoch_piece``: also at the end of an epoch.
-
-        Returns the batches trained and whether training may go on (it stopped only at
-        an epoch's end).
-        """
-        done = 0
-        train = self._train_one_batch
-        while target is None or self.epoch < target:
-            if self.diverged or (limit is not None and done >= limit):
-                return done, False
-            epoch = self.epoch
-            train()
-            done += 1
-            if progress is not None:
-                now = time.perf_counter()
-                if self.epoch != epoch or now - self._last_progress >= progress_interval:
-                    self._last_progress = now
-                    progress(self)
-            if should_stop is not None and should_stop():
-                return done, False
-            if epoch_piece and self.epoch != epoch:
-                return done, True
-        return done, False
-
-    def _prepare_fast(self) -> None:
-        """Make (or keep) the fast path's arrays for the model's current variables."""
-        variables = self.model._variables()
-        fast = self._fast
-        if fast is None or len(fast.variables) != len(variables) or any(
-                a is not b for a, b in zip(fast.variables, variables)) \
-                or fast.flat.dtype != self.model.dtype \
-                or fast.regularized != self.model.regularized:
-            self._fast = _FastPath(self.model, variables)
-
-    def _train_one_batch(self) -> None:
-        """Forward, loss, backward and update of one batch, recording nothing.
-
-        The arithmetic is that of the stage-by-stage path (bit for bit), written into
-        arrays kept from batch to batch. Divergence costs no copy of the weights here: a
-        non-finite loss stops before the backward pass, and :meth:`_run` checks the
-        weights after each epoch (see there).
-        """
-        m = self.model
-        fast = cast(_FastPath, self._fast)  # made by _prepare_fast before this
-        x, y = self._batch(self.batch_index)
-        layers = m.layers
-        plan = fast.plans.get(len(x)) or fast.plan(m, len(x))
-        buffers, inputs, zs, acts = plan.layers, plan.inputs, plan.z, plan.a
-        a = x
-        i = 0
-        for layer in layers:
-            inputs[i] = a
-            zs[i], a = layer._fwd_into(a, buffers[i])
-            acts[i] = a
-            i += 1
-        loss_fn = m.loss
-        # The stepper's targets already have the model's dtype: the base class's
-        # prepare() would only add a column to 1-D targets.
-        yt = y if y.ndim == 2 and type(loss_fn).prepare is _BASE_PREPARE \
-            else loss_fn.prepare(y, a)[0]
-        loss, dA = loss_fn.value_and_gradient_into(yt, a, plan.loss_work)
-        if fast.regularized:
-            loss += m.regularization_loss()
-        check = self.stop_on_divergence
-        if check and not math.isfinite(loss):
-            try:
-                self._diverge("loss", loss)
-            except TrainingDiverged:
-                return
-        grads = fast.layer_grads
-        for i in range(len(layers) - 1, -1, -1):
-            dA = layers[i]._bwd_into(inputs[i], zs[i], acts[i], dA, i > 0, buffers[i],
-                                     grads[i])
-        if fast.regularized:
-            for layer, layer_grads in zip(layers, grads):
-                layer.add_penalty_gradients(layer_grads)
-        self.gradients.add(grads)
-        if self._safe:
-            # Replaying a piece that went wrong: every update checked (see _run).
-            try:
-                if not np.logical_and.reduce(np.isfinite(fast.flat, out=fast.finite)):
-                    self._diverge("gradient", None)
-                self._apply_update(fast.grads)
-            except TrainingDiverged:
-                return
-            self._finish_batch(loss, y, a)
-            return
-        m.optimizer.apply_flat(fast.variables, fast.grads, fast.flat, fast.scratch,
-                               fast.scratch_views)
-        self._finish_batch(loss, y, a)
-
-    def _weights_finite(self) -> bool:
-        return all(np.isfinite(v).all() for v in self.model._variables())
-
-    def _checkpoint(self) -> tuple:
-        """What :meth:`_rollback` needs to train the batches since now again (cheap: the
-        history is append-only meanwhile, so only its lengths are kept)."""
-        opt = self.model.optimizer
-        slots = None if opt._state is None else [
-            {k: v.copy() for k, v in s.items()} for s in opt._state]
-        return (self.model.get_weights(), opt, opt.iterations, slots,
-                (self.epoch, self.batch_index, self.global_step, self.samples_seen),
-                self._order, self._rng.bit_generator.state,
-                (self._loss_sum, self._correct, self._count),
-                {k: (getattr(self.history, k), len(getattr(self.history, k)))
-                 for k in History.KEYS},
-                list(self.snapshots))
-
-    def _rollback(self, checkpoint: tuple) -> None:
-        weights, opt, iterations, slots, counters, order, rng, sums, lengths, snaps = checkpoint
-        self.model.set_weights(weights)
-        self.model.optimizer = opt
-        opt.iterations = iterations
-        opt._state = None if slots is None else [
-            {k: v.copy() for k, v in s.items()} for s in slots]
-        self.epoch, self.batch_index, self.global_step, self.samples_seen = counters
-        self._order = order
-        self._rng.bit_generator.state = rng
-        self.batches_per_epoch = math.ceil(len(self.x) / self.batch_size)
-        self._loss_sum, self._correct, self._count = sums
-        for name, (values, n) in lengths.items():
-            del values[n:]
-            setattr(self.history, name, values)
-        self.snapshots[:] = snaps
-        self.diverged = None
-        self._pos = 0
-
     def _apply_update(self, grads) -> None:
         variables = self.model._variables()
         if not self.stop_on_divergence:
@@ -603,90 +369,6 @@ class Stepper:
         """Keep ``weights`` as the snapshot after ``epoch`` (see :func:`add_snapshot`)."""
         add_snapshot(self.snapshots, epoch, weights, self.max_snapshots, self.max_snapshot_bytes)
 
-    # --- the whole state, for undo and for files --------------------------------------
-    def get_state(self) -> RunState:
-        """Everything that training changes, as copies: restore it with :meth:`set_state`.
-
-        Weights, the optimizer's memory (momentum, running averages), the counters, the
-        position within the batch and the epoch (with the shuffled order and the random
-        generator), the partial epoch sums, the history, the time-travel snapshots and
-        the divergence message. Undoing a training run is ``set_state`` of the state from
-        before it.
-        """
-        opt = self.model.optimizer
-        slots = None if opt._state is None else [
-            {k: v.copy() for k, v in s.items()} for s in opt._state]
-        work = None if self._work is None else {
-            k: (list(v) if isinstance(v, list) else v) for k, v in self._work.items()}
-        return RunState(
-            weights=self.model.get_weights(),
-            optimizer=(opt.iterations, slots),
-            counters=Counters(self.epoch, self.batch_index, self.global_step, self.samples_seen),
-            position=RunPosition(self._pos, work,
-                                 None if self.trace is None else self.trace.copy(),
-                                 None if self._order is None else self._order.copy(),
-                                 self._rng.bit_generator.state),
-            sums=(self._loss_sum, self._correct, self._count),
-            history=self.history.copy(),
-            # The snapshots' arrays are never written after they are taken: share them.
-            snapshots=list(self.snapshots),
-            diverged=self.diverged,
-        )
-
-    def set_state(self, state: RunState, history: bool = True) -> None:
-        """Make ``state`` (from :meth:`get_state` of a stepper of the same shapes) current.
-
-        ``history=False`` keeps this stepper's history and snapshots (the training process
-        sends those as they grow, and the rest of the state when it stops).
-        """
-        self.model.set_weights(state.weights)
-        opt = self.model.optimizer
-        iterations, slots = state.optimizer
-        opt.iterations = iterations
-        opt._state = None if slots is None else [
-            {k: v.copy() for k, v in s.items()} for s in slots]
-        c, p = state.counters, state.position
-        self.epoch, self.batch_index, self.global_step = c.epoch, c.batch_index, c.global_step
-        self.samples_seen, self._pos = c.samples_seen, p.stage_index
-        self._work = None if p.work is None else {
-            k: (list(v) if isinstance(v, list) else v) for k, v in p.work.items()}
-        self.trace = None if p.trace is None else p.trace.copy()
-        self._order = None if p.order is None else p.order.copy()
-        self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = p.rng
-        self._loss_sum, self._correct, self._count = state.sums
-        self.diverged = state.diverged
-        if not history:
-            return
-        restored = state.history.copy()
-        for name in History.KEYS:
-            setattr(self.history, name, getattr(restored, name))
-        self.snapshots[:] = state.snapshots
-
-    def continue_from(self, history: History, snapshots=(), counters=None) -> None:
-        """Take over a saved run at an epoch boundary (a project file's history).
-
-        The current weights are the run's; ``history`` and ``snapshots`` (``(epoch,
-        weights)`` pairs) become this stepper's, and the counters follow from the history
-        unless given as ``(epoch, global_step, samples_seen)``.
-        """
-        restored = history.copy()
-        for name in History.KEYS:
-            setattr(self.history, name, getattr(restored, name))
-        if counters is None:
-            epoch = len(restored.epoch_loss)
-            counters = (epoch, len(restored.batch_loss), epoch * len(self.x))
-        self.epoch, self.global_step, self.samples_seen = (int(c) for c in counters)
-        self.batch_index = 0
-        self._pos = 0
-        self._work = None
-        self.trace = None
-        if snapshots:
-            self.snapshots[:] = [(int(e), [np.array(w, dtype=self.model.dtype) for w in ws])
-                                 for e, ws in snapshots]
-        elif self.snapshot_every_epoch:
-            self.snapshots[:] = [(self.epoch, self.model.get_weights())]
-
     # --- divergence and time travel ---------------------------------------------------
     def _diverge(self, what: str, value) -> None:
         lr = self.model.optimizer.learning_rate
@@ -707,66 +389,6 @@ class Stepper:
     def _check_not_diverged(self) -> None:
         if self.diverged:
             raise TrainingDiverged(self.diverged)
-
-    # --- the wire format: a copy trains elsewhere ---------------------------------------
-    def run_data(self) -> RunData:
-        """The data set this stepper trains on (shared, not copied)."""
-        return RunData(self.x, self.y, self.x_val, self.y_val)
-
-    def to_payload(self) -> RunPayload:
-        """What :meth:`from_payload` needs to make a copy of this run elsewhere."""
-        state = self.get_state().without_history()
-        return RunPayload(self.model, self.batch_size, self.shuffle, self.seed,
-                          self.snapshot_every_epoch, self.max_snapshots,
-                          self.max_snapshot_bytes, self.stop_on_divergence, state,
-                          [epoch for epoch, _w in self.snapshots])
-
-    @classmethod
-    def from_payload(cls, payload: RunPayload, data: RunData) -> Stepper:
-        """A copy of the run :meth:`to_payload` described, training on ``data``."""
-        stepper = cls(payload.model, data.x, data.y, batch_size=payload.batch_size,
-                      shuffle=payload.shuffle, seed=payload.seed, x_val=data.x_val,
-                      y_val=data.y_val, snapshot_every_epoch=payload.snapshot_every_epoch,
-                      max_snapshots=payload.max_snapshots,
-                      max_snapshot_bytes=payload.max_snapshot_bytes,
-                      stop_on_divergence=payload.stop_on_divergence)
-        stepper.set_state(payload.state)
-        # The snapshots' weights stay with the sender; their epochs count for thinning.
-        stepper.snapshots[:] = [(epoch, None) for epoch in payload.snapshot_epochs]
-        return stepper
-
-    def take_delta(self, status: str = "running", run: int = 0,
-                   final: bool = False) -> RunDelta:
-        """What this copy's run changed since its last delta; its history is handed over
-        (forgotten here) and so are the new snapshots' arrays."""
-        history = {}
-        for name in History.KEYS:
-            series = getattr(self.history, name)
-            if series:
-                history[name] = list(series)
-                del series[:]
-        snapshots = list(self.snapshots)
-        self.snapshots[:] = [(epoch, None) for epoch, _w in snapshots]
-        same_order = self._order is self._sent_order
-        self._sent_order = self._order
-        return RunDelta(self.get_state().without_history(same_order), same_order, history,
-                        snapshots, status, run, final, self.gradients.summary())
-
-    def apply_delta(self, delta: RunDelta) -> None:
-        """Bring this stepper up to a delta of its copy's run: after it, it is the copy's
-        run as of that delta, whole (should the copy be lost next, nothing is half old)."""
-        state = delta.state
-        if delta.same_order:
-            state = replace(state, position=replace(state.position, order=self._order))
-        self.set_state(state, history=False)
-        self.gradients.load(delta.gradients)
-        for name, values in delta.history.items():
-            series = getattr(self.history, name)
-            for value in values:
-                series.append(value)  # a batch series thins itself as it grows
-        kept = dict(self.snapshots)
-        self.snapshots[:] = [(epoch, weights if weights is not None else kept[epoch])
-                             for epoch, weights in delta.snapshots]
 
     def restore_snapshot(self, index: int) -> None:
         """Make snapshot ``index`` the model's weights (time travel); training goes on from there.
@@ -790,3 +412,18 @@ class Stepper:
         self.diverged = None
         self._pos = 0
         self._reset_epoch_sums()
+
+    # --- the wire format: a copy trains elsewhere ---------------------------------------
+    @classmethod
+    def from_payload(cls, payload: RunPayload, data: RunData) -> Stepper:
+        """A copy of the run :meth:`to_payload` described, training on ``data``."""
+        stepper = cls(payload.model, data.x, data.y, batch_size=payload.batch_size,
+                      shuffle=payload.shuffle, seed=payload.seed, x_val=data.x_val,
+                      y_val=data.y_val, snapshot_every_epoch=payload.snapshot_every_epoch,
+                      max_snapshots=payload.max_snapshots,
+                      max_snapshot_bytes=payload.max_snapshot_bytes,
+                      stop_on_divergence=payload.stop_on_divergence)
+        stepper.set_state(payload.state)
+        # The snapshots' weights stay with the sender; their epochs count for thinning.
+        stepper.snapshots[:] = [(epoch, None) for epoch in payload.snapshot_epochs]
+        return stepper
