@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 __all__ = ["ThreadJob"]
 
@@ -56,9 +56,17 @@ class _Worker(QObject):
         except Exception as caught:  # noqa: BLE001 (a bug: shown in the window and printed)
             traceback.print_exc()
             result, error = None, caught
+        # Back to the GUI thread before the job's thread ends: this Python-made object is
+        # then deleted there, with the GIL. Deleted on its own thread (deleteLater as the
+        # thread finished), its destructor asked Python about overrides while holding Qt's
+        # connection lock, and a GUI thread connecting a signal meanwhile (holding the GIL,
+        # waiting for that lock) deadlocked both: a test froze for good in a fresh venv.
+        thread = self.thread()
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
         self.finished_with.emit(result, error)
         # The thread ends by itself once the work is done (quit is safe from any thread).
-        thread = self.thread()
         if thread is not None:
             thread.quit()
 
@@ -87,8 +95,6 @@ class ThreadJob(QObject):
         self._thread.started.connect(self._worker.run)
         # Queued (the worker lives on the other thread): _on_finished runs here.
         self._worker.finished_with.connect(self._on_finished)
-        # Qt's own pattern: the worker is deleted on its thread as the thread ends.
-        self._thread.finished.connect(self._worker.deleteLater)
 
     def start(self) -> None:
         """Start the work on its thread (returns at once)."""
