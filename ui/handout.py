@@ -400,6 +400,17 @@ def _stage_layout(painter: QPainter, rect: QRectF, copy: _Copy, heading: str,
     return "\n".join([heading, sub, copy.text()])
 
 
+def _copy_at_batch_start(session: Session) -> tuple[_Copy, list]:
+    """A copy of ``session`` at the start of a batch (the one the user is in finished),
+    and the stages of a batch: what the handout and the worksheet step through."""
+    copy = _Copy(session)
+    stepper = copy.stepper
+    stages = stepper.stages
+    if stepper.next_stage != stages[0]:
+        copy.session.step("batch")  # finish the batch the user is in
+    return copy, stages
+
+
 def export_handout(session: Session, path: str | os.PathLike | None, name: str = "network",
                    slides_dir: str | os.PathLike | None = None) -> HandoutResult:
     """Write the handout PDF to ``path`` (and one PNG per stage into ``slides_dir``).
@@ -408,11 +419,7 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
     and the footers. ``path`` None writes only the slides. Raises NnvizError when the
     network cannot be trained (the reason) or a file cannot be written.
     """
-    copy = _Copy(session)
-    stepper = copy.stepper
-    stages = stepper.stages
-    if stepper.next_stage != stages[0]:
-        copy.session.step("batch")  # finish the batch the user is in
+    copy, stages = _copy_at_batch_start(session)
     total = len(stages) + 2
     pdf = painter = None
     slides: list[Path] = []
@@ -458,12 +465,12 @@ def export_handout(session: Session, path: str | os.PathLike | None, name: str =
             history = copy.session.history
             count = len(history.batch_loss)
             note = (f"{count} {'batch' if count == 1 else 'batches'} trained "
-                    f"({stepper.batches_per_epoch} per epoch), this handout's batch included.")
+                    f"({copy.stepper.batches_per_epoch} per epoch), this handout's batch included.")
             y += _text(painter, QRectF(content.left(), y, content.width(), 30), note,
                        _font(12), _MUTED) + 10
             ticks = _draw_curve(painter, QRectF(content.left(), y, content.width(),
                                                 content.height() * 0.5), history,
-                                stepper.batches_per_epoch)
+                                copy.stepper.batches_per_epoch)
             _footer(painter, page, total, total, name)
             texts.append("\n".join(["The loss so far", note, *ticks]))
     except BaseException:

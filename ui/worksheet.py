@@ -28,6 +28,7 @@ from ui.handout import (
     HandoutResult,
     _begin_pdf,
     _Copy,
+    _copy_at_batch_start,
     _end_pdf,
     _font,
     _footer,
@@ -71,11 +72,7 @@ def export_worksheet(session: Session, path: str | os.PathLike, name: str = "net
     question and room to answer, the answers on the last page. ``session`` is the
     window's; it is read, never changed. Raises NnvizError when the network cannot be
     trained (the reason) or the file cannot be written."""
-    copy = _Copy(session)
-    stepper = copy.stepper
-    stages = stepper.stages
-    if stepper.next_stage != stages[0]:
-        copy.session.step("batch")  # finish the batch the user is in
+    copy, stages = _copy_at_batch_start(session)
     total = len(stages) + 2
     path, part, pdf, painter, page, content = _begin_pdf(path, f"nnviz worksheet: {name}")
     labels: list[str] = []

@@ -66,8 +66,10 @@ def batch_loss(model, x, y) -> float:
     return model.loss(y, model.predict(x, batch_size=len(x), verbose=0))
 
 
-def numeric_weight_gradients(model, x, y) -> list[np.ndarray]:
-    """``dL/dW``, ``dL/db`` of every layer by central differences, Keras order."""
+def numeric_weight_gradients(model, x, y, loss=None) -> list[np.ndarray]:
+    """``dL/dW``, ``dL/db`` of every layer by central differences, Keras order
+    (``loss(model, x, y)``: the batch's loss by default)."""
+    loss = batch_loss if loss is None else loss
     weights = model.get_weights()
     grads = []
     for i, array in enumerate(weights):
@@ -76,7 +78,7 @@ def numeric_weight_gradients(model, x, y) -> list[np.ndarray]:
             probe = list(weights)
             probe[i] = array
             model.set_weights(probe)
-            return batch_loss(model, x, y)
+            return loss(model, x, y)
 
         grads.append(numeric_gradient(loss_now, array))
     model.set_weights(weights)

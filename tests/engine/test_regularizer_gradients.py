@@ -15,7 +15,7 @@ from nnviz.engine.models import Sequential
 from nnviz.engine.optimizers import SGD
 from tests.engine.test_gradients import (
     assert_gradients_close,
-    numeric_gradient,
+    numeric_weight_gradients,
     stepper_gradients,
 )
 
@@ -49,17 +49,7 @@ def total_loss(model, x, y) -> float:
 
 
 def numeric(model, x, y):
-    weights = model.get_weights()
-    grads = []
-    for i, array in enumerate(weights):
-        def loss_now(i=i, array=array):
-            probe = list(weights)
-            probe[i] = array
-            model.set_weights(probe)
-            return total_loss(model, x, y)
-        grads.append(numeric_gradient(loss_now, array))
-    model.set_weights(weights)
-    return grads
+    return numeric_weight_gradients(model, x, y, loss=total_loss)
 
 
 @pytest.mark.parametrize("name", regularizers.names())

@@ -16,14 +16,14 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
 from nnviz.analysis import chain_rule
 from nnviz.document.selection import ConnectionSel
 from ui.canvas.chain_overlay import ChainPathsItem
-from ui.theme import is_dark, theme_for
-from ui.training.lecture_text import _STYLE, _Names, _v, fmt
+from ui.theme import is_dark
+from ui.training.lecture_fit import style_browser
+from ui.training.lecture_text import _Names, _v, fmt
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -194,17 +194,7 @@ class ChainRuleDock(QDockWidget):
 
     def _set_style(self) -> None:
         self._shown_page = None  # the next page is laid out in the new style
-        t = theme_for(is_dark())
-        size = self._window.training.lecture.pixel_size()
-        self.browser.document().setDefaultStyleSheet(_STYLE % {
-            "size": size, "h": size, "small": round(size * 0.8),
-            "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
-            "muted": t.muted_text, "error": t.error})
-        # As the Lecture view: the widget's font too (a theme switch resets the document's).
-        font = QFont(self.browser.font())
-        font.setPixelSize(size)
-        self.browser.setFont(font)
-        self.browser.document().setDefaultFont(font)
+        style_browser(self.browser, self._window.training.lecture.pixel_size(), is_dark())
 
     def plain_text(self) -> str:
         """The page as plain text (tests, the handout)."""

@@ -39,6 +39,22 @@ else:
 __all__ = ["LectureFit"]
 
 
+
+def style_browser(browser, size: int, dark: bool) -> None:
+    """The Lecture view's style sheet and fonts for text of ``size`` pixels on ``browser``
+    (a QTextBrowser; the page is not re-parsed). The Chain rule tab uses it too."""
+    t = theme_for(dark)
+    browser.document().setDefaultStyleSheet(_STYLE % {
+        "size": size, "h": size, "small": round(size * 0.8),
+        "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
+        "muted": t.muted_text, "error": t.error})
+    # The widget's own font, not only the document's: an application style sheet (the
+    # theme switch) resets a text browser's document font to the widget's.
+    font = QFont(browser.font())
+    font.setPixelSize(size)
+    browser.setFont(font)
+    browser.document().setDefaultFont(font)
+
 class LectureFit(_Dock):
     """The text scale, the fitting and the zoom keys: a mixin of
     :class:`~ui.training.lecture_view.LectureView`, which holds the state it reads."""
@@ -188,19 +204,9 @@ class LectureFit(_Dock):
 
     def _set_style(self, size: int) -> None:
         """The style sheet and fonts for text of ``size`` pixels (the page is not re-parsed)."""
-        t = theme_for(self._dark)
         self._shown_size = size
         self._shown_html = None  # the style applies when a page is parsed
-        self.browser.document().setDefaultStyleSheet(_STYLE % {
-            "size": size, "h": size, "small": round(size * 0.8),
-            "gap": round(size * 0.4), "indent": round(size * 1.5), "value": t.value,
-            "muted": t.muted_text, "error": t.error})
-        # The widget's own font, not only the document's: an application style sheet
-        # (the theme switch) resets a text browser's document font to the widget's.
-        font = QFont(self.browser.font())
-        font.setPixelSize(size)
-        self.browser.setFont(font)
-        self.browser.document().setDefaultFont(font)
+        style_browser(self.browser, size, self._dark)
 
     def _show_pages(self, full: str, compact: str) -> None:
         """Show ``full``; ``compact`` (the same results, fewer lines) when an enlarged page
