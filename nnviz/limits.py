@@ -35,6 +35,7 @@ __all__ = [
     "MAX_TEXT",
     "MAX_UNITS",
     "MAX_WEIGHTS",
+    "MAX_SHARED_BYTES",
     "SAVED_SNAPSHOT_BYTES",
     "batch_problem",
     "design_weights",
@@ -211,6 +212,14 @@ def json_counts(raw: bytes) -> tuple[int, int]:
 # Taking the texts out costs about a microsecond a text: 200,000 of them, 0.2 s.
 _EXACT_COUNT_QUOTES = 400_000
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+MAX_SHARED_BYTES = 256 * 1024 * 1024
+"""Shared memory the training process may use to hand its deltas' arrays to the window
+(:mod:`nnviz.session.shared_arrays`: at least two slots, each a delta and a quarter).
+
+A 784-128-10 network takes 4 slots of about 2 MB; a design of :data:`MAX_WEIGHTS` with
+momentum (about 100 MB a delta) does not fit two slots, and its deltas go through the pipe,
+as every delta did before."""
 
 SAVED_SNAPSHOT_BYTES = 48 * 1024 * 1024
 """Bytes the time-travel snapshots may take in a saved ``.nnviz`` file (``run.snapshots``).

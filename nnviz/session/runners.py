@@ -40,6 +40,7 @@ import sys
 
 from nnviz.engine.inline_runner import InlineRunner, Runner
 from nnviz.engine.training import Stepper
+from nnviz.session.blas_threads import limit_this_process
 from nnviz.session.training_process import ProcessFailed, TrainingProcess
 
 __all__ = ["Runner", "InlineRunner", "ProcessRunner", "default_runner", "MAX_REPLACEMENTS"]
@@ -62,8 +63,13 @@ class ProcessRunner(Runner):
         self._replacements = 0  # processes started again after one was lost
 
     def start(self) -> None:
-        """Start the child (it imports NumPy and nnviz while the first chunks train inline)."""
+        """Start the child (it imports NumPy and nnviz while the first chunks train inline).
+
+        This process draws from now on: its BLAS computes on one thread, so that it never
+        spins beside the child (see :mod:`nnviz.session.blas_threads`)."""
         if self.process is not None:
+            if self.process.pid is None:
+                limit_this_process()
             self.process.start()
 
     def trains_elsewhere(self) -> bool:

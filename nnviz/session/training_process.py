@@ -27,7 +27,8 @@ Its death is its exit or the end of its pipe (said at once); a silence is not: a
 SIGSTOP) is given up and killed, one that has not run for :data:`HUNG_TIMEOUT` too, while
 one that runs or waits for a core (an overloaded machine) is waited for.
 
-Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to stderr):
+Protocol (pickles over the child's stdin/stdout, each of the child's after its length in 8
+bytes; the child's ``print`` goes to stderr):
 
 * parent -> child: ``("load", payload, token, data)`` (a
   :class:`~nnviz.engine.training.RunPayload` from ``Stepper.to_payload``, and a
@@ -35,7 +36,10 @@ Protocol (pickles over the child's stdin/stdout; the child's ``print`` goes to s
   ``("stop", run)``, ``("quit",)``;
 * child -> parent: ``("ready",)``, ``("alive",)``, ``("delta", delta)`` (a
   :class:`~nnviz.engine.training.RunDelta` from ``Stepper.take_delta``: ``final`` ends a run,
-  ``run`` names it), ``("error", text)``. A delta is the run's whole state but for the
+  ``run`` names it), ``("error", text)``; with shared memory a delta comes as
+  ``("arena", name, slot_bytes, slots)`` when a new arena is made, then
+  ``("shared", pickle, spans)``: its pickle without its arrays, and where they are (see
+  :mod:`nnviz.session.shared_arrays`). A delta is the run's whole state but for the
   history and the snapshots' arrays, plus the history points and the snapshots added since
   the last one, so the session's stepper is whole after each (``Stepper.apply_delta``).
 
@@ -62,6 +66,8 @@ from pathlib import Path
 from nnviz.engine.inline_runner import InlineRunner
 from nnviz.engine.training import RunDelta, Stepper
 from nnviz.errors import NnvizError
+from nnviz.session.blas_threads import child_environment
+from nnviz.session.shared_arrays import ArenaReader, ArenaWriter, make_folder, remove_folder
 
 __all__ = ["TrainingProcess", "ProcessFailed", "CHUNK_SECONDS", "ANSWER_TIMEOUT",
            "HUNG_TIMEOUT", "HEARTBEAT_SECONDS", "START_TIMEOUT", "child_state",
@@ -94,7 +100,8 @@ try:
 except BaseException as error:
     import pickle, traceback
     text = "".join(traceback.format_exception_only(type(error), error)).strip()
-    sys.stdout.buffer.write(pickle.dumps(("error", "The training process could not start: " + text)))
+    data = pickle.dumps(("error", "The training process could not start: " + text))
+    sys.stdout.buffer.write(len(data).to_bytes(8, "little") + data)
     sys.stdout.buffer.flush()
     raise SystemExit(1)
 child_main()
@@ -235,6 +242,7 @@ class TrainingProcess:
         self._said = False  # whether a failure has been raised to the caller
         self._cpu: int | None = None  # the child's CPU time when last looked at
         self._ran = 0.0  # when the child was last seen running (monotonic)
+        self._folder: str | None = None  # where the deltas' arrays are shared
 
     # ---------------------------------------------------------------- life
     def start(self) -> None:
@@ -245,20 +253,25 @@ class TrainingProcess:
             self.failure = "No Python interpreter to start the training process with."
             return
         try:
-            # Buffered pipes: a delta is larger than a pipe holds at once (64 KB), and
-            # pickle needs whole reads.
+            # Buffered pipes: the parent's messages are read whole by pickle (the
+            # child's are read in frames, see _frames).
             self._proc = subprocess.Popen(child_command(), stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE)
+                                          stdout=subprocess.PIPE, env=child_environment())
         except (OSError, ValueError) as error:
             self.failure = f"The training process could not start: {error}"
             return
         self._started = self._ran = time.monotonic()
         self._inbox.beat()
+        # The deltas' arrays come through shared memory (see shared_arrays), when a
+        # folder for it can be made.
+        self._folder = make_folder()
+        if self._folder is not None:
+            self._outbox.put(pickle.dumps(("share", self._folder)))
         # The threads hold no reference to this object (its finalizer must be able to run).
         # Writes go through a thread of their own: a child that does not read (stopped)
         # must not block whoever sends.
         reader = threading.Thread(target=_read_messages,
-                                  args=(self._proc, self._inbox, self._ready),
+                                  args=(self._proc, self._inbox, self._ready, self._folder),
                                   name="nnviz-training-process", daemon=True)
         writer = threading.Thread(target=_write_messages, args=(self._proc, self._outbox),
                                   name="nnviz-training-process-writer", daemon=True)
@@ -267,7 +280,7 @@ class TrainingProcess:
         self._threads = (reader, writer)
         # A process nobody closes ends with its object (or with this interpreter).
         self._finalizer = weakref.finalize(self, _end, self._proc, self._outbox,
-                                           self._threads, ANSWER_TIMEOUT)
+                                           self._threads, ANSWER_TIMEOUT, self._folder)
 
     def ready(self) -> bool:
         """Whether the child has started and can take work."""
@@ -351,7 +364,7 @@ class TrainingProcess:
         if proc is not None:
             # A child that has been silent is not asked: it could not hear.
             patience = 0.0 if self.silent() > ANSWER_TIMEOUT else ANSWER_TIMEOUT
-            _end(proc, self._outbox, self._threads, patience)
+            _end(proc, self._outbox, self._threads, patience, self._folder)
         self._inbox.wake()
 
     # ---------------------------------------------------------------- commands
@@ -373,7 +386,8 @@ class TrainingProcess:
         if self._finalizer is not None:
             self._finalizer.detach()
         if proc is not None:
-            _end(proc, self._outbox, self._threads, 0.0 if self.lost else ANSWER_TIMEOUT)
+            _end(proc, self._outbox, self._threads, 0.0 if self.lost else ANSWER_TIMEOUT,
+                 self._folder)
         raise ProcessFailed(why)
 
     def load(self, stepper, token) -> None:
@@ -433,12 +447,21 @@ def _text(message, what: str) -> str:
     return f"{what}: it answered {message[0]!r}."
 
 
-def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event) -> None:
-    """The parent's reader thread: the child's answers into ``inbox`` (``ready`` once)."""
+def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event,
+                   folder: str | None) -> None:
+    """The parent's reader thread: the child's answers into ``inbox`` (``ready`` once),
+    a delta's arrays copied out of shared memory as soon as it is read."""
     assert proc.stdout is not None  # started with stdout=PIPE
+    arena = ArenaReader(folder) if folder is not None else None
+    frames = _frames(proc.stdout.fileno())
     try:
         while True:
-            message = pickle.load(proc.stdout)
+            message = pickle.loads(next(frames))
+            if message[0] == "arena" and arena is not None:
+                arena.open(*message[1:])
+                continue
+            if message[0] == "shared" and arena is not None:
+                message = arena.unpack(*message[1:])
             if message[0] == "alive":
                 inbox.beat()
             elif message[0] == "ready":
@@ -448,6 +471,31 @@ def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event
                 inbox.put(message)
     except Exception as error:  # noqa: BLE001 - whatever ends the reading, the parent hears it
         inbox.put(("dead", f"The training process ended ({error or 'no output'})."))
+    finally:
+        if arena is not None:
+            arena.close()
+
+
+def _frames(fd: int):
+    """The child's messages as pickles: each is its length (8 bytes, little-endian), then
+    its bytes. Read as much as the pipe holds at a time (up to 1 MB), so that the reader
+    needs the GIL once for all the messages that have arrived, not once per 64 KB or per
+    field (the window's thread holds it to draw, and every turn waited up to 5 ms).
+    Ends with EOFError when the pipe does."""
+    buffer = bytearray()
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise EOFError  # said as "no output"
+        buffer += chunk
+        while len(buffer) >= 8:
+            size = int.from_bytes(buffer[:8], "little")
+            if len(buffer) < 8 + size:
+                break
+            with memoryview(buffer) as view:
+                data = bytes(view[8:8 + size])
+            del buffer[:8 + size]
+            yield data
 
 
 def _write_messages(proc: subprocess.Popen, outbox: queue.SimpleQueue) -> None:
@@ -462,9 +510,9 @@ def _write_messages(proc: subprocess.Popen, outbox: queue.SimpleQueue) -> None:
 
 
 def _end(proc: subprocess.Popen, outbox: queue.SimpleQueue, threads: tuple,
-         patience: float) -> None:
+         patience: float, folder: str | None = None) -> None:
     """Make the child exit (asked first, killed if it does not within ``patience``
-    seconds) and close its pipes."""
+    seconds), close its pipes and remove its shared memory."""
     if patience > 0:
         outbox.put(pickle.dumps(("quit",)))
     outbox.put(None)  # the writer stops after what it has
@@ -483,17 +531,26 @@ def _end(proc: subprocess.Popen, outbox: queue.SimpleQueue, threads: tuple,
             pipe.close()
         except OSError:
             pass
+    remove_folder(folder)
 
 
 # ---------------------------------------------------------------------- child side
-def _stop_after(seconds: float, stopped: Callable[[], bool]):
-    """A ``should_stop`` for one chunk: true after ``seconds`` or once ``stopped()``."""
-    deadline = time.perf_counter() + seconds
+def _stop_at(deadline: float, stopped: Callable[[], bool]):
+    """A ``should_stop`` for one chunk: true at ``deadline`` (``perf_counter``) or once
+    ``stopped()``."""
     clock = time.perf_counter
 
     def should_stop() -> bool:
         return stopped() or clock() > deadline
     return should_stop
+
+
+def next_deadline(deadline: float, seconds: float, now: float) -> float:
+    """The end of the next chunk: ``seconds`` after the last one's end, on a fixed beat,
+    so that making and sending a delta does not stretch the beat (60 deltas a second,
+    not 56); a chunk that ran late starts the beat again from ``now``."""
+    following = deadline + seconds
+    return following if following > now else now + seconds
 
 
 def child_main() -> None:
@@ -520,12 +577,23 @@ def child_main() -> None:
             inbox.put(("quit",))
 
     sending = threading.Lock()  # the heartbeat and the loop write whole messages
+    shared: list[ArenaWriter] = []  # the arena, once the parent has given a folder
 
     def send(message) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         with sending:
-            out.write(data)
+            out.write(len(data).to_bytes(8, "little") + data)
             out.flush()
+
+    def send_delta(delta) -> None:
+        # Its arrays through shared memory when there is some, the rest through the pipe;
+        # a parent that is gone is not waited for.
+        if not shared:
+            send(("delta", delta))
+            return
+        for message in shared[0].pack(("delta", delta),
+                                      give_up=lambda: stop_upto[0] == sys.maxsize):
+            send(message)
 
     def beat() -> None:
         # Also while a long batch trains: the parent gives a silent child up.
@@ -547,11 +615,16 @@ def child_main() -> None:
         kind = message[0]
         try:
             if kind == "quit":
+                if shared:  # the parent removes it too; a parent that died cannot
+                    shared[0].close()
+                    remove_folder(shared[0].folder)
                 out.flush()
                 # Not a normal exit: the reader thread is blocked on stdin, and Python's
                 # shutdown would abort on its lock.
                 os._exit(0)
-            if kind == "load":
+            if kind == "share":
+                shared[:] = [ArenaWriter(message[1])]
+            elif kind == "load":
                 payload, _token, new_data = message[1:]
                 if new_data is not None:
                     data = new_data
@@ -564,13 +637,15 @@ def child_main() -> None:
 
                 def stopped(run=run) -> bool:
                     return stop_upto[0] >= run
+                deadline = time.perf_counter()
                 while True:
+                    deadline = next_deadline(deadline, seconds, time.perf_counter())
                     # The same code as a chunk trained in the parent (bit for bit).
                     status, _trace = runner.chunk(stepper, target, run,
-                                                  _stop_after(seconds, stopped))
+                                                  _stop_at(deadline, stopped))
                     delta = stepper.take_delta(status, run,
                                                final=status != "running" or stopped())
-                    send(("delta", delta))
+                    send_delta(delta)
                     if delta.final:
                         break
         except Exception:  # noqa: BLE001 - any failure goes back to the parent as text
