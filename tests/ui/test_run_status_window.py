@@ -109,3 +109,20 @@ def test_after_a_batchs_update_the_status_names_that_batch_as_the_lecture_does(w
     lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())
     assert lecture is not None
     assert state(window) == f"Stepping: epoch {lecture.group(1)}, batch {lecture.group(2)}"
+
+
+def test_the_epoch_bar_names_the_batch_the_status_and_the_lecture_name(window, qtbot):
+    """It said "batch 0 of 40" beside "Stepping: epoch 1, batch 1" (it counted the batches
+    done; the others name the batch being computed)."""
+    ctl = window.training
+    bar = ctl.panel.progress
+    for _ in range(12):  # through batch 1 (forward, loss, backward, update) into batch 3
+        before = ctl.frames
+        qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda b=before: ctl.frames > b, timeout=5000)
+        shown = re.fullmatch(r"Stepping: epoch (\d+), batch (\d+)", state(window))
+        assert shown is not None
+        lecture = re.search(r"Epoch (\d+), batch (\d+)", ctl.lecture.plain_text())
+        assert lecture is not None and lecture.groups() == shown.groups()
+        assert bar.text() == f"batch {shown.group(2)} of {bar.maximum()}"
+    assert shown.group(2) != "1"  # it did move on

@@ -255,7 +255,9 @@ class FramePresenter(QObject):
             # The bar repaints itself at once on every new value (a paint of its own): it
             # follows two of the plots' turns while training fast (about 20 times a
             # second), where an epoch can take less than a frame anyway.
-            p.progress.show_batch(frame.batch_index, frame.batches_per_epoch)
+            # The session's one position (the status bar and the Lecture view name the
+            # same batch): the batch being computed or next, not the batches done.
+            p.progress.show_batch(frame.position.batch, frame.batches_per_epoch)
         if canvas_due:
             self._last_canvas = now
             self._draw_canvas(frame)
