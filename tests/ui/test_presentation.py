@@ -134,3 +134,38 @@ def test_leaving_restores_the_layout_and_the_fit(make_window, qtbot):
     assert vp.contains(shown)  # Input and Output in view without Ctrl+0
     free = canvas.free_rect()
     assert shown.width() >= 0.8 * free.width() or shown.height() >= 0.8 * free.height()
+
+
+def test_the_cards_size_lines_grow_with_the_names_in_presentation(window, qtbot):
+    """The "9 params · out (None, 3)" lines stayed at 11 px on a projector."""
+    scene = window.scene
+    qtbot.waitUntil(lambda: all(item.stats.text() for item in scene.layer_items()),
+                    timeout=5000)
+    before = {item.layer_id: item.stats.height_px() for item in scene.layer_items()}
+    names = {item.layer_id: item.label.text_scale() for item in scene.layer_items()}
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.training.presentation_mode, timeout=5000)
+    for item in scene.layer_items():
+        scale = item.label.text_scale() / names[item.layer_id]
+        assert scale > 1.2
+        assert item.stats.height_px() == pytest.approx(before[item.layer_id] * scale, rel=0.15)
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.training.presentation_mode, timeout=5000)
+    after = {item.layer_id: item.stats.height_px() for item in scene.layer_items()}
+    assert after == before
+
+
+@pytest.mark.window(size=(1366, 768))
+def test_in_presentation_no_size_line_is_cut_off_by_the_views_edge(window, qtbot):
+    scene, canvas = window.scene, window.canvas
+    qtbot.waitUntil(lambda: all(item.stats.text() for item in scene.layer_items()),
+                    timeout=5000)
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.training.presentation_mode, timeout=5000)
+    window.resize(1366, 768)  # the offscreen screen's full screen may be another size
+    QApplication.processEvents()
+    width = canvas.viewport().width()
+    for item in scene.layer_items():
+        centre = canvas.mapFromScene(item.stats.scenePos()).x()
+        half = item.stats.boundingRect().width() / 2
+        assert centre - half >= 0 and centre + half <= width, item.stats.text()

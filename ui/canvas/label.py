@@ -135,12 +135,22 @@ class LayerStatsItem(QGraphicsItem):
     def set_text(self, text: str) -> None:
         """The line to show ('' for none)."""
         if text != self._text:
-            self.prepareGeometryChange()
             self._text = text
-            metrics = QFontMetricsF(self._font)
-            w = metrics.horizontalAdvance(text) + 8 if text else 0.0
-            self._rect = QRectF(-w / 2, 0.0, w, metrics.height() if text else 0.0)
-            self.update()
+            self._fit()
+
+    def set_text_scale(self, factor: float) -> None:
+        """Larger type (presentation mode: the same factor as the layer's name) or the
+        normal 8.5 pt (1.0)."""
+        self._font = _font(8.5 * float(factor))
+        self._fit()
+
+    def _fit(self) -> None:
+        self.prepareGeometryChange()
+        metrics = QFontMetricsF(self._font)
+        text = self._text
+        w = metrics.horizontalAdvance(text) + 8 if text else 0.0
+        self._rect = QRectF(-w / 2, 0.0, w, metrics.height() if text else 0.0)
+        self.update()
 
     def text(self) -> str:
         """The line shown ('' for none)."""

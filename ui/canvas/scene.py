@@ -163,6 +163,19 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
             rect = rect.united(bundle.sceneBoundingRect())
         return rect
 
+    def overhang_px(self, rect: QRectF, scale: float) -> tuple[float, float]:
+        """How far (screen pixels) the cards' size lines, drawn at screen size, reach past
+        ``rect``'s left and right edges when the view draws the scene at ``scale``."""
+        left = right = 0.0
+        for item in self._layers.values():
+            half = item.stats.boundingRect().width() / 2
+            if not half:
+                continue
+            x = item.stats.scenePos().x()  # the line is centred under its card
+            left = max(left, half - (x - rect.left()) * scale)
+            right = max(right, half - (rect.right() - x) * scale)
+        return left, right
+
     # ------------------------------------------------------------ building from the design
     def _rebuild(self) -> None:
         self._cancel_wire()
@@ -189,6 +202,7 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         self._label_output(item)
         if self._label_scale != 1.0:
             item.label.set_text_scale(self._label_scale)
+            item.stats.set_text_scale(self._label_scale)
             item.neurons.set_condensed(self._label_scale > 1.0)
         return item
 
@@ -297,6 +311,7 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         self._label_scale = float(factor)
         for item in self._layers.values():
             item.label.set_text_scale(self._label_scale)
+            item.stats.set_text_scale(self._label_scale)
             # Larger labels mean presentation mode: the neurons' numbers condensed, taller.
             item.neurons.set_condensed(self._label_scale > 1.0)
         for bundle in self._bundles.values():

@@ -148,8 +148,21 @@ class CanvasView(QGraphicsView):
             return
         free = self.free_rect()
         limit = PRESENTATION_FIT_MAX_SCALE if self._presentation else FIT_MAX_SCALE
-        scale = min(free.width() / rect.width(), free.height() / rect.height(), limit)
-        scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+
+        def scale_in(area: QRectF) -> float:
+            scale = min(area.width() / rect.width(), area.height() / rect.height(), limit)
+            return min(max(scale, MIN_SCALE), MAX_SCALE)
+        scale = scale_in(free)
+        base = free
+        for _ in range(2):
+            # The cards' size lines are drawn at screen size: one wider than its card at
+            # the network's edge (presentation type) may use the side margin, not more.
+            left, right = (max(0.0, v - FIT_MARGIN_SIDE + 4)
+                           for v in self.canvas_scene.overhang_px(rect, scale))
+            if left <= 0 and right <= 0 or base.width() - left - right < 50:
+                break
+            free = base.adjusted(left, 0, -right, 0)
+            scale = scale_in(free)
         self.resetTransform()
         self.scale(scale, scale)
         # Centre the network in the free area (not the viewport): map the free area's
