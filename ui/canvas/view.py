@@ -40,6 +40,28 @@ FIT_MARGIN_TOP = 56.0
 FIT_MARGIN_BOTTOM = 40.0
 
 
+def fit_scale(scene, free: QRectF, rect: QRectF, limit: float) -> tuple[float, QRectF]:
+    """The scale that draws the scene's ``rect`` as large as fits ``free`` (viewport
+    pixels), at most ``limit``, and the part of ``free`` it is centred in.
+
+    The cards' size lines are drawn at screen size: one wider than its card at the
+    network's edge (presentation type) may use the side margin, not more, so the
+    network is narrowed until it fits.
+    """
+    def scale_in(area: QRectF) -> float:
+        scale = min(area.width() / rect.width(), area.height() / rect.height(), limit)
+        return min(max(scale, MIN_SCALE), MAX_SCALE)
+    scale, base = scale_in(free), free
+    for _ in range(2):
+        left, right = (max(0.0, v - FIT_MARGIN_SIDE + 4)
+                       for v in scene.overhang_px(rect, scale))
+        if left <= 0 and right <= 0 or base.width() - left - right < 50:
+            break
+        free = base.adjusted(left, 0, -right, 0)
+        scale = scale_in(free)
+    return scale, free
+
+
 class CanvasView(QGraphicsView):
     """The canvas (``objectName`` "canvas"): shows a :class:`CanvasScene`.
 
@@ -146,23 +168,8 @@ class CanvasView(QGraphicsView):
             self._scale_changed()
             self._fitted = True
             return
-        free = self.free_rect()
         limit = PRESENTATION_FIT_MAX_SCALE if self._presentation else FIT_MAX_SCALE
-
-        def scale_in(area: QRectF) -> float:
-            scale = min(area.width() / rect.width(), area.height() / rect.height(), limit)
-            return min(max(scale, MIN_SCALE), MAX_SCALE)
-        scale = scale_in(free)
-        base = free
-        for _ in range(2):
-            # The cards' size lines are drawn at screen size: one wider than its card at
-            # the network's edge (presentation type) may use the side margin, not more.
-            left, right = (max(0.0, v - FIT_MARGIN_SIDE + 4)
-                           for v in self.canvas_scene.overhang_px(rect, scale))
-            if left <= 0 and right <= 0 or base.width() - left - right < 50:
-                break
-            free = base.adjusted(left, 0, -right, 0)
-            scale = scale_in(free)
+        scale, free = fit_scale(self.canvas_scene, self.free_rect(), rect, limit)
         self.resetTransform()
         self.scale(scale, scale)
         # Centre the network in the free area (not the viewport): map the free area's
