@@ -126,3 +126,21 @@ def test_the_epoch_bar_names_the_batch_the_status_and_the_lecture_name(window, q
         assert lecture is not None and lecture.groups() == shown.groups()
         assert bar.text() == f"batch {shown.group(2)} of {bar.maximum()}"
     assert shown.group(2) != "1"  # it did move on
+
+
+def test_a_step_right_after_an_update_is_not_drawn_over_by_its_animation(window, qtbot):
+    """Epoch, then Step quickly to the backward pass: the update's 0.45 s animation kept
+    drawing its weights over the new stage, and at its end put the design's weights back
+    where the backward stage showed dL/dw."""
+    ctl, scene = window.training, window.scene
+    before = ctl.frames
+    qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
+    assert ctl.presenter.trace.stage.kind == "update"  # the epoch's last batch animates
+    while ctl.presenter.trace.stage.kind != "backward":
+        before = ctl.frames
+        qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda b=before: ctl.frames > b, timeout=5000)
+    assert scene.edge_mode() == "gradients"
+    qtbot.wait(700)  # longer than the animation
+    assert scene.edge_mode() == "gradients"

@@ -104,7 +104,18 @@ class SceneFrames(_Scene):
         ``(source units, target units)``; ``mode`` one of ``style.EDGE_MODES`` (see there).
         ``None`` goes back to the design's weights (``design.kernel``), which is also
         what happens on the design's next ``weights_changed`` in "weights" mode.
+
+        A running update animation (:meth:`animate_update`) stops: what is drawn now is a
+        newer stage's, and the animation's later frames (and its return to the design's
+        weights at its end) would draw over it.
         """
+        if self._animation is not None:
+            animation, self._animation = self._animation, None
+            animation.stop()
+            animation.deleteLater()
+        self._show_edge_values(values, mode)
+
+    def _show_edge_values(self, values, mode: str) -> None:
         if mode not in style.EDGE_MODES:
             raise ValueError(f"mode must be one of {', '.join(style.EDGE_MODES)}, not {mode!r}")
         if values is None:
@@ -283,6 +294,7 @@ class SceneFrames(_Scene):
         keys = [k for k in end if k in start and np.shape(start[k]) == np.shape(end[k])]
         if self._animation is not None:
             self._animation.stop()
+            self._animation.deleteLater()
         animation = QVariantAnimation(self)
         animation.setStartValue(0.0)
         animation.setEndValue(1.0)
@@ -290,7 +302,8 @@ class SceneFrames(_Scene):
 
         def frame(t) -> None:
             t = float(t)
-            self.set_edge_values({k: start[k] + t * (end[k] - start[k]) for k in keys})
+            self._show_edge_values({k: start[k] + t * (end[k] - start[k]) for k in keys},
+                                   "weights")
 
         animation.valueChanged.connect(frame)
         animation.finished.connect(lambda: self.set_edge_values(None))
