@@ -247,6 +247,31 @@ def test_backward_stages_label_the_gradients(make_window, qtbot):
     assert sorted(labels.texts) == sorted(label_number(g) for g in trace.dW[-1].ravel())
 
 
+def test_in_presentation_at_1366x768_the_backward_pass_writes_its_gradients(make_window,
+                                                                           qtbot):
+    """They said "3 × 2 dL/dw: too dense to label here" at presentation type: now they
+    are written a little smaller, never below the desktop's size."""
+    win = make_window(size=(1300, 850))
+    ctl = win.training
+    for _ in range(3):  # into epoch 4, as docs/presentation.png is taken
+        before = ctl.frames
+        qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda b=before: ctl.frames > b, timeout=5000)
+    win.show_weights_action.trigger()
+    QTest.keyClick(win, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: win.training.presentation_mode, timeout=5000)
+    win.resize(1366, 768)  # the offscreen screen's full screen may be another size
+    press(qtbot, win, Qt.Key.Key_PageDown, times=4)  # to the backward pass, output layer
+    trace = win.training.trace
+    assert trace.stage.kind == "backward"
+    hidden, out = chain(win)[1:]
+    bundle = win.scene.bundle_item(hidden, out)
+    labels = bundle.weight_labels(win.canvas.transform().m11())
+    assert labels.note is None
+    assert sorted(labels.texts) == sorted(label_number(g) for g in trace.dW[-1].ravel())
+    assert style.WEIGHT_LABEL_PX <= labels.px <= bundle.label_pixels()
+
+
 def test_a_layer_pair_too_dense_to_label_says_so(make_window, qtbot):
     win = make_window(size=LECTURE)
     assert win.open_file(resources.example_path("digits"))

@@ -78,7 +78,8 @@ class BundleLabels(_Item):
         if cached is not None and cached[0] == key:
             return cached[1]
         labels = layout_labels(self._values, self._previous, self._mode, self._x0, self._x1,
-                               self._y0, self._y1, self.label_pixels(), scale)
+                               self._y0, self._y1, self.label_pixels(), scale,
+                               smallest=style.WEIGHT_LABEL_PX)
         self._cache["labels"] = (key, labels)
         return labels
 
@@ -87,7 +88,7 @@ class BundleLabels(_Item):
         labels = self.weight_labels(scale)
         t = painter.worldTransform()
         colors = self._colors
-        px = self.label_pixels()
+        px = labels.px  # presentation type, or smaller where that would not fit
         font = pixel_font(px)
         fill = QColor(colors.card)
         fill.setAlpha(238)

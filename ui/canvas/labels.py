@@ -16,8 +16,34 @@ from ui.canvas.text import em_width
 
 def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: str,
                   x0: float, x1: float, y0: np.ndarray, y1: np.ndarray, px: float,
-                  scale: float) -> WeightLabels:
+                  scale: float, smallest: float | None = None) -> WeightLabels:
     """Where the numbers of lines ``(x0, y0[k]) -> (x1, y1[k])`` go at view ``scale``.
+
+    Written ``px`` pixels high if they fit; else (presentation mode's larger type) at
+    smaller sizes down to ``smallest`` (the desktop's size) before none is written: a
+    number a little smaller is better than "too dense" where the class should read the
+    stage's numbers. :attr:`WeightLabels.px` says the size they fit at.
+    """
+    sizes = [px]
+    if smallest is not None and smallest < px:
+        sizes += [size for size in (px * 0.85, px * 0.72) if size > smallest] + [smallest]
+    labels = _layout_at(values, previous, mode, x0, x1, y0, y1, sizes[0], scale)
+    for size in sizes[1:]:
+        if labels.note is None or not labels.note.endswith(_DENSE):
+            break
+        smaller = _layout_at(values, previous, mode, x0, x1, y0, y1, size, scale)
+        if smaller.note is None:
+            return smaller
+    return labels
+
+
+_DENSE = "Zoom in, or point at a line."
+
+
+def _layout_at(values: np.ndarray | None, previous: np.ndarray | None, mode: str,
+               x0: float, x1: float, y0: np.ndarray, y1: np.ndarray, px: float,
+               scale: float) -> WeightLabels:
+    """:func:`layout_labels` at one size ``px``.
 
     Each label sits on its line, as near the target end as it can without covering
     another: the candidates ``t = 0.8, 0.72, ... 0.2`` of the way along the line are
@@ -28,12 +54,12 @@ def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: 
     """
     m, n = values.shape if values is not None else (0, 0)
     if values is None or m * n == 0:
-        return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None)
+        return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64), None, px)
     symbol = style.edge_symbol(mode, plural=True)
     if m * n > style.WEIGHT_LABEL_MAX:
         return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
                             f"{m} × {n} {symbol}: too many to label. "
-                            "Point at a line for its value.")
+                            "Point at a line for its value.", px)
     flat = values.ravel()
     texts = [label_number(v) for v in flat.tolist()]
     if previous is not None and mode == "weights":
@@ -63,12 +89,12 @@ def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: 
         if not free.any():
             return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
                                 f"{m} × {n} {symbol}: too dense to label here. "
-                                "Zoom in, or point at a line.")
+                                + _DENSE, px)
         placed[count] = boxes[int(np.argmax(free))]
         count += 1
     rects = placed / scale
     rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
-    return WeightLabels([texts[k] for k in order.tolist()], rects, order, None)
+    return WeightLabels([texts[k] for k in order.tolist()], rects, order, None, px)
 
 
 class WeightLabels:
@@ -76,13 +102,16 @@ class WeightLabels:
 
     ``texts`` (one per label), ``rects`` (shape ``(k, 4)``: x, y, width, height in scene
     units at the scale they were laid out for), ``edges`` (the flat index ``i * n + j``
-    of each label's line) and ``note`` (why nothing is written, or None).
+    of each label's line), ``note`` (why nothing is written, or None) and ``px`` (the
+    pixel size they are written at).
     """
 
-    __slots__ = ("texts", "rects", "edges", "note")
+    __slots__ = ("texts", "rects", "edges", "note", "px")
 
-    def __init__(self, texts: list[str], rects: np.ndarray, edges: np.ndarray, note: str | None):
+    def __init__(self, texts: list[str], rects: np.ndarray, edges: np.ndarray,
+                 note: str | None, px: float = style.WEIGHT_LABEL_PX):
         self.texts, self.rects, self.edges, self.note = texts, rects, edges, note
+        self.px = float(px)
 
 
 def label_number(value: float) -> str:
