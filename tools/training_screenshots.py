@@ -112,6 +112,9 @@ def training(path: Path, dark: bool) -> Path:
     step(window.training, "epoch", 40)
     step(window.training, "stage", 6)  # forward x2, loss, backward x2, update
     click_connection(window, 1, 2, 0)
+    # The click brings the weight's Chain rule tab forward (docs/chain-rule.png shows it);
+    # this picture shows the Lecture view's SGD update of the same weight.
+    window.training.lecture.raise_()
     settle()
     out = save(window, path)
     close(window)

@@ -520,6 +520,10 @@ class MainWindow(QMainWindow):
         """Remember the geometry and dock layout for the next start."""
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        if self.chain_rule.raised_by_click():
+            # A click brought the Chain rule tab forward; the next window has nothing
+            # selected, and would open on its hint instead of the Lecture view.
+            self.training.lecture.raise_()
         if not self.lesson_view.hides_a_dock():
             # A lesson's missing panel is not the user's layout for the next start.
             settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))

@@ -96,3 +96,17 @@ def test_predict_then_reveal_keeps_the_chain_hidden_until_the_reveal(qtbot, wind
     assert dock.rule is None and not dock.overlay.lit
     press_step(qtbot, window)  # the reveal: now the chain is there, with the engine's number
     assert dock.rule is not None and dock.rule.shown == trace.dW[0][0, 1]
+
+
+def test_the_next_window_opens_on_the_lecture_not_on_a_clicks_chain_rule(qtbot, window,
+                                                                          make_window):
+    """Closed with a weight's chain in front, the next start showed the Chain rule tab's
+    hint (nothing is selected in a new window) over the Lecture view."""
+    inp, hidden, _out = window.training.layer_ids
+    _to_stage(qtbot, window, "backward", 0)
+    click_connection(qtbot, window, inp, hidden, 1, 2)
+    assert not window.chain_rule.visibleRegion().isEmpty()
+    window.save_settings()
+    again = make_window(size=(1400, 900))
+    qtbot.waitUntil(lambda: not again.training.lecture.visibleRegion().isEmpty(), timeout=3000)
+    assert again.chain_rule.visibleRegion().isEmpty()

@@ -134,6 +134,11 @@ class ChainRuleDock(QDockWidget):
             self._raised_over_lecture = not window.training.lecture.visibleRegion().isEmpty()
             self.raise_()
 
+    def raised_by_click(self) -> bool:
+        """Whether this tab is in front only because a weight was clicked (it came over the
+        Lecture view, and goes back behind it when nothing with a chain is selected)."""
+        return self._raised_over_lecture
+
     # ------------------------------------------------------------------ the page
     def _show_nothing(self) -> None:
         self._key = None
