@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
-from nnviz.session.run_status import RunStatus
 from ui.dialogs import plain_tooltip
 
 if TYPE_CHECKING:
@@ -106,12 +105,10 @@ class StatusBarPresenter(QObject):
             label.setToolTip(plain_tooltip("\n".join(problems)))
             label.setProperty("state", "error")
         else:
-            n_layers = len(design.layers)
-            # "Ready to train" only while it is true: while training runs, or after it
-            # diverged, the state label beside this one says so and this one only that
-            # the design is OK.
-            busy = window.session.status in (RunStatus.TRAINING, RunStatus.DIVERGED)
-            label.setText(f"✓ {'Network OK' if busy else 'Ready to train'}: {n_layers} layers, "
+            # Only that the design is sound: whether the run is ready to train, training,
+            # done or diverged is the session's, in the run-state label beside this one
+            # (this one said "Ready to train" beside "Done: 50 epochs trained").
+            label.setText(f"✓ Network OK: {len(design.layers)} layers, "
                           f"{len(design.connections)} connections.")
             label.setToolTip("")
             label.setProperty("state", "ok")

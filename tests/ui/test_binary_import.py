@@ -38,7 +38,7 @@ def test_file_import_of_the_binary_model_trains_at_once(make_window, qtbot, tmp_
     assert win.project.training.loss == "binary_crossentropy"
     assert win.session.problem == ""
     label = win.validation_label.text()
-    assert "set its units" not in label and label.startswith("✓ Ready to train")
+    assert "set its units" not in label and label.startswith("✓ Network OK")
     ctl = win.training
     qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.session.status is RunStatus.FINISHED, timeout=30000)
@@ -142,4 +142,4 @@ def test_the_status_bar_says_why_one_unit_with_categorical_loss_cannot_learn(mak
         "⚠ Categorical cross-entropy on a 1-unit output is always 0"), timeout=3000)
     assert "use binary cross-entropy" in label.text()
     win.session.set_setting(loss="binary_crossentropy")
-    qtbot.waitUntil(lambda: label.text().startswith("✓ Ready to train"), timeout=3000)
+    qtbot.waitUntil(lambda: label.text().startswith("✓ Network OK"), timeout=3000)

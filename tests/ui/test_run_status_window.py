@@ -38,6 +38,8 @@ def test_a_finished_run_leaves_no_running_text_anywhere(make_window, qtbot):
     assert ctl.panel.train_button.text() == "Train" and not ctl.panel.train_button.isChecked()
     assert ctl.panel.counters.text().startswith("epoch 300 ·")
     assert win.session.undo_stack.undo_text == "Train (300 epochs)"
+    # Beside "Done", the design check says only that the design is sound.
+    assert win.validation_label.text().startswith("✓ Network OK")
 
 
 def test_divergence_shows_no_running_text(make_window, qtbot):

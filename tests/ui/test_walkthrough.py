@@ -164,7 +164,7 @@ def test_newcomer_adds_a_hidden_layer_rewires_saves_and_reopens(
     design, scene, ctl = window.design, window.scene, window.training
     inp, hidden1, out = chain_ids(window)
     assert [design.layer(i).kind for i in (inp, hidden1, out)] == ["input", "hidden", "output"]
-    assert "Ready to train" in window.validation_label.text()
+    assert "Network OK" in window.validation_label.text()
 
     # Drop a new hidden layer between Hidden 1 and Output, below their line.
     h, o = design.layer(hidden1), design.layer(out)
@@ -193,7 +193,7 @@ def test_newcomer_adds_a_hidden_layer_rewires_saves_and_reopens(
     wire(window, new, out)
     assert design.has_connection(hidden1, new) and design.has_connection(new, out)
     assert [s.id for s in design.chain()] == [inp, hidden1, new, out]
-    qtbot.waitUntil(lambda: "Ready to train" in window.validation_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "Network OK" in window.validation_label.text(), timeout=3000)
     assert "4 layers, 3 connections" in window.validation_label.text()
     save_shot(window, "issue5-rewired.png")
 
@@ -227,7 +227,7 @@ def test_newcomer_adds_a_hidden_layer_rewires_saves_and_reopens(
     assert design.to_dict() == saved
     assert Project.load(saved_path).design.to_dict() == saved
     assert [s.id for s in design.chain()] == [inp, hidden1, new, out]
-    qtbot.waitUntil(lambda: "Ready to train" in window.validation_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "Network OK" in window.validation_label.text(), timeout=3000)
     for layer_id in (inp, hidden1, new, out):
         item = scene.layer_item(layer_id)
         spec = design.layer(layer_id)
@@ -412,6 +412,6 @@ def test_deleting_the_output_layer_explains_and_training_refuses(window, qtbot, 
 
     # Undo brings the output back and training works again.
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "Ready to train" in window.validation_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "Network OK" in window.validation_label.text(), timeout=3000)
     press_and_wait(qtbot, window, Qt.Key.Key_Space)
     assert panel.stage_label.text().startswith("Done: Forward: hidden layer 1")

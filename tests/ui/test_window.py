@@ -110,7 +110,7 @@ def test_opens_on_the_lecture_example(window):
     assert window.findChild(type(window.palette), "palette") is window.palette
     assert window.canvas.objectName() == "canvas"
     assert "nnviz" in window.windowTitle() and not window.isWindowModified()
-    assert "Ready to train" in window.validation_label.text()
+    assert "Network OK" in window.validation_label.text()
 
 
 def test_menus_hold_the_standard_actions(window):
@@ -226,7 +226,7 @@ def test_validation_problems_show_in_the_status_bar(window):
     assert "output layer" in text
     window.undo_action.trigger()
     QApplication.processEvents()
-    assert "Ready to train" in window.validation_label.text()
+    assert "Network OK" in window.validation_label.text()
 
 
 # ---------------------------------------------------------------- files
