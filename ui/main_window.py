@@ -19,10 +19,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMenu,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -56,7 +54,7 @@ from ui.lesson import LessonApplier
 from ui.loss_surface import LossSurfaceDock
 from ui.menus import build_menus
 from ui.neuron_maps_view import NeuronMapsLink
-from ui.palette import PaletteWidget
+from ui.palette import PaletteWidget, palette_panel
 from ui.resources import icon_path
 from ui.status_bar import StatusBarPresenter
 from ui.theme import apply_theme
@@ -154,7 +152,7 @@ class MainWindow(QMainWindow):
         self.palette.sig_add_layer.connect(self._on_palette_add_layer)
         self.palette_dock = QDockWidget("Layers", self)
         self.palette_dock.setObjectName("paletteDock")
-        self.palette_dock.setWidget(self._palette_panel())
+        self.palette_dock.setWidget(palette_panel(self.palette))
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.palette_dock)
 
         self.inspector = InspectorDock(self.project.design, self)
@@ -295,21 +293,6 @@ class MainWindow(QMainWindow):
             self.showMaximized()
         else:
             self.show()
-
-    def _palette_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(0, 0, 0, 8)
-        layout.setSpacing(4)
-        layout.addWidget(self.palette)
-        hint = QLabel("Drag a layer onto the canvas, or double-click it. "
-                      "Wire layers by dragging from a layer's right port to another's left port.")
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
-        hint.setContentsMargins(12, 0, 12, 0)
-        layout.addWidget(hint)
-        layout.addStretch(1)
-        return panel
 
     # ------------------------------------------------------------------ files (ui.file_actions)
     def new_file(self) -> bool:
@@ -520,10 +503,7 @@ class MainWindow(QMainWindow):
         """Remember the geometry and dock layout for the next start."""
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
-        if self.chain_rule.raised_by_click():
-            # A click brought the Chain rule tab forward; the next window has nothing
-            # selected, and would open on its hint instead of the Lecture view.
-            self.training.lecture.raise_()
+        self.chain_rule.step_back_for_saving()
         if not self.lesson_view.hides_a_dock():
             # A lesson's missing panel is not the user's layout for the next start.
             settings.setValue(SETTINGS_STATE, self.saveState(STATE_VERSION))

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QSizePolicy
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.document.layer_kinds import LAYER_KINDS
 from ui.resources import icon_path
@@ -109,3 +117,20 @@ class PaletteWidget(QListWidget):
 
     def _on_item_activated(self, item: QListWidgetItem) -> None:
         self.sig_add_layer.emit(item.data(KIND_ROLE))
+
+
+def palette_panel(palette: PaletteWidget) -> QWidget:
+    """The Layers dock's content: the palette, with how to use it under it."""
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    layout.setContentsMargins(0, 0, 0, 8)
+    layout.setSpacing(4)
+    layout.addWidget(palette)
+    hint = QLabel("Drag a layer onto the canvas, or double-click it. "
+                  "Wire layers by dragging from a layer's right port to another's left port.")
+    hint.setProperty("role", "hint")
+    hint.setWordWrap(True)
+    hint.setContentsMargins(12, 0, 12, 0)
+    layout.addWidget(hint)
+    layout.addStretch(1)
+    return panel

@@ -134,10 +134,12 @@ class ChainRuleDock(QDockWidget):
             self._raised_over_lecture = not window.training.lecture.visibleRegion().isEmpty()
             self.raise_()
 
-    def raised_by_click(self) -> bool:
-        """Whether this tab is in front only because a weight was clicked (it came over the
-        Lecture view, and goes back behind it when nothing with a chain is selected)."""
-        return self._raised_over_lecture
+    def step_back_for_saving(self) -> None:
+        """Before the window saves its layout: in front only because a weight was clicked,
+        this tab goes back behind the Lecture view (the next window has nothing selected,
+        and would open on this tab's hint)."""
+        if self._raised_over_lecture:
+            self._window.training.lecture.raise_()
 
     # ------------------------------------------------------------------ the page
     def _show_nothing(self) -> None:
