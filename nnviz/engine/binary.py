@@ -13,12 +13,22 @@ import numpy as np
 from nnviz.engine import activations as _activations
 from nnviz.engine import losses as _losses
 
-__all__ = ["binary_targets", "one_unit_fits", "targets_for", "loss_problem"]
+__all__ = ["binary_targets", "class_targets", "one_unit_fits", "targets_for", "loss_problem"]
 
 
 def binary_targets(activation: str) -> tuple[float, float] | None:
     """The (class 0, class 1) targets of a one-unit output of ``activation``, or None."""
     return _activations.get(activation).binary_targets
+
+
+def class_targets(activation: str, loss: str | None = None) -> tuple[float, float] | None:
+    """The (class 0, class 1) values a one-unit output of ``activation`` is trained toward
+    under ``loss``: the activation's own (0/1 sigmoid, −1/+1 tanh), or 0/1 under a
+    cross-entropy loss (it takes probabilities); None for an activation without two."""
+    targets = binary_targets(activation)
+    if targets is not None and loss is not None and _losses.get(loss).is_classification:
+        return (0.0, 1.0)
+    return targets
 
 
 def one_unit_fits(units: int, activation: str, n_targets: int | None) -> bool:
@@ -34,11 +44,9 @@ def targets_for(y: np.ndarray | None, units: int, activation: str,
     cross-entropy ``loss`` takes probabilities: 0/1 whatever the activation."""
     if y is None or y.ndim != 2 or not one_unit_fits(units, activation, y.shape[1]):
         return y
-    targets = binary_targets(activation)
+    targets = class_targets(activation, loss)
     assert targets is not None  # one_unit_fits() said the activation has them
     low, high = targets
-    if loss is not None and _losses.get(loss).is_classification:
-        low, high = 0.0, 1.0
     return np.where(y[:, 1:2] > 0.5, high, low).astype(y.dtype)
 
 

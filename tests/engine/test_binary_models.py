@@ -8,7 +8,7 @@ import pytest
 
 from nnviz.data import datasets
 from nnviz.engine import activations, losses
-from nnviz.engine.binary import one_unit_fits, targets_for
+from nnviz.engine.binary import class_targets, one_unit_fits, targets_for
 from nnviz.session.session import Session
 
 TWO_CLASS = [name for name in datasets.names()
@@ -120,3 +120,21 @@ def test_a_categorical_loss_on_one_unit_says_why_it_cannot_learn(loss, activatio
     assert f"use {better}" in session.problem
     session.set_setting(loss=dict(BINARY)[activation])
     assert session.problem == "" and session.stepper is not None
+
+
+@pytest.mark.parametrize("activation, loss, targets", [
+    ("sigmoid", "binary_crossentropy", (0.0, 1.0)),
+    ("sigmoid", "mean_squared_error", (0.0, 1.0)),
+    ("tanh", "mean_squared_error", (-1.0, 1.0)),
+    ("tanh", "binary_crossentropy", (0.0, 1.0)),  # a cross-entropy takes probabilities
+    ("tanh", None, (-1.0, 1.0)),
+    ("relu", "mean_squared_error", None),
+    ("softmax", "categorical_crossentropy", None),
+])
+def test_class_targets_are_the_values_a_one_unit_output_is_trained_toward(activation, loss,
+                                                                          targets):
+    assert class_targets(activation, loss) == targets
+    if targets is not None:  # the same values targets_for gives the rows
+        y = np.eye(2)[[0, 1, 1]]
+        assert targets_for(y, 1, activation, loss)[:, 0].tolist() == \
+            [targets[0], targets[1], targets[1]]

@@ -143,3 +143,24 @@ def test_the_status_bar_says_why_one_unit_with_categorical_loss_cannot_learn(mak
     assert "use binary cross-entropy" in label.text()
     win.session.set_setting(loss="binary_crossentropy")
     qtbot.waitUntil(lambda: label.text().startswith("✓ Network OK"), timeout=3000)
+
+
+def test_a_one_unit_output_says_which_value_is_which_class(make_window, qtbot):
+    """One sigmoid (or tanh) unit for two classes had no class name beside it: the class
+    could not tell what y1 = 0.40 meant."""
+    win = make_window()
+    out = win.design.chain()[-1]
+    neurons = win.scene.layer_item(out.id).neurons
+    assert neurons.class_names() == ["outer", "inner"]  # the lecture's softmax pair
+    win.design.set_units(out.id, 1)
+    win.design.set_activation(out.id, "sigmoid")
+    win.session.set_setting(loss="binary_crossentropy")
+    qtbot.waitUntil(lambda: win.scene.layer_item(out.id).neurons.class_names() ==
+                    ["1 = inner, 0 = outer"], timeout=3000)
+    win.design.set_activation(out.id, "tanh")
+    win.session.set_setting(loss="mean_squared_error")
+    qtbot.waitUntil(lambda: win.scene.layer_item(out.id).neurons.class_names() ==
+                    ["1 = inner, \u22121 = outer"], timeout=3000)
+    win.design.set_activation(out.id, "linear")  # no two targets: no line
+    qtbot.waitUntil(lambda: win.scene.layer_item(out.id).neurons.class_names() is None,
+                    timeout=3000)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from nnviz.document import Design, Problem
 from nnviz.document.selection import ConnectionSel, Selection, touches
+from nnviz.engine.binary import class_targets
 from ui.canvas import style
 from ui.canvas.callouts import ProblemItem, layout_bubbles
 from ui.canvas.connections import ConnectionBundleItem
@@ -80,6 +81,7 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         self._output_labels: list[str] | None = None
         self._input_labels: list[str] | None = None
         self._output_classes = 0  # the data set's class count (0: not a classification)
+        self._output_loss: str | None = None  # the run's loss (a one-unit output's targets)
         self._show_weight_labels = False
         self._view_scale = 1.0
         self._bubble_depth = 0.0
@@ -317,14 +319,17 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         for bundle in self._bundles.values():
             bundle.set_label_scale(self._label_scale)
 
-    def set_output_labels(self, names: list[str] | None) -> None:
+    def set_output_labels(self, names: list[str] | None, loss: str | None = None) -> None:
         """Write the class names beside the output layer's neurons (one per unit), or none,
         and mark each of them with its class's colour (:data:`ui.theme.CLASS_COLORS`).
 
         The presenter gives the data set's ``class_names`` at every new run; names that
         do not match the output layer's units are not shown, nor names that only number
-        the classes ("class 0", "class 1": the neurons' own names say as much).
+        the classes ("class 0", "class 1": the neurons' own names say as much). A one-unit
+        output of two classes (sigmoid, tanh) gets one line saying which value is which
+        class under ``loss`` ("1 = inner, 0 = outer").
         """
+        self._output_loss = loss
         names = [str(n) for n in names] if names else None
         # Every class gets its colour mark, named or only numbered.
         self._output_classes = len(names) if names else 0
@@ -339,7 +344,12 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         an input layer's its feature names."""
         item.neurons.set_names(self._input_labels if item.kind == "input" else None)
         output = item.kind == "output"
-        item.neurons.set_class_names(self._output_labels if output else None)
+        names = self._output_labels if output else None
+        if names is not None and len(names) == 2 and item.units == 1:
+            targets = class_targets(item.activation, self._output_loss)
+            names = None if targets is None else [
+                f"{_target(targets[1])} = {names[1]}, {_target(targets[0])} = {names[0]}"]
+        item.neurons.set_class_names(names)
         item.neurons.set_class_colors([class_color(k) for k in range(self._output_classes)]
                                       if output and self._output_classes else None)
 
@@ -476,3 +486,8 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
             painter.fillRect(QRectF(x, rect.top(), width, rect.height()), grid)
         for y in np.arange(top, rect.bottom() + step, step).tolist():
             painter.fillRect(QRectF(rect.left(), y, rect.width(), width), grid)
+
+
+def _target(value: float) -> str:
+    """A target as the one-unit label writes it: ``1``, ``0``, ``−1`` (a true minus)."""
+    return f"{value:g}".replace("-", "\u2212")

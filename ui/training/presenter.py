@@ -116,7 +116,7 @@ class FramePresenter(QObject):
             labels = data.labels if data.is_classification else data.y[:, 0]
             self.panel.set_preview(data.x, labels)
             self.window.scene.set_output_labels(data.class_names if data.is_classification
-                                                else None)
+                                                else None, session.project.training.loss)
             self.window.scene.set_input_labels(data.feature_names if data.features else None)
         if session.stepper is not None:
             self.layer_ids = [spec.id for spec in session.design.chain()]
