@@ -688,6 +688,22 @@ def _statement_kind(node: ast.stmt) -> str:
     return f"The statement {_show(node)}"
 
 
+def _refuse_packed_arguments(tree: ast.AST) -> None:
+    """Refuse the first call (in the code's order) whose arguments come packed
+    (``f(*args)``, ``L2(**opts)``): nnviz runs nothing, so it cannot know them; without
+    this they were read as an argument named None."""
+    packed = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        any(keyword.arg is None for keyword in node.keywords)
+        or any(isinstance(arg, ast.Starred) for arg in node.args))]
+    if packed:
+        node = min(packed, key=lambda n: (n.lineno, n.col_offset))
+        callee = ast.unparse(node.func)
+        if len(callee) > 40:
+            callee = callee[:40] + "…"
+        _fail(node, f"{callee}(...) takes its arguments from * or ** (a list or a dict), which "
+                    "nnviz does not run; write each one out, as name=value.")
+
+
 def parse_keras(text: str) -> tuple[Design, dict]:
     """The design and training settings the lecture's Keras ``text`` describes.
 
@@ -711,6 +727,7 @@ def parse_keras(text: str) -> tuple[Design, dict]:
         raise KerasImportError(f"this is not valid Python: {error.msg}.", error.lineno) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise KerasImportError(f"the code cannot be read: {type(error).__name__}.") from None
+    _refuse_packed_arguments(tree)
     reader = _Reader()
     try:
         for node in tree.body:

@@ -192,6 +192,21 @@ def test_hostile_code_is_refused_with_line_and_reason_and_nothing_runs(tmp_path,
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("call, callee", [
+    ("Dense(3, input_shape=(2,), kernel_regularizer=keras.regularizers.L2(**{'l2': 0.01}))",
+     "keras.regularizers.L2"),
+    ("Dense(*[3], input_shape=(2,))", "Dense"),
+    ("Dense(3, **{'input_shape': (2,)})", "Dense"),
+])
+def test_packed_arguments_are_refused_by_name(call, callee):
+    """``L2(**opts)`` was refused as "L2(None=...) is not an argument nnviz reads"."""
+    with pytest.raises(KerasImportError) as caught:
+        parse_keras(HEAD + f"model = Sequential([{call}])\n")
+    text = str(caught.value)
+    assert text.startswith(f"Line 3: {callee}(...) takes its arguments from * or **")
+    assert "None" not in text and "write each one out" in text
+
+
 def test_unmappable_values_say_their_line():
     text = HEAD + "model = Sequential([Dense(3, input_shape=(2,))])\n" \
                   "model.compile(optimizer='sgd', loss='hinge')\n"
