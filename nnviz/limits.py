@@ -217,9 +217,9 @@ MAX_SHARED_BYTES = 256 * 1024 * 1024
 """Shared memory the training process may use to hand its deltas' arrays to the window
 (:mod:`nnviz.session.shared_arrays`: at least two slots, each a delta and a quarter).
 
-A 784-128-10 network takes 4 slots of about 2 MB; a design of :data:`MAX_WEIGHTS` with
-momentum (about 100 MB a delta) does not fit two slots, and its deltas go through the pipe,
-as every delta did before."""
+A 784-128-10 network takes 4 slots of about 2 MB; a 784-2048-1024-10 design with SGD's
+momentum (about 128 MB a delta) or Adam (about 156 MB) does not fit two slots, and its
+deltas go through the pipe, as every delta did before."""
 
 SAVED_SNAPSHOT_BYTES = 48 * 1024 * 1024
 """Bytes the time-travel snapshots may take in a saved ``.nnviz`` file (``run.snapshots``).

@@ -22,14 +22,26 @@ out, so it never writes over one being read. A delta larger than a slot makes a 
 larger arena (announced in the pipe, in order, as ``("arena", name, slot_bytes, slots)``);
 one larger than :data:`~nnviz.limits.MAX_SHARED_BYTES` allows, or any failure to make
 an arena (no room, no shared folder), goes through the pipe as before: slower, never wrong.
+An arena's memory is taken when it is made (``posix_fallocate``, or zeros written where
+there is none), so a full ``/dev/shm`` refuses it then instead of killing the child with
+SIGBUS at its first write.
 
 The files live in a folder the parent makes (in ``/dev/shm`` where there is one: memory,
 not disk) and removes when the process ends (the child too, when it is told to quit or its
-parent is gone; a folder whose parent was killed before either could is removed by the
-next nnviz that makes one); the reader removes each arena it is done with.
+parent is gone); the reader removes each arena it is done with. The parent holds a lock on
+the folder's ``owner.lock`` while it lives: on POSIX, a folder whose lock can be taken was
+left by an nnviz that was killed before it could remove it, and the next nnviz that makes
+a folder removes it (process ids are not asked: they are reused, and another container's
+are not this one's).
+
+Memory order: the reader counts a message as copied out after copying it, and the writer
+reads that count before it writes the slot again. x86's memory model keeps a load before a
+later store; on a weakly ordered processor (ARM) nothing here fences the copy from the
+count, and the window between them is nanoseconds against the writer's look at the count.
 """
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import pickle
@@ -63,47 +75,74 @@ def _aligned(n: int, to: int = _ALIGN) -> int:
 
 
 _PREFIX = "nnviz-run-"
+#: The file in a folder whose lock its owner holds while it lives.
+OWNER_LOCK = "owner.lock"
+#: The owner locks of the folders this process made (kept open: closing one frees it).
+_LOCKS: dict[str, int] = {}
 
 
 def make_folder(base: str | None = None) -> str | None:
-    """A new private folder for a process's arenas, named after this process, in ``base``
-    (by default in memory where the system has it, ``/dev/shm``, else the temporary
-    folder); None if none can be made (the deltas then go through the pipe). Folders
-    left there by nnviz processes that no longer run (killed before they could remove
-    theirs) are removed first."""
+    """A new private folder for a process's arenas in ``base`` (by default in memory where
+    the system has it, ``/dev/shm``, else the temporary folder), locked by this process
+    while it lives; None if none can be made (the deltas then go through the pipe).
+    Folders left there by nnviz processes that were killed are removed first (POSIX)."""
     if base is None:
         shm = "/dev/shm"
         base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
     _remove_orphans(base)
     try:
-        return tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=base)
+        folder = tempfile.mkdtemp(prefix=_PREFIX, dir=base)
     except OSError:
         return None
+    lock = _lock(os.path.join(folder, OWNER_LOCK), create=True)
+    if lock is not None:
+        _LOCKS[folder] = lock
+    return folder
+
+
+def _lock(path: str, create: bool = False) -> int | None:
+    """An open descriptor of ``path`` with its lock taken (POSIX), or None: the lock is
+    another process's, or the system has no such locks (no ``fcntl``: Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _remove_orphans(base: str) -> None:
-    if os.name != "posix":  # only POSIX can ask whether a process runs without harming it
-        return
+    """Remove the folders in ``base`` whose owner no longer holds its lock."""
     try:
         names = [name for name in os.listdir(base) if name.startswith(_PREFIX)]
     except OSError:
         return
     for name in names:
-        pid = name[len(_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            remove_folder(os.path.join(base, name))
-        except (OSError, OverflowError):
-            pass  # it runs (as another user), or the name is not a process's
+        folder = os.path.join(base, name)
+        if folder in _LOCKS:
+            continue  # this process's own
+        lock = _lock(os.path.join(folder, OWNER_LOCK))
+        if lock is not None:  # nobody holds it: its owner is gone
+            os.close(lock)
+            remove_folder(folder)
 
 
 def remove_folder(folder: str | None) -> None:
-    """Remove a folder of arenas (after the child has ended)."""
+    """Remove a folder of arenas (after the child has ended), and free its lock."""
     if folder:
+        lock = _LOCKS.pop(folder, None)
         shutil.rmtree(folder, ignore_errors=True)
+        if lock is not None:
+            with contextlib.suppress(OSError):
+                os.close(lock)
 
 
 class ArenaWriter:
@@ -112,12 +151,14 @@ class ArenaWriter:
     def __init__(self, folder: str, limit: int = MAX_SHARED_BYTES, slots: int = SLOTS):
         self.folder = folder
         self.limit = int(limit)
-        self.slots = int(slots)
+        self.max_slots = int(slots)
+        #: The current arena's slots (fewer than :attr:`max_slots` for large deltas).
+        self.slots = self.max_slots
         self.slot_bytes = 0
         self._map: mmap.mmap | None = None
         self._arenas = 0
         self._sent = 0  # messages put into this arena
-        #: Why the last message went through the pipe ("" when it did not).
+        #: Why the last message went through the pipe ("" when it did not): a diagnostic.
         self.refused = ""
 
     def pack(self, message, give_up: Callable[[], bool]) -> list:
@@ -125,6 +166,7 @@ class ArenaWriter:
         was made, then ``("shared", pickle, spans)``; or ``[message]`` itself when its
         arrays cannot go through an arena (too large, no room). Waits while every slot
         holds a message the reader has not copied out, unless ``give_up()``."""
+        self.refused = ""
         buffers: list[pickle.PickleBuffer] = []
         data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
         views = [buffer.raw() for buffer in buffers]
@@ -138,6 +180,7 @@ class ArenaWriter:
         assert self._map is not None  # made above if it was missing
         while self._sent - self._copied_out() >= self.slots:
             if give_up():
+                self.refused = "the reader had every slot, and the child was told to stop"
                 return [message]
             time.sleep(_POLL_SECONDS)
         offset = HEADER_BYTES + (self._sent % self.slots) * self.slot_bytes
@@ -158,7 +201,7 @@ class ArenaWriter:
         """A larger arena for messages of ``size`` bytes of arrays (a quarter more, for a
         growing history of snapshots); its announcement, or None (then the pipe)."""
         slot = max(_MIN_SLOT, _aligned(size + size // 4, mmap.PAGESIZE))
-        slots = min(self.slots, self.limit // slot) if slot else self.slots
+        slots = min(self.max_slots, self.limit // slot)
         if slots < 2:
             self.refused = (f"a delta of {size:,} bytes of arrays is more than shared memory "
                             f"takes ({self.limit:,} bytes for two)")
@@ -173,7 +216,6 @@ class ArenaWriter:
             return None
         self.close()
         self._map, self.slot_bytes, self.slots, self._sent = mapped, slot, slots, 0
-        self.refused = ""
         return ("arena", name, slot, slots)
 
     def close(self) -> None:
@@ -208,6 +250,11 @@ class ArenaReader:
         mapped = self._map
         if mapped is None:
             raise ValueError("a shared message came before its arena")
+        end = len(mapped)
+        for offset, n in spans:
+            if not (HEADER_BYTES <= offset and n >= 0 and offset + n <= end):
+                raise ValueError(f"a shared message points outside its arena "
+                                 f"({os.path.basename(self._path)}: {offset}+{n} of {end} bytes)")
         with memoryview(mapped) as view:
             buffers = [bytearray(view[offset:offset + n]) for offset, n in spans]
         self._copied += 1
@@ -222,7 +269,7 @@ class ArenaReader:
             try:
                 os.remove(self._path)
             except OSError:
-                pass  # Windows: the child still maps it; the folder goes when it ends
+                pass  # Windows: a file still open cannot go; the folder goes at the end
 
 
 def _map_file(path: str, size: int, create: bool = False) -> mmap.mmap:
@@ -230,9 +277,23 @@ def _map_file(path: str, size: int, create: bool = False) -> mmap.mmap:
     fd = os.open(path, flags, 0o600)
     try:
         if create:
-            os.ftruncate(fd, size)
+            _reserve(fd, size)
         elif os.fstat(fd).st_size < size:
             raise ValueError(f"the arena {path} is smaller than announced")
         return mmap.mmap(fd, size)
     finally:
         os.close(fd)
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Give the new file ``size`` bytes that exist: a file only truncated to its size has
+    none yet, and a write through its mapping into a full file system (a small
+    ``/dev/shm``) kills the process with SIGBUS. Raises OSError when there is no room."""
+    allocate = getattr(os, "posix_fallocate", None)
+    if allocate is not None:
+        allocate(fd, 0, size)
+        return
+    zeros = bytes(min(size, 1 << 20))
+    written = 0
+    while written < size:
+        written += os.write(fd, zeros[:size - written])

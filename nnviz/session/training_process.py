@@ -92,8 +92,14 @@ START_TIMEOUT = 60.0
 
 #: What the child runs (``python -I -c``): the parent's import path without the launch
 #: folder, then nnviz; a failed import is answered as an error, so the parent can say why.
+#: The protocol has a descriptor of its own, taken before anything is imported; the
+#: process's stdout (descriptor 1) becomes its stderr, so that what a C library prints
+#: (OpenBLAS's warnings) never lands among the messages. A failed import is framed as
+#: :func:`_frame` frames (nnviz could not be imported to do it).
 _BOOT = """\
-import sys
+import os, sys
+protocol = os.dup(1)
+os.dup2(2, 1)
 sys.path[:] = {path!r}
 try:
     from nnviz.session.training_process import child_main
@@ -101,10 +107,9 @@ except BaseException as error:
     import pickle, traceback
     text = "".join(traceback.format_exception_only(type(error), error)).strip()
     data = pickle.dumps(("error", "The training process could not start: " + text))
-    sys.stdout.buffer.write(len(data).to_bytes(8, "little") + data)
-    sys.stdout.buffer.flush()
+    os.write(protocol, len(data).to_bytes(8, "little") + data)
     raise SystemExit(1)
-child_main()
+child_main(protocol)
 """
 
 
@@ -476,20 +481,34 @@ def _read_messages(proc: subprocess.Popen, inbox: _Inbox, ready: threading.Event
             arena.close()
 
 
+#: The longest message the child sends (a delta of a design of MAX_WEIGHTS through the
+#: pipe is about 160 MB): a longer "length" is bytes that are not a message.
+MAX_FRAME = 1 << 32
+
+
+def _frame(data: bytes) -> bytes:
+    """A message on the child's output: its length (8 bytes, little-endian), then it."""
+    return len(data).to_bytes(8, "little") + data
+
+
 def _frames(fd: int):
-    """The child's messages as pickles: each is its length (8 bytes, little-endian), then
-    its bytes. Read as much as the pipe holds at a time (up to 1 MB), so that the reader
-    needs the GIL once for all the messages that have arrived, not once per 64 KB or per
-    field (the window's thread holds it to draw, and every turn waited up to 5 ms).
-    Ends with EOFError when the pipe does."""
+    """The child's messages (:func:`_frame`) as pickles. Reads whatever has arrived at a
+    time (a pipe holds 64 KB), so that the reader needs the GIL once for all the messages
+    that arrived, not once per field of each (the window's thread holds it to draw, and
+    every turn waited up to 5 ms; the arrays come through shared memory). Ends with
+    EOFError when the pipe does, ValueError on bytes that are not a message."""
     buffer = bytearray()
     while True:
         chunk = os.read(fd, 1 << 20)
         if not chunk:
+            if buffer:
+                raise EOFError("its output ended in the middle of a message")
             raise EOFError  # said as "no output"
         buffer += chunk
         while len(buffer) >= 8:
             size = int.from_bytes(buffer[:8], "little")
+            if size > MAX_FRAME:
+                raise ValueError(f"it wrote {bytes(buffer[:8])!r}..., which is not a message")
             if len(buffer) < 8 + size:
                 break
             with memoryview(buffer) as view:
@@ -548,14 +567,21 @@ def _stop_at(deadline: float, stopped: Callable[[], bool]):
 def next_deadline(deadline: float, seconds: float, now: float) -> float:
     """The end of the next chunk: ``seconds`` after the last one's end, on a fixed beat,
     so that making and sending a delta does not stretch the beat (60 deltas a second,
-    not 56); a chunk that ran late starts the beat again from ``now``."""
+    not 56); a chunk that ran late starts the beat again from ``now``, and one left less
+    than half a beat (its delta waited for a slot) trains half a beat."""
     following = deadline + seconds
-    return following if following > now else now + seconds
+    if following <= now:
+        return now + seconds
+    return max(following, now + seconds / 2)
 
 
-def child_main() -> None:
-    """The child's loop: read commands from stdin, answer on stdout."""
-    out = sys.stdout.buffer
+def child_main(protocol: int | None = None) -> None:
+    """The child's loop: read commands from stdin, answer on the descriptor ``protocol``
+    (by default taken from stdout here, which then becomes stderr, see :data:`_BOOT`)."""
+    if protocol is None:
+        protocol = os.dup(1)
+        os.dup2(2, 1)
+    out = os.fdopen(protocol, "wb")
     sys.stdout = sys.stderr  # a stray print must not break the protocol
     inbox: queue.Queue = queue.Queue()
     # The newest run told to stop: a stop names its run, so that a stop read while an
@@ -580,9 +606,9 @@ def child_main() -> None:
     shared: list[ArenaWriter] = []  # the arena, once the parent has given a folder
 
     def send(message) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _frame(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         with sending:
-            out.write(len(data).to_bytes(8, "little") + data)
+            out.write(data)
             out.flush()
 
     def send_delta(delta) -> None:

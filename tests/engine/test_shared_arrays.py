@@ -5,6 +5,7 @@ import os
 import pickle
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,9 +175,12 @@ def test_messages_are_read_whole_however_the_pipe_cuts_them():
                     for p in (pickle.dumps(m, protocol=5) for m in messages))
 
     def write():
-        # In odd pieces: a length cut in two, a message over many reads, several in one.
-        for cut in range(0, len(data), 777):
-            os.write(write_fd, data[cut:cut + 777])
+        # In odd pieces: the first length cut after 3 of its 8 bytes, a message over many
+        # reads, several in one.
+        cuts = [0, 3, 11] + list(range(800, len(data), 777)) + [len(data)]
+        for start, end in zip(cuts, cuts[1:]):
+            os.write(write_fd, data[start:end])
+            time.sleep(0.001)  # each piece its own read
         os.close(write_fd)
     writer = threading.Thread(target=write)
     writer.start()
@@ -196,6 +200,9 @@ def test_the_childs_chunks_keep_a_fixed_beat():
     assert training_process.next_deadline(10.0, beat, 10.002) == pytest.approx(10.0 + beat)
     # ... but a chunk that overran starts it again from now (no burst of empty chunks).
     assert training_process.next_deadline(10.0, beat, 10.1) == pytest.approx(10.1 + beat)
+    # A delta that waited for a slot leaves its chunk half a beat, not a sliver.
+    assert training_process.next_deadline(10.0, beat, 10.0 + 0.9 * beat) == \
+        pytest.approx(10.0 + 1.4 * beat)
 
 
 def test_a_run_in_the_process_uses_shared_memory_and_leaves_no_file():
@@ -228,21 +235,99 @@ def test_shared_memory_lives_in_memory_where_the_system_has_it():
     assert not os.path.exists(folder)
 
 
-@pytest.mark.skipif(os.name != "posix", reason="orphans are found by asking POSIX for the pid")
+@pytest.mark.skipif(os.name != "posix", reason="owners hold their folders with POSIX locks")
 def test_a_folder_left_by_a_killed_nnviz_is_removed_by_the_next(tmp_path):
+    import signal
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    orphan = tmp_path / f"nnviz-run-{dead}-abc"
-    orphan.mkdir()
-    (orphan / "arena-1").write_bytes(b"\0" * 64)
-    alive = tmp_path / f"nnviz-run-{os.getpid()}-def"
-    alive.mkdir()
-    other = tmp_path / "nnviz-run-notes"
-    other.mkdir()
-    folder = shared_arrays.make_folder(str(tmp_path))
-    assert folder is not None and os.path.dirname(folder) == str(tmp_path)
-    assert os.path.basename(folder).startswith(f"nnviz-run-{os.getpid()}-")
-    assert not orphan.exists() and alive.exists() and other.exists()
+    # Another nnviz that makes a folder there and lives on ...
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from nnviz.session import shared_arrays; "
+         f"print(shared_arrays.make_folder({str(tmp_path)!r}), flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        theirs = owner.stdout.readline().strip()
+        assert os.path.isdir(theirs)
+        (tmp_path / "nnviz-run-notes").mkdir()  # no owner lock: not an arena folder of ours
+        mine = shared_arrays.make_folder(str(tmp_path))
+        assert mine is not None and os.path.dirname(mine) == str(tmp_path)
+        assert os.path.isdir(theirs)  # its owner holds it: kept
+        # ... is killed: it could remove nothing, and the next folder made removes its.
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+        Path(theirs, "arena-1").write_bytes(b"\0" * 64)
+        again = shared_arrays.make_folder(str(tmp_path))
+        assert not os.path.exists(theirs)
+        assert os.path.isdir(mine) and os.path.isdir(again)  # this process's own: kept
+        assert (tmp_path / "nnviz-run-notes").is_dir()
+        shared_arrays.remove_folder(mine)
+        shared_arrays.remove_folder(again)
+        assert sorted(os.listdir(tmp_path)) == ["nnviz-run-notes"]
+    finally:
+        owner.kill()
+        owner.wait(10)
+        owner.stdout.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a file-size limit is POSIX's (resource)")
+def test_no_room_for_an_arena_means_the_pipe_not_a_crash(tmp_path):
+    """A full /dev/shm killed the child with SIGBUS at its first write into the arena (the
+    file was only truncated to its size): its memory is now taken when it is made, and no
+    room is a refusal. Here the room is a file-size limit (a full tmpfs needs a mount)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import resource, signal
+import numpy as np
+from nnviz.session.shared_arrays import ArenaWriter
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+writer = ArenaWriter({str(tmp_path)!r})
+out = writer.pack(("delta", np.zeros(200_000)), give_up=lambda: False)
+print(out[0][0], "|", writer.refused)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    kind, why = result.stdout.strip().split(" | ")
+    assert kind == "delta" and why.startswith("no shared memory")
+
+
+def test_bytes_that_are_not_a_message_end_the_reading_with_a_reason():
+    """A C library's warning written to the child's stdout was read as an 8-byte length of
+    5.9e18 bytes: the reader waited for ever and the window said "Training…"."""
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"OpenBLAS Warning : Detect OpenMP Loop\n")
+    os.close(write_fd)
+    with pytest.raises(ValueError, match="not a message"):
+        next(training_process._frames(read_fd))
+    os.close(read_fd)
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, training_process._frame(b"x" * 100)[:50])  # cut short
+    os.close(write_fd)
+    with pytest.raises(EOFError, match="middle of a message"):
+        next(training_process._frames(read_fd))
+    os.close(read_fd)
+
+
+def test_what_a_c_library_prints_in_the_child_goes_to_stderr_not_among_the_messages():
+    import subprocess
+    import sys
+
+    boot = training_process._BOOT.format(path=training_process.child_path())
+    noisy = boot.replace("sys.path[:] =", "os.write(1, b'OpenBLAS Warning\\n')\nsys.path[:] =", 1)
+    assert noisy != boot
+    child = subprocess.Popen([sys.executable, "-I", "-c", noisy], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = pickle.loads(next(training_process._frames(child.stdout.fileno())))
+        assert first == ("ready",)
+    finally:
+        child.stdin.close()  # the child quits when its input ends
+        child.wait(30)
+        err = child.stderr.read()
+        child.stdout.close()
+        child.stderr.close()
+    assert b"OpenBLAS Warning" in err
