@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -133,16 +134,22 @@ def test_the_epoch_bar_names_the_batch_the_status_and_the_lecture_name(window, q
 def test_a_step_right_after_an_update_is_not_drawn_over_by_its_animation(window, qtbot):
     """Epoch, then Step quickly to the backward pass: the update's 0.45 s animation kept
     drawing its weights over the new stage, and at its end put the design's weights back
-    where the backward stage showed dL/dw."""
+    where the backward stage showed dL/dw. (The animation is made long here, so that the
+    steps surely fall within it on a loaded machine.)"""
     ctl, scene = window.training, window.scene
     before = ctl.frames
     qtbot.mouseClick(ctl.panel.epoch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ctl.frames > before, timeout=5000)
-    assert ctl.presenter.trace.stage.kind == "update"  # the epoch's last batch animates
+    trace = ctl.presenter.trace
+    assert trace.stage.kind == "update"  # the epoch's last batch, whose update animates
+    animation = scene.animate_update(trace.W_before, trace.W_after, duration_ms=60_000)
     while ctl.presenter.trace.stage.kind != "backward":
         before = ctl.frames
         qtbot.mouseClick(ctl.panel.step_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda b=before: ctl.frames > b, timeout=5000)
     assert scene.edge_mode() == "gradients"
-    qtbot.wait(700)  # longer than the animation
+    qtbot.wait(300)  # the animation's timer would have drawn many frames by now
     assert scene.edge_mode() == "gradients"
+    # Stopped (and let go) when the first stage after it was drawn.
+    assert not shiboken6.isValid(animation) or \
+        animation.state() != animation.State.Running

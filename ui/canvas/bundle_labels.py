@@ -66,7 +66,8 @@ class BundleLabels(_Item):
             self.update()
 
     def label_pixels(self) -> float:
-        """The pixel size of the numbers written on the lines."""
+        """The pixel size the numbers on the lines are written at when they fit (smaller
+        where they would not: :attr:`~ui.canvas.labels.WeightLabels.px` says)."""
         return style.WEIGHT_LABEL_PX * self._label_scale
 
     def weight_labels(self, scale: float) -> WeightLabels:
