@@ -23,6 +23,7 @@ Needs the ``onnx`` package (``pip install nnviz[export]``).
 """
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -118,10 +119,16 @@ def to_onnx(model):
     else:
         graph.node("Identity", [tensor], "out", output=OUTPUT_NAME)
 
+    # The inputs' names when the data set adds feature crosses (x1, x2, x1², sin x1, ...):
+    # on the input (its doc string) and in the model's metadata ("inputs", a JSON list),
+    # as the JSON export's "inputs" key has them.
+    inputs = _input_names(model)
     onnx_graph = helper.make_graph(
         graph.nodes,
         _text(getattr(model, "name", "nnviz_model")),
-        [helper.make_tensor_value_info(INPUT_NAME, elem, ["batch", int(model.input_dim)])],
+        [helper.make_tensor_value_info(INPUT_NAME, elem, ["batch", int(model.input_dim)],
+                                       doc_string="columns: " + ", ".join(inputs)
+                                       if inputs else "")],
         [helper.make_tensor_value_info(OUTPUT_NAME, elem, ["batch", n_out])],
         graph.initializers,
     )
@@ -132,10 +139,23 @@ def to_onnx(model):
         doc_string=f"nnviz model: input '{INPUT_NAME}' (batch, {int(model.input_dim)}), "
         f"output '{OUTPUT_NAME}' (batch, {n_out}).",
     )
+    if inputs:
+        helper.set_model_props(proto, {"inputs": json.dumps(inputs, ensure_ascii=False)})
     # IR version 8 is what onnxruntime 1.14+ reads (newer onnx packages default higher).
     proto.ir_version = 8
     onnx.checker.check_model(proto)
     return proto
+
+
+def _input_names(model) -> list[str]:
+    """The inputs' names when the model was built for feature crosses (``input_features``),
+    else none: ``["x1", "x2", "x1²", ...]``."""
+    crosses = tuple(getattr(model, "input_features", ()))
+    if not crosses:
+        return []
+    from nnviz.data import features
+
+    return ["x1", "x2", *features.labels(crosses)]
 
 
 def _safe(name) -> str:

@@ -163,11 +163,19 @@ def test_exports_name_the_inputs(tmp_path):
     assert json.loads((tmp_path / "w.json").read_text())["inputs"] == ["x1", "x2", "x1·x2"]
     code = keras_code(model, "w.weights.h5")
     assert "def add_features(x):" in code and "x[:, 0] * x[:, 1]" in code
-    # Without crosses neither says anything new.
+    # The ONNX model names them on its input and in its metadata.
+    from nnviz.files.onnx_export import to_onnx
+
+    proto = to_onnx(model)
+    props = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(props["inputs"]) == ["x1", "x2", "x1·x2"]
+    assert proto.graph.input[0].doc_string == "columns: x1, x2, x1·x2"
+    # Without crosses none says anything new.
     plain = Project.lecture_example().build_model()
     save_json(plain, tmp_path / "p.json")
     assert "inputs" not in json.loads((tmp_path / "p.json").read_text())
     assert "add_features" not in keras_code(plain, "w.weights.h5")
+    assert not to_onnx(plain).metadata_props and not to_onnx(plain).graph.input[0].doc_string
 
 
 def test_lecture_code_shows_the_preprocessing_and_imports_back():
