@@ -139,6 +139,7 @@ class ChainRuleDock(QDockWidget):
         this tab goes back behind the Lecture view (the next window has nothing selected,
         and would open on this tab's hint)."""
         if self._raised_over_lecture:
+            self._raised_over_lecture = False
             self._window.training.lecture.raise_()
 
     # ------------------------------------------------------------------ the page
