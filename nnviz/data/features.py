@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feature", "FEATURES", "names", "get", "ordered", "expand", "labels", "Plane",
-           "BASE_INPUTS"]
+__all__ = ["Feature", "FEATURES", "names", "get", "ordered", "expand", "labels", "input_names",
+           "Plane", "BASE_INPUTS"]
 
 #: Crosses are made from this many inputs (Playground's x1 and x2).
 BASE_INPUTS = 2
@@ -76,6 +76,12 @@ def expand(x: np.ndarray, chosen: Iterable[str]) -> np.ndarray:
 def labels(chosen: Iterable[str]) -> list[str]:
     """The labels of the chosen features, in input order (``["x1²", "x1·x2"]``)."""
     return [FEATURES[n].label for n in ordered(chosen)]
+
+
+def input_names(chosen: Iterable[str]) -> list[str]:
+    """The model's inputs by name with the chosen crosses: ``["x1", "x2", "x1²", ...]``
+    (what the exports write beside the weights)."""
+    return [f"x{k + 1}" for k in range(BASE_INPUTS)] + labels(chosen)
 
 
 class Plane(tuple):

@@ -155,7 +155,7 @@ def _input_names(model) -> list[str]:
         return []
     from nnviz.data import features
 
-    return ["x1", "x2", *features.labels(crosses)]
+    return features.input_names(crosses)
 
 
 def _safe(name) -> str:

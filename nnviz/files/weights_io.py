@@ -568,7 +568,7 @@ def _save_json(model, path: str) -> None:
     if crosses:  # the inputs' names: x1, x2 and the crosses (an optional key)
         from nnviz.data import features
 
-        document["inputs"] = ["x1", "x2", *features.labels(crosses)]
+        document["inputs"] = features.input_names(crosses)
     text = dumps_readable(document)
     with atomic_output(path, "w") as handle:
         handle.write(text + "\n")

@@ -620,6 +620,13 @@ class LayerItem(QGraphicsItem):
         self.stats = LayerStatsItem(self)  # its size (ui.analysis_view writes it)
         self.sync(spec)
 
+    def set_text_scale(self, factor: float) -> None:
+        """Larger type (presentation mode) or the normal (1.0) for the layer's name, its
+        size line and its neurons' numbers (condensed, so they can be taller)."""
+        self.label.set_text_scale(factor)
+        self.stats.set_text_scale(factor)
+        self.neurons.set_condensed(factor > 1.0)
+
     # the spec
     def sync(self, spec) -> None:
         """Take the name, kind, units, activation and position of ``spec``."""

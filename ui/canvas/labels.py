@@ -19,38 +19,16 @@ def layout_labels(values: np.ndarray | None, previous: np.ndarray | None, mode: 
                   scale: float, smallest: float | None = None) -> WeightLabels:
     """Where the numbers of lines ``(x0, y0[k]) -> (x1, y1[k])`` go at view ``scale``.
 
-    Written ``px`` pixels high if they fit; else (presentation mode's larger type) at
-    smaller sizes down to ``smallest`` (the desktop's size) before none is written: a
-    number a little smaller is better than "too dense" where the class should read the
-    stage's numbers. :attr:`WeightLabels.px` says the size they fit at.
-    """
-    sizes = [px]
-    if smallest is not None and smallest < px:
-        sizes += [size for size in (px * 0.85, px * 0.72) if size > smallest] + [smallest]
-    labels = _layout_at(values, previous, mode, x0, x1, y0, y1, sizes[0], scale)
-    for size in sizes[1:]:
-        if labels.note is None or not labels.note.endswith(_DENSE):
-            break
-        smaller = _layout_at(values, previous, mode, x0, x1, y0, y1, size, scale)
-        if smaller.note is None:
-            return smaller
-    return labels
-
-
-_DENSE = "Zoom in, or point at a line."
-
-
-def _layout_at(values: np.ndarray | None, previous: np.ndarray | None, mode: str,
-               x0: float, x1: float, y0: np.ndarray, y1: np.ndarray, px: float,
-               scale: float) -> WeightLabels:
-    """:func:`layout_labels` at one size ``px``.
-
     Each label sits on its line, as near the target end as it can without covering
     another: the candidates ``t = 0.8, 0.72, ... 0.2`` of the way along the line are
-    tried in turn (NumPy checks a candidate against every label placed so far). When a
-    line has no free place, or the pair has more than ``style.WEIGHT_LABEL_MAX`` lines,
+    tried in turn (NumPy checks a candidate against every label placed so far). They are
+    written ``px`` pixels high if they fit; else (presentation mode's larger type) at
+    smaller sizes down to ``smallest`` (the desktop's size): a number a little smaller is
+    better than none where the class should read the stage's numbers. When a line has no
+    free place at any of them, or the pair has more than ``style.WEIGHT_LABEL_MAX`` lines,
     no label is drawn and :attr:`WeightLabels.note` says so instead. ``previous``: the
-    weights before an update (labels ``old → new``); ``px``: the labels' pixel size.
+    weights before an update (labels ``old → new``); :attr:`WeightLabels.px` says the
+    size they fit at.
     """
     m, n = values.shape if values is not None else (0, 0)
     if values is None or m * n == 0:
@@ -60,21 +38,36 @@ def _layout_at(values: np.ndarray | None, previous: np.ndarray | None, mode: str
         return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
                             f"{m} × {n} {symbol}: too many to label. "
                             "Point at a line for its value.", px)
-    flat = values.ravel()
-    texts = [label_number(v) for v in flat.tolist()]
+    texts = [label_number(v) for v in values.ravel().tolist()]
     if previous is not None and mode == "weights":
         old = [label_number(v) for v in previous.ravel().tolist()]
         texts = [t if o == t else f"{o}→{t}" for o, t in zip(old, texts)]
-    widths = np.array([em_width(t) * px + 8.0 for t in texts])
-    height = px * 1.3 + 2.0
-    # Device-sized boxes in "scene x scale" space: the same as pixels on screen.
-    x0, x1 = x0 * scale, x1 * scale
-    lo, hi = min(x0, x1) + 4.0, max(x0, x1) - 4.0
-    y0, y1 = y0 * scale, y1 * scale
-    placed = np.zeros((m * n, 4))  # left, top, right, bottom
-    candidates = np.linspace(0.8, 0.2, 9)
     # Lines into the same target are taken together, so their labels stagger.
     order = np.lexsort((np.arange(m * n) // n, np.arange(m * n) % n))
+    sizes = [px]
+    if smallest is not None and smallest < px:
+        sizes += [size for size in (px * 0.85, px * 0.72) if size > smallest] + [smallest]
+    for size in sizes:
+        placed = _place(texts, order, x0 * scale, x1 * scale, y0 * scale, y1 * scale, size)
+        if placed is not None:
+            rects = placed / scale
+            rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
+            return WeightLabels([texts[k] for k in order.tolist()], rects, order, None, size)
+    return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
+                        f"{m} × {n} {symbol}: too dense to label here. "
+                        "Zoom in, or point at a line.", px)
+
+
+def _place(texts: list[str], order: np.ndarray, x0: float, x1: float, y0: np.ndarray,
+           y1: np.ndarray, px: float) -> np.ndarray | None:
+    """The boxes (left, top, right, bottom, in screen pixels, in ``order``) of labels
+    ``px`` high on the lines ``(x0, y0[k]) -> (x1, y1[k])`` (pixels), or None if a line
+    has no free place."""
+    widths = np.array([em_width(t) * px + 8.0 for t in texts])
+    height = px * 1.3 + 2.0
+    lo, hi = min(x0, x1) + 4.0, max(x0, x1) - 4.0
+    placed = np.zeros((len(texts), 4))
+    candidates = np.linspace(0.8, 0.2, 9)
     count = 0
     for k in order.tolist():
         w = widths[k]
@@ -87,14 +80,10 @@ def _layout_at(values: np.ndarray | None, previous: np.ndarray | None, mode: str
                  & (boxes[:, None, 1] < p[None, :, 3]) & (boxes[:, None, 3] > p[None, :, 1]))
         free = inside & ~clash.any(axis=1)
         if not free.any():
-            return WeightLabels([], np.zeros((0, 4)), np.zeros(0, dtype=np.int64),
-                                f"{m} × {n} {symbol}: too dense to label here. "
-                                + _DENSE, px)
+            return None
         placed[count] = boxes[int(np.argmax(free))]
         count += 1
-    rects = placed / scale
-    rects[:, 2:] -= rects[:, :2]  # x, y, width, height in scene units
-    return WeightLabels([texts[k] for k in order.tolist()], rects, order, None, px)
+    return placed
 
 
 class WeightLabels:

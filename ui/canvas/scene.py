@@ -203,9 +203,7 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         item.neurons.set_show_numbers(self._show_numbers)
         self._label_output(item)
         if self._label_scale != 1.0:
-            item.label.set_text_scale(self._label_scale)
-            item.stats.set_text_scale(self._label_scale)
-            item.neurons.set_condensed(self._label_scale > 1.0)
+            item.set_text_scale(self._label_scale)
         return item
 
     def _add_bundle(self, source_id: str, target_id: str) -> ConnectionBundleItem:
@@ -312,10 +310,7 @@ class CanvasScene(SceneFrames, SceneHiding, SceneGestures, QGraphicsScene):
         """
         self._label_scale = float(factor)
         for item in self._layers.values():
-            item.label.set_text_scale(self._label_scale)
-            item.stats.set_text_scale(self._label_scale)
-            # Larger labels mean presentation mode: the neurons' numbers condensed, taller.
-            item.neurons.set_condensed(self._label_scale > 1.0)
+            item.set_text_scale(self._label_scale)
         for bundle in self._bundles.values():
             bundle.set_label_scale(self._label_scale)
 
