@@ -17,10 +17,10 @@ import numpy as np
 
 from nnviz.engine.history import History
 from nnviz.engine.losses import Loss
+from nnviz.engine.stepper_state import StepperFields
 from nnviz.errors import TrainingDiverged
 
 if TYPE_CHECKING:
-    from nnviz.engine.gradient_health import GradientMeter
     from nnviz.engine.training import Stepper
 
 _BASE_PREPARE = Loss.prepare
@@ -83,32 +83,14 @@ class _Plan:
         self.loss_work: dict = {}
 
 
-class StepperFastPath:
+class StepperFastPath(StepperFields):
     """Training without traces: a mixin of :class:`~nnviz.engine.training.Stepper`, which
-    holds the state it reads and writes."""
+    holds the state it reads and writes (:class:`~nnviz.engine.stepper_state.StepperFields`)."""
 
-    if TYPE_CHECKING:  # what Stepper holds and does, named for the type checker
-        model: Any
-        x: np.ndarray
-        batch_size: int
-        stop_on_divergence: bool
-        history: History
-        snapshots: list[tuple[int, list[np.ndarray] | None]]
-        gradients: GradientMeter
-        epoch: int
-        batch_index: int
-        global_step: int
-        samples_seen: int
+    if TYPE_CHECKING:  # what Stepper has besides its fields, named for the type checker
         batches_per_epoch: int
-        diverged: str | None
         _fast: _FastPath | None
         _safe: bool
-        _pos: int
-        _order: np.ndarray | None
-        _rng: np.random.Generator
-        _loss_sum: float
-        _correct: float
-        _count: int
 
         def step_batch(self) -> Any: ...
         def _batch(self, index: int) -> tuple[np.ndarray, np.ndarray]: ...

@@ -28,11 +28,12 @@ if TYPE_CHECKING:
     from nnviz.engine.gradient_health import GradientMeter
 
 
-class StepperState:
-    """A run's state as data: a mixin of :class:`~nnviz.engine.training.Stepper`, which
-    holds the state it copies."""
+class StepperFields:
+    """What a :class:`~nnviz.engine.training.Stepper` holds, named once for the type checker:
+    its mixins (the state here, the fast path) read and write these, ``Stepper.__init__``
+    sets them. Nothing at run time."""
 
-    if TYPE_CHECKING:  # what Stepper holds, named for the type checker
+    if TYPE_CHECKING:
         model: Any
         x: np.ndarray
         y: np.ndarray
@@ -62,6 +63,11 @@ class StepperState:
         _loss_sum: float
         _correct: float
         _count: int
+
+
+class StepperState(StepperFields):
+    """A run's state as data: a mixin of :class:`~nnviz.engine.training.Stepper`, which
+    holds the state it copies."""
 
     def get_state(self) -> RunState:
         """Everything that training changes, as copies: restore it with :meth:`set_state`.
